@@ -1,0 +1,68 @@
+/*
+ * Shared declarations of the `romfs` command: one entry point per
+ * subcommand (cli/<name>.c) and the small utilities they all use.
+ * The CLI only calls the library's public headers.
+ */
+#ifndef ROMFS_CLI_H
+#define ROMFS_CLI_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+/* Exit statuses: success, failure of the operation, bad usage. */
+#define CLI_OK 0
+#define CLI_FAIL 1
+#define CLI_USAGE 2
+
+/* Subcommands: argv[0] is the subcommand name; return an exit status. */
+int cmd_build(int argc, char **argv);
+int cmd_ls(int argc, char **argv);
+int cmd_tree(int argc, char **argv);
+int cmd_cat(int argc, char **argv);
+int cmd_stat(int argc, char **argv);
+int cmd_extract(int argc, char **argv);
+int cmd_check(int argc, char **argv);
+int cmd_query(int argc, char **argv);
+int cmd_deploy(int argc, char **argv);
+int cmd_run(int argc, char **argv);
+int cmd_devs(int argc, char **argv);
+
+/* "romfs: <message>\n" on stderr. */
+void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* "romfs: warning: <message>\n" on stderr. */
+void cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* A whole file in memory (mmap'd when possible). */
+typedef struct cli_file {
+    uint8_t *data;
+    size_t len;
+    int mapped;
+} cli_file_t;
+
+/* Load path ("-" is stdin) into *f. On failure prints one error line naming
+ * the file and returns -1. */
+int cli_file_load(const char *path, cli_file_t *f);
+void cli_file_free(cli_file_t *f);
+
+/* Atomic output: open a temporary file beside path; commit renames it into
+ * place, abort removes it. "-" writes to stdout (commit just flushes). */
+typedef struct cli_out {
+    FILE *fp;
+    char *path;
+    char *tmp;
+} cli_out_t;
+
+int cli_out_open(cli_out_t *o, const char *path);
+int cli_out_commit(cli_out_t *o);
+void cli_out_abort(cli_out_t *o);
+
+/* Write s as a JSON string literal (with quotes); bytes that are not valid
+ * UTF-8 are escaped as \u00XX of the byte value. */
+void cli_json_string(FILE *fp, const uint8_t *s, size_t len);
+
+/* Parse a non-negative integer option value; -1 on error. */
+long long cli_parse_size(const char *s);
+
+#endif

@@ -1,0 +1,68 @@
+/*
+ * Talking to a MicroPython board over its raw REPL.
+ *
+ * A board is reached through a byte channel (a serial port, or a child
+ * process speaking on stdin/stdout for `exec:` devices and the emulated
+ * board); on top of it the raw REPL protocol runs code and collects output.
+ * Every wait has a timeout: a silent, chatty or vanished board gives an
+ * error, never a hang.
+ */
+#ifndef ROMFS_CLI_BOARD_H
+#define ROMFS_CLI_BOARD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct board board_t;
+
+/* Outcome codes (negative) beyond negative errno values. */
+#define BOARD_ERR_TIMEOUT (-1001)   /* board stopped answering */
+#define BOARD_ERR_PROTOCOL (-1002)  /* unexpected bytes from the board */
+#define BOARD_ERR_EXEC (-1003)      /* code raised an exception on the board */
+#define BOARD_ERR_CLOSED (-1004)    /* connection lost / process exited */
+#define BOARD_ERR_NODEV (-1005)     /* no such device / nothing found */
+
+/* Open a device. spec: a serial device path ("/dev/ttyACM0"), "auto" (first
+ * USB serial port that looks like a MicroPython board), "exec:COMMAND" (run
+ * COMMAND with /bin/sh -c; talk over its stdin/stdout), or NULL for the
+ * default: "auto" if a board is found, else the emulated board.
+ * Returns 0 or a negative code; on error *err_msg (static or owned by the
+ * board module) explains in one line. */
+int board_open(board_t **out, const char *spec, const char **err_msg);
+
+/* A one-line description of what was opened ("/dev/ttyACM0",
+ * "emulated board (partition file ...)"). */
+const char *board_describe(const board_t *b);
+
+/* Enter the raw REPL (interrupting any running program). */
+int board_enter_raw(board_t *b);
+/* Leave the raw REPL back to the friendly REPL. */
+int board_exit_raw(board_t *b);
+
+/* Execute code in the raw REPL. On success returns 0 and, when out is not
+ * NULL, *out and *out_len receive the printed output (malloc'd, NUL-terminated;
+ * the caller frees). When the code raises, returns BOARD_ERR_EXEC and *out
+ * holds the error text (traceback). timeout_ms bounds the whole call. */
+int board_exec(board_t *b, const char *code, size_t code_len, char **out, size_t *out_len,
+               int timeout_ms);
+
+/* Convenience: exec `print(repr(expr))`-style code whose output is an
+ * integer; stores it in *value. */
+int board_eval_int(board_t *b, const char *expr, long long *value);
+
+/* Soft reset (Ctrl-D in the friendly REPL), waiting for the board to come
+ * back; leaves the board in the raw REPL. Output printed during the reset
+ * (boot messages) goes to *out when not NULL. */
+int board_soft_reset(board_t *b, char **out, size_t *out_len);
+
+/* Bytes sent to the board so far (for --json summaries). */
+uint64_t board_bytes_sent(const board_t *b);
+
+/* Leave the REPL as found and close. NULL is allowed. */
+void board_close(board_t *b);
+
+/* List serial ports that look like MicroPython boards: calls fn for each
+ * (port path, description). Returns the count or a negative code. */
+int board_list_ports(void (*fn)(const char *port, const char *desc, void *ctx), void *ctx);
+
+#endif

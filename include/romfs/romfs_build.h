@@ -1,0 +1,130 @@
+/*
+ * libromfs builder: turn a tree (from calls, or from a host directory) into a
+ * ROMFS image stream.
+ *
+ * The builder keeps only the tree's metadata (names, sizes, where the bytes
+ * come from) in memory; file contents are read and written out in chunks when
+ * the image is emitted, so memory stays bounded as images grow.
+ *
+ * Layouts:
+ *  - reference (align 0): byte-identical to `mpremote romfs build --no-mpy`:
+ *    entries sorted by name bytes, verbatim data records, the length varuint
+ *    padded with one 0x80 when the image would be odd.
+ *  - aligned (align N): every file's data placed through an indirect record
+ *    at an image offset that is a multiple of N, the gaps filled with padding
+ *    records.
+ */
+#ifndef ROMFS_BUILD_H
+#define ROMFS_BUILD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "romfs/romfs.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// Definitions ///
+
+typedef struct romfs_builder romfs_builder_t;
+
+/* Receives the image in order; returns 0 or a negative errno to stop. */
+typedef int (*romfs_write_fn)(void *ctx, const void *data, size_t len);
+
+/* Reads up to len bytes of a file's contents at offset into buf; returns the
+ * count (0 only at the end) or a negative errno. */
+typedef long (*romfs_read_fn)(void *ctx, uint64_t offset, void *buf, size_t len);
+
+typedef struct romfs_build_opts {
+    uint32_t align;     /* 0 or 1: reference layout; else a power of two */
+} romfs_build_opts_t;
+
+/// Building from calls ///
+
+/* A new, empty builder (the root directory is open). NULL when out of memory
+ * or opts are invalid (align not a power of two). */
+romfs_builder_t *romfs_builder_new(const romfs_build_opts_t *opts);
+
+/* Open a subdirectory of the current directory; entries added next go into it
+ * until romfs_builder_close_dir. Returns 0, ROMFS_ERR_INVAL for an unsafe
+ * name (empty, ".", "..", '/', NUL), ROMFS_ERR_EXIST for a duplicate. */
+int romfs_builder_open_dir(romfs_builder_t *b, const char *name, size_t name_len);
+
+/* Close the current directory. ROMFS_ERR_INVAL at the root. */
+int romfs_builder_close_dir(romfs_builder_t *b);
+
+/* Add a file whose contents are copied from [data, data+len). */
+int romfs_builder_add_file_mem(romfs_builder_t *b, const char *name, size_t name_len,
+                               const void *data, size_t len);
+
+/* Add a file of `size` bytes whose contents are read through fn when the
+ * image is written (the builder does not copy them). The reader must yield
+ * exactly size bytes, else writing fails with ROMFS_ERR_IO. */
+int romfs_builder_add_file_cb(romfs_builder_t *b, const char *name, size_t name_len,
+                              uint64_t size, romfs_read_fn fn, void *ctx);
+
+/* Add a file whose contents are read from the host file host_path when the
+ * image is written, in chunks. size and mtime_ns (from stat) are what the
+ * file must still have then: a file that changed, shrank or grew makes
+ * writing fail with ROMFS_ERR_IO (romfs_builder_errmsg names the path). */
+int romfs_builder_add_file_host(romfs_builder_t *b, const char *name, size_t name_len,
+                                const char *host_path, uint64_t size, int64_t mtime_ns);
+
+/* Size in bytes the finished image will have. */
+uint64_t romfs_builder_image_size(romfs_builder_t *b);
+
+/* Emit the image through fn. All directories must be closed. Returns 0 or the
+ * first negative error from a reader, the writer, or the builder. */
+int romfs_builder_write(romfs_builder_t *b, romfs_write_fn fn, void *ctx);
+
+/* Free the builder and everything it holds. NULL is allowed. */
+void romfs_builder_free(romfs_builder_t *b);
+
+/* One line describing the last failure of a call on b (it names the entry
+ * and, for host files, the path); "" when nothing failed. */
+const char *romfs_builder_errmsg(const romfs_builder_t *b);
+
+/// Building from a host directory ///
+
+/* A file found by the directory scan, handed to the file hook before it is
+ * added. The hook may change host_path (the file to read), name (the name
+ * stored) and set note (text appended to its tree line, e.g. " -> .mpy");
+ * strings it sets must stay valid until the hook is called again. */
+typedef struct romfs_dirscan_file {
+    const char *host_path;  /* e.g. "src/lib/a.py" */
+    const char *dir_path;   /* the host directory holding it, with a final '/' */
+    const char *name;       /* its name in that directory, NUL-terminated */
+    size_t name_len;
+    const char *note;       /* NULL, or appended to the tree line */
+    int root;               /* 1 when it sits at the top of the scanned tree */
+} romfs_dirscan_file_t;
+
+typedef struct romfs_dirscan_opts {
+    /* Receives each line of the tree listing as mpremote prints it ("/",
+     * "|-- lib/", "|   \-- a.py"), without a newline. May be NULL. */
+    void (*on_line)(void *ctx, const char *line);
+    /* Called for every file before it is added; returns 0, or a negative
+     * errno to stop the scan (after reporting through on_error). May be NULL. */
+    int (*on_file)(void *ctx, romfs_dirscan_file_t *file);
+    /* Receives one message naming the path for every error. May be NULL. */
+    void (*on_error)(void *ctx, const char *path, const char *msg);
+    /* When set, refuse to scan if this path (which need not exist yet) lies
+     * inside the directory: the image would be built into its own source. */
+    const char *output_path;
+    void *ctx;
+} romfs_dirscan_opts_t;
+
+/* Add the contents of host directory dir to b's current directory, as
+ * `mpremote romfs build` does: entries in name order, symbolic links
+ * followed (a loop is an error), hidden files included. Special files
+ * (fifos, sockets, devices), unreadable files and unsafe names are errors.
+ * Returns 0 or a negative errno after calling opts->on_error once. */
+int romfs_build_from_dir(romfs_builder_t *b, const char *dir, const romfs_dirscan_opts_t *opts);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* ROMFS_BUILD_H */

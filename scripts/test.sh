@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# The whole test suite: installs what it needs, builds with AddressSanitizer
+# and UndefinedBehaviorSanitizer, runs every CTest test (unit, CLI, golden,
+# hostile, conformance against real MicroPython, emulated board, qemu
+# Cortex-M3), then a short libFuzzer run of every parser.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh
+
+build=build/test
+cmake -S . -B "$build" -DROMFS_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug >/dev/null
+cmake --build "$build" -j"$(nproc)"
+ctest --test-dir "$build" --output-on-failure -j"$(nproc)" --timeout 600
+
+if [ -x scripts/fuzz-smoke.sh ]; then
+    scripts/fuzz-smoke.sh
+fi
