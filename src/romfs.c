@@ -12,7 +12,16 @@
 
 #include <string.h>
 
-int romfs_decode_uint(const uint8_t **p, const uint8_t *end, size_t *value)
+/* Inlined into the record decoder so the deepest lookup chain (stat ->
+ * entry -> data -> record -> varuint) carries one frame fewer: the reader
+ * must fit a 256-byte stack on a Cortex-M0+. */
+#if defined(__GNUC__)
+#define ROMFS_INLINE static inline __attribute__((always_inline))
+#else
+#define ROMFS_INLINE static inline
+#endif
+
+ROMFS_INLINE int decode_uint(const uint8_t **p, const uint8_t *end, size_t *value)
 {
     const uint8_t *q = *p;
     size_t v = 0;
@@ -31,11 +40,16 @@ int romfs_decode_uint(const uint8_t **p, const uint8_t *end, size_t *value)
     return 0;
 }
 
+int romfs_decode_uint(const uint8_t **p, const uint8_t *end, size_t *value)
+{
+    return decode_uint(p, end, value);
+}
+
 int romfs_record_decode(const uint8_t *p, const uint8_t *end, romfs_record_t *rec)
 {
     size_t kind, len;
     const uint8_t *q = p;
-    if (romfs_decode_uint(&q, end, &kind) || romfs_decode_uint(&q, end, &len))
+    if (decode_uint(&q, end, &kind) || decode_uint(&q, end, &len))
         return ROMFS_ERR_IO;
     if (len > (size_t)(end - q))
         return ROMFS_ERR_IO;
@@ -215,7 +229,7 @@ int romfs_dir_open_info(const romfs_t *fs, romfs_dir_t *dir, const romfs_info_t 
 int romfs_dir_open(const romfs_t *fs, romfs_dir_t *dir, const char *path)
 {
     romfs_info_t info;
-    int err = romfs_stat(fs, path, &info);
+    int err = romfs_stat_n(fs, path, path ? strlen(path) : 0, &info);
     if (err)
         return err;
     return romfs_dir_open_info(fs, dir, &info);
@@ -251,7 +265,7 @@ int romfs_file_open_info(romfs_file_t *file, const romfs_info_t *info)
 int romfs_file_open(const romfs_t *fs, romfs_file_t *file, const char *path)
 {
     romfs_info_t info;
-    int err = romfs_stat(fs, path, &info);
+    int err = romfs_stat_n(fs, path, path ? strlen(path) : 0, &info);
     if (err)
         return err;
     return romfs_file_open_info(file, &info);
