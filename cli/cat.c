@@ -1,9 +1,80 @@
-/* romfs cat: placeholder until its owner lands it. */
+/* romfs cat: write files of an image to stdout, straight from the image. */
 #include "cli.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "imgwalk.h"
+
+static void usage(FILE *fp)
+{
+    fprintf(fp,
+            "usage: romfs cat IMAGE PATH...\n"
+            "\n"
+            "Write the contents of each file PATH of IMAGE to standard output.\n"
+            "IMAGE '-' reads standard input.\n"
+            "\n"
+            "  -h, --help  this help\n"
+            "\n"
+            "Exit status: 0 written, 1 missing path, directory or corrupt entry,\n"
+            "2 bad usage.\n");
+}
 
 int cmd_cat(int argc, char **argv)
 {
-    (void)argc;
-    cli_error("%s: not implemented yet", argv[0]);
-    return CLI_FAIL;
+    static const struct option longopts[] = {
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    int c;
+    while ((c = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
+        if (c == 'h') {
+            usage(stdout);
+            return CLI_OK;
+        }
+        usage(stderr);
+        return CLI_USAGE;
+    }
+    if (argc - optind < 2) {
+        cli_error("cat: expected IMAGE PATH...");
+        usage(stderr);
+        return CLI_USAGE;
+    }
+    iw_image_t img;
+    if (iw_image_open(&img, argv[optind]) != 0)
+        return CLI_FAIL;
+    int rc = CLI_OK;
+    for (int i = optind + 1; i < argc; i++) {
+        char *path = iw_path_normalise(argv[i]);
+        romfs_info_t info;
+        romfs_file_t file;
+        int err;
+        if (!path) {
+            cli_error("out of memory");
+            rc = CLI_FAIL;
+            break;
+        }
+        if ((err = romfs_stat(&img.fs, path, &info)) != 0 || (err = romfs_file_open_info(&file, &info)) != 0) {
+            cli_error("%s: %s: %s", img.path, *path ? path : "/", romfs_strerror(err));
+            rc = CLI_FAIL;
+        } else {
+            size_t size;
+            const uint8_t *data = romfs_file_data(&file, &size);
+            if (size > 0 && fwrite(data, 1, size, stdout) != size) {
+                cli_error("<stdout>: write error: %s", strerror(errno));
+                free(path);
+                rc = CLI_FAIL;
+                break;
+            }
+        }
+        free(path);
+    }
+    if (fflush(stdout) != 0) {
+        cli_error("<stdout>: write error: %s", strerror(errno));
+        rc = CLI_FAIL;
+    }
+    iw_image_close(&img);
+    return rc;
 }

@@ -1,9 +1,90 @@
-/* romfs tree: placeholder until its owner lands it. */
+/* romfs tree: draw the whole tree of an image, as `romfs build` shows it. */
 #include "cli.h"
+
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "imgwalk.h"
+
+static void usage(FILE *fp)
+{
+    fprintf(fp,
+            "usage: romfs tree IMAGE [PATH]\n"
+            "\n"
+            "Draw the tree of IMAGE (or of its directory PATH), directories with a\n"
+            "trailing '/', in the image's record order. IMAGE '-' reads standard input.\n"
+            "\n"
+            "  -h, --help  this help\n"
+            "\n"
+            "Exit status: 0 drawn, 1 missing path or corrupt image, 2 bad usage.\n");
+}
 
 int cmd_tree(int argc, char **argv)
 {
-    (void)argc;
-    cli_error("%s: not implemented yet", argv[0]);
-    return CLI_FAIL;
+    static const struct option longopts[] = {
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    int c;
+    while ((c = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
+        if (c == 'h') {
+            usage(stdout);
+            return CLI_OK;
+        }
+        usage(stderr);
+        return CLI_USAGE;
+    }
+    if (argc - optind < 1 || argc - optind > 2) {
+        cli_error("tree: expected IMAGE [PATH]");
+        usage(stderr);
+        return CLI_USAGE;
+    }
+    iw_image_t img;
+    if (iw_image_open(&img, argv[optind]) != 0)
+        return CLI_FAIL;
+    int rc = CLI_FAIL, err, r;
+    char *path = iw_path_normalise(argc - optind == 2 ? argv[optind + 1] : "/");
+    romfs_info_t info;
+    iw_walk_t w;
+    if (!path) {
+        cli_error("out of memory");
+        goto out;
+    }
+    if ((err = romfs_stat(&img.fs, path, &info)) != 0 || (info.type != ROMFS_TYPE_DIR && (err = ROMFS_ERR_NOTDIR))) {
+        cli_error("%s: %s: %s", img.path, *path ? path : "/", romfs_strerror(err));
+        goto out;
+    }
+    if (iw_begin(&w, &img.fs, &info, path, strlen(path)) != 0) {
+        cli_error("out of memory");
+        goto out;
+    }
+    rc = CLI_OK;
+    iw_print_name(stdout, *path ? path : "/", *path ? strlen(path) : 1);
+    printf("%s\n", *path ? "/" : "");
+    while ((r = iw_next(&w)) != IW_END) {
+        if (r == IW_ENTRY) {
+            for (size_t level = 1; level < w.entry_depth; level++)
+                fputs(iw_ancestor_last(&w, level) ? "    " : "|   ", stdout);
+            fputs(w.entry_last ? "\\-- " : "|-- ", stdout);
+            iw_print_name(stdout, w.info.name, w.info.name_len);
+            printf("%s\n", w.info.type == ROMFS_TYPE_DIR ? "/" : "");
+        } else if (r == IW_ERROR) {
+            iw_walk_error(&w, img.path);
+            rc = CLI_FAIL;
+        } else {
+            cli_error("out of memory");
+            rc = CLI_FAIL;
+            break;
+        }
+    }
+    iw_end(&w);
+    if (fflush(stdout) != 0) {
+        cli_error("<stdout>: write error");
+        rc = CLI_FAIL;
+    }
+out:
+    free(path);
+    iw_image_close(&img);
+    return rc;
 }

@@ -26,6 +26,10 @@ typedef struct board board_t;
  * USB serial port that looks like a MicroPython board), "exec:COMMAND" (run
  * COMMAND with /bin/sh -c; talk over its stdin/stdout), or NULL for the
  * default: "auto" if a board is found, else the emulated board.
+ * Also accepted: "emulated" (the emulated board even when a board is
+ * plugged in). Environment: ROMFS_TIMEOUT_MS (deadline of each step,
+ * default 10000), ROMFS_BOARD_CMD (command running the emulated board),
+ * ROMFS_BOARD_DIR (where the emulated board keeps partition.bin).
  * Returns 0 or a negative code; on error *err_msg (static or owned by the
  * board module) explains in one line. */
 int board_open(board_t **out, const char *spec, const char **err_msg);
@@ -64,5 +68,22 @@ void board_close(board_t *b);
 /* List serial ports that look like MicroPython boards: calls fn for each
  * (port path, description). Returns the count or a negative code. */
 int board_list_ports(void (*fn)(const char *port, const char *desc, void *ctx), void *ctx);
+
+/* Additions (board helper) */
+
+/* One line saying why the last call on b failed (b NULL: why the last
+ * board_open failed). Never NULL. */
+const char *board_last_error(const board_t *b);
+
+/* Like board_exec, but output is passed to on_output as it arrives (for
+ * code that runs long and prints as it goes); on BOARD_ERR_EXEC *err holds
+ * the error text (traceback; malloc'd, NUL-terminated; caller frees). */
+int board_exec_stream(board_t *b, const char *code, size_t code_len,
+                      void (*on_output)(const char *data, size_t len, void *ctx), void *ctx, char **err,
+                      size_t *err_len, int timeout_ms);
+
+/* Like board_list_ports; all: every serial port, not only likely boards.
+ * desc is "VVVV:PPPP description" for USB ports. */
+int board_list_ports_all(int all, void (*fn)(const char *port, const char *desc, void *ctx), void *ctx);
 
 #endif

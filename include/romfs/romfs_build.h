@@ -10,9 +10,15 @@
  *  - reference (align 0): byte-identical to `mpremote romfs build --no-mpy`:
  *    entries sorted by name bytes, verbatim data records, the length varuint
  *    padded with one 0x80 when the image would be odd.
- *  - aligned (align N): every file's data placed through an indirect record
- *    at an image offset that is a multiple of N, the gaps filled with padding
- *    records.
+ *  - aligned (align N): the directory tree first, then a data area at the
+ *    root level; every non-empty file points through an indirect record to
+ *    its bytes, which start at an image offset (0 = the first magic byte)
+ *    that is a multiple of N. Each blob sits in a verbatim data record (as
+ *    mpremote's mkdata writes), gaps are padding records. Empty files keep
+ *    an empty verbatim record. MicroPython and romfs_mount read it as usual.
+ *
+ * Trees nest as deep as the caller makes them; layout and writing recurse
+ * once per directory level.
  */
 #ifndef ROMFS_BUILD_H
 #define ROMFS_BUILD_H
@@ -39,6 +45,11 @@ typedef long (*romfs_read_fn)(void *ctx, uint64_t offset, void *buf, size_t len)
 
 typedef struct romfs_build_opts {
     uint32_t align;     /* 0 or 1: reference layout; else a power of two */
+    /* 0: children sorted by stored name bytes. 1: children in the order they
+     * were added. mpremote sorts by the SOURCE name and then stores x.py as
+     * x.mpy, so the directory scanner adds entries in source order and the
+     * CLI sets this to reproduce mpremote's order under --mpy. */
+    int keep_order;
 } romfs_build_opts_t;
 
 /// Building from calls ///

@@ -1,0 +1,163 @@
+/* Serial ports through libserialport: it gives portable port enumeration
+ * with USB VID/PID and descriptions, which `-d auto` and `romfs devs` need;
+ * once open, the tty's descriptor is read and written like any other. */
+#include "chan.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include <libserialport.h>
+
+#include "transport/board.h"
+
+/* A tty libserialport does not know (it needs sysfs: pseudo-terminals,
+ * some virtual ports): the same settings through termios. */
+static int open_plain_tty(chan_t *c, const char *path, const char **err)
+{
+    int fd = open(path, O_RDWR | O_NOCTTY | O_CLOEXEC);
+    if (fd < 0) {
+        *err = errno == ENOENT ? "no such serial port" : "cannot open the serial port";
+        return BOARD_ERR_NODEV;
+    }
+    struct termios t;
+    if (!isatty(fd) || tcgetattr(fd, &t) != 0) {
+        close(fd);
+        *err = "not a serial port (tty)";
+        return BOARD_ERR_NODEV;
+    }
+    cfmakeraw(&t);
+    cfsetispeed(&t, B115200);
+    cfsetospeed(&t, B115200);
+    t.c_cflag &= ~(tcflag_t)(CSIZE | PARENB | CSTOPB | CRTSCTS);
+    t.c_cflag |= CS8 | CLOCAL | CREAD;
+    t.c_iflag &= ~(tcflag_t)(IXON | IXOFF | IXANY);
+    t.c_cc[VMIN] = 1;
+    t.c_cc[VTIME] = 0;
+    if (tcsetattr(fd, TCSANOW, &t) != 0) {
+        close(fd);
+        *err = "cannot configure the serial port (115200 8N1)";
+        return BOARD_ERR_NODEV;
+    }
+    c->rfd = c->wfd = fd;
+    c->pace = 1;
+    return 0;
+}
+
+int chan_open_serial(chan_t *c, const char *path, const char **err)
+{
+    struct sp_port *sp;
+    chan_init_fds(c, -1, -1);
+    if (sp_get_port_by_name(path, &sp) != SP_OK)
+        return open_plain_tty(c, path, err);
+    if (sp_open(sp, SP_MODE_READ_WRITE) != SP_OK) {
+        *err = "cannot open the serial port";
+        sp_free_port(sp);
+        return BOARD_ERR_NODEV;
+    }
+    /* MicroPython's USB-serial and UART REPLs: 115200 8N1, no flow control
+     * (USB CDC ignores the rate; UART boards need it). */
+    if (sp_set_baudrate(sp, 115200) != SP_OK || sp_set_bits(sp, 8) != SP_OK ||
+        sp_set_parity(sp, SP_PARITY_NONE) != SP_OK || sp_set_stopbits(sp, 1) != SP_OK ||
+        sp_set_flowcontrol(sp, SP_FLOWCONTROL_NONE) != SP_OK) {
+        *err = "cannot configure the serial port (115200 8N1)";
+        sp_close(sp);
+        sp_free_port(sp);
+        return BOARD_ERR_NODEV;
+    }
+    int fd = -1;
+    if (sp_get_port_handle(sp, &fd) != SP_OK || fd < 0) {
+        *err = "cannot get the serial port's descriptor";
+        sp_close(sp);
+        sp_free_port(sp);
+        return BOARD_ERR_NODEV;
+    }
+    c->sp = sp;
+    c->rfd = c->wfd = fd;
+    /* Only UART bridges can overrun a board's input buffer; USB CDC boards
+     * are flow-controlled by USB, but pacing costs them little. */
+    c->pace = 1;
+    return 0;
+}
+
+/* USB vendors whose serial ports are likely MicroPython REPLs: boards that
+ * run it natively, and the USB-UART bridges common on ESP boards. */
+static const unsigned likely_vids[] = {
+    0x2e8a, /* Raspberry Pi (Pico) */
+    0xf055, /* MicroPython (pyboard and others) */
+    0x303a, /* Espressif native USB */
+    0x239a, /* Adafruit */
+    0x10c4, /* Silicon Labs CP210x */
+    0x1a86, /* WCH CH340 */
+    0x0403, /* FTDI */
+};
+
+static char *dupstr(const char *s)
+{
+    return strdup(s ? s : "");
+}
+
+static int cmp_port(const void *a, const void *b)
+{
+    const struct chan_port *x = a, *y = b;
+    if (x->likely != y->likely)
+        return y->likely - x->likely;
+    return strcmp(x->name, y->name);
+}
+
+int chan_list_ports(struct chan_port **out, size_t *count)
+{
+    struct sp_port **list;
+    *out = NULL;
+    *count = 0;
+    if (sp_list_ports(&list) != SP_OK)
+        return 0; /* no serial subsystem: simply no ports */
+    size_t n = 0;
+    while (list[n])
+        n++;
+    struct chan_port *ports = calloc(n ? n : 1, sizeof *ports);
+    if (!ports) {
+        sp_free_port_list(list);
+        return -ENOMEM;
+    }
+    for (size_t i = 0; i < n; i++) {
+        struct chan_port *p = &ports[i];
+        struct sp_port *sp = list[i];
+        const char *desc = sp_get_port_description(sp);
+        int vid = 0, pid = 0;
+        if (sp_get_port_transport(sp) == SP_TRANSPORT_USB &&
+            sp_get_port_usb_vid_pid(sp, &vid, &pid) == SP_OK) {
+            p->vid = (unsigned)vid;
+            p->pid = (unsigned)pid;
+            for (size_t k = 0; k < sizeof likely_vids / sizeof likely_vids[0]; k++)
+                if (p->vid == likely_vids[k])
+                    p->likely = 1;
+        }
+        if (desc && strstr(desc, "MicroPython"))
+            p->likely = 1;
+        p->name = dupstr(sp_get_port_name(sp));
+        p->desc = dupstr(desc);
+        if (!p->name || !p->desc) {
+            sp_free_port_list(list);
+            chan_free_ports(ports, i + 1);
+            return -ENOMEM;
+        }
+    }
+    sp_free_port_list(list);
+    qsort(ports, n, sizeof *ports, cmp_port);
+    *out = ports;
+    *count = n;
+    return 0;
+}
+
+void chan_free_ports(struct chan_port *ports, size_t count)
+{
+    for (size_t i = 0; i < count; i++) {
+        free(ports[i].name);
+        free(ports[i].desc);
+    }
+    free(ports);
+}

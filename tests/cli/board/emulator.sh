@@ -1,0 +1,96 @@
+# The emulated board through the real transport: raw REPL round trip,
+# query on an erased and on a written partition, soft reset remounting /rom,
+# raw-paste emulation, a throttled link.
+. "$(dirname "$0")/lib.sh"
+
+P="$T/p.bin"
+out=$("$ROMFS" query -d "exec:$EMU --partition $P") || fail "query on a fresh board"
+expect_in "$out" "ROMFS0 partition has size 262144 bytes" "fresh partition size"
+expect_in "$out" "  Raw contents: ff:ff:ff:ff:ff:ff:ff:ff:ff:ff:ff:ff ..." "erased raw contents"
+expect_in "$out" "  Not a valid ROMFS" "erased partition"
+expect_in "$out" "  Erase block size: 4096 bytes (64 blocks)" "erase block size"
+[ "$(stat -c %s "$P")" = 262144 ] || fail "partition file not created with 256 KiB"
+[ "$(od -An -tx1 -N4 "$P" | tr -d ' ')" = ffffffff ] || fail "partition file not erased"
+
+write_main_image "$T/img"
+dd if="$T/img" of="$P" conv=notrunc status=none
+out=$("$ROMFS" query -d "exec:$EMU --partition $P") || fail "query on a written board"
+expect_in "$out" "  Raw contents: d2:cd:31:80:21:05:1f:07:6d:61:69:6e ..." "raw contents"
+expect_in "$out" "  ROMFS image size: 33" "image size"
+expect_in "$out" "  Board's VfsRom accepts it: yes" "board mounts it"
+expect_in "$out" "  Image SHA-256: $(sha256sum "$T/img" | cut -c1-64)" "image hash computed on the board"
+ref=$out
+
+json=$("$ROMFS" query --json -d "exec:$EMU --partition $P") || fail "query --json"
+expect_in "$json" '"image_size": 33, "fits": true, "mountable": true' "json facts"
+node -e 'JSON.parse(require("fs").readFileSync(0, "utf8"))' <<<"$json" || fail "query --json is not JSON"
+
+# --verify reads the image back and checks every record.
+out=$("$ROMFS" query --verify -d "exec:$EMU --partition $P") || fail "query --verify"
+expect_in "$out" "  Image check: valid (1 files, 0 directories, 21 data bytes)" "verify a good image"
+# A hostile image MicroPython's own VfsRom accepts: only the full check
+# sees that a file's data lies outside the image.
+H="$T/h.bin"
+$EMU --partition "$H" --size 8192 </dev/null >/dev/null
+dd if="$VECTORS/hostile/pointer_offset_out_of_image.romfs" of="$H" conv=notrunc status=none
+out=$("$ROMFS" query --verify -d "exec:$EMU --partition $H") || fail "query --verify on a hostile image"
+expect_in "$out" "  Board's VfsRom accepts it: yes" "board accepts the hostile image"
+expect_in "$out" "  Image check: 1 problem(s), first at offset 0x13: file '/x': indirect data" "verify finds the bad pointer"
+
+# Raw-paste with a window smaller than the code: flow control end to end.
+out2=$("$ROMFS" query -d "exec:$EMU --partition $P --raw-paste 32") || fail "query over raw-paste"
+[ "$out2" = "$ref" ] || fail "raw-paste query differs: $out2"
+
+# A slow serial link (2400 baud: 240 bytes/s) still completes, slowly: the
+# board's answers (banners, query lines) are well over 240 bytes.
+t0=$(date +%s%N)
+out3=$("$ROMFS" query -d "exec:$EMU --partition $P --baud 2400") || fail "query over a 2400 baud link"
+ms=$((($(date +%s%N) - t0) / 1000000))
+[ "$out3" = "$ref" ] || fail "throttled query differs: $out3"
+[ "$ms" -ge 1000 ] || fail "--baud 2400 did not slow the link (query took $ms ms)"
+
+# run: soft reset, then main from /rom.
+out=$("$ROMFS" run -d "exec:$EMU --partition $P" 2>"$T/err") || fail "run main: $(cat "$T/err")"
+[ "$out" = "hi from rom" ] || fail "run printed '$out'"
+"$ROMFS" run -d "exec:$EMU --partition $P" nosuch >/dev/null 2>"$T/err" && fail "run of a missing module succeeded"
+expect_in "$(cat "$T/err")" "ImportError: no module named 'nosuch'" "missing module traceback on stderr"
+
+# A module that prints, then raises: output on stdout, traceback on stderr,
+# exit 1. One that never returns: --timeout ends it (the board is killed).
+mkdir -p "$T/app/lib"
+printf 'print("before")\nraise ValueError("boom")\n' >"$T/app/boom.py"
+printf 'while True:\n    pass\n' >"$T/app/spin.py"
+printf 'import helper\n' >"$T/app/uses_lib.py"
+printf 'print("from /rom/lib")\n' >"$T/app/lib/helper.py"
+"$ROMFS" build --no-mpy -q -o "$T/app.romfs" "$T/app" || fail "romfs build"
+P3="$T/p3.bin"
+$EMU --partition "$P3" --size 8192 </dev/null >/dev/null
+dd if="$T/app.romfs" of="$P3" conv=notrunc status=none
+"$ROMFS" run -d "exec:$EMU --partition $P3" boom >"$T/out" 2>"$T/err"
+rc=$?
+[ "$rc" = 1 ] || fail "run boom: exit status $rc"
+[ "$(cat "$T/out")" = before ] || fail "run boom: stdout '$(cat "$T/out")'"
+expect_in "$(cat "$T/err")" "ValueError: boom" "run boom: traceback on stderr"
+out=$("$ROMFS" run -d "exec:$EMU --partition $P3" uses_lib 2>&1) || fail "run uses_lib: $out"
+[ "$out" = "from /rom/lib" ] || fail "run uses_lib printed '$out'"
+t0=$(date +%s%N)
+"$ROMFS" run -t 1 -d "exec:$EMU --partition $P3" spin >/dev/null 2>"$T/err"
+rc=$?
+ms=$((($(date +%s%N) - t0) / 1000000))
+[ "$rc" = 1 ] || fail "run spin: exit status $rc"
+expect_in "$(cat "$T/err")" "board did not answer while running the code" "run spin: timeout message"
+[ "$ms" -lt 5000 ] || fail "run spin took $ms ms"
+
+# Soft reset inside one board session remounts /rom: the board writes the
+# image itself, resets, imports from it. (pty.sh covers an image written
+# into the file from outside while the board runs.)
+P2="$T/p2.bin"
+hex=$(od -An -tx1 -v "$T/img" | tr -d ' \n')
+out=$(board_session "--partition $P2" \
+    "import vfs,binascii; vfs.rom_ioctl(3,0,4096); d=binascii.unhexlify('$hex'); vfs.rom_ioctl(4,0,0,d+b'\\xff'*((-len(d))%8)); vfs.rom_ioctl(5,0)" \
+    "" \
+    "import main" 2>&1)
+expect_in "$out" "MPY: soft reboot" "soft reboot banner"
+expect_in "$out" "OKhi from rom" "module imported from /rom after the soft reset"
+cmp -n 38 "$T/img" "$P2" || fail "partition file does not hold what the board wrote"
+finish

@@ -1,0 +1,74 @@
+# The transport's failure paths: a silent board, one that hangs up, one that
+# talks garbage, one without ROMFS, one that dies mid-command; each gives
+# one clear line and exit status 1, within the configured timeout.
+. "$(dirname "$0")/lib.sh"
+
+# check_error NAME DEVICE NEEDLE [MAX_SECONDS]
+check_error() {
+    local start end rc err
+    start=$(date +%s%N)
+    ROMFS_TIMEOUT_MS=800 "$ROMFS" query -d "$2" >"$T/out" 2>"$T/err"
+    rc=$?
+    end=$(date +%s%N)
+    err=$(cat "$T/err")
+    [ "$rc" = 1 ] || fail "$1: exit status $rc, expected 1"
+    expect_in "$err" "$3" "$1"
+    [ "$(wc -l <"$T/err")" = 1 ] || fail "$1: expected one line on stderr, got: $err"
+    local ms=$(((end - start) / 1000000))
+    [ "$ms" -le "${4:-5}000" ] || fail "$1: took $ms ms"
+}
+
+# A sleep length unique to this run, so the leftover check below sees only
+# this script's processes when other board tests run in parallel.
+export FAKE_SLEEP=100.$$
+check_error silent "exec:sleep $FAKE_SLEEP" "exec:sleep $FAKE_SLEEP: board did not answer while waiting for the raw REPL prompt" 3
+check_error hangup "exec:true" "board disconnected while" 3
+expect_in "$(cat "$T/err")" "board process exited with status 0" "hangup names the exit status"
+check_error garbage "exec:yes garbage" "timed out while waiting for the raw REPL prompt; last bytes from the board: 'garbage\\ngarbage" 3
+FAKE="exec:sh $(dirname "$0")/fake-board.sh"
+check_error "board that never says OK" "$FAKE no-ok" "board did not accept the code (expected 'OK', got 'XY')" 3
+check_error "board dies mid-command" "$FAKE dies" \
+    "board disconnected while running the code: board process exited with status 4" 3
+check_error "board resets mid-command" "$FAKE resets" "board reset while running the code" 3
+# Firmware without raw-paste echoes the request: the host recovers and
+# falls back to the plain raw REPL.
+ROMFS_TIMEOUT_MS=2000 "$ROMFS" query -d "$FAKE paste-echo" >"$T/out" 2>"$T/err"
+[ "$(cat "$T/out")" = "ROMFS is not enabled on this device" ] || fail "paste-echo: $(cat "$T/out" "$T/err")"
+check_error "no such serial port" "/dev/nonexistent-romfs-tty" "/dev/nonexistent-romfs-tty: no such serial port" 3
+check_error "empty exec" "exec:" "exec: needs a command" 3
+
+# A board without ROMFS: MicroPython answers, vfs has no rom_ioctl.
+"$ROMFS" query -d "exec:$EMU --no-romfs --partition $T/p.bin" >"$T/out" 2>"$T/err"
+rc=$?
+[ "$rc" = 1 ] || fail "no-romfs: exit status $rc"
+[ "$(cat "$T/out")" = "ROMFS is not enabled on this device" ] || fail "no-romfs printed: $(cat "$T/out")"
+
+# The default device is the emulated board, announced once, with its
+# partition under ROMFS_BOARD_DIR.
+"$ROMFS" query >"$T/out" 2>"$T/err" || fail "default device: $(cat "$T/err")"
+[ "$(cat "$T/err")" = "romfs: no board found; using the emulated board (partition: $ROMFS_BOARD_DIR/partition.bin)" ] ||
+    fail "default device message: $(cat "$T/err")"
+[ -f "$ROMFS_BOARD_DIR/partition.bin" ] || fail "emulated board did not create its partition file"
+# ROMFS_BOARD_CMD replaces the emulator command.
+ROMFS_BOARD_CMD="$EMU --no-romfs --partition $T/p.bin" "$ROMFS" query -d emulated >"$T/out" 2>"$T/err"
+expect_in "$(cat "$T/out")" "ROMFS is not enabled on this device" "ROMFS_BOARD_CMD"
+
+# No board process is left behind by any of the above.
+sleep 0.3
+left=$(pgrep -f "$T|sleep $FAKE_SLEEP" -a | grep -v pgrep || true)
+[ -z "$left" ] || fail "processes left behind: $left"
+
+# Commands: help, usage errors, devs.
+for cmd in query run devs; do
+    "$ROMFS" $cmd --help >"$T/out" || fail "$cmd --help exit status"
+    expect_in "$(cat "$T/out")" "usage: romfs $cmd" "$cmd --help"
+    "$ROMFS" $cmd --bogus >/dev/null 2>&1
+    [ $? = 2 ] || fail "$cmd --bogus: expected exit 2"
+done
+"$ROMFS" run 'os;import' >/dev/null 2>&1
+[ $? = 2 ] || fail "run with a bad module name: expected exit 2"
+out=$("$ROMFS" devs) || fail "devs exit status"
+[ -n "$out" ] || fail "devs printed nothing"
+json=$("$ROMFS" devs --all --json) || fail "devs --json exit status"
+node -e 'JSON.parse(require("fs").readFileSync(0, "utf8"))' <<<"$json" || fail "devs --json is not JSON: $json"
+finish

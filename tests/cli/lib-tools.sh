@@ -1,0 +1,59 @@
+# Shared by the tools_*.sh and hostile.sh tests (sourced, not a test itself).
+# run/expect_* record failures instead of exiting, so one run shows them all.
+: "${ROMFS:?ROMFS must name the romfs binary}" "${VECTORS:?VECTORS must name the test vectors}"
+# A sanitizer report must not pass for an ordinary exit status 1.
+export ASAN_OPTIONS="exitcode=86:abort_on_error=0${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
+export UBSAN_OPTIONS="halt_on_error=1:exitcode=87:print_stacktrace=1${UBSAN_OPTIONS:+:$UBSAN_OPTIONS}"
+[ -x "$ROMFS" ] || { echo "FAIL: $ROMFS is not an executable"; exit 1; }
+G=$VECTORS/golden
+H=$VECTORS/hostile
+TMP=$(mktemp -d)
+trap 'chmod -R u+w "$TMP" 2>/dev/null; rm -rf "$TMP"' EXIT
+OUT=$TMP/out
+ERR=$TMP/err
+fails=0
+rc=0
+
+bad() {
+    echo "FAIL: $*"
+    fails=$((fails + 1))
+}
+
+# run CMD...: stdout in $OUT, stderr in $ERR, status in $rc.
+run() {
+    "$@" >"$OUT" 2>"$ERR"
+    rc=$?
+    if [ "$rc" -ge 86 ] && [ "$rc" -le 87 ] || grep -qE 'Sanitizer|runtime error' "$ERR"; then
+        bad "sanitizer report from: $*"
+        cat "$ERR"
+    fi
+}
+
+# expect RC CMD...: run and check the exit status.
+expect() {
+    local want=$1
+    shift
+    run "$@"
+    if [ "$rc" != "$want" ]; then
+        bad "exit $rc, expected $want: $*"
+        sed 's/^/  stderr: /' "$ERR" | head -5
+    fi
+}
+
+# The last run's stderr / stdout holds a fixed string.
+err_has() { grep -qF -- "$1" "$ERR" || { bad "stderr lacks '$1'"; sed 's/^/  stderr: /' "$ERR" | head -5; }; }
+out_has() { grep -qF -- "$1" "$OUT" || { bad "stdout lacks '$1'"; sed 's/^/  stdout: /' "$OUT" | head -5; }; }
+err_empty() { [ ! -s "$ERR" ] || { bad "unexpected stderr"; sed 's/^/  stderr: /' "$ERR" | head -5; }; }
+# The last run's stdout equals the file $1.
+out_is() { cmp -s "$OUT" "$1" || { bad "stdout differs from $1"; diff "$OUT" "$1" | head -10; }; }
+# The last run's stdout equals the string $1 (plus a final newline).
+out_eq() { printf '%s\n' "$1" | cmp -s "$OUT" - || { bad "stdout is not '$1'"; head -10 "$OUT"; }; }
+
+finish() {
+    if [ "$fails" -gt 0 ]; then
+        echo "$fails failure(s)"
+        exit 1
+    fi
+    echo "all passed"
+    exit 0
+}

@@ -1,0 +1,970 @@
+/* Builder and directory scan: layouts, round trips through the reader,
+ * golden vectors, refusals. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "romfs/romfs.h"
+#include "romfs/romfs_build.h"
+#include "testutil.h"
+
+/// SHA-256 (FIPS 180-4), for the manifest checks ///
+
+typedef struct {
+    uint32_t h[8];
+    uint8_t buf[64];
+    size_t n;
+    uint64_t total;
+} sha256_t;
+
+static const uint32_t K256[64] = {
+    0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
+    0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
+    0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
+    0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
+    0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
+    0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
+    0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
+    0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
+};
+
+#define ROR(x, n) (((x) >> (n)) | ((x) << (32 - (n))))
+
+static void sha256_block(sha256_t *s, const uint8_t *p)
+{
+    uint32_t w[64], a, b, c, d, e, f, g, h;
+    for (int i = 0; i < 16; i++)
+        w[i] = (uint32_t)p[4 * i] << 24 | (uint32_t)p[4 * i + 1] << 16 | (uint32_t)p[4 * i + 2] << 8 | p[4 * i + 3];
+    for (int i = 16; i < 64; i++) {
+        uint32_t s0 = ROR(w[i - 15], 7) ^ ROR(w[i - 15], 18) ^ (w[i - 15] >> 3);
+        uint32_t s1 = ROR(w[i - 2], 17) ^ ROR(w[i - 2], 19) ^ (w[i - 2] >> 10);
+        w[i] = w[i - 16] + s0 + w[i - 7] + s1;
+    }
+    a = s->h[0], b = s->h[1], c = s->h[2], d = s->h[3], e = s->h[4], f = s->h[5], g = s->h[6], h = s->h[7];
+    for (int i = 0; i < 64; i++) {
+        uint32_t t1 = h + (ROR(e, 6) ^ ROR(e, 11) ^ ROR(e, 25)) + ((e & f) ^ (~e & g)) + K256[i] + w[i];
+        uint32_t t2 = (ROR(a, 2) ^ ROR(a, 13) ^ ROR(a, 22)) + ((a & b) ^ (a & c) ^ (b & c));
+        h = g, g = f, f = e, e = d + t1, d = c, c = b, b = a, a = t1 + t2;
+    }
+    s->h[0] += a, s->h[1] += b, s->h[2] += c, s->h[3] += d;
+    s->h[4] += e, s->h[5] += f, s->h[6] += g, s->h[7] += h;
+}
+
+static void sha256_hex(const uint8_t *data, size_t len, char out[65])
+{
+    sha256_t s = {{0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab,
+                   0x5be0cd19},
+                  {0},
+                  0,
+                  0};
+    size_t i = 0;
+    for (; i + 64 <= len; i += 64)
+        sha256_block(&s, data + i);
+    uint8_t tail[128] = {0};
+    size_t r = len - i;
+    memcpy(tail, data + i, r);
+    tail[r] = 0x80;
+    size_t tl = r + 9 <= 64 ? 64 : 128;
+    uint64_t bits = (uint64_t)len * 8;
+    for (int k = 0; k < 8; k++)
+        tail[tl - 1 - k] = (uint8_t)(bits >> (8 * k));
+    sha256_block(&s, tail);
+    if (tl == 128)
+        sha256_block(&s, tail + 64);
+    for (int k = 0; k < 8; k++)
+        snprintf(out + 8 * k, 9, "%08x", s.h[k]);
+}
+
+static void test_sha256_known(void **state)
+{
+    (void)state;
+    char hex[65];
+    sha256_hex((const uint8_t *)"abc", 3, hex);
+    assert_string_equal(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    sha256_hex((const uint8_t *)"", 0, hex);
+    assert_string_equal(hex, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+}
+
+/// Helpers ///
+
+struct membuf {
+    uint8_t *p;
+    size_t len, cap;
+    int fail_after; /* >0: fail the write that would pass this many bytes */
+};
+
+static int mem_write(void *ctx, const void *data, size_t len)
+{
+    struct membuf *m = ctx;
+    if (m->fail_after && m->len + len > (size_t)m->fail_after)
+        return -ENOSPC;
+    if (m->len + len > m->cap) {
+        size_t nc = m->cap ? m->cap : 4096;
+        while (nc < m->len + len)
+            nc *= 2;
+        m->p = realloc(m->p, nc);
+        assert_non_null(m->p);
+        m->cap = nc;
+    }
+    memcpy(m->p + m->len, data, len);
+    m->len += len;
+    return 0;
+}
+
+static void build_to_mem(romfs_builder_t *b, struct membuf *m)
+{
+    memset(m, 0, sizeof *m);
+    uint64_t expect = romfs_builder_image_size(b);
+    int r = romfs_builder_write(b, mem_write, m);
+    if (r != 0)
+        fail_msg("write failed: %d %s", r, romfs_builder_errmsg(b));
+    assert_int_equal(m->len, expect);
+    assert_int_equal(m->len % 2, 0);
+}
+
+static char tmp_root[256];
+
+static void tmp_setup(void)
+{
+    const char *t = getenv("TMPDIR");
+    snprintf(tmp_root, sizeof tmp_root, "%s/romfs-test-build-XXXXXX", t && *t ? t : "/tmp");
+    assert_non_null(mkdtemp(tmp_root));
+}
+
+static void tmp_cleanup(void)
+{
+    char cmd[600];
+    if (!tmp_root[0])
+        return;
+    snprintf(cmd, sizeof cmd, "chmod -R u+rwx '%s' 2>/dev/null; rm -rf '%s'", tmp_root, tmp_root);
+    tmp_root[0] = '\0';
+    assert_int_equal(system(cmd), 0);
+}
+
+/* Runs after every test, failed ones included, so no temp tree survives. */
+static int teardown_tmp(void **state)
+{
+    (void)state;
+    tmp_cleanup();
+    return 0;
+}
+
+static const char *tpath(const char *rel)
+{
+    static char buf[4][1024];
+    static int k;
+    k = (k + 1) % 4;
+    snprintf(buf[k], sizeof buf[k], "%s/%s", tmp_root, rel);
+    return buf[k];
+}
+
+static void put_file(const char *rel, const char *content)
+{
+    FILE *fp = fopen(tpath(rel), "wb");
+    assert_non_null(fp);
+    fputs(content, fp);
+    fclose(fp);
+}
+
+/// Calls API: refusals ///
+
+static void test_new_rejects_bad_align(void **state)
+{
+    (void)state;
+    romfs_build_opts_t o = {.align = 3};
+    assert_null(romfs_builder_new(&o));
+    o.align = 12;
+    assert_null(romfs_builder_new(&o));
+    o.align = 0;
+    romfs_builder_t *b = romfs_builder_new(&o);
+    assert_non_null(b);
+    romfs_builder_free(b);
+    romfs_builder_free(NULL);
+}
+
+static void test_unsafe_names_refused(void **state)
+{
+    (void)state;
+    romfs_builder_t *b = romfs_builder_new(NULL);
+    static const struct {
+        const char *s;
+        size_t n;
+    } bad[] = {{"", 0}, {".", 1}, {"..", 2}, {"a/b", 3}, {"/", 1}, {"a\0b", 3}};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        assert_int_equal(romfs_builder_add_file_mem(b, bad[i].s, bad[i].n, "x", 1), ROMFS_ERR_INVAL);
+        assert_non_null(strstr(romfs_builder_errmsg(b), "unsafe name"));
+        assert_int_equal(romfs_builder_open_dir(b, bad[i].s, bad[i].n), ROMFS_ERR_INVAL);
+    }
+    assert_int_equal(romfs_builder_add_file_mem(b, "a", 1, "x", 1), 0);
+    assert_int_equal(romfs_builder_add_file_mem(b, "a", 1, "y", 1), ROMFS_ERR_EXIST);
+    assert_int_equal(romfs_builder_open_dir(b, "a", 1), ROMFS_ERR_EXIST);
+    assert_int_equal(romfs_builder_open_dir(b, "d", 1), 0);
+    /* The same name in another directory is fine. */
+    assert_int_equal(romfs_builder_add_file_mem(b, "a", 1, "z", 1), 0);
+    struct membuf m = {0};
+    assert_int_equal(romfs_builder_write(b, mem_write, &m), ROMFS_ERR_INVAL);
+    assert_non_null(strstr(romfs_builder_errmsg(b), "/d"));
+    assert_int_equal(romfs_builder_close_dir(b), 0);
+    assert_int_equal(romfs_builder_close_dir(b), ROMFS_ERR_INVAL);
+    build_to_mem(b, &m);
+    romfs_t fs;
+    assert_int_equal(romfs_mount(&fs, m.p, m.len), 0);
+    romfs_file_t f;
+    assert_int_equal(romfs_file_open(&fs, &f, "/d/a"), 0);
+    assert_int_equal(f.size, 1);
+    assert_int_equal(f.data[0], 'z');
+    free(m.p);
+    romfs_builder_free(b);
+}
+
+static void test_empty_image(void **state)
+{
+    (void)state;
+    static const uint8_t expect[4] = {0xd2, 0xcd, 0x31, 0x00};
+    uint32_t aligns[] = {0, 4, 4096};
+    for (size_t i = 0; i < 3; i++) {
+        romfs_build_opts_t o = {.align = aligns[i]};
+        romfs_builder_t *b = romfs_builder_new(&o);
+        struct membuf m;
+        build_to_mem(b, &m);
+        assert_int_equal(m.len, 4);
+        assert_memory_equal(m.p, expect, 4);
+        free(m.p);
+        romfs_builder_free(b);
+    }
+}
+
+/* The reference layout, byte by byte, for a tree that needs the odd-size pad. */
+static void test_reference_bytes(void **state)
+{
+    (void)state;
+    romfs_builder_t *b = romfs_builder_new(NULL);
+    assert_int_equal(romfs_builder_add_file_mem(b, "b", 1, "h", 1), 0);
+    assert_int_equal(romfs_builder_open_dir(b, "a", 1), 0);
+    assert_int_equal(romfs_builder_close_dir(b), 0);
+    struct membuf m;
+    build_to_mem(b, &m);
+    /* a/ sorts first; root payload 4 + 7 = 11; 3+1+11 is odd so the length is 80 0b. */
+    static const uint8_t expect[] = {0xd2, 0xcd, 0x31, 0x80, 0x0b, 0x04, 0x02, 0x01,
+                                     'a',  0x05, 0x05, 0x01, 'b',  0x02, 0x01, 'h'};
+    assert_int_equal(m.len, sizeof expect);
+    assert_memory_equal(m.p, expect, sizeof expect);
+    free(m.p);
+    romfs_builder_free(b);
+}
+
+static void test_writer_error_propagates(void **state)
+{
+    (void)state;
+    romfs_builder_t *b = romfs_builder_new(NULL);
+    static uint8_t big[200000];
+    assert_int_equal(romfs_builder_add_file_mem(b, "f", 1, big, sizeof big), 0);
+    struct membuf m = {0};
+    m.fail_after = 70000;
+    assert_int_equal(romfs_builder_write(b, mem_write, &m), -ENOSPC);
+    assert_non_null(strstr(romfs_builder_errmsg(b), "writing the image failed"));
+    free(m.p);
+    romfs_builder_free(b);
+}
+
+/// Callback files that lie about their size ///
+
+struct liar {
+    size_t real;  /* bytes it actually yields */
+};
+
+static long liar_read(void *ctx, uint64_t off, void *buf, size_t len)
+{
+    struct liar *l = ctx;
+    if (off >= l->real)
+        return 0;
+    size_t n = l->real - (size_t)off;
+    if (n > len)
+        n = len;
+    memset(buf, 'q', n);
+    return (long)n;
+}
+
+static void test_callback_size_mismatch(void **state)
+{
+    (void)state;
+    size_t reals[] = {10, 12, 100000};
+    for (size_t i = 0; i < 3; i++) {
+        struct liar l = {reals[i]};
+        romfs_builder_t *b = romfs_builder_new(NULL);
+        assert_int_equal(romfs_builder_open_dir(b, "dir", 3), 0);
+        assert_int_equal(romfs_builder_add_file_cb(b, "f.bin", 5, 11, liar_read, &l), 0);
+        assert_int_equal(romfs_builder_close_dir(b), 0);
+        struct membuf m = {0};
+        assert_int_equal(romfs_builder_write(b, mem_write, &m), ROMFS_ERR_IO);
+        assert_non_null(strstr(romfs_builder_errmsg(b), "/dir/f.bin"));
+        free(m.p);
+        romfs_builder_free(b);
+    }
+    /* Exactly the declared size is fine. */
+    struct liar ok = {11};
+    romfs_builder_t *b = romfs_builder_new(NULL);
+    assert_int_equal(romfs_builder_add_file_cb(b, "f", 1, 11, liar_read, &ok), 0);
+    struct membuf m;
+    build_to_mem(b, &m);
+    free(m.p);
+    romfs_builder_free(b);
+}
+
+/// Random trees: build with the library, read back with the reader ///
+
+struct mnode {
+    uint8_t name[64];
+    size_t name_len;
+    int is_dir;
+    uint8_t *data;
+    size_t size;
+    struct mnode *kids;
+    size_t nkids;
+};
+
+static uint64_t rng;
+static uint32_t rnd(uint32_t n)
+{
+    rng = rng * 6364136223846793005ull + 1442695040888963407ull;
+    return (uint32_t)((rng >> 33) % n);
+}
+
+static void rand_name(struct mnode *n)
+{
+    static const char *pieces[] = {"a", "b", "Z", "0", ".", "-", "_", " ", "py", ".mpy",
+                                   "\xc3\xa9", "\xc3\xbc", "\xe2\x82\xac", "\xf0\x9f\x98\x80", "~", "\x7f"};
+    do {
+        n->name_len = 0;
+        size_t k = 1 + rnd(6);
+        for (size_t i = 0; i < k; i++) {
+            const char *p = pieces[rnd(sizeof pieces / sizeof pieces[0])];
+            size_t l = strlen(p);
+            if (n->name_len + l > sizeof n->name)
+                break;
+            memcpy(n->name + n->name_len, p, l);
+            n->name_len += l;
+        }
+    } while (!romfs_name_is_safe(n->name, n->name_len));
+}
+
+static long mnode_read(void *ctx, uint64_t off, void *buf, size_t len)
+{
+    struct mnode *n = ctx;
+    if (off >= n->size)
+        return 0;
+    size_t k = n->size - (size_t)off;
+    if (k > len)
+        k = len;
+    /* Short reads on purpose: the builder must loop. */
+    if (k > 1000)
+        k = 1000;
+    memcpy(buf, n->data + off, k);
+    return (long)k;
+}
+
+static void gen_dir(struct mnode *d, int depth, size_t *budget)
+{
+    static const size_t sizes[] = {0, 1, 2, 127, 128, 129, 255, 256, 1000, 16383, 16384, 16385};
+    size_t want = rnd(depth == 0 ? 8 : 6);
+    d->kids = calloc(want ? want : 1, sizeof *d->kids);
+    for (size_t i = 0; i < want; i++) {
+        struct mnode *n = &d->kids[d->nkids];
+        int dup;
+        do {
+            rand_name(n);
+            dup = 0;
+            for (size_t j = 0; j < d->nkids; j++)
+                if (d->kids[j].name_len == n->name_len && !memcmp(d->kids[j].name, n->name, n->name_len))
+                    dup = 1;
+        } while (dup);
+        if (depth < 4 && rnd(4) == 0) {
+            n->is_dir = 1;
+            gen_dir(n, depth + 1, budget);
+        } else {
+            size_t s = rnd(3) ? sizes[rnd(sizeof sizes / sizeof sizes[0])] : rnd(300);
+            if (s > *budget)
+                s = rnd(64);
+            *budget -= s < *budget ? s : *budget;
+            n->size = s;
+            n->data = malloc(s ? s : 1);
+            for (size_t k = 0; k < s; k++)
+                n->data[k] = (uint8_t)rnd(256);
+        }
+        d->nkids++;
+    }
+}
+
+static void add_to_builder(romfs_builder_t *b, struct mnode *d)
+{
+    for (size_t i = 0; i < d->nkids; i++) {
+        struct mnode *n = &d->kids[i];
+        if (n->is_dir) {
+            assert_int_equal(romfs_builder_open_dir(b, (char *)n->name, n->name_len), 0);
+            add_to_builder(b, n);
+            assert_int_equal(romfs_builder_close_dir(b), 0);
+        } else if (i % 2) {
+            assert_int_equal(romfs_builder_add_file_cb(b, (char *)n->name, n->name_len, n->size, mnode_read, n), 0);
+        } else {
+            assert_int_equal(romfs_builder_add_file_mem(b, (char *)n->name, n->name_len, n->data, n->size), 0);
+        }
+    }
+}
+
+static int mnode_cmp(const void *a, const void *b)
+{
+    const struct mnode *x = a, *y = b;
+    size_t n = x->name_len < y->name_len ? x->name_len : y->name_len;
+    int r = memcmp(x->name, y->name, n);
+    return r ? r : (x->name_len > y->name_len) - (x->name_len < y->name_len);
+}
+
+/* Walk the image directory and the model side by side. */
+static void compare_dir(const romfs_t *fs, const romfs_info_t *dinfo, struct mnode *d, uint32_t align,
+                        size_t *files)
+{
+    qsort(d->kids, d->nkids, sizeof *d->kids, mnode_cmp);
+    romfs_dir_t dir;
+    assert_int_equal(romfs_dir_open_info(fs, &dir, dinfo), 0);
+    romfs_info_t info;
+    size_t i = 0;
+    int r;
+    while ((r = romfs_dir_read(&dir, &info)) == 1) {
+        assert_true(i < d->nkids);
+        struct mnode *n = &d->kids[i++];
+        assert_int_equal(info.name_len, n->name_len);
+        assert_memory_equal(info.name, n->name, n->name_len);
+        assert_int_equal(info.type, n->is_dir ? ROMFS_TYPE_DIR : ROMFS_TYPE_FILE);
+        if (n->is_dir) {
+            compare_dir(fs, &info, n, align, files);
+            continue;
+        }
+        assert_int_equal(info.size, n->size);
+        if (n->size)
+            assert_memory_equal(info.data, n->data, n->size);
+        if (align > 1 && n->size)
+            assert_int_equal((size_t)(info.data - fs->image) % align, 0);
+        (*files)++;
+    }
+    assert_int_equal(r, 0);
+    assert_int_equal(i, d->nkids);
+}
+
+static void free_model(struct mnode *d)
+{
+    for (size_t i = 0; i < d->nkids; i++)
+        free_model(&d->kids[i]);
+    free(d->kids);
+    free(d->data);
+}
+
+/* Count root-level data-area records: padding ones, and verbatim ones whose
+ * length varuint was widened by a leading 0x80 to fill a one-byte gap. */
+static void count_gap_fillers(const romfs_t *fs, size_t *padding, size_t *widened)
+{
+    romfs_record_t rec;
+    for (const uint8_t *p = fs->fs; p < fs->fs_end; p = rec.next) {
+        assert_int_equal(romfs_record_decode(p, fs->fs_end, &rec), 0);
+        if (rec.kind == ROMFS_KIND_PADDING)
+            (*padding)++;
+        else if (rec.kind == ROMFS_KIND_DATA_VERBATIM && rec.start[1] == 0x80)
+            (*widened)++;
+    }
+}
+
+static void test_random_round_trip(void **state)
+{
+    (void)state;
+    size_t padding = 0, widened = 0;
+    static const uint32_t aligns[] = {0, 2, 4, 16, 64, 4096};
+    for (uint64_t seed = 1; seed <= 12; seed++) {
+        rng = seed * 0x9e3779b97f4a7c15ull;
+        struct mnode root = {0};
+        root.is_dir = 1;
+        size_t budget = 300000;
+        gen_dir(&root, 0, &budget);
+        for (size_t a = 0; a < sizeof aligns / sizeof aligns[0]; a++) {
+            romfs_build_opts_t o = {.align = aligns[a]};
+            romfs_builder_t *b = romfs_builder_new(&o);
+            add_to_builder(b, &root);
+            struct membuf m;
+            build_to_mem(b, &m);
+            romfs_t fs;
+            assert_int_equal(romfs_mount(&fs, m.p, m.len), 0);
+            assert_int_equal(romfs_image_size(&fs), m.len);
+            romfs_info_t ri;
+            assert_int_equal(romfs_stat(&fs, "/", &ri), 0);
+            size_t files = 0;
+            compare_dir(&fs, &ri, &root, aligns[a], &files);
+            if (aligns[a])
+                count_gap_fillers(&fs, &padding, &widened);
+            free(m.p);
+            romfs_builder_free(b);
+        }
+        free_model(&root);
+    }
+    /* Both ways of filling a gap were exercised. */
+    assert_true(padding > 0);
+    assert_true(widened > 0);
+}
+
+/* Files whose sizes straddle varuint boundaries, in every layout. */
+static void test_varuint_boundaries(void **state)
+{
+    (void)state;
+    static const size_t sizes[] = {0, 1, 127, 128, 16383, 16384, 2097151, 2097152};
+    static const uint32_t aligns[] = {0, 4, 64, 4096};
+    uint8_t *data = malloc(2097152);
+    for (size_t i = 0; i < 2097152; i++)
+        data[i] = (uint8_t)(i * 7 + (i >> 9));
+    for (size_t a = 0; a < 4; a++) {
+        romfs_build_opts_t o = {.align = aligns[a]};
+        romfs_builder_t *b = romfs_builder_new(&o);
+        for (size_t i = 0; i < 8; i++) {
+            char name[16];
+            snprintf(name, sizeof name, "s%zu", sizes[i]);
+            assert_int_equal(romfs_builder_add_file_mem(b, name, strlen(name), data, sizes[i]), 0);
+        }
+        struct membuf m;
+        build_to_mem(b, &m);
+        romfs_t fs;
+        assert_int_equal(romfs_mount(&fs, m.p, m.len), 0);
+        for (size_t i = 0; i < 8; i++) {
+            char name[16];
+            snprintf(name, sizeof name, "/s%zu", sizes[i]);
+            romfs_info_t info;
+            assert_int_equal(romfs_stat(&fs, name, &info), 0);
+            assert_int_equal(info.size, sizes[i]);
+            if (sizes[i]) {
+                assert_memory_equal(info.data, data, sizes[i]);
+                if (aligns[a])
+                    assert_int_equal((size_t)(info.data - m.p) % aligns[a], 0);
+            }
+        }
+        free(m.p);
+        romfs_builder_free(b);
+    }
+    free(data);
+}
+
+/// Directory scan ///
+
+struct scanlog {
+    char lines[4096];
+    char err[2048];
+    int nerr;
+};
+
+static void log_line(void *ctx, const char *line)
+{
+    struct scanlog *l = ctx;
+    size_t used = strlen(l->lines), n = strlen(line);
+    if (used + n + 2 > sizeof l->lines)
+        return; /* long listings are only checked for not failing */
+    memcpy(l->lines + used, line, n);
+    memcpy(l->lines + used + n, "\n", 2);
+}
+
+static void log_err(void *ctx, const char *path, const char *msg)
+{
+    struct scanlog *l = ctx;
+    snprintf(l->err, sizeof l->err, "%s: %s", path, msg);
+    l->nerr++;
+}
+
+static int scan(romfs_builder_t *b, const char *dir, struct scanlog *l, const char *out)
+{
+    memset(l, 0, sizeof *l);
+    romfs_dirscan_opts_t o = {log_line, NULL, log_err, out, l};
+    int r = romfs_build_from_dir(b, dir, &o);
+    if (r < 0)
+        assert_int_equal(l->nerr, 1);
+    return r;
+}
+
+static void test_scan_tree_lines_and_links(void **state)
+{
+    (void)state;
+    tmp_setup();
+    assert_int_equal(mkdir(tpath("src"), 0755), 0);
+    assert_int_equal(mkdir(tpath("src/lib"), 0755), 0);
+    assert_int_equal(mkdir(tpath("src/lib/deep"), 0755), 0);
+    assert_int_equal(mkdir(tpath("other"), 0755), 0);
+    put_file("src/main.py", "print(1)\n");
+    put_file("src/.hidden", "h");
+    put_file("src/lib/deep/x.txt", "xx");
+    put_file("src/lib/a.txt", "aaa");
+    put_file("other/t.txt", "linked");
+    assert_int_equal(symlink("../other", tpath("src/zlink")), 0);
+    assert_int_equal(symlink("main.py", tpath("src/alias.py")), 0);
+    romfs_builder_t *b = romfs_builder_new(NULL);
+    struct scanlog l;
+    assert_int_equal(scan(b, tpath("src"), &l, NULL), 0);
+    assert_string_equal(l.lines, "/\n"
+                                 "|-- .hidden\n"
+                                 "|-- alias.py\n"
+                                 "|-- lib/\n"
+                                 "|   |-- a.txt\n"
+                                 "|   \\-- deep/\n"
+                                 "|       \\-- x.txt\n"
+                                 "|-- main.py\n"
+                                 "\\-- zlink/\n"
+                                 "    \\-- t.txt\n");
+    struct membuf m;
+    build_to_mem(b, &m);
+    romfs_t fs;
+    assert_int_equal(romfs_mount(&fs, m.p, m.len), 0);
+    romfs_file_t f;
+    assert_int_equal(romfs_file_open(&fs, &f, "/zlink/t.txt"), 0);
+    assert_int_equal(f.size, 6);
+    assert_memory_equal(f.data, "linked", 6);
+    assert_int_equal(romfs_file_open(&fs, &f, "/alias.py"), 0);
+    assert_memory_equal(f.data, "print(1)\n", 9);
+    assert_int_equal(romfs_file_open(&fs, &f, "/lib/deep/x.txt"), 0);
+    free(m.p);
+    romfs_builder_free(b);
+    tmp_cleanup();
+}
+
+static void expect_scan_error(const char *dir, const char *out, const char *path_part, const char *msg_part)
+{
+    romfs_builder_t *b = romfs_builder_new(NULL);
+    struct scanlog l;
+    assert_true(scan(b, dir, &l, out) < 0);
+    if (!strstr(l.err, path_part) || !strstr(l.err, msg_part))
+        fail_msg("error '%s' lacks '%s' or '%s'", l.err, path_part, msg_part);
+    romfs_builder_free(b);
+}
+
+static void test_scan_refusals(void **state)
+{
+    (void)state;
+    tmp_setup();
+    assert_int_equal(mkdir(tpath("loop"), 0755), 0);
+    assert_int_equal(mkdir(tpath("loop/sub"), 0755), 0);
+    assert_int_equal(symlink("..", tpath("loop/sub/up")), 0);
+    expect_scan_error(tpath("loop"), NULL, "loop/sub/up", "loop");
+
+    assert_int_equal(mkdir(tpath("self"), 0755), 0);
+    assert_int_equal(symlink("self", tpath("self/self")), 0);
+    expect_scan_error(tpath("self"), NULL, "self/self", "loop");
+
+    assert_int_equal(mkdir(tpath("fifo"), 0755), 0);
+    assert_int_equal(mkfifo(tpath("fifo/pipe"), 0644), 0);
+    expect_scan_error(tpath("fifo"), NULL, "fifo/pipe", "a fifo");
+
+    assert_int_equal(mkdir(tpath("broken"), 0755), 0);
+    assert_int_equal(symlink("nowhere", tpath("broken/dangling")), 0);
+    expect_scan_error(tpath("broken"), NULL, "broken/dangling", "broken symbolic link");
+
+    expect_scan_error(tpath("missing"), NULL, "missing", "No such file");
+    put_file("plain", "x");
+    expect_scan_error(tpath("plain"), NULL, "plain", "not a directory");
+
+    assert_int_equal(mkdir(tpath("src"), 0755), 0);
+    assert_int_equal(mkdir(tpath("src/sub"), 0755), 0);
+    put_file("src/a", "a");
+    expect_scan_error(tpath("src"), tpath("src/out.romfs"), "out.romfs", "inside the source");
+    expect_scan_error(tpath("src"), tpath("src/sub/../sub/x.romfs"), "x.romfs", "inside the source");
+    char rel[1100];
+    snprintf(rel, sizeof rel, "%s/src/../src/sub/y", tmp_root);
+    expect_scan_error(tpath("src/"), rel, "sub/y", "inside the source");
+    /* Beside the source is fine, and so is a sibling whose name extends it. */
+    romfs_builder_t *b = romfs_builder_new(NULL);
+    struct scanlog l;
+    assert_int_equal(scan(b, tpath("src"), &l, tpath("src.romfs")), 0);
+    romfs_builder_free(b);
+    b = romfs_builder_new(NULL);
+    assert_int_equal(mkdir(tpath("srcx"), 0755), 0);
+    assert_int_equal(scan(b, tpath("src"), &l, tpath("srcx/o.romfs")), 0);
+    romfs_builder_free(b);
+
+    if (geteuid() != 0) {
+        assert_int_equal(mkdir(tpath("unread"), 0755), 0);
+        put_file("unread/secret", "s");
+        assert_int_equal(chmod(tpath("unread/secret"), 0), 0);
+        expect_scan_error(tpath("unread"), NULL, "unread/secret", "permission denied");
+    } else {
+        fprintf(stderr, "note: running as root, chmod 000 cannot make a file unreadable; "
+                        "the replaced-by-fifo and vanished-file cases cover the read path\n");
+    }
+    tmp_cleanup();
+}
+
+/* A file that changes between the scan and the write is caught, by path. */
+static void test_scan_file_changes(void **state)
+{
+    (void)state;
+    tmp_setup();
+    assert_int_equal(mkdir(tpath("d"), 0755), 0);
+    static const char *how[] = {"grow", "shrink", "fifo", "vanish", "touch"};
+    for (size_t i = 0; i < 5; i++) {
+        put_file("d/f.txt", "0123456789");
+        romfs_builder_t *b = romfs_builder_new(NULL);
+        struct scanlog l;
+        assert_int_equal(scan(b, tpath("d"), &l, NULL), 0);
+        if (i == 0) {
+            put_file("d/f.txt", "0123456789AB");
+        } else if (i == 1) {
+            put_file("d/f.txt", "0123");
+        } else if (i == 2) {
+            assert_int_equal(unlink(tpath("d/f.txt")), 0);
+            assert_int_equal(mkfifo(tpath("d/f.txt"), 0644), 0);
+        } else if (i == 3) {
+            assert_int_equal(unlink(tpath("d/f.txt")), 0);
+        } else {
+            /* Same size, new content, new mtime. */
+            struct timespec ts[2] = {{0, UTIME_OMIT}, {12345, 0}};
+            put_file("d/f.txt", "ABCDEFGHIJ");
+            assert_int_equal(utimensat(AT_FDCWD, tpath("d/f.txt"), ts, 0), 0);
+        }
+        struct membuf m = {0};
+        int r = romfs_builder_write(b, mem_write, &m);
+        if (r >= 0)
+            fail_msg("%s: write succeeded", how[i]);
+        if (!strstr(romfs_builder_errmsg(b), "d/f.txt"))
+            fail_msg("%s: message '%s' lacks the path", how[i], romfs_builder_errmsg(b));
+        free(m.p);
+        romfs_builder_free(b);
+        unlink(tpath("d/f.txt"));
+    }
+    tmp_cleanup();
+}
+
+/// Golden vectors: rebuild from source, compare bytes, read back per manifest ///
+
+/* Next JSON string at *p (p just past the opening quote); \u escapes become UTF-8. */
+static char *json_string(const char **p)
+{
+    const char *s = *p;
+    char *out = malloc(strlen(s) * 3 + 1), *o = out;
+    while (*s && *s != '"') {
+        if (*s != '\\') {
+            *o++ = *s++;
+            continue;
+        }
+        s++;
+        char c = *s++;
+        if (c == 'u') {
+            unsigned cp = (unsigned)strtoul((char[5]){s[0], s[1], s[2], s[3], 0}, NULL, 16);
+            s += 4;
+            if (cp >= 0xd800 && cp < 0xdc00 && s[0] == '\\' && s[1] == 'u') {
+                unsigned lo = (unsigned)strtoul((char[5]){s[2], s[3], s[4], s[5], 0}, NULL, 16);
+                cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
+                s += 6;
+            }
+            if (cp < 0x80) {
+                *o++ = (char)cp;
+            } else if (cp < 0x800) {
+                *o++ = (char)(0xc0 | cp >> 6), *o++ = (char)(0x80 | (cp & 0x3f));
+            } else if (cp < 0x10000) {
+                *o++ = (char)(0xe0 | cp >> 12), *o++ = (char)(0x80 | ((cp >> 6) & 0x3f));
+                *o++ = (char)(0x80 | (cp & 0x3f));
+            } else {
+                *o++ = (char)(0xf0 | cp >> 18), *o++ = (char)(0x80 | ((cp >> 12) & 0x3f));
+                *o++ = (char)(0x80 | ((cp >> 6) & 0x3f)), *o++ = (char)(0x80 | (cp & 0x3f));
+            }
+        } else {
+            *o++ = c == 'n' ? '\n' : c == 't' ? '\t' : c == 'r' ? '\r' : c == 'b' ? '\b' : c == 'f' ? '\f' : c;
+        }
+    }
+    *o = '\0';
+    *p = *s ? s + 1 : s;
+    return out;
+}
+
+struct golden {
+    char *image, *source;
+    size_t nentries, checked;
+    romfs_t fs;
+    uint8_t *img;
+    size_t img_len;
+    /* The entry being read. */
+    char *path, *type, *sha;
+    long long size;
+};
+
+static void golden_entry_done(struct golden *g)
+{
+    if (!g->path)
+        return;
+    romfs_info_t info;
+    if (romfs_stat(&g->fs, g->path, &info) != 0)
+        fail_msg("%s: %s missing", g->image, g->path);
+    if (strcmp(g->type, "dir") == 0) {
+        assert_int_equal(info.type, ROMFS_TYPE_DIR);
+    } else {
+        assert_int_equal(info.type, ROMFS_TYPE_FILE);
+        assert_int_equal(info.size, (size_t)g->size);
+        char hex[65];
+        sha256_hex(info.data, info.size, hex);
+        if (strcmp(hex, g->sha) != 0)
+            fail_msg("%s: %s sha256 %s, manifest says %s", g->image, g->path, hex, g->sha);
+    }
+    g->checked++;
+    free(g->path);
+    free(g->type);
+    free(g->sha);
+    g->path = g->type = g->sha = NULL;
+}
+
+static size_t count_entries(const romfs_t *fs, const romfs_info_t *d)
+{
+    romfs_dir_t dir;
+    romfs_info_t info;
+    size_t n = 0;
+    assert_int_equal(romfs_dir_open_info(fs, &dir, d), 0);
+    while (romfs_dir_read(&dir, &info) == 1) {
+        n++;
+        if (info.type == ROMFS_TYPE_DIR)
+            n += count_entries(fs, &info);
+    }
+    return n;
+}
+
+/* Build the vector's source tree with the library and compare. */
+static void golden_build(struct golden *g)
+{
+    char cmd[2048], rel[512];
+    snprintf(rel, sizeof rel, "golden/%s", g->source);
+    snprintf(cmd, sizeof cmd, "rm -rf '%s/g' && mkdir '%s/g' && tar xf '%s' -C '%s/g'", tmp_root, tmp_root,
+             tu_vector(rel), tmp_root);
+    assert_int_equal(system(cmd), 0);
+    snprintf(rel, sizeof rel, "golden/%s", g->image);
+    g->img = tu_read_file(tu_vector(rel), &g->img_len);
+    romfs_builder_t *b = romfs_builder_new(NULL);
+    struct scanlog l;
+    assert_int_equal(scan(b, tpath("g"), &l, NULL), 0);
+    struct membuf m;
+    build_to_mem(b, &m);
+    if (m.len != g->img_len || memcmp(m.p, g->img, m.len) != 0)
+        fail_msg("%s: rebuilt image differs (%zu vs %zu bytes)", g->image, m.len, g->img_len);
+    free(m.p);
+    romfs_builder_free(b);
+    assert_int_equal(romfs_mount(&g->fs, g->img, g->img_len), 0);
+}
+
+static void golden_vector_done(struct golden *g)
+{
+    golden_entry_done(g);
+    if (!g->img)
+        return;
+    assert_int_equal(g->checked, g->nentries);
+    romfs_info_t root;
+    assert_int_equal(romfs_stat(&g->fs, "/", &root), 0);
+    assert_int_equal(count_entries(&g->fs, &root), g->nentries);
+    free(g->img);
+    free(g->image);
+    free(g->source);
+    memset(g, 0, sizeof *g);
+}
+
+static void test_golden_vectors(void **state)
+{
+    (void)state;
+    tmp_setup();
+    size_t len;
+    char *json = (char *)tu_read_file(tu_vector("golden/manifest.json"), &len);
+    json = realloc(json, len + 1);
+    json[len] = '\0';
+    struct golden g = {0};
+    size_t vectors = 0;
+    for (const char *p = json; (p = strchr(p, '"')) != NULL;) {
+        p++;
+        char *key = json_string(&p);
+        while (*p == ' ' || *p == '\n')
+            p++;
+        if (*p != ':') {
+            free(key);
+            continue;
+        }
+        p++;
+        while (*p == ' ' || *p == '\n')
+            p++;
+        char *sval = NULL;
+        long long nval = -1;
+        if (*p == '"') {
+            p++;
+            sval = json_string(&p);
+        } else if (*p >= '0' && *p <= '9') {
+            nval = strtoll(p, (char **)&p, 10);
+        }
+        if (strcmp(key, "name") == 0) {
+            golden_vector_done(&g);
+            vectors++;
+        } else if (strcmp(key, "source") == 0) {
+            g.source = sval, sval = NULL;
+        } else if (strcmp(key, "image") == 0) {
+            g.image = sval, sval = NULL;
+        } else if (strcmp(key, "entries") == 0) {
+            golden_build(&g);
+        } else if (strcmp(key, "path") == 0) {
+            golden_entry_done(&g);
+            g.path = sval, sval = NULL;
+            g.nentries++;
+        } else if (strcmp(key, "type") == 0) {
+            g.type = sval, sval = NULL;
+        } else if (strcmp(key, "size") == 0) {
+            g.size = nval;
+        } else if (strcmp(key, "sha256") == 0) {
+            g.sha = sval, sval = NULL;
+        }
+        free(key);
+        free(sval);
+    }
+    golden_vector_done(&g);
+    assert_true(vectors >= 13);
+    free(json);
+    tmp_cleanup();
+}
+
+/* vectors/upstream/random_romfs.bin is MicroPython's test image: its sources
+ * in plain name order, reference layout. */
+static void test_upstream_random(void **state)
+{
+    (void)state;
+    size_t len;
+    uint8_t *img = tu_read_file(tu_vector("upstream/random_romfs.bin"), &len);
+    romfs_builder_t *b = romfs_builder_new(NULL);
+    struct scanlog l;
+    assert_int_equal(scan(b, tu_vector("upstream/romfs_source"), &l, NULL), 0);
+    struct membuf m;
+    build_to_mem(b, &m);
+    assert_int_equal(m.len, len);
+    assert_memory_equal(m.p, img, len);
+    free(m.p);
+    free(img);
+    romfs_builder_free(b);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_sha256_known),
+        cmocka_unit_test(test_new_rejects_bad_align),
+        cmocka_unit_test(test_unsafe_names_refused),
+        cmocka_unit_test(test_empty_image),
+        cmocka_unit_test(test_reference_bytes),
+        cmocka_unit_test(test_writer_error_propagates),
+        cmocka_unit_test(test_callback_size_mismatch),
+        cmocka_unit_test(test_random_round_trip),
+        cmocka_unit_test(test_varuint_boundaries),
+        cmocka_unit_test_teardown(test_scan_tree_lines_and_links, teardown_tmp),
+        cmocka_unit_test_teardown(test_scan_refusals, teardown_tmp),
+        cmocka_unit_test_teardown(test_scan_file_changes, teardown_tmp),
+        cmocka_unit_test_teardown(test_golden_vectors, teardown_tmp),
+        cmocka_unit_test(test_upstream_random),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
