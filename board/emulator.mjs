@@ -32,6 +32,9 @@ An emulated MicroPython board on stdin/stdout with a ROM partition in a file.
   --block-size BYTES   erase block size (default 4096)
   --min-write BYTES    minimum write size and alignment (default 8)
   --no-romfs           a board without ROMFS (vfs has no rom_ioctl)
+  --block-device       rom_ioctl(2, 0) returns a block-device object (ioctl,
+                       readblocks, writeblocks) as some ports do, and
+                       rom_ioctl(3/4) refuse; tools must use the object
   --raw-paste WINDOW   support raw-paste mode with this window size
                        (default: answer "R\\x00", as this build does)
   --die-after K        exit abruptly after K flash erase/program operations
@@ -47,7 +50,7 @@ function fail(msg) {
 
 function parseArgs(argv) {
   const o = {
-    partition: null, size: null, blockSize: 4096, minWrite: 8, romfs: true,
+    partition: null, size: null, blockSize: 4096, minWrite: 8, romfs: true, blockDevice: false,
     rawPaste: 0, dieAfter: 0, dieMid: false, bps: 0,
   };
   const num = (name, v) => {
@@ -62,6 +65,7 @@ function parseArgs(argv) {
       case "--block-size": o.blockSize = num(a, argv[++i]); break;
       case "--min-write": o.minWrite = num(a, argv[++i]); break;
       case "--no-romfs": o.romfs = false; break;
+      case "--block-device": o.blockDevice = true; break;
       case "--raw-paste": o.rawPaste = num(a, argv[++i]); break;
       case "--die-after": o.dieAfter = num(a, argv[++i]); break;
       case "--die-mid": o.dieMid = true; break;
@@ -194,7 +198,8 @@ async function boot() {
     stdout: onStdout, stderr: onStdout, linebuffer: false, heapsize,
   });
   mp.registerJsModule("_board", boardModule());
-  const prelude = `_ROMFS = ${opts.romfs ? "True" : "False"}\n_BS = ${flash.blockSize}\n_MINW = ${flash.minWrite}\n`;
+  const prelude = `_ROMFS = ${opts.romfs ? "True" : "False"}\n_BLOCKDEV = ${opts.blockDevice ? "True" : "False"}\n` +
+    `_BS = ${flash.blockSize}\n_MINW = ${flash.minWrite}\n`;
   mp.globals.set("_standin_src", prelude + standinSource);
   mp.runPython("exec(_standin_src, {'__name__': '_standin'})\ndel _standin_src");
   chunk = [];

@@ -4,7 +4,7 @@
 # object that forwards every attribute to the real module except rom_ioctl,
 # which works on the partition file through the JS module `_board` (NOR-flash
 # rules are enforced there). `machine` provides the few calls a board has.
-# _ROMFS, _BS and _MINW are defined by the emulator before this runs.
+# _ROMFS, _BLOCKDEV, _BS and _MINW are defined by the emulator before this runs.
 import sys
 import vfs as _real_vfs
 import _board
@@ -21,12 +21,47 @@ class _Vfs:
         return getattr(_real_vfs, name)
 
 
+class _BlockDev:
+    # The partition as a block device, as ports without memory-mapped ROM
+    # partitions return it from rom_ioctl(2, id): erase with ioctl(6, block),
+    # write with writeblocks (NOR rules still apply underneath).
+    def ioctl(self, op, arg):
+        if op == 4:
+            return len(_part) // _BS
+        if op == 5:
+            return _BS
+        if op == 6:
+            end = _board.erase(arg * _BS, _BS, False)
+            if end < 0:
+                return end
+            _part[arg * _BS : end] = b"\xff" * (end - arg * _BS)
+            return 0
+        if op in (1, 2, 3):
+            return 0
+        return -_EINVAL
+
+    def readblocks(self, block, buf, off=0):
+        a = block * _BS + off
+        buf[:] = _part[a : a + len(buf)]
+
+    def writeblocks(self, block, buf, off=0):
+        a = block * _BS + off
+        r = _board.program(a, buf)
+        if r < 0:
+            raise OSError(-r)
+        _part[a : a + len(buf)] = buf
+
+
 def _rom_ioctl(op, *args):
     if op == 1:
         return 1
     if not args or args[0] != 0:
         return -_EINVAL
     n = len(args)
+    if _BLOCKDEV and op == 2 and n == 1:
+        return _BlockDev()
+    if _BLOCKDEV and op in (3, 4):
+        return -_EINVAL
     if op == 2 and n == 1:
         # Tracks every write, like a memoryview of memory-mapped flash.
         return memoryview(_part)

@@ -52,7 +52,10 @@ static const char query_code[] =
     "   size=len(dev);bc=0;bs=0;obj=0\n"
     "  eb=vfs.rom_ioctl(6,i)\n"
     "  if not isinstance(eb,int):eb=-1\n"
-    "  mv=memoryview(dev)\n"
+    "  if obj:\n"
+    "   mv=bytearray(bs);dev.readblocks(0,mv)\n"
+    "  else:\n"
+    "   mv=memoryview(dev)\n"
     "  head=bytes(mv[:12])\n"
     "  isz=-1;sha='-';ok=0;fit=0\n"
     "  if head[:3]==b'\\xd2\\xcd\\x31':\n"
@@ -64,6 +67,11 @@ static const char query_code[] =
     "   total=k+1+isz\n"
     "   if total<=size:\n"
     "    fit=1\n"
+    "    if obj and total>len(mv):\n"
+    "     try:\n"
+    "      mv=bytearray((total+bs-1)//bs*bs);dev.readblocks(0,mv)\n"
+    "     except MemoryError:\n"
+    "      mv=b''\n"
     "    try:\n"
     "     import hashlib,binascii\n"
     "     sha=binascii.hexlify(hashlib.sha256(mv[:total]).digest()).decode()\n"
@@ -154,12 +162,18 @@ static void verify(board_t *b, struct part *p)
         p->verified = -1;
         return;
     }
-    char code[400];
+    char code[640];
     int len = snprintf(code, sizeof code,
                        "import vfs,sys,binascii\n"
-                       "mv=memoryview(vfs.rom_ioctl(2,%ld))\n"
-                       "for o in range(0,%ld,3072):sys.stdout.write(binascii.b2a_base64(mv[o:min(o+3072,%ld)]))\n"
-                       "del mv\n",
+                       "d=vfs.rom_ioctl(2,%ld)\n"
+                       "if hasattr(d,'readblocks'):\n"
+                       " b=d.ioctl(5,0);t=bytearray(b)\n"
+                       " def g(o,n):d.readblocks(o//b,t,o%%b);return t[:n]\n"
+                       "else:\n"
+                       " mv=memoryview(d)\n"
+                       " def g(o,n):return mv[o:o+n]\n"
+                       "for o in range(0,%ld,3072):sys.stdout.write(binascii.b2a_base64(g(o,min(3072,%ld-o))))\n"
+                       "del d,g\n",
                        p->id, total, total);
     char *out = NULL;
     uint8_t *img = malloc((size_t)total);
