@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# The main job on the embedded default: build the example app into a ROMFS
+# image, deploy it to the emulated board (real MicroPython 1.29 with a
+# NOR-flash ROM partition; no board needs to be attached), soft-reset so
+# MicroPython's own boot code mounts /rom, and run the app from it.
+# Installs what it needs first. With a board attached, pass `-d PORT` via
+# ROMFS_DEVICE=/dev/ttyACM0.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh
+
+build=build/release
+cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DROMFS_TESTS=OFF >/dev/null
+cmake --build "$build" -j"$(nproc)" --target romfs_cli >/dev/null
+romfs=$build/romfs
+dev=()
+[ -n "${ROMFS_DEVICE:-}" ] && dev=(-d "$ROMFS_DEVICE")
+# The emulated board keeps its partition here between runs.
+export ROMFS_BOARD_DIR=${ROMFS_BOARD_DIR:-$PWD/build/board}
+
+step() { printf '\n\033[1m$ %s\033[0m\n' "$*"; }
+
+step romfs build -o build/app.romfs examples/app
+"$romfs" build -o build/app.romfs examples/app
+step romfs ls -l build/app.romfs /lib
+"$romfs" ls -l build/app.romfs /lib
+step romfs check build/app.romfs
+"$romfs" check build/app.romfs
+step romfs deploy build/app.romfs
+"$romfs" deploy "${dev[@]}" build/app.romfs
+step romfs query
+"$romfs" query "${dev[@]}"
+step romfs run hello
+"$romfs" run "${dev[@]}" hello
