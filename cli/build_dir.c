@@ -198,6 +198,19 @@ int cli_build_dir(cli_build_dir_t *c, romfs_builder_t *b, const char *src, int w
     memset(c, 0, sizeof *c);
     c->info = info;
     c->want_mpy = want_mpy;
+    /* A missing or non-directory source is one error line, before any of
+     * the tree output that would suggest a build had started. */
+    struct stat st;
+    if (stat(src, &st) != 0) {
+        cli_error("%s: %s", src, strerror(errno));
+        c->reported = 1;
+        return -1;
+    }
+    if (!S_ISDIR(st.st_mode)) {
+        cli_error("%s: not a directory", src);
+        c->reported = 1;
+        return -1;
+    }
     if (want_mpy && (c->mpy_cross = find_mpy_cross()) != NULL) {
         const char *t = getenv("TMPDIR");
         c->tmpdir = join(t && *t ? t : "/tmp", "/romfs-mpy-XXXXXX", "");

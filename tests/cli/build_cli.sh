@@ -56,6 +56,8 @@ cmp q.romfs src.romfs || fail "-q image differs"
 
 # Errors name the path, exit 1, and leave no output and no temp file.
 run missing; expect 1 'missing: No such file or directory'; [ ! -e missing.romfs ] || fail "output for missing"
+# ...before any tree output: nothing suggests a build started.
+grep -q 'Building romfs' out.txt && fail "header printed for a missing source"
 run src/h.txt; expect 1 'src/h.txt: not a directory'
 run -o src/inside.romfs src; expect 1 'inside the source directory'
 [ ! -e src/inside.romfs ] || fail "output written inside the source"
