@@ -30,6 +30,18 @@ expect 1 "$ROMFS" deploy -d "$(dev "$P" $GEOM)" "$H/pointer_offset_out_of_image.
 err_has "Invalid ROMFS image"
 untouched "invalid"
 
+# A directory that cannot be built (a fifo in it; a missing directory): the
+# in-process build fails with one line naming the path, before the board.
+mkdir -p "$TMP/fifoapp" && printf 'x = 1\n' >"$TMP/fifoapp/ok.py" && mkfifo "$TMP/fifoapp/pipe"
+expect 1 "$ROMFS" deploy --no-mpy -d "$(dev "$P" $GEOM)" "$TMP/fifoapp"
+err_has "fifoapp/pipe"
+one_line "fifo in the source"
+untouched "fifo in the source"
+expect 1 "$ROMFS" deploy --no-mpy -d "$(dev "$P" $GEOM)" "$TMP/no-such-dir"
+err_has "no-such-dir: No such file or directory"
+one_line "missing source"
+untouched "missing source"
+
 # A partition the board does not have.
 expect 1 "$ROMFS" deploy --no-mpy -p 3 -d "$(dev "$P" $GEOM)" "$A"
 err_has "ROMFS3 partition not found on device"
