@@ -6,7 +6,7 @@
  * erasing whole blocks and programming them. Each partition is described by
  * a romfs_part_t (sizes plus erase/prog/sync callbacks, littlefs style); a
  * romfs_rom_t is the board's array of them. Two backends come with the
- * library: plain RAM (below) and emulated NOR flash (romfs_flash.h).
+ * library: plain RAM (below) and emulated NOR flash (tests/support/flash_nor.h).
  *
  * Operations, numbered as vfs.rom_ioctl(op, ...) in MicroPython 1.29:
  *   1  number of partitions                 romfs_rom_count

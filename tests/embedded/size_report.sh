@@ -1,7 +1,8 @@
 #!/bin/sh
 # Footprint of the firmware-side modules on Cortex-M0+ and Cortex-M4.
 #
-# Compiles each of src/{romfs,vfs,part,flash_nor,boot}.c with arm-none-eabi-gcc
+# Compiles src/reader/romfs.c, src/device/{vfs,part,boot}.c and the test
+# backend tests/support/flash_nor.c with arm-none-eabi-gcc
 # at -Os -ffunction-sections -fdata-sections -fstack-usage -fcallgraph-info=su,
 # then prints, per CPU and module: .text/.data/.bss (arm-none-eabi-size), the
 # largest single stack frame, and the worst-case stack of any call chain that
@@ -20,6 +21,14 @@ CC=${ARM_CC:-arm-none-eabi-gcc}
 SIZE=${ARM_SIZE:-arm-none-eabi-size}
 NM=${ARM_NM:-arm-none-eabi-nm}
 modules="romfs vfs part flash_nor boot"
+# Where each module lives (reader, device layer, test support).
+srcof() {
+    case $1 in
+        romfs) echo "$root/src/reader/romfs.c" ;;
+        flash_nor) echo "$root/tests/support/flash_nor.c" ;;
+        *) echo "$root/src/device/$1.c" ;;
+    esac
+}
 forbidden='^(malloc|calloc|realloc|free|_malloc_r|_free_r|printf|fprintf|sprintf|snprintf|vprintf|puts|putchar|fputs|fwrite|_sbrk|_write|abort|exit)$'
 status=0
 
@@ -75,7 +84,7 @@ for cpu in cortex-m0plus cortex-m4; do
     for m in $modules; do
         (cd "$dir" && "$CC" -mcpu=$cpu -mthumb -Os -ffunction-sections -fdata-sections \
             -fstack-usage -fcallgraph-info=su -ffreestanding -std=c11 -Wall -Wextra -Werror \
-            -I"$root/include" -c "$root/src/$m.c" -o "$m.o")
+            -I"$root/include" -I"$root/tests/support" -c "$(srcof $m)" -o "$m.o")
     done
     echo "### $cpu (-Os, Thumb$( [ $cpu = cortex-m4 ] && echo '-2'))"
     echo

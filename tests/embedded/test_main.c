@@ -9,7 +9,7 @@
 
 #include "romfs/romfs.h"
 #include "romfs/romfs_boot.h"
-#include "romfs/romfs_flash.h"
+#include "flash_nor.h"
 #include "romfs/romfs_part.h"
 #include "romfs/romfs_vfs.h"
 #include "semihost.h"

@@ -13,7 +13,7 @@
 #include "devimg.h"
 #include "romfs/romfs.h"
 #include "romfs/romfs_boot.h"
-#include "romfs/romfs_flash.h"
+#include "flash_nor.h"
 #include "testutil.h"
 
 #define BS 256

@@ -5,7 +5,7 @@
  * as it was; only a power cut produces a half-done operation, and it does so
  * deterministically (a prefix of the bytes) so tests can replay every cut.
  */
-#include "romfs/romfs_flash.h"
+#include "flash_nor.h"
 #include "romfs/romfs.h"
 
 #include <string.h>
