@@ -10,6 +10,8 @@
  */
 #include "romfs/romfs_layout.h"
 
+#include "varuint.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -42,28 +44,10 @@ typedef struct extent {
     size_t off, len;
 } extent_t;
 
-static size_t vlen(size_t v)
+/* p advanced past v written in width bytes (0: the shortest). */
+static uint8_t *put_uint(uint8_t *p, size_t v, unsigned width)
 {
-    size_t n = 1;
-    while (v >>= 7)
-        n++;
-    return n;
-}
-
-static uint8_t *put_uint(uint8_t *p, size_t v)
-{
-    size_t n = vlen(v);
-    for (size_t i = n; i-- > 0;)
-        *p++ = (uint8_t)(((v >> (7 * i)) & 0x7f) | (i ? 0x80 : 0));
-    return p;
-}
-
-/* A varuint of exactly four bytes (leading 0x80 groups are padding). */
-static uint8_t *put_uint4(uint8_t *p, size_t v)
-{
-    for (int i = 3; i >= 0; i--)
-        *p++ = (uint8_t)(((v >> (7 * i)) & 0x7f) | (i ? 0x80 : 0));
-    return p;
+    return p + romfs_varuint_put(p, v, width);
 }
 
 static size_t align_up(size_t v, size_t a)
@@ -155,11 +139,11 @@ static size_t size_tree(tree_t *t)
     size_t total = 0;
     for (size_t i = 0; i < t->count; i++) {
         node_t *n = &t->n[i];
-        n->pay = vlen(n->name_len) + n->name_len + (n->type == ROMFS_TYPE_FILE ? FILE_DATA_REC_LEN : 0);
+        n->pay = romfs_varuint_len(n->name_len) + n->name_len + (n->type == ROMFS_TYPE_FILE ? FILE_DATA_REC_LEN : 0);
     }
     for (size_t i = t->count; i-- > 0;) {
         node_t *n = &t->n[i];
-        n->rec_len = 1 + vlen(n->pay) + n->pay;
+        n->rec_len = 1 + romfs_varuint_len(n->pay) + n->pay;
         if (n->parent == NO_OFF)
             total += n->rec_len;
         else
@@ -410,24 +394,24 @@ static void emit(const tree_t *t, uint8_t *img, size_t len, size_t data_start)
     *p++ = ROMFS_MAGIC0;
     *p++ = ROMFS_MAGIC1;
     *p++ = ROMFS_MAGIC2;
-    p = put_uint4(p, len - HDR_LEN);
+    p = put_uint(p, len - HDR_LEN, 4);
     for (size_t i = 0; i < t->count; i++) {
         const node_t *n = &t->n[i];
         *p++ = n->type == ROMFS_TYPE_DIR ? ROMFS_KIND_DIRECTORY : ROMFS_KIND_FILE;
-        p = put_uint(p, n->pay);
-        p = put_uint(p, n->name_len);
+        p = put_uint(p, n->pay, 0);
+        p = put_uint(p, n->name_len, 0);
         memcpy(p, n->name, n->name_len);
         p += n->name_len;
         if (n->type == ROMFS_TYPE_FILE) {
             size_t rel = n->size ? n->off - HDR_LEN : 0;
             *p++ = ROMFS_KIND_DATA_POINTER;
             *p++ = 8;
-            p = put_uint4(p, n->size);
-            p = put_uint4(p, rel);
+            p = put_uint(p, n->size, 4);
+            p = put_uint(p, rel, 4);
         }
     }
     *p++ = ROMFS_KIND_PADDING;
-    p = put_uint4(p, len - (size_t)(p + 4 - img));
+    p = put_uint(p, len - (size_t)(p + 4 - img), 4);
     memcpy(p, ROMFS_LAYOUT_MARKER, ROMFS_LAYOUT_MARKER_LEN);
     p += ROMFS_LAYOUT_MARKER_LEN;
     for (int i = 0; i < 4; i++)
