@@ -23,7 +23,7 @@
 #define CHUNK 4096u
 #define ERASE_MAX 32768u
 #define HEAD_READ 16u           /* magic and the fs-length varuint */
-#define TREE_READ_MAX (1u << 20) /* board bytes read for its tree, at most */
+#define TREE_READ_MAX (64u << 10) /* board bytes read for its tree, at most */
 #define GUESS_READ_MAX 16u      /* data blocks read back when guessing fails */
 #define MAX_DEPTH 128
 
