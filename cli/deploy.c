@@ -533,6 +533,11 @@ static int deploy_to_board(deploy_t *d)
                                .allow_unverified = d->o.unverified, .align = d->o.align, .compact = d->o.compact,
                                .errstr = session_errstr, .ctx = &ec};
     romfs_session_t *s = NULL;
+    if (!info.has_view && !d->o.unverified) {
+        cli_error("the board cannot read its partition back (no memoryview or readblocks): refusing an "
+                  "unverified deploy; --unverified deploys anyway");
+        goto out;
+    }
     if (info.part_size > UINT32_MAX || romfs_session_open(&s, &ops, &sb, &so) < 0) {
         cli_error("ROMFS%d partition size %llu is not supported", d->o.part, (unsigned long long)info.part_size);
         goto out;

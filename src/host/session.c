@@ -174,11 +174,8 @@ void romfs_session_cache_key(const romfs_session_board_t *b, char out[65])
 
 static char *cache_path(const char *dir, const char *key, const char *suffix)
 {
-    size_t n = strlen(dir) + strlen(key) + strlen(suffix) + 3;
-    char *p = malloc(n);
-    if (p)
-        snprintf(p, n, "%s/%s.%s", dir, key, suffix);
-    return p;
+    char *p;
+    return asprintf(&p, "%s/%s.%s", dir, key, suffix) < 0 ? NULL : p;
 }
 
 /// Sessions ///
@@ -419,11 +416,8 @@ static int read_unconfirmed(bread_t *b)
 static int board_base(view_t *v, const uint8_t *img, size_t len)
 {
     romfs_session_result_t *res = v->res;
-    if (!v->s->ops.read || !v->old_len) {
-        note(res, v->old_len ? "the board cannot be read back: laying out afresh"
-                             : "no image on the board to lay out against");
-        return 1;
-    }
+    if (!v->s->ops.read || !v->old_len)
+        return 1;   /* no image on the board (or no way to read it): nothing to follow */
     romfs_t nfs, bfs;
     if (romfs_mount(&nfs, img, len) < 0)
         return 1;
