@@ -554,9 +554,13 @@ static int deploy_to_board(deploy_t *d)
             (unsigned long long)info.part_size, (unsigned)((info.part_size + sb.block_size - 1) / sb.block_size),
             sb.block_size);
     }
-    if (r < 0 && res.state == ROMFS_DEPLOY_COMMITTED)
+    if (r < 0 && res.state == ROMFS_DEPLOY_COMMITTED) {
+        dboard_free(db);    /* the link is gone: close it before reconnecting */
+        board_close(b);
+        db = NULL;
+        b = NULL;
         cli_error("%.*s; %s", (int)(strcspn(res.error, ";")), res.error, holds_after_reconnect(d, s));
-    else if (r < 0)
+    } else if (r < 0)
         cli_error("%s", res.error);
     if (r < 0)
         goto out;
