@@ -305,6 +305,37 @@ static void test_unverified_needs_asking(void **state)
     free(b);
 }
 
+/* Whatever the board holds (a stable image with random bytes changed, in
+ * its tree too), a deploy from an empty cache ends with exactly the new
+ * tree on the board: what is read from the board only steers the layout. */
+static void test_hostile_board_images(void **state)
+{
+    (void)state;
+    static flash_t f, start;
+    memset(start.mem, 0xff, PART);
+    size_t alen, blen;
+    uint8_t *a = tree(99, 0, &alen), *b = tree(7, 25, &blen);
+    romfs_session_result_t res;
+    assert_int_equal(deploy(&start, NULL, NULL, a, alen, 1, &res), 0);
+    size_t img_len = res.image_len;
+    srand(1234);
+    for (int it = 0; it < 300; it++) {
+        f = start;
+        int n = 1 + rand() % 8;
+        for (int k = 0; k < n; k++) {
+            /* Mostly the header and tree (the first 2 blocks), some anywhere. */
+            size_t at = rand() % 4 ? (size_t)rand() % (2 * BS) : (size_t)rand() % img_len;
+            f.mem[at] = (uint8_t)rand();
+        }
+        if (deploy(&f, NULL, NULL, b, blen, 1, &res) != 0)
+            fail_msg("iteration %d: %s", it, res.error);
+        assert_true(res.verified);
+        assert_holds_tree(&f, b, blen);
+    }
+    free(a);
+    free(b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -312,6 +343,7 @@ int main(void)
         cmocka_unit_test(test_empty_cache_reads_board),
         cmocka_unit_test(test_unusable_board_image),
         cmocka_unit_test(test_unverified_needs_asking),
+        cmocka_unit_test(test_hostile_board_images),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
