@@ -590,6 +590,11 @@ static int run_plan(view_t *v, const uint8_t *img, size_t len)
     romfs_deploy_result_t dr;
     r = romfs_deploy_run(img, len, &g, &plan, &s->ops, &dr);
     romfs_deploy_plan_free(&plan);
+    if (r < 0 && dr.state != ROMFS_DEPLOY_UNTOUCHED) {
+        free(s->last);   /* the board no longer holds it: ask next time */
+        s->last = NULL;
+        s->last_len = 0;
+    }
     res->bytes_programmed = dr.bytes_programmed;
     res->erase_ops = dr.erase_ops;
     res->write_ops = dr.write_ops;

@@ -27,6 +27,7 @@ typedef struct flash {
     uint8_t mem[PART];
     long crc_blocks;      /* block CRCs the board was asked for */
     long read_bytes;
+    long writes, fail_write_at;   /* write call that fails, after half of it; 0 never */
 } flash_t;
 
 static int f_erase(void *ctx, uint32_t off, uint32_t len)
@@ -43,9 +44,10 @@ static int f_write(void *ctx, uint32_t off, const uint8_t *buf, uint32_t len)
     flash_t *f = ctx;
     if (off + len > PART)
         return -22;
-    for (uint32_t i = 0; i < len; i++)
+    int cut = ++f->writes == f->fail_write_at;
+    for (uint32_t i = 0; i < (cut ? len / 2 : len); i++)
         f->mem[off + i] &= buf[i];
-    return 0;
+    return cut ? -5 : 0;
 }
 
 static int f_crcs(void *ctx, uint32_t off, uint32_t len, uint32_t bs, uint32_t *crcs)
@@ -295,6 +297,18 @@ static void test_unverified_needs_asking(void **state)
     assert_true(res.blocks_written <= 3);
     /* Only the verification read-backs. */
     assert_true(f.crc_blocks <= (long)res.blocks_written + 1);
+    /* A deploy that fails part-way: the session forgets what it had
+     * verified, and the next deploy asks the board again. */
+    uint8_t *c = tree(9, 250, &alen);
+    f.writes = 0;
+    f.fail_write_at = 2;
+    assert_true(romfs_session_deploy(s, c, alen, 1, &res) < 0);
+    assert_int_equal(res.state, ROMFS_DEPLOY_NOTHING);
+    f.fail_write_at = 0;
+    assert_int_equal(romfs_session_deploy(s, b, blen, 1, &res), 0);
+    assert_string_not_equal(res.base, "session");
+    assert_holds_tree(&f, b, blen);
+    free(c);
     size_t ilen;
     const uint8_t *img = romfs_session_image(s, &ilen);
     assert_int_equal(romfs_session_holds(s, img, ilen), 1);
