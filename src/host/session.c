@@ -297,7 +297,19 @@ typedef struct bread {
     uint8_t *buf;              /* old_len bytes, 0xff where not read */
     size_t upto;               /* [0, upto) read from the board */
     const romfs_t *nfs;        /* the new tree, for guessing file data */
+    uint32_t *guessed;         /* per block: bytes filled with a guess */
 } bread_t;
+
+/* Count the guessed bytes [off, off+n) in the blocks they fall in. */
+static void mark_guessed(bread_t *b, size_t off, size_t n)
+{
+    size_t bs = b->v->s->bs;
+    for (size_t end = off + n; off < end;) {
+        size_t stop = (off / bs + 1) * bs < end ? (off / bs + 1) * bs : end;
+        b->guessed[off / bs] += (uint32_t)(stop - off);
+        off = stop;
+    }
+}
 
 static int read_range(bread_t *b, size_t off, size_t end)
 {
@@ -386,20 +398,24 @@ static void guess_files(bread_t *b, const romfs_t *fs, const romfs_info_t *dir, 
         } else if (info.size && romfs_stat(b->nfs, path, &ninfo) == 0 && ninfo.type == ROMFS_TYPE_FILE &&
                    ninfo.size == info.size && info.data >= b->buf + b->upto) {
             memcpy(b->buf + (info.data - b->buf), ninfo.data, info.size);
+            mark_guessed(b, (size_t)(info.data - b->buf), info.size);
         }
         path[plen] = '\0';
     }
 }
 
 /* Data blocks whose guessed bytes do not match the board's CRC (or that
- * end the image part-way) are read back, a few at most. */
+ * end the image part-way) are read back, a few at most. A block made only
+ * of guesses is not: a mismatch there means a same-size file changed, and
+ * the layout rewrites it in place whatever the old bytes were. */
 static int read_unconfirmed(bread_t *b)
 {
     view_t *v = b->v;
     uint32_t bs = v->s->bs, reads = 0;
     for (uint32_t i = (uint32_t)(b->upto / bs); i < blocks_of(v->s, v->old_len); i++) {
         size_t off = (size_t)i * bs, end = off + bs;
-        if (end <= v->old_len && v->known[i] && (uint32_t)crc32(0L, b->buf + off, bs) == v->crcs[i])
+        if (end <= v->old_len && v->known[i] &&
+            (b->guessed[i] == bs || (uint32_t)crc32(0L, b->buf + off, bs) == v->crcs[i]))
             continue;
         if (reads++ >= GUESS_READ_MAX)
             break;
@@ -421,9 +437,12 @@ static int board_base(view_t *v, const uint8_t *img, size_t len)
     romfs_t nfs, bfs;
     if (romfs_mount(&nfs, img, len) < 0)
         return 1;
-    bread_t b = {.v = v, .nfs = &nfs, .buf = malloc(v->old_len)};
-    if (!b.buf)
+    bread_t b = {.v = v, .nfs = &nfs, .buf = malloc(v->old_len), .guessed = calloc(v->s->nboard + 1, sizeof *b.guessed)};
+    if (!b.buf || !b.guessed) {
+        free(b.buf);
+        free(b.guessed);
         return fail(res, ROMFS_ERR_NOMEM, "out of memory");
+    }
     memset(b.buf, 0xff, v->old_len);
     long start = find_data_start(&b);
     int r = start > 0 ? ensure_read(&b, (size_t)start) : (int)start;
@@ -434,15 +453,15 @@ static int board_base(view_t *v, const uint8_t *img, size_t len)
         note(res, "the board's image is corrupt (it does not mount): laying out afresh");
         start = 0;
     }
+    if (start > 0 && r == 0) {
+        char path[4096] = "";
+        guess_files(&b, &bfs, &root, path, 0, 0);
+        r = read_unconfirmed(&b);
+    }
+    free(b.guessed);
     if (start <= 0 || r != 0) {
         free(b.buf);
         return r < 0 ? r : 1;
-    }
-    char path[4096] = "";
-    guess_files(&b, &bfs, &root, path, 0, 0);
-    if ((r = read_unconfirmed(&b)) < 0) {
-        free(b.buf);
-        return r;
     }
     v->base = b.buf;
     v->blen = v->old_len;
