@@ -1,25 +1,22 @@
 /*
- * romfs deploy: write an image (or a directory, built on the fly) into a
- * board's ROM partition: checked before anything is touched, power-safe,
- * incremental (only erase blocks whose CRC differs), verified afterwards.
- *
- * Directories are laid out in the stable layout (include/romfs/romfs_layout.h)
- * relative to the image this host deployed to the same board last, kept in
- * $XDG_CACHE_HOME/romfs/deploy/, so that an edit rewrites few blocks.
- * docs/DEPLOY.md has the whole story and the measured figures.
+ * romfs deploy: options, the board's probe and printing around the deploy
+ * session (include/romfs/romfs_session.h), which does the work: checked
+ * before anything is touched, power-safe, incremental (only erase blocks
+ * whose CRC differs), verified before the commit. Directories are built
+ * here (cli/build_dir.c) and laid out by the session in the stable layout
+ * against the base it trusts. docs/DEPLOY.md has the whole story and the
+ * measured figures.
  */
 #include "cli.h"
 #include "build_dir.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
-#include <zlib.h>
 
 #include "deploy_board.h"
 #include "imgwalk.h"
@@ -27,8 +24,6 @@
 #include "romfs/romfs_deploy.h"
 #include "romfs/romfs_layout.h"
 #include "romfs/romfs_session.h"
-
-
 
 typedef struct opts {
     const char *dev;
@@ -51,12 +46,13 @@ static void usage(FILE *fp)
 {
     fprintf(fp,
             "usage: romfs deploy [-d DEV] [-p N] [--full] [--json] [--align N] [--mpy | --no-mpy]\n"
-            "                    [--compact PCT] [--nor] [-q] SRC\n"
+            "                    [--compact PCT] [--nor] [--unverified] [-q] SRC\n"
             "       romfs deploy -o FILE [--base IMAGE] [--block-size N] [--align N] [--mpy | --no-mpy] SRC\n"
             "Write SRC (a .romfs/.img image, deployed as it is, or a directory, built in\n"
             "the stable layout) into ROM partition N of the board. Only erase blocks that\n"
             "differ are rewritten; the header block goes last, so a power cut leaves the\n"
-            "old image, the new one, or nothing that mounts. The result is verified.\n"
+            "old image, the new one, or nothing that mounts; all of it is read back and\n"
+            "checked before the header commits.\n"
             "  -d, --device DEV   serial port, 'auto' or 'exec:COMMAND' (default: auto)\n"
             "  -p, --partition N  ROM partition index (default 0)\n"
             "      --full         rewrite every block (and lay a directory out afresh)\n"
