@@ -96,7 +96,7 @@ int cmd_check(int argc, char **argv)
         {NULL, 0, NULL, 0},
     };
     int c, verbose = 0, quiet = 0, json = 0;
-    while ((c = getopt_long(argc, argv, "+vqh", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "vqh", longopts, NULL)) != -1) {
         switch (c) {
         case 'v': verbose = 1; break;
         case 'q': quiet = 1; break;

@@ -357,7 +357,7 @@ static int parse_opts(int argc, char **argv, opts_t *o)
     int c;
     long long v;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "+d:p:o:qh", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "d:p:o:qh", longopts, NULL)) != -1) {
         switch (c) {
         case 'd': o->dev = optarg; break;
         case 'p':

@@ -12,7 +12,7 @@ vectors=${ROMFS_VECTORS:-$PWD/../shared/vectors}
 CC=${FUZZ_CC:-clang}
 
 command -v "$CC" >/dev/null || { echo "fuzz-smoke: $CC not found" >&2; exit 1; }
-CC=$CC cmake -S . -B "$build" -DROMFS_FUZZ=ON -DROMFS_TESTS=OFF -DCMAKE_BUILD_TYPE=Debug >/dev/null
+CC=$CC cmake -S . -B "$build" -DROMFS_FUZZ=ON -DROMFS_BUILD_TESTS=OFF -DCMAKE_BUILD_TYPE=Debug >/dev/null
 cmake --build "$build" -j2 --target fuzz_reader fuzz_check
 
 # The seeds, copied: libFuzzer adds what it finds to the corpus directory,

@@ -26,9 +26,13 @@
 
 #include "romfs/romfs.h"
 
+#include "romfs/romfs_export.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+ROMFS_API_BEGIN
 
 /// Definitions ///
 
@@ -106,6 +110,8 @@ void romfs_deploy_plan_free(romfs_deploy_plan_t *plan);
 int romfs_deploy_run(const uint8_t *img, size_t len, const romfs_deploy_geom_t *geom,
                      const romfs_deploy_plan_t *plan, const romfs_deploy_ops_t *ops,
                      romfs_deploy_result_t *res);
+
+ROMFS_API_END
 
 #ifdef __cplusplus
 }
