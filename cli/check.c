@@ -113,7 +113,7 @@ int cmd_check(int argc, char **argv)
     const char *path = argv[optind];
     const char *name = strcmp(path, "-") == 0 ? "<stdin>" : path;
     cli_file_t file;
-    if (cli_file_load(path, &file) != 0)
+    if (cli_file_load(path, &file) != 0 || cli_flash_unwrap(name, &file) != 0)
         return CLI_FAIL;
     struct findings f = {0};
     iw_check_stats_t st;

@@ -161,8 +161,8 @@ static int uf2_check_block(const uint8_t *b, size_t off, uint32_t i, uint32_t ne
                     (unsigned)get32(b + 24), (unsigned)info->blocks);
     if (flags & ROMFS_UF2_FLAG_NOT_MAIN_FLASH)
         return fail(info, off, "UF2 block %u: not for main flash (flags 0x%08x)", (unsigned)i, (unsigned)flags);
-    if ((flags & ROMFS_UF2_FLAG_FAMILY) != (info->family ? ROMFS_UF2_FLAG_FAMILY : 0) ||
-        (info->family && get32(b + 28) != info->family))
+    if ((flags ^ get32(b - (size_t)i * ROMFS_UF2_BLOCK + 8)) & ROMFS_UF2_FLAG_FAMILY ||
+        ((flags & ROMFS_UF2_FLAG_FAMILY) && get32(b + 28) != info->family))
         return fail(info, off, "UF2 block %u: family differs from block 0's", (unsigned)i);
     if (size == 0 || size > ROMFS_UF2_PAYLOAD_MAX)
         return fail(info, off, "UF2 block %u: payload size %u (1..476)", (unsigned)i, (unsigned)size);
