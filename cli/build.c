@@ -97,7 +97,7 @@ int cmd_build(int argc, char **argv)
                 return CLI_USAGE;
             break;
         default: /* getopt said which option, as typed */
-            fprintf(stderr, "see 'romfs build --help'\n");
+            usage(stderr);
             return CLI_USAGE;
         }
     }

@@ -403,6 +403,7 @@ static int parse_opts(int argc, char **argv, opts_t *o)
         return CLI_USAGE;
     }
     if (argc - optind != 1) {
+        cli_error("deploy: %s", argc - optind ? "one SRC expected" : "SRC (an image or a directory) not given");
         usage(stderr);
         return CLI_USAGE;
     }
