@@ -17,7 +17,8 @@
 static void usage(FILE *fp)
 {
     fprintf(fp,
-            "usage: romfs build [-o OUT] [--mpy | --no-mpy] [--align N] [-q] SRC\n"
+            "usage: romfs build [-o OUT] [--mpy | --no-mpy] [--align N] [-q]\n"
+            "                   [--format raw|uf2|ihex [--address A] [--pad-to N] [--family F]] SRC\n"
             "\n"
             "Build a ROMFS image from directory SRC (default output SRC.romfs).\n"
             "By default the image is byte-identical to `mpremote romfs build`.\n"
