@@ -33,7 +33,7 @@ static void usage(FILE *fp)
             "      --address A   flash address of the partition (uf2: required; ihex: 0)\n"
             "      --pad-to N    pad the image with 0xFF to N bytes (the partition size)\n"
             "      --family F    UF2 family: RP2040, RP2350_ARM_S, RP2350_RISCV, ESP32S2,\n"
-            "                    ESP32S3, NRF52840, STM32F4, ... or a number (uf2: required)\n"
+            "                    ESP32S3, NRF52840, STM32F4, ... ('list': all) or a number\n"
             "  -q, --quiet       do not print the tree\n"
             "  -h, --help        show this help\n");
 }
@@ -65,7 +65,7 @@ int cmd_build(int argc, char **argv)
      * as mpremote does, even when x.py is stored as x.mpy. */
     romfs_build_opts_t bopts = {.keep_order = 1};
     cli_flash_t flash = {0};
-    int ch;
+    int ch, r;
     optind = 1;
     while ((ch = getopt_long(argc, argv, "o:qh", longopts, NULL)) != -1) {
         switch (ch) {
@@ -94,8 +94,8 @@ int cmd_build(int argc, char **argv)
         case CLI_FLASH_OPT_ADDRESS:
         case CLI_FLASH_OPT_PAD_TO:
         case CLI_FLASH_OPT_FAMILY:
-            if (cli_flash_option(&flash, ch, optarg) != 0)
-                return CLI_USAGE;
+            if ((r = cli_flash_option(&flash, ch, optarg)) != 0)
+                return r > 0 ? CLI_OK : CLI_USAGE;
             break;
         default: /* getopt said which option, as typed */
             usage(stderr);

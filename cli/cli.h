@@ -77,7 +77,8 @@ typedef struct cli_flash {
     uint32_t family;   /* UF2 family ID */
 } cli_flash_t;
 struct romfs_builder;
-/* Parse one of the options above into fo; one error line and -1 if bad. */
+/* Parse one of the options above into fo; one error line and -1 if bad;
+ * 1 when it printed what was asked (--family list) and the command is done. */
 int cli_flash_option(cli_flash_t *fo, int opt, const char *arg);
 /* After option parsing: -1 with one error line if the options conflict. */
 int cli_flash_check(const cli_flash_t *fo);

@@ -41,6 +41,11 @@ int cli_flash_option(cli_flash_t *fo, int opt, const char *arg)
         fo->pad_to = (uint64_t)v;
         return 0;
     case CLI_FLASH_OPT_FAMILY:
+        if (strcmp(arg, "list") == 0) { /* for people and shell completion */
+            for (size_t i = 0; romfs_uf2_family_at(i); i++)
+                printf("%s\n", romfs_uf2_family_at(i));
+            return 1;
+        }
         if (romfs_uf2_family(arg, &fo->family) != 0 || fo->family == 0) {
             cli_error("build: --family wants a UF2 family name (RP2040, RP2350_ARM_S, ESP32S3, "
                       "NRF52840, STM32F4, ...) or a non-zero number, not '%s'", arg);

@@ -123,6 +123,39 @@ shared)
     "$work/consumer" || die "run"
     ldd "$work/consumer" | grep -q "libromfs_host.so" || die "not linked dynamically"
     ;;
+install_cli)
+    # The command installed elsewhere finds its emulated board at
+    # BINDIR/../share/romfs/board (not the source tree), with the man pages
+    # and completions beside it.
+    step "install the command to $work/prefix"
+    cmake_q -S "$src" -B "$work/romfs" -DCMAKE_C_COMPILER="$cc" -DROMFS_BUILD_CLI=ON -DROMFS_BUILD_TESTS=OFF \
+        -DROMFS_INSTALL=ON -DCMAKE_INSTALL_PREFIX="$work/prefix"
+    cmake --build "$work/romfs" -j2 >"$work/build.log" 2>&1 || { cat "$work/build.log"; die "build romfs"; }
+    cmake --install "$work/romfs" >/dev/null || die "install"
+    p=$work/prefix
+    for f in bin/romfs share/romfs/board/emulator.mjs share/romfs/board/flash.mjs \
+             share/bash-completion/completions/romfs share/zsh/site-functions/_romfs; do
+        [ -e "$p/$f" ] || die "not installed: $f"
+    done
+    if command -v scdoc >/dev/null; then
+        for c in romfs romfs-build romfs-mount; do [ -s "$p/share/man/man1/$c.1" ] || die "man page $c.1 not installed"; done
+    fi
+    [ -e "$p/share/romfs/node_modules/@micropython/micropython-webassembly-pyscript/package.json" ] \
+        || [ ! -e "$src/node_modules/@micropython" ] || die "MicroPython for the emulated board not installed"
+    # Move the installed tree: the binary must follow itself, not a path
+    # compiled in. A stand-in emulator records that it was the one started.
+    mv "$p" "$work/moved"
+    p=$work/moved
+    cat > "$p/share/romfs/board/emulator.mjs" <<'JS'
+import fs from "node:fs";
+fs.writeFileSync(process.env.ROMFS_MARKER, "installed board\n");
+JS
+    export ROMFS_MARKER=$work/marker
+    unset ROMFS_BOARD_CMD
+    ROMFS_TIMEOUT_MS=3000 "$p/bin/romfs" query -d emulated >/dev/null 2>&1 || true
+    [ "$(cat "$ROMFS_MARKER" 2>/dev/null)" = "installed board" ] || die "the moved binary did not run share/romfs/board/emulator.mjs"
+    "$p/bin/romfs" -V | grep -q "^romfs " || die "installed romfs -V"
+    ;;
 *) die "unknown mode" ;;
 esac
 step ok
