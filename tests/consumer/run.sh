@@ -156,6 +156,22 @@ JS
     [ "$(cat "$ROMFS_MARKER" 2>/dev/null)" = "installed board" ] || die "the moved binary did not run share/romfs/board/emulator.mjs"
     "$p/bin/romfs" -V | grep -q "^romfs " || die "installed romfs -V"
     ;;
+firmware_example)
+    # examples/firmware/app.c with the reader and device sources, for a
+    # Cortex-M4, linked: what README's firmware section shows.
+    arm=${ARM_CC:-arm-none-eabi-gcc}
+    command -v "$arm" >/dev/null || { echo "skipped: $arm not found (gcc-arm-none-eabi)"; exit 77; }
+    step "$arm -mcpu=cortex-m4 examples/firmware/app.c + romfs::reader + romfs::device sources"
+    "$arm" -mcpu=cortex-m4 -mthumb -Os -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wvla \
+        -ffreestanding -ffunction-sections -fdata-sections -I"$src/include" \
+        "$src/examples/firmware/app.c" $ROMFS_FIRMWARE_SOURCES \
+        --specs=nano.specs --specs=nosys.specs -Wl,--gc-sections -o "$work/app.elf" 2> "$work/cc.log" \
+        || { cat "$work/cc.log"; die "cross-compile"; }
+    nm=${arm%gcc}nm
+    "$nm" "$work/app.elf" > "$work/syms"
+    grep -q ' T romfs_vfs_mount$' "$work/syms" || die "romfs_vfs_mount not linked"
+    ! grep -qE ' (malloc|_malloc_r|printf|fwrite)$' "$work/syms" || die "an allocator or stdio got linked"
+    ;;
 *) die "unknown mode" ;;
 esac
 step ok
