@@ -38,6 +38,14 @@ static uint32_t le32(const uint8_t *p)
 }
 
 static const char *const goldens[] = {"empty", "single", "doc_example", "binary_assets", "many_and_deep", "odd_total", "varuint_sizes"};
+#define NGOLDENS (sizeof goldens / sizeof goldens[0])
+
+static uint8_t *golden(size_t i, size_t *len)
+{
+    char rel[64];
+    snprintf(rel, sizeof rel, "golden/%s.romfs", goldens[i]);
+    return tu_read_file(tu_vector(rel), len);
+}
 
 static void test_family_ids(void **state)
 {
@@ -64,11 +72,9 @@ static void test_family_ids(void **state)
 static void test_uf2_golden(void **state)
 {
     (void)state;
-    for (size_t g = 0; g < sizeof goldens / sizeof goldens[0]; g++) {
-        char rel[64];
-        snprintf(rel, sizeof rel, "golden/%s.romfs", goldens[g]);
+    for (size_t g = 0; g < NGOLDENS; g++) {
         size_t len;
-        uint8_t *img = tu_read_file(tu_vector(rel), &len);
+        uint8_t *img = golden(g, &len);
         struct sink s = {0};
         const uint32_t addr = 0x10180000, fam = 0xe48bff56;
         assert_int_equal(romfs_uf2_write(img, len, addr, fam, put, &s), 0);
@@ -190,11 +196,9 @@ static void check_hex_lines(const uint8_t *hex, size_t len, uint32_t addr, size_
 static void test_ihex_golden(void **state)
 {
     (void)state;
-    for (size_t g = 0; g < sizeof goldens / sizeof goldens[0]; g++) {
-        char rel[64];
-        snprintf(rel, sizeof rel, "golden/%s.romfs", goldens[g]);
+    for (size_t g = 0; g < NGOLDENS; g++) {
         size_t len;
-        uint8_t *img = tu_read_file(tu_vector(rel), &len);
+        uint8_t *img = golden(g, &len);
         const uint32_t addr = 0x0807fff8; /* crosses a 64 KiB boundary after 8 bytes */
         struct sink s = {0};
         assert_int_equal(romfs_ihex_write(img, len, addr, put, &s), 0);
