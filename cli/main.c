@@ -38,7 +38,7 @@ static void usage(FILE *fp)
 {
     fprintf(fp, "usage: romfs [-V | --version] [-h | --help] <command> [options] [args]\n\ncommands:\n");
     for (size_t i = 0; i < NCOMMANDS; i++)
-        fprintf(fp, "  %-8s %s\n", commands[i].name, commands[i].summary);
+        fprintf(fp, "  %-9s %s\n", commands[i].name, commands[i].summary);
     fprintf(fp, "\n'romfs help <command>' or 'romfs <command> --help' describes one command.\n");
 }
 

@@ -2,7 +2,7 @@
 # installed binary's own --help, so they never drift from it; -d offers the
 # serial ports `romfs devs -a` lists plus auto / emulated / exec:, and -p the
 # partition numbers the chosen board reports (`romfs query --json`).
-_romfs_cmds() { "$1" --help 2>/dev/null | sed -n 's/^  \([a-z][a-z]*\)  .*/\1/p'; }
+_romfs_cmds() { "$1" --help 2>/dev/null | sed -n 's/^  \([a-z][a-z-]*\) .*/\1/p'; }
 _romfs_opts() {
     "$1" "$2" --help 2>/dev/null | sed -n 's/^  *\(-[^ ].*\)$/\1/p' | sed 's/   *.*//' |
         tr ',' '\n' | awk '{print $1}' | grep '^-'

@@ -11,7 +11,7 @@ IMG=$G/doc_example.romfs
 
 # The commands, from the general usage (one per line, indented).
 expect 0 "$ROMFS" --help
-mapfile -t cmds < <(sed -n 's/^  \([a-z][a-z]*\)  .*/\1/p' "$OUT")
+mapfile -t cmds < <(sed -n 's/^  \([a-z][a-z-]*\) .*/\1/p' "$OUT")
 [ "${#cmds[@]}" -ge 12 ] || bad "romfs --help lists ${#cmds[@]} commands"
 
 # usage_error CMD-LINE...: exit 2, stdout empty, first stderr line is not the

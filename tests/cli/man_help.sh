@@ -19,7 +19,7 @@ man_opts() {
 }
 
 expect 0 "$ROMFS" --help
-mapfile -t cmds < <(sed -n 's/^  \([a-z][a-z]*\)  .*/\1/p' "$OUT")
+mapfile -t cmds < <(sed -n 's/^  \([a-z][a-z-]*\) .*/\1/p' "$OUT")
 [ "${#cmds[@]}" -gt 0 ] || bad "no commands in romfs --help"
 for c in "${cmds[@]}"; do
     page=$MAN/romfs-$c.1.scd

@@ -52,11 +52,12 @@ FetchContent_MakeAvailable(romfs)"
     "$work/fc/build/consumer" || die "run"
     ;;
 find_package)
-    # romfs alone (no command, no tests), installed to a staging prefix.
+    # romfs with its command (no tests), installed to a staging prefix that
+    # consumer.pkg_config and consumer.install_cli use too.
     step "install to $prefix"
     rm -rf "$prefix"
     cmake_q -S "$src" -B "$work/romfs" -DCMAKE_C_COMPILER="$cc" -DCMAKE_BUILD_TYPE=Release \
-        -DROMFS_BUILD_CLI=OFF -DROMFS_BUILD_TESTS=OFF -DROMFS_INSTALL=ON -DCMAKE_INSTALL_PREFIX="$prefix"
+        -DROMFS_BUILD_CLI=ON -DROMFS_BUILD_TESTS=OFF -DROMFS_INSTALL=ON -DCMAKE_INSTALL_PREFIX="$prefix"
     cmake --build "$work/romfs" -j2 >"$work/build.log" 2>&1 || { cat "$work/build.log"; die "build romfs"; }
     cmake --install "$work/romfs" >"$work/install.log" 2>&1 || { cat "$work/install.log"; die "install"; }
     for f in include/romfs/romfs.h include/romfs/romfs_export.h lib/libromfs_reader.a lib/cmake/romfs/romfsConfig.cmake \
@@ -127,11 +128,8 @@ install_cli)
     # The command installed elsewhere finds its emulated board at
     # BINDIR/../share/romfs/board (not the source tree), with the man pages
     # and completions beside it.
-    step "install the command to $work/prefix"
-    cmake_q -S "$src" -B "$work/romfs" -DCMAKE_C_COMPILER="$cc" -DROMFS_BUILD_CLI=ON -DROMFS_BUILD_TESTS=OFF \
-        -DROMFS_INSTALL=ON -DCMAKE_INSTALL_PREFIX="$work/prefix"
-    cmake --build "$work/romfs" -j2 >"$work/build.log" 2>&1 || { cat "$work/build.log"; die "build romfs"; }
-    cmake --install "$work/romfs" >/dev/null || die "install"
+    [ -x "$prefix/bin/romfs" ] || die "no staging prefix (consumer.find_package runs first)"
+    cp -a "$prefix" "$work/prefix"
     p=$work/prefix
     for f in bin/romfs share/romfs/board/emulator.mjs share/romfs/board/flash.mjs \
              share/bash-completion/completions/romfs share/zsh/site-functions/_romfs; do
