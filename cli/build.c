@@ -20,7 +20,7 @@ static void usage(FILE *fp)
             "usage: romfs build [-o OUT] [--mpy | --no-mpy] [--align N] [-q]\n"
             "                   [--format raw|uf2|ihex [--address A] [--pad-to N] [--family F]] SRC\n"
             "\n"
-            "Build a ROMFS image from directory SRC (default output SRC.romfs).\n"
+            "Build a ROMFS image from directory SRC (default output SRC.romfs, .uf2, .hex).\n"
             "By default the image is byte-identical to `mpremote romfs build`.\n"
             "\n"
             "  -o, --output OUT  write the image to OUT ('-' for stdout)\n"
@@ -122,7 +122,7 @@ int cmd_build(int argc, char **argv)
         cli_error("build: out of memory");
         return CLI_FAIL;
     }
-    snprintf(def_out, sl + sizeof ".romfs", "%.*s.romfs", (int)sl, src);
+    snprintf(def_out, sl + sizeof ".romfs", "%.*s%s", (int)sl, src, cli_flash_ext(&flash));
     if (!out_path)
         out_path = def_out;
     int to_stdout = strcmp(out_path, "-") == 0;

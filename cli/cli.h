@@ -80,6 +80,8 @@ struct romfs_builder;
 /* Parse one of the options above into fo; one error line and -1 if bad;
  * 1 when it printed what was asked (--family list) and the command is done. */
 int cli_flash_option(cli_flash_t *fo, int opt, const char *arg);
+/* The default output name's extension: ".romfs", ".uf2" or ".hex". */
+const char *cli_flash_ext(const cli_flash_t *fo);
 /* After option parsing: -1 with one error line if the options conflict. */
 int cli_flash_check(const cli_flash_t *fo);
 /* Write b's image to fp in fo's format; -1 after one error line. */

@@ -57,6 +57,11 @@ int cli_flash_option(cli_flash_t *fo, int opt, const char *arg)
     }
 }
 
+const char *cli_flash_ext(const cli_flash_t *fo)
+{
+    return fo->format == ROMFS_FLASHFMT_UF2 ? ".uf2" : fo->format == ROMFS_FLASHFMT_IHEX ? ".hex" : ".romfs";
+}
+
 int cli_flash_check(const cli_flash_t *fo)
 {
     if (fo->format == ROMFS_FLASHFMT_UF2 && (!fo->have_address || !fo->family)) {

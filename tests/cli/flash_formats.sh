@@ -61,6 +61,13 @@ printf '\x07' | dd of=bad.uf2 bs=1 seek=$((512 + 20)) conv=notrunc status=none
 expect 1 "$ROMFS" check bad.uf2
 grep -q "bad.uf2: offset 512: UF2 block 1: numbered 7" "$ERR" || bad "corrupt UF2: $(cat "$ERR")"
 
+# Without -o the output is named after the format.
+rm -f app.uf2 app.hex
+expect 0 "$ROMFS" build -q --no-mpy --format uf2 --address 0 --family RP2040 app
+[ -s app.uf2 ] && [ "$(od -An -tx4 -N4 app.uf2 | tr -d ' ')" = 0a324655 ] || bad "default output app.uf2"
+expect 0 "$ROMFS" build -q --no-mpy --format ihex app
+head -c1 app.hex | grep -q ':' || bad "default output app.hex"
+
 # Intel HEX: checksums, type 04 records, EOF; reads back.
 expect 0 "$ROMFS" build -q --no-mpy --format ihex --address 0x0801fff0 -o app.hex app
 sums_ok=1
