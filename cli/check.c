@@ -1,5 +1,5 @@
 /* romfs check: walk every record of an image and report every problem with
- * its byte offset. The walk itself is iw_check() in imgwalk.c. */
+ * its byte offset. The walk itself is romfs_check() in imgwalk.c. */
 #include "cli.h"
 
 #include <getopt.h>
@@ -83,7 +83,7 @@ static int by_offset(const void *a, const void *b)
 
 static const char *severity_name(int s)
 {
-    return s == IW_FAIL ? "fail" : s == IW_WARN ? "warn" : "info";
+    return s == ROMFS_CHECK_FAIL ? "fail" : s == ROMFS_CHECK_WARN ? "warn" : "info";
 }
 
 int cmd_check(int argc, char **argv)
@@ -116,8 +116,8 @@ int cmd_check(int argc, char **argv)
     if (cli_file_load(path, &file) != 0)
         return CLI_FAIL;
     struct findings f = {0};
-    iw_check_stats_t st;
-    if (iw_check(file.data, file.len, collect, &f, &st) != 0 || f.nomem) {
+    romfs_check_stats_t st;
+    if (romfs_check(file.data, file.len, collect, &f, &st) != 0 || f.nomem) {
         cli_error("%s: out of memory", name);
         for (size_t i = 0; i < f.n; i++)
             free(f.v[i].msg);
@@ -127,7 +127,7 @@ int cmd_check(int argc, char **argv)
     }
     if (f.n > 1)
         qsort(f.v, f.n, sizeof *f.v, by_offset);
-    size_t fails = st.problems[IW_FAIL], warns = st.problems[IW_WARN];
+    size_t fails = st.problems[ROMFS_CHECK_FAIL], warns = st.problems[ROMFS_CHECK_WARN];
     if (json) {
         printf("{\"image\": ");
         cli_json_string(stdout, (const uint8_t *)name, strlen(name));
@@ -144,9 +144,9 @@ int cmd_check(int argc, char **argv)
     } else {
         for (size_t i = 0; i < f.n; i++) {
             const struct finding *x = &f.v[i];
-            if (x->severity == IW_FAIL)
+            if (x->severity == ROMFS_CHECK_FAIL)
                 cli_error("%s: offset 0x%zx: %s", name, x->offset, x->msg);
-            else if (x->severity == IW_WARN)
+            else if (x->severity == ROMFS_CHECK_WARN)
                 cli_warn("%s: offset 0x%zx: %s", name, x->offset, x->msg);
             else if (verbose)
                 fprintf(stderr, "romfs: info: %s: offset 0x%zx: %s\n", name, x->offset, x->msg);

@@ -57,7 +57,7 @@ struct ex {
 };
 
 /* "DEST/a/b" for messages, with the image path escaped by iw_print_name. */
-static void fail(struct ex *e, const iw_walk_t *w, const char *what, int err)
+static void fail(struct ex *e, const romfs_walk_t *w, const char *what, int err)
 {
     fflush(stdout);
     fprintf(stderr, "romfs: %s: ", e->img->path);
@@ -105,7 +105,7 @@ static int go_up(struct ex *e)
     return 0;
 }
 
-static int enter_dir(struct ex *e, const iw_walk_t *w, const char *name)
+static int enter_dir(struct ex *e, const romfs_walk_t *w, const char *name)
 {
     if (mkdirat(e->fd, name, 0777) != 0 && errno != EEXIST) {
         fail(e, w, "cannot create directory", errno);
@@ -150,7 +150,7 @@ static int write_all(int fd, const uint8_t *p, size_t n)
     return 0;
 }
 
-static int write_file(struct ex *e, const iw_walk_t *w, const char *name)
+static int write_file(struct ex *e, const romfs_walk_t *w, const char *name)
 {
     char tmp[64];
     int fd = -1;
@@ -205,7 +205,7 @@ static void collect_dup(void *ctx, int severity, size_t offset, const char *msg)
 {
     struct dups *d = ctx;
     (void)msg;
-    if (severity != IW_WARN || d->nomem)
+    if (severity != ROMFS_CHECK_WARN || d->nomem)
         return;
     if (d->n == d->cap) {
         size_t cap = d->cap ? d->cap * 2 : 16;
@@ -228,9 +228,9 @@ static int cmp_size(const void *a, const void *b)
 
 static int find_dups(iw_image_t *img, struct dups *d)
 {
-    iw_check_stats_t st;
+    romfs_check_stats_t st;
     memset(d, 0, sizeof *d);
-    if (iw_check(img->data, img->len, collect_dup, d, &st) != 0 || d->nomem) {
+    if (romfs_check(img->data, img->len, collect_dup, d, &st) != 0 || d->nomem) {
         cli_error("out of memory");
         return -1;
     }
@@ -268,19 +268,19 @@ static int make_dirs(const char *path)
 
 static int vet(iw_image_t *img, const romfs_info_t *root)
 {
-    iw_walk_t w;
+    romfs_walk_t w;
     int r, bad = 0;
-    if (iw_begin(&w, &img->fs, root, "", 0) != 0) {
+    if (romfs_walk_begin(&w, &img->fs, root, "", 0) != 0) {
         cli_error("out of memory");
         return -1;
     }
-    while ((r = iw_next(&w)) != IW_END) {
-        if (r == IW_NOMEM) {
+    while ((r = romfs_walk_next(&w)) != ROMFS_WALK_END) {
+        if (r == ROMFS_ERR_NOMEM) {
             cli_error("out of memory");
             bad++;
             break;
         }
-        if (r == IW_ERROR) {
+        if (r == ROMFS_WALK_ERROR) {
             iw_walk_error(&w, img->path);
             bad++;
         } else if (w.info.flags & ROMFS_INFO_UNSAFE_NAME) {
@@ -290,23 +290,23 @@ static int vet(iw_image_t *img, const romfs_info_t *root)
             fprintf(stderr, "' in directory '");
             iw_print_name(stderr, dir_len ? w.path : "/", dir_len ? dir_len : 1);
             fprintf(stderr, "': refusing to extract it\n");
-            iw_skip_children(&w);
+            romfs_walk_skip_children(&w);
             bad++;
         }
     }
-    iw_end(&w);
+    romfs_walk_end(&w);
     return bad ? -1 : 0;
 }
 
 static int extract(struct ex *e, const romfs_info_t *root, const struct dups *dups)
 {
-    iw_walk_t w;
+    romfs_walk_t w;
     int r, rc = 0;
-    if (iw_begin(&w, &e->img->fs, root, "", 0) != 0) {
+    if (romfs_walk_begin(&w, &e->img->fs, root, "", 0) != 0) {
         cli_error("out of memory");
         return -1;
     }
-    while ((r = iw_next(&w)) == IW_ENTRY) {
+    while ((r = romfs_walk_next(&w)) == ROMFS_WALK_ENTRY) {
         while (e->depth + 1 > w.entry_depth) {
             if (go_up(e) != 0) {
                 fail(e, &w, "cannot return to the parent directory", errno);
@@ -320,7 +320,7 @@ static int extract(struct ex *e, const romfs_info_t *root, const struct dups *du
             fprintf(stderr, "romfs: warning: %s: offset 0x%zx: ", e->img->path, w.info.record_offset);
             iw_print_name(stderr, w.path, w.path_len);
             fprintf(stderr, ": an earlier entry has the same name; skipped\n");
-            iw_skip_children(&w);
+            romfs_walk_skip_children(&w);
             continue;
         }
         /* vet() has refused NUL inside names, so the name is a C string. */
@@ -342,12 +342,12 @@ static int extract(struct ex *e, const romfs_info_t *root, const struct dups *du
             printf("%s\n", w.info.type == ROMFS_TYPE_DIR ? "/" : "");
         }
     }
-    if (r == IW_NOMEM || r == IW_ERROR) {
+    if (r == ROMFS_ERR_NOMEM || r == ROMFS_WALK_ERROR) {
         cli_error("%s: the image changed while extracting", e->img->path);
         rc = -1;
     }
 out:
-    iw_end(&w);
+    romfs_walk_end(&w);
     return rc;
 }
 

@@ -91,7 +91,7 @@ int cmd_ls(int argc, char **argv)
     int rc = CLI_FAIL;
     char *path = iw_path_normalise(argc - optind == 2 ? argv[optind + 1] : "/");
     romfs_info_t info;
-    iw_walk_t w;
+    romfs_walk_t w;
     int err;
     if (!path) {
         cli_error("out of memory");
@@ -106,17 +106,17 @@ int cmd_ls(int argc, char **argv)
     if (info.type == ROMFS_TYPE_FILE) {
         print_entry(&o, &img.fs, &info, path, strlen(path));
         rc = CLI_OK;
-    } else if (iw_begin(&w, &img.fs, &info, path, strlen(path)) != 0) {
+    } else if (romfs_walk_begin(&w, &img.fs, &info, path, strlen(path)) != 0) {
         cli_error("out of memory");
     } else {
         rc = CLI_OK;
         int r;
-        while ((r = iw_next(&w)) != IW_END) {
-            if (r == IW_ENTRY) {
+        while ((r = romfs_walk_next(&w)) != ROMFS_WALK_END) {
+            if (r == ROMFS_WALK_ENTRY) {
                 print_entry(&o, &img.fs, &w.info, w.path, w.path_len);
                 if (!o.recursive)
-                    iw_skip_children(&w);
-            } else if (r == IW_ERROR) {
+                    romfs_walk_skip_children(&w);
+            } else if (r == ROMFS_WALK_ERROR) {
                 iw_walk_error(&w, img.path);
                 rc = CLI_FAIL;
             } else {
@@ -125,7 +125,7 @@ int cmd_ls(int argc, char **argv)
                 break;
             }
         }
-        iw_end(&w);
+        romfs_walk_end(&w);
     }
     if (o.json)
         printf("%s]\n", o.count ? "\n" : "");

@@ -3,12 +3,11 @@
 # hostile vectors + fuzz/corpus) in the normal build, under its sanitizers.
 set(ROMFS_FUZZ_DIR ${PROJECT_SOURCE_DIR}/fuzz)
 add_executable(fuzz_replay_reader ${ROMFS_FUZZ_DIR}/replay.c ${ROMFS_FUZZ_DIR}/fuzz_reader.c)
-add_executable(fuzz_replay_check ${ROMFS_FUZZ_DIR}/replay.c ${ROMFS_FUZZ_DIR}/fuzz_check.c
-  ${PROJECT_SOURCE_DIR}/cli/imgwalk.c ${PROJECT_SOURCE_DIR}/cli/util.c)
+add_executable(fuzz_replay_check ${ROMFS_FUZZ_DIR}/replay.c ${ROMFS_FUZZ_DIR}/fuzz_check.c)
 foreach(t reader check)
   target_include_directories(fuzz_replay_${t} PRIVATE ${PROJECT_SOURCE_DIR}/cli ${ROMFS_FUZZ_DIR})
   target_compile_definitions(fuzz_replay_${t} PRIVATE _GNU_SOURCE)
-  target_link_libraries(fuzz_replay_${t} PRIVATE romfs_reader)
+  target_link_libraries(fuzz_replay_${t} PRIVATE romfs_host)
   add_test(NAME fuzz.replay_${t}
     COMMAND fuzz_replay_${t} ${ROMFS_VECTORS}/golden ${ROMFS_VECTORS}/hostile ${ROMFS_FUZZ_DIR}/corpus)
 endforeach()
