@@ -32,14 +32,6 @@ static void usage(FILE *fp)
             "  -h, --help        show this help\n");
 }
 
-static int write_fp(void *ctx, const void *data, size_t len)
-{
-    FILE *fp = ctx;
-    if (fwrite(data, 1, len, fp) != len)
-        return errno ? -errno : ROMFS_ERR_IO;
-    return 0;
-}
-
 static int parse_align(const char *s, uint32_t *out)
 {
     long long v = cli_parse_size(s);
@@ -136,10 +128,11 @@ int cmd_build(int argc, char **argv)
         fflush(info);
     }
     errno = 0;
-    int r = romfs_builder_write(b, write_fp, out.fp);
+    int r = romfs_builder_write(b, cli_out_write, &out);
     if (r < 0) {
         const char *m = romfs_builder_errmsg(b);
-        cli_error("%s", m && *m ? m : romfs_strerror(r));
+        if (!out.err)   /* a write error was reported naming the output */
+            cli_error("%s", m && *m ? m : romfs_strerror(r));
         cli_out_abort(&out);
         goto done;
     }
