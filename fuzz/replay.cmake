@@ -4,7 +4,10 @@
 set(ROMFS_FUZZ_DIR ${PROJECT_SOURCE_DIR}/fuzz)
 add_executable(fuzz_replay_reader ${ROMFS_FUZZ_DIR}/replay.c ${ROMFS_FUZZ_DIR}/fuzz_reader.c)
 add_executable(fuzz_replay_check ${ROMFS_FUZZ_DIR}/replay.c ${ROMFS_FUZZ_DIR}/fuzz_check.c)
-foreach(t reader check)
+add_executable(fuzz_replay_extract ${ROMFS_FUZZ_DIR}/replay.c ${ROMFS_FUZZ_DIR}/fuzz_extract.c
+  ${PROJECT_SOURCE_DIR}/cli/extract.c ${PROJECT_SOURCE_DIR}/cli/imgwalk.c ${PROJECT_SOURCE_DIR}/cli/util.c
+  ${PROJECT_SOURCE_DIR}/cli/cleanup.c)
+foreach(t reader check extract)
   target_include_directories(fuzz_replay_${t} PRIVATE ${PROJECT_SOURCE_DIR}/cli ${ROMFS_FUZZ_DIR})
   target_compile_definitions(fuzz_replay_${t} PRIVATE _GNU_SOURCE)
   target_link_libraries(fuzz_replay_${t} PRIVATE romfs_host)

@@ -45,6 +45,9 @@ int romfs_load_fd(int fd, size_t max, uint8_t **data, size_t *len);
 #define ROMFS_OUT_LITERAL 0x1
 /* Fail with -EEXIST at commit when name exists (with ROMFS_OUT_LITERAL). */
 #define ROMFS_OUT_NOREPLACE 0x2
+/* No fsync of the file at commit: for many files written together, which
+ * the caller makes durable at once (syncfs) when it is done. */
+#define ROMFS_OUT_NOSYNC 0x4
 
 /* An output being written. fd receives the bytes; when tmp is set they go
  * to the temporary file tmp in directory dirfd, renamed to name at commit. */

@@ -261,7 +261,7 @@ static int do_rename(romfs_out_t *o)
 int romfs_out_commit(romfs_out_t *o)
 {
     int err = 0;
-    if (o->tmp && fsync(o->fd) != 0)
+    if (o->tmp && !(o->flags & ROMFS_OUT_NOSYNC) && fsync(o->fd) != 0)
         err = -errno;
     if (o->own_fd && close(o->fd) != 0 && !err)
         err = -errno;
@@ -272,7 +272,8 @@ int romfs_out_commit(romfs_out_t *o)
     if (!err && o->tmp) {
         free(o->tmp);
         o->tmp = NULL;
-        (void)fsync(o->dirfd);   /* the rename itself: best effort */
+        if (!(o->flags & ROMFS_OUT_NOSYNC))
+            (void)fsync(o->dirfd);   /* the rename itself: best effort */
     }
     romfs_out_abort(o);
     return err;
