@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "grow.h"
+
 /* A name seen in the directory being checked, for duplicate detection. */
 struct ck_name {
     const uint8_t *name;
@@ -74,14 +76,10 @@ static void ck_report(struct ck *c, int severity, const uint8_t *at, const char 
 
 static int ck_push(struct ck *c, const uint8_t *pos, const uint8_t *end)
 {
-    if (c->depth == c->cap) {
-        size_t cap = c->cap ? c->cap * 2 : 16;
-        struct ck_frame *f = realloc(c->frames, cap * sizeof *f);
-        if (!f)
-            return -1;
-        c->frames = f;
-        c->cap = cap;
-    }
+    struct ck_frame *f = romfs_grow(c->frames, &c->cap, c->depth + 1, sizeof *f, 16);
+    if (!f)
+        return -1;
+    c->frames = f;
     c->frames[c->depth++] = (struct ck_frame){pos, end, c->path_len, c->n_names};
     return 0;
 }
@@ -214,14 +212,10 @@ static void ck_bad_record(struct ck *c, const struct ck_frame *f)
 /* Remember a safe name of the current directory, for ck_pop's duplicates. */
 static int ck_add_name(struct ck *c, const uint8_t *name, size_t len, size_t offset)
 {
-    if (c->n_names == c->names_cap) {
-        size_t cap = c->names_cap ? c->names_cap * 2 : 64;
-        struct ck_name *n = realloc(c->names, cap * sizeof *n);
-        if (!n)
-            return -1;
-        c->names = n;
-        c->names_cap = cap;
-    }
+    struct ck_name *n = romfs_grow(c->names, &c->names_cap, c->n_names + 1, sizeof *n, 64);
+    if (!n)
+        return -1;
+    c->names = n;
     c->names[c->n_names++] = (struct ck_name){name, len, offset};
     return 0;
 }
@@ -229,17 +223,10 @@ static int ck_add_name(struct ck *c, const uint8_t *name, size_t len, size_t off
 /* c->path becomes the path of the entry `name` of the directory f. */
 static int ck_set_path(struct ck *c, const struct ck_frame *f, const uint8_t *name, size_t len)
 {
-    size_t need = f->path_len + 1 + len + 1;
-    if (need > c->path_cap) {
-        size_t cap = c->path_cap ? c->path_cap : 256;
-        while (cap < need)
-            cap *= 2;
-        char *p = realloc(c->path, cap);
-        if (!p)
-            return -1;
-        c->path = p;
-        c->path_cap = cap;
-    }
+    char *p = romfs_grow(c->path, &c->path_cap, f->path_len + 1 + len + 1, 1, 256);
+    if (!p)
+        return -1;
+    c->path = p;
     c->path_len = f->path_len;
     c->path[c->path_len++] = '/';
     memcpy(c->path + c->path_len, name, len);

@@ -4,23 +4,18 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "grow.h"
+
 /// Walking a tree ///
 
 static int path_reserve(romfs_walk_t *w, size_t extra)
 {
     if (extra > SIZE_MAX / 2 - w->path_len)
         return -1;
-    size_t need = w->path_len + extra + 1;
-    if (need <= w->path_cap)
-        return 0;
-    size_t cap = w->path_cap ? w->path_cap : 256;
-    while (cap < need)
-        cap *= 2;
-    char *p = realloc(w->path, cap);
+    char *p = romfs_grow(w->path, &w->path_cap, w->path_len + extra + 1, 1, 256);
     if (!p)
         return -1;
     w->path = p;
-    w->path_cap = cap;
     return 0;
 }
 
@@ -47,14 +42,10 @@ static void frame_fetch(const romfs_t *fs, romfs_walk_frame_t *f)
 
 static int push(romfs_walk_t *w, const romfs_info_t *dir, int last)
 {
-    if (w->depth == w->cap) {
-        size_t cap = w->cap ? w->cap * 2 : 16;
-        romfs_walk_frame_t *f = realloc(w->frames, cap * sizeof *f);
-        if (!f)
-            return -1;
-        w->frames = f;
-        w->cap = cap;
-    }
+    romfs_walk_frame_t *frames = romfs_grow(w->frames, &w->cap, w->depth + 1, sizeof *frames, 16);
+    if (!frames)
+        return -1;
+    w->frames = frames;
     romfs_walk_frame_t *f = &w->frames[w->depth++];
     memset(f, 0, sizeof *f);
     romfs_dir_open_info(w->fs, &f->dir, dir);

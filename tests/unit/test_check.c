@@ -30,6 +30,17 @@ static void record(void *ctx, int severity, size_t offset, const char *msg)
     s->n++;
 }
 
+/* Check img: exactly one finding, of this severity at this offset. */
+static void check_one(const uint8_t *img, size_t len, int severity, size_t offset, struct seen *s,
+                      romfs_check_stats_t *st)
+{
+    memset(s, 0, sizeof *s);
+    assert_int_equal(romfs_check(img, len, record, s, st), 0);
+    assert_int_equal(s->n, 1);
+    assert_int_equal(s->severity[0], severity);
+    assert_int_equal(s->offset[0], offset);
+}
+
 /* A file "a" whose valid data record "hi" is followed by a record claiming
  * 5 bytes where none remain: the reader reads "hi", the image is corrupt. */
 static const uint8_t broken_after_data[] = {0xd2, 0xcd, 0x31, 0x0a, 0x05, 0x08, 0x01, 'a',
@@ -44,12 +55,9 @@ static void test_broken_record_after_data(void **state)
     assert_int_equal(romfs_stat(&fs, "/a", &info), 0);
     assert_int_equal(info.size, 2);
 
-    struct seen s = {0};
+    struct seen s;
     romfs_check_stats_t st;
-    assert_int_equal(romfs_check(broken_after_data, sizeof broken_after_data, record, &s, &st), 0);
-    assert_int_equal(s.n, 1);
-    assert_int_equal(s.severity[0], ROMFS_CHECK_FAIL);
-    assert_int_equal(s.offset[0], 12);
+    check_one(broken_after_data, sizeof broken_after_data, ROMFS_CHECK_FAIL, 12, &s, &st);
     assert_non_null(strstr(s.msg[0], "file '/a'"));
     assert_int_equal(st.problems[ROMFS_CHECK_FAIL], 1);
     assert_int_equal(st.files, 1);
@@ -68,12 +76,9 @@ static void test_duplicate_is_warning(void **state)
     (void)state;
     static const uint8_t img[] = {0xd2, 0xcd, 0x31, 0x0e, 0x05, 0x05, 0x01, 'a', 0x02, 0x01, 'x',
                                   0x05, 0x05, 0x01, 'a',  0x02, 0x01, 'y'};
-    struct seen s = {0};
+    struct seen s;
     romfs_check_stats_t st;
-    assert_int_equal(romfs_check(img, sizeof img, record, &s, &st), 0);
-    assert_int_equal(s.n, 1);
-    assert_int_equal(s.severity[0], ROMFS_CHECK_WARN);
-    assert_int_equal(s.offset[0], 11);
+    check_one(img, sizeof img, ROMFS_CHECK_WARN, 11, &s, &st);
     assert_int_equal(st.files, 2);
     size_t off = 99;
     assert_int_equal(romfs_check_first(img, sizeof img, &off, NULL, 0), 0);
@@ -96,6 +101,15 @@ static void test_first_and_counts(void **state)
     assert_non_null(strstr(msg, "not a ROMFS image"));
 }
 
+/* Mount img and start a walk at its root. */
+static void walk_root(const uint8_t *img, size_t len, romfs_t *fs, romfs_walk_t *w)
+{
+    romfs_info_t root;
+    assert_int_equal(romfs_mount(fs, img, len), 0);
+    assert_int_equal(romfs_stat(fs, "", &root), 0);
+    assert_int_equal(romfs_walk_begin(w, fs, &root, "", 0), 0);
+}
+
 static void test_golden_clean_and_walk_agrees(void **state)
 {
     (void)state;
@@ -108,11 +122,8 @@ static void test_golden_clean_and_walk_agrees(void **state)
         assert_int_equal(romfs_check(img, len, record, &s, &st), 0);
         assert_int_equal(st.problems[ROMFS_CHECK_FAIL] + st.problems[ROMFS_CHECK_WARN], 0);
         romfs_t fs;
-        romfs_info_t root;
         romfs_walk_t w;
-        assert_int_equal(romfs_mount(&fs, img, len), 0);
-        assert_int_equal(romfs_stat(&fs, "", &root), 0);
-        assert_int_equal(romfs_walk_begin(&w, &fs, &root, "", 0), 0);
+        walk_root(img, len, &fs, &w);
         size_t dirs = 0, files = 0, bytes = 0;
         int r;
         while ((r = romfs_walk_next(&w)) == ROMFS_WALK_ENTRY) {
@@ -144,11 +155,8 @@ static void test_walk_skip_children(void **state)
     size_t len;
     uint8_t *img = tu_read_file(tu_vector("golden/many_and_deep.romfs"), &len);
     romfs_t fs;
-    romfs_info_t root;
     romfs_walk_t w;
-    assert_int_equal(romfs_mount(&fs, img, len), 0);
-    assert_int_equal(romfs_stat(&fs, "", &root), 0);
-    assert_int_equal(romfs_walk_begin(&w, &fs, &root, "", 0), 0);
+    walk_root(img, len, &fs, &w);
     int r, top = 0, entered = 0;
     while ((r = romfs_walk_next(&w)) == ROMFS_WALK_ENTRY) {
         top++;
