@@ -228,27 +228,6 @@ static int is_dup(const struct vet *v, size_t offset)
     return v->n > 0 && bsearch(&offset, v->dups, v->n, sizeof *v->dups, cmp_size) != NULL;
 }
 
-/* mkdir -p for DIR itself, a path the user gave (so it may follow links). */
-static int make_dirs(const char *path)
-{
-    char *p = strdup(path);
-    if (!p)
-        return -1;
-    for (char *q = p + 1; *q; q++) {
-        if (*q != '/')
-            continue;
-        *q = '\0';
-        if (mkdir(p, 0777) != 0 && errno != EEXIST) {
-            free(p);
-            return -1;
-        }
-        *q = '/';
-    }
-    int r = mkdir(p, 0777) != 0 && errno != EEXIST ? -1 : 0;
-    free(p);
-    return r;
-}
-
 /* Move e->fd up to the parent of the entry the walk returned. */
 static int climb(struct ex *e, const romfs_walk_t *w)
 {
@@ -357,8 +336,10 @@ static int parse_args(struct ex *e, int argc, char **argv)
 /* DIR itself: created with its parents, opened, remembered for "..". */
 static int open_dest(struct ex *e)
 {
-    if (make_dirs(e->dest) != 0) {
-        cli_error("%s: cannot create directory: %s", e->dest, strerror(errno));
+    /* A path the user gave: it may go through links, unlike image names. */
+    int r = romfs_mkdir_p(e->dest, 0777);
+    if (r < 0) {
+        cli_error("%s: cannot create directory: %s", e->dest, strerror(-r));
         return -1;
     }
     e->fd = open(e->dest, O_RDONLY | O_DIRECTORY | O_CLOEXEC);

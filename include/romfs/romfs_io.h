@@ -88,6 +88,13 @@ void romfs_out_abort(romfs_out_t *o);
 /* Write a whole buffer to path atomically (open, write, commit). */
 int romfs_write_file(const char *path, const void *data, size_t len);
 
+/// Directories ///
+
+/* mkdir -p: create path and its missing parents with mode (less the
+ * umask). An existing path of any type is not an error (opening it as a
+ * directory then says what it is). Returns 0 or a negative errno. */
+int romfs_mkdir_p(const char *path, mode_t mode);
+
 #ifdef __cplusplus
 }
 #endif

@@ -197,6 +197,8 @@ int romfs_out_open(romfs_out_t *o, const char *path)
 {
     memset(o, 0, sizeof *o);
     o->fd = o->dirfd = -1;
+    if (!*path)
+        return -ENOENT;
     if (strcmp(path, "-") == 0) {
         o->fd = STDOUT_FILENO;
         return 0;
@@ -305,4 +307,26 @@ int romfs_write_file(const char *path, const void *data, size_t len)
         return r;
     }
     return romfs_out_commit(&o);
+}
+
+/// Directories ///
+
+int romfs_mkdir_p(const char *path, mode_t mode)
+{
+    char *p = strdup(path);
+    if (!p)
+        return -ENOMEM;
+    int r = 0;
+    for (char *q = p + 1; *q && r == 0; q++) {
+        if (*q != '/')
+            continue;
+        *q = '\0';
+        if (mkdir(p, mode) != 0 && errno != EEXIST)
+            r = -errno;
+        *q = '/';
+    }
+    if (r == 0 && mkdir(p, mode) != 0 && errno != EEXIST)
+        r = -errno;
+    free(p);
+    return r;
 }

@@ -159,6 +159,19 @@ static void test_out_device(void **state)
     assert_int_equal(romfs_out_open(&o, at("nodir/x")), -ENOENT);
 }
 
+static void test_mkdir_p(void **state)
+{
+    (void)state;
+    struct stat st;
+    assert_int_equal(romfs_mkdir_p(at("a/b/c"), 0700), 0);
+    assert_int_equal(stat(at("a/b/c"), &st), 0);
+    assert_true(S_ISDIR(st.st_mode));
+    assert_int_equal(romfs_mkdir_p(at("a/b/c"), 0700), 0);   /* exists: fine */
+    assert_int_equal(romfs_write_file(at("file"), "x", 1), 0);
+    assert_int_equal(romfs_mkdir_p(at("file/sub"), 0700), -ENOTDIR);
+    assert_int_equal(romfs_out_open(&(romfs_out_t){0}, ""), -ENOENT);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -167,6 +180,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_out_mode_and_abort, setup, teardown),
         cmocka_unit_test_setup_teardown(test_out_symlink, setup, teardown),
         cmocka_unit_test_setup_teardown(test_out_device, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_mkdir_p, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
