@@ -15,6 +15,8 @@
 int romfs_load_fd(int fd, size_t max, uint8_t **data, size_t *len)
 {
     struct stat st;
+    if (max > SIZE_MAX / 4)
+        max = SIZE_MAX / 4;     /* so that max + 1 and doubling cannot wrap */
     if (fstat(fd, &st) != 0)
         return -errno;
     if (S_ISDIR(st.st_mode))
@@ -136,8 +138,9 @@ static int open_temp(romfs_out_t *o, const struct stat *old)
     if (old) {
         /* Best effort: only root may give a file away; the mode is kept
          * after the owner, since chown clears set-id bits. */
-        if (fchown(o->fd, old->st_uid, old->st_gid) != 0)
-            (void)0;
+        if (fchown(o->fd, old->st_uid, old->st_gid) != 0) {
+            /* not ours to give away: the file stays the caller's */
+        }
         if (fchmod(o->fd, old->st_mode & 07777) != 0) {
             int err = -errno;
             romfs_out_abort(o);
@@ -201,6 +204,16 @@ int romfs_out_open(romfs_out_t *o, const char *path)
         return -ENOENT;
     if (strcmp(path, "-") == 0) {
         o->fd = STDOUT_FILENO;
+        return 0;
+    }
+    /* Whatever the links end at, a device, FIFO or socket is written in
+     * place; /dev/stdout's link does not even name a path (pipe:[N]). */
+    struct stat st;
+    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) {
+        o->fd = open(path, O_WRONLY | O_NOCTTY | O_CLOEXEC);
+        if (o->fd < 0)
+            return -errno;
+        o->own_fd = 1;
         return 0;
     }
     char *target = resolve_links(path);

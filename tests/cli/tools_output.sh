@@ -58,6 +58,9 @@ cmp -s "$TMP/from-fifo" "$TMP/ref.romfs" || bad "FIFO reader did not get the ima
 # /dev/null as root (or anyone): still the device afterwards.
 build /dev/null
 [ -c /dev/null ] || bad "/dev/null is no longer a character device"
+# /dev/stdout (a link to pipe:[N], no path) is written in place too.
+"$ROMFS" build --no-mpy -q -o /dev/stdout "$TMP/app" | cmp -s - "$TMP/ref.romfs" || bad "-o /dev/stdout into a pipe"
+[ -L /dev/stdout ] || bad "/dev/stdout replaced"
 # '-' is stdout.
 run "$ROMFS" build --no-mpy -q -o - "$TMP/app"
 out_is "$TMP/ref.romfs"
