@@ -10,7 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "transport/board.h"
+#include "codes.h"
 
 #define RAW_BANNER "raw REPL; CTRL-B to exit\r\n"
 #define CHUNK 256
