@@ -71,4 +71,14 @@ FAKE_R_OK=$good FAKE__c_="zz" check "deploy: a malformed CRC list" "reading bloc
     "$ROMFS" deploy --no-mpy -d "$FAKE" "$T/app"
 FAKE_R_OK=$good FAKE__c_="0\n0" check "deploy: too few CRCs" "reading block checksums" \
     "$ROMFS" deploy --no-mpy -d "$FAKE" "$T/app"
+
+# Raw-REPL framing corrupted on the link: a lost end-of-output or
+# end-of-error marker, a corrupted banner. Each is seen at once.
+export FAKE_KEYS=_romfs_q FAKE_FRAME=raw
+FAKE_RAW='OKNOROMFS\r\n\x05\x04>' check "first end marker lost" "lost its end marker" "$ROMFS" query -d "$FAKE"
+FAKE_RAW='OKNOROMFS\r\n\x04\x05>' check "second end marker lost" "lost its end marker" "$ROMFS" query -d "$FAKE"
+FAKE_RAW='OKNOROMFS\r\n\x04$>' check "second end marker printable" "lost its end marker" "$ROMFS" query -d "$FAKE"
+unset FAKE_FRAME
+FAKE_BANNER='raw REPL; CTRL-B to exiu\r\n>' check "corrupted banner" "corrupted raw REPL banner" \
+    "$ROMFS" query -d "$FAKE"
 finish

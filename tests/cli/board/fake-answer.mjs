@@ -4,9 +4,10 @@
 // FAKE_<KEY> environment variable whose key the code contains, with the
 // keys tried in the order of FAKE_KEYS (comma-separated), "\n" standing for
 // a line break; code matching no key prints nothing. FAKE_FRAME=raw sends
-// FAKE_RAW instead of the whole "OK...\x04\x04>" frame (framing tests).
+// FAKE_RAW instead of the whole "OK...\x04\x04>" frame (\xNN for a byte),
+// FAKE_BANNER replaces the raw REPL banner (framing tests).
 const keys = (process.env.FAKE_KEYS || "").split(",").filter(Boolean);
-const BANNER = "raw REPL; CTRL-B to exit\r\n>";
+const BANNER = (process.env.FAKE_BANNER || "raw REPL; CTRL-B to exit\r\n>").replace(/\\r\\n/g, "\r\n");
 let code = null;   // collecting a command after the raw prompt
 let held = "";
 const out = (s) => process.stdout.write(Buffer.from(s, "latin1"));
