@@ -12,3 +12,13 @@ foreach(t reader check)
   add_test(NAME fuzz.replay_${t}
     COMMAND fuzz_replay_${t} ${ROMFS_VECTORS}/golden ${ROMFS_VECTORS}/hostile ${ROMFS_FUZZ_DIR}/corpus)
 endforeach()
+
+# fuzz.replay_board: the board-answer parsers over fuzz/corpus/board (one
+# seed per parser: the first byte picks it, see fuzz_board.c).
+add_executable(fuzz_replay_board ${ROMFS_FUZZ_DIR}/replay.c ${ROMFS_FUZZ_DIR}/fuzz_board.c
+  ${PROJECT_SOURCE_DIR}/cli/transport/answer.c ${PROJECT_SOURCE_DIR}/cli/transport/rawrepl.c
+  ${PROJECT_SOURCE_DIR}/cli/transport/chan.c ${PROJECT_SOURCE_DIR}/cli/transport/exec.c)
+target_include_directories(fuzz_replay_board PRIVATE ${PROJECT_SOURCE_DIR}/cli/transport ${ROMFS_FUZZ_DIR})
+target_compile_definitions(fuzz_replay_board PRIVATE _GNU_SOURCE)
+target_link_libraries(fuzz_replay_board PRIVATE romfs_host PkgConfig::SERIALPORT)
+add_test(NAME fuzz.replay_board COMMAND fuzz_replay_board ${ROMFS_FUZZ_DIR}/corpus/board)

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets with clang (fuzz/) and runs each for a bounded
 # time from the seed corpus: golden and hostile vectors plus fuzz/corpus.
-# Environment: FUZZ_SECONDS (default 20 per target), ROMFS_FUZZ_BUILD (build
+# Environment: FUZZ_SECONDS (default 20 per target; fuzz_board: at most 10,
+# FUZZ_BOARD_SECONDS), ROMFS_FUZZ_BUILD (build
 # directory, default build/fuzz), ROMFS_VECTORS (default ../shared/vectors).
 # A crash leaves its input in $ROMFS_FUZZ_BUILD/artifacts and fails the run.
 set -euo pipefail
@@ -13,7 +14,7 @@ CC=${FUZZ_CC:-clang}
 
 command -v "$CC" >/dev/null || { echo "fuzz-smoke: $CC not found" >&2; exit 1; }
 CC=$CC cmake -S . -B "$build" -DROMFS_FUZZ=ON -DROMFS_TESTS=OFF -DCMAKE_BUILD_TYPE=Debug >/dev/null
-cmake --build "$build" -j2 --target fuzz_reader fuzz_check
+cmake --build "$build" -j2 --target fuzz_reader fuzz_check fuzz_board
 
 # The seeds, copied: libFuzzer adds what it finds to the corpus directory,
 # and the checked-in corpus should only change on purpose.
@@ -26,14 +27,13 @@ for f in "$vectors"/golden/*.romfs "$vectors"/hostile/*.romfs fuzz/corpus/*; do
 done
 echo "fuzz-smoke: $(ls "$corpus" | wc -l) seeds, ${seconds}s per target"
 
-for target in fuzz_reader fuzz_check; do
-    work=$build/work-$target
+# run_target TARGET SEEDS SECONDS: fuzz from a copy of SEEDS.
+run_target() {
+    local target=$1 work=$build/work-$1 log=$build/$1.log status=0
     rm -rf "$work"
-    cp -r "$corpus" "$work"
+    cp -r "$2" "$work"
     echo "fuzz-smoke: $target"
-    log=$build/$target.log
-    status=0
-    "$build/fuzz/$target" "$work" -max_total_time="$seconds" -rss_limit_mb=2048 -timeout=10 \
+    "$build/fuzz/$target" "$work" -max_total_time="$3" -rss_limit_mb=2048 -timeout=10 \
         -max_len=4096 -print_final_stats=1 -artifact_prefix="$build/artifacts/$target-" >"$log" 2>&1 || status=$?
     grep -E '^(#[0-9]+ +DONE|stat::number_of_executed_units|stat::average_exec_per_sec)' "$log" || true
     if [ "$status" -ne 0 ]; then
@@ -41,5 +41,11 @@ for target in fuzz_reader fuzz_check; do
         echo "fuzz-smoke: $target failed (exit $status); log $log, inputs in $build/artifacts" >&2
         exit 1
     fi
+}
+for target in fuzz_reader fuzz_check; do
+    run_target "$target" "$corpus" "$seconds"
 done
+# Board answers: their own seeds (fuzz/corpus/board), at most 10 s: the
+# parsers are small and the framing runs over a pipe.
+run_target fuzz_board fuzz/corpus/board "${FUZZ_BOARD_SECONDS:-$((seconds < 10 ? seconds : 10))}"
 echo "fuzz-smoke: ok"
