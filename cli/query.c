@@ -100,7 +100,7 @@ static const char query_code[] =
     "del _romfs_q,binascii_hex\n";
 
 /* Reading an image back for --verify: bounded on the host too. */
-#define VERIFY_MAX (256u << 20)
+#define VERIFY_MAX (64u << 20)
 
 /* What --verify found for one partition. */
 struct check {

@@ -14,6 +14,10 @@
 
 #define RAW_BANNER "raw REPL; CTRL-B to exit\r\n"
 #define CHUNK 256
+/* Bounds on what one command may print: its output (a --verify read-back
+ * of a 64 MiB image in base64 fits), and its error text (a traceback). */
+#define OUT_MAX (96u << 20)
+#define ERRTEXT_MAX (64u << 10)
 
 int rr_buf_add(rr_buf_t *b, const void *p, size_t n)
 {
@@ -287,6 +291,9 @@ static int read_to_eot(rawrepl_t *r, int64_t deadline, rr_output_fn fn, void *ct
             return e;
         seen += n;
         if (n) {
+            if (into && !fn && into->len + n > (errtext ? ERRTEXT_MAX : OUT_MAX))
+                return fail(r, BOARD_ERR_PROTOCOL, "board printed more than %u bytes while %s",
+                            errtext ? ERRTEXT_MAX : OUT_MAX, what);
             if (fn)
                 fn((const char *)start, n, ctx);
             else if (into && rr_buf_add(into, start, n))

@@ -78,6 +78,9 @@ export FAKE_KEYS=_romfs_q FAKE_FRAME=raw
 FAKE_RAW='OKNOROMFS\r\n\x05\x04>' check "first end marker lost" "lost its end marker" "$ROMFS" query -d "$FAKE"
 FAKE_RAW='OKNOROMFS\r\n\x04\x05>' check "second end marker lost" "lost its end marker" "$ROMFS" query -d "$FAKE"
 FAKE_RAW='OKNOROMFS\r\n\x04$>' check "second end marker printable" "lost its end marker" "$ROMFS" query -d "$FAKE"
+# An error text past any traceback's size: refused, not stored.
+FAKE_RAW="OK\\x04$(head -c 70000 /dev/zero | tr '\0' A)\\x04>" check "endless error text" \
+    "board printed more than 65536 bytes" "$ROMFS" query -d "$FAKE"
 unset FAKE_FRAME
 FAKE_BANNER='raw REPL; CTRL-B to exiu\r\n>' check "corrupted banner" "corrupted raw REPL banner" \
     "$ROMFS" query -d "$FAKE"
