@@ -253,15 +253,16 @@ static int looks_like_reset(const uint8_t *tail, size_t n)
 }
 
 /* The error text of a command is a traceback, printed at once: it never
- * starts with the prompt '>' nor holds control bytes, and the board does
- * not pause after a '>' in it. Each is a sign that an end-of-text \x04
+ * starts with the prompt '>' nor holds control bytes (ESC aside, for
+ * colours), and the board does not pause after a '>' in it. Each is a sign that an end-of-text \x04
  * was lost on the link, reported at once rather than at the deadline. */
 #define PROMPT_QUIET_MS 300
 static int bad_error_text(rawrepl_t *r, const uint8_t *p, size_t n, size_t before)
 {
     for (size_t i = 0; i < n; i++) {
         uint8_t c = p[i];
-        if ((c == '>' && before + i == 0) || (c < 0x20 && c != '\r' && c != '\n' && c != '\t') || c == 0x7f)
+        if ((c == '>' && before + i == 0) || (c < 0x20 && c != '\r' && c != '\n' && c != '\t' && c != 0x1b) ||
+            c == 0x7f)
             return fail(r, BOARD_ERR_PROTOCOL, "board's answer lost its end marker (byte 0x%02x in its error text)", c);
     }
     return 0;
