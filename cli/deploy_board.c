@@ -434,6 +434,11 @@ int dboard_block_crcs(dboard_t *d, uint32_t offset, uint32_t len, uint32_t block
     return 0;
 }
 
+static int op_read(void *ctx, uint32_t offset, uint32_t len, uint8_t *buf)
+{
+    return dboard_read(ctx, offset, len, buf);
+}
+
 static int op_crcs(void *ctx, uint32_t offset, uint32_t len, uint32_t block_size, uint32_t *crcs)
 {
     return dboard_block_crcs(ctx, offset, len, block_size, crcs);
@@ -465,7 +470,7 @@ romfs_deploy_ops_t dboard_ops(dboard_t *d, void (*progress)(void *, uint64_t, ui
     d->progress = progress;
     d->pctx = pctx;
     romfs_deploy_ops_t o = {.ctx = d, .erase = op_erase, .write = op_write, .block_crcs = op_crcs,
-                            .finish = op_finish, .progress = op_progress};
+                            .finalise = op_finish, .read = op_read, .progress = op_progress};
     return o;
 }
 

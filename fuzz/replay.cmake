@@ -22,3 +22,10 @@ target_include_directories(fuzz_replay_board PRIVATE ${PROJECT_SOURCE_DIR}/cli/t
 target_compile_definitions(fuzz_replay_board PRIVATE _GNU_SOURCE)
 target_link_libraries(fuzz_replay_board PRIVATE romfs_host PkgConfig::SERIALPORT)
 add_test(NAME fuzz.replay_board COMMAND fuzz_replay_board ${ROMFS_FUZZ_DIR}/corpus/board)
+
+# The deploy session over an arbitrary partition (fuzz_session.c).
+add_executable(fuzz_replay_session ${ROMFS_FUZZ_DIR}/replay.c ${ROMFS_FUZZ_DIR}/fuzz_session.c)
+target_include_directories(fuzz_replay_session PRIVATE ${ROMFS_FUZZ_DIR})
+target_link_libraries(fuzz_replay_session PRIVATE romfs_host)
+add_test(NAME fuzz.replay_session
+  COMMAND fuzz_replay_session ${ROMFS_VECTORS}/golden ${ROMFS_VECTORS}/hostile ${ROMFS_FUZZ_DIR}/corpus)
