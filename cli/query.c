@@ -105,7 +105,7 @@ static const char query_code[] =
 /* What --verify found for one partition. */
 struct check {
     int verified;           /* 1 checked, -1 could not read the image, 0 not asked */
-    iw_check_stats_t stats;
+    romfs_check_stats_t stats;
     char first_problem[160];
 };
 
@@ -118,7 +118,7 @@ static void print_raw(const ans_part_t *p)
 static void first_problem(void *ctx, int severity, size_t offset, const char *msg)
 {
     struct check *c = ctx;
-    if (severity == IW_FAIL && !c->first_problem[0])
+    if (severity == ROMFS_CHECK_FAIL && !c->first_problem[0])
         snprintf(c->first_problem, sizeof c->first_problem, "offset 0x%zx: %s", offset, msg);
 }
 
@@ -148,11 +148,11 @@ static int verify(board_t *b, const ans_part_t *p, struct check *c)
     uint8_t *img = malloc((size_t)total);
     int e = img ? board_exec(b, code, (size_t)len, &out, &olen, 0) : -1;
     if (!e && romfs_b64_decode(out, olen, img, (size_t)total) == total &&
-        iw_check(img, (size_t)total, first_problem, c, &c->stats) == 0)
+        romfs_check(img, (size_t)total, first_problem, c, &c->stats) == 0)
         c->verified = 1;
     free(out);
     free(img);
-    return c->verified > 0 && c->stats.problems[IW_FAIL] == 0 ? 0 : -1;
+    return c->verified > 0 && c->stats.problems[ROMFS_CHECK_FAIL] == 0 ? 0 : -1;
 }
 
 static const char *const accepts[] = {"no", "yes", "not checked (the image does not fit the board's free memory)"};
@@ -189,11 +189,11 @@ static void print_text(const ans_part_t *p, const struct check *c)
         if (p->sha[0])
             printf("  Image SHA-256: %s\n", p->sha);
     }
-    if (c->verified > 0 && c->stats.problems[IW_FAIL] == 0)
+    if (c->verified > 0 && c->stats.problems[ROMFS_CHECK_FAIL] == 0)
         printf("  Image check: valid (%zu files, %zu directories, %zu data bytes)\n", c->stats.files,
                c->stats.dirs, c->stats.bytes);
     else if (c->verified > 0)
-        printf("  Image check: %zu problem(s), first at %s\n", c->stats.problems[IW_FAIL], c->first_problem);
+        printf("  Image check: %zu problem(s), first at %s\n", c->stats.problems[ROMFS_CHECK_FAIL], c->first_problem);
     else if (c->verified < 0)
         printf("  Image check: could not read the image from the board\n");
 }
@@ -202,7 +202,7 @@ static void print_json_check(const struct check *c)
 {
     if (c->verified > 0) {
         printf(", \"check\": {\"valid\": %s, \"problems\": %zu, \"files\": %zu, \"dirs\": %zu",
-               c->stats.problems[IW_FAIL] ? "false" : "true", c->stats.problems[IW_FAIL], c->stats.files,
+               c->stats.problems[ROMFS_CHECK_FAIL] ? "false" : "true", c->stats.problems[ROMFS_CHECK_FAIL], c->stats.files,
                c->stats.dirs);
         if (c->first_problem[0]) {
             printf(", \"first_problem\": ");
