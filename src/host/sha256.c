@@ -1,5 +1,5 @@
-/* SHA-256 (FIPS 180-4), see sha256.h. */
-#include "sha256.h"
+/* SHA-256 (FIPS 180-4), see romfs/romfs_sha256.h. */
+#include "romfs/romfs_sha256.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -19,7 +19,7 @@ static const uint32_t sha_k[64] = {
 
 #define ROR(x, n) (((x) >> (n)) | ((x) << (32 - (n))))
 
-static void sha256_block(sha256_t *s, const uint8_t *p)
+static void romfs_sha256_block(romfs_sha256_t *s, const uint8_t *p)
 {
     uint32_t w[64], v[8];
     for (int i = 0; i < 16; i++) {
@@ -46,7 +46,7 @@ static void sha256_block(sha256_t *s, const uint8_t *p)
     }
 }
 
-void sha256_init(sha256_t *s)
+void romfs_sha256_init(romfs_sha256_t *s)
 {
     static const uint32_t h0[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
                                    0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
@@ -55,7 +55,7 @@ void sha256_init(sha256_t *s)
     s->total = 0;
 }
 
-void sha256_update(sha256_t *s, const uint8_t *p, size_t n)
+void romfs_sha256_update(romfs_sha256_t *s, const uint8_t *p, size_t n)
 {
     s->total += n;
     while (n > 0) {
@@ -65,33 +65,33 @@ void sha256_update(sha256_t *s, const uint8_t *p, size_t n)
         p += take;
         n -= take;
         if (s->used == 64) {
-            sha256_block(s, s->buf);
+            romfs_sha256_block(s, s->buf);
             s->used = 0;
         }
     }
 }
 
-void sha256_hex(sha256_t *s, char out[65])
+void romfs_sha256_hex(romfs_sha256_t *s, char out[65])
 {
     uint64_t bits = s->total * 8;
     uint8_t pad = 0x80, zero = 0, len[8];
-    sha256_update(s, &pad, 1);
+    romfs_sha256_update(s, &pad, 1);
     while (s->used != 56) {
-        sha256_update(s, &zero, 1);
+        romfs_sha256_update(s, &zero, 1);
     }
     for (int i = 0; i < 8; i++) {
         len[i] = (uint8_t)(bits >> (56 - 8 * i));
     }
-    sha256_update(s, len, 8);
+    romfs_sha256_update(s, len, 8);
     for (int i = 0; i < 8; i++) {
         snprintf(out + 8 * i, 9, "%08" PRIx32, s->h[i]);
     }
 }
 
-void sha256_buf_hex(const uint8_t *p, size_t n, char out[65])
+void romfs_sha256_buf_hex(const uint8_t *p, size_t n, char out[65])
 {
-    sha256_t s;
-    sha256_init(&s);
-    sha256_update(&s, p, n);
-    sha256_hex(&s, out);
+    romfs_sha256_t s;
+    romfs_sha256_init(&s);
+    romfs_sha256_update(&s, p, n);
+    romfs_sha256_hex(&s, out);
 }
