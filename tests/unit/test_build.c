@@ -17,6 +17,7 @@
 
 #include "romfs/romfs.h"
 #include "romfs/romfs_build.h"
+#include "romfs/romfs_mpy.h"
 #include "sha256.h"
 #include "testutil.h"
 
@@ -882,6 +883,118 @@ static void test_upstream_random(void **state)
     romfs_builder_free(b);
 }
 
+/* Names that are not valid UTF-8 make MicroPython's os.listdir raise
+ * UnicodeError: refused, the name shown with its bytes escaped. */
+static void test_scan_non_utf8_names(void **state)
+{
+    (void)state;
+    tmp_setup();
+    static const struct {
+        const char *name, *shown;
+    } bad[] = {
+        {"caf\xe9.txt", "caf\\xe9.txt"},          /* Latin-1 */
+        {"\xc0\xaf.py", "\\xc0\\xaf.py"},        /* overlong '/' */
+        {"s\xed\xa0\x80", "s\\xed\\xa0\\x80"}, /* a surrogate */
+        {"t\xf4\x90\x80\x80", "t\\xf4\\x90\\x80\\x80"}, /* above U+10FFFF */
+        {"cut\xe2\x82", "cut\\xe2\\x82"},        /* truncated sequence */
+    };
+    char dir[64], rel[128];
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        snprintf(dir, sizeof dir, "u%zu", i);
+        assert_int_equal(mkdir(tpath(dir), 0755), 0);
+        snprintf(rel, sizeof rel, "%s/ok \xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80", dir);
+        put_file(rel, "fine");
+        snprintf(rel, sizeof rel, "%s/%s", dir, bad[i].name);
+        put_file(rel, "x");
+        snprintf(rel, sizeof rel, "%s/%s", dir, bad[i].shown);
+        expect_scan_error(tpath(dir), NULL, rel, "not valid UTF-8");
+        snprintf(rel, sizeof rel, "%s/%s", dir, bad[i].name);
+        assert_int_equal(unlink(tpath(rel)), 0);
+        romfs_builder_t *b = romfs_builder_new(NULL);
+        struct scanlog l;
+        assert_int_equal(scan(b, tpath(dir), &l, NULL), 0); /* valid UTF-8 (é € emoji) passes */
+        romfs_builder_free(b);
+    }
+    tmp_cleanup();
+}
+
+/* Files whose contents come later (the compiler's output): writing waits
+ * for them, and the image equals one built with the contents up front. */
+static void test_add_file_later(void **state)
+{
+    (void)state;
+    romfs_builder_t *b = romfs_builder_new(NULL), *ref = romfs_builder_new(NULL);
+    romfs_build_file_t *f1, *f2;
+    assert_int_equal(romfs_builder_open_dir(b, "lib", 3), 0);
+    assert_int_equal(romfs_builder_add_file_later(b, "a.mpy", 5, &f1), 0);
+    assert_int_equal(romfs_builder_close_dir(b), 0);
+    assert_int_equal(romfs_builder_add_file_later(b, "b.mpy", 5, &f2), 0);
+    assert_int_equal(romfs_builder_add_file_later(b, "b.mpy", 5, &f2), ROMFS_ERR_EXIST);
+    struct membuf m = {0};
+    assert_int_equal(romfs_builder_write(b, mem_write, &m), ROMFS_ERR_INVAL);
+    assert_non_null(strstr(romfs_builder_errmsg(b), "2 files"));
+    assert_int_equal(m.len, 0);
+    assert_int_equal(romfs_builder_set_file_mem(b, f1, "M\006abc", 5), 0);
+    assert_int_equal(romfs_builder_set_file_mem(b, f1, "again", 5), ROMFS_ERR_INVAL);
+    assert_int_equal(romfs_builder_write(b, mem_write, &m), ROMFS_ERR_INVAL);
+    assert_int_equal(romfs_builder_set_file_mem(b, f2, "", 0), 0);
+    build_to_mem(b, &m);
+    assert_int_equal(romfs_builder_open_dir(ref, "lib", 3), 0);
+    assert_int_equal(romfs_builder_add_file_mem(ref, "a.mpy", 5, "M\006abc", 5), 0);
+    assert_int_equal(romfs_builder_close_dir(ref), 0);
+    assert_int_equal(romfs_builder_add_file_mem(ref, "b.mpy", 5, "", 0), 0);
+    struct membuf r;
+    build_to_mem(ref, &r);
+    assert_int_equal(m.len, r.len);
+    assert_memory_equal(m.p, r.p, r.len);
+    free(m.p);
+    free(r.p);
+    romfs_builder_free(b);
+    romfs_builder_free(ref);
+}
+
+/* sys.implementation._mpy: version | sub-version << 8 | arch << 10. */
+static void test_mpy_board(void **state)
+{
+    (void)state;
+    romfs_mpy_board_t bd;
+    char msg[256];
+    /* MicroPython 1.23+ on a Cortex-M4F board: v6.3, armv7emsp. */
+    assert_int_equal(romfs_mpy_board_decode(6 | 3 << 8 | 7 << 10, &bd, msg, sizeof msg), 0);
+    assert_int_equal(bd.version, 6);
+    assert_int_equal(bd.sub_version, 3);
+    assert_string_equal(bd.march, "armv7emsp");
+    assert_int_equal(romfs_mpy_board_decode(6 | 3 << 8 | 10 << 10, &bd, msg, sizeof msg), 0);
+    assert_string_equal(bd.march, "xtensawin");
+    assert_int_equal(romfs_mpy_board_decode(6 | 2 << 8 | 2 << 10, &bd, msg, sizeof msg), 0);
+    assert_string_equal(bd.march, "x64");
+    assert_int_equal(romfs_mpy_board_decode(6 | 3 << 8, &bd, msg, sizeof msg), 0);
+    assert_null(bd.march); /* the WebAssembly port: no native emitter */
+    assert_int_equal(romfs_mpy_board_decode(6 | 40 << 10, &bd, msg, sizeof msg), ROMFS_ERR_INVAL);
+    assert_non_null(strstr(msg, "architecture 40"));
+    assert_int_equal(romfs_mpy_board_decode(-1, &bd, msg, sizeof msg), ROMFS_ERR_INVAL);
+    assert_int_equal(romfs_mpy_board_decode(1LL << 40, &bd, msg, sizeof msg), ROMFS_ERR_INVAL);
+
+    assert_int_equal(romfs_mpy_board_decode(6 | 3 << 8 | 7 << 10, &bd, msg, sizeof msg), 0);
+    assert_int_equal(romfs_mpy_board_check(&bd, 6, 3, 0, msg, sizeof msg), 0);
+    assert_int_equal(romfs_mpy_board_check(&bd, 6, 3, 1, msg, sizeof msg), 0);
+    /* Bytecode ignores the sub-version; native code needs it equal. */
+    assert_int_equal(romfs_mpy_board_check(&bd, 6, 1, 0, msg, sizeof msg), 0);
+    assert_int_equal(romfs_mpy_board_check(&bd, 6, 1, 1, msg, sizeof msg), ROMFS_ERR_INVAL);
+    assert_non_null(strstr(msg, "v6.3"));
+    assert_non_null(strstr(msg, "v6.1"));
+    assert_int_equal(romfs_mpy_board_check(&bd, 5, 0, 0, msg, sizeof msg), ROMFS_ERR_INVAL);
+    assert_non_null(strstr(msg, "v5.0"));
+    assert_int_equal(romfs_mpy_board_decode(6 | 3 << 8, &bd, msg, sizeof msg), 0);
+    assert_int_equal(romfs_mpy_board_check(&bd, 6, 3, 1, msg, sizeof msg), ROMFS_ERR_INVAL);
+    assert_non_null(strstr(msg, "no native"));
+
+    const char *a1[] = {"-O2", "-march=armv6m"}, *a2[] = {"-O2", "-X", "emit=native"};
+    assert_int_equal(romfs_mpy_args_have_march(a1, 2), 1);
+    assert_int_equal(romfs_mpy_args_have_march(a2, 3), 0);
+    assert_int_equal(romfs_mpy_args_have_march(NULL, 0), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -899,6 +1012,9 @@ int main(void)
         cmocka_unit_test_teardown(test_scan_file_changes, teardown_tmp),
         cmocka_unit_test_teardown(test_golden_vectors, teardown_tmp),
         cmocka_unit_test(test_upstream_random),
+        cmocka_unit_test_teardown(test_scan_non_utf8_names, teardown_tmp),
+        cmocka_unit_test(test_add_file_later),
+        cmocka_unit_test(test_mpy_board),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
