@@ -622,7 +622,7 @@ static int data_from_host(struct out *o, struct romfs_build_file *f)
     int fd = open(p, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
     if (fd < 0) {
         int e = errno;
-        seterr(o->b, "%s: cannot open: %s", p, strerror(e));
+        seterr(o->b, "%s: cannot read: %s", p, strerror(e));
         return o->err = -e;
     }
     struct stat st;

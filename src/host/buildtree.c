@@ -99,8 +99,7 @@ static void emit_line(struct scan *sc, const char *entry, const char *name, cons
 struct entry {
     char *name;
     struct stat st;
-    int err;       /* errno of the fstatat that failed, else 0 */
-    int readable;  /* regular files: 1 when this process may read it */
+    int err;       /* errno of the fstatat that failed, -1 for a broken link, else 0 */
 };
 
 static int by_bytes(const void *a, const void *b)
@@ -210,7 +209,6 @@ static int list_dir(struct scan *sc, struct entry **out, size_t *n_out)
         e->err = fstatat(dirfd(d), nm, &e->st, 0) == 0 ? 0 : errno;
         if (e->err == ENOENT && fstatat(dirfd(d), nm, &e->st, AT_SYMLINK_NOFOLLOW) == 0)
             e->err = -1; /* the name exists: a broken symbolic link */
-        e->readable = e->err || !S_ISREG(e->st.st_mode) || faccessat(dirfd(d), nm, R_OK, AT_EACCESS) == 0;
     }
     closedir(d);
     if (err) {
@@ -264,12 +262,11 @@ static int builder_fail(struct scan *sc, const char *path, int err)
 }
 
 /* A regular file: the hook may rename it, compile it (contents later) or
- * point it at another host file; then it is added. */
+ * point it at another host file; then it is added. It is not opened here:
+ * an unreadable file fails the write, which goes to a temporary file. */
 static int add_file(struct scan *sc, const struct entry *e, const char *entry_line)
 {
     const char *full = sc->path.s, *name = e->name;
-    if (!e->readable)
-        return fail(sc, full, ROMFS_ERR_PERM, "cannot read: permission denied");
     romfs_dirscan_file_t f = {full, NULL, name, strlen(name), NULL, sc->depth == 1,
                               full + sc->root_len, NULL};
     int r = 0;
