@@ -106,10 +106,11 @@ static char *entry_path(const mpy_cache_t *c, const char *key, const char *suffi
     return p;
 }
 
-static int read_all(int fd, uint8_t *p, size_t n)
+/* Read (writing 0) or write all n bytes at p. 0, or -1. */
+static int io_all(int fd, uint8_t *p, size_t n, int writing)
 {
     while (n) {
-        ssize_t r = read(fd, p, n);
+        ssize_t r = writing ? write(fd, p, n) : read(fd, p, n);
         if (r < 0 && errno == EINTR)
             continue;
         if (r <= 0)
@@ -118,6 +119,11 @@ static int read_all(int fd, uint8_t *p, size_t n)
         n -= (size_t)r;
     }
     return 0;
+}
+
+static int read_all(int fd, uint8_t *p, size_t n)
+{
+    return io_all(fd, p, n, 0);
 }
 
 /* The entry's content when it is whole and its digest matches, else NULL. */
@@ -180,16 +186,7 @@ int mpy_cache_get(mpy_cache_t *c, const char *key, uint8_t **data, size_t *len,
 
 static int write_all(int fd, const uint8_t *p, size_t n)
 {
-    while (n) {
-        ssize_t r = write(fd, p, n);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r <= 0)
-            return -1;
-        p += r;
-        n -= (size_t)r;
-    }
-    return 0;
+    return io_all(fd, (uint8_t *)p, n, 1);
 }
 
 void mpy_cache_put(mpy_cache_t *c, const char *key, const uint8_t *data, size_t len)
