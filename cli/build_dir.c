@@ -275,7 +275,8 @@ int cli_build_dir_cfg(cli_build_dir_t *c, romfs_builder_t *b, const char *src,
     if (info)
         fprintf(info, "Building romfs filesystem, source directory: %.*s%s\n", (int)sl, src,
                 sl && src[sl - 1] == '/' ? "" : "/");
-    romfs_dirscan_opts_t so = {on_line, on_file, on_error, output_path, c};
+    /* Quiet: no tree lines to compose at all. */
+    romfs_dirscan_opts_t so = {info ? on_line : NULL, on_file, on_error, output_path, c};
     if (romfs_build_from_dir(b, src, &so) < 0) {
         if (!c->reported && !c->interrupted)
             cli_error("%s: build failed", src);

@@ -264,19 +264,16 @@ static int builder_fail(struct scan *sc, const char *path, int err)
 /* A regular file: the hook may rename it, compile it (contents later) or
  * point it at another host file; then it is added. It is not opened here:
  * an unreadable file fails the write, which goes to a temporary file. */
-static int add_file(struct scan *sc, const struct entry *e, const char *entry_line)
+static int add_file(struct scan *sc, const struct entry *e, const char *entry_line,
+                    const char *dir_path)
 {
     const char *full = sc->path.s, *name = e->name;
     romfs_dirscan_file_t f = {full, NULL, name, strlen(name), NULL, sc->depth == 1,
                               full + sc->root_len, NULL};
     int r = 0;
     if (sc->o && sc->o->on_file) {
-        char *dir_path = strndup(full, strlen(full) - strlen(name));
-        if (!dir_path)
-            return fail(sc, full, ROMFS_ERR_NOMEM, "out of memory");
         f.dir_path = dir_path;
         r = sc->o->on_file(sc->o->ctx, &f);
-        free(dir_path);
     }
     if (r < 0)
         return r;
@@ -324,7 +321,7 @@ static int add_dir(struct scan *sc, const struct entry *e, const char *entry_lin
     return r;
 }
 
-static int scan_entry(struct scan *sc, const struct entry *e, int last)
+static int scan_entry(struct scan *sc, const struct entry *e, int last, const char *dir_path)
 {
     const char *entry_line = last ? "\\--" : "|--";
     if (!utf8_valid(e->name)) {
@@ -341,7 +338,7 @@ static int scan_entry(struct scan *sc, const struct entry *e, int last)
     if (S_ISDIR(e->st.st_mode))
         return add_dir(sc, e, entry_line, last);
     if (S_ISREG(e->st.st_mode))
-        return add_file(sc, e, entry_line);
+        return add_file(sc, e, entry_line, dir_path);
     char msg[80];
     snprintf(msg, sizeof msg, "is %s, not a regular file or directory", kind_name(e->st.st_mode));
     return fail(sc, sc->path.s, ROMFS_ERR_INVAL, msg);
@@ -355,13 +352,18 @@ static int scan_dir(struct scan *sc)
     if (r < 0)
         return r;
     size_t path_len = sc->path.len;
+    /* The directory's own path, once for all its files (for the hook). */
+    char *dir_path = strndup(sc->path.s, path_len);
+    if (!dir_path)
+        r = fail(sc, sc->path.s, ROMFS_ERR_NOMEM, "out of memory");
     for (size_t i = 0; i < n && r == 0; i++) {
         if ((r = str_add(&sc->path, v[i].name, strlen(v[i].name))) != 0)
             r = fail(sc, v[i].name, r, "out of memory");
         else
-            r = scan_entry(sc, &v[i], i + 1 == n);
+            r = scan_entry(sc, &v[i], i + 1 == n, dir_path);
         str_cut(&sc->path, path_len);
     }
+    free(dir_path);
     free_entries(v, n);
     return r;
 }
