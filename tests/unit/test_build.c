@@ -1003,6 +1003,110 @@ static void test_mpy_board(void **state)
     assert_int_equal(romfs_mpy_args_have_march(NULL, 0), 0);
 }
 
+/* A compile session against a scripted compiler: results, counts, the
+ * cache (hits, a damaged entry recompiled), the compiler's message shown
+ * with the user's path, a missing compiler. */
+static const char fake_cc[] =
+    "#!/bin/sh\n"
+    "[ \"$1\" = --version ] && { echo 'fake; mpy-cross emitting mpy v6.3'; exit 0; }\n"
+    "echo \"$*\" >> \"$(dirname \"$0\")/calls\"\n"
+    "while [ $# -gt 1 ]; do case $1 in -o) o=$2; shift 2;; -s) s=$2; shift 2;; *) shift;; esac; done\n"
+    "if grep -q BAD \"$1\"; then printf '  File \"%s\", line 1\\nSyntaxError: x\\n' \"$s\" >&2; exit 1; fi\n"
+    "{ printf 'M\\006\\000\\037%s:' \"$s\"; cat \"$1\"; } > \"$o\"\n";
+
+static int count_calls(void)
+{
+    FILE *fp = fopen(tpath("bin/calls"), "r");
+    int n = 0, c;
+    while (fp && (c = fgetc(fp)) != EOF)
+        n += c == '\n';
+    if (fp)
+        fclose(fp);
+    unlink(tpath("bin/calls"));
+    return n;
+}
+
+static romfs_mpy_t *session(const char *const *args, size_t nargs)
+{
+    static char cc[1024], cache[1024];
+    snprintf(cc, sizeof cc, "%s", tpath("bin/mpy-cross"));
+    snprintf(cache, sizeof cache, "%s", tpath("cache"));
+    romfs_mpy_opts_t o = {cc, args, nargs, 2, 0, cache, 0, NULL};
+    romfs_mpy_t *m = romfs_mpy_new(&o);
+    assert_non_null(m);
+    assert_int_equal(romfs_mpy_start(m), 0);
+    assert_string_equal(romfs_mpy_version(m), "fake; mpy-cross emitting mpy v6.3");
+    unsigned v, sub;
+    assert_int_equal(romfs_mpy_version_num(m, &v, &sub), 0);
+    assert_int_equal(v * 10 + sub, 63);
+    return m;
+}
+
+static void compile_two(const char *const *args, size_t nargs, romfs_mpy_stats_t *st)
+{
+    romfs_mpy_t *m = session(args, nargs);
+    assert_int_equal(romfs_mpy_add(m, tpath("src/a.py"), "a.py", "src/a.py"), 0);
+    assert_int_equal(romfs_mpy_add(m, tpath("src/lib/b.py"), "lib/b.py", "src/lib/b.py"), 1);
+    assert_int_equal(romfs_mpy_run(m), 0);
+    const uint8_t *d;
+    size_t len;
+    assert_int_equal(romfs_mpy_result(m, 1, &d, &len), 0);
+    assert_int_equal(len, 4 + strlen("lib/b.py:") + 2);
+    assert_memory_equal(d, "M\006\000\037lib/b.py:b\n", len);
+    assert_int_equal(romfs_mpy_result(m, 2, &d, &len), ROMFS_ERR_INVAL);
+    romfs_mpy_stats(m, st);
+    romfs_mpy_free(m);
+}
+
+static void test_mpy_session(void **state)
+{
+    (void)state;
+    tmp_setup();
+    assert_int_equal(mkdir(tpath("bin"), 0755), 0);
+    assert_int_equal(mkdir(tpath("src"), 0755), 0);
+    assert_int_equal(mkdir(tpath("src/lib"), 0755), 0);
+    put_file("bin/mpy-cross", fake_cc);
+    assert_int_equal(chmod(tpath("bin/mpy-cross"), 0755), 0);
+    put_file("src/a.py", "a\n");
+    put_file("src/lib/b.py", "b\n");
+    romfs_mpy_stats_t st;
+    compile_two(NULL, 0, &st);
+    assert_int_equal(st.compiled, 2);
+    assert_int_equal(count_calls(), 2);
+    compile_two(NULL, 0, &st);
+    assert_int_equal(st.cached, 2);
+    assert_int_equal(count_calls(), 0);
+    const char *args[] = {"-O2"};
+    compile_two(args, 1, &st); /* another argument: another key */
+    assert_int_equal(count_calls(), 2);
+
+    /* Damage every entry: each is found out and recompiled. */
+    char cmd[1200];
+    snprintf(cmd, sizeof cmd, "for f in '%s'/*.mpy; do truncate -s -1 \"$f\"; done", tpath("cache"));
+    assert_int_equal(system(cmd), 0);
+    compile_two(NULL, 0, &st);
+    assert_int_equal(st.corrupt, 2);
+    assert_int_equal(st.compiled, 2);
+    assert_int_equal(count_calls(), 2);
+
+    /* A failure names the file as the user knows it, in both texts. */
+    put_file("src/lib/b.py", "BAD\n");
+    romfs_mpy_t *m = session(NULL, 0);
+    romfs_mpy_add(m, tpath("src/lib/b.py"), "lib/b.py", "src/lib/b.py");
+    assert_int_equal(romfs_mpy_run(m), ROMFS_ERR_IO);
+    assert_non_null(strstr(romfs_mpy_errmsg(m), "src/lib/b.py: mpy-cross failed with exit status 1"));
+    assert_non_null(strstr(romfs_mpy_output(m), "File \"src/lib/b.py\", line 1"));
+    romfs_mpy_free(m);
+
+    /* No compiler at all. */
+    romfs_mpy_opts_t o = {tpath("bin/none"), NULL, 0, 1, 1, NULL, 0, NULL};
+    m = romfs_mpy_new(&o);
+    assert_true(romfs_mpy_start(m) < 0);
+    assert_non_null(strstr(romfs_mpy_errmsg(m), "bin/none"));
+    romfs_mpy_free(m);
+    tmp_cleanup();
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1023,6 +1127,7 @@ int main(void)
         cmocka_unit_test_teardown(test_scan_non_utf8_names, teardown_tmp),
         cmocka_unit_test(test_add_file_later),
         cmocka_unit_test(test_mpy_board),
+        cmocka_unit_test_teardown(test_mpy_session, teardown_tmp),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
