@@ -18,10 +18,11 @@ static void usage(FILE *fp)
 {
     fprintf(fp,
             "usage: romfs build [-o OUT] [--mpy | --no-mpy] [-j N] [--no-cache]\n"
-            "                   [--mpy-cross-arg ARG]... [--align N] [-q] [-v] [--json] SRC\n"
+            "                   [--mpy-cross-arg ARG]... [--align N] [-q] [-v] [--json]\n"
+            "                   [--format raw|uf2|ihex [--address A] [--pad-to N] [--family F]] SRC\n"
             "\n"
-            "Build a ROMFS image from directory SRC (default output SRC.romfs), printing\n"
-            "the tree as `mpremote romfs build` does. With --no-mpy the image is\n"
+            "Build a ROMFS image from directory SRC (default output SRC.romfs, .uf2, .hex),\n"
+            "printing the tree as `mpremote romfs build` does. With --no-mpy the image is\n"
             "byte-identical to mpremote's; with --mpy each .mpy names its source by its\n"
             "path inside the image (lib/pkg/core.py), as MicroPython's freezing does,\n"
             "where mpremote embeds the host path as typed (docs/COMPATIBILITY.md).\n"
@@ -30,6 +31,11 @@ static void usage(FILE *fp)
             "%s"
             "      --align N     place file data at image offsets that are multiples of\n"
             "                    N (a power of two), for zero-copy access to aligned data\n"
+            "      --format F    write F: raw (default), uf2 or ihex (Intel HEX)\n"
+            "      --address A   flash address of the partition (uf2: required; ihex: 0)\n"
+            "      --pad-to N    pad the image with 0xFF to N bytes (the partition size)\n"
+            "      --family F    UF2 family: RP2040, RP2350_ARM_S, RP2350_RISCV, ESP32S2,\n"
+            "                    ESP32S3, NRF52840, STM32F4, ... ('list': all) or a number\n"
             "  -q, --quiet       do not print the tree\n"
             "  -v, --verbose     say which mpy-cross was used and what it compiled\n"
             "      --json        print one JSON object (output, size, compiler) instead\n"
@@ -39,16 +45,6 @@ static void usage(FILE *fp)
             "Interrupted (SIGINT, SIGTERM, SIGHUP), it removes its temporary files, leaves\n"
             "an existing OUT as it was and exits 128 + the signal.\n",
             cli_mpy_help);
-}
-
-static int write_fp(void *ctx, const void *data, size_t len)
-{
-    FILE *fp = ctx;
-    if (cli_build_signal)
-        return -EINTR;
-    if (fwrite(data, 1, len, fp) != len)
-        return errno ? -errno : ROMFS_ERR_IO;
-    return 0;
 }
 
 static int parse_align(const char *s, uint32_t *out)
@@ -87,6 +83,7 @@ struct build_args {
     int quiet, json;
     cli_mpy_cfg_t mpy;
     romfs_build_opts_t bopts;
+    cli_flash_t flash;
 };
 
 /* Parse build's options; CLI_OK with a->src set, else an exit code. */
@@ -96,12 +93,15 @@ static int parse_args(int argc, char **argv, struct build_args *a)
         {"output", required_argument, NULL, 'o'}, {"align", required_argument, NULL, 'a'},
         {"quiet", no_argument, NULL, 'q'},        {"verbose", no_argument, NULL, 'v'},
         {"json", no_argument, NULL, 'J'},         {"help", no_argument, NULL, 'h'},
+        {"format", required_argument, NULL, CLI_FLASH_OPT_FORMAT},
+        {"address", required_argument, NULL, CLI_FLASH_OPT_ADDRESS},
+        {"pad-to", required_argument, NULL, CLI_FLASH_OPT_PAD_TO},
+        {"family", required_argument, NULL, CLI_FLASH_OPT_FAMILY},
         CLI_MPY_LONGOPTS,                         {NULL, 0, NULL, 0},
     };
     int ch, r;
     optind = 1;
-    opterr = 0;
-    while ((ch = getopt_long(argc, argv, "+o:j:qvh", longopts, NULL)) != -1) {
+    while ((ch = getopt_long(argc, argv, "o:j:qvh", longopts, NULL)) != -1) {
         if ((r = cli_mpy_option(&a->mpy, ch, optarg, "build")) != 0) {
             if (r < 0)
                 return CLI_USAGE;
@@ -119,12 +119,20 @@ static int parse_args(int argc, char **argv, struct build_args *a)
         case 'v': a->mpy.verbose = 1; break;
         case 'J': a->json = 1; break;
         case 'h': usage(stdout); return -1;
-        default:
-            cli_error("build: %s '%s'; see 'romfs build --help'",
-                      ch == ':' ? "missing value for" : "unknown option", argv[optind - 1]);
+        case CLI_FLASH_OPT_FORMAT:
+        case CLI_FLASH_OPT_ADDRESS:
+        case CLI_FLASH_OPT_PAD_TO:
+        case CLI_FLASH_OPT_FAMILY:
+            if ((r = cli_flash_option(&a->flash, ch, optarg)) != 0)
+                return r > 0 ? -1 : CLI_USAGE;
+            break;
+        default: /* getopt said which option, as typed */
+            usage(stderr);
             return CLI_USAGE;
         }
     }
+    if (cli_flash_check(&a->flash) != 0)
+        return CLI_USAGE;
     if (argc - optind != 1) {
         cli_error("build: %s; see 'romfs build --help'",
                   argc - optind ? "exactly one source directory expected" : "source directory not given");
@@ -142,8 +150,9 @@ static int parse_args(int argc, char **argv, struct build_args *a)
     return CLI_OK;
 }
 
-/* Write the built image atomically to out_path. */
-static int write_image(romfs_builder_t *b, const char *out_path, FILE *info)
+/* Write the built image atomically to out_path, in the chosen format. A
+ * signal during the write discards it. */
+static int write_image(romfs_builder_t *b, const cli_flash_t *flash, const char *out_path, FILE *info)
 {
     cli_out_t out;
     if (cli_out_open(&out, out_path) != 0)
@@ -153,12 +162,7 @@ static int write_image(romfs_builder_t *b, const char *out_path, FILE *info)
                 (unsigned long long)romfs_builder_image_size(b), out_path);
         fflush(info);
     }
-    errno = 0;
-    int r = romfs_builder_write(b, write_fp, out.fp);
-    if (r < 0 || cli_build_signal) {
-        const char *m = romfs_builder_errmsg(b);
-        if (!cli_build_signal)
-            cli_error("%s", m && *m ? m : romfs_strerror(r));
+    if (cli_flash_write(flash, b, out.fp, out_path) != 0 || cli_build_signal) {
         cli_out_abort(&out);
         return -1;
     }
@@ -190,12 +194,12 @@ int cmd_build(int argc, char **argv)
         cli_error("build: out of memory");
         goto done;
     }
-    snprintf(def_out, sl + sizeof ".romfs", "%.*s.romfs", (int)sl, a.src);
+    snprintf(def_out, sl + sizeof ".romfs", "%.*s%s", (int)sl, a.src, cli_flash_ext(&a.flash));
     const char *out_path = a.out_path ? a.out_path : def_out;
     int to_stdout = strcmp(out_path, "-") == 0;
     FILE *info = a.quiet || a.json ? NULL : to_stdout ? stderr : stdout;
     if (cli_build_dir_cfg(&c, b, a.src, &a.mpy, to_stdout ? NULL : out_path, info) != 0 ||
-        cli_build_signal || write_image(b, out_path, info) != 0)
+        cli_build_signal || write_image(b, &a.flash, out_path, info) != 0)
         goto done;
     if (a.json)
         print_json(out_path, romfs_builder_image_size(b), &c);

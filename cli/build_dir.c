@@ -20,8 +20,8 @@ const char cli_mpy_help[] =
     "      --no-cache    do not use the compile cache ($XDG_CACHE_HOME/romfs/mpy,\n"
     "                    bounded by $ROMFS_MPY_CACHE_MAX, default 256M)\n"
     "      --mpy-cross-arg ARG\n"
-    "                    pass ARG to mpy-cross (repeatable): -march=armv7emsp, -O2,\n"
-    "                    -X emit=native\n";
+    "                    pass ARG to mpy-cross (repeatable), e.g. -march=armv7emsp,\n"
+    "                    or -O2, or '-X emit=native'\n";
 
 void cli_mpy_cfg_init(cli_mpy_cfg_t *cfg)
 {

@@ -28,9 +28,13 @@
 
 #include "romfs/romfs.h"
 
+#include "romfs/romfs_export.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+ROMFS_API_BEGIN
 
 /// Definitions ///
 
@@ -158,6 +162,8 @@ typedef struct romfs_dirscan_opts {
  * file and rename). Memory: about 270 bytes per entry, linear in entries.
  * Returns 0 or a negative errno after calling opts->on_error once. */
 int romfs_build_from_dir(romfs_builder_t *b, const char *dir, const romfs_dirscan_opts_t *opts);
+
+ROMFS_API_END
 
 #ifdef __cplusplus
 }

@@ -29,9 +29,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "romfs/romfs_export.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+ROMFS_API_BEGIN
 
 typedef struct romfs_mpy romfs_mpy_t;
 
@@ -128,6 +132,8 @@ int romfs_mpy_board_check(const romfs_mpy_board_t *board, unsigned version, unsi
 /* 1 when args already hold a -march=... option (the user's choice wins
  * over the board's architecture). */
 int romfs_mpy_args_have_march(const char *const *args, size_t nargs);
+
+ROMFS_API_END
 
 #ifdef __cplusplus
 }

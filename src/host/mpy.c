@@ -18,7 +18,7 @@
 
 #include "mpy_cache.h"
 #include "romfs/romfs.h"
-#include "romfs/romfs_sha256.h"
+#include "sha256.h"
 
 extern char **environ;
 
@@ -445,29 +445,39 @@ static int header_ok(const uint8_t *d, size_t n, void *arg)
     return m->ver >= 0 && d[1] != m->ver ? -1 : 0;
 }
 
-/* Hash one length-prefixed field into the key. */
-static void key_field(romfs_sha256_t *h, const void *p, size_t n)
+/* Append one length-prefixed field to the key's buffer at *w. */
+static uint8_t *key_field(uint8_t *w, const void *p, size_t n)
 {
-    uint8_t len[8];
     for (int i = 0; i < 8; i++)
-        len[i] = (uint8_t)((uint64_t)n >> (8 * i));
-    romfs_sha256_update(h, len, 8);
-    romfs_sha256_update(h, p, n);
+        *w++ = (uint8_t)((uint64_t)n >> (8 * i));
+    memcpy(w, p, n);
+    return w + n;
 }
 
-static void job_key(const romfs_mpy_t *m, const struct job *j, const uint8_t *src, size_t len,
-                    char out[65])
+/* The cache key: SHA-256 of the length-prefixed fields (format tag,
+ * compiler identity, argument count and arguments, source name, bytes). */
+static int job_key(const romfs_mpy_t *m, const struct job *j, const uint8_t *src, size_t len,
+                   char out[65])
 {
-    romfs_sha256_t h;
-    romfs_sha256_init(&h);
-    key_field(&h, "romfs-mpy-cache-1", 17);
-    key_field(&h, m->identity, strlen(m->identity));
-    key_field(&h, &m->o.nargs, sizeof m->o.nargs);
+    static const char tag[] = "romfs-mpy-cache-1";
+    size_t total = 8 * (5 + m->o.nargs) + (sizeof tag - 1) + strlen(m->identity) + sizeof(uint64_t) +
+                   strlen(j->name) + len;
     for (size_t i = 0; i < m->o.nargs; i++)
-        key_field(&h, m->args[i], strlen(m->args[i]));
-    key_field(&h, j->name, strlen(j->name));
-    key_field(&h, src, len);
-    romfs_sha256_hex(&h, out);
+        total += strlen(m->args[i]);
+    uint8_t *buf = malloc(total), *w = buf;
+    if (!buf)
+        return ROMFS_ERR_NOMEM;
+    uint64_t nargs = m->o.nargs;
+    w = key_field(w, tag, sizeof tag - 1);
+    w = key_field(w, m->identity, strlen(m->identity));
+    w = key_field(w, &nargs, sizeof nargs);
+    for (size_t i = 0; i < m->o.nargs; i++)
+        w = key_field(w, m->args[i], strlen(m->args[i]));
+    w = key_field(w, j->name, strlen(j->name));
+    w = key_field(w, src, len);
+    romfs_sha256_hex(buf, (size_t)(w - buf), out);
+    free(buf);
+    return 0;
 }
 
 static char *tmp_file(const romfs_mpy_t *m, size_t i, const char *ext)
@@ -543,7 +553,11 @@ static int prepare(romfs_mpy_t *m, size_t i)
         seterr(m, "%s: cannot read: %s", j->shown, strerror(e));
         return -e;
     }
-    job_key(m, j, src, len, j->key);
+    if (job_key(m, j, src, len, j->key) != 0) {
+        free(src);
+        seterr(m, "%s: out of memory", j->shown);
+        return ROMFS_ERR_NOMEM;
+    }
     int hit = m->cache.dir ? mpy_cache_get(&m->cache, j->key, &j->out, &j->out_len, header_ok, m) : 0;
     if (hit < 0)
         m->st.corrupt++;

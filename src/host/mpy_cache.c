@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "romfs/romfs_mpy.h"
-#include "romfs/romfs_sha256.h"
+#include "sha256.h"
 
 #define MAGIC "RFSMPY1\n"
 #define HDR (8 + 8 + 64)
@@ -144,7 +144,7 @@ static uint8_t *load_entry(int fd, size_t *len)
         return NULL;
     char hex[65];
     if (read_all(fd, data, (size_t)n) == 0) {
-        romfs_sha256_buf_hex(data, (size_t)n, hex);
+        romfs_sha256_hex(data, (size_t)n, hex);
         if (memcmp(hex, hdr + 16, 64) == 0) {
             *len = (size_t)n;
             return data;
@@ -201,7 +201,7 @@ void mpy_cache_put(mpy_cache_t *c, const char *key, const uint8_t *data, size_t 
         for (int i = 0; i < 8; i++)
             hdr[8 + i] = (uint8_t)((uint64_t)len >> (8 * i));
         char hex[65];
-        romfs_sha256_buf_hex(data, len, hex);
+        romfs_sha256_hex(data, len, hex);
         memcpy(hdr + 16, hex, 64);
         int bad = write_all(fd, hdr, HDR) != 0 || write_all(fd, data, len) != 0;
         bad |= close(fd) != 0;
