@@ -105,13 +105,11 @@ static void on_error(void *ctx, const char *path, const char *msg)
     c->reported = 1;
 }
 
+/* a b c concatenated (malloc'd), or NULL. */
 static char *join(const char *a, const char *b, const char *c)
 {
-    size_t n = strlen(a) + strlen(b) + strlen(c) + 1;
-    char *s = malloc(n);
-    if (s)
-        snprintf(s, n, "%s%s%s", a, b, c);
-    return s;
+    char *s;
+    return asprintf(&s, "%s%s%s", a, b, c) < 0 ? NULL : s;
 }
 
 static int is_file(const char *path)
