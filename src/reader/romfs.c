@@ -12,23 +12,27 @@
 
 #include <string.h>
 
-/* Inlined into the record decoder so the deepest lookup chain (stat ->
- * entry -> data -> record -> varuint) carries one frame fewer: the reader
- * must fit a 256-byte stack on a Cortex-M0+. */
-#if defined(__GNUC__)
-#define ROMFS_INLINE static inline __attribute__((always_inline))
-#else
-#define ROMFS_INLINE static inline
-#endif
+/* The varuint at p, which must end before end: returns the byte after it and
+ * sets *value, or NULL when it runs to end or exceeds SIZE_MAX. Almost every
+ * varuint in an image (kinds, short lengths, names) is one byte, so that case
+ * is decided here, where it can be inlined into a scan loop. */
+static inline const uint8_t *uint_get(const uint8_t *p, const uint8_t *end, size_t *value)
+{
+    if (p < end && *p < 0x80) {
+        *value = *p;
+        return p + 1;
+    }
+    return romfs_decode_uint(&p, end, value) ? NULL : p;
+}
 
-ROMFS_INLINE int decode_uint(const uint8_t **p, const uint8_t *end, size_t *value)
+int romfs_decode_uint(const uint8_t **p, const uint8_t *end, size_t *value)
 {
     const uint8_t *q = *p;
     size_t v = 0;
     uint8_t byte;
     do {
         if (q >= end)
-            return ROMFS_ERR_IO;
+            return ROMFS_ERR_CORRUPT;
         byte = *q++;
         /* Leading 0x80 bytes add nothing; real overflow is refused. */
         if (v > (SIZE_MAX >> 7))
@@ -40,75 +44,83 @@ ROMFS_INLINE int decode_uint(const uint8_t **p, const uint8_t *end, size_t *valu
     return 0;
 }
 
-int romfs_decode_uint(const uint8_t **p, const uint8_t *end, size_t *value)
+/* The record at p, which must fit in [p, end): returns its payload and sets
+ * *kind and *next (one past the payload), or NULL. */
+static const uint8_t *record_get(const uint8_t *p, const uint8_t *end, size_t *kind,
+                                 const uint8_t **next)
 {
-    return decode_uint(p, end, value);
+    size_t len;
+    p = uint_get(p, end, kind);
+    if (p != NULL)
+        p = uint_get(p, end, &len);
+    if (p == NULL || len > (size_t)(end - p))
+        return NULL;
+    *next = p + len;
+    return p;
 }
 
 int romfs_record_decode(const uint8_t *p, const uint8_t *end, romfs_record_t *rec)
 {
-    size_t kind, len;
-    const uint8_t *q = p;
-    if (decode_uint(&q, end, &kind) || decode_uint(&q, end, &len))
-        return ROMFS_ERR_IO;
-    if (len > (size_t)(end - q))
-        return ROMFS_ERR_IO;
-    rec->kind = kind;
+    const uint8_t *q = record_get(p, end, &rec->kind, &rec->next);
+    if (q == NULL)
+        return ROMFS_ERR_CORRUPT;
     rec->start = p;
     rec->payload = q;
-    rec->next = q + len;
     return 0;
 }
 
 int romfs_file_data_find(const romfs_t *fs, const uint8_t *p, const uint8_t *end,
                          const uint8_t **data, size_t *size)
 {
+    size_t kind, len, off, fs_len = (size_t)(fs->fs_end - fs->fs);
+    const uint8_t *q, *next;
     while (p < end) {
-        romfs_record_t rec;
-        if (romfs_record_decode(p, end, &rec) || rec.kind == ROMFS_KIND_UNUSED)
-            return ROMFS_ERR_IO;
-        if (rec.kind == ROMFS_KIND_DATA_VERBATIM) {
-            *data = rec.payload;
-            *size = (size_t)(rec.next - rec.payload);
+        q = record_get(p, end, &kind, &next);
+        if (q == NULL || kind == ROMFS_KIND_UNUSED)
+            break;
+        if (kind == ROMFS_KIND_DATA_VERBATIM) {
+            *data = q;
+            *size = (size_t)(next - q);
             return 0;
         }
-        if (rec.kind == ROMFS_KIND_DATA_POINTER) {
-            const uint8_t *q = rec.payload;
-            size_t len, off, fs_len = (size_t)(fs->fs_end - fs->fs);
-            if (romfs_decode_uint(&q, rec.next, &len) || romfs_decode_uint(&q, rec.next, &off))
-                return ROMFS_ERR_IO;
+        if (kind == ROMFS_KIND_DATA_POINTER) {
+            q = uint_get(q, next, &len);
+            if (q != NULL)
+                q = uint_get(q, next, &off);
             /* The pointed-to range must lie inside the filesystem payload. */
-            if (off > fs_len || len > fs_len - off)
-                return ROMFS_ERR_IO;
+            if (q == NULL || off > fs_len || len > fs_len - off)
+                break;
             *data = fs->fs + off;
             *size = len;
             return 0;
         }
-        p = rec.next;
+        p = next;
     }
-    return ROMFS_ERR_IO;
+    return ROMFS_ERR_CORRUPT;
 }
 
 int romfs_name_is_safe(const uint8_t *name, size_t len)
 {
-    if (len == 0 || (len == 1 && name[0] == '.') || (len == 2 && name[0] == '.' && name[1] == '.'))
+    if (len == 0 || (name[0] == '.' && (len == 1 || (len == 2 && name[1] == '.'))))
         return 0;
     return memchr(name, '/', len) == NULL && memchr(name, '\0', len) == NULL;
 }
 
 int romfs_mount(romfs_t *fs, const void *image, size_t len)
 {
-    const uint8_t *img = image;
-    romfs_record_t rec;
+    const uint8_t *img = image, *next;
+    size_t kind;
     if (img == NULL || len < ROMFS_SIZE_MIN || img[0] != ROMFS_MAGIC0 || img[1] != ROMFS_MAGIC1 ||
         img[2] != ROMFS_MAGIC2)
         return ROMFS_ERR_NODEV;
-    if (romfs_record_decode(img, img + len, &rec) || rec.kind != ROMFS_KIND_FILESYSTEM)
+    /* The magic is the kind's encoding, so only the length is left to read. */
+    const uint8_t *q = record_get(img, img + len, &kind, &next);
+    if (q == NULL)
         return ROMFS_ERR_NODEV;
     fs->image = img;
     fs->image_len = len;
-    fs->fs = rec.payload;
-    fs->fs_end = rec.next;
+    fs->fs = q;
+    fs->fs_end = next;
     return 0;
 }
 
@@ -125,27 +137,41 @@ void romfs_statvfs(const romfs_t *fs, romfs_statvfs_t *st)
     st->namemax = ROMFS_NAME_MAX;
 }
 
-/* Decode a directory or file record's name and fill *info from it; the data
- * of a file is looked up too. Returns 0 or ROMFS_ERR_IO. */
-static int entry_decode(const romfs_t *fs, const romfs_record_t *rec, romfs_info_t *info)
+/* Step *pos over the record there (before end). For a directory or file
+ * record, fill info's name, type, offset, flags (0) and, provisionally, data
+ * and size with what follows the name; return 1. Return 0 for other kinds
+ * (skipped), ROMFS_ERR_CORRUPT for a corrupt record: *pos stays put when the
+ * record's own bounds are unsound (or it is of kind 0), so the caller knows
+ * there is no next sibling. */
+static int entry_head(const romfs_t *fs, const uint8_t **pos, const uint8_t *end,
+                      romfs_info_t *info)
 {
-    const uint8_t *q = rec->payload;
-    size_t name_len;
-    if (romfs_decode_uint(&q, rec->next, &name_len) || name_len > (size_t)(rec->next - q))
-        return ROMFS_ERR_IO;
-    info->name = q;
-    info->name_len = name_len;
-    info->flags = romfs_name_is_safe(q, name_len) ? 0 : ROMFS_INFO_UNSAFE_NAME;
-    info->record_offset = (size_t)(rec->start - fs->image);
-    q += name_len;
-    if (rec->kind == ROMFS_KIND_DIRECTORY) {
-        info->type = ROMFS_TYPE_DIR;
-        info->data = q;
-        info->size = (size_t)(rec->next - q);
+    size_t kind, len;
+    const uint8_t *next, *q = record_get(*pos, end, &kind, &next);
+    if (q == NULL || kind == ROMFS_KIND_UNUSED)
+        return ROMFS_ERR_CORRUPT;
+    info->record_offset = (size_t)(*pos - fs->image);
+    *pos = next;
+    if (kind != ROMFS_KIND_DIRECTORY && kind != ROMFS_KIND_FILE)
         return 0;
-    }
-    info->type = ROMFS_TYPE_FILE;
-    return romfs_file_data_find(fs, q, rec->next, &info->data, &info->size);
+    q = uint_get(q, next, &len);
+    if (q == NULL || len > (size_t)(next - q))
+        return ROMFS_ERR_CORRUPT;
+    info->type = kind == ROMFS_KIND_DIRECTORY ? ROMFS_TYPE_DIR : ROMFS_TYPE_FILE;
+    info->flags = 0;
+    info->name = q;
+    info->name_len = len;
+    info->data = q + len;
+    info->size = (size_t)(next - info->data);
+    return 1;
+}
+
+/* A file's data replaces what entry_head put in data and size. */
+static int entry_data(const romfs_t *fs, romfs_info_t *info)
+{
+    if (info->type == ROMFS_TYPE_DIR)
+        return 0;
+    return romfs_file_data_find(fs, info->data, info->data + info->size, &info->data, &info->size);
 }
 
 static void root_info(const romfs_t *fs, romfs_info_t *info)
@@ -161,7 +187,7 @@ static void root_info(const romfs_t *fs, romfs_info_t *info)
 
 int romfs_stat_n(const romfs_t *fs, const char *path, size_t path_len, romfs_info_t *info)
 {
-    const char *p = path;
+    const uint8_t *p = (const uint8_t *)path;
     size_t n = path_len;
     if (n > 0 && p[0] == '/') {
         p++;
@@ -174,30 +200,23 @@ int romfs_stat_n(const romfs_t *fs, const char *path, size_t path_len, romfs_inf
             comp++;
         if (info->type != ROMFS_TYPE_DIR || comp == 0)
             return ROMFS_ERR_NOENT;
-        /* Scan the current directory for the component. */
-        const uint8_t *pos = info->data, *end = info->data + info->size;
-        int found = 0;
-        while (pos < end) {
-            romfs_record_t rec;
-            if (romfs_record_decode(pos, end, &rec) || rec.kind == ROMFS_KIND_UNUSED)
-                return ROMFS_ERR_IO;
-            pos = rec.next;
-            if (rec.kind != ROMFS_KIND_DIRECTORY && rec.kind != ROMFS_KIND_FILE)
-                continue;
-            const uint8_t *q = rec.payload;
-            size_t name_len;
-            if (romfs_decode_uint(&q, rec.next, &name_len) || name_len > (size_t)(rec.next - q))
-                return ROMFS_ERR_IO;
-            if (name_len != comp || memcmp(q, p, comp) != 0 || !romfs_name_is_safe(q, name_len))
-                continue;
-            int err = entry_decode(fs, &rec, info);
-            if (err)
-                return err;
-            found = 1;
-            break;
+        /* Unsafe names never match; a name equal to the component is safe
+         * exactly when the component is, so that is checked once here. */
+        int safe = romfs_name_is_safe(p, comp), r;
+        const uint8_t *pos = info->data, *end = pos + info->size;
+        for (;;) {
+            if (pos >= end)
+                return ROMFS_ERR_NOENT;
+            r = entry_head(fs, &pos, end, info);
+            if (r < 0)
+                return r;
+            /* Length and first byte before the call: most entries differ there. */
+            if (r > 0 && info->name_len == comp && info->name[0] == p[0] && safe &&
+                memcmp(info->name, p, comp) == 0)
+                break;
         }
-        if (!found)
-            return ROMFS_ERR_NOENT;
+        if ((r = entry_data(fs, info)) != 0)
+            return r;
         p += comp;
         n -= comp;
         /* One separator; a trailing one names the directory itself. */
@@ -238,16 +257,19 @@ int romfs_dir_open(const romfs_t *fs, romfs_dir_t *dir, const char *path)
 int romfs_dir_read(romfs_dir_t *dir, romfs_info_t *info)
 {
     while (dir->pos < dir->end) {
-        romfs_record_t rec;
-        if (romfs_record_decode(dir->pos, dir->end, &rec) || rec.kind == ROMFS_KIND_UNUSED) {
-            /* Without sound bounds there is no next sibling to go to. */
-            dir->pos = dir->end;
-            return ROMFS_ERR_IO;
-        }
-        dir->pos = rec.next;
-        if (rec.kind != ROMFS_KIND_DIRECTORY && rec.kind != ROMFS_KIND_FILE)
+        const uint8_t *at = dir->pos;
+        int r = entry_head(dir->fs, &dir->pos, dir->end, info);
+        if (r == 0)
             continue;
-        return entry_decode(dir->fs, &rec, info) ? ROMFS_ERR_IO : 1;
+        if (r < 0) {
+            /* Without sound bounds there is no next sibling to go to. */
+            if (dir->pos == at)
+                dir->pos = dir->end;
+            return r;
+        }
+        if (!romfs_name_is_safe(info->name, info->name_len))
+            info->flags = ROMFS_INFO_UNSAFE_NAME;
+        return entry_data(dir->fs, info) ? ROMFS_ERR_CORRUPT : 1;
     }
     return 0;
 }
@@ -284,7 +306,7 @@ size_t romfs_file_read(romfs_file_t *file, void *buf, size_t n)
 
 int romfs_file_seek(romfs_file_t *file, int64_t offset, int whence, size_t *newpos)
 {
-    uint64_t base, pos;
+    size_t base, room;
     if (whence == ROMFS_SEEK_SET)
         base = 0;
     else if (whence == ROMFS_SEEK_CUR)
@@ -294,19 +316,19 @@ int romfs_file_seek(romfs_file_t *file, int64_t offset, int whence, size_t *newp
     else
         return ROMFS_ERR_INVAL;
     if (offset < 0) {
-        /* Magnitude without overflowing on INT64_MIN. */
-        uint64_t back = (uint64_t)(-(offset + 1)) + 1;
+        /* The magnitude, also of INT64_MIN, in unsigned arithmetic. */
+        uint64_t back = 0 - (uint64_t)offset;
         if (back > base)
             return ROMFS_ERR_INVAL;
-        pos = base - back;
+        base -= (size_t)back;
     } else {
-        pos = base + (uint64_t)offset;
-        if (pos < base || pos > file->size)
-            pos = file->size;
+        /* base <= size: clamp at the end without overflowing. */
+        room = file->size - base;
+        base = (uint64_t)offset > room ? file->size : base + (size_t)offset;
     }
-    file->pos = (size_t)pos;
+    file->pos = base;
     if (newpos)
-        *newpos = file->pos;
+        *newpos = base;
     return 0;
 }
 
@@ -328,7 +350,7 @@ const char *romfs_strerror(int err)
     case ROMFS_ERR_OK: return "success";
     case ROMFS_ERR_PERM: return "operation not permitted";
     case ROMFS_ERR_NOENT: return "no such file or directory";
-    case ROMFS_ERR_IO: return "corrupt image";
+    case ROMFS_ERR_IO: return "I/O error";
     case ROMFS_ERR_BADF: return "not open";
     case ROMFS_ERR_NOMEM: return "out of storage";
     case ROMFS_ERR_BUSY: return "busy";
@@ -342,6 +364,7 @@ const char *romfs_strerror(int err)
     case ROMFS_ERR_NAMETOOLONG: return "name too long";
     case ROMFS_ERR_OVERFLOW: return "value too large";
     case ROMFS_ERR_OPNOTSUPP: return "operation not supported";
+    case ROMFS_ERR_CORRUPT: return "corrupt image";
     default: return "unknown error";
     }
 }
