@@ -12,60 +12,62 @@
 
 #include <string.h>
 
-/* The varuint at p, which must end before end: returns the byte after it and
- * sets *value, or NULL when it runs to end or exceeds SIZE_MAX. Almost every
- * varuint in an image (kinds, short lengths, names) is one byte, so that case
- * is decided here, where it can be inlined into a scan loop. */
+/* The varuint at p, which must end before end: returns the byte after it
+ * and sets *value; NULL when it runs to end (*value 0) or exceeds SIZE_MAX
+ * (*value 1). The directory scan inlines it (three per entry) unless the
+ * build optimises for size; the one-byte case most varuints are is decided
+ * first. */
+#if defined(__GNUC__) && !defined(__OPTIMIZE_SIZE__)
+__attribute__((always_inline))
+#endif
 static inline const uint8_t *uint_get(const uint8_t *p, const uint8_t *end, size_t *value)
 {
-    if (p < end && *p < 0x80) {
-        *value = *p;
-        return p + 1;
+    size_t v;
+    uint8_t byte;
+    if (p >= end)
+        goto past_end;
+    byte = *p++;
+    v = byte & 0x7f;
+    while (byte & 0x80) {
+        if (p >= end)
+            goto past_end;
+        /* Leading 0x80 bytes add nothing; real overflow is refused. */
+        if (v > (SIZE_MAX >> 7)) {
+            *value = 1;
+            return NULL;
+        }
+        byte = *p++;
+        v = (v << 7) | (byte & 0x7f);
     }
-    return romfs_decode_uint(&p, end, value) ? NULL : p;
+    *value = v;
+    return p;
+past_end:
+    *value = 0;
+    return NULL;
 }
 
 int romfs_decode_uint(const uint8_t **p, const uint8_t *end, size_t *value)
 {
-    const uint8_t *q = *p;
-    size_t v = 0;
-    uint8_t byte;
-    do {
-        if (q >= end)
-            return ROMFS_ERR_CORRUPT;
-        byte = *q++;
-        /* Leading 0x80 bytes add nothing; real overflow is refused. */
-        if (v > (SIZE_MAX >> 7))
-            return ROMFS_ERR_OVERFLOW;
-        v = (v << 7) | (byte & 0x7f);
-    } while (byte & 0x80);
+    size_t v;
+    const uint8_t *q = uint_get(*p, end, &v);
+    if (q == NULL)
+        return v ? ROMFS_ERR_OVERFLOW : ROMFS_ERR_CORRUPT;
     *p = q;
     *value = v;
     return 0;
 }
 
-/* The record at p, which must fit in [p, end): returns its payload and sets
- * *kind and *next (one past the payload), or NULL. */
-static const uint8_t *record_get(const uint8_t *p, const uint8_t *end, size_t *kind,
-                                 const uint8_t **next)
-{
-    size_t len;
-    p = uint_get(p, end, kind);
-    if (p != NULL)
-        p = uint_get(p, end, &len);
-    if (p == NULL || len > (size_t)(end - p))
-        return NULL;
-    *next = p + len;
-    return p;
-}
-
 int romfs_record_decode(const uint8_t *p, const uint8_t *end, romfs_record_t *rec)
 {
-    const uint8_t *q = record_get(p, end, &rec->kind, &rec->next);
-    if (q == NULL)
+    size_t len;
+    const uint8_t *q = uint_get(p, end, &rec->kind);
+    if (q != NULL)
+        q = uint_get(q, end, &len);
+    if (q == NULL || len > (size_t)(end - q))
         return ROMFS_ERR_CORRUPT;
     rec->start = p;
     rec->payload = q;
+    rec->next = q + len;
     return 0;
 }
 
@@ -73,20 +75,25 @@ int romfs_file_data_find(const romfs_t *fs, const uint8_t *p, const uint8_t *end
                          const uint8_t **data, size_t *size)
 {
     size_t kind, len, off, fs_len = (size_t)(fs->fs_end - fs->fs);
-    const uint8_t *q, *next;
+    const uint8_t *q;
+    /* Records decoded in place (not through romfs_record_decode): this is
+     * the deepest frame of every lookup. */
     while (p < end) {
-        q = record_get(p, end, &kind, &next);
-        if (q == NULL || kind == ROMFS_KIND_UNUSED)
+        q = uint_get(p, end, &kind);
+        if (q != NULL)
+            q = uint_get(q, end, &len);
+        if (q == NULL || len > (size_t)(end - q) || kind == ROMFS_KIND_UNUSED)
             break;
+        p = q + len;
         if (kind == ROMFS_KIND_DATA_VERBATIM) {
             *data = q;
-            *size = (size_t)(next - q);
+            *size = len;
             return 0;
         }
         if (kind == ROMFS_KIND_DATA_POINTER) {
-            q = uint_get(q, next, &len);
+            q = uint_get(q, p, &len);
             if (q != NULL)
-                q = uint_get(q, next, &off);
+                q = uint_get(q, p, &off);
             /* The pointed-to range must lie inside the filesystem payload. */
             if (q == NULL || off > fs_len || len > fs_len - off)
                 break;
@@ -94,33 +101,36 @@ int romfs_file_data_find(const romfs_t *fs, const uint8_t *p, const uint8_t *end
             *size = len;
             return 0;
         }
-        p = next;
     }
     return ROMFS_ERR_CORRUPT;
 }
 
 int romfs_name_is_safe(const uint8_t *name, size_t len)
 {
-    if (len == 0 || (name[0] == '.' && (len == 1 || (len == 2 && name[1] == '.'))))
-        return 0;
-    return memchr(name, '/', len) == NULL && memchr(name, '\0', len) == NULL;
+    size_t dots = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (name[i] == '/' || name[i] == '\0')
+            return 0;
+        dots += name[i] == '.';
+    }
+    /* "", "." and ".." are made of nothing but (at most two) dots. */
+    return dots != len || len > 2;
 }
 
 int romfs_mount(romfs_t *fs, const void *image, size_t len)
 {
-    const uint8_t *img = image, *next;
-    size_t kind;
+    const uint8_t *img = image;
+    romfs_record_t rec;
     if (img == NULL || len < ROMFS_SIZE_MIN || img[0] != ROMFS_MAGIC0 || img[1] != ROMFS_MAGIC1 ||
         img[2] != ROMFS_MAGIC2)
         return ROMFS_ERR_NODEV;
-    /* The magic is the kind's encoding, so only the length is left to read. */
-    const uint8_t *q = record_get(img, img + len, &kind, &next);
-    if (q == NULL)
+    /* The magic is the kind's encoding, so only the length can fail. */
+    if (romfs_record_decode(img, img + len, &rec))
         return ROMFS_ERR_NODEV;
     fs->image = img;
     fs->image_len = len;
-    fs->fs = q;
-    fs->fs_end = next;
+    fs->fs = rec.payload;
+    fs->fs_end = rec.next;
     return 0;
 }
 
@@ -137,52 +147,63 @@ void romfs_statvfs(const romfs_t *fs, romfs_statvfs_t *st)
     st->namemax = ROMFS_NAME_MAX;
 }
 
-/* Step *pos over the record there (before end). For a directory or file
- * record, fill info's name, type, offset, flags (0) and, provisionally, data
- * and size with what follows the name; return 1. Return 0 for other kinds
- * (skipped), ROMFS_ERR_CORRUPT for a corrupt record: *pos stays put when the
- * record's own bounds are unsound (or it is of kind 0), so the caller knows
- * there is no next sibling. */
-static int entry_head(const romfs_t *fs, const uint8_t **pos, const uint8_t *end,
-                      romfs_info_t *info)
+/* The next directory or file record of dir, or with want the next one
+ * named [want, want + want_len): fill info's name, type, offset, flags (0)
+ * and, provisionally, data and size with what follows the name, and return
+ * 1; 0 at the end; ROMFS_ERR_CORRUPT at a corrupt record. Other kinds are
+ * skipped. A record whose own bounds are unsound (or of kind 0) has no next
+ * sibling: the directory then reads as ended. This is the loop every lookup
+ * spends its time in: lengths and the first byte are compared before memcmp,
+ * and nothing is stored for an entry that does not match. */
+static int dir_next(romfs_dir_t *dir, romfs_info_t *info, const uint8_t *want, size_t want_len)
 {
+    const uint8_t *p = dir->pos, *end = dir->end, *q, *next;
     size_t kind, len;
-    const uint8_t *next, *q = record_get(*pos, end, &kind, &next);
-    if (q == NULL || kind == ROMFS_KIND_UNUSED)
-        return ROMFS_ERR_CORRUPT;
-    info->record_offset = (size_t)(*pos - fs->image);
-    *pos = next;
-    if (kind != ROMFS_KIND_DIRECTORY && kind != ROMFS_KIND_FILE)
-        return 0;
-    q = uint_get(q, next, &len);
-    if (q == NULL || len > (size_t)(next - q))
-        return ROMFS_ERR_CORRUPT;
-    info->type = kind == ROMFS_KIND_DIRECTORY ? ROMFS_TYPE_DIR : ROMFS_TYPE_FILE;
-    info->flags = 0;
-    info->name = q;
-    info->name_len = len;
-    info->data = q + len;
-    info->size = (size_t)(next - info->data);
-    return 1;
+    while (p < end) {
+        q = uint_get(p, end, &kind);
+        if (q != NULL)
+            q = uint_get(q, end, &len);
+        if (q == NULL || len > (size_t)(end - q) || kind == ROMFS_KIND_UNUSED) {
+            dir->pos = end;
+            return ROMFS_ERR_CORRUPT;
+        }
+        next = q + len;
+        /* Kinds 4 (directory) and 5 (file). */
+        if (kind - ROMFS_KIND_DIRECTORY < 2) {
+            q = uint_get(q, next, &len);
+            if (q == NULL || len > (size_t)(next - q)) {
+                dir->pos = next;
+                return ROMFS_ERR_CORRUPT;
+            }
+            if (want == NULL || (len == want_len && q[0] == want[0] && memcmp(q, want, len) == 0)) {
+                dir->pos = next;
+                /* Kind 4 is type 2 (directory), kind 5 type 1 (file). */
+                info->type = (int)(ROMFS_KIND_DIRECTORY + ROMFS_TYPE_DIR - kind);
+                info->flags = 0;
+                info->name = q;
+                info->name_len = len;
+                info->data = q + len;
+                info->size = (size_t)(next - info->data);
+                info->record_offset = (size_t)(p - dir->fs->image);
+                return 1;
+            }
+        }
+        p = next;
+    }
+    dir->pos = p;
+    return 0;
 }
 
-/* A file's data replaces what entry_head put in data and size. */
+/* A file's data replaces what dir_next put in data and size. Out of line:
+ * two callers, and lookups only get here once per path component. */
+#if defined(__GNUC__)
+__attribute__((noinline))
+#endif
 static int entry_data(const romfs_t *fs, romfs_info_t *info)
 {
     if (info->type == ROMFS_TYPE_DIR)
         return 0;
     return romfs_file_data_find(fs, info->data, info->data + info->size, &info->data, &info->size);
-}
-
-static void root_info(const romfs_t *fs, romfs_info_t *info)
-{
-    info->type = ROMFS_TYPE_DIR;
-    info->flags = 0;
-    info->data = fs->fs;
-    info->size = (size_t)(fs->fs_end - fs->fs);
-    info->name = fs->fs;
-    info->name_len = 0;
-    info->record_offset = 0;
 }
 
 int romfs_stat_n(const romfs_t *fs, const char *path, size_t path_len, romfs_info_t *info)
@@ -193,38 +214,39 @@ int romfs_stat_n(const romfs_t *fs, const char *path, size_t path_len, romfs_inf
         p++;
         n--;
     }
-    root_info(fs, info);
+    /* The root. */
+    info->type = ROMFS_TYPE_DIR;
+    info->flags = 0;
+    info->data = info->name = fs->fs;
+    info->size = (size_t)(fs->fs_end - fs->fs);
+    info->name_len = 0;
+    info->record_offset = 0;
     while (n > 0) {
         size_t comp = 0;
         while (comp < n && p[comp] != '/')
             comp++;
-        if (info->type != ROMFS_TYPE_DIR || comp == 0)
+        /* Here info is a directory: the separator check below saw to it. */
+        if (comp == 0)
             return ROMFS_ERR_NOENT;
         /* Unsafe names never match; a name equal to the component is safe
-         * exactly when the component is, so that is checked once here. */
-        int safe = romfs_name_is_safe(p, comp), r;
-        const uint8_t *pos = info->data, *end = pos + info->size;
-        for (;;) {
-            if (pos >= end)
-                return ROMFS_ERR_NOENT;
-            r = entry_head(fs, &pos, end, info);
-            if (r < 0)
-                return r;
-            /* Length and first byte before the call: most entries differ there. */
-            if (r > 0 && info->name_len == comp && info->name[0] == p[0] && safe &&
-                memcmp(info->name, p, comp) == 0)
-                break;
-        }
+         * exactly when the component is, so that is checked once here. An
+         * unsafe one is looked for with a length no name can have: the
+         * directory is still scanned, so corruption in it is still found. */
+        romfs_dir_t dir = {fs, info->data, info->data + info->size};
+        int r = dir_next(&dir, info, p, romfs_name_is_safe(p, comp) ? comp : SIZE_MAX);
+        if (r <= 0)
+            return r ? r : ROMFS_ERR_NOENT;
         if ((r = entry_data(fs, info)) != 0)
             return r;
         p += comp;
         n -= comp;
-        /* One separator; a trailing one names the directory itself. */
+        /* One separator, only after a directory ("f/" and "f/x" do not
+         * exist); a trailing one names the directory itself. */
         if (n > 0) {
+            if (info->type != ROMFS_TYPE_DIR)
+                return ROMFS_ERR_NOENT;
             p++;
             n--;
-            if (n == 0 && info->type != ROMFS_TYPE_DIR)
-                return ROMFS_ERR_NOENT;
         }
     }
     return 0;
@@ -249,29 +271,16 @@ int romfs_dir_open(const romfs_t *fs, romfs_dir_t *dir, const char *path)
 {
     romfs_info_t info;
     int err = romfs_stat_n(fs, path, path ? strlen(path) : 0, &info);
-    if (err)
-        return err;
-    return romfs_dir_open_info(fs, dir, &info);
+    return err ? err : romfs_dir_open_info(fs, dir, &info);
 }
 
 int romfs_dir_read(romfs_dir_t *dir, romfs_info_t *info)
 {
-    while (dir->pos < dir->end) {
-        const uint8_t *at = dir->pos;
-        int r = entry_head(dir->fs, &dir->pos, dir->end, info);
-        if (r == 0)
-            continue;
-        if (r < 0) {
-            /* Without sound bounds there is no next sibling to go to. */
-            if (dir->pos == at)
-                dir->pos = dir->end;
-            return r;
-        }
-        if (!romfs_name_is_safe(info->name, info->name_len))
-            info->flags = ROMFS_INFO_UNSAFE_NAME;
-        return entry_data(dir->fs, info) ? ROMFS_ERR_CORRUPT : 1;
-    }
-    return 0;
+    int r = dir_next(dir, info, NULL, 0);
+    if (r <= 0)
+        return r;
+    info->flags = romfs_name_is_safe(info->name, info->name_len) ? 0 : ROMFS_INFO_UNSAFE_NAME;
+    return entry_data(dir->fs, info) ? ROMFS_ERR_CORRUPT : 1;
 }
 
 int romfs_file_open_info(romfs_file_t *file, const romfs_info_t *info)
@@ -288,9 +297,7 @@ int romfs_file_open(const romfs_t *fs, romfs_file_t *file, const char *path)
 {
     romfs_info_t info;
     int err = romfs_stat_n(fs, path, path ? strlen(path) : 0, &info);
-    if (err)
-        return err;
-    return romfs_file_open_info(file, &info);
+    return err ? err : romfs_file_open_info(file, &info);
 }
 
 size_t romfs_file_read(romfs_file_t *file, void *buf, size_t n)
@@ -306,7 +313,7 @@ size_t romfs_file_read(romfs_file_t *file, void *buf, size_t n)
 
 int romfs_file_seek(romfs_file_t *file, int64_t offset, int whence, size_t *newpos)
 {
-    size_t base, room;
+    size_t base;
     if (whence == ROMFS_SEEK_SET)
         base = 0;
     else if (whence == ROMFS_SEEK_CUR)
@@ -323,8 +330,7 @@ int romfs_file_seek(romfs_file_t *file, int64_t offset, int whence, size_t *newp
         base -= (size_t)back;
     } else {
         /* base <= size: clamp at the end without overflowing. */
-        room = file->size - base;
-        base = (uint64_t)offset > room ? file->size : base + (size_t)offset;
+        base = (uint64_t)offset > file->size - base ? file->size : base + (size_t)offset;
     }
     file->pos = base;
     if (newpos)
