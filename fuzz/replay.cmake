@@ -12,3 +12,14 @@ foreach(t reader check)
   add_test(NAME fuzz.replay_${t}
     COMMAND fuzz_replay_${t} ${ROMFS_VECTORS}/golden ${ROMFS_VECTORS}/hostile ${ROMFS_FUZZ_DIR}/corpus)
 endforeach()
+
+# Replays of the mount-table, stable-layout and builder targets (public
+# headers only, linked with the libraries as built here).
+foreach(t vfs layout build)
+  add_executable(fuzz_replay_${t} ${ROMFS_FUZZ_DIR}/replay.c ${ROMFS_FUZZ_DIR}/fuzz_${t}.c)
+  target_include_directories(fuzz_replay_${t} PRIVATE ${ROMFS_FUZZ_DIR})
+  target_compile_definitions(fuzz_replay_${t} PRIVATE _GNU_SOURCE)
+  target_link_libraries(fuzz_replay_${t} PRIVATE romfs_host)
+  add_test(NAME fuzz.replay_${t}
+    COMMAND fuzz_replay_${t} ${ROMFS_VECTORS}/golden ${ROMFS_VECTORS}/hostile ${ROMFS_FUZZ_DIR}/corpus)
+endforeach()
