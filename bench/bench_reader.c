@@ -174,7 +174,7 @@ int main(int argc, char **argv)
     } else {
         fflush(stdout);
         snprintf(cmd, sizeof cmd,
-                 "sh '%s/tests/embedded/size_report.sh' '%s/size' | grep -E '^###|^\\| (module|---|romfs|version|mp_lookup)'",
+                 "sh '%s/tests/embedded/size_report.sh' '%s/size' | grep -E '^###|^\\|(---| (module|romfs|version|mp_lookup))'",
                  ROMFS_SOURCE_DIR, dir);
         if (system(cmd) != 0)
             status = 1;
