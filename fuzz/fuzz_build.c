@@ -28,27 +28,6 @@ struct node {
 static struct node nodes[MAX_NODES];
 static size_t count;
 
-struct mem {
-    uint8_t *buf;
-    size_t len, cap;
-};
-
-static int mem_write(void *ctx, const void *data, size_t len)
-{
-    struct mem *m = ctx;
-    if (m->len + len > m->cap) {
-        size_t cap = (m->len + len) * 2;
-        uint8_t *nb = realloc(m->buf, cap);
-        if (nb == NULL)
-            return ROMFS_ERR_NOMEM;
-        m->buf = nb;
-        m->cap = cap;
-    }
-    memcpy(m->buf + m->len, data, len);
-    m->len += len;
-    return 0;
-}
-
 /* The path of node i ("/a/b"); its length, or 0 when it does not fit. */
 static size_t path_of(size_t i, char *out)
 {
@@ -175,8 +154,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *in, size_t n)
     }
     while (depth-- > 0)
         FUZZ_ASSERT(romfs_builder_close_dir(b) == 0);
-    struct mem m = {0};
-    FUZZ_ASSERT(romfs_builder_write(b, mem_write, &m) == 0);
+    fuzz_mem_t m = {0};
+    FUZZ_ASSERT(romfs_builder_write(b, fuzz_mem_write, &m) == 0);
     FUZZ_ASSERT(m.len == romfs_builder_image_size(b));
     romfs_builder_free(b);
     check(m.buf, m.len, o.align);

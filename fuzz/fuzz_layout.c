@@ -16,27 +16,6 @@
 #define NFILES 4
 static const char *const names[NFILES] = {"a.py", "b.txt", "lib/c.py", "lib/d"};
 
-struct mem {
-    uint8_t *buf;
-    size_t len, cap;
-};
-
-static int mem_write(void *ctx, const void *data, size_t len)
-{
-    struct mem *m = ctx;
-    if (m->len + len > m->cap) {
-        size_t cap = (m->len + len) * 2;
-        uint8_t *nb = realloc(m->buf, cap);
-        if (nb == NULL)
-            return ROMFS_ERR_NOMEM;
-        m->buf = nb;
-        m->cap = cap;
-    }
-    memcpy(m->buf + m->len, data, len);
-    m->len += len;
-    return 0;
-}
-
 /* File i of the tree: bytes of the input, a size picked by the input. */
 static void file_of(const uint8_t *in, size_t n, int i, const uint8_t **data, size_t *size)
 {
@@ -50,7 +29,7 @@ static uint8_t *build_tree(const uint8_t *in, size_t n, size_t *len)
 {
     romfs_build_opts_t o = {0, 0};
     romfs_builder_t *b = romfs_builder_new(&o);
-    struct mem m = {0};
+    fuzz_mem_t m = {0};
     FUZZ_ASSERT(b != NULL);
     for (int i = 0; i < NFILES; i++) {
         const uint8_t *d;
@@ -63,7 +42,7 @@ static uint8_t *build_tree(const uint8_t *in, size_t n, size_t *len)
         FUZZ_ASSERT(romfs_builder_add_file_mem(b, leaf, strlen(leaf), d, s) == 0);
     }
     FUZZ_ASSERT(romfs_builder_close_dir(b) == 0);
-    FUZZ_ASSERT(romfs_builder_write(b, mem_write, &m) == 0);
+    FUZZ_ASSERT(romfs_builder_write(b, fuzz_mem_write, &m) == 0);
     FUZZ_ASSERT(m.len == romfs_builder_image_size(b));
     romfs_builder_free(b);
     *len = m.len;

@@ -351,6 +351,27 @@ static void test_strerror(void **state)
     assert_string_equal(romfs_strerror(ROMFS_ERR_CORRUPT), "corrupt image");
     assert_string_equal(romfs_strerror(ROMFS_ERR_IO), "I/O error");
     assert_string_equal(romfs_strerror(12345), "unknown error");
+    /* Every code has its own message: no two alike, none "unknown". */
+    static const int codes[] = {ROMFS_ERR_OK, ROMFS_ERR_PERM, ROMFS_ERR_NOENT, ROMFS_ERR_IO,
+                                ROMFS_ERR_BADF, ROMFS_ERR_NOMEM, ROMFS_ERR_BUSY, ROMFS_ERR_EXIST,
+                                ROMFS_ERR_NODEV, ROMFS_ERR_NOTDIR, ROMFS_ERR_ISDIR, ROMFS_ERR_INVAL,
+                                ROMFS_ERR_NOSPC, ROMFS_ERR_ROFS, ROMFS_ERR_NAMETOOLONG,
+                                ROMFS_ERR_OVERFLOW, ROMFS_ERR_OPNOTSUPP, ROMFS_ERR_CORRUPT};
+    const size_t n = sizeof codes / sizeof codes[0];
+    for (size_t i = 0; i < n; i++) {
+        assert_string_not_equal(romfs_strerror(codes[i]), "unknown error");
+        for (size_t j = 0; j < i; j++)
+            assert_string_not_equal(romfs_strerror(codes[i]), romfs_strerror(codes[j]));
+    }
+    /* Corruption is apart from I/O errors (and every other errno value). */
+    for (size_t i = 0; i + 1 < n; i++)
+        assert_int_not_equal(codes[i], ROMFS_ERR_CORRUPT);
+}
+
+static void test_version(void **state)
+{
+    (void)state;
+    assert_string_equal(romfs_version(), ROMFS_VERSION_STRING);
 }
 
 int main(void)
@@ -366,6 +387,7 @@ int main(void)
         cmocka_unit_test(test_hostile_slash_names),
         cmocka_unit_test(test_deep_nesting),
         cmocka_unit_test(test_strerror),
+        cmocka_unit_test(test_version),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
