@@ -31,7 +31,7 @@ typedef struct opts {
     int full;
     int json;
     int quiet;
-    int mpy;              /* 1 --mpy, 0 --no-mpy */
+    cli_mpy_cfg_t mpy;    /* --mpy/--no-mpy, -j, --no-cache, --mpy-cross-arg */
     int nor;              /* --nor: commit by programming the magic alone */
     int unverified;       /* --unverified: allow a deploy that cannot be read back */
     uint32_t align;
@@ -45,8 +45,8 @@ typedef struct opts {
 static void usage(FILE *fp)
 {
     fprintf(fp,
-            "usage: romfs deploy [-d DEV] [-p N] [--full] [--json] [--align N] [--mpy | --no-mpy]\n"
-            "                    [--compact PCT] [--nor] [--unverified] [-q] SRC\n"
+            "usage: romfs deploy [-d DEV] [-p N] [--full] [--json] [--align N] [--mpy | --no-mpy] [-j N]\n"
+            "                    [--no-cache] [--mpy-cross-arg ARG] [--compact PCT] [--nor] [--unverified] [-q] SRC\n"
             "       romfs deploy -o FILE [--base IMAGE] [--block-size N] [--align N] [--mpy | --no-mpy] SRC\n"
             "Write SRC (a .romfs/.img image, deployed as it is, or a directory, built in\n"
             "the stable layout) into ROM partition N of the board. Only erase blocks that\n"
@@ -59,8 +59,7 @@ static void usage(FILE *fp)
             "      --full         rewrite every block (and lay a directory out afresh)\n"
             "      --json         print a summary as JSON on stdout\n"
             "      --align N      start file data on N-byte boundaries (power of two)\n"
-            "      --mpy          compile .py files with mpy-cross (default)\n"
-            "      --no-mpy       store .py files as they are\n"
+            "%s"
             "      --compact PCT  lay out afresh once holes pass PCT%% of the data (default 25)\n"
             "      --unverified   deploy even to a board that cannot read its partition back\n"
             "      --nor          the partition is NOR flash that may program a write unit\n"
@@ -69,7 +68,11 @@ static void usage(FILE *fp)
             "  -o, --output FILE  write the stable-layout image to FILE instead of a board\n"
             "      --base IMAGE   with -o: lay out relative to IMAGE, as a deploy over it would\n"
             "      --block-size N erase block size assumed by -o (default 4096)\n"
-            "  -q, --quiet        print errors only\n");
+            "  -q, --quiet        print errors only\n"
+            "Compiling a directory for a board, the compiler gets the -march of the\n"
+            "board's sys.implementation._mpy (unless --mpy-cross-arg gives one), and a\n"
+            "compiler whose .mpy version the board cannot load is refused.\n",
+            cli_mpy_help);
 }
 
 static double now_s(void)
@@ -107,7 +110,8 @@ static int mem_write(void *ctx, const void *data, size_t n)
 
 /* Build directory src exactly as `romfs build` does (same scan, order and
  * mpy-cross step, cli/build_dir.c), into memory. Quiet but for warnings. */
-static int build_dir(const opts_t *o, uint8_t **img, size_t *len)
+static int build_dir(const opts_t *o, const cli_mpy_cfg_t *cfg, uint8_t **img, size_t *len,
+                     unsigned *mpy_ver, unsigned *mpy_sub)
 {
     romfs_build_opts_t bopts = {.keep_order = 1};
     romfs_builder_t *b = romfs_builder_new(&bopts);
@@ -119,8 +123,11 @@ static int build_dir(const opts_t *o, uint8_t **img, size_t *len)
         cli_error("out of memory");
         return -1;
     }
-    if (cli_build_dir(&c, b, o->src, o->mpy, NULL, NULL) != 0)
+    if (cli_build_dir_cfg(&c, b, o->src, cfg, NULL, NULL) != 0)
         goto done;
+    /* The .mpy version the compiler emitted, if it compiled anything. */
+    if (c.mpy && romfs_mpy_version_num(c.mpy, mpy_ver, mpy_sub) != 0)
+        *mpy_ver = 0;
     int r = romfs_builder_write(b, mem_write, &m);
     if (r < 0) {
         const char *msg = romfs_builder_errmsg(b);
@@ -209,9 +216,9 @@ static int parse_opts(int argc, char **argv, opts_t *o)
 {
     static const struct option longopts[] = {
         {"device", required_argument, NULL, 'd'}, {"partition", required_argument, NULL, 'p'},
-        {"full", no_argument, NULL, 'F'},         {"json", no_argument, NULL, 'j'},
-        {"align", required_argument, NULL, 'a'},  {"mpy", no_argument, NULL, 'm'},
-        {"no-mpy", no_argument, NULL, 'M'},       {"compact", required_argument, NULL, 'c'},
+        {"full", no_argument, NULL, 'F'},         {"json", no_argument, NULL, 'J'},
+        {"align", required_argument, NULL, 'a'},  CLI_MPY_LONGOPTS,
+        {"compact", required_argument, NULL, 'c'},
         {"output", required_argument, NULL, 'o'}, {"block-size", required_argument, NULL, 'b'},
         {"base", required_argument, NULL, 'B'},
         {"quiet", no_argument, NULL, 'q'},        {"help", no_argument, NULL, 'h'},
@@ -219,12 +226,17 @@ static int parse_opts(int argc, char **argv, opts_t *o)
         {NULL, 0, NULL, 0},
     };
     memset(o, 0, sizeof *o);
-    o->mpy = 1;
+    cli_mpy_cfg_init(&o->mpy);
     o->out_block = 4096;
     int c;
     long long v;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "d:p:o:qh", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "d:p:o:j:qh", longopts, NULL)) != -1) {
+        int m = cli_mpy_option(&o->mpy, c, optarg, "deploy");
+        if (m < 0)
+            return CLI_USAGE;
+        if (m > 0)
+            continue;
         switch (c) {
         case 'd': o->dev = optarg; break;
         case 'p':
@@ -235,7 +247,7 @@ static int parse_opts(int argc, char **argv, opts_t *o)
             o->part = (int)v;
             break;
         case 'F': o->full = 1; break;
-        case 'j': o->json = 1; break;
+        case 'J': o->json = 1; break;
         case 'a':
             if (parse_pow2(optarg, &o->align) < 0) {
                 cli_error("deploy: --align wants a power of two, not '%s'", optarg);
@@ -255,8 +267,6 @@ static int parse_opts(int argc, char **argv, opts_t *o)
             }
             o->compact = (uint32_t)v;
             break;
-        case 'm': o->mpy = 1; break;
-        case 'M': o->mpy = 0; break;
         case 'o': o->output = optarg; break;
         case 'B': o->base = optarg; break;
         case 'q': o->quiet = 1; break;
@@ -301,6 +311,7 @@ typedef struct deploy {
     size_t lay_len;
     romfs_layout_stats_t lst;
     FILE *info;             /* human lines, NULL with -q */
+    unsigned mpy_ver, mpy_sub;  /* the .mpy version compiled, 0: nothing compiled */
 } deploy_t;
 
 static void say(deploy_t *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -316,7 +327,7 @@ static void say(deploy_t *d, const char *fmt, ...)
     fflush(d->info);
 }
 
-static int load_source(deploy_t *d)
+static int load_source(deploy_t *d, const cli_mpy_cfg_t *cfg)
 {
     struct stat st;
     if (stat(d->o.src, &st) != 0) {
@@ -325,7 +336,7 @@ static int load_source(deploy_t *d)
     }
     d->is_dir = S_ISDIR(st.st_mode);
     if (d->is_dir)
-        return build_dir(&d->o, &d->src, &d->src_len);
+        return build_dir(&d->o, cfg, &d->src, &d->src_len, &d->mpy_ver, &d->mpy_sub);
     cli_file_t f;
     if (cli_file_load(d->o.src, &f) < 0 || cli_flash_unwrap(d->o.src, &f) < 0)
         return -1;
@@ -503,13 +514,84 @@ static void report(deploy_t *d, const romfs_session_result_t *res, uint64_t wire
         say(d, "stable layout: fresh (%zu files%s)", res->lst.files, res->lst.compacted ? ", compacted" : "");
 }
 
+/* 1 when any compiler argument asks for native code (-march, -X emit=...):
+ * then the board must load the exact .mpy sub-version too. */
+static int args_native(const cli_mpy_cfg_t *cfg)
+{
+    for (size_t i = 0; i < cfg->nargs; i++)
+        if (strncmp(cfg->args[i], "-march", 6) == 0 || strstr(cfg->args[i], "emit="))
+            return 1;
+    return 0;
+}
+
+/* Build directory SRC for the board behind db: the compiler gets the
+ * -march of the board's sys.implementation._mpy unless the user gave one,
+ * and an output the board cannot load is refused before anything is
+ * written. A board that does not say (-1, or an answer that does not
+ * decode) gets a plain compile and a warning. */
+static int build_for_board(deploy_t *d, dboard_t *db)
+{
+    cli_mpy_cfg_t cfg = d->o.mpy;
+    romfs_mpy_board_t bm;
+    char msg[256], march[48];
+    long long v = -1;
+    int have = 0;
+    if (dboard_mpy(db, &v) < 0)
+        cli_warn("%s", dboard_last_error(db));
+    else if (v >= 0 && romfs_mpy_board_decode(v, &bm, msg, sizeof msg) == 0)
+        have = 1;
+    else
+        cli_warn("the board does not say which .mpy files it loads%s%s: compiling without -march",
+                 v >= 0 ? ": " : "", v >= 0 ? msg : "");
+    const char **args = NULL;
+    if (have && bm.march && !romfs_mpy_args_have_march(cfg.args, cfg.nargs)) {
+        args = malloc((cfg.nargs + 1) * sizeof *args);
+        if (!args) {
+            cli_error("out of memory");
+            return -1;
+        }
+        if (cfg.nargs)
+            memcpy(args, cfg.args, cfg.nargs * sizeof *args);
+        snprintf(march, sizeof march, "-march=%s", bm.march);
+        args[cfg.nargs++] = march;
+        cfg.args = args;
+    }
+    int r = load_source(d, &cfg);
+    free(args);
+    if (r < 0)
+        return -1;
+    if (have && d->mpy_ver &&
+        romfs_mpy_board_check(&bm, d->mpy_ver, d->mpy_sub, args_native(&d->o.mpy), msg, sizeof msg) != 0) {
+        cli_error("%s: %s", d->o.src, msg);
+        return -1;
+    }
+    return 0;
+}
+
+/* Directories compiled with mpy-cross are built after the board is opened
+ * (the compiler must match it); images and --no-mpy builds before, so a
+ * bad source never reaches the board. */
+static int compile_for_board(const deploy_t *d)
+{
+    struct stat st;
+    return d->o.mpy.want_mpy && stat(d->o.src, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
 static int deploy_to_board(deploy_t *d)
 {
     board_t *b = NULL;
     dboard_t *db = NULL;
     dboard_info_t info;
+    int late = compile_for_board(d);
+    if (!late && load_source(d, &d->o.mpy) < 0)
+        return CLI_FAIL;
     if (open_board(d, &b, &db, &info, 0) < 0)
         return CLI_FAIL;
+    if (late && build_for_board(d, db) < 0) {
+        dboard_free(db);
+        board_close(b);
+        return CLI_FAIL;
+    }
     uint64_t wire0 = board_bytes_sent(b);
     romfs_session_board_t sb = session_board(d, &info);
     int rc = CLI_FAIL;
@@ -572,13 +654,18 @@ int cmd_deploy(int argc, char **argv)
     deploy_t d;
     memset(&d, 0, sizeof d);
     int r = parse_opts(argc, argv, &d.o);
-    if (r >= 0)
+    if (r >= 0) {
+        cli_mpy_cfg_free(&d.o.mpy);
         return r;
+    }
     int out_stdout = d.o.output && strcmp(d.o.output, "-") == 0;
     d.info = d.o.quiet ? NULL : d.o.json || out_stdout ? stderr : stdout;
     int rc = CLI_FAIL;
-    if (load_source(&d) == 0)
-        rc = d.o.output ? write_output(&d) : deploy_to_board(&d);
+    if (d.o.output)
+        rc = load_source(&d, &d.o.mpy) == 0 ? write_output(&d) : CLI_FAIL;
+    else
+        rc = deploy_to_board(&d);
+    cli_mpy_cfg_free(&d.o.mpy);
     free(d.src);
     free(d.lay);
     return rc;
