@@ -10,7 +10,9 @@ import vfs as _real_vfs
 import _board
 
 _EINVAL = 22
-_part = bytearray(_board.read()) if _ROMFS else None
+# The partition as mapped memory: the npm build's own read-only view of it,
+# outside the heap; the emulator keeps those bytes equal to the flash.
+_part = _real_vfs.rom_ioctl(2, 0) if _ROMFS else None
 
 
 class _Vfs:
@@ -32,10 +34,7 @@ class _BlockDev:
             return _BS
         if op == 6:
             end = _board.erase(arg * _BS, _BS, False)
-            if end < 0:
-                return end
-            _part[arg * _BS : end] = b"\xff" * (end - arg * _BS)
-            return 0
+            return end if end < 0 else 0
         if op in (1, 2, 3):
             return 0
         return -_EINVAL
@@ -49,7 +48,6 @@ class _BlockDev:
         r = _board.program(a, buf)
         if r < 0:
             raise OSError(-r)
-        _part[a : a + len(buf)] = buf
 
 
 def _rom_ioctl(op, *args):
@@ -64,22 +62,16 @@ def _rom_ioctl(op, *args):
         return -_EINVAL
     if op == 2 and n == 1:
         # Tracks every write, like a memoryview of memory-mapped flash.
-        return memoryview(_part)
+        return _part
     if op == 3 and n in (2, 3):
         off, length = (0, args[1]) if n == 2 else (args[1], args[2])
         end = _board.erase(off, length, n == 2)
-        if end < 0:
-            return end
-        start = off
-        if end > start:
-            _part[start:end] = b"\xff" * (end - start)
-        return _MINW
+        return end if end < 0 else _MINW
     if op == 4 and n == 3:
         off, buf = args[1], args[2]
         r = _board.program(off, buf)
         if r < 0:
             raise OSError(-r)
-        _part[off : off + len(buf)] = buf
         return 0
     if op == 5 and n == 1:
         return 0
@@ -87,15 +79,6 @@ def _rom_ioctl(op, *args):
         return _BS
     return -_EINVAL
 
-
-# Boot mounted /rom from a copy of the partition; remount it over _part so
-# the board reads its flash live, as memory-mapped flash on a port does.
-if _ROMFS:
-    try:
-        _real_vfs.umount("/rom")
-        _real_vfs.mount(_real_vfs.VfsRom(memoryview(_part)), "/rom")
-    except OSError:
-        pass  # nothing valid was mounted at boot
 
 _vfs = _Vfs()
 if _ROMFS:
