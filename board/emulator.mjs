@@ -47,10 +47,10 @@ An emulated MicroPython board on stdin/stdout with a ROM partition in a file.
                        target addresses, relative to --base or the lowest
                        address) or Intel HEX; the rest erased
   --base ADDR          flash address of the partition's first byte (UF2/HEX)
-  --model prefix|random  what a cut operation leaves (--die-mid): the first
-                       part done and the rest untouched (default), or the
-                       rest at random (erase: bytes 0xFF or old; program: a
-                       random subset of the new zero bits), seeded
+  --model prefix|random  what a cut operation leaves (--die-mid): its first
+                       half done and the rest untouched (default), or all
+                       of it at random (erase: each byte 0xFF or old;
+                       program: a random subset of the new zero bits), seeded
   --seed S             seed of every random choice (default 1)
   --ecc UNIT           flash with ECC: write size UNIT, each unit programmed
                        once per erase (a second program raises EIO); cut
@@ -215,11 +215,13 @@ function onFlashOp(count) {
 }
 flash.onOp = onFlashOp;
 
-// With --die-mid, how much of the operation that loses power completes:
-// half of it (programs: whole write units); null for every other one.
+// With --die-mid, how much of the operation that loses power completes in
+// order: half of it (programs: whole write units) under the prefix model,
+// none under the random one (every byte of it is then left to chance);
+// null for every other operation.
 function cutBytes(len, unit) {
   if (!(opts.dieMid && opts.dieAfter && flash.ops + 1 >= opts.dieAfter)) return null;
-  return Math.floor(len / 2 / unit) * unit;
+  return opts.model === "random" ? 0 : Math.floor(len / 2 / unit) * unit;
 }
 
 function boardModule() {
@@ -245,6 +247,16 @@ function boardModule() {
 // Its address is found by watching that copy.
 let romAddr = -1;
 let growBlocked = false;
+
+// A soft reset is a fresh MicroPython instance: compile the WebAssembly
+// module once per process and instantiate it again each time.
+const wasmInstantiate = WebAssembly.instantiate;
+let wasmCompiled = null;
+WebAssembly.instantiate = async function (source, imports) {
+  if (source instanceof WebAssembly.Module) return wasmInstantiate.call(this, source, imports);
+  if (!wasmCompiled) wasmCompiled = await WebAssembly.compile(source);
+  return { module: wasmCompiled, instance: await wasmInstantiate.call(this, wasmCompiled, imports) };
+};
 const memoryGrow = WebAssembly.Memory.prototype.grow;
 WebAssembly.Memory.prototype.grow = function (pages) {
   if (growBlocked) throw new RangeError("--heap: memory is fixed");

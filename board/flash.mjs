@@ -23,15 +23,18 @@ export const EINVAL = 22;
 export const EIO = 5;
 const ERASED = 0, PROGRAMMED = 1, TORN = 2;
 
-// xorshift32, as the C emulation's.
+// xorshift32 over a scrambled seed, as the C emulation's (nearby seeds
+// give unrelated sequences).
 export function makeRng(seed) {
-  let x = (seed >>> 0) || 0x9e3779b9;
-  return () => {
+  let x = (Math.imul(seed >>> 0, 0x9e3779b9) + 0x6d2b79f5) >>> 0 || 1;
+  const next = () => {
     x ^= x << 13; x >>>= 0;
     x ^= x >>> 17;
     x ^= x << 5; x >>>= 0;
     return x;
   };
+  for (let i = 0; i < 8; i++) next();
+  return next;
 }
 
 function allErased(bytes, off, len) {

@@ -34,12 +34,27 @@ void romfs_nor_set_persist(romfs_nor_t *nor, romfs_nor_persist_fn fn, void *ctx)
     nor->persist_ctx = ctx;
 }
 
+static uint32_t rnd(romfs_nor_t *nor)
+{
+    uint32_t x = nor->rng;
+    x ^= x << 13;
+    x ^= x >> 17;
+    x ^= x << 5;
+    nor->rng = x;
+    return x;
+}
+
 int romfs_nor_set_model(romfs_nor_t *nor, int model, uint32_t seed)
 {
     if (model != ROMFS_NOR_PREFIX && model != ROMFS_NOR_RANDOM)
         return ROMFS_ERR_INVAL;
     nor->model = model;
-    nor->rng = seed != 0 ? seed : 0x9E3779B9u;
+    /* Scrambled, so that nearby seeds give unrelated sequences. */
+    nor->rng = seed * 0x9E3779B9u + 0x6D2B79F5u;
+    if (nor->rng == 0)
+        nor->rng = 1;
+    for (int i = 0; i < 8; i++)
+        (void)rnd(nor);
     return 0;
 }
 
@@ -79,16 +94,6 @@ size_t romfs_nor_torn(const romfs_nor_t *nor, size_t off, size_t len)
     for (size_t u = off / nor->ecc_unit; u <= (off + len - 1) / nor->ecc_unit; u++)
         n += nor->ecc_state[u] == ROMFS_NOR_UNIT_TORN;
     return n;
-}
-
-static uint32_t rnd(romfs_nor_t *nor)
-{
-    uint32_t x = nor->rng;
-    x ^= x << 13;
-    x ^= x >> 17;
-    x ^= x << 5;
-    nor->rng = x;
-    return x;
 }
 
 /* Start an operation of len bytes: how many of them complete (len, or
