@@ -134,9 +134,42 @@ try {
 const rng = makeRng(opts.seed * 2654435761 + 12345);
 const standinSource = fs.readFileSync(path.join(HERE, "standin.py"), "utf8");
 
+// A serial link's pace (--baud): bytes pushed reach sink no faster than bps
+// bytes a second, in 10 ms slices; the timer runs only while bytes wait.
+class Link {
+  constructor(bps, sink) {
+    this.perTick = Math.max(1, Math.floor(bps / 100));
+    this.sink = sink;
+    this.queue = [];
+    this.queued = 0;
+    this.timer = null;
+  }
+
+  push(bytes) {
+    this.queue.push(bytes);
+    this.queued += bytes.length;
+    if (!this.timer) this.timer = setInterval(() => this.tick(), 10);
+  }
+
+  tick() {
+    let budget = this.perTick;
+    while (budget > 0 && this.queue.length) {
+      const head = this.queue[0];
+      const n = Math.min(budget, head.length);
+      this.queued -= n;
+      budget -= n;
+      if (n === head.length) this.queue.shift();
+      else this.queue[0] = head.subarray(n);
+      this.sink(head.subarray(0, n));
+    }
+    if (!this.queue.length) {
+      clearInterval(this.timer);
+      this.timer = null;
+    }
+  }
+}
+
 // ---- output: straight to fd 1, optionally throttled to a serial rate ----
-let outQueue = []; // Buffers waiting for the throttled link
-let outQueued = 0;
 let silenced = false;
 
 function writeOut(bytes) {
@@ -151,28 +184,12 @@ function writeOut(bytes) {
   }
 }
 
+const outLink = opts.bps ? new Link(opts.bps, writeOut) : null;
+
 function emit(bytes) {
   if (silenced) return;
-  if (opts.bps) { outQueue.push(Buffer.from(bytes)); outQueued += bytes.length; }
+  if (outLink) outLink.push(Buffer.from(bytes));
   else writeOut(bytes);
-}
-
-if (opts.bps) {
-  // Every 10 ms, what the link could have carried in 10 ms.
-  const tick = 10;
-  const perTick = Math.max(1, Math.floor((opts.bps * tick) / 1000));
-  setInterval(() => {
-    let budget = perTick;
-    while (budget > 0 && outQueue.length) {
-      const head = outQueue[0];
-      const n = Math.min(budget, head.length);
-      writeOut(head.subarray(0, n));
-      if (n === head.length) outQueue.shift();
-      else outQueue[0] = head.subarray(n);
-      outQueued -= n;
-      budget -= n;
-    }
-  }, tick);
 }
 
 // Output of one replProcessChar call, gathered so the REPL state can be
@@ -434,32 +451,12 @@ function corrupt(data) {
   return copy;
 }
 
-// --baud: what the host sends arrives no faster than the link carries it,
-// in the 10 ms slices the output uses.
-let inQueue = [];
-let inTimer = null;
-function throttledIn(data) {
-  inQueue.push(data);
-  if (inTimer) return;
-  const tick = 10;
-  const perTick = Math.max(1, Math.floor((opts.bps * tick) / 1000));
-  inTimer = setInterval(() => {
-    let budget = perTick;
-    while (budget > 0 && inQueue.length) {
-      const head = inQueue[0];
-      const n = Math.min(budget, head.length);
-      deliver(head.subarray(0, n));
-      if (n === head.length) inQueue.shift();
-      else inQueue[0] = head.subarray(n);
-      budget -= n;
-    }
-    if (!inQueue.length) { clearInterval(inTimer); inTimer = null; }
-  }, tick);
-}
+// --baud: what the host sends arrives no faster than the link carries it.
+const inLink = opts.bps ? new Link(opts.bps, deliver) : null;
 
 function onData(data) {
   data = corrupt(data);
-  if (opts.bps) throttledIn(data);
+  if (inLink) inLink.push(data);
   else deliver(data);
 }
 
@@ -480,10 +477,10 @@ flushChunk();
 if (process.stdin.isTTY) process.stdin.setRawMode(true);
 process.stdin.on("data", onData);
 process.stdin.on("end", async () => {
-  while (inQueue.length || inTimer) await new Promise((r) => setTimeout(r, 10));
+  while (inLink && inLink.queued) await new Promise((r) => setTimeout(r, 10));
   pending.then(() => {
-    if (opts.bps) {
-      const wait = setInterval(() => { if (outQueued === 0) process.exit(0); }, 10);
+    if (outLink) {
+      const wait = setInterval(() => { if (outLink.queued === 0) process.exit(0); }, 10);
       void wait;
     } else {
       process.exit(0);

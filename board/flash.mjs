@@ -73,7 +73,7 @@ export class Flash {
       if (opts.initial) opts.initial.copy(this.bytes);
       this.fd = fs.openSync(this.file, "w+");
       fs.writeSync(this.fd, this.bytes, 0, size, 0);
-      if (this.ecc) fs.rmSync(this.file + ".ecc", { force: true });
+      fs.rmSync(this.file + ".ecc", { force: true }); // states of an older file
     }
     if (size === 0 || size % this.blockSize !== 0)
       throw new Error(`${this.file}: size ${size} is not a non-zero multiple of the block size ${this.blockSize}`);

@@ -282,6 +282,17 @@ static void chk_init(romfs_part_t *p, unsigned flags)
     p->flags = flags;
 }
 
+/* An image of one 900-byte file "blob": byte i is i * step + 1 (0x3C when
+ * step is 0). big holds 1300 bytes. */
+static size_t blob_image(uint8_t *big, unsigned step)
+{
+    static uint8_t kids[1200];
+    uint8_t blob[900];
+    for (size_t i = 0; i < sizeof blob; i++)
+        blob[i] = step ? (uint8_t)(i * step + 1) : 0x3C;
+    return di_image(big, kids, di_file(kids, "blob", blob, sizeof blob));
+}
+
 /* ECC flash: without ROMFS_PART_REPROGRAM every write unit is programmed at
  * most once per erase (the writer used to program the first unit twice);
  * NOR (with it) may re-program the magic's unit. */
@@ -290,10 +301,8 @@ static void test_write_image_once_per_unit(void **state)
     (void)state;
     romfs_part_t p;
     romfs_rom_t r = {&p, 1};
-    static uint8_t kids[1200], big[1300];
-    uint8_t blob[900];
-    memset(blob, 0x3C, sizeof blob);
-    size_t big_len = di_image(big, kids, di_file(kids, "blob", blob, sizeof blob));
+    static uint8_t big[1300];
+    size_t big_len = blob_image(big, 0);
     for (unsigned flags = 0; flags <= ROMFS_PART_REPROGRAM; flags++) {
         chk_init(&p, flags);
         for (int round = 0; round < 2; round++) {
@@ -315,11 +324,8 @@ static void test_write_image_verifies(void **state)
     (void)state;
     romfs_part_t p;
     romfs_rom_t r = {&p, 1};
-    static uint8_t kids[1200], big[1300];
-    uint8_t blob[900];
-    for (size_t i = 0; i < sizeof blob; i++)
-        blob[i] = (uint8_t)(i * 13 + 1);
-    size_t big_len = di_image(big, kids, di_file(kids, "blob", blob, sizeof blob));
+    static uint8_t big[1300];
+    size_t big_len = blob_image(big, 13);
     for (unsigned flags = 0; flags <= ROMFS_PART_REPROGRAM; flags++) {
         chk_init(&p, flags);
         assert_int_equal(romfs_rom_write_image(&r, 0, big, big_len), 0);
