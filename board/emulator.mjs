@@ -62,6 +62,8 @@ An emulated MicroPython board on stdin/stdout with a ROM partition in a file.
                        (a corrupting link; seeded bit)
   --heap BYTES         MicroPython heap, fixed (default: 3 x the partition
                        size + 1 MiB, growing on demand)
+  --stats FILE         at exit, write the flash operations done as JSON
+                       {"erases": N, "programs": N} (for tests)
   --baud BPS           throttle both directions like a serial link (BPS/10
                        bytes/s each way)
   --help               this text
@@ -108,6 +110,7 @@ function parseArgs(argv) {
       case "--ecc": o.ecc = num(a, argv[++i]); break;
       case "--flaky-program": o.flaky = num(a, argv[++i]); break;
       case "--flip-rx": o.flipRx = num(a, argv[++i]); break;
+      case "--stats": o.stats = argv[++i]; if (!o.stats) fail("--stats needs a file"); break;
       case "--heap": o.heap = num(a, argv[++i]); if (o.heap < 16384) fail("--heap must be at least 16384"); break;
       case "--help": process.stdout.write(USAGE); process.exit(0);
       default: fail(`unknown option '${a}' (see --help)`);
@@ -132,6 +135,11 @@ try {
   fail(e.code === "ENOENT" ? `${e.path}: no such file` : e.message);
 }
 const rng = makeRng(opts.seed * 2654435761 + 12345);
+if (opts.stats) {
+  process.on("exit", () => {
+    fs.writeFileSync(opts.stats, JSON.stringify({ erases: flash.ops - flash.programs, programs: flash.programs }) + "\n");
+  });
+}
 const standinSource = fs.readFileSync(path.join(HERE, "standin.py"), "utf8");
 
 // A serial link's pace (--baud): bytes pushed reach sink no faster than bps
