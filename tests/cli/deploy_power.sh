@@ -70,6 +70,12 @@ sweep() {
             seen="$seen $s"
             [ "$s" = PARTIAL ] && bad "$name K=$k$mid: a partial image mounts"
             [ "$s" = torn ] && torn_ks="$torn_ks $name:$k"
+            # The error line says what the partition holds (checked on reconnect).
+            if [ "$s" = new ]; then
+                grep -q "holds the complete new image" "$ERR" || bad "$name K=$k$mid: new image, but: $(cat "$ERR")"
+            elif grep -q "holds the complete new image" "$ERR"; then
+                bad "$name K=$k$mid: claims the new image, partition is $s"
+            fi
             [ "$recover" = 1 ] || continue
             # Power back: the next deploy finishes the job.
             run "$ROMFS" deploy --no-mpy -q -d "$(dev "$P" $GEOM "$@")" "$A"
