@@ -140,6 +140,15 @@ for f in img img.uf2 img.hex; do
     [ "$(stat -c %s "$P")" = 8192 ] || fail "--partition-from $f: partition is not 8192 bytes"
     [ "$(od -An -tx1 -j40 -N1 "$P" | tr -d ' ')" = ff ] || fail "--partition-from $f: the rest is not erased"
 done
+# What `romfs build --format uf2|ihex` writes flashes the board too.
+mkdir -p "$T/usrc"
+printf 'print("from uf2")\n' >"$T/usrc/main.py"
+"$ROMFS" build --no-mpy -q --format uf2 --address 0x10180000 --family RP2040 -o "$T/u.uf2" "$T/usrc" 2>/dev/null || fail "romfs build --format uf2"
+"$ROMFS" build --no-mpy -q --format ihex --address 0x08100000 -o "$T/u.hex" "$T/usrc" 2>/dev/null || fail "romfs build --format ihex"
+for f in u.uf2 u.hex; do
+    out=$(board_session "--partition $T/b-$f.bin --size 8192 --partition-from $T/$f" "import main" 2>&1)
+    expect_in "$out" "OKfrom uf2" "the board flashed from romfs build's $f mounts it"
+done
 $EMU --partition "$T/x.bin" --partition-from "$T/bad.uf2" </dev/null >/dev/null 2>"$T/err" && fail "a broken UF2 was accepted"
 expect_in "$(cat "$T/err")" "bad.uf2: bad UF2 magic in block at offset 512" "broken UF2 message"
 $EMU --partition "$T/x.bin" --partition-from "$T/img.uf2" --base 0x10200000 </dev/null >/dev/null 2>"$T/err" && fail "UF2 data below --base accepted"
