@@ -60,8 +60,10 @@ An emulated MicroPython board on stdin/stdout with a ROM partition in a file.
   --flaky-program K    the K-th program silently writes one wrong bit
   --flip-rx N          flip one bit of the N-th byte received from the host
                        (a corrupting link; seeded bit)
-  --heap BYTES         MicroPython heap, fixed (default: 3 x the partition
-                       size + 1 MiB, growing on demand)
+  --heap BYTES         MicroPython heap size, as on a small board (default:
+                       3 x the partition size + 1 MiB); this build grows it
+                       when it must (micropython.mem_info() shows how far)
+  --fixed-heap         ...never: an allocation past --heap is MemoryError
   --stats FILE         at exit, write the flash operations done as JSON
                        {"erases": N, "programs": N} (for tests)
   --baud BPS           throttle both directions like a serial link (BPS/10
@@ -112,6 +114,7 @@ function parseArgs(argv) {
       case "--flip-rx": o.flipRx = num(a, argv[++i]); break;
       case "--stats": o.stats = argv[++i]; if (!o.stats) fail("--stats needs a file"); break;
       case "--heap": o.heap = num(a, argv[++i]); if (o.heap < 16384) fail("--heap must be at least 16384"); break;
+      case "--fixed-heap": o.fixedHeap = true; break;
       case "--help": process.stdout.write(USAGE); process.exit(0);
       default: fail(`unknown option '${a}' (see --help)`);
     }
@@ -252,6 +255,10 @@ function cutBytes(len, unit) {
 function boardModule() {
   return {
     read: () => new Uint8Array(flash.bytes),
+    // standin.py names the partition's address in MicroPython's memory
+    // (uctypes.addressof of rom_ioctl(2, 0)); it is where loadMicroPython
+    // copied the partition, which loadBoard also found.
+    attach: (addr) => { romAddr = addr; },
     erase: (off, len, fromZero) => {
       const n = fromZero ? Math.ceil(len / flash.blockSize) * flash.blockSize : len;
       return flash.erase(off, len, !!fromZero, cutBytes(n, 1));
@@ -308,7 +315,7 @@ async function loadBoard() {
   if (opts.romfs && romAddr < 0) throw new Error("could not find the partition in MicroPython's memory");
 }
 
-// --heap: MicroPython's WebAssembly heap grows on demand (split heaps from
+// --fixed-heap: MicroPython's WebAssembly heap grows on demand (split heaps from
 // malloc); a board's does not. Take every free byte of the module's memory
 // but a little for the glue, and forbid growing it: the heap stays at
 // --heap bytes, as on a board with that much RAM.
@@ -346,7 +353,7 @@ async function boot() {
     `_BS = ${flash.blockSize}\n_MINW = ${flash.minWrite}\n`;
   mp.globals.set("_standin_src", prelude + standinSource);
   mp.runPython("exec(_standin_src, {'__name__': '_standin'})\ndel _standin_src\nimport gc\ngc.collect()");
-  if (opts.heap) fixMemory();
+  if (opts.heap && opts.fixedHeap) fixMemory();
   chunk = [];
 }
 

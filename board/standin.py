@@ -10,9 +10,25 @@ import vfs as _real_vfs
 import _board
 
 _EINVAL = 22
-# The partition as mapped memory: the npm build's own read-only view of it,
-# outside the heap; the emulator keeps those bytes equal to the flash.
-_part = _real_vfs.rom_ioctl(2, 0) if _ROMFS else None
+
+
+def _attach():
+    # The partition as MicroPython's own ROM memory (outside the heap, as
+    # flash is on a board; the emulator keeps it current after each erase
+    # and program), else a copy in the heap (an emulator without attach).
+    try:
+        import uctypes
+
+        m = _real_vfs.rom_ioctl(2, 0)
+        if hasattr(_board, "attach") and isinstance(m, memoryview):
+            _board.attach(uctypes.addressof(m))
+            return m, True
+    except Exception:
+        pass
+    return bytearray(_board.read()), False
+
+
+_part, _LIVE = _attach() if _ROMFS else (None, False)
 
 
 class _Vfs:
@@ -34,7 +50,11 @@ class _BlockDev:
             return _BS
         if op == 6:
             end = _board.erase(arg * _BS, _BS, False)
-            return end if end < 0 else 0
+            if end < 0:
+                return end
+            if not _LIVE:
+                _part[arg * _BS : end] = b"\xff" * (end - arg * _BS)
+            return 0
         if op in (1, 2, 3):
             return 0
         return -_EINVAL
@@ -48,6 +68,8 @@ class _BlockDev:
         r = _board.program(a, buf)
         if r < 0:
             raise OSError(-r)
+        if not _LIVE:
+            _part[a : a + len(buf)] = buf
 
 
 def _rom_ioctl(op, *args):
@@ -62,16 +84,23 @@ def _rom_ioctl(op, *args):
         return -_EINVAL
     if op == 2 and n == 1:
         # Tracks every write, like a memoryview of memory-mapped flash.
-        return _part
+        return memoryview(_part)
     if op == 3 and n in (2, 3):
         off, length = (0, args[1]) if n == 2 else (args[1], args[2])
         end = _board.erase(off, length, n == 2)
-        return end if end < 0 else _MINW
+        if end < 0:
+            return end
+        start = off
+        if end > start and not _LIVE:
+            _part[start:end] = b"\xff" * (end - start)
+        return _MINW
     if op == 4 and n == 3:
         off, buf = args[1], args[2]
         r = _board.program(off, buf)
         if r < 0:
             raise OSError(-r)
+        if not _LIVE:
+            _part[off : off + len(buf)] = buf
         return 0
     if op == 5 and n == 1:
         return 0
@@ -79,6 +108,15 @@ def _rom_ioctl(op, *args):
         return _BS
     return -_EINVAL
 
+
+# Boot mounted /rom from a copy of the partition; remount it over _part so
+# the board reads its flash live, as memory-mapped flash on a port does.
+if _ROMFS:
+    try:
+        _real_vfs.umount("/rom")
+        _real_vfs.mount(_real_vfs.VfsRom(memoryview(_part)), "/rom")
+    except OSError:
+        pass  # nothing valid was mounted at boot
 
 _vfs = _Vfs()
 if _ROMFS:

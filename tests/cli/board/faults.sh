@@ -81,8 +81,9 @@ zero=$(od -An -v -tx1 "$T/r1" | tr -s ' ' '\n' | grep -c '^00$')
 [ "$(od -An -v -tx1 -N2048 "$T/pf" | tr -s ' ' '\n' | grep -c '^ff$')" = 2048 ] || fail "prefix cut erase: the first half is not erased"
 [ "$(od -An -v -tx1 -j2048 "$T/pf" | tr -s ' ' '\n' | grep -c '^00$')" = 2048 ] || fail "prefix cut erase touched the second half"
 
-# --heap: a board with 64 KiB of heap, even with a 4 MiB partition mapped.
-out=$(board_session "--partition $T/h.bin --size 4194304 --heap 65536" \
+# --heap --fixed-heap: a board with 64 KiB of heap that cannot grow, even
+# with a 4 MiB partition mapped.
+out=$(board_session "--partition $T/h.bin --size 4194304 --heap 65536 --fixed-heap" \
     "import vfs; print('len', len(vfs.rom_ioctl(2,0)))" \
     "b = bytearray(20000); print('small ok')" \
     "b = None; b = bytearray(200000)" 2>&1)
