@@ -14,8 +14,13 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { loadMicroPython } from "@micropython/micropython-webassembly-pyscript";
-import { Flash, defaultPartitionFile } from "./flash.mjs";
+import { Flash, defaultPartitionFile, loadImageFile, makeRng } from "./flash.mjs";
+
+// The WebAssembly glue reports failed memory growth (what --heap causes on
+// purpose) through console.error, bound when a module is created.
+const consoleError = console.error;
+console.error = (...a) => { if (!/grow|not enough memory/i.test(String(a[0]))) consoleError(...a); };
+const { loadMicroPython } = await import("@micropython/micropython-webassembly-pyscript");
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const RAW_BANNER = "raw REPL; CTRL-B to exit\r\n>";
@@ -37,11 +42,32 @@ An emulated MicroPython board on stdin/stdout with a ROM partition in a file.
                        rom_ioctl(3/4) refuse; tools must use the object
   --raw-paste WINDOW   support raw-paste mode with this window size
                        (default: answer "R\\x00", as this build does)
+  --partition-from FILE  create the partition file (replacing it) from a
+                       flash image: raw bytes, UF2 (payloads placed by their
+                       target addresses, relative to --base or the lowest
+                       address) or Intel HEX; the rest erased
+  --base ADDR          flash address of the partition's first byte (UF2/HEX)
+  --model prefix|random  what a cut operation leaves (--die-mid): its first
+                       half done and the rest untouched (default), or all
+                       of it at random (erase: each byte 0xFF or old;
+                       program: a random subset of the new zero bits), seeded
+  --seed S             seed of every random choice (default 1)
+  --ecc UNIT           flash with ECC: write size UNIT, each unit programmed
+                       once per erase (a second program raises EIO); cut
+                       units are torn (states in FILE.ecc)
   --die-after K        exit abruptly after K flash erase/program operations
-  --die-mid            ...with the K-th program operation only half done
-  --baud BPS           throttle output like a serial link (BPS/10 bytes/s)
+  --die-mid            ...with the K-th operation cut part-way (see --model)
+  --flaky-program K    the K-th program silently writes one wrong bit
+  --flip-rx N          flip one bit of the N-th byte received from the host
+                       (a corrupting link; seeded bit)
   --heap BYTES         MicroPython heap size, as on a small board (default:
-                       3 x the partition size + 1 MiB)
+                       3 x the partition size + 1 MiB); this build grows it
+                       when it must (micropython.mem_info() shows how far)
+  --fixed-heap         ...never: an allocation past --heap is MemoryError
+  --stats FILE         at exit, write the flash operations done as JSON
+                       {"erases": N, "programs": N} (for tests)
+  --baud BPS           throttle both directions like a serial link (BPS/10
+                       bytes/s each way)
   --help               this text
 `;
 
@@ -53,7 +79,8 @@ function fail(msg) {
 function parseArgs(argv) {
   const o = {
     partition: null, size: null, blockSize: 4096, minWrite: 8, romfs: true, blockDevice: false,
-    rawPaste: 0, dieAfter: 0, dieMid: false, bps: 0, heap: 0,
+    rawPaste: 0, dieAfter: 0, dieMid: false, bps: 0, from: null, base: null, model: "prefix",
+    seed: 1, ecc: 0, flaky: 0, flipRx: 0, heap: 0,
   };
   const num = (name, v) => {
     if (v === undefined || !/^[0-9]+$/.test(v)) fail(`${name} needs a non-negative integer`);
@@ -71,9 +98,23 @@ function parseArgs(argv) {
       case "--raw-paste": o.rawPaste = num(a, argv[++i]); break;
       case "--die-after": o.dieAfter = num(a, argv[++i]); break;
       case "--die-mid": o.dieMid = true; break;
-      case "--heap": o.heap = num(a, argv[++i]); break;
       case "--baud": o.bps = Math.max(1, Math.floor(num(a, argv[++i]) / 10)); break;
       case "--bytes-per-second": o.bps = num(a, argv[++i]); break;
+      case "--partition-from": o.from = argv[++i]; if (!o.from) fail("--partition-from needs a file"); break;
+      case "--base": {
+        const v = argv[++i];
+        if (v === undefined || !/^(0x[0-9a-fA-F]+|[0-9]+)$/.test(v)) fail("--base needs an address (decimal or 0x hex)");
+        o.base = Number(v);
+        break;
+      }
+      case "--model": o.model = argv[++i]; if (o.model !== "prefix" && o.model !== "random") fail("--model is prefix or random"); break;
+      case "--seed": o.seed = num(a, argv[++i]); break;
+      case "--ecc": o.ecc = num(a, argv[++i]); break;
+      case "--flaky-program": o.flaky = num(a, argv[++i]); break;
+      case "--flip-rx": o.flipRx = num(a, argv[++i]); break;
+      case "--stats": o.stats = argv[++i]; if (!o.stats) fail("--stats needs a file"); break;
+      case "--heap": o.heap = num(a, argv[++i]); if (o.heap < 16384) fail("--heap must be at least 16384"); break;
+      case "--fixed-heap": o.fixedHeap = true; break;
       case "--help": process.stdout.write(USAGE); process.exit(0);
       default: fail(`unknown option '${a}' (see --help)`);
     }
@@ -90,15 +131,56 @@ try {
   flash = new Flash({
     file: opts.partition || defaultPartitionFile(process.env, os.homedir()),
     size: opts.size, blockSize: opts.blockSize, minWrite: opts.minWrite,
+    model: opts.model, seed: opts.seed, ecc: opts.ecc, flakyAt: opts.flaky,
+    initial: opts.from ? loadImageFile(opts.from, opts.base) : null,
   });
 } catch (e) {
-  fail(e.message);
+  fail(e.code === "ENOENT" ? `${e.path}: no such file` : e.message);
+}
+const rng = makeRng(opts.seed * 2654435761 + 12345);
+if (opts.stats) {
+  process.on("exit", () => {
+    fs.writeFileSync(opts.stats, JSON.stringify({ erases: flash.ops - flash.programs, programs: flash.programs }) + "\n");
+  });
 }
 const standinSource = fs.readFileSync(path.join(HERE, "standin.py"), "utf8");
 
+// A serial link's pace (--baud): bytes pushed reach sink no faster than bps
+// bytes a second, in 10 ms slices; the timer runs only while bytes wait.
+class Link {
+  constructor(bps, sink) {
+    this.perTick = Math.max(1, Math.floor(bps / 100));
+    this.sink = sink;
+    this.queue = [];
+    this.queued = 0;
+    this.timer = null;
+  }
+
+  push(bytes) {
+    this.queue.push(bytes);
+    this.queued += bytes.length;
+    if (!this.timer) this.timer = setInterval(() => this.tick(), 10);
+  }
+
+  tick() {
+    let budget = this.perTick;
+    while (budget > 0 && this.queue.length) {
+      const head = this.queue[0];
+      const n = Math.min(budget, head.length);
+      this.queued -= n;
+      budget -= n;
+      if (n === head.length) this.queue.shift();
+      else this.queue[0] = head.subarray(n);
+      this.sink(head.subarray(0, n));
+    }
+    if (!this.queue.length) {
+      clearInterval(this.timer);
+      this.timer = null;
+    }
+  }
+}
+
 // ---- output: straight to fd 1, optionally throttled to a serial rate ----
-let outQueue = []; // Buffers waiting for the throttled link
-let outQueued = 0;
 let silenced = false;
 
 function writeOut(bytes) {
@@ -113,28 +195,12 @@ function writeOut(bytes) {
   }
 }
 
+const outLink = opts.bps ? new Link(opts.bps, writeOut) : null;
+
 function emit(bytes) {
   if (silenced) return;
-  if (opts.bps) { outQueue.push(Buffer.from(bytes)); outQueued += bytes.length; }
+  if (outLink) outLink.push(Buffer.from(bytes));
   else writeOut(bytes);
-}
-
-if (opts.bps) {
-  // Every 10 ms, what the link could have carried in 10 ms.
-  const tick = 10;
-  const perTick = Math.max(1, Math.floor((opts.bps * tick) / 1000));
-  setInterval(() => {
-    let budget = perTick;
-    while (budget > 0 && outQueue.length) {
-      const head = outQueue[0];
-      const n = Math.min(budget, head.length);
-      writeOut(head.subarray(0, n));
-      if (n === head.length) outQueue.shift();
-      else outQueue[0] = head.subarray(n);
-      outQueued -= n;
-      budget -= n;
-    }
-  }, tick);
 }
 
 // Output of one replProcessChar call, gathered so the REPL state can be
@@ -177,49 +243,117 @@ function onFlashOp(count) {
 }
 flash.onOp = onFlashOp;
 
-// Where MicroPython's own ROM partition memory lies (outside its heap, as
-// flash does on a board), once standin.py attaches to it; -1 before.
-let romAddr = -1;
-function mirror(off, end) {
-  if (romAddr >= 0 && end > off) mp._module.HEAPU8.set(flash.bytes.subarray(off, end), romAddr + off);
+// With --die-mid, how much of the operation that loses power completes in
+// order: half of it (programs: whole write units) under the prefix model,
+// none under the random one (every byte of it is then left to chance);
+// null for every other operation.
+function cutBytes(len, unit) {
+  if (!(opts.dieMid && opts.dieAfter && flash.ops + 1 >= opts.dieAfter)) return null;
+  return opts.model === "random" ? 0 : Math.floor(len / 2 / unit) * unit;
 }
 
 function boardModule() {
   return {
     read: () => new Uint8Array(flash.bytes),
+    // standin.py names the partition's address in MicroPython's memory
+    // (uctypes.addressof of rom_ioctl(2, 0)); it is where loadMicroPython
+    // copied the partition, which loadBoard also found.
     attach: (addr) => { romAddr = addr; },
     erase: (off, len, fromZero) => {
-      const end = flash.erase(off, len, !!fromZero);
-      mirror(fromZero ? 0 : off, end);
-      return end;
+      const n = fromZero ? Math.ceil(len / flash.blockSize) * flash.blockSize : len;
+      return flash.erase(off, len, !!fromZero, cutBytes(n, 1));
     },
     program: (off, buf) => {
       const data = mp.PyProxy.toJs(buf);
       if (!(data instanceof Uint8Array)) return -22;
-      const half = opts.dieMid && opts.dieAfter && flash.ops + 1 >= opts.dieAfter;
-      const r = flash.program(off, data, half);
-      mirror(off, off + data.length);
-      return r;
+      return flash.program(off, data, cutBytes(data.length, flash.minWrite));
     },
     uid: () => new Uint8Array(flash.uniqueId()),
     reset: (kind) => { resetKind = kind ? "hard" : "soft"; },
   };
 }
 
+// The partition lives in WebAssembly memory outside MicroPython's heap, as
+// memory-mapped flash does on a board: loadMicroPython copies it there and
+// registers it as the ROMFS partition; every change is mirrored into it.
+// Its address is found by watching that copy.
+let romAddr = -1;
+let growBlocked = false;
+
+// A soft reset is a fresh MicroPython instance: compile the WebAssembly
+// module once per process and instantiate it again each time.
+const wasmInstantiate = WebAssembly.instantiate;
+let wasmCompiled = null;
+WebAssembly.instantiate = async function (source, imports) {
+  if (source instanceof WebAssembly.Module) return wasmInstantiate.call(this, source, imports);
+  if (!wasmCompiled) wasmCompiled = await WebAssembly.compile(source);
+  return { module: wasmCompiled, instance: await wasmInstantiate.call(this, wasmCompiled, imports) };
+};
+const memoryGrow = WebAssembly.Memory.prototype.grow;
+WebAssembly.Memory.prototype.grow = function (pages) {
+  if (growBlocked) throw new RangeError("--heap: memory is fixed");
+  return memoryGrow.call(this, pages);
+};
+
+async function loadBoard() {
+  const romfs = opts.romfs ? new Uint8Array(flash.bytes) : undefined;
+  const set = Uint8Array.prototype.set;
+  romAddr = -1;
+  Uint8Array.prototype.set = function (src, off) {
+    if (src === romfs) romAddr = off;
+    return set.call(this, src, off);
+  };
+  try {
+    growBlocked = false;
+    mp = await loadMicroPython({
+      romfs, stdout: onStdout, stderr: onStdout, linebuffer: false,
+      heapsize: opts.heap || Math.max(1 << 20, 3 * flash.size + (1 << 20)),
+    });
+  } finally {
+    Uint8Array.prototype.set = set;
+  }
+  if (opts.romfs && romAddr < 0) throw new Error("could not find the partition in MicroPython's memory");
+}
+
+// --fixed-heap: MicroPython's WebAssembly heap grows on demand (split heaps from
+// malloc); a board's does not. Take every free byte of the module's memory
+// but a little for the glue, and forbid growing it: the heap stays at
+// --heap bytes, as on a board with that much RAM.
+function fixMemory() {
+  const M = mp._module;
+  growBlocked = true;
+  let slack = Math.min(16384, opts.heap >> 2);
+  const held = [];
+  for (let sz = 1 << 26; sz >= 256; sz >>= 1) {
+    for (;;) {
+      const p = M._malloc(sz);
+      if (!p) break;
+      held.push([p, sz]);
+    }
+  }
+  // Give back small blocks until the glue has its slack.
+  held.sort((x, y) => x[1] - y[1]);
+  for (const [p, sz] of held) {
+    if (slack <= 0) break;
+    M._free(p);
+    slack -= sz;
+  }
+}
+
+function mirror(off, len) {
+  if (romAddr >= 0 && mp) mp._module.HEAPU8.set(flash.bytes.subarray(off, off + len), romAddr + off);
+}
+flash.onChange = mirror;
+
 async function boot() {
   flash.reload();
-  const size = flash.size;
-  const heapsize = opts.heap || Math.max(1 << 20, 3 * size + (1 << 20));
-  romAddr = -1;
-  mp = await loadMicroPython({
-    romfs: opts.romfs ? new Uint8Array(flash.bytes) : undefined,
-    stdout: onStdout, stderr: onStdout, linebuffer: false, heapsize,
-  });
+  await loadBoard();
   mp.registerJsModule("_board", boardModule());
   const prelude = `_ROMFS = ${opts.romfs ? "True" : "False"}\n_BLOCKDEV = ${opts.blockDevice ? "True" : "False"}\n` +
     `_BS = ${flash.blockSize}\n_MINW = ${flash.minWrite}\n`;
   mp.globals.set("_standin_src", prelude + standinSource);
-  mp.runPython("exec(_standin_src, {'__name__': '_standin'})\ndel _standin_src");
+  mp.runPython("exec(_standin_src, {'__name__': '_standin'})\ndel _standin_src\nimport gc\ngc.collect()");
+  if (opts.heap && opts.fixedHeap) fixMemory();
   chunk = [];
 }
 
@@ -319,10 +453,32 @@ async function processData(data) {
   }
 }
 
+// --flip-rx N: the N-th byte from the host arrives with one bit flipped.
+let received = 0;
+function corrupt(data) {
+  if (!opts.flipRx || received >= opts.flipRx || received + data.length < opts.flipRx) {
+    received += data.length;
+    return data;
+  }
+  const copy = Buffer.from(data);
+  copy[opts.flipRx - received - 1] ^= 1 << (rng() % 8);
+  received += data.length;
+  return copy;
+}
+
+// --baud: what the host sends arrives no faster than the link carries it.
+const inLink = opts.bps ? new Link(opts.bps, deliver) : null;
+
+function onData(data) {
+  data = corrupt(data);
+  if (inLink) inLink.push(data);
+  else deliver(data);
+}
+
 // Bytes are processed strictly in order, one chunk after another, even while
 // a reboot is awaited.
 let pending = Promise.resolve();
-function onData(data) {
+function deliver(data) {
   pending = pending.then(() => processData(data)).catch((e) => {
     // The board crashed: say why (one line; never the wasm glue's source).
     process.stderr.write(`emulator: ${String(e && e.message || e).split("\n")[0].slice(0, 300)}\n`);
@@ -335,10 +491,11 @@ mp.replInit();
 flushChunk();
 if (process.stdin.isTTY) process.stdin.setRawMode(true);
 process.stdin.on("data", onData);
-process.stdin.on("end", () => {
+process.stdin.on("end", async () => {
+  while (inLink && inLink.queued) await new Promise((r) => setTimeout(r, 10));
   pending.then(() => {
-    if (opts.bps) {
-      const wait = setInterval(() => { if (outQueued === 0) process.exit(0); }, 10);
+    if (outLink) {
+      const wait = setInterval(() => { if (outLink.queued === 0) process.exit(0); }, 10);
       void wait;
     } else {
       process.exit(0);

@@ -64,7 +64,17 @@ typedef struct romfs_part {
     int (*prog)(void *context, size_t off, const void *buf, size_t len);
     /* Make written data visible through .memory (flush caches); may be NULL. */
     int (*sync)(void *context);
+    /* What the flash allows beyond one program per write unit and erase
+     * (ROMFS_PART_*); 0, the safe default, suits flash with ECC. */
+    unsigned flags;
 } romfs_part_t;
+
+/* A programmed write unit may be programmed again to clear more bits (NOR
+ * flash without ECC; RAM). romfs_rom_write_image then also defends against
+ * a program or erase cut part-way (see below). Never set it for flash with
+ * ECC (STM32 internal flash, 16-byte units): a second program is an error
+ * there, or corrupts the unit's ECC. */
+#define ROMFS_PART_REPROGRAM 1u
 
 /* The board's partitions; ids are indexes into parts. */
 typedef struct romfs_rom {
@@ -113,19 +123,31 @@ int romfs_rom_ioctl(const romfs_rom_t *rom, int op, romfs_rom_args_t *args);
 /* Replace the image in partition id with [image, image+len), in an order
  * that a power cut at any point leaves the partition holding the complete
  * old image, the complete new image, or no valid header (boot skips it):
- * erase the header block first; erase and write every other block; write
- * the header block with its first three bytes (the magic) left erased; last,
- * program the magic (one write of the first prog-aligned unit, re-programming
- * identical bytes around it, which NOR flash allows). Uses only ops 3-5, so
- * a host can replay it through vfs.rom_ioctl. Returns 0, ROMFS_ERR_NOSPC when
- * the image does not fit, ROMFS_ERR_INVAL (read-only, len < 3, a block
- * smaller than the magic, a write size over 64 bytes), or the backend's error. */
+ *  1. (ROMFS_PART_REPROGRAM only) program zeros over the old magic, so no
+ *     erase cut short can bring it back;
+ *  2. erase the header block (block 0);
+ *  3. erase and write every other block;
+ *  4. write the header block except its first write unit (ROMFS_PART_
+ *     REPROGRAM: with it, its three magic bytes left erased), make it
+ *     visible (op 5) and verify every byte through .memory;
+ *  5. the commit: program the first write unit (with REPROGRAM: again, so
+ *     only the magic's bits change and a cut commit cannot mount), op 5,
+ *     verify it. If it reads back wrong, block 0 is erased again.
+ * Without ROMFS_PART_REPROGRAM every write unit is programmed once per
+ * erase, as flash with ECC requires; a cut inside the one-unit commit (or
+ * the header block's erase) then leaves that unit torn, which ECC parts
+ * report as an uncorrectable error, never as a valid header.
+ * Uses only ops 3-5, so a host can replay it through vfs.rom_ioctl, and no
+ * heap. Returns 0, ROMFS_ERR_NOSPC when the image does not fit,
+ * ROMFS_ERR_INVAL (read-only, len < 3, a block smaller than the magic, a
+ * write size over 64 bytes), ROMFS_ERR_IO when a verification failed (the
+ * partition then holds no valid header), or the backend's error. */
 int romfs_rom_write_image(const romfs_rom_t *rom, int id, const uint8_t *image, size_t len);
 
 /// RAM backend ///
 
 /* Describe buf[0..size) as a writable partition: erase fills with 0xFF,
- * prog copies. size must be a multiple of block_size, block_size of
+ * prog copies (flagged ROMFS_PART_REPROGRAM). size must be a multiple of block_size, block_size of
  * prog_size. Returns 0 or ROMFS_ERR_INVAL. */
 int romfs_part_ram_init(romfs_part_t *part, uint8_t *buf, size_t size, size_t block_size,
                         size_t prog_size);

@@ -133,6 +133,55 @@ static int write_range(const romfs_rom_t *rom, int id, const romfs_part_t *p,
     return 0;
 }
 
+/* Make writes visible (op 5), then compare [from, to) of the partition
+ * with the image (0xFF past its end). A backend without .memory cannot be
+ * read back: nothing to compare. */
+static int verify_range(const romfs_rom_t *rom, int id, const romfs_part_t *p,
+                        const uint8_t *image, size_t len, size_t from, size_t to)
+{
+    int err = romfs_rom_write_complete(rom, id);
+    if (err)
+        return err;
+    if (p->memory == NULL)
+        return 0;
+    for (size_t at = from; at < to; at++)
+        if (p->memory[at] != (at < len ? image[at] : 0xFF))
+            return ROMFS_ERR_IO;
+    return 0;
+}
+
+static const uint8_t romfs_magic[3] = {0xd2, 0xcd, 0x31};
+
+/* Steps 1-3 of romfs_rom_write_image: the old header gone, every block but
+ * the header's erased and written. */
+static int write_body(const romfs_rom_t *rom, int id, const romfs_part_t *p,
+                      const uint8_t *image, size_t len, size_t padded)
+{
+    size_t bs = p->block_size;
+    int err;
+    if ((p->flags & ROMFS_PART_REPROGRAM) &&
+        (p->memory == NULL || memcmp(p->memory, romfs_magic, 3) == 0)) {
+        /* Zero the magic, re-programming the rest of its units as they are
+         * (zeros when they cannot be read: that only clears bits too). */
+        uint8_t unit[ROMFS_ROM_UNIT_MAX];
+        size_t magic_end = (3 + p->prog_size - 1) / p->prog_size * p->prog_size;
+        for (size_t i = 0; i < magic_end; i++)
+            unit[i] = i < 3 || p->memory == NULL ? 0 : p->memory[i];
+        if ((err = romfs_rom_write(rom, id, 0, unit, magic_end)) != 0)
+            return err;
+    }
+    if ((err = romfs_rom_write_prepare(rom, id, 0, bs)) < 0)
+        return err;
+    for (size_t off = bs; off < padded; off += bs) {
+        size_t end = off + bs < padded ? off + bs : padded;
+        if ((err = romfs_rom_write_prepare(rom, id, off, bs)) < 0)
+            return err;
+        if ((err = write_range(rom, id, p, image, len, off, end, 0)) != 0)
+            return err;
+    }
+    return 0;
+}
+
 int romfs_rom_write_image(const romfs_rom_t *rom, int id, const uint8_t *image, size_t len)
 {
     const romfs_part_t *p = part_writable(rom, id);
@@ -145,25 +194,27 @@ int romfs_rom_write_image(const romfs_rom_t *rom, int id, const uint8_t *image, 
     size_t padded = (len + ps - 1) / ps * ps;
     if (padded > p->size)
         return ROMFS_ERR_NOSPC;
-    /* 1: no valid header from here until the very last write. */
-    int err = romfs_rom_write_prepare(rom, id, 0, bs);
-    if (err < 0)
+    int err = write_body(rom, id, p, image, len, padded);
+    if (err)
         return err;
-    /* 2: every other block, erased and written. */
-    for (size_t off = bs; off < padded; off += bs) {
-        size_t end = off + bs < padded ? off + bs : padded;
-        if ((err = romfs_rom_write_prepare(rom, id, off, bs)) < 0)
-            return err;
-        if ((err = write_range(rom, id, p, image, len, off, end, 0)) != 0)
-            return err;
-    }
-    /* 3: the header block without the magic, 4: the magic's unit. */
+    /* 4: the header block but its commit unit (NOR: all of it but the
+     * magic), then every byte but the commit's read back. */
     size_t end0 = padded < bs ? padded : bs;
-    if ((err = write_range(rom, id, p, image, len, 0, end0, 3)) != 0)
+    int reprogram = (p->flags & ROMFS_PART_REPROGRAM) != 0;
+    size_t first = reprogram ? 0 : magic_end, hidden = reprogram ? 3 : 0;
+    if (end0 > first && (err = write_range(rom, id, p, image, len, first, end0, hidden)) != 0)
         return err;
+    if ((err = verify_range(rom, id, p, image, len, magic_end, padded)) != 0)
+        return err;
+    /* 5: the commit, read back; a wrong one is destroyed again. */
     if ((err = write_range(rom, id, p, image, len, 0, magic_end, 0)) != 0)
         return err;
-    return romfs_rom_write_complete(rom, id);
+    err = verify_range(rom, id, p, image, len, 0, magic_end);
+    if (err == ROMFS_ERR_IO) {
+        int e2 = romfs_rom_write_prepare(rom, id, 0, bs);
+        return e2 < 0 ? e2 : ROMFS_ERR_IO;
+    }
+    return err;
 }
 
 static int ram_erase(void *context, size_t off, size_t len)
@@ -192,5 +243,6 @@ int romfs_part_ram_init(romfs_part_t *part, uint8_t *buf, size_t size, size_t bl
     part->prog_size = prog_size;
     part->erase = ram_erase;
     part->prog = ram_prog;
+    part->flags = ROMFS_PART_REPROGRAM;
     return 0;
 }

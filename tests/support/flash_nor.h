@@ -9,12 +9,21 @@
  *   1 fails with ROMFS_ERR_IO and changes nothing (re-writing identical bits
  *   is allowed, as on NOR without ECC). Offset and length must be multiples
  *   of the write size (ROMFS_ERR_INVAL).
- * - Power loss: romfs_nor_power_loss() arms a cut. The operation it hits is
- *   done only for a prefix of its bytes (a partial write leaves the first
- *   bytes programmed; a partial erase leaves the first bytes of the range
- *   erased and the rest as it was: a block in a mixed state), returns
- *   ROMFS_ERR_IO, and the device stays off (every later operation fails
- *   with ROMFS_ERR_IO) until romfs_nor_power_on().
+ * - Power loss: romfs_nor_power_loss() arms a cut. The operation it hits
+ *   completes a prefix of its bytes; what happens to the rest depends on the
+ *   fault model (romfs_nor_set_model):
+ *     ROMFS_NOR_PREFIX  the rest is untouched (deterministic; the default);
+ *     ROMFS_NOR_RANDOM  seeded, as real parts do: each remaining byte of a
+ *                       cut erase is 0xFF or its old value at random, each
+ *                       new zero bit of a cut program is cleared or not at
+ *                       random (out of order, like lfs_emubd's OOO mode).
+ *   It returns ROMFS_ERR_IO, and the device stays off (every later operation
+ *   fails with ROMFS_ERR_IO) until romfs_nor_power_on().
+ * - ECC (romfs_nor_set_ecc): internal flash with ECC (STM32: 16-byte units)
+ *   programs a unit once per erase; a second program of a unit is refused
+ *   (ROMFS_ERR_IO, nothing changes), whatever its bits. A unit left half
+ *   done by a cut (program or erase) has a wrong ECC: it is "torn", reads of
+ *   it would report an uncorrectable error, and only an erase clears it.
  * - Optionally file-backed: a persist callback sees every changed range, so
  *   a host tool can mirror the flash into a file with the same semantics.
  * Memory is read directly (execute in place): romfs_nor_part() gives a
@@ -52,7 +61,17 @@ typedef struct romfs_nor {
     int off;                 /* power is off */
     uint32_t erases, writes; /* completed operations */
     size_t bytes_written;
+    int model;               /* ROMFS_NOR_PREFIX or ROMFS_NOR_RANDOM */
+    uint32_t rng;            /* the random model's state (xorshift32) */
+    size_t ecc_unit;         /* 0: no ECC */
+    uint8_t *ecc_state;      /* one ROMFS_NOR_UNIT_* per ECC unit */
 } romfs_nor_t;
+
+/* Fault models for the operation a power cut interrupts. */
+enum { ROMFS_NOR_PREFIX = 0, ROMFS_NOR_RANDOM = 1 };
+
+/* States of an ECC unit. */
+enum { ROMFS_NOR_UNIT_ERASED = 0, ROMFS_NOR_UNIT_PROGRAMMED = 1, ROMFS_NOR_UNIT_TORN = 2 };
 
 /// Setup ///
 
@@ -66,7 +85,23 @@ int romfs_nor_init(romfs_nor_t *nor, uint8_t *mem, size_t size, size_t block_siz
 /* Mirror every change through fn (NULL to stop). */
 void romfs_nor_set_persist(romfs_nor_t *nor, romfs_nor_persist_fn fn, void *ctx);
 
-/* A ROM partition over the whole flash (ops 3-5 reach the emulation). */
+/* The fault model of cut operations, with the seed of ROMFS_NOR_RANDOM
+ * (the same seed replays the same faults). Returns 0 or ROMFS_ERR_INVAL. */
+int romfs_nor_set_model(romfs_nor_t *nor, int model, uint32_t seed);
+
+/* ECC mode with `unit`-byte units (a multiple of the write size dividing
+ * the block size; 0 turns ECC off). state holds size/unit bytes; it is set
+ * from the contents: an all-0xFF unit is erased, any other programmed.
+ * Raises the write size to unit. Returns 0 or ROMFS_ERR_INVAL. */
+int romfs_nor_set_ecc(romfs_nor_t *nor, size_t unit, uint8_t *state);
+
+/* Torn ECC units in [off, off+len) (0 without ECC). */
+size_t romfs_nor_torn(const romfs_nor_t *nor, size_t off, size_t len);
+
+/* A ROM partition over the whole flash (ops 3-5 reach the emulation).
+ * Without ECC it is flagged ROMFS_PART_REPROGRAM (NOR can clear more bits
+ * of a programmed unit); with ECC it is not, and its write size is the
+ * ECC unit. */
 void romfs_nor_part(romfs_nor_t *nor, romfs_part_t *part);
 
 /// Operations ///
