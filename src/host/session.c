@@ -565,7 +565,7 @@ static int run_plan(view_t *v, const uint8_t *img, size_t len)
     if (r < 0)
         return r;
     romfs_deploy_geom_t g = {.part_size = (uint32_t)s->part_size, .block_size = s->bs, .chunk_size = CHUNK,
-                             .erase_max = ERASE_MAX, .reprogram = s->o.nor};
+                             .erase_max = ERASE_MAX, .reprogram = s->o.nor, .zero_header = s->o.nor};
     romfs_deploy_plan_t plan;
     if ((r = romfs_deploy_plan(img, len, &g, old, &plan)) < 0) {
         free(old);
