@@ -28,6 +28,7 @@ int cmd_query(int argc, char **argv);
 int cmd_deploy(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_devs(int argc, char **argv);
+int cmd_watch(int argc, char **argv);
 
 /* "romfs: <message>\n" on stderr. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -739,3 +739,50 @@ int cmd_deploy(int argc, char **argv)
     free(d.lay);
     return rc;
 }
+
+/// Seam for `romfs watch` (cli/watch_deploy.c; declared in cli/deploy_seam.h) ///
+/* Small wrappers over the statics above, so that watch deploys build and
+ * cache exactly as `romfs deploy` does while keeping its board open. To be
+ * re-pointed at the host session API once it exists. */
+
+int cli_deploy_build(const char *src, int mpy, uint8_t **img, size_t *len)
+{
+    opts_t o;
+    memset(&o, 0, sizeof o);
+    o.src = src;
+    o.mpy = mpy;
+    return build_dir(&o, img, len);
+}
+
+uint8_t *cli_deploy_cached_base(const dboard_info_t *info, const char *dev, const uint32_t *board_crcs,
+                                uint32_t nboard, uint32_t bs, size_t *len)
+{
+    char *dir = cache_dir();
+    char *cpath = dir ? cache_path(dir, info, dev, "romfs") : NULL;
+    char *ppath = dir ? cache_path(dir, info, dev, "pending.romfs") : NULL;
+    size_t plen = 0;
+    uint8_t *base = load_opt(cpath, len), *pend = load_opt(ppath, &plen);
+    if (base && !base_trusted(base, *len, pend, plen, board_crcs, nboard, bs)) {
+        free(base);
+        base = NULL;
+    }
+    free(pend);
+    free(dir);
+    free(cpath);
+    free(ppath);
+    return base;
+}
+
+void cli_deploy_remember(const dboard_info_t *info, const char *dev, const uint8_t *img, size_t len, int done)
+{
+    char *dir = cache_dir();
+    char *cpath = dir ? cache_path(dir, info, dev, "romfs") : NULL;
+    char *ppath = dir ? cache_path(dir, info, dev, "pending.romfs") : NULL;
+    if (!done)
+        save_file(ppath, img, len);
+    else if (cpath && save_file(cpath, img, len) == 0 && ppath)
+        unlink(ppath);
+    free(dir);
+    free(cpath);
+    free(ppath);
+}

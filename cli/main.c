@@ -23,6 +23,7 @@ static const struct command commands[] = {
     {"query", cmd_query, "show a board's ROM partitions"},
     {"deploy", cmd_deploy, "write an image or a directory to a board"},
     {"run", cmd_run, "soft-reset a board and run a module from /rom"},
+    {"watch", cmd_watch, "deploy a directory on every change and run a module"},
 };
 
 static void usage(FILE *fp)

@@ -1,0 +1,116 @@
+#!/bin/bash
+# romfs watch against the emulated board: the initial deploy and the run's
+# output, an edit giving new output (without asking the board for the CRCs
+# of blocks the session wrote itself), a syntax error reported while the
+# watch goes on, a file in a new subdirectory picked up, a build failure,
+# a board process that dies and is reopened, and SIGINT ending the watch
+# with status 0 and the board back in its friendly REPL.
+. "$(dirname "$0")/lib-deploy.sh"
+
+A=$TMP/app
+mkdir -p "$A/lib"
+printf 'import helper\nprint("app v1", helper.N)\n' >"$A/app.py"
+printf 'N = 7\n' >"$A/lib/helper.py"
+# Every byte the host sends goes through tee into a log; the shell's pid is
+# kept so the test can kill the board process.
+wrap() {
+    printf "exec:sh -c 'echo \$\$ >%s; tee -a %s | exec node %s/board/emulator.mjs --partition %s'" \
+        "$TMP/board.pid" "$TMP/sent.log" "$SRC" "$TMP/p.bin"
+}
+
+# wait_for FILE TEXT [SECONDS]: until FILE contains TEXT (fixed string).
+wait_for() {
+    local t=$((${3:-20} * 10))
+    while [ "$t" -gt 0 ]; do
+        grep -qF -- "$2" "$1" 2>/dev/null && return 0
+        sleep 0.1
+        t=$((t - 1))
+    done
+    bad "timed out waiting for '$2' in $(basename "$1")"
+    sed 's/^/  | /' "$1" | tail -8
+    return 1
+}
+count() { grep -cF -- "$2" "$1" 2>/dev/null; }
+
+"$ROMFS" watch --no-mpy --debounce 30 -d "$(wrap)" --run app "$A" >"$TMP/w.out" 2>"$TMP/w.err" &
+W=$!
+wait_for "$TMP/w.out" "app v1 7" 30
+wait_for "$TMP/w.err" "app finished"
+# The first deploy asks for the CRCs of the whole partition (262144 bytes).
+[ "$(grep -ac '_c(0,262144,4096)' "$TMP/sent.log")" = 1 ] || bad "first deploy: expected one whole-partition CRC query"
+
+# An edit: new output, and no new whole-partition CRC query.
+printf 'import helper\nprint("app v2", helper.N)\n' >"$A/app.py"
+wait_for "$TMP/w.out" "app v2 7"
+wait_for "$TMP/w.err" "deployed: wrote 2 of"
+[ "$(grep -ac '_c(0,262144,4096)' "$TMP/sent.log")" = 1 ] || bad "edit: the board was asked again for CRCs it did not need"
+
+# A syntax error: the traceback, and the watch goes on.
+printf 'print("broken"\n' >"$A/app.py"
+wait_for "$TMP/w.err" "SyntaxError"
+wait_for "$TMP/w.err" "app raised"
+printf 'import helper\nprint("app v3", helper.N)\n' >"$A/app.py"
+wait_for "$TMP/w.out" "app v3 7"
+
+# A new subdirectory with a file in it (created in one go, as `cp -r` does).
+mkdir -p "$A/pkg/deep"
+printf 'print("deep module")\n' >"$A/pkg/deep/mod.py"
+sleep 0.3
+printf 'import pkg.deep.mod\nprint("app v4")\n' >"$A/app.py"
+wait_for "$TMP/w.out" "app v4"
+expect_ok=$(grep -c "deep module" "$TMP/w.out")
+[ "$expect_ok" -ge 1 ] || bad "the module in the new subdirectory did not run"
+# A file added later to that directory is seen too (its watch was added).
+printf 'print("later file")\n' >"$A/pkg/deep/later.py"
+sleep 0.3
+printf 'import pkg.deep.later\nprint("app v5")\n' >"$A/app.py"
+wait_for "$TMP/w.out" "app v5"
+grep -q "later file" "$TMP/w.out" || bad "a file added to the new directory was not deployed"
+
+# The board process dies: the next change reopens it and deploys.
+kill -9 "$(cat "$TMP/board.pid")" 2>/dev/null
+sleep 0.3
+printf 'import helper\nprint("app v6 after reopen")\n' >"$A/app.py"
+wait_for "$TMP/w.out" "app v6 after reopen" 30
+
+# SIGINT: status 0, the board left in the friendly REPL (Ctrl-B sent last).
+n_before=$(count "$TMP/w.err" "stopped")
+kill -INT $W
+wait $W
+rc=$?
+[ "$rc" = 0 ] || bad "SIGINT: exit status $rc, expected 0"
+wait_for "$TMP/w.err" "stopped" 2
+[ "$(tail -c 1 "$TMP/sent.log" | od -An -tx1 | tr -d ' ')" = 02 ] ||
+    { bad "the board was not left in the friendly REPL"; tail -c 40 "$TMP/sent.log" | od -c; tail -3 "$TMP/w.err"; }
+grep -qE 'Sanitizer|runtime error' "$TMP/w.err" && bad "sanitizer report: $(head -3 "$TMP/w.err")"
+[ -z "$n_before" ] || [ "$n_before" = 0 ] || bad "stopped before SIGINT"
+
+# A build failure (the compiler rejects a module): one error, the board
+# keeps its image, and the next good save deploys.
+printf '#!/bin/sh\nexec bash "%s/fake-mpy-cross.sh" "$@"\n' "$(cd "$(dirname "$0")" && pwd)" >"$TMP/mpy-cross"
+chmod +x "$TMP/mpy-cross"
+B=$TMP/app2
+mkdir -p "$B"
+printf 'x = 1\n' >"$B/m.py"
+MPY_CROSS=$TMP/mpy-cross "$ROMFS" watch --mpy --debounce 30 -d "$(dev "$TMP/p2.bin")" "$B" >"$TMP/b.out" 2>"$TMP/b.err" &
+W=$!
+wait_for "$TMP/b.err" "watching"
+printf 'SYNTAX_ERROR\n' >"$B/m.py"
+wait_for "$TMP/b.err" "build failed"
+grep -q "SyntaxError" "$TMP/b.err" || bad "the compiler's message was not shown"
+printf 'x = 2\n' >"$B/m.py"
+wait_for "$TMP/b.err" "change detected"
+sleep 0.5
+[ "$(grep -c 'deployed:' "$TMP/b.err")" -ge 2 ] || bad "no deploy after the build was fixed"
+kill -TERM $W
+wait $W
+rc=$?
+[ "$rc" = 0 ] || bad "SIGTERM: exit status $rc, expected 0"
+
+# Usage errors.
+expect 2 "$ROMFS" watch
+expect 2 "$ROMFS" watch --run 'x;y' "$A"
+expect 1 "$ROMFS" watch -d "$(dev "$TMP/p3.bin")" "$TMP/missing"
+
+[ "$fails" = 0 ] || { echo "$fails failure(s)"; exit 1; }
+echo ok
