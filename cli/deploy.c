@@ -526,6 +526,8 @@ static void json_summary(deploy_t *d, board_t *b, const dboard_info_t *info, uin
            info->part, (unsigned long long)info->part_size, bs, len, layout_name, d->base_state, plan->nblocks,
            plan->nwrite, plan->nskip, (unsigned long long)res->bytes_programmed, (unsigned long long)wire,
            res->erase_ops, res->write_ops, verified ? "true" : "false", secs);
+    printf(",\"unique_id\":");
+    cli_json_string(stdout, (const uint8_t *)info->uid, strlen(info->uid));
     if (d->lay)
         printf(",\"files\":%zu,\"files_kept\":%zu,\"files_in_place\":%zu,\"files_moved\":%zu,"
                "\"files_added\":%zu,\"compacted\":%s,\"waste\":%zu",

@@ -48,6 +48,8 @@ int main(int argc, char **argv)
         printf("romfs %s\n", romfs_version());
         return CLI_OK;
     }
+    if (multi_wanted(argc - 1, argv + 1))   /* several -d, or -d all: cli/multi.c */
+        return multi_run(argc - 1, argv + 1);
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         if (strcmp(argv[1], commands[i].name) == 0)
             return commands[i].fn(argc - 1, argv + 1);
