@@ -36,7 +36,7 @@
 
 typedef struct wopts {
     const char *src, *module;
-    int mpy, jobs, debounce_ms, quiet;
+    int mpy, jobs, debounce_ms, quiet, verbose;
 } wopts_t;
 
 typedef struct watcher {
@@ -78,6 +78,7 @@ static void usage(FILE *fp)
             "      --debounce MS  wait until the tree is quiet this long (default 50)\n"
             "      --align N      start file data on N-byte boundaries (power of two)\n"
             "  -q, --quiet        print errors and the module's output only\n"
+            "  -v, --verbose      say how long each step of a cycle took\n"
             "Status lines go to stderr; the board's output to stdout.\n"
             "Exit status: 0 stopped by Ctrl-C (SIGINT) or SIGTERM, 1 SRC cannot be\n"
             "watched, 2 bad usage.\n");
@@ -103,6 +104,7 @@ static int parse_opts(int argc, char **argv, watcher_t *w)
         {"no-mpy", no_argument, NULL, 'M'},       {"jobs", required_argument, NULL, 'j'},
         {"debounce", required_argument, NULL, 'D'}, {"align", required_argument, NULL, 'a'},
         {"quiet", no_argument, NULL, 'q'},        {"help", no_argument, NULL, 'h'},
+        {"verbose", no_argument, NULL, 'v'},
         {NULL, 0, NULL, 0},
     };
     wopts_t *o = &w->o;
@@ -111,7 +113,7 @@ static int parse_opts(int argc, char **argv, watcher_t *w)
     long long v;
     int c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "d:p:r:j:qh", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "d:p:r:j:qvh", longopts, NULL)) != -1) {
         switch (c) {
         case 'd': w->s.dev = optarg; break;
         case 'p':
@@ -152,6 +154,7 @@ static int parse_opts(int argc, char **argv, watcher_t *w)
             w->s.align = (uint32_t)v;
             break;
         case 'q': o->quiet = w->s.quiet = 1; break;
+        case 'v': o->verbose = 1; break;
         case 'h': usage(stdout); return CLI_OK;
         default: usage(stderr); return CLI_USAGE;
         }
@@ -410,6 +413,7 @@ static void cycle(watcher_t *w)
 {
     uint8_t *img = NULL;
     size_t len = 0;
+    int64_t t0 = now_ms(), t1 = 0, t2 = 0;
     if (cli_deploy_build(w->o.src, w->o.mpy, &img, &len) < 0) {
         status(w, "build failed; the board keeps its image; watching %s", w->o.src);
         return;
@@ -419,6 +423,7 @@ static void cycle(watcher_t *w)
         status(w, "image unchanged; watching %s", w->o.src);
         return;
     }
+    t1 = now_ms();
     if (deploy_image(w, img, len) < 0) {
         free(img);
         status(w, "deploy failed; watching %s", w->o.src);
@@ -428,6 +433,7 @@ static void cycle(watcher_t *w)
     w->last = img;
     w->last_len = len;
     char *boot = NULL;
+    t2 = now_ms();
     if (board_soft_reset(w->s.b, &boot, NULL) != 0) {
         cli_error("%s: soft reset: %s", board_describe(w->s.b), board_last_error(w->s.b));
         drop_board(w);
@@ -437,6 +443,9 @@ static void cycle(watcher_t *w)
     fputs(boot ? boot : "", stdout);
     fflush(stdout);
     free(boot);
+    if (w->o.verbose)
+        fprintf(stderr, "romfs: build %.3fs, deploy %.3fs, soft reset %.3fs\n", (t1 - t0) / 1e3, (t2 - t1) / 1e3,
+                (now_ms() - t2) / 1e3);
     if (w->o.module)
         start_module(w);
     else
