@@ -1,5 +1,6 @@
 /* The `romfs` command: a table from subcommand names to their entry points. */
 #include "cli.h"
+#include "boardimg.h"
 
 #include <string.h>
 
@@ -24,6 +25,7 @@ static const struct command commands[] = {
     {"deploy", cmd_deploy, "write an image or a directory to a board"},
     {"run", cmd_run, "soft-reset a board and run a module from /rom"},
     {"watch", cmd_watch, "deploy a directory on every change and run a module"},
+    {"diff", cmd_diff, "compare two images, directories or board images"},
 };
 
 static void usage(FILE *fp)
@@ -51,8 +53,9 @@ int main(int argc, char **argv)
     if (multi_wanted(argc - 1, argv + 1))   /* several -d, or -d all: cli/multi.c */
         return multi_run(argc - 1, argv + 1);
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-        if (strcmp(argv[1], commands[i].name) == 0)
-            return commands[i].fn(argc - 1, argv + 1);
+        if (strcmp(argv[1], commands[i].name) == 0)   /* -d on an image command: cli/boardimg.c */
+            return boardimg_wanted(argc - 1, argv + 1) ? boardimg_run(argc - 1, argv + 1, commands[i].fn)
+                                                       : commands[i].fn(argc - 1, argv + 1);
     cli_error("'%s' is not a command; see 'romfs --help'", argv[1]);
     return CLI_USAGE;
 }

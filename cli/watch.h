@@ -41,6 +41,12 @@ typedef struct wsession {
  * and verified. Prints one line (unless quiet) or one error line. */
 int watch_deploy_once(wsession_t *s, const uint8_t *src, size_t src_len);
 
+/* What a device holding exactly old (old_len bytes from offset 0) holds at
+ * each block of img, as CRCs comparable with romfs_deploy_plan's: a block
+ * reaching past old is unknown and gets a CRC that cannot match. */
+void watch_known_crcs(const uint8_t *old, size_t old_len, const uint8_t *img, size_t len, uint32_t bs,
+                      uint32_t *out);
+
 /* Forget what the board holds (after a failure or a reconnection). */
 void watch_forget(wsession_t *s);
 

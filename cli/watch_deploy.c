@@ -99,15 +99,13 @@ static int board_crcs(wsession_t *s, dboard_t *db, uint32_t bs, uint32_t **crcs,
     return WD_OK;
 }
 
-/* What the board holds at each block of the new image, from the session's
- * image alone: a block wholly inside it is known; one reaching past it is
- * not (forced dirty). */
-static void known_crcs(const wsession_t *s, const uint8_t *img, size_t len, uint32_t bs, uint32_t *out)
+void watch_known_crcs(const uint8_t *old, size_t old_len, const uint8_t *img, size_t len, uint32_t bs,
+                      uint32_t *out)
 {
     for (size_t off = 0, i = 0; off < len; off += bs, i++) {
         size_t n = len - off < bs ? len - off : bs;
         uint32_t mine = (uint32_t)crc32(0L, img + off, (uInt)n);
-        out[i] = off + n <= s->img_len ? (uint32_t)crc32(0L, s->img + off, (uInt)n) : ~mine;
+        out[i] = off + n <= old_len ? (uint32_t)crc32(0L, old + off, (uInt)n) : ~mine;
     }
 }
 
@@ -255,7 +253,7 @@ static int prepare(wsession_t *s, dboard_t *db, uint32_t bs, const uint8_t *src,
             r = WD_FAIL;
             goto out;
         }
-        known_crcs(s, *img, *len, bs, *old);
+        watch_known_crcs(s->img, s->img_len, *img, *len, bs, *old);
         goto out;
     }
     /* The partition-wide CRCs cover whole blocks; the image's last block
