@@ -48,18 +48,38 @@ static const char PROBE[] =
     " def _r(o,n,k):\n"
     "  for i in range(o,o+n,k):\n"
     "   b=_g(i,min(k,o+n-i))\n"
-    "   print('C',_c(b)&0xffffffff if _c else '-',binascii.hexlify(b).decode())\n"
-    " print('R OK',_n,_a,binascii.hexlify(_g(0,min(16,_n))).decode())\n";
+    "   print('C',_c(b)&0xffffffff if _c else '-',binascii.b2a_base64(b).decode().strip())\n"
+    " print('R OK',_n,_a,binascii.b2a_base64(_g(0,min(15,_n))).decode().strip())\n";
 
-static int unhex(const char *s, size_t n, uint8_t *out)
+/* Decode base64 text of tlen characters into out (room for tlen / 4 * 3
+ * bytes). Returns the byte count, or -1 for anything but base64. */
+static long b64_decode(const char *t, size_t tlen, uint8_t *out)
 {
-    for (size_t i = 0; i < n; i++) {
-        unsigned v;
-        if (sscanf(s + 2 * i, "%2x", &v) != 1)
-            return -1;
-        out[i] = (uint8_t)v;
+    static const char A[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    if (tlen % 4)
+        return -1;
+    long n = 0;
+    for (size_t i = 0; i < tlen; i += 4) {
+        uint32_t v = 0;
+        int pad = 0;
+        for (int k = 0; k < 4; k++) {
+            const char *c = t[i + k] ? strchr(A, t[i + k]) : NULL;
+            if (t[i + k] == '=' && i + 4 == tlen && k >= 2) {
+                pad++;
+                v <<= 6;
+                continue;
+            }
+            if (!c || pad)
+                return -1;
+            v = v << 6 | (uint32_t)(c - A);
+        }
+        out[n++] = (uint8_t)(v >> 16);
+        if (pad < 2)
+            out[n++] = (uint8_t)(v >> 8);
+        if (pad < 1)
+            out[n++] = (uint8_t)v;
     }
-    return 0;
+    return n;
 }
 
 /* The image length the header declares (magic, then a varuint), or 0. */
@@ -97,26 +117,27 @@ static int probe(board_t *b, int part, board_image_t *im, uint8_t *head, size_t 
     const char *line = strstr(out, "R ");
     unsigned long long size = 0;
     long long addr = -1;
-    char hex[40] = "";
+    char b64[40] = "";
     if (line && strncmp(line, "R NOPART", 8) == 0) {
         cli_error("%s: ROMFS%d partition not found on device", board_describe(b), part);
         free(out);
         return -1;
     }
-    if (!line || sscanf(line, "R OK %llu %lld %39s", &size, &addr, hex) != 3 || strlen(hex) % 2 ||
-        unhex(hex, strlen(hex) / 2, head) < 0) {
+    long hl = -1;
+    if (!line || sscanf(line, "R OK %llu %lld %39s", &size, &addr, b64) != 3 ||
+        (hl = b64_decode(b64, strlen(b64), head)) < 0) {
         cli_error("%s: unexpected reply while reading the partition", board_describe(b));
         free(out);
         return -1;
     }
     free(out);
-    *hlen = strlen(hex) / 2;
+    *hlen = (size_t)hl;
     im->part_size = size;
     im->addr = addr > 0 ? (uint64_t)addr : 0;
     return 0;
 }
 
-/* Parse "C crc hex" lines of one exec into dst (exactly n bytes). */
+/* Parse "C crc base64" lines of one exec into dst (exactly n bytes). */
 static int take_chunks(const char *out, uint8_t *dst, size_t n)
 {
     size_t got = 0;
@@ -125,13 +146,18 @@ static int take_chunks(const char *out, uint8_t *dst, size_t n)
         int skip = 0;
         if (sscanf(p, "C %15s %n", crc, &skip) != 1 || !skip)
             continue;
-        const char *h = p + skip;
-        size_t hl = strcspn(h, "\r\n");
-        if (hl % 2 || got + hl / 2 > n || unhex(h, hl / 2, dst + got) < 0)
+        const char *t = p + skip;
+        size_t tl = strcspn(t, "\r\n");
+        if (tl / 4 * 3 > n - got + 2)
             return -1;
-        if (strcmp(crc, "-") != 0 && strtoul(crc, NULL, 10) != crc32(0L, dst + got, (uInt)(hl / 2)))
+        uint8_t tmp[CHUNK + 3];
+        long k = tl / 4 * 3 <= sizeof tmp ? b64_decode(t, tl, tmp) : -1;
+        if (k < 0 || (size_t)k > n - got)
             return -1;
-        got += hl / 2;
+        memcpy(dst + got, tmp, (size_t)k);
+        if (strcmp(crc, "-") != 0 && strtoul(crc, NULL, 10) != crc32(0L, dst + got, (uInt)k))
+            return -1;
+        got += (size_t)k;
     }
     return got == n ? 0 : -1;
 }
@@ -170,7 +196,7 @@ int boardimg_fetch(const char *dev, int part, board_image_t *im)
         return -1;
     }
     snprintf(im->name, sizeof im->name, "ROMFS%d on %.100s", part, board_describe(b));
-    uint8_t head[16];
+    uint8_t head[30];
     size_t hlen = 0;
     int rc = -1;
     if (probe(b, part, im, head, &hlen) < 0)

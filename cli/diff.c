@@ -27,8 +27,10 @@ typedef struct side {
     int board;
     int dir;                /* built from a directory */
     char name[160];         /* for messages */
-    uint8_t *img;
+    uint8_t *img;           /* malloc'd (board, directory) or file.data */
     size_t len;
+    cli_file_t file;        /* an image file, loaded (mapped) as it is */
+    const uint8_t *bytes;   /* the image: img or file.data */
     romfs_t fs;
 } side_t;
 
@@ -84,21 +86,13 @@ static int load_side(side_t *s, int part, int mpy)
             if (cli_deploy_build(s->arg, mpy, &s->img, &s->len) < 0)
                 return -1;
         } else {
-            cli_file_t f;
-            if (cli_file_load(s->arg, &f) < 0)
+            if (cli_file_load(s->arg, &s->file) < 0)
                 return -1;
-            s->img = malloc(f.len ? f.len : 1);
-            if (s->img)
-                memcpy(s->img, f.data, f.len);
-            s->len = f.len;
-            cli_file_free(&f);
-            if (!s->img) {
-                cli_error("out of memory");
-                return -1;
-            }
+            s->len = s->file.len;
         }
     }
-    if (romfs_mount(&s->fs, s->img, s->len) < 0) {
+    s->bytes = s->img ? s->img : s->file.data;
+    if (romfs_mount(&s->fs, s->bytes, s->len) < 0) {
         cli_error("%s: Invalid ROMFS image", s->name);
         return -1;
     }
@@ -268,16 +262,14 @@ static int deployed_form(const side_t *s, const uint8_t *base, size_t blen, uint
     romfs_layout_opts_t lo = {.block_size = bs, .fresh = !base};
     romfs_layout_stats_t st = {0};
     int r = 0;
-    if (!s->dir && !s->board) {
+    if ((!s->dir && !s->board) || (s->board && !base)) {
         *out = malloc(s->len ? s->len : 1);
         if (*out)
-            memcpy(*out, s->img, s->len);
+            memcpy(*out, s->bytes, s->len);
         *len = s->len;
         r = *out ? 0 : ROMFS_ERR_NOMEM;
-    } else if (s->board && !base) {
-        return deployed_form(&(side_t){.img = s->img, .len = s->len}, NULL, 0, bs, out, len, used_base);
     } else {
-        r = romfs_layout_stable(s->img, s->len, base, blen, &lo, out, len, &st);
+        r = romfs_layout_stable(s->bytes, s->len, base, blen, &lo, out, len, &st);
     }
     *used_base = st.used_base;
     if (r < 0)
@@ -387,7 +379,10 @@ int cmd_diff(int argc, char **argv)
     }
     free_entries(&a);
     free_entries(&b);
-    free(s[0].img);
-    free(s[1].img);
+    for (int i = 0; i < 2; i++) {
+        free(s[i].img);
+        if (s[i].file.data)
+            cli_file_free(&s[i].file);
+    }
     return rc;
 }

@@ -5,6 +5,8 @@
 # files, directories and board images and counts the blocks a deploy would
 # write.
 . "$(dirname "$0")/lib-deploy.sh"
+# Boards start slowly on a loaded machine (the emulator boots WebAssembly).
+export ROMFS_TIMEOUT_MS=60000
 
 A=$TMP/app
 mkdir -p "$A/lib/pkg"

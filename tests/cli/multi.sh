@@ -4,6 +4,8 @@
 # table (or one JSON object per board), and exit 1 when any board failed;
 # each board ends up with the image, incrementally on the next deploy.
 . "$(dirname "$0")/lib-deploy.sh"
+# Boards start slowly on a loaded machine (the emulator boots WebAssembly).
+export ROMFS_TIMEOUT_MS=60000
 
 A=$TMP/app
 mkdir -p "$A/lib"

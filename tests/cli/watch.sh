@@ -6,6 +6,8 @@
 # a board process that dies and is reopened, and SIGINT ending the watch
 # with status 0 and the board back in its friendly REPL.
 . "$(dirname "$0")/lib-deploy.sh"
+# Boards start slowly on a loaded machine (the emulator boots WebAssembly).
+export ROMFS_TIMEOUT_MS=60000
 
 A=$TMP/app
 mkdir -p "$A/lib"
