@@ -461,6 +461,10 @@ static void run_loop(watcher_t *w)
             break;
         if (r == 0) {
             reap_child(w);
+            if (!w->s.b && w->last) {   /* lost while the module ran: reopen, bring it up to date */
+                status(w, "the board went away; reopening it");
+                cycle(w);
+            }
             continue;
         }
         stop_child(w, 0);

@@ -34,7 +34,7 @@ wait_for() {
 }
 count() { grep -cF -- "$2" "$1" 2>/dev/null; }
 
-"$ROMFS" watch --no-mpy --debounce 30 -d "$(wrap)" --run app "$A" >"$TMP/w.out" 2>"$TMP/w.err" &
+"$ROMFS" watch --no-mpy --debounce 100 -d "$(wrap)" --run app "$A" >"$TMP/w.out" 2>"$TMP/w.err" &
 W=$!
 wait_for "$TMP/w.out" "app v1 7" 30
 wait_for "$TMP/w.err" "app finished"
@@ -68,6 +68,16 @@ sleep 0.3
 printf 'import pkg.deep.later\nprint("app v5")\n' >"$A/app.py"
 wait_for "$TMP/w.out" "app v5"
 grep -q "later file" "$TMP/w.out" || bad "a file added to the new directory was not deployed"
+
+# An editor saving several files at once: one deploy.
+wait_for "$TMP/w.err" "app finished"
+n0=$(count "$TMP/w.err" "deployed:")
+printf 'A = 1\n' >"$A/lib/a.py"
+printf 'B = 2\n' >"$A/lib/b.py"
+printf 'import helper\nprint("app v5b")\n' >"$A/app.py"
+wait_for "$TMP/w.out" "app v5b"
+sleep 0.5
+[ "$(count "$TMP/w.err" "deployed:")" = $((n0 + 1)) ] || bad "three saves at once made $(($(count "$TMP/w.err" "deployed:") - n0)) deploys"
 
 # The board process dies: the next change reopens it and deploys.
 kill -9 "$(cat "$TMP/board.pid")" 2>/dev/null
