@@ -33,6 +33,16 @@ wait_for() {
     return 1
 }
 count() { grep -cF -- "$2" "$1" 2>/dev/null; }
+# wait_more FILE TEXT N: until TEXT occurs more than N times in FILE.
+wait_more() {
+    local t=200
+    while [ "$t" -gt 0 ]; do
+        [ "$(count "$1" "$2")" -gt "$3" ] && return 0
+        sleep 0.1
+        t=$((t - 1))
+    done
+    bad "timed out waiting for another '$2' in $(basename "$1")"
+}
 
 "$ROMFS" watch --no-mpy --debounce 100 -d "$(wrap)" --run app "$A" >"$TMP/w.out" 2>"$TMP/w.err" &
 W=$!
@@ -80,10 +90,17 @@ sleep 0.5
 [ "$(count "$TMP/w.err" "deployed:")" = $((n0 + 1)) ] || bad "three saves at once made $(($(count "$TMP/w.err" "deployed:") - n0)) deploys"
 
 # The board process dies: the next change reopens it and deploys.
-kill -9 "$(cat "$TMP/board.pid")" 2>/dev/null
+# (The board's shell leads its own process group: kill all of it.)
+pg=$(ps -o pgid= -p "$(cat "$TMP/board.pid")" | tr -d ' ')
+if [ -n "$pg" ] && [ "$pg" != "$(ps -o pgid= -p $$ | tr -d ' ')" ]; then
+    kill -9 -- "-$pg" || bad "could not kill the board process"
+else
+    bad "the board process has no process group of its own"
+fi
 sleep 0.3
 printf 'import helper\nprint("app v6 after reopen")\n' >"$A/app.py"
 wait_for "$TMP/w.out" "app v6 after reopen" 30
+grep -q "reopening the board" "$TMP/w.err" || bad "the board was not reopened"
 
 # SIGINT: status 0, the board left in the friendly REPL (Ctrl-B sent last).
 n_before=$(count "$TMP/w.err" "stopped")
@@ -104,20 +121,39 @@ chmod +x "$TMP/mpy-cross"
 B=$TMP/app2
 mkdir -p "$B"
 printf 'x = 1\n' >"$B/m.py"
-MPY_CROSS=$TMP/mpy-cross "$ROMFS" watch --mpy --debounce 30 -d "$(dev "$TMP/p2.bin")" "$B" >"$TMP/b.out" 2>"$TMP/b.err" &
+MPY_CROSS=$TMP/mpy-cross "$ROMFS" watch --mpy --debounce 30 -d "$(dev "$TMP/p2.bin" --size 16384)" "$B" \
+    >"$TMP/b.out" 2>"$TMP/b.err" &
 W=$!
 wait_for "$TMP/b.err" "watching"
 printf 'SYNTAX_ERROR\n' >"$B/m.py"
 wait_for "$TMP/b.err" "build failed"
 grep -q "SyntaxError" "$TMP/b.err" || bad "the compiler's message was not shown"
 printf 'x = 2\n' >"$B/m.py"
-wait_for "$TMP/b.err" "change detected"
-sleep 0.5
-[ "$(grep -c 'deployed:' "$TMP/b.err")" -ge 2 ] || bad "no deploy after the build was fixed"
+wait_more "$TMP/b.err" "deployed:" 1
+# An image too big for the 16 KiB partition: one error, the watch goes on.
+head -c 20000 /dev/urandom >"$B/big.bin"
+wait_for "$TMP/b.err" "too big for the partition"
+wait_for "$TMP/b.err" "deploy failed; watching"
+rm "$B/big.bin"
+n0=$(count "$TMP/b.err" "deployed:")
+printf 'x = 3\n' >"$B/m.py"
+wait_more "$TMP/b.err" "deployed:" "$n0"
 kill -TERM $W
 wait $W
 rc=$?
 [ "$rc" = 0 ] || bad "SIGTERM: exit status $rc, expected 0"
+
+# A board that never answers: the watch says so once, keeps trying, and
+# Ctrl-C still ends it cleanly.
+"$ROMFS" watch --no-mpy -d "exec:exit 0" "$B" >"$TMP/c.out" 2>"$TMP/c.err" &
+W=$!
+wait_for "$TMP/c.err" "retrying until it answers"
+sleep 1
+kill -INT $W
+wait $W
+rc=$?
+[ "$rc" = 0 ] || bad "SIGINT while retrying: exit status $rc, expected 0"
+[ "$(count "$TMP/c.err" "retrying")" = 1 ] || bad "the retry message was repeated"
 
 # Usage errors.
 expect 2 "$ROMFS" watch
