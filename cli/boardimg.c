@@ -13,12 +13,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <zlib.h>
 
 #include "transport/board.h"
 
-#define CHUNK 3072          /* raw bytes per line (4 KiB of base64) */
-#define PER_EXEC (16 * CHUNK)
+#define PER_EXEC (16 * BOARDIMG_CHUNK)
 #define EXEC_TIMEOUT_MS 60000
 
 uint64_t cli_board_addr;
@@ -51,54 +49,8 @@ static const char PROBE[] =
     "   print('C',_c(b)&0xffffffff if _c else '-',binascii.b2a_base64(b).decode().strip())\n"
     " print('R OK',_n,_a,binascii.b2a_base64(_g(0,min(15,_n))).decode().strip())\n";
 
-/* Decode base64 text of tlen characters into out (room for tlen / 4 * 3
- * bytes). Returns the byte count, or -1 for anything but base64. */
-static long b64_decode(const char *t, size_t tlen, uint8_t *out)
+static int fail_board(board_t *b, const char *what)
 {
-    static const char A[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    if (tlen % 4)
-        return -1;
-    long n = 0;
-    for (size_t i = 0; i < tlen; i += 4) {
-        uint32_t v = 0;
-        int pad = 0;
-        for (int k = 0; k < 4; k++) {
-            const char *c = t[i + k] ? strchr(A, t[i + k]) : NULL;
-            if (t[i + k] == '=' && i + 4 == tlen && k >= 2) {
-                pad++;
-                v <<= 6;
-                continue;
-            }
-            if (!c || pad)
-                return -1;
-            v = v << 6 | (uint32_t)(c - A);
-        }
-        out[n++] = (uint8_t)(v >> 16);
-        if (pad < 2)
-            out[n++] = (uint8_t)(v >> 8);
-        if (pad < 1)
-            out[n++] = (uint8_t)v;
-    }
-    return n;
-}
-
-/* The image length the header declares (magic, then a varuint), or 0. */
-static size_t declared_len(const uint8_t *h, size_t n)
-{
-    if (n < 4 || h[0] != 0xd2 || h[1] != 0xcd || h[2] != 0x31)
-        return 0;
-    size_t v = 0, i = 3;
-    for (; i < n && i < 12; i++) {
-        v = (v << 7) | (h[i] & 0x7f);
-        if (!(h[i] & 0x80))
-            return i + 1 + v;
-    }
-    return 0;
-}
-
-static int fail_board(board_t *b, const char *what, const char *out)
-{
-    (void)out;
     cli_error("%s: %s: %s", board_describe(b), what, board_last_error(b));
     return -1;
 }
@@ -110,56 +62,25 @@ static int probe(board_t *b, int part, board_image_t *im, uint8_t *head, size_t 
     char *out = NULL;
     int r = board_exec(b, code, (size_t)n, &out, NULL, EXEC_TIMEOUT_MS);
     if (r < 0) {
-        fail_board(b, "reading the partition", out);
+        fail_board(b, "reading the partition");
         free(out);
         return -1;
     }
-    const char *line = strstr(out, "R ");
-    unsigned long long size = 0;
+    uint64_t size = 0;
     long long addr = -1;
-    char b64[40] = "";
-    if (line && strncmp(line, "R NOPART", 8) == 0) {
-        cli_error("%s: ROMFS%d partition not found on device", board_describe(b), part);
-        free(out);
-        return -1;
-    }
-    long hl = -1;
-    if (!line || sscanf(line, "R OK %llu %lld %39s", &size, &addr, b64) != 3 ||
-        (hl = b64_decode(b64, strlen(b64), head)) < 0) {
-        cli_error("%s: unexpected reply while reading the partition", board_describe(b));
-        free(out);
-        return -1;
-    }
+    r = boardimg_parse_probe(out, &size, &addr, head, hlen);
     free(out);
-    *hlen = (size_t)hl;
+    if (r == 1) {
+        cli_error("%s: ROMFS%d partition not found on device", board_describe(b), part);
+        return -1;
+    }
+    if (r < 0) {
+        cli_error("%s: unexpected reply while reading the partition", board_describe(b));
+        return -1;
+    }
     im->part_size = size;
     im->addr = addr > 0 ? (uint64_t)addr : 0;
     return 0;
-}
-
-/* Parse "C crc base64" lines of one exec into dst (exactly n bytes). */
-static int take_chunks(const char *out, uint8_t *dst, size_t n)
-{
-    size_t got = 0;
-    for (const char *p = out; p && *p && got < n; p = strchr(p, '\n'), p = p ? p + 1 : NULL) {
-        char crc[16];
-        int skip = 0;
-        if (sscanf(p, "C %15s %n", crc, &skip) != 1 || !skip)
-            continue;
-        const char *t = p + skip;
-        size_t tl = strcspn(t, "\r\n");
-        if (tl / 4 * 3 > n - got + 2)
-            return -1;
-        uint8_t tmp[CHUNK + 3];
-        long k = tl / 4 * 3 <= sizeof tmp ? b64_decode(t, tl, tmp) : -1;
-        if (k < 0 || (size_t)k > n - got)
-            return -1;
-        memcpy(dst + got, tmp, (size_t)k);
-        if (strcmp(crc, "-") != 0 && strtoul(crc, NULL, 10) != crc32(0L, dst + got, (uInt)k))
-            return -1;
-        got += (size_t)k;
-    }
-    return got == n ? 0 : -1;
 }
 
 static int read_image(board_t *b, board_image_t *im)
@@ -167,15 +88,15 @@ static int read_image(board_t *b, board_image_t *im)
     for (size_t off = 0; off < im->len; off += PER_EXEC) {
         size_t n = im->len - off < PER_EXEC ? im->len - off : PER_EXEC;
         char code[64];
-        int k = snprintf(code, sizeof code, "_r(%zu,%zu,%d)\n", off, n, CHUNK);
+        int k = snprintf(code, sizeof code, "_r(%zu,%zu,%d)\n", off, n, BOARDIMG_CHUNK);
         char *out = NULL;
         int r = board_exec(b, code, (size_t)k, &out, NULL, EXEC_TIMEOUT_MS);
         if (r < 0) {
-            fail_board(b, "reading the image", out);
+            fail_board(b, "reading the image");
             free(out);
             return -1;
         }
-        r = take_chunks(out, im->data + off, n);
+        r = boardimg_take_chunks(out, im->data + off, n);
         free(out);
         if (r < 0) {
             cli_error("%s: the image's bytes at offset %zu arrived damaged (CRC mismatch or short)",
@@ -201,7 +122,7 @@ int boardimg_fetch(const char *dev, int part, board_image_t *im)
     int rc = -1;
     if (probe(b, part, im, head, &hlen) < 0)
         goto out;
-    im->len = declared_len(head, hlen);
+    im->len = boardimg_declared_len(head, hlen);
     if (!im->len || im->len > im->part_size) {
         cli_error("%s: the partition holds no ROMFS image%s", im->name, im->len ? " that fits it" : "");
         goto out;

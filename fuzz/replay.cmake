@@ -12,3 +12,9 @@ foreach(t reader check)
   add_test(NAME fuzz.replay_${t}
     COMMAND fuzz_replay_${t} ${ROMFS_VECTORS}/golden ${ROMFS_VECTORS}/hostile ${ROMFS_FUZZ_DIR}/corpus)
 endforeach()
+# The parsers of a board's answers when its image is read (cli/boardimg_parse.c).
+add_executable(fuzz_replay_boardimg ${ROMFS_FUZZ_DIR}/replay.c ${ROMFS_FUZZ_DIR}/fuzz_boardimg.c
+  ${PROJECT_SOURCE_DIR}/cli/boardimg_parse.c)
+target_include_directories(fuzz_replay_boardimg PRIVATE ${PROJECT_SOURCE_DIR}/cli ${ROMFS_FUZZ_DIR})
+target_link_libraries(fuzz_replay_boardimg PRIVATE ZLIB::ZLIB)
+add_test(NAME fuzz.replay_boardimg COMMAND fuzz_replay_boardimg ${ROMFS_FUZZ_DIR}/corpus/boardimg)

@@ -13,7 +13,7 @@ CC=${FUZZ_CC:-clang}
 
 command -v "$CC" >/dev/null || { echo "fuzz-smoke: $CC not found" >&2; exit 1; }
 CC=$CC cmake -S . -B "$build" -DROMFS_FUZZ=ON -DROMFS_TESTS=OFF -DCMAKE_BUILD_TYPE=Debug >/dev/null
-cmake --build "$build" -j2 --target fuzz_reader fuzz_check
+cmake --build "$build" -j2 --target fuzz_reader fuzz_check fuzz_boardimg
 
 # The seeds, copied: libFuzzer adds what it finds to the corpus directory,
 # and the checked-in corpus should only change on purpose.
@@ -26,7 +26,7 @@ for f in "$vectors"/golden/*.romfs "$vectors"/hostile/*.romfs fuzz/corpus/*; do
 done
 echo "fuzz-smoke: $(ls "$corpus" | wc -l) seeds, ${seconds}s per target"
 
-for target in fuzz_reader fuzz_check; do
+for target in fuzz_reader fuzz_check fuzz_boardimg; do
     work=$build/work-$target
     rm -rf "$work"
     cp -r "$corpus" "$work"
