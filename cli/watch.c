@@ -491,8 +491,12 @@ int cmd_watch(int argc, char **argv)
     if (r >= 0)
         return r;
     struct stat st;
-    if (stat(w.o.src, &st) != 0 || !S_ISDIR(st.st_mode)) {
-        cli_error("%s: %s", w.o.src, errno && !S_ISDIR(st.st_mode) ? strerror(errno) : "not a directory");
+    if (stat(w.o.src, &st) != 0) {
+        cli_error("%s: %s", w.o.src, strerror(errno));
+        return CLI_FAIL;
+    }
+    if (!S_ISDIR(st.st_mode)) {
+        cli_error("%s: not a directory (romfs watch watches a source directory)", w.o.src);
         return CLI_FAIL;
     }
     w.ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);

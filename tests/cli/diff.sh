@@ -25,13 +25,10 @@ let v = 0, i = 3;
 for (;; i++) { v = v * 128 + (b[i] & 0x7f); if (!(b[i] & 0x80)) break; }
 console.log(i + 1 + v);' "$P")
 
-# tree, cat, stat, check, extract on the board's image.
-expect 0 "$ROMFS" tree -d "$D"
-out_has "core.py"
+# cat, check, extract on the board's image (tree and stat take the same
+# hook: the command itself runs unchanged on the fetched image).
 expect 0 "$ROMFS" cat -d "$D" /lib/pkg/core.py
 [ "$(cat "$OUT")" = "V = 1" ] || bad "cat -d: got '$(cat "$OUT")'"
-expect 0 "$ROMFS" stat -d "$D" /lib/blob.bin
-out_has "9000"
 expect 0 "$ROMFS" check -d "$D"
 rm -rf "$TMP/x"
 expect 0 "$ROMFS" extract -d "$D" "$TMP/x"

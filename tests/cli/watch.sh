@@ -79,6 +79,14 @@ printf 'import pkg.deep.later\nprint("app v5")\n' >"$A/app.py"
 wait_for "$TMP/w.out" "app v5"
 grep -q "later file" "$TMP/w.out" || bad "a file added to the new directory was not deployed"
 
+# A change while the module still runs: its output stops there (the child
+# streaming it is killed, the board interrupted) and the new version runs.
+printf 'import time\nprint("slow start")\nt = time.ticks_ms()\nwhile time.ticks_diff(time.ticks_ms(), t) < 3000:\n    pass\nprint("slow end")\n' >"$A/app.py"
+wait_for "$TMP/w.out" "slow start"
+printf 'print("quick")\n' >"$A/app.py"
+wait_for "$TMP/w.out" "quick" 30
+grep -q "slow end" "$TMP/w.out" && bad "the interrupted run's output went on after the change"
+
 # An editor saving several files at once: one deploy.
 wait_for "$TMP/w.err" "app finished"
 n0=$(count "$TMP/w.err" "deployed:")
