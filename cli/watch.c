@@ -48,6 +48,8 @@ typedef struct watcher {
     uint8_t *last;          /* packed image of the last deploy that succeeded */
     size_t last_len;
     pid_t child;            /* the running module, or 0 */
+    int reopens;            /* boards lost by the module since the last change */
+    int reopen;             /* the module lost the board: reopen and deploy */
 } watcher_t;
 
 static volatile sig_atomic_t stop_sig;
@@ -389,6 +391,8 @@ static void reap_child(watcher_t *w)
         status(w, "%s raised; watching %s", w->o.module, w->o.src);
     else
         stop_child(w, 1);
+    /* A board that dies under every run is not reopened for ever. */
+    w->reopen = !w->s.b && w->reopens++ < ATTEMPTS;
 }
 
 /// One cycle: build, deploy, reset, run ///
@@ -461,13 +465,15 @@ static void run_loop(watcher_t *w)
             break;
         if (r == 0) {
             reap_child(w);
-            if (!w->s.b && w->last) {   /* lost while the module ran: reopen, bring it up to date */
+            if (w->reopen) {   /* lost while the module ran: reopen, bring it up to date */
+                w->reopen = 0;
                 status(w, "the board went away; reopening it");
                 cycle(w);
             }
             continue;
         }
         stop_child(w, 0);
+        w->reopens = 0;
         status(w, "change detected: deploying %s", w->o.src);
         cycle(w);
     }
