@@ -1,35 +1,29 @@
 /*
- * romfs deploy: write an image (or a directory, built on the fly) into a
- * board's ROM partition: checked before anything is touched, power-safe,
- * incremental (only erase blocks whose CRC differs), verified afterwards.
- *
- * Directories are laid out in the stable layout (include/romfs/romfs_layout.h)
- * relative to the image this host deployed to the same board last, kept in
- * $XDG_CACHE_HOME/romfs/deploy/, so that an edit rewrites few blocks.
- * docs/DEPLOY.md has the whole story and the measured figures.
+ * romfs deploy: options, the board's probe and printing around the deploy
+ * session (include/romfs/romfs_session.h), which does the work: checked
+ * before anything is touched, power-safe, incremental (only erase blocks
+ * whose CRC differs), verified before the commit. Directories are built
+ * here (cli/build_dir.c) and laid out by the session in the stable layout
+ * against the base it trusts. docs/DEPLOY.md has the whole story and the
+ * measured figures.
  */
 #include "cli.h"
 #include "build_dir.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
-#include <zlib.h>
 
 #include "deploy_board.h"
 #include "imgwalk.h"
 #include "romfs/romfs.h"
 #include "romfs/romfs_deploy.h"
 #include "romfs/romfs_layout.h"
-
-
-#define DEFAULT_CHUNK 4096
-#define DEFAULT_ERASE_MAX 32768
+#include "romfs/romfs_session.h"
 
 typedef struct opts {
     const char *dev;
@@ -39,6 +33,7 @@ typedef struct opts {
     int quiet;
     int mpy;              /* 1 --mpy, 0 --no-mpy */
     int nor;              /* --nor: commit by programming the magic alone */
+    int unverified;       /* --unverified: allow a deploy that cannot be read back */
     uint32_t align;
     uint32_t compact;
     const char *output;   /* -o: write the image to a file, no board */
@@ -51,12 +46,13 @@ static void usage(FILE *fp)
 {
     fprintf(fp,
             "usage: romfs deploy [-d DEV] [-p N] [--full] [--json] [--align N] [--mpy | --no-mpy]\n"
-            "                    [--compact PCT] [--nor] [-q] SRC\n"
+            "                    [--compact PCT] [--nor] [--unverified] [-q] SRC\n"
             "       romfs deploy -o FILE [--base IMAGE] [--block-size N] [--align N] [--mpy | --no-mpy] SRC\n"
             "Write SRC (a .romfs/.img image, deployed as it is, or a directory, built in\n"
             "the stable layout) into ROM partition N of the board. Only erase blocks that\n"
             "differ are rewritten; the header block goes last, so a power cut leaves the\n"
-            "old image, the new one, or nothing that mounts. The result is verified.\n"
+            "old image, the new one, or nothing that mounts; all of it is read back and\n"
+            "checked before the header commits.\n"
             "  -d, --device DEV   serial port, 'auto' or 'exec:COMMAND' (default: auto)\n"
             "  -p, --partition N  ROM partition index (default 0)\n"
             "      --full         rewrite every block (and lay a directory out afresh)\n"
@@ -65,6 +61,7 @@ static void usage(FILE *fp)
             "      --mpy          compile .py files with mpy-cross (default)\n"
             "      --no-mpy       store .py files as they are\n"
             "      --compact PCT  lay out afresh once holes pass PCT%% of the data (default 25)\n"
+            "      --unverified   deploy even to a board that cannot read its partition back\n"
             "      --nor          the partition is NOR flash that may program a write unit\n"
             "                     twice (SPI flash); commit by writing the magic alone, safe\n"
             "                     even if that write is cut part-way. Not for ECC flash\n"
@@ -162,132 +159,6 @@ static int image_valid(const uint8_t *img, size_t len)
     return fails == 0;
 }
 
-/// Cache of the last image deployed to each board ///
-
-static char *cache_dir(void)
-{
-    const char *x = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
-    char buf[4096];
-    if (x && *x)
-        snprintf(buf, sizeof buf, "%s/romfs/deploy", x);
-    else if (home && *home)
-        snprintf(buf, sizeof buf, "%s/.cache/romfs/deploy", home);
-    else
-        return NULL;
-    /* mkdir -p */
-    for (char *p = buf + 1; *p; p++) {
-        if (*p == '/') {
-            *p = '\0';
-            mkdir(buf, 0700);
-            *p = '/';
-        }
-    }
-    if (mkdir(buf, 0700) != 0 && errno != EEXIST)
-        return NULL;
-    return strdup(buf);
-}
-
-/* The board's unique id, else the device spec squeezed into a file name. */
-static char *cache_path(const char *dir, const dboard_info_t *info, const char *dev, const char *suffix)
-{
-    char key[160];
-    if (info->uid[0]) {
-        snprintf(key, sizeof key, "%s", info->uid);
-    } else {
-        const char *d = dev ? dev : "auto";
-        size_t n = 0;
-        for (const char *p = d; *p && n < 60; p++)
-            key[n++] = (char)((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ? *p : '_');
-        snprintf(key + n, sizeof key - n, "-%08lx", (unsigned long)crc32(0L, (const Bytef *)d, (uInt)strlen(d)));
-    }
-    size_t n = strlen(dir) + strlen(key) + 64;
-    char *path = malloc(n);
-    if (!path)
-        return NULL;
-    if (info->part)
-        snprintf(path, n, "%s/%s.p%d.%s", dir, key, info->part, suffix);
-    else
-        snprintf(path, n, "%s/%s.%s", dir, key, suffix);
-    return path;
-}
-
-static uint8_t *load_opt(const char *path, size_t *len)
-{
-    if (!path)
-        return NULL;
-    FILE *fp = fopen(path, "rb");
-    if (!fp)
-        return NULL;
-    uint8_t *buf = NULL;
-    size_t cap = 0, n = 0;
-    for (;;) {
-        if (n == cap) {
-            cap = cap ? cap * 2 : 65536;
-            uint8_t *nb = realloc(buf, cap);
-            if (!nb) {
-                free(buf);
-                fclose(fp);
-                return NULL;
-            }
-            buf = nb;
-        }
-        size_t k = fread(buf + n, 1, cap - n, fp);
-        if (!k)
-            break;
-        n += k;
-    }
-    fclose(fp);
-    *len = n;
-    return buf;
-}
-
-static int save_file(const char *path, const uint8_t *data, size_t len)
-{
-    if (!path)
-        return -1;
-    char tmp[4200];
-    snprintf(tmp, sizeof tmp, "%s.tmp-%ld", path, (long)getpid());
-    FILE *fp = fopen(tmp, "wb");
-    if (!fp)
-        return -1;
-    int ok = fwrite(data, 1, len, fp) == len;
-    ok &= fclose(fp) == 0;
-    if (!ok || rename(tmp, path) != 0) {
-        unlink(tmp);
-        return -1;
-    }
-    return 0;
-}
-
-/* The base is what the board holds when every block past block 0 matches
- * it, except blocks an interrupted deploy (the pending image) was rewriting:
- * those may hold anything (erased, half-programmed, new). Laying out
- * relative to the base then reproduces the pending image, and the re-run
- * only finishes that deploy. Block 0 may be anything (erased first). */
-static int base_trusted(const uint8_t *base, size_t blen, const uint8_t *pend, size_t plen, const uint32_t *board,
-                        uint32_t nboard, uint32_t bs)
-{
-    uint32_t nb = (uint32_t)((blen + bs - 1) / bs);
-    uint32_t np = pend ? (uint32_t)((plen + bs - 1) / bs) : 0;
-    uint32_t *bc = malloc((nb + np + 1) * sizeof *bc);
-    if (!bc || nb > nboard) {
-        free(bc);
-        return 0;
-    }
-    romfs_deploy_block_crcs(base, blen, bs, bc);
-    if (pend)
-        romfs_deploy_block_crcs(pend, plen, bs, bc + nb);
-    int ok = 1;
-    /* The board's CRCs cover whole blocks: a partial last block of the base
-     * cannot be compared, and is left out. */
-    for (uint32_t i = 1; i < nb && ok && (uint64_t)(i + 1) * bs <= blen; i++) {
-        int pending_touched = i < np && ((uint64_t)(i + 1) * bs > plen || bc[nb + i] != bc[i]);
-        ok = board[i] == bc[i] || pending_touched;
-    }
-    free(bc);
-    return ok;
-}
-
 /// Progress ///
 
 typedef struct progress {
@@ -348,7 +219,7 @@ static int parse_opts(int argc, char **argv, opts_t *o)
         {"output", required_argument, NULL, 'o'}, {"block-size", required_argument, NULL, 'b'},
         {"base", required_argument, NULL, 'B'},
         {"quiet", no_argument, NULL, 'q'},        {"help", no_argument, NULL, 'h'},
-        {"nor", no_argument, NULL, 'N'},
+        {"nor", no_argument, NULL, 'N'},         {"unverified", no_argument, NULL, 'U'},
         {NULL, 0, NULL, 0},
     };
     memset(o, 0, sizeof *o);
@@ -394,6 +265,7 @@ static int parse_opts(int argc, char **argv, opts_t *o)
         case 'B': o->base = optarg; break;
         case 'q': o->quiet = 1; break;
         case 'N': o->nor = 1; break;
+        case 'U': o->unverified = 1; break;
         case 'h': usage(stdout); return CLI_OK;
         default: usage(stderr); return CLI_USAGE;
         }
@@ -431,7 +303,6 @@ typedef struct deploy {
     uint8_t *lay;           /* stable layout of src (directories) */
     size_t lay_len;
     romfs_layout_stats_t lst;
-    const char *base_state; /* "trusted", "untrusted", "none", "pending" */
     FILE *info;             /* human lines, NULL with -q */
 } deploy_t;
 
@@ -512,9 +383,8 @@ static int write_output(deploy_t *d)
     return cli_out_commit(&out) < 0 ? CLI_FAIL : CLI_OK;
 }
 
-static void json_summary(deploy_t *d, board_t *b, const dboard_info_t *info, uint32_t bs, size_t len,
-                         const char *layout_name, const romfs_deploy_plan_t *plan, const romfs_deploy_result_t *res,
-                         uint64_t wire, double secs, int verified)
+static void json_summary(board_t *b, const dboard_info_t *info, uint32_t bs,
+                         const romfs_session_result_t *res, uint64_t wire)
 {
     printf("{\"device\":");
     const char *desc = board_describe(b);
@@ -522,204 +392,184 @@ static void json_summary(deploy_t *d, board_t *b, const dboard_info_t *info, uin
     printf(",\"partition\":%d,\"partition_size\":%llu,\"block_size\":%u,\"image_size\":%zu,"
            "\"layout\":\"%s\",\"base\":\"%s\",\"blocks_total\":%u,\"blocks_written\":%u,"
            "\"blocks_skipped\":%u,\"bytes_programmed\":%llu,\"wire_bytes\":%llu,\"erase_ops\":%u,"
-           "\"write_ops\":%u,\"verified\":%s,\"seconds\":%.3f",
-           info->part, (unsigned long long)info->part_size, bs, len, layout_name, d->base_state, plan->nblocks,
-           plan->nwrite, plan->nskip, (unsigned long long)res->bytes_programmed, (unsigned long long)wire,
-           res->erase_ops, res->write_ops, verified ? "true" : "false", secs);
-    printf(",\"unique_id\":");
+           "\"write_ops\":%u,\"board_bytes_read\":%llu,\"crcs_asked\":%u,\"verified\":%s,\"seconds\":%.3f",
+           info->part, (unsigned long long)info->part_size, bs, res->image_len, res->layout, res->base,
+           res->blocks_total, res->blocks_written, res->blocks_skipped, (unsigned long long)res->bytes_programmed,
+           (unsigned long long)wire, res->erase_ops, res->write_ops, (unsigned long long)res->bytes_read,
+           res->crcs_asked, res->verified ? "true" : "false", res->seconds);
+    printf(",\"unique_id\":");   /* for the many-boards summary (cli/multi.c) */
     cli_json_string(stdout, (const uint8_t *)info->uid, strlen(info->uid));
-    if (d->lay)
+    if (strcmp(res->layout, "stable") == 0)
         printf(",\"files\":%zu,\"files_kept\":%zu,\"files_in_place\":%zu,\"files_moved\":%zu,"
                "\"files_added\":%zu,\"compacted\":%s,\"waste\":%zu",
-               d->lst.files, d->lst.kept, d->lst.in_place, d->lst.moved, d->lst.added,
-               d->lst.compacted ? "true" : "false", d->lst.waste);
+               res->lst.files, res->lst.kept, res->lst.in_place, res->lst.moved, res->lst.added,
+               res->lst.compacted ? "true" : "false", res->lst.waste);
+    printf(",\"note\":");
+    cli_json_string(stdout, (const uint8_t *)res->note, strlen(res->note));
     printf("}\n");
 }
 
-static int deploy_to_board(deploy_t *d)
+/* Open the board and probe partition N; one error line on failure (none
+ * when quiet). */
+static int open_board(deploy_t *d, board_t **b, dboard_t **db, dboard_info_t *info, int quiet)
 {
     const char *emsg = NULL;
-    board_t *b = NULL;
-    dboard_t *db = NULL;
-    char *detail = NULL, *cdir = NULL, *cpath = NULL, *ppath = NULL;
-    uint8_t *base = NULL, *pend = NULL;
-    size_t blen = 0, plen = 0;
-    uint32_t *board_crcs = NULL;
-    romfs_deploy_plan_t plan;
-    memset(&plan, 0, sizeof plan);
-    int rc = CLI_FAIL;
-    double t0 = now_s();
-
-    int r = board_open(&b, d->o.dev, &emsg);
+    char *detail = NULL;
+    int r = board_open(b, d->o.dev, &emsg);
+    if (r < 0 && quiet)
+        return -1;
     if (r < 0) {
         cli_error("cannot open %s: %s", d->o.dev ? d->o.dev : "a board", emsg ? emsg : "error");
-        return CLI_FAIL;
+        return -1;
     }
-    uint64_t wire0 = board_bytes_sent(b);
-    dboard_info_t info;
-    r = dboard_open(b, d->o.part, &db, &info, &detail);
-    if (r == DBOARD_NO_ROMFS) {
+    r = dboard_open(*b, d->o.part, db, info, &detail);
+    if (r >= 0 || quiet)
+        ;
+    else if (r == DBOARD_NO_ROMFS)
         cli_error("ROMFS is not enabled on this device");
-        goto out;
-    }
-    if (r == DBOARD_NO_PART) {
+    else if (r == DBOARD_NO_PART)
         cli_error("ROMFS%d partition not found on device", d->o.part);
-        goto out;
-    }
-    if (r < 0) {
+    else if (r < 0) {
         /* Name the exception (the traceback's last line), not the whole trace. */
-        const char *why = board_msg(r, NULL);
         size_t n = detail ? strlen(detail) : 0;
         while (n && (detail[n - 1] == '\n' || detail[n - 1] == '\r'))
             detail[--n] = '\0';
         const char *last = n ? strrchr(detail, '\n') : NULL;
-        if (r == BOARD_ERR_EXEC && n)
-            cli_error("probing the board: %s", last ? last + 1 : detail);
-        else
-            cli_error("probing the board: %s", why);
+        cli_error("probing the board: %s", r == BOARD_ERR_EXEC && n ? (last ? last + 1 : detail) : board_msg(r, NULL));
+    }
+    free(detail);
+    if (r < 0) {
+        board_close(*b);
+        *b = NULL;
+    }
+    return r < 0 ? -1 : 0;
+}
+
+typedef struct errctx {
+    dboard_t *db;
+} errctx_t;
+
+static const char *session_errstr(void *ctx, int code)
+{
+    errctx_t *e = ctx;
+    return code <= BOARD_ERR_TIMEOUT || code == ROMFS_ERR_NOMEM ? board_msg(code, dboard_last_error(e->db))
+                                                                : romfs_strerror(code);
+}
+
+/* The session's view of the probed board. */
+static romfs_session_board_t session_board(const deploy_t *d, const dboard_info_t *info)
+{
+    romfs_session_board_t sb = {.part = info->part, .part_size = info->part_size,
+                                .block_size = info->block_size > 0 && (uint64_t)info->block_size <= info->part_size
+                                                  ? (uint32_t)info->block_size : (uint32_t)info->part_size,
+                                .unique_id = info->uid, .fallback_key = d->o.dev ? d->o.dev : "auto",
+                                .slow_crcs = !info->has_crc};
+    return sb;
+}
+
+/* A deploy failed once the commit was sent: reconnect and say what the
+ * partition holds instead of guessing. */
+static const char *holds_after_reconnect(deploy_t *d, const romfs_session_t *failed)
+{
+    size_t len;
+    const uint8_t *img = romfs_session_image(failed, &len);
+    board_t *b = NULL;
+    dboard_t *db = NULL;
+    dboard_info_t info;
+    const char *what = "the partition may hold the new image (its commit was sent; the board could not be checked)";
+    if (img && open_board(d, &b, &db, &info, 1) == 0) {
+        romfs_session_board_t sb = session_board(d, &info);
+        romfs_deploy_ops_t ops = dboard_ops(db, NULL, NULL);
+        romfs_session_opts_t so = {.full = 1};
+        romfs_session_t *s = NULL;
+        int h = romfs_session_open(&s, &ops, &sb, &so) == 0 ? romfs_session_holds(s, img, len) : -1;
+        if (h == 1)
+            what = "checked on reconnect: the partition holds the complete new image";
+        else if (h == 0)
+            what = "checked on reconnect: the partition does not hold the new image; deploy again";
+        romfs_session_close(s);
+    }
+    dboard_free(db);
+    board_close(b);
+    return what;
+}
+
+static void report(deploy_t *d, const romfs_session_result_t *res, uint64_t wire)
+{
+    if (res->note[0])
+        say(d, "note: %s", res->note);
+    if (res->blocks_written == 0)
+        say(d, "image already on the board: wrote 0 of %u blocks, skipped %u unchanged", res->blocks_total,
+            res->blocks_skipped);
+    else
+        say(d, "wrote %u of %u blocks, skipped %u unchanged (%llu bytes on the wire, %.1fs)", res->blocks_written,
+            res->blocks_total, res->blocks_skipped, (unsigned long long)wire, res->seconds);
+    if (strcmp(res->layout, "stable") == 0 && res->lst.used_base)
+        say(d, "stable layout: %zu files kept, %zu rewritten in place, %zu moved, %zu added (base: %s)",
+            res->lst.kept, res->lst.in_place, res->lst.moved, res->lst.added, res->base);
+    else if (strcmp(res->layout, "stable") == 0)
+        say(d, "stable layout: fresh (%zu files%s)", res->lst.files, res->lst.compacted ? ", compacted" : "");
+}
+
+static int deploy_to_board(deploy_t *d)
+{
+    board_t *b = NULL;
+    dboard_t *db = NULL;
+    dboard_info_t info;
+    if (open_board(d, &b, &db, &info, 0) < 0)
+        return CLI_FAIL;
+    uint64_t wire0 = board_bytes_sent(b);
+    romfs_session_board_t sb = session_board(d, &info);
+    int rc = CLI_FAIL;
+    char *cdir = romfs_session_cache_dir();
+    errctx_t ec = {db};
+    progress_t pg = {.tty = !d->o.quiet && isatty(2), .t0 = now_s()};
+    romfs_deploy_ops_t ops = dboard_ops(db, on_progress, &pg);
+    if (!info.has_view)
+        ops.block_crcs = NULL;   /* no way to read the partition back */
+    romfs_session_opts_t so = {.cache_dir = cdir, .full = d->o.full, .nor = d->o.nor,
+                               .allow_unverified = d->o.unverified, .align = d->o.align, .compact = d->o.compact,
+                               .errstr = session_errstr, .ctx = &ec};
+    romfs_session_t *s = NULL;
+    if (!info.has_view && !d->o.unverified) {
+        cli_error("the board cannot read its partition back (no memoryview or readblocks): refusing an "
+                  "unverified deploy; --unverified deploys anyway");
         goto out;
     }
-    uint32_t bs = info.block_size > 0 && (uint64_t)info.block_size <= info.part_size ? (uint32_t)info.block_size
-                                                                                   : (uint32_t)info.part_size;
-    if (info.part_size > UINT32_MAX || !bs) {
+    if (info.part_size > UINT32_MAX || romfs_session_open(&s, &ops, &sb, &so) < 0) {
         cli_error("ROMFS%d partition size %llu is not supported", d->o.part, (unsigned long long)info.part_size);
         goto out;
     }
-    uint32_t nboard = (uint32_t)((info.part_size + bs - 1) / bs);
-    /* Per-block CRCs on the board make incremental deploys; without crc32 a
-     * memoryview still lets the host verify by reading back (slowly). */
-    int incremental = info.has_crc && info.has_view;
-    int verifiable = info.has_view;
-
-    /* The board's CRC of every block: what to skip, and whether the cached
-     * base is really what the board holds. */
-    if (incremental && !d->o.full) {
-        board_crcs = malloc(nboard * sizeof *board_crcs);
-        if (!board_crcs) {
-            cli_error("out of memory");
-            goto out;
-        }
-        if ((r = dboard_block_crcs(db, 0, (uint32_t)info.part_size, bs, board_crcs)) < 0) {
-            cli_error("reading block checksums: %s", board_msg(r, dboard_last_error(db)));
-            goto out;
-        }
-    }
-    cdir = cache_dir();
-    if (cdir) {
-        cpath = cache_path(cdir, &info, d->o.dev, "romfs");
-        ppath = cache_path(cdir, &info, d->o.dev, "pending.romfs");
-    }
-
-    const uint8_t *img = d->src;
-    size_t len = d->src_len;
-    const char *layout_name = "as-is";
-    d->base_state = "none";
-    if (d->is_dir && incremental) {
-        uint32_t lblock = bs < info.part_size ? bs : 4096;
-        if (!d->o.full && board_crcs) {
-            base = load_opt(cpath, &blen);
-            pend = load_opt(ppath, &plen);
-            if (base && !base_trusted(base, blen, pend, plen, board_crcs, nboard, bs)) {
-                d->base_state = "untrusted";
-                free(base);
-                base = NULL;
-            } else if (base) {
-                d->base_state = "trusted";
-            }
-        }
-        romfs_layout_opts_t lo = {.block_size = lblock, .align = d->o.align, .compact_percent = d->o.compact,
-                                  .fresh = d->o.full || !base};
-        r = romfs_layout_stable(d->src, d->src_len, base, blen, &lo, &d->lay, &d->lay_len, &d->lst);
-        if (r < 0) {
-            cli_warn("%s: no stable layout (%s): deploying the packed image", d->o.src, romfs_strerror(r));
-            layout_name = "reference";
-        } else {
-            img = d->lay;
-            len = d->lay_len;
-            layout_name = "stable";
-        }
-        if (len > info.part_size && d->src_len <= info.part_size) {
-            img = d->src;   /* the stable layout's slack does not fit; the packed one does */
-            len = d->src_len;
-            layout_name = "reference";
-        }
-    } else if (d->is_dir) {
-        layout_name = "reference";
-    }
-
-    say(d, "Image size is %zu bytes", len);
-    say(d, "ROMFS%d partition has size %llu bytes (%u blocks of %u bytes each)", d->o.part,
-        (unsigned long long)info.part_size, nboard, bs);
-    if (len > info.part_size) {
-        cli_error("ROMFS image is too big for the target partition");
-        goto out;
-    }
-    /* The partition-wide CRCs cover whole blocks; the image's last block
-     * may end early, so ask for that one over the image's bytes only. */
-    if (board_crcs && len % bs) {
-        uint32_t last = (uint32_t)(len / bs);
-        if ((r = dboard_block_crcs(db, last * bs, (uint32_t)(len - (size_t)last * bs), bs, &board_crcs[last])) < 0) {
-            cli_error("reading block checksums: %s", board_msg(r, dboard_last_error(db)));
-            goto out;
-        }
-    }
-    romfs_deploy_geom_t g = {.part_size = (uint32_t)info.part_size, .block_size = bs,
-                             .chunk_size = DEFAULT_CHUNK, .erase_max = DEFAULT_ERASE_MAX, .reprogram = d->o.nor};
-    if ((r = romfs_deploy_plan(img, len, &g, board_crcs, &plan)) < 0) {
-        cli_error("cannot plan the deploy: %s", romfs_strerror(r));
-        goto out;
-    }
-    if (plan.nwrite)
-        save_file(ppath, img, len);
-
-    progress_t pg = {.tty = !d->o.quiet && isatty(2), .t0 = now_s()};
-    romfs_deploy_ops_t ops = dboard_ops(db, on_progress, &pg);
-    if (!verifiable) {
-        ops.block_crcs = NULL;
-        cli_warn("the board cannot read its partition back: rewriting everything, unverified");
-    } else if (!incremental) {
+    if (!info.has_view && d->o.unverified)
+        cli_warn("the board cannot read its partition back: rewriting everything, unverified (--unverified)");
+    else if (info.has_view && !info.has_crc)
         cli_warn("the board has no binascii.crc32: rewriting everything, verifying by reading back");
+    romfs_session_result_t res;
+    int r = romfs_session_deploy(s, d->src, d->src_len, d->is_dir, &res);
+    if (res.image_len) {
+        say(d, "Image size is %zu bytes", res.image_len);
+        say(d, "ROMFS%d partition has size %llu bytes (%u blocks of %u bytes each)", d->o.part,
+            (unsigned long long)info.part_size, (unsigned)((info.part_size + sb.block_size - 1) / sb.block_size),
+            sb.block_size);
     }
-    romfs_deploy_result_t res;
-    r = romfs_deploy_run(img, len, &g, &plan, &ops, &res);
-    if (r == ROMFS_ERR_IO && res.bad_block >= 0) {
-        cli_error("verification failed: block %d (offset %llu) differs from the image after writing",
-                  res.bad_block, (unsigned long long)res.bad_block * bs);
+    if (r < 0 && res.state == ROMFS_DEPLOY_COMMITTED) {
+        dboard_free(db);    /* the link is gone: close it before reconnecting */
+        board_close(b);
+        db = NULL;
+        b = NULL;
+        cli_error("%.*s; %s", (int)(strcspn(res.error, ";")), res.error, holds_after_reconnect(d, s));
+    } else if (r < 0)
+        cli_error("%s", res.error);
+    if (r < 0)
         goto out;
-    }
-    if (r < 0) {
-        /* Once block 0 is erased nothing mounts until a deploy completes:
-         * say so, since the fix is simply to run it again. */
-        cli_error("deploy failed: %s%s", r <= BOARD_ERR_TIMEOUT ? board_msg(r, dboard_last_error(db)) : romfs_strerror(r),
-                  plan.nwrite ? "; the partition may hold no mountable image until a deploy completes" : "");
-        goto out;
-    }
-    if (cpath && save_file(cpath, img, len) == 0 && ppath)
-        unlink(ppath);
     uint64_t wire = board_bytes_sent(b) - wire0;
-    double secs = now_s() - t0;
-    if (plan.nwrite == 0)
-        say(d, "image already on the board: wrote 0 of %u blocks, skipped %u unchanged", plan.nblocks, plan.nskip);
-    else
-        say(d, "wrote %u of %u blocks, skipped %u unchanged (%llu bytes on the wire, %.1fs)", plan.nwrite,
-            plan.nblocks, plan.nskip, (unsigned long long)wire, secs);
-    if (d->lay && img == d->lay && d->lst.used_base)
-        say(d, "stable layout: %zu files kept, %zu rewritten in place, %zu moved, %zu added", d->lst.kept,
-            d->lst.in_place, d->lst.moved, d->lst.added);
-    else if (d->lay && img == d->lay)
-        say(d, "stable layout: fresh (%zu files%s)", d->lst.files, d->lst.compacted ? ", compacted" : "");
+    report(d, &res, wire);
     if (d->o.json)
-        json_summary(d, b, &info, bs, len, layout_name, &plan, &res, wire, secs, verifiable);
+        json_summary(b, &info, sb.block_size, &res, wire);
     rc = CLI_OK;
 out:
-    free(detail);
-    romfs_deploy_plan_free(&plan);
-    free(board_crcs);
-    free(base);
-    free(pend);
+    romfs_session_close(s);
     free(cdir);
-    free(cpath);
-    free(ppath);
     dboard_free(db);
     board_close(b);
     return rc;
@@ -742,10 +592,7 @@ int cmd_deploy(int argc, char **argv)
     return rc;
 }
 
-/// Seam for `romfs watch` (cli/watch_deploy.c; declared in cli/deploy_seam.h) ///
-/* Small wrappers over the statics above, so that watch deploys build and
- * cache exactly as `romfs deploy` does while keeping its board open. To be
- * re-pointed at the host session API once it exists. */
+/// Seam for `romfs watch` and `romfs diff` (declared in cli/deploy_seam.h) ///
 
 int cli_deploy_build(const char *src, int mpy, uint8_t **img, size_t *len)
 {
@@ -754,37 +601,4 @@ int cli_deploy_build(const char *src, int mpy, uint8_t **img, size_t *len)
     o.src = src;
     o.mpy = mpy;
     return build_dir(&o, img, len);
-}
-
-uint8_t *cli_deploy_cached_base(const dboard_info_t *info, const char *dev, const uint32_t *board_crcs,
-                                uint32_t nboard, uint32_t bs, size_t *len)
-{
-    char *dir = cache_dir();
-    char *cpath = dir ? cache_path(dir, info, dev, "romfs") : NULL;
-    char *ppath = dir ? cache_path(dir, info, dev, "pending.romfs") : NULL;
-    size_t plen = 0;
-    uint8_t *base = load_opt(cpath, len), *pend = load_opt(ppath, &plen);
-    if (base && !base_trusted(base, *len, pend, plen, board_crcs, nboard, bs)) {
-        free(base);
-        base = NULL;
-    }
-    free(pend);
-    free(dir);
-    free(cpath);
-    free(ppath);
-    return base;
-}
-
-void cli_deploy_remember(const dboard_info_t *info, const char *dev, const uint8_t *img, size_t len, int done)
-{
-    char *dir = cache_dir();
-    char *cpath = dir ? cache_path(dir, info, dev, "romfs") : NULL;
-    char *ppath = dir ? cache_path(dir, info, dev, "pending.romfs") : NULL;
-    if (!done)
-        save_file(ppath, img, len);
-    else if (cpath && save_file(cpath, img, len) == 0 && ppath)
-        unlink(ppath);
-    free(dir);
-    free(cpath);
-    free(ppath);
 }

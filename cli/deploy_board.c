@@ -256,7 +256,7 @@ int dboard_open(board_t *b, int part, dboard_t **out, dboard_info_t *info, char 
     else
         snprintf(kind, sizeof kind, H_MAPPED, part, part);
     n = snprintf(defs, sizeof defs, HELPERS, kind, info->has_b64 ? H_B64 : "", info->has_deflate ? H_DEFL : "",
-                 info->has_view && info->has_crc ? H_CRC : "", info->has_view && !info->has_crc ? H_READ : "");
+                 info->has_view && info->has_crc ? H_CRC : "", info->has_view ? H_READ : "");
     if ((r = run(d, defs, (size_t)n, NULL)) < 0) {
         free(d);
         return r;
@@ -436,6 +436,27 @@ int dboard_block_crcs(dboard_t *d, uint32_t offset, uint32_t len, uint32_t block
     return 0;
 }
 
+/* Read [offset, offset+len) back in hex, at most 4 KiB per exec (the
+ * board's answer then stays small). */
+static int op_read(void *ctx, uint32_t offset, uint32_t len, uint8_t *buf)
+{
+    dboard_t *d = ctx;
+    if (!d->info.has_view)
+        return -ENOTSUP;
+    int r = flush(d);
+    for (uint32_t done = 0; done < len && r >= 0;) {
+        uint32_t n = len - done < 4096 ? len - done : 4096;
+        char s[64], *out = NULL;
+        int k = snprintf(s, sizeof s, "_r(%u,%u)\n", offset + done, n);
+        if ((r = run(d, s, (size_t)k, &out)) >= 0 &&
+            (!out || strlen(out) < 2 * (size_t)n || parse_hex_bytes(out, buf + done, n) < 0))
+            r = BOARD_ERR_PROTOCOL;
+        free(out);
+        done += n;
+    }
+    return r < 0 ? r : 0;
+}
+
 static int op_crcs(void *ctx, uint32_t offset, uint32_t len, uint32_t block_size, uint32_t *crcs)
 {
     return dboard_block_crcs(ctx, offset, len, block_size, crcs);
@@ -464,7 +485,8 @@ romfs_deploy_ops_t dboard_ops(dboard_t *d, void (*progress)(void *, uint64_t, ui
     d->progress = progress;
     d->pctx = pctx;
     romfs_deploy_ops_t o = {.ctx = d, .erase = op_erase, .write = op_write, .block_crcs = op_crcs,
-                            .finish = op_finish, .progress = op_progress};
+                            .finalise = op_finish, .read = op_read,
+                            .progress = op_progress};
     return o;
 }
 

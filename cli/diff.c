@@ -9,7 +9,6 @@
 #include "cli.h"
 #include "boardimg.h"
 #include "deploy_seam.h"
-#include "watch.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -19,6 +18,8 @@
 #include "romfs/romfs.h"
 #include "romfs/romfs_deploy.h"
 #include "romfs/romfs_layout.h"
+
+#include <zlib.h>
 
 #define MAX_DEPTH 4096
 
@@ -253,6 +254,19 @@ static void compare(entries_t *a, entries_t *b, struct counts *c)
     }
 }
 
+/* What a device holding exactly old (old_len bytes from offset 0) holds at
+ * each block of img, as CRCs comparable with romfs_deploy_plan's: a block
+ * reaching past old is unknown and gets a CRC that cannot match. */
+static void known_crcs(const uint8_t *old, size_t old_len, const uint8_t *img, size_t len, uint32_t bs,
+                       uint32_t *out)
+{
+    for (size_t off = 0, i = 0; off < len; off += bs, i++) {
+        size_t n = len - off < bs ? len - off : bs;
+        uint32_t mine = (uint32_t)crc32(0L, img + off, (uInt)n);
+        out[i] = off + n <= old_len ? (uint32_t)crc32(0L, old + off, (uInt)n) : ~mine;
+    }
+}
+
 /* The bytes a deploy leaves on the board for side s laid over base (NULL:
  * a fresh layout): an image file goes as it is, a directory or a board's
  * tree in the stable layout, as `romfs deploy` writes them. */
@@ -294,7 +308,7 @@ static int deploy_blocks(const side_t *a, const side_t *b, uint32_t bs)
     uint32_t nb = (uint32_t)((len + bs - 1) / bs);
     romfs_deploy_geom_t g = {.part_size = (uint32_t)(len > UINT32_MAX ? UINT32_MAX : len), .block_size = bs};
     if (len <= UINT32_MAX && (old = malloc((nb + 1) * sizeof *old)))
-        watch_known_crcs(olda, alen, lay, len, bs, old);
+        known_crcs(olda, alen, lay, len, bs, old);
     if (!old || romfs_deploy_plan(lay, len, &g, old, &plan) < 0) {
         cli_error("cannot plan a deploy of %s", b->name);
         goto out;

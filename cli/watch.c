@@ -422,7 +422,7 @@ static void cycle(watcher_t *w)
         status(w, "build failed; the board keeps its image; watching %s", w->o.src);
         return;
     }
-    if (w->last && w->s.img && len == w->last_len && memcmp(img, w->last, len) == 0) {
+    if (w->last && w->s.sess && len == w->last_len && memcmp(img, w->last, len) == 0) {
         free(img);
         status(w, "image unchanged; watching %s", w->o.src);
         return;
@@ -512,6 +512,7 @@ int cmd_watch(int argc, char **argv)
             close(w.ifd);
         return CLI_FAIL;
     }
+    w.s.cache_dir = romfs_session_cache_dir();
     stop_sig = 0;
     catch_stops();
     run_loop(&w);
@@ -519,6 +520,7 @@ int cmd_watch(int argc, char **argv)
     board_close(w.s.b);
     status(&w, "stopped");
     watch_forget(&w.s);
+    free(w.s.cache_dir);
     free(w.last);
     for (int i = 0; i < w.ndirs; i++)
         free(w.dirs[i]);

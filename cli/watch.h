@@ -9,23 +9,26 @@
 #include <stdint.h>
 
 #include "deploy_board.h"
+#include "romfs/romfs_session.h"
 #include "transport/board.h"
 
-/* What the host knows about one board for as long as the watch runs. */
+/* One board for as long as the watch runs. */
 typedef struct wsession {
     const char *dev;        /* device spec as given (NULL: default) */
     int part;               /* ROM partition index */
     uint32_t align;         /* --align, 0 for none */
     int quiet;
+    char *cache_dir;        /* the deploy cache (romfs_session_cache_dir), or NULL */
     board_t *b;             /* open connection, NULL when lost */
     dboard_info_t info;     /* from the last probe */
-    /* The image this session wrote and verified: the board's bytes
-     * [0, img_len) are exactly these until a deploy fails or the board is
-     * reopened. NULL: unknown, ask the board for its block CRCs. */
-    uint8_t *img;
-    size_t img_len;
+    dboard_t *db;           /* the current probe, during a deploy */
+    romfs_deploy_ops_t cur; /* its ops, which the session's ops forward to */
+    /* The deploy session over this connection: it knows the image it wrote
+     * and verified. NULL until the first deploy, and after a failure or a
+     * reconnection. */
+    romfs_session_t *sess;
     /* Figures of the last deploy. */
-    uint32_t blocks_written, blocks_total, crc_queries;
+    uint32_t blocks_written, blocks_total, crcs_asked;
     uint64_t wire_bytes;
 } wsession_t;
 
@@ -35,19 +38,14 @@ typedef struct wsession {
 #define WD_LOST (-2)   /* the connection is gone: reopen and deploy again */
 
 /* Deploy image src (a packed image built from the source directory) over
- * the open board: stable layout against the image this session deployed
- * last, only the blocks that differ written, verified, power-safe. Block
- * CRCs are asked of the board only for blocks this session has not written
- * and verified. Prints one line (unless quiet) or one error line. */
+ * the open board through the session: stable layout against the image it
+ * deployed last, only the blocks that differ written, verified before the
+ * commit, power-safe; no block CRC asked for blocks it wrote and verified.
+ * Prints one line (unless quiet) or one error line. */
 int watch_deploy_once(wsession_t *s, const uint8_t *src, size_t src_len);
 
-/* What a device holding exactly old (old_len bytes from offset 0) holds at
- * each block of img, as CRCs comparable with romfs_deploy_plan's: a block
- * reaching past old is unknown and gets a CRC that cannot match. */
-void watch_known_crcs(const uint8_t *old, size_t old_len, const uint8_t *img, size_t len, uint32_t bs,
-                      uint32_t *out);
-
-/* Forget what the board holds (after a failure or a reconnection). */
+/* Close the session: the next deploy learns the board afresh (after a
+ * failure or a reconnection). */
 void watch_forget(wsession_t *s);
 
 #endif

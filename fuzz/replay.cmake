@@ -12,6 +12,13 @@ foreach(t reader check)
   add_test(NAME fuzz.replay_${t}
     COMMAND fuzz_replay_${t} ${ROMFS_VECTORS}/golden ${ROMFS_VECTORS}/hostile ${ROMFS_FUZZ_DIR}/corpus)
 endforeach()
+# The deploy session over an arbitrary partition (fuzz_session.c).
+add_executable(fuzz_replay_session ${ROMFS_FUZZ_DIR}/replay.c ${ROMFS_FUZZ_DIR}/fuzz_session.c)
+target_include_directories(fuzz_replay_session PRIVATE ${ROMFS_FUZZ_DIR})
+target_link_libraries(fuzz_replay_session PRIVATE romfs_host)
+add_test(NAME fuzz.replay_session
+  COMMAND fuzz_replay_session ${ROMFS_VECTORS}/golden ${ROMFS_VECTORS}/hostile ${ROMFS_FUZZ_DIR}/corpus)
+
 # The parsers of a board's answers when its image is read (cli/boardimg_parse.c).
 add_executable(fuzz_replay_boardimg ${ROMFS_FUZZ_DIR}/replay.c ${ROMFS_FUZZ_DIR}/fuzz_boardimg.c
   ${PROJECT_SOURCE_DIR}/cli/boardimg_parse.c)

@@ -8,15 +8,20 @@
  * callbacks (erase, program, per-block CRC32), so a board over a serial
  * line and an in-memory NOR flash in the unit tests run the same code.
  *
- * Order of operations (docs/DEPLOY.md explains why):
+ * Order of operations (docs/DEPLOY.md explains why): verify, then commit.
  *  1. block 0 (it holds the header) is invalidated first: optionally its
  *     first write unit is programmed to zeros, then it is erased;
  *  2. every other block that differs is erased and programmed, in order;
- *  3. block 0 is programmed back to front, its first write unit (the magic)
- *     last: that one small write is the commit (with `reprogram`, the unit
- *     goes first without the magic, and the commit sets only the magic);
- *  4. the device's CRC32 of every block of the image is compared with the
- *     host's.
+ *  3. finalise, then the device's CRCs of those blocks are compared with
+ *     the host's (nothing mounts yet: a mismatch leaves no image);
+ *  4. block 0 is programmed back to front without its first write unit
+ *     (with `reprogram`: the unit without the three magic bytes), then
+ *     finalised and verified with that unit still erased;
+ *  5. the commit: the first write unit (or, with `reprogram`, the unit
+ *     again, which adds only the magic); finalise; verify block 0. A
+ *     mismatch now erases block 0 again, so nothing wrong ever mounts.
+ * Without `reprogram` every write unit is programmed once per erase, as
+ * ECC flash requires.
  */
 #ifndef ROMFS_DEPLOY_H
 #define ROMFS_DEPLOY_H
@@ -45,10 +50,14 @@ typedef struct romfs_deploy_ops {
     int (*write)(void *ctx, uint32_t offset, const uint8_t *buf, uint32_t len);
     /* CRC32 (zlib's) of each block_size piece of [offset, offset+len) (the
      * last may be shorter) into crcs[0..]. NULL: the device cannot, and
-     * romfs_deploy_run skips verification. */
+     * romfs_deploy_run cannot verify (res->verified stays 0). */
     int (*block_crcs)(void *ctx, uint32_t offset, uint32_t len, uint32_t block_size, uint32_t *crcs);
-    /* Called once after a verified deploy (vfs.rom_ioctl(5)); may be NULL. */
-    int (*finish)(void *ctx);
+    /* Make what was programmed visible to reads (vfs.rom_ioctl(5): write
+     * complete, caches); called before every read-back. May be NULL. */
+    int (*finalise)(void *ctx);
+    /* Read len bytes at offset into buf (the session reads the board's
+     * own image with it). May be NULL. */
+    int (*read)(void *ctx, uint32_t offset, uint32_t len, uint8_t *buf);
     /* Bytes programmed so far out of total; may be NULL. */
     void (*progress)(void *ctx, uint64_t done, uint64_t total);
 } romfs_deploy_ops_t;
@@ -76,10 +85,22 @@ typedef struct romfs_deploy_plan {
     uint64_t write_bytes;   /* image bytes in the dirty blocks */
 } romfs_deploy_plan_t;
 
+/* What the partition holds when romfs_deploy_run returns. */
+typedef enum romfs_deploy_state {
+    ROMFS_DEPLOY_UNTOUCHED = 0, /* nothing was changed: the old image as it was */
+    ROMFS_DEPLOY_NOTHING,       /* the old header is gone, the commit never written: nothing mounts */
+    ROMFS_DEPLOY_COMMITTED,     /* the commit was sent but not verified (the device failed after it) */
+    ROMFS_DEPLOY_UNDONE,        /* the commit verified wrong and was erased again: nothing mounts */
+    ROMFS_DEPLOY_WRONG,         /* the commit verified wrong and erasing it failed: may mount wrong bytes */
+    ROMFS_DEPLOY_NEW,           /* the new image, committed (verified unless res->verified is 0) */
+} romfs_deploy_state_t;
+
 typedef struct romfs_deploy_result {
     uint32_t erase_ops, write_ops;
     uint64_t bytes_programmed;
     int32_t bad_block;      /* first block whose CRC differs after writing, or -1 */
+    romfs_deploy_state_t state;
+    int verified;           /* every written block was read back and matched */
 } romfs_deploy_result_t;
 
 /// Planning ///
@@ -100,9 +121,13 @@ void romfs_deploy_plan_free(romfs_deploy_plan_t *plan);
 
 /// Running ///
 
-/* Carry the plan out in the power-safe order above, then verify. Returns
- * 0; a device error unchanged; ROMFS_ERR_IO when verification fails
- * (res->bad_block names the first bad block). res may be NULL. */
+/* One line saying what a partition in state st holds ("no mountable image"). */
+const char *romfs_deploy_state_str(romfs_deploy_state_t st);
+
+/* Carry the plan out in the verify-then-commit order above. Returns 0; a
+ * device error unchanged; ROMFS_ERR_IO when verification fails
+ * (res->bad_block names the first bad block). res->state says what the
+ * partition holds either way. res may be NULL. */
 int romfs_deploy_run(const uint8_t *img, size_t len, const romfs_deploy_geom_t *geom,
                      const romfs_deploy_plan_t *plan, const romfs_deploy_ops_t *ops,
                      romfs_deploy_result_t *res);

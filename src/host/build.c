@@ -16,6 +16,8 @@
  */
 #include "romfs/romfs_build.h"
 
+#include "varuint.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -73,24 +75,7 @@ struct romfs_builder {
 
 /// Varuints ///
 
-static unsigned uint_len(uint64_t v)
-{
-    unsigned n = 1;
-    while (v >>= 7)
-        n++;
-    return n;
-}
-
-/* Encode v into exactly width bytes (width >= uint_len(v)): leading 0x80
- * bytes are padding to the decoder. */
-static unsigned uint_put(uint8_t *out, uint64_t v, unsigned width)
-{
-    for (unsigned i = width; i-- > 0;) {
-        out[i] = (uint8_t)((v & 0x7f) | (i + 1 < width ? 0x80 : 0));
-        v >>= 7;
-    }
-    return width;
-}
+/* romfs_varuint_len / romfs_varuint_put (varuint.h), the host's one encoder. */
 
 /// Errors ///
 
@@ -372,18 +357,18 @@ static void layout_tree(struct node *d, unsigned off_width)
             layout_tree(n, off_width);
             p = n->payload;
         } else if (off_width && n->size) {
-            uint64_t sub = uint_len(n->size) + off_width;
-            p = uint_len(n->name_len) + n->name_len + 1 + uint_len(sub) + sub;
+            uint64_t sub = romfs_varuint_len(n->size) + off_width;
+            p = romfs_varuint_len(n->name_len) + n->name_len + 1 + romfs_varuint_len(sub) + sub;
         } else {
-            p = uint_len(n->name_len) + n->name_len + 1 + uint_len(n->size) + n->size;
+            p = romfs_varuint_len(n->name_len) + n->name_len + 1 + romfs_varuint_len(n->size) + n->size;
         }
         n->payload = p;
-        n->rec_len = 1 + uint_len(p) + p;
+        n->rec_len = 1 + romfs_varuint_len(p) + p;
         sum += n->rec_len;
     }
     /* A directory's payload is its name plus its children; the root has no name. */
     if (d->parent)
-        d->payload = uint_len(d->name_len) + d->name_len + sum;
+        d->payload = romfs_varuint_len(d->name_len) + d->name_len + sum;
     else
         d->payload = sum;
 }
@@ -410,7 +395,7 @@ static void place_blob(void *ctx, struct node *f)
     struct place *pl = ctx;
     if (f->size == 0)
         return;
-    uint64_t hmin = 1 + uint_len(f->size);
+    uint64_t hmin = 1 + romfs_varuint_len(f->size);
     uint64_t a = (pl->pos + hmin + pl->align - 1) & ~(pl->align - 1);
     f->gap = a - pl->pos - hmin;
     f->data_off = a - pl->fs_start;
@@ -426,7 +411,7 @@ static void layout(romfs_builder_t *b)
     if (!b->align) {
         layout_tree(&b->root, 0);
         b->fs_len = b->root.payload;
-        b->len_width = uint_len(b->fs_len);
+        b->len_width = romfs_varuint_len(b->fs_len);
         if ((3 + b->len_width + b->fs_len) % 2)
             b->len_width++;
         b->image_size = 3 + b->len_width + b->fs_len;
@@ -444,7 +429,7 @@ static void layout(romfs_builder_t *b)
         b->tail_pad = (pl.pos % 2) != 0;
         if (b->tail_pad)
             fs_len += 3;
-        unsigned now = uint_len(pl.max_off), nlw = uint_len(fs_len);
+        unsigned now = romfs_varuint_len(pl.max_off), nlw = romfs_varuint_len(fs_len);
         if (now <= ow && nlw <= lw) {
             b->off_width = ow;
             b->len_width = lw;
@@ -526,7 +511,7 @@ static int out_zeros(struct out *o, uint64_t n)
 static int out_uint(struct out *o, uint64_t v, unsigned width)
 {
     uint8_t tmp[16];
-    return out_bytes(o, tmp, uint_put(tmp, v, width));
+    return out_bytes(o, tmp, romfs_varuint_put(tmp, v, width));
 }
 
 /* Room left in the output buffer, flushing first when it is full. */
@@ -663,20 +648,20 @@ static int emit_tree(struct out *o, struct node *d, int aligned, unsigned off_wi
     for (size_t i = 0; i < d->nkids && o->err == 0; i++) {
         struct node *n = d->kids[i];
         out_uint(o, n->is_dir ? ROMFS_KIND_DIRECTORY : ROMFS_KIND_FILE, 1);
-        out_uint(o, n->payload, uint_len(n->payload));
-        out_uint(o, n->name_len, uint_len(n->name_len));
+        out_uint(o, n->payload, romfs_varuint_len(n->payload));
+        out_uint(o, n->name_len, romfs_varuint_len(n->name_len));
         out_bytes(o, n->name, n->name_len);
         if (n->is_dir) {
             emit_tree(o, n, aligned, off_width);
         } else if (aligned && n->size) {
-            uint64_t sub = uint_len(n->size) + off_width;
+            uint64_t sub = romfs_varuint_len(n->size) + off_width;
             out_uint(o, ROMFS_KIND_DATA_POINTER, 1);
-            out_uint(o, sub, uint_len(sub));
-            out_uint(o, n->size, uint_len(n->size));
+            out_uint(o, sub, romfs_varuint_len(sub));
+            out_uint(o, n->size, romfs_varuint_len(n->size));
             out_uint(o, n->data_off, off_width);
         } else {
             out_uint(o, ROMFS_KIND_DATA_VERBATIM, 1);
-            out_uint(o, n->size, uint_len(n->size));
+            out_uint(o, n->size, romfs_varuint_len(n->size));
             out_data(o, n);
         }
     }
@@ -688,11 +673,11 @@ static void emit_blob(void *ctx, struct node *f)
     struct out *o = ctx;
     if (f->size == 0 || o->err)
         return;
-    unsigned w = uint_len(f->size);
+    unsigned w = romfs_varuint_len(f->size);
     if (f->gap == 1) {
         w++;
     } else if (f->gap >= 2) {
-        unsigned pw = uint_len(f->gap);
+        unsigned pw = romfs_varuint_len(f->gap);
         uint64_t p = f->gap - 1 - pw;
         out_uint(o, ROMFS_KIND_PADDING, 1);
         out_uint(o, p, pw);

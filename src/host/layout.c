@@ -10,6 +10,8 @@
  */
 #include "romfs/romfs_layout.h"
 
+#include "varuint.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -42,28 +44,10 @@ typedef struct extent {
     size_t off, len;
 } extent_t;
 
-static size_t vlen(size_t v)
+/* p advanced past v written in width bytes (0: the shortest). */
+static uint8_t *put_uint(uint8_t *p, size_t v, unsigned width)
 {
-    size_t n = 1;
-    while (v >>= 7)
-        n++;
-    return n;
-}
-
-static uint8_t *put_uint(uint8_t *p, size_t v)
-{
-    size_t n = vlen(v);
-    for (size_t i = n; i-- > 0;)
-        *p++ = (uint8_t)(((v >> (7 * i)) & 0x7f) | (i ? 0x80 : 0));
-    return p;
-}
-
-/* A varuint of exactly four bytes (leading 0x80 groups are padding). */
-static uint8_t *put_uint4(uint8_t *p, size_t v)
-{
-    for (int i = 3; i >= 0; i--)
-        *p++ = (uint8_t)(((v >> (7 * i)) & 0x7f) | (i ? 0x80 : 0));
-    return p;
+    return p + romfs_varuint_put(p, v, width);
 }
 
 static size_t align_up(size_t v, size_t a)
@@ -155,11 +139,11 @@ static size_t size_tree(tree_t *t)
     size_t total = 0;
     for (size_t i = 0; i < t->count; i++) {
         node_t *n = &t->n[i];
-        n->pay = vlen(n->name_len) + n->name_len + (n->type == ROMFS_TYPE_FILE ? FILE_DATA_REC_LEN : 0);
+        n->pay = romfs_varuint_len(n->name_len) + n->name_len + (n->type == ROMFS_TYPE_FILE ? FILE_DATA_REC_LEN : 0);
     }
     for (size_t i = t->count; i-- > 0;) {
         node_t *n = &t->n[i];
-        n->rec_len = 1 + vlen(n->pay) + n->pay;
+        n->rec_len = 1 + romfs_varuint_len(n->pay) + n->pay;
         if (n->parent == NO_OFF)
             total += n->rec_len;
         else
@@ -301,19 +285,12 @@ static void place_fresh(tree_t *t, placer_t *pl)
     }
 }
 
-/* Placement relative to the base. Returns 0, 1 when the result wastes
- * more than the threshold and a fresh layout should be made instead,
- * ROMFS_ERR_INVAL when the base's files overlap, or ROMFS_ERR_NOMEM. */
-static int place_incremental(tree_t *t, tree_t *bt, const uint8_t *base, size_t base_size, placer_t *pl,
-                             const romfs_layout_opts_t *o, romfs_layout_stats_t *st)
+/* The base's files in its data area, sorted by path; n in *nb.
+ * ROMFS_ERR_INVAL when they share bytes. */
+static int base_files(tree_t *bt, const uint8_t *base, size_t base_size, const placer_t *pl, node_t **bf,
+                      size_t *nb)
 {
-    size_t nb = 0;
-    node_t **bf = malloc((bt->count + 1) * sizeof *bf);
-    node_t **match = calloc(t->count + 1, sizeof *match);
-    size_t *starts = malloc((bt->count + 1) * sizeof *starts);
-    int r = ROMFS_ERR_NOMEM;
-    if (!bf || !match || !starts)
-        goto out;
+    *nb = 0;
     for (size_t i = 0; i < bt->count; i++) {
         node_t *b = &bt->n[i];
         if (b->type != ROMFS_TYPE_FILE)
@@ -322,15 +299,20 @@ static int place_incremental(tree_t *t, tree_t *bt, const uint8_t *base, size_t 
         if (b->size && (off < pl->data_start || off + b->size > base_size))
             continue;   /* not in the data area: the base is not ours to follow */
         b->off = off;
-        bf[nb++] = b;
+        bf[(*nb)++] = b;
     }
     /* Files of the base must not share bytes (ours never do; a tampered
      * cache might): rewriting one in place would change the other. */
-    if (overlapping(bf, nb)) {
-        r = ROMFS_ERR_INVAL;
-        goto out;
-    }
-    qsort(bf, nb, sizeof *bf, cmp_path);
+    if (overlapping(bf, *nb))
+        return ROMFS_ERR_INVAL;
+    qsort(bf, *nb, sizeof *bf, cmp_path);
+    return 0;
+}
+
+/* match[i]: the base file of t's node i's path; starts: the sorted offsets
+ * of the matched base files (what bounds an old slot's growth). */
+static size_t match_files(tree_t *t, node_t **bf, size_t nb, node_t **match, size_t *starts)
+{
     size_t ns = 0;
     for (size_t i = 0; i < t->count; i++) {
         node_t *n = &t->n[i], key, *kp = &key, **hit;
@@ -346,13 +328,17 @@ static int place_incremental(tree_t *t, tree_t *bt, const uint8_t *base, size_t 
         }
     }
     qsort(starts, ns, sizeof *starts, cmp_size);
+    return ns;
+}
 
-    pl->count = 0;
-    pl->data_end = pl->data_start;
-    /* Unchanged files first: they pin the layout. */
+/* Unchanged files at their offsets, then changed ones in their old slot,
+ * which may grow up to the next file the new tree still has (holes of
+ * deleted files are fair game). A slot that breaks the alignment is given up. */
+static void place_matched(tree_t *t, node_t **match, const size_t *starts, size_t ns, placer_t *pl,
+                          romfs_layout_stats_t *st)
+{
     for (size_t i = 0; i < t->count; i++) {
         node_t *n = &t->n[i], *b = match[i];
-        /* A slot that breaks the requested alignment is given up. */
         if (b && b->size && b->off % pl->align)
             continue;
         if (b && b->size == n->size && memcmp(b->data, n->data, n->size) == 0) {
@@ -360,8 +346,6 @@ static int place_incremental(tree_t *t, tree_t *bt, const uint8_t *base, size_t 
             st->kept++;
         }
     }
-    /* Changed files in their old slot, which may grow up to the next file
-     * the new tree still has (holes of deleted files are fair game). */
     for (size_t i = 0; i < t->count; i++) {
         node_t *n = &t->n[i], *b = match[i];
         if (!b || n->off != NO_OFF || !b->size || !n->size || b->off % pl->align)
@@ -380,6 +364,25 @@ static int place_incremental(tree_t *t, tree_t *bt, const uint8_t *base, size_t 
             st->in_place++;
         }
     }
+}
+
+/* Place t's files relative to the base's. Returns 1 when the result wastes
+ * more than compact_percent (lay out afresh instead), 0 otherwise,
+ * ROMFS_ERR_INVAL when the base's files overlap, or ROMFS_ERR_NOMEM. */
+static int place_incremental(tree_t *t, tree_t *bt, const uint8_t *base, size_t base_size, placer_t *pl,
+                             const romfs_layout_opts_t *o, romfs_layout_stats_t *st)
+{
+    size_t nb = 0;
+    node_t **bf = malloc((bt->count + 1) * sizeof *bf);
+    node_t **match = calloc(t->count + 1, sizeof *match);
+    size_t *starts = malloc((bt->count + 1) * sizeof *starts);
+    int r = ROMFS_ERR_NOMEM;
+    if (!bf || !match || !starts || (r = base_files(bt, base, base_size, pl, bf, &nb)) < 0)
+        goto out;
+    size_t ns = match_files(t, bf, nb, match, starts);
+    pl->count = 0;
+    pl->data_end = pl->data_start;
+    place_matched(t, match, starts, ns, pl, st);
     qsort(pl->ext, pl->count, sizeof *pl->ext, cmp_extent);
     for (size_t i = 0; i < t->count; i++) {
         node_t *n = &t->n[i];
@@ -410,24 +413,24 @@ static void emit(const tree_t *t, uint8_t *img, size_t len, size_t data_start)
     *p++ = ROMFS_MAGIC0;
     *p++ = ROMFS_MAGIC1;
     *p++ = ROMFS_MAGIC2;
-    p = put_uint4(p, len - HDR_LEN);
+    p = put_uint(p, len - HDR_LEN, 4);
     for (size_t i = 0; i < t->count; i++) {
         const node_t *n = &t->n[i];
         *p++ = n->type == ROMFS_TYPE_DIR ? ROMFS_KIND_DIRECTORY : ROMFS_KIND_FILE;
-        p = put_uint(p, n->pay);
-        p = put_uint(p, n->name_len);
+        p = put_uint(p, n->pay, 0);
+        p = put_uint(p, n->name_len, 0);
         memcpy(p, n->name, n->name_len);
         p += n->name_len;
         if (n->type == ROMFS_TYPE_FILE) {
             size_t rel = n->size ? n->off - HDR_LEN : 0;
             *p++ = ROMFS_KIND_DATA_POINTER;
             *p++ = 8;
-            p = put_uint4(p, n->size);
-            p = put_uint4(p, rel);
+            p = put_uint(p, n->size, 4);
+            p = put_uint(p, rel, 4);
         }
     }
     *p++ = ROMFS_KIND_PADDING;
-    p = put_uint4(p, len - (size_t)(p + 4 - img));
+    p = put_uint(p, len - (size_t)(p + 4 - img), 4);
     memcpy(p, ROMFS_LAYOUT_MARKER, ROMFS_LAYOUT_MARKER_LEN);
     p += ROMFS_LAYOUT_MARKER_LEN;
     for (int i = 0; i < 4; i++)
@@ -457,6 +460,40 @@ static int same_as(const tree_t *t, const uint8_t *img, size_t len)
     return ok ? 0 : ROMFS_ERR_IO;
 }
 
+/* Place every file: relative to the base when it is a stable image whose
+ * data area still fits the tree and whose placement does not waste too
+ * much, else afresh. Returns 0 or ROMFS_ERR_NOMEM. */
+static int place_all(tree_t *t, size_t tree_len, const uint8_t *base, size_t base_len, const romfs_layout_opts_t *o,
+                     placer_t *pl, romfs_layout_stats_t *st)
+{
+    romfs_t bfs;
+    tree_t bt;
+    memset(&bt, 0, sizeof bt);
+    size_t tree_end = HDR_LEN + tree_len + PAD_HDR_LEN;
+    size_t bstart = o->fresh ? 0 : romfs_layout_data_start(base, base_len);
+    int fresh = 1;
+    if (bstart && tree_end <= bstart && read_tree(base, base_len, &bfs, &bt) == 0) {
+        pl->data_start = bstart;
+        int w = place_incremental(t, &bt, base, romfs_image_size(&bfs), pl, o, st);
+        tree_free(&bt);
+        if (w < 0 && w != ROMFS_ERR_INVAL)
+            return w;
+        /* INVAL: the base's files overlap, so it is not ours to follow. */
+        fresh = w != 0;
+        st->compacted = w == 1;
+    } else if (bstart) {
+        st->compacted = 1;   /* the tree outgrew its area */
+    }
+    if (fresh) {
+        size_t slack = o->slack ? o->slack : (tree_len / 4 > 512 ? tree_len / 4 : 512);
+        pl->data_start = align_up(tree_end + slack, o->block_size);
+        st->kept = st->in_place = st->moved = st->added = 0;
+        place_fresh(t, pl);
+    }
+    st->used_base = !fresh;
+    return 0;
+}
+
 int romfs_layout_stable(const uint8_t *src, size_t src_len, const uint8_t *base, size_t base_len,
                         const romfs_layout_opts_t *opts, uint8_t **out, size_t *out_len,
                         romfs_layout_stats_t *stats)
@@ -471,9 +508,8 @@ int romfs_layout_stable(const uint8_t *src, size_t src_len, const uint8_t *base,
     if ((o.align & (o.align - 1)) || !out || !out_len)
         return ROMFS_ERR_INVAL;
 
-    romfs_t fs, bfs;
-    tree_t t, bt;
-    memset(&bt, 0, sizeof bt);
+    romfs_t fs;
+    tree_t t;
     int r = read_tree(src, src_len, &fs, &t);
     if (r < 0)
         return r;
@@ -491,29 +527,8 @@ int romfs_layout_stable(const uint8_t *src, size_t src_len, const uint8_t *base,
         goto out;
     }
 
-    size_t tree_end = HDR_LEN + tree_len + PAD_HDR_LEN;
-    size_t bstart = o.fresh ? 0 : romfs_layout_data_start(base, base_len);
-    int fresh = 1;
-    if (bstart && tree_end <= bstart && read_tree(base, base_len, &bfs, &bt) == 0) {
-        pl.data_start = bstart;
-        int w = place_incremental(&t, &bt, base, romfs_image_size(&bfs), &pl, &o, &st);
-        if (w < 0 && w != ROMFS_ERR_INVAL) {
-            r = w;
-            goto out;
-        }
-        /* INVAL: the base's files overlap, so it is not ours to follow. */
-        fresh = w != 0;
-        st.compacted = w == 1;
-    } else if (bstart) {
-        st.compacted = 1;   /* the tree outgrew its area */
-    }
-    if (fresh) {
-        size_t slack = o.slack ? o.slack : (tree_len / 4 > 512 ? tree_len / 4 : 512);
-        pl.data_start = align_up(tree_end + slack, o.block_size);
-        st.kept = st.in_place = st.moved = st.added = 0;
-        place_fresh(&t, &pl);
-    }
-    st.used_base = !fresh;
+    if ((r = place_all(&t, tree_len, base, base_len, &o, &pl, &st)) < 0)
+        goto out;
 
     size_t len = align_up(pl.data_end, 2);
     if (len - HDR_LEN > ROMFS_LAYOUT_MAX_PAYLOAD) {
@@ -547,6 +562,5 @@ int romfs_layout_stable(const uint8_t *src, size_t src_len, const uint8_t *base,
 out:
     free(pl.ext);
     tree_free(&t);
-    tree_free(&bt);
     return r;
 }

@@ -29,7 +29,7 @@ grep -qx 'hello rom 42' "$TMP/boot.txt" || bad "app does not import from /rom: $
 expect 0 "$ROMFS" deploy --no-mpy --json -d "$D" "$A"
 [ "$(json "$OUT" blocks_written)" = 0 ] || bad "unchanged tree rewrote $(json "$OUT" blocks_written) blocks"
 [ "$(json "$OUT" layout)" = stable ] || bad "layout is $(json "$OUT" layout)"
-[ "$(json "$OUT" base)" = trusted ] || bad "base is $(json "$OUT" base)"
+[ "$(json "$OUT" base)" = cache ] || bad "base is $(json "$OUT" base)"
 [ "$(json "$OUT" verified)" = true ] || bad "not verified"
 
 # An image file is deployed as it is, byte for byte; -q prints nothing.

@@ -45,6 +45,12 @@ for k in $(seq 1 40); do
         s=$(state "$P" "$old" "$new")
         seen="$seen $s"
         [ "$s" = PARTIAL ] && bad "K=$k$mid: a partial image mounts"
+        # The error line says what the partition holds (checked on reconnect).
+        if [ "$s" = new ]; then
+            grep -q "holds the complete new image" "$ERR" || bad "K=$k$mid: new image, but: $(cat "$ERR")"
+        elif grep -q "holds the complete new image" "$ERR"; then
+            bad "K=$k$mid: claims the new image, partition is $s"
+        fi
         # Power back: the next deploy finishes the job.
         run "$ROMFS" deploy --no-mpy -q -d "$(dev "$P" $GEOM)" "$A"
         [ "$rc" = 0 ] || { bad "K=$k$mid: recovery deploy failed"; head -2 "$ERR"; }

@@ -29,6 +29,10 @@ typedef struct nor {
     long flip_at;       /* image offset whose programmed bit is stuck, -1 none */
     uint32_t ws;        /* write unit the flash enforces and erase reports */
     long erases, writes;
+    int ecc;            /* a write unit may be programmed once per erase */
+    uint8_t programmed[PART / 4];
+    long crc_calls, crc_die_at; /* block_crcs call that loses the link, -1 never */
+    long finalised;
 } nor_t;
 
 static int nor_erase(void *ctx, uint32_t off, uint32_t len)
@@ -45,6 +49,7 @@ static int nor_erase(void *ctx, uint32_t off, uint32_t len)
         return -5;
     }
     memset(n->mem + off, 0xff, len);
+    memset(n->programmed + off / 4, 0, len / 4);
     n->erases++;
     return (int)n->ws;
 }
@@ -60,6 +65,11 @@ static int nor_write(void *ctx, uint32_t off, const uint8_t *buf, uint32_t len)
     for (uint32_t i = 0; i < len; i++)
         if (buf[i] & ~n->mem[off + i])
             return -5;   /* NOR cannot turn a 0 back into a 1 */
+    for (uint32_t u = off / n->ws; n->ecc && u < (off + len) / n->ws; u++) {
+        if (n->programmed[u])
+            return -22;  /* ECC flash: a second program of a unit is refused */
+        n->programmed[u] = 1;
+    }
     uint32_t upto = len;
     int cut = n->ops++ == n->cut_at;
     if (cut)
@@ -79,15 +89,25 @@ static int nor_write(void *ctx, uint32_t off, const uint8_t *buf, uint32_t len)
 static int nor_crcs(void *ctx, uint32_t off, uint32_t len, uint32_t bs, uint32_t *crcs)
 {
     nor_t *n = ctx;
-    if (n->dead)
+    if (n->dead || n->crc_calls++ == n->crc_die_at) {
+        n->dead = 1;
         return -5;
+    }
     romfs_deploy_block_crcs(n->mem + off, len, bs, crcs);
     return 0;
 }
 
+static int nor_finalise(void *ctx)
+{
+    nor_t *n = ctx;
+    n->finalised++;
+    return n->dead ? -5 : 0;
+}
+
 static romfs_deploy_ops_t nor_ops(nor_t *n)
 {
-    romfs_deploy_ops_t o = {.ctx = n, .erase = nor_erase, .write = nor_write, .block_crcs = nor_crcs};
+    romfs_deploy_ops_t o = {.ctx = n, .erase = nor_erase, .write = nor_write, .block_crcs = nor_crcs,
+                            .finalise = nor_finalise};
     return o;
 }
 
@@ -97,6 +117,7 @@ static void nor_init(nor_t *n)
     memset(n->mem, 0xff, sizeof n->mem);
     n->cut_at = -1;
     n->flip_at = -1;
+    n->crc_die_at = -1;
     n->ws = WS;
 }
 
@@ -420,6 +441,99 @@ static void test_reprogram_commit(void **state)
     assert_true(cut_mounts_partial(0));
 }
 
+/* A flash that silently programs one wrong byte, at every offset of the
+ * image in turn, full and incremental, every commit mode: the deploy fails
+ * and nothing mounts, or (the byte landed where it changes nothing) it
+ * succeeds with exactly the new image. Never a wrong image that mounts. */
+static void corrupt_each(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen, int full, int flags)
+{
+    nor_t base;
+    nor_init(&base);
+    assert_int_equal(deploy(&base, a, alen, 1, 0, NULL, NULL), 0);
+    for (long off = 0; off < (long)blen; off++) {
+        nor_t n = base;
+        n.flip_at = off;
+        romfs_deploy_result_t res;
+        int r = deploy(&n, b, blen, full, flags, &res, NULL);
+        int c = classify(&n, a, alen, b, blen);
+        if (r == 0 && c != 2)
+            fail_msg("byte %ld flipped: success reported but the partition is not the new image", off);
+        if (c < 0 || (r != 0 && c != 0 && c != 1))
+            fail_msg("byte %ld flipped: a wrong image mounts (r=%d c=%d)", off, r, c);
+        if (r == ROMFS_ERR_IO && res.state != ROMFS_DEPLOY_NOTHING && res.state != ROMFS_DEPLOY_UNDONE)
+            fail_msg("byte %ld flipped: state %d after a failed verification", off, (int)res.state);
+        assert_true(n.finalised > 0);
+    }
+}
+
+static void test_corrupt_byte_never_mounts(void **state)
+{
+    (void)state;
+    size_t alen, blen;
+    uint8_t *a = make(4, 300, 0, &alen), *b = make(4, 300, 1, &blen);
+    for (int flags = 0; flags < 4; flags++) {
+        corrupt_each(a, alen, b, blen, 1, flags);
+        corrupt_each(a, alen, b, blen, 0, flags);
+    }
+    free(a);
+    free(b);
+}
+
+/* ECC flash refuses a second program of a unit: the default commit (no
+ * reprogram, no zero_header) programs every unit once per erase. */
+static void test_ecc_programs_once(void **state)
+{
+    (void)state;
+    size_t alen, blen;
+    uint8_t *a = make(4, 300, 0, &alen), *b = make(5, 300, 1, &blen);
+    nor_t n;
+    nor_init(&n);
+    n.ecc = 1;
+    n.ws = 16;
+    romfs_deploy_result_t res;
+    assert_int_equal(deploy(&n, a, alen, 1, 0, &res, NULL), 0);
+    assert_int_equal(res.state, ROMFS_DEPLOY_NEW);
+    assert_int_equal(deploy(&n, b, blen, 0, 0, &res, NULL), 0);
+    assert_int_equal(classify(&n, NULL, 0, b, blen), 2);
+    /* reprogram programs the first unit twice: ECC flash says no, before
+     * anything mounts. */
+    assert_int_not_equal(deploy(&n, a, alen, 0, 2, &res, NULL), 0);
+    assert_int_equal(classify(&n, NULL, 0, a, alen), 0);
+    free(a);
+    free(b);
+}
+
+/* The link dies right after the commit: the engine says "committed, not
+ * verified", and the partition does hold the new image. */
+static void test_cut_after_commit_state(void **state)
+{
+    (void)state;
+    size_t alen, blen;
+    uint8_t *a = make(4, 300, 0, &alen), *b = make(4, 300, 1, &blen);
+    nor_t base;
+    nor_init(&base);
+    assert_int_equal(deploy(&base, a, alen, 1, 0, NULL, NULL), 0);
+    nor_t probe = base;
+    probe.crc_calls = 0;
+    assert_int_equal(deploy(&probe, b, blen, 0, 0, NULL, NULL), 0);
+    nor_t n = base;
+    n.crc_calls = 0;
+    n.crc_die_at = probe.crc_calls - 1;   /* the read-back of the commit */
+    romfs_deploy_result_t res;
+    assert_int_equal(deploy(&n, b, blen, 0, 0, &res, NULL), -5);
+    assert_int_equal(res.state, ROMFS_DEPLOY_COMMITTED);
+    assert_int_equal(classify(&n, a, alen, b, blen), 2);
+    /* Dying at the check before the commit leaves nothing that mounts. */
+    n = base;
+    n.crc_calls = 0;
+    n.crc_die_at = probe.crc_calls - 2;
+    assert_int_equal(deploy(&n, b, blen, 0, 0, &res, NULL), -5);
+    assert_int_equal(res.state, ROMFS_DEPLOY_NOTHING);
+    assert_int_equal(classify(&n, a, alen, b, blen), 0);
+    free(a);
+    free(b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -432,6 +546,9 @@ int main(void)
         cmocka_unit_test(test_stable_incremental),
         cmocka_unit_test(test_write_unit_and_erase_runs),
         cmocka_unit_test(test_reprogram_commit),
+        cmocka_unit_test(test_corrupt_byte_never_mounts),
+        cmocka_unit_test(test_ecc_programs_once),
+        cmocka_unit_test(test_cut_after_commit_state),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
