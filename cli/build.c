@@ -17,9 +17,10 @@
 static void usage(FILE *fp)
 {
     fprintf(fp,
-            "usage: romfs build [-o OUT] [--mpy | --no-mpy] [--align N] [-q] SRC\n"
+            "usage: romfs build [-o OUT] [--mpy | --no-mpy] [--align N] [-q]\n"
+            "                   [--format raw|uf2|ihex [--address A] [--pad-to N] [--family F]] SRC\n"
             "\n"
-            "Build a ROMFS image from directory SRC (default output SRC.romfs).\n"
+            "Build a ROMFS image from directory SRC (default output SRC.romfs, .uf2, .hex).\n"
             "By default the image is byte-identical to `mpremote romfs build`.\n"
             "\n"
             "  -o, --output OUT  write the image to OUT ('-' for stdout)\n"
@@ -28,16 +29,13 @@ static void usage(FILE *fp)
             "      --no-mpy      store .py files as they are\n"
             "      --align N     place file data at image offsets that are multiples of\n"
             "                    N (a power of two), for zero-copy access to aligned data\n"
+            "      --format F    write F: raw (default), uf2 or ihex (Intel HEX)\n"
+            "      --address A   flash address of the partition (uf2: required; ihex: 0)\n"
+            "      --pad-to N    pad the image with 0xFF to N bytes (the partition size)\n"
+            "      --family F    UF2 family: RP2040, RP2350_ARM_S, RP2350_RISCV, ESP32S2,\n"
+            "                    ESP32S3, NRF52840, STM32F4, ... ('list': all) or a number\n"
             "  -q, --quiet       do not print the tree\n"
             "  -h, --help        show this help\n");
-}
-
-static int write_fp(void *ctx, const void *data, size_t len)
-{
-    FILE *fp = ctx;
-    if (fwrite(data, 1, len, fp) != len)
-        return errno ? -errno : ROMFS_ERR_IO;
-    return 0;
 }
 
 static int parse_align(const char *s, uint32_t *out)
@@ -55,6 +53,10 @@ int cmd_build(int argc, char **argv)
         {"output", required_argument, NULL, 'o'}, {"mpy", no_argument, NULL, 'm'},
         {"no-mpy", no_argument, NULL, 'M'},       {"align", required_argument, NULL, 'a'},
         {"quiet", no_argument, NULL, 'q'},        {"help", no_argument, NULL, 'h'},
+        {"format", required_argument, NULL, CLI_FLASH_OPT_FORMAT},
+        {"address", required_argument, NULL, CLI_FLASH_OPT_ADDRESS},
+        {"pad-to", required_argument, NULL, CLI_FLASH_OPT_PAD_TO},
+        {"family", required_argument, NULL, CLI_FLASH_OPT_FAMILY},
         {NULL, 0, NULL, 0},
     };
     const char *out_path = NULL;
@@ -62,10 +64,10 @@ int cmd_build(int argc, char **argv)
     /* Source order: the scanner adds entries sorted by their source names,
      * as mpremote does, even when x.py is stored as x.mpy. */
     romfs_build_opts_t bopts = {.keep_order = 1};
-    int ch;
+    cli_flash_t flash = {0};
+    int ch, r;
     optind = 1;
-    opterr = 0;
-    while ((ch = getopt_long(argc, argv, "+o:qh", longopts, NULL)) != -1) {
+    while ((ch = getopt_long(argc, argv, "o:qh", longopts, NULL)) != -1) {
         switch (ch) {
         case 'o':
             out_path = optarg;
@@ -88,11 +90,20 @@ int cmd_build(int argc, char **argv)
         case 'h':
             usage(stdout);
             return CLI_OK;
-        default:
-            cli_error("build: unknown option '%s'; see 'romfs build --help'", argv[optind - 1]);
+        case CLI_FLASH_OPT_FORMAT:
+        case CLI_FLASH_OPT_ADDRESS:
+        case CLI_FLASH_OPT_PAD_TO:
+        case CLI_FLASH_OPT_FAMILY:
+            if ((r = cli_flash_option(&flash, ch, optarg)) != 0)
+                return r > 0 ? CLI_OK : CLI_USAGE;
+            break;
+        default: /* getopt said which option, as typed */
+            usage(stderr);
             return CLI_USAGE;
         }
     }
+    if (cli_flash_check(&flash) != 0)
+        return CLI_USAGE;
     if (argc - optind != 1) {
         cli_error("build: %s; see 'romfs build --help'",
                   argc - optind ? "exactly one source directory expected" : "source directory not given");
@@ -111,7 +122,7 @@ int cmd_build(int argc, char **argv)
         cli_error("build: out of memory");
         return CLI_FAIL;
     }
-    snprintf(def_out, sl + sizeof ".romfs", "%.*s.romfs", (int)sl, src);
+    snprintf(def_out, sl + sizeof ".romfs", "%.*s%s", (int)sl, src, cli_flash_ext(&flash));
     if (!out_path)
         out_path = def_out;
     int to_stdout = strcmp(out_path, "-") == 0;
@@ -135,11 +146,7 @@ int cmd_build(int argc, char **argv)
         fprintf(info, "Writing %llu bytes to output file %s\n", (unsigned long long)size, out_path);
         fflush(info);
     }
-    errno = 0;
-    int r = romfs_builder_write(b, write_fp, out.fp);
-    if (r < 0) {
-        const char *m = romfs_builder_errmsg(b);
-        cli_error("%s", m && *m ? m : romfs_strerror(r));
+    if (cli_flash_write(&flash, b, out.fp, out_path) != 0) {
         cli_out_abort(&out);
         goto done;
     }

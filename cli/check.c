@@ -96,7 +96,7 @@ int cmd_check(int argc, char **argv)
         {NULL, 0, NULL, 0},
     };
     int c, verbose = 0, quiet = 0, json = 0;
-    while ((c = getopt_long(argc, argv, "+vqh", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "vqh", longopts, NULL)) != -1) {
         switch (c) {
         case 'v': verbose = 1; break;
         case 'q': quiet = 1; break;
@@ -113,7 +113,7 @@ int cmd_check(int argc, char **argv)
     const char *path = argv[optind];
     const char *name = strcmp(path, "-") == 0 ? "<stdin>" : path;
     cli_file_t file;
-    if (cli_file_load(path, &file) != 0)
+    if (cli_file_load(path, &file) != 0 || cli_flash_unwrap(name, &file) != 0)
         return CLI_FAIL;
     struct findings f = {0};
     iw_check_stats_t st;

@@ -28,6 +28,7 @@ int cmd_query(int argc, char **argv);
 int cmd_deploy(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_devs(int argc, char **argv);
+int cmd_mount(int argc, char **argv);
 int cmd_watch(int argc, char **argv);
 int cmd_diff(int argc, char **argv);
 
@@ -76,5 +77,29 @@ void cli_json_string(FILE *fp, const uint8_t *s, size_t len);
 
 /* Parse a non-negative integer option value; -1 on error. */
 long long cli_parse_size(const char *s);
+
+/* Flash formats (cli/flash.c): build's --format/--address/--pad-to/--family,
+ * and UF2 / Intel HEX image files read wherever images are read. */
+enum { CLI_FLASH_OPT_FORMAT = 0x1001, CLI_FLASH_OPT_ADDRESS, CLI_FLASH_OPT_PAD_TO, CLI_FLASH_OPT_FAMILY };
+typedef struct cli_flash {
+    int format;        /* enum romfs_flashfmt, default raw */
+    int have_address;
+    uint32_t address;  /* flash address of the image's first byte */
+    uint64_t pad_to;   /* pad with 0xFF to this size (0: no padding) */
+    uint32_t family;   /* UF2 family ID */
+} cli_flash_t;
+struct romfs_builder;
+/* Parse one of the options above into fo; one error line and -1 if bad;
+ * 1 when it printed what was asked (--family list) and the command is done. */
+int cli_flash_option(cli_flash_t *fo, int opt, const char *arg);
+/* The default output name's extension: ".romfs", ".uf2" or ".hex". */
+const char *cli_flash_ext(const cli_flash_t *fo);
+/* After option parsing: -1 with one error line if the options conflict. */
+int cli_flash_check(const cli_flash_t *fo);
+/* Write b's image to fp in fo's format; -1 after one error line. */
+int cli_flash_write(const cli_flash_t *fo, struct romfs_builder *b, FILE *fp, const char *out_path);
+/* If f holds a UF2 or Intel HEX file, replace it by the bytes it flashes;
+ * -1 (f freed) after one error line naming path and the input offset. */
+int cli_flash_unwrap(const char *path, cli_file_t *f);
 
 #endif

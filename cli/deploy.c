@@ -228,7 +228,7 @@ static int parse_opts(int argc, char **argv, opts_t *o)
     int c;
     long long v;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "+d:p:o:qh", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "d:p:o:qh", longopts, NULL)) != -1) {
         switch (c) {
         case 'd': o->dev = optarg; break;
         case 'p':
@@ -275,6 +275,7 @@ static int parse_opts(int argc, char **argv, opts_t *o)
         return CLI_USAGE;
     }
     if (argc - optind != 1) {
+        cli_error("deploy: %s", argc - optind ? "one SRC expected" : "SRC (an image or a directory) not given");
         usage(stderr);
         return CLI_USAGE;
     }

@@ -64,6 +64,7 @@ int cmd_devs(int argc, char **argv)
     }
     if (optind != argc) {
         cli_error("devs: unexpected argument '%s'", argv[optind]);
+        usage(stderr);
         return CLI_USAGE;
     }
     if (d.json)

@@ -61,6 +61,7 @@ static void usage(FILE *fp)
             "      --mpy           compile .py files of directory sides (default)\n"
             "      --no-mpy        store .py files of directory sides as they are\n"
             "      --block-size N  erase block size for the deploy estimate (default 4096)\n"
+            "  -h, --help          this help\n"
             "Exit status: 0 compared (whether or not they differ), 1 a side could not be\n"
             "read, 2 bad usage.\n");
 }

@@ -363,7 +363,7 @@ int cmd_extract(int argc, char **argv)
     memset(&e, 0, sizeof e);
     e.fd = -1;
     int c;
-    while ((c = getopt_long(argc, argv, "+fvh", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "fvh", longopts, NULL)) != -1) {
         switch (c) {
         case 'f': e.force = 1; break;
         case 'v': e.verbose = 1; break;

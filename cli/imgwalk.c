@@ -143,7 +143,7 @@ int iw_image_open(iw_image_t *img, const char *path)
 {
     memset(img, 0, sizeof *img);
     cli_file_t f;
-    if (cli_file_load(path, &f) != 0)
+    if (cli_file_load(path, &f) != 0 || cli_flash_unwrap(path, &f) != 0)
         return -1;
     img->path = strcmp(path, "-") == 0 ? "<stdin>" : path;
     img->data = f.data;

@@ -76,7 +76,7 @@ int cmd_ls(int argc, char **argv)
     };
     struct ls_opts o = {0};
     int c;
-    while ((c = getopt_long(argc, argv, "+lRh", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "lRh", longopts, NULL)) != -1) {
         switch (c) {
         case 'l': o.lng = 1; break;
         case 'R': o.recursive = 1; break;

@@ -81,6 +81,7 @@ int cmd_run(int argc, char **argv)
     }
     if (argc - optind > 1) {
         cli_error("run: one module at most (got '%s' and '%s')", argv[optind], argv[optind + 1]);
+        usage(stderr);
         return CLI_USAGE;
     }
     if (optind < argc)

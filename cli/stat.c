@@ -33,7 +33,7 @@ int cmd_stat(int argc, char **argv)
         {NULL, 0, NULL, 0},
     };
     int c, json = 0;
-    while ((c = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
         switch (c) {
         case 'j': json = 1; break;
         case 'h': usage(stdout); return CLI_OK;

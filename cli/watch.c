@@ -81,6 +81,7 @@ static void usage(FILE *fp)
             "      --align N      start file data on N-byte boundaries (power of two)\n"
             "  -q, --quiet        print errors and the module's output only\n"
             "  -v, --verbose      say how long each step of a cycle took\n"
+            "  -h, --help         this help\n"
             "Status lines go to stderr; the board's output to stdout.\n"
             "Exit status: 0 stopped by Ctrl-C (SIGINT) or SIGTERM, 1 SRC cannot be\n"
             "watched, 2 bad usage.\n");

@@ -4,8 +4,11 @@
 set(ROMFS_FUZZ_DIR ${PROJECT_SOURCE_DIR}/fuzz)
 add_executable(fuzz_replay_reader ${ROMFS_FUZZ_DIR}/replay.c ${ROMFS_FUZZ_DIR}/fuzz_reader.c)
 add_executable(fuzz_replay_check ${ROMFS_FUZZ_DIR}/replay.c ${ROMFS_FUZZ_DIR}/fuzz_check.c
-  ${PROJECT_SOURCE_DIR}/cli/imgwalk.c ${PROJECT_SOURCE_DIR}/cli/util.c)
-foreach(t reader check)
+  ${PROJECT_SOURCE_DIR}/cli/imgwalk.c ${PROJECT_SOURCE_DIR}/cli/util.c
+  ${PROJECT_SOURCE_DIR}/cli/flash_in.c ${PROJECT_SOURCE_DIR}/src/host/flashfmt.c)
+add_executable(fuzz_replay_flashfmt ${ROMFS_FUZZ_DIR}/replay.c ${ROMFS_FUZZ_DIR}/fuzz_flashfmt.c
+  ${PROJECT_SOURCE_DIR}/src/host/flashfmt.c)
+foreach(t reader check flashfmt)
   target_include_directories(fuzz_replay_${t} PRIVATE ${PROJECT_SOURCE_DIR}/cli ${ROMFS_FUZZ_DIR})
   target_compile_definitions(fuzz_replay_${t} PRIVATE _GNU_SOURCE)
   target_link_libraries(fuzz_replay_${t} PRIVATE romfs_reader)

@@ -12,8 +12,8 @@ vectors=${ROMFS_VECTORS:-$PWD/../shared/vectors}
 CC=${FUZZ_CC:-clang}
 
 command -v "$CC" >/dev/null || { echo "fuzz-smoke: $CC not found" >&2; exit 1; }
-CC=$CC cmake -S . -B "$build" -DROMFS_FUZZ=ON -DROMFS_TESTS=OFF -DCMAKE_BUILD_TYPE=Debug >/dev/null
-cmake --build "$build" -j2 --target fuzz_reader fuzz_check fuzz_boardimg
+CC=$CC cmake -S . -B "$build" -DROMFS_FUZZ=ON -DROMFS_BUILD_TESTS=OFF -DCMAKE_BUILD_TYPE=Debug >/dev/null
+cmake --build "$build" -j2 --target fuzz_reader fuzz_check fuzz_flashfmt fuzz_boardimg
 
 # The seeds, copied: libFuzzer adds what it finds to the corpus directory,
 # and the checked-in corpus should only change on purpose.
@@ -26,14 +26,16 @@ for f in "$vectors"/golden/*.romfs "$vectors"/hostile/*.romfs fuzz/corpus/*; do
 done
 echo "fuzz-smoke: $(ls "$corpus" | wc -l) seeds, ${seconds}s per target"
 
-for target in fuzz_reader fuzz_check fuzz_boardimg; do
+for target in fuzz_reader fuzz_check fuzz_flashfmt fuzz_boardimg; do
     work=$build/work-$target
     rm -rf "$work"
     cp -r "$corpus" "$work"
     echo "fuzz-smoke: $target"
     log=$build/$target.log
     status=0
-    "$build/fuzz/$target" "$work" -max_total_time="$seconds" -rss_limit_mb=2048 -timeout=10 \
+    t=$seconds
+    [ "$target" != fuzz_flashfmt ] || [ "$t" -le 10 ] || t=10 # small parsers: 10 s is plenty
+    "$build/fuzz/$target" "$work" -max_total_time="$t" -rss_limit_mb=2048 -timeout=10 \
         -max_len=4096 -print_final_stats=1 -artifact_prefix="$build/artifacts/$target-" >"$log" 2>&1 || status=$?
     grep -E '^(#[0-9]+ +DONE|stat::number_of_executed_units|stat::average_exec_per_sec)' "$log" || true
     if [ "$status" -ne 0 ]; then

@@ -9,7 +9,7 @@ pkgs=(build-essential cmake pkg-config git xxd
       libcmocka-dev zlib1g-dev libserialport-dev
       clang libclang-rt-dev
       gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm
-      socat)
+      socat libfuse3-dev fuse3 scdoc)
 command -v node >/dev/null 2>&1 || pkgs+=(nodejs)
 command -v npm >/dev/null 2>&1 || pkgs+=(npm)
 

@@ -7,12 +7,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "chan.h"
 #include "rawrepl.h"
 
 #ifndef ROMFS_SOURCE_DIR
 #define ROMFS_SOURCE_DIR "."
+#endif
+#ifndef ROMFS_DATADIR_REL
+#define ROMFS_DATADIR_REL "share/romfs"
 #endif
 
 #define DEFAULT_TIMEOUT_MS 10000
@@ -53,14 +57,31 @@ static void emulated_partition(char *buf, size_t size)
         snprintf(buf, size, "%s/.cache/romfs/board/partition.bin", home && *home ? home : ".");
 }
 
-/* sh -c command running the emulator: ROMFS_BOARD_CMD, else node on the
- * emulator of the source tree this binary was built from. */
+/* emulator.mjs of an installed binary (BINDIR/../share/romfs/board/, found
+ * from /proc/self/exe), else of the source tree this binary was built from. */
+static void emulator_path(char *buf, size_t size)
+{
+    char exe[4096];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    char *slash = n > 0 ? memrchr(exe, '/', (size_t)n) : NULL;
+    if (slash) {
+        *slash = '\0';
+        snprintf(buf, size, "%s/../%s/board/emulator.mjs", exe, ROMFS_DATADIR_REL);
+        if (access(buf, R_OK) == 0)
+            return;
+    }
+    snprintf(buf, size, "%s", ROMFS_SOURCE_DIR "/board/emulator.mjs");
+}
+
+/* sh -c command running the emulator: ROMFS_BOARD_CMD, else node on
+ * emulator_path(). */
 static char *emulator_command(void)
 {
     const char *cmd = getenv("ROMFS_BOARD_CMD");
     if (cmd && *cmd)
         return strdup(cmd);
-    const char *src = ROMFS_SOURCE_DIR "/board/emulator.mjs";
+    char src[4200];
+    emulator_path(src, sizeof src);
     /* Single-quote the path for the shell: ' becomes '\''. */
     size_t n = strlen(src);
     char *q = malloc(n * 4 + 16);

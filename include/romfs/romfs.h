@@ -16,17 +16,25 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "romfs/romfs_export.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+ROMFS_API_BEGIN
 
 /// Version info ///
 
 #define ROMFS_VERSION_MAJOR 0
 #define ROMFS_VERSION_MINOR 1
+#define ROMFS_VERSION_PATCH 0
 #define ROMFS_VERSION_STRING "0.1.0"
+/* One number for #if: MAJOR * 10000 + MINOR * 100 + PATCH (0.1.0 is 100).
+ * CMake reads the three parts above and checks the string against them. */
+#define ROMFS_VERSION (ROMFS_VERSION_MAJOR * 10000 + ROMFS_VERSION_MINOR * 100 + ROMFS_VERSION_PATCH)
 
-/* The version of the linked library (romfs_lib), e.g. "0.1.0". */
+/* The version of the linked library (romfs_reader), e.g. "0.1.0". */
 const char *romfs_version(void);
 
 /// Definitions ///
@@ -233,6 +241,8 @@ const uint8_t *romfs_file_data(const romfs_file_t *file, size_t *size);
 
 /* A short constant string for an error code ("no such file or directory"). */
 const char *romfs_strerror(int err);
+
+ROMFS_API_END
 
 #ifdef __cplusplus
 }

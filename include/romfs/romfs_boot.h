@@ -21,9 +21,13 @@
 #include "romfs/romfs_part.h"
 #include "romfs/romfs_vfs.h"
 
+#include "romfs/romfs_export.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+ROMFS_API_BEGIN
 
 /// Definitions ///
 
@@ -51,6 +55,8 @@ int romfs_boot_decide(const uint8_t *mem, size_t len);
  * paths->count 0, or a negative error from the table (no free slot,
  * /rom already mounted): a firmware configuration bug, not a bad partition. */
 int romfs_boot_mount(romfs_vfs_t *vfs, const romfs_rom_t *rom, romfs_boot_paths_t *paths);
+
+ROMFS_API_END
 
 #ifdef __cplusplus
 }

@@ -28,9 +28,13 @@
 
 #include "romfs/romfs.h"
 
+#include "romfs/romfs_export.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+ROMFS_API_BEGIN
 
 /// Definitions ///
 
@@ -133,6 +137,8 @@ typedef struct romfs_dirscan_opts {
  * (fifos, sockets, devices), unreadable files and unsafe names are errors.
  * Returns 0 or a negative errno after calling opts->on_error once. */
 int romfs_build_from_dir(romfs_builder_t *b, const char *dir, const romfs_dirscan_opts_t *opts);
+
+ROMFS_API_END
 
 #ifdef __cplusplus
 }

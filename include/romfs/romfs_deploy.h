@@ -31,9 +31,13 @@
 
 #include "romfs/romfs.h"
 
+#include "romfs/romfs_export.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+ROMFS_API_BEGIN
 
 /// Definitions ///
 
@@ -131,6 +135,8 @@ const char *romfs_deploy_state_str(romfs_deploy_state_t st);
 int romfs_deploy_run(const uint8_t *img, size_t len, const romfs_deploy_geom_t *geom,
                      const romfs_deploy_plan_t *plan, const romfs_deploy_ops_t *ops,
                      romfs_deploy_result_t *res);
+
+ROMFS_API_END
 
 #ifdef __cplusplus
 }

@@ -27,9 +27,13 @@
 
 #include "romfs/romfs.h"
 
+#include "romfs/romfs_export.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+ROMFS_API_BEGIN
 
 /// Definitions ///
 
@@ -78,6 +82,8 @@ int romfs_layout_stable(const uint8_t *src, size_t src_len, const uint8_t *base,
 
 /* The data-area start of a stable-layout image, or 0 when img is not one. */
 size_t romfs_layout_data_start(const uint8_t *img, size_t len);
+
+ROMFS_API_END
 
 #ifdef __cplusplus
 }

@@ -31,9 +31,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "romfs/romfs_export.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+ROMFS_API_BEGIN
 
 /// Definitions ///
 
@@ -125,6 +129,8 @@ int romfs_rom_write_image(const romfs_rom_t *rom, int id, const uint8_t *image, 
  * prog_size. Returns 0 or ROMFS_ERR_INVAL. */
 int romfs_part_ram_init(romfs_part_t *part, uint8_t *buf, size_t size, size_t block_size,
                         size_t prog_size);
+
+ROMFS_API_END
 
 #ifdef __cplusplus
 }

@@ -34,10 +34,13 @@
 
 #include "romfs/romfs_deploy.h"
 #include "romfs/romfs_layout.h"
+#include "romfs/romfs_export.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+ROMFS_API_BEGIN
 
 /// Definitions ///
 
@@ -121,6 +124,8 @@ char *romfs_session_cache_dir(void);
 /* The cache key of a board: hex SHA-256 of its unique id (else of the
  * fallback key) and partition, so no board answer reaches a file name. */
 void romfs_session_cache_key(const romfs_session_board_t *board, char out[65]);
+
+ROMFS_API_END
 
 #ifdef __cplusplus
 }

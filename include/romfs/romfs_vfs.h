@@ -29,9 +29,13 @@
 
 #include "romfs/romfs.h"
 
+#include "romfs/romfs_export.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+ROMFS_API_BEGIN
 
 /// Definitions ///
 
@@ -161,6 +165,8 @@ int romfs_vfs_mkdir(romfs_vfs_t *vfs, const char *path);
 int romfs_vfs_remove(romfs_vfs_t *vfs, const char *path);
 int romfs_vfs_rmdir(romfs_vfs_t *vfs, const char *path);
 int romfs_vfs_rename(romfs_vfs_t *vfs, const char *from, const char *to);
+
+ROMFS_API_END
 
 #ifdef __cplusplus
 }

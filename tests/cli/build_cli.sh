@@ -18,7 +18,7 @@ no_temps() { ! ls -A "${1:-.}" | grep -q '\.tmp-' || fail "temp file left in ${1
 run --help; expect 0; grep -q '^usage: romfs build' out.txt || fail "--help text"
 run; expect 2 'source directory not given'
 run a b; expect 2 'exactly one'
-run --bogus x; expect 2 'unknown option'
+run --bogus x; expect 2 "unrecognized option '--bogus'"
 run --align 3 x; expect 2 'power of two'
 run --align abc x; expect 2 'power of two'
 run -o; expect 2

@@ -1,0 +1,149 @@
+/*
+ * Flashable outputs and inputs for the subcommands: `romfs build --format
+ * raw|uf2|ihex --address --pad-to --family`, and UF2 / Intel HEX files
+ * accepted wherever an image file is read (detected by content). The
+ * formats themselves are in the host library (romfs_flashfmt.h).
+ */
+#include "cli.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "romfs/romfs_build.h"
+#include "romfs/romfs_flashfmt.h"
+
+int cli_flash_option(cli_flash_t *fo, int opt, const char *arg)
+{
+    long long v;
+    switch (opt) {
+    case CLI_FLASH_OPT_FORMAT:
+        if ((fo->format = romfs_flashfmt_parse(arg)) < 0) {
+            cli_error("build: --format wants raw, uf2 or ihex, not '%s'", arg);
+            return -1;
+        }
+        return 0;
+    case CLI_FLASH_OPT_ADDRESS:
+        v = cli_parse_size(arg);
+        if (v < 0 || v > 0xffffffffLL) {
+            cli_error("build: --address wants a flash address below 4 GiB, not '%s'", arg);
+            return -1;
+        }
+        fo->address = (uint32_t)v;
+        fo->have_address = 1;
+        return 0;
+    case CLI_FLASH_OPT_PAD_TO:
+        v = cli_parse_size(arg);
+        if (v < 0 || v > (1LL << 32)) {
+            cli_error("build: --pad-to wants a size up to 4 GiB, not '%s'", arg);
+            return -1;
+        }
+        fo->pad_to = (uint64_t)v;
+        return 0;
+    case CLI_FLASH_OPT_FAMILY:
+        if (strcmp(arg, "list") == 0) { /* for people and shell completion */
+            for (size_t i = 0; romfs_uf2_family_at(i); i++)
+                printf("%s\n", romfs_uf2_family_at(i));
+            return 1;
+        }
+        if (romfs_uf2_family(arg, &fo->family) != 0 || fo->family == 0) {
+            cli_error("build: --family wants a UF2 family name (RP2040, RP2350_ARM_S, ESP32S3, "
+                      "NRF52840, STM32F4, ...) or a non-zero number, not '%s'", arg);
+            return -1;
+        }
+        return 0;
+    default:
+        return -1;
+    }
+}
+
+const char *cli_flash_ext(const cli_flash_t *fo)
+{
+    return fo->format == ROMFS_FLASHFMT_UF2 ? ".uf2" : fo->format == ROMFS_FLASHFMT_IHEX ? ".hex" : ".romfs";
+}
+
+int cli_flash_check(const cli_flash_t *fo)
+{
+    if (fo->format == ROMFS_FLASHFMT_UF2 && (!fo->have_address || !fo->family)) {
+        cli_error("build: --format uf2 needs --address (the partition's flash address) and --family");
+        return -1;
+    }
+    if (fo->format == ROMFS_FLASHFMT_UF2 && fo->address % ROMFS_UF2_PAYLOAD) {
+        cli_error("build: --address 0x%x is not a multiple of 256, as UF2 blocks need", (unsigned)fo->address);
+        return -1;
+    }
+    if (fo->format != ROMFS_FLASHFMT_UF2 && fo->family) {
+        cli_error("build: --family is for --format uf2");
+        return -1;
+    }
+    return 0;
+}
+
+struct membuf {
+    uint8_t *p;
+    size_t len, cap;
+};
+
+static int mem_write(void *ctx, const void *data, size_t len)
+{
+    struct membuf *m = ctx;
+    if (len > m->cap - m->len)
+        return ROMFS_ERR_NOSPC;
+    memcpy(m->p + m->len, data, len);
+    m->len += len;
+    return 0;
+}
+
+static int fp_write(void *ctx, const void *data, size_t len)
+{
+    errno = 0;
+    if (fwrite(data, 1, len, (FILE *)ctx) != len)
+        return errno ? -errno : ROMFS_ERR_IO;
+    return 0;
+}
+
+static int builder_error(romfs_builder_t *b, int r)
+{
+    const char *m = romfs_builder_errmsg(b);
+    cli_error("%s", m && *m ? m : romfs_strerror(r));
+    return -1;
+}
+
+int cli_flash_write(const cli_flash_t *fo, romfs_builder_t *b, FILE *fp, const char *out_path)
+{
+    uint64_t size = romfs_builder_image_size(b);
+    if (fo->format == ROMFS_FLASHFMT_RAW && fo->pad_to == 0) {
+        int r = romfs_builder_write(b, fp_write, fp);
+        return r < 0 ? builder_error(b, r) : 0;
+    }
+    if (fo->pad_to && size > fo->pad_to) {
+        cli_error("%s: the image is %llu bytes, more than --pad-to %llu", out_path, (unsigned long long)size,
+                  (unsigned long long)fo->pad_to);
+        return -1;
+    }
+    uint64_t total = fo->pad_to ? fo->pad_to : size;
+    struct membuf m = {.p = malloc(total ? (size_t)total : 1), .cap = (size_t)total};
+    if (!m.p) {
+        cli_error("%s: out of memory for %llu bytes", out_path, (unsigned long long)total);
+        return -1;
+    }
+    int r = romfs_builder_write(b, mem_write, &m);
+    if (r < 0) {
+        free(m.p);
+        return builder_error(b, r);
+    }
+    memset(m.p + m.len, 0xff, (size_t)total - m.len); /* erased flash */
+    if (fo->format == ROMFS_FLASHFMT_UF2)
+        r = romfs_uf2_write(m.p, (size_t)total, fo->address, fo->family, fp_write, fp);
+    else if (fo->format == ROMFS_FLASHFMT_IHEX)
+        r = romfs_ihex_write(m.p, (size_t)total, fo->address, fp_write, fp);
+    else
+        r = fp_write(fp, m.p, (size_t)total);
+    free(m.p);
+    if (r == ROMFS_ERR_INVAL)
+        cli_error("%s: %llu bytes at 0x%x run past the 4 GiB address space", out_path,
+                  (unsigned long long)total, (unsigned)fo->address);
+    else if (r < 0)
+        cli_error("%s: %s", out_path, strerror(-r));
+    return r < 0 ? -1 : 0;
+}

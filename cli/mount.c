@@ -1,0 +1,243 @@
+/*
+ * romfs mount: an image as a read-only filesystem through FUSE (libfuse3).
+ * The image file is mapped read-only (UF2 / HEX files are decoded once) and
+ * every lookup, listing and read goes through the library's reader, which
+ * points into the mapping: nothing is extracted or cached. A corrupt entry
+ * answers EIO for itself only. Unmount with `fusermount3 -u DIR`.
+ */
+#include "cli.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "romfs/romfs.h"
+
+static void usage(FILE *fp)
+{
+    fprintf(fp,
+            "usage: romfs mount [-f] [-o OPTIONS] IMAGE DIR\n"
+            "\n"
+            "Mount IMAGE (a ROMFS image, or a UF2 / Intel HEX file of one) read-only\n"
+            "on the directory DIR, served in place through the reader. Runs in the\n"
+            "background unless -f; unmount with 'fusermount3 -u DIR'.\n"
+            "\n"
+            "  -f, --foreground  stay in the foreground until unmounted (Ctrl-C unmounts)\n"
+            "  -o OPTIONS        FUSE mount options, passed through (e.g. allow_other)\n"
+            "  -h, --help        this help\n"
+            "\n"
+            "Exit status: 0 mounted (or, with -f, unmounted cleanly), 1 failure, 2 bad usage.\n");
+}
+
+struct mount_opts {
+    int foreground;
+    const char *fuse_opts;
+    const char *image;
+    const char *dir;
+};
+
+static int parse(int argc, char **argv, struct mount_opts *o)
+{
+    static const struct option longopts[] = {
+        {"foreground", no_argument, NULL, 'f'}, {"options", required_argument, NULL, 'o'},
+        {"help", no_argument, NULL, 'h'},       {NULL, 0, NULL, 0},
+    };
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "fo:h", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'f': o->foreground = 1; break;
+        case 'o': o->fuse_opts = optarg; break;
+        case 'h': usage(stdout); return CLI_OK;
+        default: usage(stderr); return CLI_USAGE;
+        }
+    }
+    if (argc - optind != 2) {
+        cli_error("mount: %s", argc - optind < 2 ? "expected IMAGE DIR" : "too many arguments (IMAGE DIR)");
+        usage(stderr);
+        return CLI_USAGE;
+    }
+    o->image = argv[optind];
+    o->dir = argv[optind + 1];
+    return -1;
+}
+
+#ifndef ROMFS_HAVE_FUSE
+
+int cmd_mount(int argc, char **argv)
+{
+    struct mount_opts o = {0};
+    int r = parse(argc, argv, &o);
+    if (r >= 0)
+        return r;
+    cli_error("mount: this romfs was built without FUSE (install libfuse3-dev and rebuild)");
+    return CLI_FAIL;
+}
+
+#else
+
+#define FUSE_USE_VERSION 31
+#include <fuse.h>
+
+static struct {
+    romfs_t fs;
+    struct stat img; /* the image file's times and owner, for every entry */
+} M;
+
+static int errno_of(int err)
+{
+    return err == ROMFS_ERR_NOENT ? -ENOENT : err == ROMFS_ERR_NOTDIR ? -ENOTDIR
+         : err == ROMFS_ERR_ISDIR ? -EISDIR : -EIO;
+}
+
+static void fill_stat(const romfs_info_t *info, struct stat *st)
+{
+    memset(st, 0, sizeof *st);
+    int dir = info->type == ROMFS_TYPE_DIR;
+    st->st_mode = dir ? S_IFDIR | 0555 : S_IFREG | 0444;
+    st->st_nlink = dir ? 2 : 1;
+    st->st_size = dir ? 0 : (off_t)info->size;
+    st->st_blocks = dir ? 0 : (blkcnt_t)((info->size + 511) / 512);
+    st->st_ino = (ino_t)info->record_offset + 1;
+    st->st_uid = M.img.st_uid;
+    st->st_gid = M.img.st_gid;
+    st->st_atim = M.img.st_atim;
+    st->st_mtim = M.img.st_mtim;
+    st->st_ctim = M.img.st_ctim;
+}
+
+static int fs_getattr(const char *path, struct stat *st, struct fuse_file_info *fi)
+{
+    (void)fi;
+    romfs_info_t info;
+    int err = romfs_stat(&M.fs, path, &info);
+    if (err)
+        return errno_of(err);
+    fill_stat(&info, st);
+    return 0;
+}
+
+static int fs_readdir(const char *path, void *buf, fuse_fill_dir_t fill, off_t off, struct fuse_file_info *fi,
+                      enum fuse_readdir_flags flags)
+{
+    (void)off, (void)fi, (void)flags;
+    romfs_dir_t dir;
+    int err = romfs_dir_open(&M.fs, &dir, path);
+    if (err)
+        return errno_of(err);
+    fill(buf, ".", NULL, 0, 0);
+    fill(buf, "..", NULL, 0, 0);
+    char name[ROMFS_NAME_MAX + 1];
+    for (;;) {
+        romfs_info_t info;
+        memset(&info, 0, sizeof info);
+        int r = romfs_dir_read(&dir, &info);
+        if (r == 0)
+            break;
+        /* A corrupt entry still shows its name when it has one; stat and
+         * open of it say EIO. Names a path cannot hold are left out. */
+        if (!info.name || info.name_len == 0 || (info.flags & ROMFS_INFO_UNSAFE_NAME) ||
+            memchr(info.name, '\0', info.name_len))
+            continue;
+        memcpy(name, info.name, info.name_len);
+        name[info.name_len] = '\0';
+        if (fill(buf, name, NULL, 0, 0))
+            break;
+    }
+    return 0;
+}
+
+static int fs_open(const char *path, struct fuse_file_info *fi)
+{
+    if ((fi->flags & O_ACCMODE) != O_RDONLY)
+        return -EROFS;
+    romfs_info_t info;
+    int err = romfs_stat(&M.fs, path, &info);
+    if (err)
+        return errno_of(err);
+    if (info.type != ROMFS_TYPE_FILE)
+        return -EISDIR;
+    fi->keep_cache = 1; /* the image never changes under the mount */
+    return 0;
+}
+
+/* The reader's pointer into the mapped image, copied once into FUSE's reply. */
+static int fs_read(const char *path, char *buf, size_t size, off_t off, struct fuse_file_info *fi)
+{
+    (void)fi;
+    romfs_file_t f;
+    int err = romfs_file_open(&M.fs, &f, path);
+    if (err)
+        return errno_of(err);
+    size_t len;
+    const uint8_t *data = romfs_file_data(&f, &len);
+    if (off < 0 || (uint64_t)off >= len)
+        return 0;
+    size_t n = len - (size_t)off < size ? len - (size_t)off : size;
+    if (n > INT32_MAX)
+        n = INT32_MAX;
+    memcpy(buf, data + off, n);
+    return (int)n;
+}
+
+static int fs_statfs(const char *path, struct statvfs *st)
+{
+    (void)path;
+    memset(st, 0, sizeof *st);
+    st->f_bsize = st->f_frsize = 512;
+    st->f_blocks = (fsblkcnt_t)((romfs_image_size(&M.fs) + 511) / 512);
+    st->f_namemax = ROMFS_NAME_MAX;
+    st->f_flag = ST_RDONLY;
+    return 0;
+}
+
+static const struct fuse_operations ops = {
+    .getattr = fs_getattr,
+    .readdir = fs_readdir,
+    .open = fs_open,
+    .read = fs_read,
+    .statfs = fs_statfs,
+};
+
+int cmd_mount(int argc, char **argv)
+{
+    struct mount_opts o = {0};
+    int r = parse(argc, argv, &o);
+    if (r >= 0)
+        return r;
+    struct stat ds;
+    if (stat(o.dir, &ds) != 0 || !S_ISDIR(ds.st_mode)) {
+        cli_error("mount: %s: %s", o.dir, errno ? strerror(errno) : "not a directory");
+        return CLI_FAIL;
+    }
+    cli_file_t f;
+    if (cli_file_load(o.image, &f) != 0 || cli_flash_unwrap(o.image, &f) != 0)
+        return CLI_FAIL;
+    if (stat(o.image, &M.img) != 0)
+        memset(&M.img, 0, sizeof M.img);
+    int err = romfs_mount(&M.fs, f.data, f.len);
+    if (err) {
+        cli_error("%s: %s (see 'romfs check')", o.image, romfs_strerror(err));
+        cli_file_free(&f);
+        return CLI_FAIL;
+    }
+    char *fargv[8];
+    int fargc = 0;
+    fargv[fargc++] = "romfs";
+    fargv[fargc++] = (char *)o.dir;
+    fargv[fargc++] = "-oro,default_permissions,fsname=romfs,subtype=romfs";
+    if (o.fuse_opts) {
+        fargv[fargc++] = "-o";
+        fargv[fargc++] = (char *)o.fuse_opts;
+    }
+    if (o.foreground)
+        fargv[fargc++] = "-f";
+    fargv[fargc] = NULL;
+    r = fuse_main(fargc, fargv, &ops, NULL);
+    cli_file_free(&f);
+    return r == 0 ? CLI_OK : CLI_FAIL;
+}
+
+#endif

@@ -1,0 +1,109 @@
+/*
+ * libromfs flash formats: an image as the files flashing tools take.
+ *
+ * UF2 (Microsoft's USB flashing format, github.com/microsoft/uf2): 512-byte
+ * blocks, each carrying 256 bytes of payload for one flash address, with the
+ * family ID present (flag 0x2000) so a bootloader only takes blocks meant
+ * for its chip. Intel HEX: text records with checksums, type 04 (extended
+ * linear address) records for addresses above 64 KiB, an EOF record.
+ *
+ * Encoders stream through a write callback; decoders check every byte they
+ * read and return the flash bytes they describe as one contiguous run.
+ * Host library (POSIX, heap).
+ */
+#ifndef ROMFS_ROMFS_FLASHFMT_H
+#define ROMFS_ROMFS_FLASHFMT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "romfs/romfs.h"
+#include "romfs/romfs_export.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+ROMFS_API_BEGIN
+
+/// Definitions ///
+
+enum romfs_flashfmt {
+    ROMFS_FLASHFMT_RAW = 0,  /* plain bytes */
+    ROMFS_FLASHFMT_UF2 = 1,  /* UF2 blocks */
+    ROMFS_FLASHFMT_IHEX = 2, /* Intel HEX text */
+};
+
+#define ROMFS_UF2_MAGIC0 0x0A324655u
+#define ROMFS_UF2_MAGIC1 0x9E5D5157u
+#define ROMFS_UF2_MAGIC_END 0x0AB16F30u
+#define ROMFS_UF2_FLAG_NOT_MAIN_FLASH 0x00000001u
+#define ROMFS_UF2_FLAG_FAMILY 0x00002000u
+#define ROMFS_UF2_BLOCK 512
+#define ROMFS_UF2_PAYLOAD 256
+#define ROMFS_UF2_PAYLOAD_MAX 476
+
+/* Where decoded bytes came from, or why decoding failed. */
+typedef struct romfs_flash_info {
+    int format;         /* enum romfs_flashfmt */
+    uint32_t address;   /* flash address of the first byte */
+    uint32_t family;    /* UF2 family ID (0: none) */
+    uint32_t blocks;    /* UF2 blocks / HEX data records read */
+    size_t size;        /* decoded bytes */
+    size_t err_offset;  /* on failure: byte offset of the problem in the input */
+    char err[160];      /* on failure: one line saying what is wrong */
+} romfs_flash_info_t;
+
+/* Output sink: return 0, or a negative error that stops the encoder. */
+typedef int (*romfs_flash_write_fn)(void *ctx, const void *data, size_t len);
+
+/// Names ///
+
+/* Format by name ("raw", "uf2", "ihex" or "hex"); -1 if unknown. */
+int romfs_flashfmt_parse(const char *name);
+
+/* The UF2 family ID of a short name from uf2families.json ("RP2040",
+ * "RP2350_ARM_S", "ESP32S3", "NRF52840", "STM32F4", ...; case and '-'/'_'
+ * ignored) or a number (0x...); 0 and *id, or -1 if neither. */
+int romfs_uf2_family(const char *name, uint32_t *id);
+/* The short name of a family ID, or NULL if not in our table. */
+const char *romfs_uf2_family_name(uint32_t id);
+/* The i-th known family name (for help and completion), NULL past the end. */
+const char *romfs_uf2_family_at(size_t i);
+
+/// Encoding ///
+
+/* UF2 of data[0..len) at flash address addr (a multiple of 256), with the
+ * family flag and ID when family != 0. The last block's payload is padded
+ * with 0xFF (erased flash). Returns 0, ROMFS_ERR_INVAL for a misaligned or
+ * overflowing address, or the first error of write. */
+int romfs_uf2_write(const uint8_t *data, size_t len, uint32_t addr, uint32_t family,
+                    romfs_flash_write_fn write, void *ctx);
+
+/* Intel HEX of data[0..len) at flash address addr: 16-byte data records, a
+ * type 04 record whenever the upper 16 address bits change, then EOF.
+ * Returns 0, ROMFS_ERR_INVAL if addr + len passes 4 GiB, or write's error. */
+int romfs_ihex_write(const uint8_t *data, size_t len, uint32_t addr,
+                     romfs_flash_write_fn write, void *ctx);
+
+/// Decoding ///
+
+/* The format of in[0..len) judged by content: UF2 magic, a leading ':' and
+ * hex digits, else raw. */
+int romfs_flashfmt_detect(const uint8_t *in, size_t len);
+
+/* Decode a UF2 or Intel HEX file into *out (malloc'd, the caller frees) of
+ * info->size bytes. Blocks/records must describe one contiguous ascending
+ * run of addresses (as flashing one partition does); UF2 blocks must be
+ * numbered 0..numBlocks-1 and share one family. Returns 0, ROMFS_ERR_IO
+ * with info->err and info->err_offset set, or ROMFS_ERR_NOMEM. */
+int romfs_flash_decode(const uint8_t *in, size_t len, int format, uint8_t **out,
+                       romfs_flash_info_t *info);
+
+ROMFS_API_END
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* ROMFS_ROMFS_FLASHFMT_H */
