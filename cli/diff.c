@@ -357,7 +357,10 @@ static int parse(int argc, char **argv, side_t *sides, int *part, int *mpy, uint
         } else if (opts && (strcmp(a, "--mpy") == 0 || strcmp(a, "--no-mpy") == 0)) {
             *mpy = a[2] == 'm';
         } else if (opts && a[0] == '-' && a[1]) {
-            cli_error("diff: unknown option '%s'", a);
+            if (a[1] == '-')
+                cli_error("diff: unrecognized option '%s'", a);
+            else
+                cli_error("diff: invalid option -- '%s'", a + 1);
             usage(stderr);
             return CLI_USAGE;
         } else if (n < 2) {
