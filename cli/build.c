@@ -146,7 +146,7 @@ int cmd_build(int argc, char **argv)
         fprintf(info, "Writing %llu bytes to output file %s\n", (unsigned long long)size, out_path);
         fflush(info);
     }
-    if (cli_flash_write(&flash, b, out.fp, out_path) != 0) {
+    if (cli_flash_write(&flash, b, &out, out_path) != 0) {
         cli_out_abort(&out);
         goto done;
     }

@@ -1,12 +1,13 @@
 /* romfs check: walk every record of an image and report every problem with
- * its byte offset. The walk itself is iw_check() in imgwalk.c. */
+ * its byte offset. The walk itself is romfs_check() in imgwalk.c. */
 #include "cli.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "imgwalk.h"
+#include "romfs/romfs_check.h"
 
 static void usage(FILE *fp)
 {
@@ -83,7 +84,54 @@ static int by_offset(const void *a, const void *b)
 
 static const char *severity_name(int s)
 {
-    return s == IW_FAIL ? "fail" : s == IW_WARN ? "warn" : "info";
+    return s == ROMFS_CHECK_FAIL ? "fail" : s == ROMFS_CHECK_WARN ? "warn" : "info";
+}
+
+static void print_json(const char *name, size_t size, const romfs_check_stats_t *st, const struct findings *f)
+{
+    printf("{\"image\": ");
+    cli_json_string(stdout, (const uint8_t *)name, strlen(name));
+    printf(", \"ok\": %s, \"size\": %zu, \"fs_size\": %zu, \"dirs\": %zu, \"files\": %zu, \"bytes\": %zu, "
+           "\"problems\": [",
+           st->problems[ROMFS_CHECK_FAIL] ? "false" : "true", size, st->fs_size, st->dirs, st->files, st->bytes);
+    for (size_t i = 0; i < f->n; i++) {
+        printf("%s\n  {\"severity\": \"%s\", \"offset\": %zu, \"message\": ", i ? "," : "",
+               severity_name(f->v[i].severity), f->v[i].offset);
+        cli_json_string(stdout, (const uint8_t *)f->v[i].msg, strlen(f->v[i].msg));
+        printf("}");
+    }
+    printf("%s]}\n", f->n ? "\n" : "");
+}
+
+static void print_text(const char *name, int verbose, int quiet, const romfs_check_stats_t *st,
+                       const struct findings *f)
+{
+    size_t fails = st->problems[ROMFS_CHECK_FAIL], warns = st->problems[ROMFS_CHECK_WARN];
+    for (size_t i = 0; i < f->n; i++) {
+        const struct finding *x = &f->v[i];
+        if (x->severity == ROMFS_CHECK_FAIL)
+            cli_error("%s: offset 0x%zx: %s", name, x->offset, x->msg);
+        else if (x->severity == ROMFS_CHECK_WARN)
+            cli_warn("%s: offset 0x%zx: %s", name, x->offset, x->msg);
+        else if (verbose)
+            fprintf(stderr, "romfs: info: %s: offset 0x%zx: %s\n", name, x->offset, x->msg);
+    }
+    if (quiet)
+        return;
+    if (fails)
+        printf("%s: %zu problem%s", name, fails, fails == 1 ? "" : "s");
+    else
+        printf("%s: ok (%zu dirs, %zu files, %zu bytes)", name, st->dirs, st->files, st->bytes);
+    if (warns)
+        printf(", %zu warning%s", warns, warns == 1 ? "" : "s");
+    printf("\n");
+}
+
+static void findings_free(struct findings *f)
+{
+    for (size_t i = 0; i < f->n; i++)
+        free(f->v[i].msg);
+    free(f->v);
 }
 
 int cmd_check(int argc, char **argv)
@@ -116,58 +164,25 @@ int cmd_check(int argc, char **argv)
     if (cli_file_load(path, &file) != 0 || cli_flash_unwrap(name, &file) != 0)
         return CLI_FAIL;
     struct findings f = {0};
-    iw_check_stats_t st;
-    if (iw_check(file.data, file.len, collect, &f, &st) != 0 || f.nomem) {
+    romfs_check_stats_t st;
+    int rc = CLI_FAIL;
+    if (romfs_check(file.data, file.len, collect, &f, &st) != 0 || f.nomem) {
         cli_error("%s: out of memory", name);
-        for (size_t i = 0; i < f.n; i++)
-            free(f.v[i].msg);
-        free(f.v);
-        cli_file_free(&file);
-        return CLI_FAIL;
+        goto out;
     }
     if (f.n > 1)
         qsort(f.v, f.n, sizeof *f.v, by_offset);
-    size_t fails = st.problems[IW_FAIL], warns = st.problems[IW_WARN];
-    if (json) {
-        printf("{\"image\": ");
-        cli_json_string(stdout, (const uint8_t *)name, strlen(name));
-        printf(", \"ok\": %s, \"size\": %zu, \"fs_size\": %zu, \"dirs\": %zu, \"files\": %zu, \"bytes\": %zu, "
-               "\"problems\": [",
-               fails ? "false" : "true", file.len, st.fs_size, st.dirs, st.files, st.bytes);
-        for (size_t i = 0; i < f.n; i++) {
-            printf("%s\n  {\"severity\": \"%s\", \"offset\": %zu, \"message\": ", i ? "," : "",
-                   severity_name(f.v[i].severity), f.v[i].offset);
-            cli_json_string(stdout, (const uint8_t *)f.v[i].msg, strlen(f.v[i].msg));
-            printf("}");
-        }
-        printf("%s]}\n", f.n ? "\n" : "");
-    } else {
-        for (size_t i = 0; i < f.n; i++) {
-            const struct finding *x = &f.v[i];
-            if (x->severity == IW_FAIL)
-                cli_error("%s: offset 0x%zx: %s", name, x->offset, x->msg);
-            else if (x->severity == IW_WARN)
-                cli_warn("%s: offset 0x%zx: %s", name, x->offset, x->msg);
-            else if (verbose)
-                fprintf(stderr, "romfs: info: %s: offset 0x%zx: %s\n", name, x->offset, x->msg);
-        }
-        if (!quiet) {
-            if (fails)
-                printf("%s: %zu problem%s", name, fails, fails == 1 ? "" : "s");
-            else
-                printf("%s: ok (%zu dirs, %zu files, %zu bytes)", name, st.dirs, st.files, st.bytes);
-            if (warns)
-                printf(", %zu warning%s", warns, warns == 1 ? "" : "s");
-            printf("\n");
-        }
-    }
-    for (size_t i = 0; i < f.n; i++)
-        free(f.v[i].msg);
-    free(f.v);
-    cli_file_free(&file);
+    if (json)
+        print_json(name, file.len, &st, &f);
+    else
+        print_text(name, verbose, quiet, &st, &f);
+    rc = st.problems[ROMFS_CHECK_FAIL] ? CLI_FAIL : CLI_OK;
     if (fflush(stdout) != 0) {
-        cli_error("<stdout>: write error");
-        return CLI_FAIL;
+        cli_error("<stdout>: write error: %s", strerror(errno));
+        rc = CLI_FAIL;
     }
-    return fails ? CLI_FAIL : CLI_OK;
+out:
+    findings_free(&f);
+    cli_file_free(&file);
+    return rc;
 }

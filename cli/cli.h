@@ -6,10 +6,13 @@
 #ifndef ROMFS_CLI_H
 #define ROMFS_CLI_H
 
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+
+#include "romfs/romfs_io.h"
 
 /* Exit statuses: success, failure of the operation, bad usage. */
 #define CLI_OK 0
@@ -47,33 +50,66 @@ void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* "romfs: warning: <message>\n" on stderr. */
 void cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/* A whole file in memory (mmap'd when possible). */
+/* A whole file in memory (a snapshot: read, never mapped). */
 typedef struct cli_file {
     uint8_t *data;
     size_t len;
-    int mapped;
 } cli_file_t;
 
-/* Load path ("-" is stdin) into *f. On failure prints one error line naming
- * the file and returns -1. */
+/* Load path ("-" is stdin) into *f, at most ROMFS_LOAD_MAX bytes. On failure
+ * prints one error line naming the file and returns -1. */
 int cli_file_load(const char *path, cli_file_t *f);
 void cli_file_free(cli_file_t *f);
 
-/* Atomic output: open a temporary file beside path; commit renames it into
- * place, abort removes it. "-" writes to stdout (commit just flushes). */
+/* Atomic output (romfs_out_* of romfs_io.h) whose temporary file is removed
+ * when a signal ends the command (cli_cleanup_*). fp is a stdio stream on
+ * it for cli_out_open; cli_out_openat outputs use cli_out_write. */
 typedef struct cli_out {
     FILE *fp;
-    char *path;
-    char *tmp;
+    romfs_out_t o;
+    const char *path;       /* for messages; "<stdout>" for "-" */
+    int slot;               /* cleanup registration, or -1 */
+    int err;                /* first write error (negative errno), or 0 */
+    uint64_t written;
 } cli_out_t;
 
+/* Open path for writing ('-' is stdout). On failure prints one error line
+ * naming it and returns -1. */
 int cli_out_open(cli_out_t *o, const char *path);
+/* romfs_out_openat, registered for cleanup, without fp. Prints nothing;
+ * returns 0 or a negative errno. path names the output in messages. */
+int cli_out_openat(cli_out_t *o, int dirfd, const char *name, unsigned flags, const char *path);
+/* Append bytes (a romfs_builder_write callback: ctx is the cli_out_t). The
+ * first failure prints "PATH: write failed at offset N: <strerror>" and
+ * is returned as a negative errno, and so are all later calls. */
+int cli_out_write(void *ctx, const void *data, size_t len);
+/* Flush, fsync, rename into place. cli_out_finish returns 0 or a negative
+ * errno and prints nothing; cli_out_commit prints "PATH: write failed: .."
+ * and returns -1. Either way the temporary file is gone afterwards. */
+int cli_out_finish(cli_out_t *o);
 int cli_out_commit(cli_out_t *o);
 void cli_out_abort(cli_out_t *o);
 
+/* Cleanup on signals. Registered files (and directory trees) are removed
+ * when SIGINT, SIGTERM or SIGHUP arrives; the command then dies of that
+ * signal (exit status 128+N). The first registration installs the handlers.
+ * Returns a slot for cli_cleanup_remove, or -1 when the table is full.
+ * Bracket "create + register" with hold/release so no signal falls between.
+ * ROMFS_TEST_STOP_AT=N stops the process (SIGSTOP) right after the Nth
+ * registration, for tests that signal it while debris exists. */
+int cli_cleanup_add(const char *path, int is_dir);
+int cli_cleanup_add_at(int dirfd, const char *name, int is_dir);
+void cli_cleanup_remove(int slot);
+void cli_cleanup_hold(sigset_t *old);
+void cli_cleanup_release(const sigset_t *old);
+
 /* Write s as a JSON string literal (with quotes); bytes that are not valid
- * UTF-8 are escaped as \u00XX of the byte value. */
+ * UTF-8 are escaped as \u00XX of the byte value, so a program cannot tell
+ * them from real characters: cli_json_name adds the bytes in hex then. */
 void cli_json_string(FILE *fp, const uint8_t *s, size_t len);
+/* `"KEY": "string"`, followed by `, "KEY_hex": "6869e9"` when s is not
+ * valid UTF-8. */
+void cli_json_name(FILE *fp, const char *key, const uint8_t *s, size_t len);
 
 /* Parse a non-negative integer option value; -1 on error. */
 long long cli_parse_size(const char *s);
@@ -96,8 +132,8 @@ int cli_flash_option(cli_flash_t *fo, int opt, const char *arg);
 const char *cli_flash_ext(const cli_flash_t *fo);
 /* After option parsing: -1 with one error line if the options conflict. */
 int cli_flash_check(const cli_flash_t *fo);
-/* Write b's image to fp in fo's format; -1 after one error line. */
-int cli_flash_write(const cli_flash_t *fo, struct romfs_builder *b, FILE *fp, const char *out_path);
+/* Write b's image through out in fo's format; -1 after one error line. */
+int cli_flash_write(const cli_flash_t *fo, struct romfs_builder *b, cli_out_t *out, const char *out_path);
 /* If f holds a UF2 or Intel HEX file, replace it by the bytes it flashes;
  * -1 (f freed) after one error line naming path and the input offset. */
 int cli_flash_unwrap(const char *path, cli_file_t *f);

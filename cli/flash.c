@@ -94,27 +94,22 @@ static int mem_write(void *ctx, const void *data, size_t len)
     return 0;
 }
 
-static int fp_write(void *ctx, const void *data, size_t len)
-{
-    errno = 0;
-    if (fwrite(data, 1, len, (FILE *)ctx) != len)
-        return errno ? -errno : ROMFS_ERR_IO;
-    return 0;
-}
-
-static int builder_error(romfs_builder_t *b, int r)
+/* A builder failure that is not a write error (cli_out_write has already
+ * named the output for those). */
+static int builder_error(romfs_builder_t *b, const cli_out_t *out, int r)
 {
     const char *m = romfs_builder_errmsg(b);
-    cli_error("%s", m && *m ? m : romfs_strerror(r));
+    if (!out->err)
+        cli_error("%s", m && *m ? m : romfs_strerror(r));
     return -1;
 }
 
-int cli_flash_write(const cli_flash_t *fo, romfs_builder_t *b, FILE *fp, const char *out_path)
+int cli_flash_write(const cli_flash_t *fo, romfs_builder_t *b, cli_out_t *out, const char *out_path)
 {
     uint64_t size = romfs_builder_image_size(b);
     if (fo->format == ROMFS_FLASHFMT_RAW && fo->pad_to == 0) {
-        int r = romfs_builder_write(b, fp_write, fp);
-        return r < 0 ? builder_error(b, r) : 0;
+        int r = romfs_builder_write(b, cli_out_write, out);
+        return r < 0 ? builder_error(b, out, r) : 0;
     }
     if (fo->pad_to && size > fo->pad_to) {
         cli_error("%s: the image is %llu bytes, more than --pad-to %llu", out_path, (unsigned long long)size,
@@ -130,20 +125,20 @@ int cli_flash_write(const cli_flash_t *fo, romfs_builder_t *b, FILE *fp, const c
     int r = romfs_builder_write(b, mem_write, &m);
     if (r < 0) {
         free(m.p);
-        return builder_error(b, r);
+        return builder_error(b, out, r);
     }
     memset(m.p + m.len, 0xff, (size_t)total - m.len); /* erased flash */
     if (fo->format == ROMFS_FLASHFMT_UF2)
-        r = romfs_uf2_write(m.p, (size_t)total, fo->address, fo->family, fp_write, fp);
+        r = romfs_uf2_write(m.p, (size_t)total, fo->address, fo->family, cli_out_write, out);
     else if (fo->format == ROMFS_FLASHFMT_IHEX)
-        r = romfs_ihex_write(m.p, (size_t)total, fo->address, fp_write, fp);
+        r = romfs_ihex_write(m.p, (size_t)total, fo->address, cli_out_write, out);
     else
-        r = fp_write(fp, m.p, (size_t)total);
+        r = cli_out_write(out, m.p, (size_t)total);
     free(m.p);
     if (r == ROMFS_ERR_INVAL)
         cli_error("%s: %llu bytes at 0x%x run past the 4 GiB address space", out_path,
                   (unsigned long long)total, (unsigned)fo->address);
-    else if (r < 0)
+    else if (r < 0 && !out->err)
         cli_error("%s: %s", out_path, strerror(-r));
     return r < 0 ? -1 : 0;
 }

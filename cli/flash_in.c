@@ -27,6 +27,5 @@ int cli_flash_unwrap(const char *path, cli_file_t *f)
     cli_file_free(f);
     f->data = out;
     f->len = info.size;
-    f->mapped = 0;
     return 0;
 }

@@ -15,11 +15,17 @@ static void usage(FILE *fp)
             "List the directory PATH of IMAGE (default: the root); a file PATH lists\n"
             "that one entry. IMAGE '-' reads standard input.\n"
             "\n"
-            "  -l, --long       type, size, data offset in the image, its alignment\n"
-            "                   (largest power of two dividing it, at most 4096), name;\n"
-            "                   directories show the offset of their record\n"
+            "  -l, --long       type, size, offset in the image, its alignment (largest\n"
+            "                   power of two dividing it, at most 4096), name; the offset\n"
+            "                   is where the contents start: a file's first data byte, a\n"
+            "                   directory's first child record (as 'romfs stat' says)\n"
             "  -R, --recursive  every entry below PATH, by full path\n"
-            "      --json       a JSON array of {path, name, type, size, offset[, align]}\n"
+            "      --json       a JSON array of {path, name, type, size, offset,\n"
+            "                   record_offset[, align]}; name_hex and path_hex hold the\n"
+            "                   bytes of a name that is not valid UTF-8, and \"unsafe\":\n"
+            "                   true marks a name no path reaches ('', '.', '..', '/', NUL)\n"
+            "\n"
+            "Unsafe names are also reported on stderr, with their record offsets.\n"
             "  -h, --help       this help\n"
             "\n"
             "Exit status: 0 listed, 1 missing path or corrupt image, 2 bad usage.\n");
@@ -30,22 +36,47 @@ struct ls_opts {
     size_t count;           /* entries printed so far (JSON commas) */
 };
 
-static void print_entry(struct ls_opts *o, const romfs_t *fs, const romfs_info_t *info, const char *path,
+/* An entry no path reaches: flagged on stderr (and in JSON), since a
+ * listing shows it among names that do work. */
+static void warn_unsafe(const char *image, const romfs_info_t *info, const char *path, size_t path_len)
+{
+    char name[ROMFS_CHECK_NAME_CAP], dir[ROMFS_CHECK_NAME_CAP];
+    size_t dir_len = path_len > info->name_len ? path_len - info->name_len - 1 : 0;
+    romfs_check_name(name, sizeof name, info->name, info->name_len);
+    romfs_check_name(dir, sizeof dir, dir_len ? path : "/", dir_len ? dir_len : 1);
+    fflush(stdout);
+    cli_warn("%s: offset 0x%zx: unsafe name '%s' in '%s': no path reaches it", image, info->record_offset, name, dir);
+}
+
+static void print_json(struct ls_opts *o, const romfs_info_t *info, size_t offset, const char *path, size_t path_len)
+{
+    int dir = info->type == ROMFS_TYPE_DIR;
+    printf("%s\n {", o->count ? "," : "");
+    cli_json_name(stdout, "path", (const uint8_t *)path, path_len);
+    printf(", ");
+    cli_json_name(stdout, "name", info->name, info->name_len);
+    printf(", \"type\": \"%s\", \"size\": %zu, \"offset\": %zu, \"record_offset\": %zu", dir ? "dir" : "file",
+           info->size, offset, info->record_offset);
+    if (!dir)
+        printf(", \"align\": %zu", iw_align(offset));
+    if (!dir && cli_board_addr)   /* -d DEV: where the data is mapped on the board */
+        printf(", \"address\": %llu", (unsigned long long)(cli_board_addr + offset));
+    if (info->flags & ROMFS_INFO_UNSAFE_NAME)
+        printf(", \"unsafe\": true");
+    printf("}");
+}
+
+/* offset: where the entry's contents start (a file's first data byte, a
+ * directory's first child record), as `romfs stat` says it. */
+static void print_entry(struct ls_opts *o, const iw_image_t *img, const romfs_info_t *info, const char *path,
                         size_t path_len)
 {
     int dir = info->type == ROMFS_TYPE_DIR;
-    size_t offset = dir ? info->record_offset : (size_t)(info->data - fs->image);
+    size_t offset = (size_t)(info->data - img->fs.image);
+    if (info->flags & ROMFS_INFO_UNSAFE_NAME)
+        warn_unsafe(img->path, info, path, path_len);
     if (o->json) {
-        printf("%s\n {\"path\": ", o->count ? "," : "");
-        cli_json_string(stdout, (const uint8_t *)path, path_len);
-        printf(", \"name\": ");
-        cli_json_string(stdout, info->name, info->name_len);
-        printf(", \"type\": \"%s\", \"size\": %zu, \"offset\": %zu", dir ? "dir" : "file", info->size, offset);
-        if (!dir)
-            printf(", \"align\": %zu", iw_align(offset));
-        if (!dir && cli_board_addr)   /* -d DEV: where the data is mapped on the board */
-            printf(", \"address\": %llu", (unsigned long long)(cli_board_addr + offset));
-        printf("}");
+        print_json(o, info, offset, path, path_len);
     } else {
         if (o->lng) {
             if (dir)
@@ -96,7 +127,7 @@ int cmd_ls(int argc, char **argv)
     int rc = CLI_FAIL;
     char *path = iw_path_normalise(argc - optind == 2 ? argv[optind + 1] : "/");
     romfs_info_t info;
-    iw_walk_t w;
+    romfs_walk_t w;
     int err;
     if (!path) {
         cli_error("out of memory");
@@ -109,19 +140,19 @@ int cmd_ls(int argc, char **argv)
     if (o.json)
         printf("[");
     if (info.type == ROMFS_TYPE_FILE) {
-        print_entry(&o, &img.fs, &info, path, strlen(path));
+        print_entry(&o, &img, &info, path, strlen(path));
         rc = CLI_OK;
-    } else if (iw_begin(&w, &img.fs, &info, path, strlen(path)) != 0) {
+    } else if (romfs_walk_begin(&w, &img.fs, &info, path, strlen(path)) != 0) {
         cli_error("out of memory");
     } else {
         rc = CLI_OK;
         int r;
-        while ((r = iw_next(&w)) != IW_END) {
-            if (r == IW_ENTRY) {
-                print_entry(&o, &img.fs, &w.info, w.path, w.path_len);
+        while ((r = romfs_walk_next(&w)) != ROMFS_WALK_END) {
+            if (r == ROMFS_WALK_ENTRY) {
+                print_entry(&o, &img, &w.info, w.path, w.path_len);
                 if (!o.recursive)
-                    iw_skip_children(&w);
-            } else if (r == IW_ERROR) {
+                    romfs_walk_skip_children(&w);
+            } else if (r == ROMFS_WALK_ERROR) {
                 iw_walk_error(&w, img.path);
                 rc = CLI_FAIL;
             } else {
@@ -130,7 +161,7 @@ int cmd_ls(int argc, char **argv)
                 break;
             }
         }
-        iw_end(&w);
+        romfs_walk_end(&w);
     }
     if (o.json)
         printf("%s]\n", o.count ? "\n" : "");

@@ -17,6 +17,9 @@ static void usage(FILE *fp)
             "the tuple MicroPython's os.stat() returns for it (st_mode 0x4000 for a\n"
             "directory, 0x8000 for a file; st_size; the rest 0). A directory's size is\n"
             "the length of its payload after the name (the root: the whole payload).\n"
+            "The offset (JSON \"offset\") is where the contents start: a file's first\n"
+            "data byte, a directory's first child record; \"record_offset\" is the\n"
+            "entry's own record. 'romfs ls -l' and 'ls --json' use the same meanings.\n"
             "IMAGE '-' reads standard input.\n"
             "\n"
             "      --json  one JSON object\n"
@@ -64,8 +67,8 @@ int cmd_stat(int argc, char **argv)
     size_t data_offset = (size_t)(info.data - img.fs.image);
     const char *shown = *path ? path : "/";
     if (json) {
-        printf("{\"path\": ");
-        cli_json_string(stdout, (const uint8_t *)shown, strlen(shown));
+        printf("{");
+        cli_json_name(stdout, "path", (const uint8_t *)shown, strlen(shown));
         printf(", \"type\": \"%s\", \"size\": %zu, \"offset\": %zu, \"record_offset\": %zu, \"mode\": %u, "
                "\"stat\": [%u, 0, 0, 0, 0, 0, %zu, 0, 0, 0]}\n",
                dir ? "dir" : "file", info.size, data_offset, info.record_offset, mode, mode, info.size);

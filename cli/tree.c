@@ -46,7 +46,7 @@ int cmd_tree(int argc, char **argv)
     int rc = CLI_FAIL, err, r;
     char *path = iw_path_normalise(argc - optind == 2 ? argv[optind + 1] : "/");
     romfs_info_t info;
-    iw_walk_t w;
+    romfs_walk_t w;
     if (!path) {
         cli_error("out of memory");
         goto out;
@@ -55,21 +55,21 @@ int cmd_tree(int argc, char **argv)
         cli_error("%s: %s: %s", img.path, *path ? path : "/", romfs_strerror(err));
         goto out;
     }
-    if (iw_begin(&w, &img.fs, &info, path, strlen(path)) != 0) {
+    if (romfs_walk_begin(&w, &img.fs, &info, path, strlen(path)) != 0) {
         cli_error("out of memory");
         goto out;
     }
     rc = CLI_OK;
     iw_print_name(stdout, *path ? path : "/", *path ? strlen(path) : 1);
     printf("%s\n", *path ? "/" : "");
-    while ((r = iw_next(&w)) != IW_END) {
-        if (r == IW_ENTRY) {
+    while ((r = romfs_walk_next(&w)) != ROMFS_WALK_END) {
+        if (r == ROMFS_WALK_ENTRY) {
             for (size_t level = 1; level < w.entry_depth; level++)
-                fputs(iw_ancestor_last(&w, level) ? "    " : "|   ", stdout);
+                fputs(romfs_walk_ancestor_last(&w, level) ? "    " : "|   ", stdout);
             fputs(w.entry_last ? "\\-- " : "|-- ", stdout);
             iw_print_name(stdout, w.info.name, w.info.name_len);
             printf("%s\n", w.info.type == ROMFS_TYPE_DIR ? "/" : "");
-        } else if (r == IW_ERROR) {
+        } else if (r == ROMFS_WALK_ERROR) {
             iw_walk_error(&w, img.path);
             rc = CLI_FAIL;
         } else {
@@ -78,7 +78,7 @@ int cmd_tree(int argc, char **argv)
             break;
         }
     }
-    iw_end(&w);
+    romfs_walk_end(&w);
     if (fflush(stdout) != 0) {
         cli_error("<stdout>: write error");
         rc = CLI_FAIL;

@@ -1,11 +1,11 @@
-/* Utilities shared by the subcommands: errors, file loading, atomic output. */
+/* Utilities shared by the subcommands: errors, file loading and atomic
+ * output over romfs_io.h, JSON strings, option values. */
 #include "cli.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -33,172 +33,135 @@ void cli_warn(const char *fmt, ...)
     va_end(ap);
 }
 
-static int load_stream(FILE *fp, const char *path, cli_file_t *f)
-{
-    size_t cap = 65536, len = 0;
-    uint8_t *buf = malloc(cap);
-    if (!buf) {
-        cli_error("%s: out of memory", path);
-        return -1;
-    }
-    for (;;) {
-        if (len == cap) {
-            uint8_t *nb = realloc(buf, cap * 2);
-            if (!nb) {
-                free(buf);
-                cli_error("%s: out of memory", path);
-                return -1;
-            }
-            buf = nb;
-            cap *= 2;
-        }
-        size_t n = fread(buf + len, 1, cap - len, fp);
-        len += n;
-        if (n == 0) {
-            if (ferror(fp)) {
-                cli_error("%s: read error: %s", path, strerror(errno));
-                free(buf);
-                return -1;
-            }
-            break;
-        }
-    }
-    f->data = buf;
-    f->len = len;
-    f->mapped = 0;
-    return 0;
-}
-
 int cli_file_load(const char *path, cli_file_t *f)
 {
     memset(f, 0, sizeof *f);
-    if (strcmp(path, "-") == 0)
-        return load_stream(stdin, "<stdin>", f);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        cli_error("%s: %s", path, strerror(errno));
-        return -1;
-    }
-    struct stat st;
-    if (fstat(fd, &st) != 0) {
-        cli_error("%s: %s", path, strerror(errno));
-        close(fd);
-        return -1;
-    }
-    if (S_ISDIR(st.st_mode)) {
-        cli_error("%s: is a directory, not an image file", path);
-        close(fd);
-        return -1;
-    }
-    if (S_ISREG(st.st_mode) && st.st_size > 0) {
-        void *p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-        if (p != MAP_FAILED) {
-            close(fd);
-            f->data = p;
-            f->len = (size_t)st.st_size;
-            f->mapped = 1;
-            return 0;
-        }
-    }
-    FILE *fp = fdopen(fd, "rb");
-    if (!fp) {
-        cli_error("%s: %s", path, strerror(errno));
-        close(fd);
-        return -1;
-    }
-    int r = load_stream(fp, path, f);
-    fclose(fp);
-    return r;
+    const char *name = strcmp(path, "-") == 0 ? "<stdin>" : path;
+    int r = romfs_load_file(path, ROMFS_LOAD_MAX, &f->data, &f->len);
+    if (r == -EISDIR)
+        cli_error("%s: is a directory, not an image file", name);
+    else if (r == -EFBIG)
+        cli_error("%s: larger than %zu MiB, the most romfs reads (an image must fit a flash partition)", name,
+                  ROMFS_LOAD_MAX >> 20);
+    else if (r < 0)
+        cli_error("%s: %s", name, strerror(-r));
+    return r < 0 ? -1 : 0;
 }
 
 void cli_file_free(cli_file_t *f)
 {
-    if (f->mapped)
-        munmap(f->data, f->len);
-    else
-        free(f->data);
+    free(f->data);
     memset(f, 0, sizeof *f);
+}
+
+/* Register o's temporary file (if any) while signals are held. */
+static void out_register(cli_out_t *o)
+{
+    o->slot = o->o.tmp ? cli_cleanup_add_at(o->o.dirfd, o->o.tmp, 0) : -1;
+}
+
+int cli_out_openat(cli_out_t *o, int dirfd, const char *name, unsigned flags, const char *path)
+{
+    sigset_t old;
+    memset(o, 0, sizeof *o);
+    o->slot = -1;
+    o->path = path;
+    cli_cleanup_hold(&old);
+    int r = romfs_out_openat(&o->o, dirfd, name, flags);
+    if (r == 0)
+        out_register(o);
+    cli_cleanup_release(&old);
+    return r;
 }
 
 int cli_out_open(cli_out_t *o, const char *path)
 {
+    sigset_t old;
     memset(o, 0, sizeof *o);
-    if (strcmp(path, "-") == 0) {
+    o->slot = -1;
+    o->path = strcmp(path, "-") == 0 ? "<stdout>" : path;
+    cli_cleanup_hold(&old);
+    int r = romfs_out_open(&o->o, path);
+    if (r == 0)
+        out_register(o);
+    cli_cleanup_release(&old);
+    if (r < 0) {
+        cli_error("%s: cannot write: %s", o->path, strerror(-r));
+        return -1;
+    }
+    if (o->o.fd == STDOUT_FILENO && !o->o.own_fd) {
         o->fp = stdout;
         return 0;
     }
-    o->path = strdup(path);
-    size_t n = strlen(path) + 32;
-    o->tmp = malloc(n);
-    if (!o->path || !o->tmp) {
-        cli_error("%s: out of memory", path);
-        cli_out_abort(o);
-        return -1;
-    }
-    snprintf(o->tmp, n, "%s.tmp-XXXXXX", path);
-    int fd = mkostemp(o->tmp, O_CLOEXEC);
-    if (fd < 0) {
-        cli_error("%s: cannot create temporary file: %s", path, strerror(errno));
-        free(o->tmp);
-        o->tmp = NULL;
-        cli_out_abort(o);
-        return -1;
-    }
-    o->fp = fdopen(fd, "wb");
+    int fd = fcntl(o->o.fd, F_DUPFD_CLOEXEC, 0);
+    o->fp = fd < 0 ? NULL : fdopen(fd, "wb");
     if (!o->fp) {
-        cli_error("%s: %s", path, strerror(errno));
-        close(fd);
+        cli_error("%s: %s", o->path, strerror(errno));
+        if (fd >= 0)
+            close(fd);
         cli_out_abort(o);
         return -1;
     }
     return 0;
 }
 
+int cli_out_write(void *ctx, const void *data, size_t len)
+{
+    cli_out_t *o = ctx;
+    if (o->err)
+        return o->err;
+    int r = 0;
+    errno = 0;
+    if (o->fp && fwrite(data, 1, len, o->fp) != len)
+        r = errno ? -errno : -EIO;
+    else if (!o->fp)
+        r = romfs_out_write(&o->o, data, len);
+    if (r < 0) {
+        o->err = r;
+        cli_error("%s: write failed at offset %llu: %s", o->path, (unsigned long long)o->written, strerror(-r));
+        return r;
+    }
+    o->written += len;
+    return 0;
+}
+
+int cli_out_finish(cli_out_t *o)
+{
+    int err = o->err;
+    if (o->fp) {
+        errno = 0;
+        if ((fflush(o->fp) != 0 || ferror(o->fp)) && !err)
+            err = errno ? -errno : -EIO;
+        if (o->fp != stdout && fclose(o->fp) != 0 && !err)
+            err = -errno;
+        o->fp = NULL;
+    }
+    if (err)
+        romfs_out_abort(&o->o);
+    else
+        err = romfs_out_commit(&o->o);
+    cli_cleanup_remove(o->slot);
+    o->slot = -1;
+    return err;
+}
+
 int cli_out_commit(cli_out_t *o)
 {
-    if (!o->tmp) {
-        int r = fflush(o->fp);
-        o->fp = NULL;
-        if (r != 0) {
-            cli_error("<stdout>: write error: %s", strerror(errno));
-            return -1;
-        }
-        return 0;
-    }
-    int err = 0;
-    if (fflush(o->fp) != 0 || fsync(fileno(o->fp)) != 0)
-        err = errno;
-    if (fclose(o->fp) != 0 && !err)
-        err = errno;
-    o->fp = NULL;
-    if (!err) {
-        /* Give the result the permissions an ordinary create would. */
-        mode_t um = umask(0);
-        umask(um);
-        chmod(o->tmp, 0666 & ~um);
-        if (rename(o->tmp, o->path) != 0)
-            err = errno;
-    }
-    if (err) {
-        cli_error("%s: write failed: %s", o->path, strerror(err));
-        cli_out_abort(o);
-        return -1;
-    }
-    free(o->tmp);
-    free(o->path);
-    o->tmp = o->path = NULL;
-    return 0;
+    int had = o->err;
+    int r = cli_out_finish(o);
+    if (r < 0 && !had)
+        cli_error("%s: write failed: %s", o->path, strerror(-r));
+    return r < 0 ? -1 : 0;
 }
 
 void cli_out_abort(cli_out_t *o)
 {
     if (o->fp && o->fp != stdout)
         fclose(o->fp);
-    if (o->tmp)
-        unlink(o->tmp);
-    free(o->tmp);
-    free(o->path);
-    memset(o, 0, sizeof *o);
+    o->fp = NULL;
+    romfs_out_abort(&o->o);
+    cli_cleanup_remove(o->slot);
+    o->slot = -1;
 }
 
 static size_t utf8_len(const uint8_t *s, size_t n)
@@ -250,6 +213,21 @@ void cli_json_string(FILE *fp, const uint8_t *s, size_t len)
             }
         }
     }
+    fputc('"', fp);
+}
+
+void cli_json_name(FILE *fp, const char *key, const uint8_t *s, size_t len)
+{
+    size_t i = 0, n;
+    fprintf(fp, "\"%s\": ", key);
+    cli_json_string(fp, s, len);
+    while (i < len && (n = utf8_len(s + i, len - i)) != 0)
+        i += n;
+    if (i == len)
+        return;
+    fprintf(fp, ", \"%s_hex\": \"", key);
+    for (i = 0; i < len; i++)
+        fprintf(fp, "%02x", s[i]);
     fputc('"', fp);
 }
 

@@ -5,40 +5,40 @@
 #include <string.h>
 
 #include "fuzz_common.h"
-#include "imgwalk.h"
+#include "romfs/romfs_check.h"
 
 static size_t input_len;
 
 static void on_report(void *ctx, int severity, size_t offset, const char *msg)
 {
     (void)ctx;
-    FUZZ_ASSERT(severity >= IW_INFO && severity <= IW_FAIL);
+    FUZZ_ASSERT(severity >= ROMFS_CHECK_INFO && severity <= ROMFS_CHECK_FAIL);
     FUZZ_ASSERT(offset <= input_len);
     FUZZ_ASSERT(msg[0] != '\0' && strlen(msg) < 1024);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *img, size_t len)
 {
-    iw_check_stats_t st;
+    romfs_check_stats_t st;
     input_len = len;
-    FUZZ_ASSERT(iw_check(img, len, on_report, NULL, &st) == 0);
+    FUZZ_ASSERT(romfs_check(img, len, on_report, NULL, &st) == 0);
     romfs_t fs;
     if (romfs_mount(&fs, img, len) != 0) {
-        FUZZ_ASSERT(st.problems[IW_FAIL] > 0);
+        FUZZ_ASSERT(st.problems[ROMFS_CHECK_FAIL] > 0);
         return 0;
     }
     FUZZ_ASSERT(st.fs_size == romfs_image_size(&fs));
 
-    /* The reader's view, through the CLI's walker. */
+    /* The reader's view, through the walker. */
     romfs_info_t root;
-    iw_walk_t w;
+    romfs_walk_t w;
     size_t dirs = 0, files = 0, bytes = 0, errors = 0, unsafe = 0;
     int r;
     FUZZ_ASSERT(romfs_stat(&fs, "", &root) == 0);
-    FUZZ_ASSERT(iw_begin(&w, &fs, &root, "", 0) == 0);
-    while ((r = iw_next(&w)) != IW_END) {
-        FUZZ_ASSERT(r == IW_ENTRY || r == IW_ERROR);
-        if (r == IW_ERROR) {
+    FUZZ_ASSERT(romfs_walk_begin(&w, &fs, &root, "", 0) == 0);
+    while ((r = romfs_walk_next(&w)) != ROMFS_WALK_END) {
+        FUZZ_ASSERT(r == ROMFS_WALK_ENTRY || r == ROMFS_WALK_ERROR);
+        if (r == ROMFS_WALK_ERROR) {
             FUZZ_ASSERT(w.err_offset < len);
             errors++;
             continue;
@@ -53,10 +53,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *img, size_t len)
             bytes += w.info.size;
         }
     }
-    iw_end(&w);
+    romfs_walk_end(&w);
     if (errors || unsafe)
-        FUZZ_ASSERT(st.problems[IW_FAIL] > 0);
-    if (st.problems[IW_FAIL] == 0)
+        FUZZ_ASSERT(st.problems[ROMFS_CHECK_FAIL] > 0);
+    if (st.problems[ROMFS_CHECK_FAIL] == 0)
         FUZZ_ASSERT(dirs == st.dirs && files == st.files && bytes == st.bytes);
     return 0;
 }

@@ -42,6 +42,15 @@ while IFS=$'\t' read -r kind a b c d; do
         # Full paths of 20000 nested levels are gigabytes of output: the deep
         # image is walked by check above and by extract in tools_extract.sh.
         [ "$b" = deep_nesting_20000.romfs ] && continue
+        # extract refuses exactly what check fails, creating nothing.
+        x=$TMP/x-$b
+        run "$ROMFS" extract "$img" "$x"
+        case $verdict in
+        fail) [ "$rc" = 1 ] && [ ! -e "$x" ] && grep -q "nothing extracted\|not a ROMFS image" "$ERR" ||
+                  bad "$b: extract of a failing image: exit $rc" ;;
+        *) [ "$rc" = 0 ] && [ -d "$x" ] || bad "$b: extract of a $verdict image: exit $rc" ;;
+        esac
+        rm -rf "$x"
         for cmd in "ls -R -l" "tree"; do
             run "$ROMFS" $cmd "$img"
             [ "$rc" = 0 ] || [ "$rc" = 1 ] || bad "$cmd $b: exit $rc"

@@ -53,7 +53,16 @@ for img in "$D" "$G/binary_assets.romfs" "$G/varuint_sizes.romfs"; do
     [ $checked -gt 0 ] || bad "$img: no files in ls -l -R"
 done
 expect 0 "$ROMFS" ls -l "$D"
-out_has "dir          25          5     -  lib/"
+out_has "dir          25         11     -  lib/"
+# ls and stat mean the same by offset and record_offset, for files and
+# directories alike.
+for p in /lib /main.py /lib/helper.py; do
+    expect 0 "$ROMFS" ls --json "$D" "$(dirname $p)"
+    n=$(node -e 'const a = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")); const e = a.find(x => x.path === process.argv[2]); console.log(e.offset, e.record_offset)' "$OUT" "$p")
+    expect 0 "$ROMFS" stat --json "$D" "$p"
+    s=$(node -e 'const e = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")); console.log(e.offset, e.record_offset)' "$OUT")
+    [ "$n" = "$s" ] || bad "$p: ls --json says offset/record_offset $n, stat --json $s"
+done
 
 # --json is valid JSON, one object per entry, with full paths under -R.
 expect 0 "$ROMFS" ls --json -R "$G/many_and_deep.romfs"
@@ -63,6 +72,17 @@ n=$(node -e 'const a = JSON.parse(require("fs").readFileSync(process.argv[1], "u
 expect 0 "$ROMFS" ls --json "$H/names_with_slash_and_dots.romfs"
 out_has '"name": "../../evil"'
 out_has '"name": "", "type": "file"'
+out_has '"unsafe": true'
+err_has "warning: $H/names_with_slash_and_dots.romfs: offset 0x4: unsafe name '../../evil' in '/': no path reaches it"
+expect 0 "$ROMFS" ls "$H/names_with_slash_and_dots.romfs"
+err_has "offset 0x20: unsafe name '..' in '/'"
+[ "$(grep -c 'unsafe name' "$ERR")" = 4 ] || bad "ls flagged $(grep -c 'unsafe name' "$ERR") unsafe names, expected 4"
+# A name that is not valid UTF-8 (\xe9) and the real "é" give the same JSON
+# string; name_hex tells them apart.
+printf '\xd2\xcd\x31\x0f\x05\x05\x01\xe9\x02\x01x\x05\x06\x02\xc3\xa9\x02\x01y' >"$TMP/latin1.romfs"
+expect 0 "$ROMFS" ls --json "$TMP/latin1.romfs"
+n=$(node -e 'const a = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")); console.log(a.map(e => [e.name === "\u00e9", e.name_hex, e.path_hex].join(":")).join(" "))' "$OUT")
+[ "$n" = "true:e9:2fe9 true::" ] || bad "ls --json of \\xe9 and é: '$n'"
 
 # Errors.
 expect 1 "$ROMFS" ls "$TMP/missing.romfs"

@@ -1,0 +1,25 @@
+# The fuzz targets, one per parser: fuzz/fuzz_<name>.c, linked with the host
+# library (which links the device layer and the reader) and, where a target
+# drives a command's own code, the cli/ sources named here. Included by
+# fuzz/CMakeLists.txt (libFuzzer builds) and fuzz/replay.cmake (the corpus
+# replayed in the normal test build), so both always build the same targets.
+set(ROMFS_FUZZ_TARGETS reader check extract flashfmt session boardimg)
+set(ROMFS_FUZZ_CLI_extract cli/extract.c cli/imgwalk.c cli/util.c cli/cleanup.c cli/flash_in.c)
+set(ROMFS_FUZZ_CLI_boardimg cli/boardimg_parse.c)
+
+# romfs_fuzz_sources(name out_var): the sources of target `name`.
+function(romfs_fuzz_sources name out)
+  set(srcs ${PROJECT_SOURCE_DIR}/fuzz/fuzz_${name}.c)
+  foreach(f ${ROMFS_FUZZ_CLI_${name}})
+    list(APPEND srcs ${PROJECT_SOURCE_DIR}/${f})
+  endforeach()
+  set(${out} ${srcs} PARENT_SCOPE)
+endfunction()
+
+# romfs_fuzz_setup(target): includes, definitions and libraries.
+function(romfs_fuzz_setup target)
+  target_include_directories(${target} PRIVATE ${PROJECT_SOURCE_DIR}/include
+    ${PROJECT_SOURCE_DIR}/cli ${PROJECT_SOURCE_DIR}/fuzz)
+  target_compile_definitions(${target} PRIVATE _GNU_SOURCE)
+  target_link_libraries(${target} PRIVATE romfs_host)
+endfunction()

@@ -1,0 +1,208 @@
+/* The checker and the tree walker (src/host/check.c, walk.c). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "romfs/romfs_check.h"
+#include "testutil.h"
+
+struct seen {
+    int n;
+    int severity[16];
+    size_t offset[16];
+    char msg[16][1024];
+};
+
+static void record(void *ctx, int severity, size_t offset, const char *msg)
+{
+    struct seen *s = ctx;
+    if (s->n < 16) {
+        s->severity[s->n] = severity;
+        s->offset[s->n] = offset;
+        snprintf(s->msg[s->n], sizeof s->msg[0], "%s", msg);
+    }
+    s->n++;
+}
+
+/* Check img: exactly one finding, of this severity at this offset. */
+static void check_one(const uint8_t *img, size_t len, int severity, size_t offset, struct seen *s,
+                      romfs_check_stats_t *st)
+{
+    memset(s, 0, sizeof *s);
+    assert_int_equal(romfs_check(img, len, record, s, st), 0);
+    assert_int_equal(s->n, 1);
+    assert_int_equal(s->severity[0], severity);
+    assert_int_equal(s->offset[0], offset);
+}
+
+/* A file "a" whose valid data record "hi" is followed by a record claiming
+ * 5 bytes where none remain: the reader reads "hi", the image is corrupt. */
+static const uint8_t broken_after_data[] = {0xd2, 0xcd, 0x31, 0x0a, 0x05, 0x08, 0x01, 'a',
+                                            0x02, 0x02, 'h',  'i',  0x02, 0x05};
+
+static void test_broken_record_after_data(void **state)
+{
+    (void)state;
+    romfs_t fs;
+    romfs_info_t info;
+    assert_int_equal(romfs_mount(&fs, broken_after_data, sizeof broken_after_data), 0);
+    assert_int_equal(romfs_stat(&fs, "/a", &info), 0);
+    assert_int_equal(info.size, 2);
+
+    struct seen s;
+    romfs_check_stats_t st;
+    check_one(broken_after_data, sizeof broken_after_data, ROMFS_CHECK_FAIL, 12, &s, &st);
+    assert_non_null(strstr(s.msg[0], "file '/a'"));
+    assert_int_equal(st.problems[ROMFS_CHECK_FAIL], 1);
+    assert_int_equal(st.files, 1);
+
+    size_t off = 0;
+    char msg[64];
+    assert_int_equal(romfs_check_first(broken_after_data, sizeof broken_after_data, &off, msg, sizeof msg), 1);
+    assert_int_equal(off, 12);
+    assert_true(strlen(msg) == sizeof msg - 1);   /* cut to the buffer */
+    assert_memory_equal(msg, s.msg[0], sizeof msg - 1);
+}
+
+/* Two files named "a": a warning at the second one's record, not a failure. */
+static void test_duplicate_is_warning(void **state)
+{
+    (void)state;
+    static const uint8_t img[] = {0xd2, 0xcd, 0x31, 0x0e, 0x05, 0x05, 0x01, 'a', 0x02, 0x01, 'x',
+                                  0x05, 0x05, 0x01, 'a',  0x02, 0x01, 'y'};
+    struct seen s;
+    romfs_check_stats_t st;
+    check_one(img, sizeof img, ROMFS_CHECK_WARN, 11, &s, &st);
+    assert_int_equal(st.files, 2);
+    size_t off = 99;
+    assert_int_equal(romfs_check_first(img, sizeof img, &off, NULL, 0), 0);
+    assert_int_equal(off, 99);
+}
+
+/* The first failure is the one with the lowest offset, as `romfs check`
+ * prints it first; NULL report only counts. */
+static void test_first_and_counts(void **state)
+{
+    (void)state;
+    static const uint8_t bad_magic[] = {0xd2, 0xcd, 0x32, 0x00};
+    romfs_check_stats_t st;
+    assert_int_equal(romfs_check(bad_magic, sizeof bad_magic, NULL, NULL, &st), 0);
+    assert_int_equal(st.problems[ROMFS_CHECK_FAIL], 1);
+    char msg[256];
+    size_t off = 99;
+    assert_int_equal(romfs_check_first(bad_magic, sizeof bad_magic, &off, msg, sizeof msg), 1);
+    assert_int_equal(off, 0);
+    assert_non_null(strstr(msg, "not a ROMFS image"));
+}
+
+/* Mount img and start a walk at its root. */
+static void walk_root(const uint8_t *img, size_t len, romfs_t *fs, romfs_walk_t *w)
+{
+    romfs_info_t root;
+    assert_int_equal(romfs_mount(fs, img, len), 0);
+    assert_int_equal(romfs_stat(fs, "", &root), 0);
+    assert_int_equal(romfs_walk_begin(w, fs, &root, "", 0), 0);
+}
+
+static void test_golden_clean_and_walk_agrees(void **state)
+{
+    (void)state;
+    static const char *names[] = {"golden/many_and_deep.romfs", "golden/doc_example.romfs", "golden/long_names.romfs"};
+    for (size_t k = 0; k < sizeof names / sizeof *names; k++) {
+        size_t len;
+        uint8_t *img = tu_read_file(tu_vector(names[k]), &len);
+        romfs_check_stats_t st;
+        struct seen s = {0};
+        assert_int_equal(romfs_check(img, len, record, &s, &st), 0);
+        assert_int_equal(st.problems[ROMFS_CHECK_FAIL] + st.problems[ROMFS_CHECK_WARN], 0);
+        romfs_t fs;
+        romfs_walk_t w;
+        walk_root(img, len, &fs, &w);
+        size_t dirs = 0, files = 0, bytes = 0;
+        int r;
+        while ((r = romfs_walk_next(&w)) == ROMFS_WALK_ENTRY) {
+            romfs_info_t again;
+            /* The walk's path reaches the entry it returned. */
+            assert_int_equal(romfs_stat_n(&fs, w.path, w.path_len, &again), 0);
+            assert_int_equal(again.record_offset, w.info.record_offset);
+            assert_int_equal(strlen(w.path), w.path_len);
+            if (w.info.type == ROMFS_TYPE_DIR) {
+                dirs++;
+            } else {
+                files++;
+                bytes += w.info.size;
+            }
+        }
+        assert_int_equal(r, ROMFS_WALK_END);
+        romfs_walk_end(&w);
+        assert_int_equal(dirs, st.dirs);
+        assert_int_equal(files, st.files);
+        assert_int_equal(bytes, st.bytes);
+        free(img);
+    }
+}
+
+/* skip_children keeps the walk at one level. */
+static void test_walk_skip_children(void **state)
+{
+    (void)state;
+    size_t len;
+    uint8_t *img = tu_read_file(tu_vector("golden/many_and_deep.romfs"), &len);
+    romfs_t fs;
+    romfs_walk_t w;
+    walk_root(img, len, &fs, &w);
+    int r, top = 0, entered = 0;
+    while ((r = romfs_walk_next(&w)) == ROMFS_WALK_ENTRY) {
+        top++;
+        entered |= w.entry_depth != 1;
+        romfs_walk_skip_children(&w);
+    }
+    romfs_walk_end(&w);
+    assert_false(entered);
+    romfs_dir_t d;
+    romfs_info_t e;
+    int n = 0;
+    assert_int_equal(romfs_dir_open(&fs, &d, "/"), 0);
+    while (romfs_dir_read(&d, &e) == 1)
+        n++;
+    assert_int_equal(top, n);
+    free(img);
+}
+
+/* A 40 000-byte name is shown cut, escaped, never past the buffer. */
+static void test_name_shown_truncated(void **state)
+{
+    (void)state;
+    size_t n = 40000;
+    char *name = malloc(n);
+    memset(name, 'x', n);
+    name[0] = '\n';
+    name[1] = '\'';
+    char buf[ROMFS_CHECK_NAME_CAP];
+    romfs_check_name(buf, sizeof buf, name, n);
+    assert_true(strlen(buf) < sizeof buf);
+    assert_memory_equal(buf, "\\x0a\\x27xx", 10);
+    assert_string_equal(buf + strlen(buf) - 3, "...");
+    romfs_check_name(buf, sizeof buf, "ab", 2);
+    assert_string_equal(buf, "ab");
+    free(name);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_broken_record_after_data),
+        cmocka_unit_test(test_duplicate_is_warning),
+        cmocka_unit_test(test_first_and_counts),
+        cmocka_unit_test(test_golden_clean_and_walk_agrees),
+        cmocka_unit_test(test_walk_skip_children),
+        cmocka_unit_test(test_name_shown_truncated),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
