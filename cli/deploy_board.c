@@ -16,8 +16,13 @@
 #include <string.h>
 #include <zlib.h>
 
+#include "romfs/romfs_codec.h"
+#include "transport/answer.h"
+
 #define BATCH_MAX 6000        /* code bytes per exec: fits small boards' compilers */
 #define EXEC_TIMEOUT_MS 60000 /* an erase of 32 KiB on a slow board, plus the link */
+#define CRC_BATCH 256         /* block CRCs per exec: bounded answers, bounded waits */
+#define READ_BATCH 16384      /* bytes read back per exec (32 KiB of hex) */
 
 struct dboard {
     board_t *b;
@@ -55,15 +60,15 @@ static int qadd(dboard_t *d, const char *s, size_t n)
 static void keep_error(dboard_t *d, const char *out)
 {
     d->err[0] = '\0';
-    if (!out)
-        return;
-    size_t n = strlen(out);
-    while (n && (out[n - 1] == '\n' || out[n - 1] == '\r'))
-        n--;
-    size_t s = n;
-    while (s && out[s - 1] != '\n')
-        s--;
-    snprintf(d->err, sizeof d->err, "%.*s", (int)(n - s), out + s);
+    if (out)
+        ans_last_line(out, strlen(out), d->err, sizeof d->err);
+}
+
+/* An answer that does not parse: say which and why. */
+static int bad_answer(dboard_t *d, const char *what, const char *why)
+{
+    snprintf(d->err, sizeof d->err, "unexpected answer to %s: %s", what, why);
+    return BOARD_ERR_PROTOCOL;
 }
 
 static int run(dboard_t *d, const char *code, size_t len, char **out)
@@ -101,12 +106,14 @@ static int queue(dboard_t *d, const char *s, size_t n)
     return qadd(d, s, n);
 }
 
+/* The answer line ends with the byte sum of the rest (see answer.h): a
+ * corrupted feature flag must stop the deploy, not change what it does. */
 static const char PROBE[] =
     "import vfs\n"
     "_u=''\n"
     "try:\n"
     " import machine,binascii\n"
-    " _u=binascii.hexlify(machine.unique_id()).decode()\n"
+    " _u=binascii.hexlify(machine.unique_id()).decode()[:64]\n"
     "except Exception:pass\n"
     "if not hasattr(vfs,'rom_ioctl'):print('R NOROMFS')\n"
     "else:\n"
@@ -139,17 +146,21 @@ static const char PROBE[] =
     "   _m=_d if 'o' in _f and hasattr(_d,'readblocks') else memoryview(_d)\n"
     "   _f+='v'\n"
     "  except Exception:pass\n"
-    "  print('R OK',_n,_B,_u or '-',_f or '-')\n";
+    "  _l=' '.join(('R OK',str(_n),str(_B),_u or '-',_f or '-'))\n"
+    "  print(_l,sum(_l.encode())&65535)\n";
 
 /* _k raises on a negative rom_ioctl result so a failed write stops the
  * batch; _e erases and returns the minimum write size; _P programs bytes;
  * _g reads them back; _w/_z/_x/_y write base64, deflated base64, hex or a
- * bytes literal; _c prints block CRCs; _r prints a range in hex (no crc32 on
- * the board). Partitions come in two kinds, as in mpremote: memory-mapped
- * ones written through vfs.rom_ioctl(3/4), and block-device objects (some
- * ports) erased with ioctl(6, block) and written with writeblocks in whole
- * chunks of min(block, 4096) bytes, mpremote's chunk size. */
+ * bytes literal; _c prints block CRCs, one line per block (memory does
+ * not grow with the range: blocks are read 4 KiB at a time); _r prints a
+ * range in hex, 512 bytes at a time. Partitions come in two kinds, as in
+ * mpremote: memory-mapped ones written through vfs.rom_ioctl(3/4), and
+ * block-device objects (some ports) erased with ioctl(6, block) and
+ * written with writeblocks in whole chunks of min(block, 4096) bytes,
+ * mpremote's chunk size. */
 static const char HELPERS[] =
+    "import sys\n"
     "def _k(r):\n"
     " if r<0:raise OSError(-r)\n"
     " return r\n"
@@ -174,10 +185,86 @@ static const char H_B64[] = "def _w(o,s):_P(o,a2b_base64(s))\n";
 static const char H_DEFL[] = "def _z(o,s):_P(o,DeflateIO(io.BytesIO(a2b_base64(s)),RAW,9).read())\n";
 static const char H_CRC[] =
     "def _c(o,n,b):\n"
-    " print(' '.join('%x'%(crc32(_g(i,min(b,o+n-i)))&0xffffffff) for i in range(o,o+n,b)))\n";
+    " for i in range(o,o+n,b):\n"
+    "  e=min(i+b,o+n);c=0\n"
+    "  for j in range(i,e,4096):c=crc32(_g(j,min(4096,e-j)),c)\n"
+    "  print('%x'%(c&0xffffffff))\n";
 static const char H_READ[] =
-    "import binascii\n"
-    "def _r(o,n):print(binascii.hexlify(_g(o,n)).decode())\n";
+    "try:\n"
+    " from binascii import hexlify as _hx\n"
+    " def _h(b):return _hx(b).decode()\n"
+    "except ImportError:\n"
+    " def _h(b):return ''.join('%02x'%x for x in b)\n"
+    "def _r(o,n):\n"
+    " for i in range(o,o+n,512):sys.stdout.write(_h(_g(i,min(512,o+n-i))))\n"
+    " print()\n";
+
+/* ROMFS_DEPLOY_ENCODING=deflate|base64|hex|literal caps the chunk
+ * encoding (for debugging a board, and to test every fallback). */
+static int cap_encoding(dboard_info_t *info)
+{
+    const char *enc = getenv("ROMFS_DEPLOY_ENCODING");
+    if (!enc || !*enc)
+        return 0;
+    int level = strcmp(enc, "deflate") == 0 ? 3 : strcmp(enc, "base64") == 0 ? 2
+              : strcmp(enc, "hex") == 0 ? 1 : strcmp(enc, "literal") == 0 ? 0 : -1;
+    if (level < 0) {
+        cli_error("ROMFS_DEPLOY_ENCODING=%s: expected deflate, base64, hex or literal", enc);
+        return -EINVAL;
+    }
+    if (level < 3)
+        info->has_deflate = 0;
+    if (level < 2)
+        info->has_b64 = 0;
+    if (level < 1)
+        info->has_hex = 0;
+    return 0;
+}
+
+/* Probe answer -> info. On failure *detail may get a line to show. */
+static int parse_probe(const char *o, int part, dboard_info_t *info, char **detail)
+{
+    ans_probe_t p;
+    const char *why = "";
+    int r = ans_probe(o ? o : "", o ? strlen(o) : 0, &p, &why);
+    if (r == ANS_NOROMFS)
+        return DBOARD_NO_ROMFS;
+    if (r == ANS_NOPART)
+        return DBOARD_NO_PART;
+    if (r < 0) {
+        if (detail && (*detail = malloc(160)) != NULL)
+            snprintf(*detail, 160, "unexpected answer to the probe: %s", why);
+        return r;
+    }
+    memset(info, 0, sizeof *info);
+    info->part = part;
+    info->part_size = p.part_size;
+    info->block_size = p.block_size;
+    snprintf(info->uid, sizeof info->uid, "%s", p.uid);
+    info->has_crc = strchr(p.feat, 'c') != NULL;
+    info->has_b64 = strchr(p.feat, 'b') != NULL;
+    info->has_deflate = info->has_b64 && strchr(p.feat, 'd') != NULL;
+    info->has_view = strchr(p.feat, 'v') != NULL;
+    info->has_hex = strchr(p.feat, 'h') != NULL;
+    info->block_device = strchr(p.feat, 'o') != NULL;
+    return cap_encoding(info);
+}
+
+/* The board-side helpers the other calls use, for this board's kind. */
+static int load_helpers(dboard_t *d)
+{
+    const dboard_info_t *info = &d->info;
+    char defs[sizeof HELPERS + sizeof H_MAPPED + sizeof H_BLOCKDEV + sizeof H_B64 + sizeof H_DEFL +
+              sizeof H_CRC + sizeof H_READ + 64];
+    char kind[sizeof H_MAPPED + sizeof H_BLOCKDEV + 16];
+    if (info->block_device)
+        snprintf(kind, sizeof kind, H_BLOCKDEV);
+    else
+        snprintf(kind, sizeof kind, H_MAPPED, info->part, info->part);
+    int n = snprintf(defs, sizeof defs, HELPERS, kind, info->has_b64 ? H_B64 : "", info->has_deflate ? H_DEFL : "",
+                     info->has_view && info->has_crc ? H_CRC : "", info->has_view ? H_READ : "");
+    return run(d, defs, (size_t)n, NULL);
+}
 
 int dboard_open(board_t *b, int part, dboard_t **out, dboard_info_t *info, char **detail)
 {
@@ -189,75 +276,19 @@ int dboard_open(board_t *b, int part, dboard_t **out, dboard_info_t *info, char 
     char *o = NULL;
     size_t olen = 0;
     int r = board_exec(b, code, (size_t)n, &o, &olen, EXEC_TIMEOUT_MS);
-    if (r < 0) {
-        if (detail)
-            *detail = o;
-        else
-            free(o);
-        return r;
-    }
-    memset(info, 0, sizeof *info);
-    info->part = part;
-    const char *line = o ? strstr(o, "R ") : NULL;
-    char uid[80] = "", feat[16] = "";
-    unsigned long long size = 0;
-    long long bs = 0;
-    if (line && strncmp(line, "R NOROMFS", 9) == 0)
-        r = DBOARD_NO_ROMFS;
-    else if (line && strncmp(line, "R NOPART", 8) == 0)
-        r = DBOARD_NO_PART;
-    else if (!line || sscanf(line, "R OK %llu %lld %79s %15s", &size, &bs, uid, feat) != 4)
-        r = BOARD_ERR_PROTOCOL;
-    if (r < 0) {
-        if (detail)
-            *detail = o;
-        else
-            free(o);
-        return r;
-    }
+    if (r == 0)
+        r = parse_probe(o, part, info, detail);
+    else if (r == BOARD_ERR_EXEC && detail && o && (*detail = malloc(200)) != NULL)
+        ans_last_line(o, olen, *detail, 200);   /* the exception, not the whole trace */
     free(o);
-    info->part_size = size;
-    info->block_size = bs;
-    snprintf(info->uid, sizeof info->uid, "%s", strcmp(uid, "-") == 0 ? "" : uid);
-    info->has_crc = strchr(feat, 'c') != NULL;
-    info->has_b64 = strchr(feat, 'b') != NULL;
-    info->has_deflate = info->has_b64 && strchr(feat, 'd') != NULL;
-    info->has_view = strchr(feat, 'v') != NULL;
-    info->has_hex = strchr(feat, 'h') != NULL;
-    info->block_device = strchr(feat, 'o') != NULL;
-    /* ROMFS_DEPLOY_ENCODING=deflate|base64|hex|literal caps the chunk
-     * encoding (for debugging a board, and to test every fallback). */
-    const char *enc = getenv("ROMFS_DEPLOY_ENCODING");
-    if (enc && *enc) {
-        int level = strcmp(enc, "deflate") == 0 ? 3 : strcmp(enc, "base64") == 0 ? 2
-                  : strcmp(enc, "hex") == 0 ? 1 : strcmp(enc, "literal") == 0 ? 0 : -1;
-        if (level < 0) {
-            cli_error("ROMFS_DEPLOY_ENCODING=%s: expected deflate, base64, hex or literal", enc);
-            return -EINVAL;
-        }
-        if (level < 3)
-            info->has_deflate = 0;
-        if (level < 2)
-            info->has_b64 = 0;
-        if (level < 1)
-            info->has_hex = 0;
-    }
-
+    if (r < 0)
+        return r;
     dboard_t *d = calloc(1, sizeof *d);
     if (!d)
         return -ENOMEM;
     d->b = b;
     d->info = *info;
-    char defs[sizeof HELPERS + sizeof H_MAPPED + sizeof H_BLOCKDEV + sizeof H_B64 + sizeof H_DEFL +
-              sizeof H_CRC + sizeof H_READ + 64];
-    char kind[sizeof H_MAPPED + sizeof H_BLOCKDEV + 16];
-    if (info->block_device)
-        snprintf(kind, sizeof kind, H_BLOCKDEV);
-    else
-        snprintf(kind, sizeof kind, H_MAPPED, part, part);
-    n = snprintf(defs, sizeof defs, HELPERS, kind, info->has_b64 ? H_B64 : "", info->has_deflate ? H_DEFL : "",
-                 info->has_view && info->has_crc ? H_CRC : "", info->has_view ? H_READ : "");
-    if ((r = run(d, defs, (size_t)n, NULL)) < 0) {
+    if ((r = load_helpers(d)) < 0) {
         free(d);
         return r;
     }
@@ -285,12 +316,11 @@ static int op_erase(void *ctx, uint32_t off, uint32_t len)
     if ((r = run(d, s, (size_t)n, &o)) < 0)
         return r;
     int w = 0;
-    const char *p = o ? strstr(o, "W ") : NULL;
-    if (!p || sscanf(p, "W %d", &w) != 1 || w < 0) {
-        free(o);
-        return BOARD_ERR_PROTOCOL;
-    }
+    const char *why = "";
+    r = ans_wsize(o ? o : "", o ? strlen(o) : 0, &w, &why);
     free(o);
+    if (r < 0)
+        return bad_answer(d, "the first erase", why);
     d->wsize = w ? w : 1;
     return d->wsize;
 }
@@ -307,154 +337,106 @@ static int reserve(uint8_t **buf, size_t *cap, size_t n)
     return 0;
 }
 
-/* Raw deflate with a 512-byte window, what DeflateIO(..., RAW, 9) reads.
- * Returns the compressed length, or 0 when it does not help. */
-static size_t deflate_raw(dboard_t *d, const uint8_t *buf, size_t len)
-{
-    if (reserve(&d->zbuf, &d->zcap, len + 64) < 0)
-        return 0;
-    z_stream z;
-    memset(&z, 0, sizeof z);
-    if (deflateInit2(&z, 9, Z_DEFLATED, -9, 9, Z_DEFAULT_STRATEGY) != Z_OK)
-        return 0;
-    z.next_in = (Bytef *)buf;
-    z.avail_in = (uInt)len;
-    z.next_out = d->zbuf;
-    z.avail_out = (uInt)d->zcap;
-    int r = deflate(&z, Z_FINISH);
-    size_t out = z.total_out;
-    deflateEnd(&z);
-    return r == Z_STREAM_END && out < len ? out : 0;
-}
-
-static const char B64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-static size_t b64_encode(const uint8_t *in, size_t n, char *out)
-{
-    size_t o = 0;
-    for (size_t i = 0; i < n; i += 3) {
-        uint32_t v = (uint32_t)in[i] << 16;
-        if (i + 1 < n)
-            v |= (uint32_t)in[i + 1] << 8;
-        if (i + 2 < n)
-            v |= in[i + 2];
-        out[o++] = B64[v >> 18];
-        out[o++] = B64[(v >> 12) & 63];
-        out[o++] = i + 1 < n ? B64[(v >> 6) & 63] : '=';
-        out[o++] = i + 2 < n ? B64[v & 63] : '=';
-    }
-    return o;
-}
-
 static int op_write(void *ctx, uint32_t off, const uint8_t *buf, uint32_t len)
 {
     dboard_t *d = ctx;
-    size_t zlen = d->info.has_deflate ? deflate_raw(d, buf, len) : 0;
+    size_t zlen = 0;
+    if (d->info.has_deflate && reserve(&d->zbuf, &d->zcap, (size_t)len + 64) == 0)
+        zlen = romfs_deflate_raw(buf, len, d->zbuf, d->zcap);
     const uint8_t *src = zlen ? d->zbuf : buf;
     size_t n = zlen ? zlen : len;
     /* Fastest encoding the board can decode, as mpremote chooses: deflated
      * base64, base64, hex, else a bytes literal (needs nothing). */
     char mode = zlen ? 'z' : d->info.has_b64 ? 'w' : d->info.has_hex ? 'x' : 'y';
-    if (reserve((uint8_t **)&d->enc, &d->enccap, n * 4 + 64) < 0)
+    if (reserve((uint8_t **)&d->enc, &d->enccap, ROMFS_PYLIT_LEN(n) + 64) < 0)
         return -ENOMEM;
     int h = snprintf(d->enc, d->enccap, "_%c(%u,b'", mode, off);
     size_t e = (size_t)h;
-    if (mode == 'z' || mode == 'w') {
-        e += b64_encode(src, n, d->enc + e);
-    } else if (mode == 'x') {
-        for (size_t i = 0; i < n; i++, e += 2)
-            snprintf(d->enc + e, 3, "%02x", src[i]);
-    } else {
-        for (size_t i = 0; i < n; i++) {
-            uint8_t c = src[i];
-            if (c >= 0x20 && c < 0x7f && c != '\\' && c != '\'')
-                d->enc[e++] = (char)c;
-            else
-                e += (size_t)snprintf(d->enc + e, 5, "\\x%02x", c);
-        }
-    }
+    if (mode == 'z' || mode == 'w')
+        e += romfs_b64_encode(src, n, d->enc + e);
+    else if (mode == 'x')
+        e += romfs_hex_encode(src, n, d->enc + e);
+    else
+        e += romfs_pylit_encode(src, n, d->enc + e);
     memcpy(d->enc + e, "')\n", 3);
     return queue(d, d->enc, e + 3);
 }
 
-static int parse_hex_bytes(const char *s, uint8_t *out, size_t n)
+int dboard_read(dboard_t *d, uint32_t offset, uint32_t len, uint8_t *buf)
 {
-    for (size_t i = 0; i < n; i++) {
-        unsigned v;
-        if (sscanf(s + 2 * i, "%2x", &v) != 1)
-            return -1;
-        out[i] = (uint8_t)v;
+    if (!d->info.has_view)
+        return -ENOTSUP;
+    if ((uint64_t)offset + len > d->info.part_size)
+        return -EINVAL;
+    int r = flush(d);
+    for (uint32_t done = 0; r >= 0 && done < len;) {
+        uint32_t n = len - done < READ_BATCH ? len - done : READ_BATCH;
+        char s[64], *out = NULL;
+        int k = snprintf(s, sizeof s, "_r(%u,%u)\n", offset + done, n);
+        if ((r = run(d, s, (size_t)k, &out)) >= 0) {
+            const char *why = "";
+            if (ans_hex(out ? out : "", out ? strlen(out) : 0, buf + done, n, &why) < 0)
+                r = bad_answer(d, "a read", why);
+        }
+        free(out);
+        done += n;
     }
-    return 0;
+    return r < 0 ? r : 0;
+}
+
+/* No crc32 on the board: read each block back and take its CRC here. */
+static int crcs_by_reading(dboard_t *d, uint32_t offset, uint32_t len, uint32_t block_size, uint32_t *crcs)
+{
+    uint8_t *buf = malloc(block_size);
+    if (!buf)
+        return -ENOMEM;
+    int r = 0;
+    for (uint32_t i = 0; r >= 0 && (uint64_t)i * block_size < len; i++) {
+        uint32_t o = offset + i * block_size;
+        uint32_t n = len - i * block_size < block_size ? len - i * block_size : block_size;
+        if ((r = dboard_read(d, o, n, buf)) >= 0)
+            crcs[i] = (uint32_t)crc32(0L, buf, n);
+    }
+    free(buf);
+    return r < 0 ? r : 0;
 }
 
 int dboard_block_crcs(dboard_t *d, uint32_t offset, uint32_t len, uint32_t block_size, uint32_t *crcs)
 {
     if (!d->info.has_view)
         return -ENOTSUP;
+    if (!block_size || (uint64_t)offset + len > d->info.part_size)
+        return -EINVAL;
     int r = flush(d);
     if (r < 0)
         return r;
-    uint32_t nb = (len + block_size - 1) / block_size;
-    char s[96];
-    if (!d->info.has_crc) {
-        /* No crc32 on the board: read the bytes back, a block per exec. */
-        uint8_t *buf = malloc(block_size);
-        if (!buf)
-            return -ENOMEM;
-        for (uint32_t i = 0; i < nb && r >= 0; i++) {
-            uint32_t o = offset + i * block_size, n = len - i * block_size < block_size ? len - i * block_size : block_size;
-            int k = snprintf(s, sizeof s, "_r(%u,%u)\n", o, n);
-            char *out = NULL;
-            if ((r = run(d, s, (size_t)k, &out)) >= 0) {
-                if (!out || strlen(out) < 2 * (size_t)n || parse_hex_bytes(out, buf, n) < 0)
-                    r = BOARD_ERR_PROTOCOL;
-                else
-                    crcs[i] = (uint32_t)crc32(0L, buf, n);
-            }
-            free(out);
-        }
-        free(buf);
-        return r < 0 ? r : 0;
+    if (!d->info.has_crc)
+        return crcs_by_reading(d, offset, len, block_size, crcs);
+    /* A batch of blocks per exec: answers and waits stay bounded however
+     * big the partition is. */
+    uint32_t nb = (uint32_t)(((uint64_t)len + block_size - 1) / block_size);
+    for (uint32_t i = 0; i < nb; i += CRC_BATCH) {
+        uint32_t k = nb - i < CRC_BATCH ? nb - i : CRC_BATCH;
+        uint64_t o = (uint64_t)offset + (uint64_t)i * block_size;
+        uint64_t n = (uint64_t)k * block_size;
+        if (o + n > (uint64_t)offset + len)
+            n = (uint64_t)offset + len - o;
+        char s[96], *out = NULL;
+        int m = snprintf(s, sizeof s, "_c(%u,%u,%u)\n", (uint32_t)o, (uint32_t)n, block_size);
+        if ((r = run(d, s, (size_t)m, &out)) < 0)
+            return r;
+        const char *why = "";
+        r = ans_crcs(out ? out : "", out ? strlen(out) : 0, k, crcs + i, &why);
+        free(out);
+        if (r < 0)
+            return bad_answer(d, "a block CRC request", why);
     }
-    int k = snprintf(s, sizeof s, "_c(%u,%u,%u)\n", offset, len, block_size);
-    char *out = NULL;
-    if ((r = run(d, s, (size_t)k, &out)) < 0)
-        return r;
-    const char *p = out ? out : "";
-    for (uint32_t i = 0; i < nb; i++) {
-        char *end;
-        unsigned long v = strtoul(p, &end, 16);
-        if (end == p) {
-            free(out);
-            return BOARD_ERR_PROTOCOL;
-        }
-        crcs[i] = (uint32_t)v;
-        p = end;
-    }
-    free(out);
     return 0;
 }
 
-/* Read [offset, offset+len) back in hex, at most 4 KiB per exec (the
- * board's answer then stays small). */
 static int op_read(void *ctx, uint32_t offset, uint32_t len, uint8_t *buf)
 {
-    dboard_t *d = ctx;
-    if (!d->info.has_view)
-        return -ENOTSUP;
-    int r = flush(d);
-    for (uint32_t done = 0; done < len && r >= 0;) {
-        uint32_t n = len - done < 4096 ? len - done : 4096;
-        char s[64], *out = NULL;
-        int k = snprintf(s, sizeof s, "_r(%u,%u)\n", offset + done, n);
-        if ((r = run(d, s, (size_t)k, &out)) >= 0 &&
-            (!out || strlen(out) < 2 * (size_t)n || parse_hex_bytes(out, buf + done, n) < 0))
-            r = BOARD_ERR_PROTOCOL;
-        free(out);
-        done += n;
-    }
-    return r < 0 ? r : 0;
+    return dboard_read(ctx, offset, len, buf);
 }
 
 static int op_crcs(void *ctx, uint32_t offset, uint32_t len, uint32_t block_size, uint32_t *crcs)
@@ -462,15 +444,18 @@ static int op_crcs(void *ctx, uint32_t offset, uint32_t len, uint32_t block_size
     return dboard_block_crcs(ctx, offset, len, block_size, crcs);
 }
 
-static int op_finish(void *ctx)
+int dboard_finalise(dboard_t *d)
 {
-    dboard_t *d = ctx;
-    if (d->info.block_device)   /* block devices have no finishing call */
-        return flush(d);
     char s[64];
-    int n = snprintf(s, sizeof s, "vfs.rom_ioctl(5,%d)\n", d->info.part);
+    int n = d->info.block_device ? snprintf(s, sizeof s, "_d.ioctl(3,0)\n")   /* sync */
+                                 : snprintf(s, sizeof s, "vfs.rom_ioctl(5,%d)\n", d->info.part);
     int r = queue(d, s, (size_t)n);
     return r < 0 ? r : flush(d);
+}
+
+static int op_finish(void *ctx)
+{
+    return dboard_finalise(ctx);
 }
 
 static void op_progress(void *ctx, uint64_t done, uint64_t total)
@@ -485,8 +470,7 @@ romfs_deploy_ops_t dboard_ops(dboard_t *d, void (*progress)(void *, uint64_t, ui
     d->progress = progress;
     d->pctx = pctx;
     romfs_deploy_ops_t o = {.ctx = d, .erase = op_erase, .write = op_write, .block_crcs = op_crcs,
-                            .finalise = op_finish, .read = op_read,
-                            .progress = op_progress};
+                            .finalise = op_finish, .read = op_read, .progress = op_progress};
     return o;
 }
 

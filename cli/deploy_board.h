@@ -45,6 +45,16 @@ romfs_deploy_ops_t dboard_ops(dboard_t *d, void (*progress)(void *, uint64_t, ui
 /* The device's CRC32 of each block_size piece of [offset, offset+len). */
 int dboard_block_crcs(dboard_t *d, uint32_t offset, uint32_t len, uint32_t block_size, uint32_t *crcs);
 
+/* Read [offset, offset+len) of the partition into buf, 16 KiB
+ * per exec and 512 at a time on the board (memory bounded on both sides).
+ * -ENOTSUP when the board cannot read its partition back. */
+int dboard_read(dboard_t *d, uint32_t offset, uint32_t len, uint8_t *buf);
+
+/* Send what is queued and finalise the partition (vfs.rom_ioctl(5): write
+ * caches out; a block device's ioctl(3) sync), so that what is read back
+ * next is what the flash holds. */
+int dboard_finalise(dboard_t *d);
+
 /* Text of the last board error (a traceback line), or "". */
 const char *dboard_last_error(const dboard_t *d);
 

@@ -13,13 +13,6 @@
 #include "romfs/romfs.h"
 #include "romfs/romfs_check.h"
 
-/* The checker's old names, kept for cli/deploy.c and cli/query.c until
- * they call romfs_check() directly. */
-typedef romfs_check_stats_t iw_check_stats_t;
-#define IW_INFO ROMFS_CHECK_INFO
-#define IW_WARN ROMFS_CHECK_WARN
-#define IW_FAIL ROMFS_CHECK_FAIL
-#define iw_check romfs_check
 
 /// Loading ///
 

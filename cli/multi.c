@@ -105,7 +105,7 @@ static void add_port(const char *port, const char *desc, void *ctx)
 static int add_dev(mopts_t *m, const char *d)
 {
     if (strcmp(d, "all") == 0) {
-        board_list_ports(add_port, m);
+        board_list_ports_all(0, add_port, m);
         return 0;
     }
     for (int k = 0; k < m->ndevs; k++)

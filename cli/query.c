@@ -7,6 +7,8 @@
 #include <string.h>
 
 #include "imgwalk.h"
+#include "romfs/romfs_codec.h"
+#include "transport/answer.h"
 #include "transport/board.h"
 
 static void usage(FILE *fp)
@@ -21,20 +23,23 @@ static void usage(FILE *fp)
             "the board).\n"
             "\n"
             "  -d, --device DEV  serial port, 'auto', 'exec:COMMAND' or 'emulated'\n"
-            "                    (default: a board if one is found, else the emulated\n"
-            "                    board)\n"
+            "                    (default: $ROMFS_DEVICE, else the first board found)\n"
             "      --verify      also read each image from the board and check every\n"
             "                    record of it, as 'romfs check' does (slow on a\n"
             "                    serial link: the whole image crosses it)\n"
             "      --json        one JSON object instead of text\n"
             "  -h, --help        this help\n"
             "\n"
-            "Exit status: 0 shown, 1 no ROMFS on the board or it could not be\n"
-            "reached, 2 bad usage.\n");
+            "Exit status: 0 shown, 1 no ROMFS on the board, it could not be\n"
+            "reached, or --verify found a problem or could not read an image,\n"
+            "2 bad usage.\n");
 }
 
 /* Runs on the board: one line per fact, easy to parse. The image size is
- * decoded as mpremote does (leading 0x80 bytes are padding). */
+ * decoded as mpremote does (leading 0x80 bytes are padding). Memory stays
+ * bounded on block devices: the hash is taken block by block, and the
+ * VfsRom check (which needs the whole image in RAM there) reports 2, "not
+ * checked", when the image does not fit the free heap. */
 static const char query_code[] =
     "import vfs\n"
     "def _romfs_q():\n"
@@ -67,218 +72,210 @@ static const char query_code[] =
     "   total=k+1+isz\n"
     "   if total<=size:\n"
     "    fit=1\n"
-    "    if obj and total>len(mv):\n"
-    "     try:\n"
-    "      mv=bytearray((total+bs-1)//bs*bs);dev.readblocks(0,mv)\n"
-    "     except MemoryError:\n"
-    "      mv=b''\n"
     "    try:\n"
     "     import hashlib,binascii\n"
-    "     sha=binascii.hexlify(hashlib.sha256(mv[:total]).digest()).decode()\n"
+    "     h=hashlib.sha256()\n"
+    "     if obj:\n"
+    "      for o in range(0,total,bs):\n"
+    "       dev.readblocks(o//bs,mv);h.update(memoryview(mv)[:min(bs,total-o)])\n"
+    "     else:\n"
+    "      h.update(mv[:total])\n"
+    "     sha=binascii.hexlify(h.digest()).decode()\n"
     "    except ImportError:\n"
     "     pass\n"
     "    try:\n"
-    "     vfs.VfsRom(mv[:total]);ok=1\n"
-    "    except Exception:\n"
+    "     if obj:\n"
+    "      ok=2;t=bytearray((total+bs-1)//bs*bs);dev.readblocks(0,t);ok=0\n"
+    "      vfs.VfsRom(memoryview(t)[:total]);ok=1;t=None\n"
+    "     else:\n"
+    "      vfs.VfsRom(mv[:total]);ok=1\n"
+    "    except MemoryError:\n"
     "     pass\n"
+    "    except Exception:\n"
+    "     ok=0\n"
     "  print('P',i,obj,size,bc,bs,eb,binascii_hex(head),isz,fit,sha,ok)\n"
     "def binascii_hex(b):\n"
     " return ''.join('%02x'%x for x in b) or '-'\n"
     "_romfs_q()\n"
     "del _romfs_q,binascii_hex\n";
 
-struct part {
-    long id, obj, size, count, bsize, erase, isize, fit, ok;
-    char head[32], sha[72];
-    /* --verify */
-    int verified;           /* 1 checked, -1 could not read the image */
-    iw_check_stats_t stats;
+/* Reading an image back for --verify: bounded on the host too. */
+#define VERIFY_MAX (64u << 20)
+
+/* What --verify found for one partition. */
+struct check {
+    int verified;           /* 1 checked, -1 could not read the image, 0 not asked */
+    romfs_check_stats_t stats;
     char first_problem[160];
-    int missing;  /* rom_ioctl(2, id) gave an error code */
 };
 
-static int unhex(const char *s, uint8_t *out, int max)
+static void print_raw(const ans_part_t *p)
 {
-    int n = 0;
-    if (strcmp(s, "-") == 0)
-        return 0;
-    for (; s[0] && s[1] && n < max; s += 2) {
-        unsigned v;
-        if (sscanf(s, "%2x", &v) != 1)
-            return -1;
-        out[n++] = (uint8_t)v;
-    }
-    return n;
-}
-
-/* Decode base64 text (whitespace allowed between groups) into out; returns
- * the byte count or -1 on bad input. */
-static long unbase64(const char *s, uint8_t *out, size_t cap)
-{
-    static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    uint32_t acc = 0;
-    int bits = 0;
-    size_t n = 0;
-    for (; *s; s++) {
-        if (*s == '\n' || *s == '\r' || *s == ' ' || *s == '=')
-            continue;
-        const char *q = strchr(tab, *s);
-        if (!q)
-            return -1;
-        acc = acc << 6 | (uint32_t)(q - tab);
-        bits += 6;
-        if (bits >= 8) {
-            bits -= 8;
-            if (n == cap)
-                return -1;
-            out[n++] = (uint8_t)(acc >> bits);
-        }
-    }
-    return (long)n;
+    for (int i = 0; i < p->head_len; i++)
+        printf("%s%02x", i ? ":" : "", p->head[i]);
 }
 
 static void first_problem(void *ctx, int severity, size_t offset, const char *msg)
 {
-    struct part *p = ctx;
-    if (severity == IW_FAIL && !p->first_problem[0])
-        snprintf(p->first_problem, sizeof p->first_problem, "offset 0x%zx: %s", offset, msg);
+    struct check *c = ctx;
+    if (severity == ROMFS_CHECK_FAIL && !c->first_problem[0])
+        snprintf(c->first_problem, sizeof c->first_problem, "offset 0x%zx: %s", offset, msg);
 }
 
-/* Read the image of partition p from the board and check all of it. */
-static void verify(board_t *b, struct part *p)
+/* Read the image of partition p from the board and check all of it.
+ * Returns 0 when it was read and is valid. */
+static int verify(board_t *b, const ans_part_t *p, struct check *c)
 {
-    long total = -1;
-    if (p->isize >= 0 && p->fit) {
-        /* Header bytes: magic, then the length varuint (with its padding). */
-        uint8_t head[12];
-        int n = unhex(p->head, head, 12);
-        for (int k = 3; k < n; k++)
-            if (!(head[k] & 0x80)) {
-                total = k + 1 + p->isize;
-                break;
-            }
-    }
-    if (total < 0) {
-        p->verified = -1;
-        return;
-    }
-    char code[640];
+    long long total = ans_part_image_len(p);
+    c->verified = -1;
+    if (total <= 0 || !p->fit || total > p->size || total > VERIFY_MAX)
+        return -1;
+    char code[700];
     int len = snprintf(code, sizeof code,
                        "import vfs,sys,binascii\n"
-                       "d=vfs.rom_ioctl(2,%ld)\n"
+                       "d=vfs.rom_ioctl(2,%lld)\n"
                        "if hasattr(d,'readblocks'):\n"
-                       " b=d.ioctl(5,0);t=bytearray(b)\n"
-                       " def g(o,n):d.readblocks(o//b,t,o%%b);return t[:n]\n"
+                       " b=d.ioctl(5,0);t=bytearray(3072);tv=memoryview(t)\n"
+                       " def g(o,n):d.readblocks(o//b,t,o%%b);return tv[:n]\n"
                        "else:\n"
                        " mv=memoryview(d)\n"
                        " def g(o,n):return mv[o:o+n]\n"
-                       "for o in range(0,%ld,3072):sys.stdout.write(binascii.b2a_base64(g(o,min(3072,%ld-o))))\n"
+                       "for o in range(0,%lld,3072):sys.stdout.write(binascii.b2a_base64(g(o,min(3072,%lld-o))))\n"
                        "del d,g\n",
                        p->id, total, total);
     char *out = NULL;
+    size_t olen = 0;
     uint8_t *img = malloc((size_t)total);
-    int e = img ? board_exec(b, code, (size_t)len, &out, NULL, 0) : -1;
-    if (e || unbase64(out, img, (size_t)total) != total) {
-        p->verified = -1;
-    } else if (iw_check(img, (size_t)total, first_problem, p, &p->stats) == 0) {
-        p->verified = 1;
-    } else {
-        p->verified = -1;
-    }
+    int e = img ? board_exec(b, code, (size_t)len, &out, &olen, 0) : -1;
+    if (!e && romfs_b64_decode(out, olen, img, (size_t)total) == total &&
+        romfs_check(img, (size_t)total, first_problem, c, &c->stats) == 0)
+        c->verified = 1;
     free(out);
     free(img);
+    return c->verified > 0 && c->stats.problems[ROMFS_CHECK_FAIL] == 0 ? 0 : -1;
 }
 
-static void print_text(const struct part *p)
+static const char *const accepts[] = {"no", "yes", "not checked (the image does not fit the board's free memory)"};
+
+static void print_text(const ans_part_t *p, const struct check *c)
 {
     if (p->missing) {
-        printf("ROMFS%ld partition not found on device (rom_ioctl returned %ld)\n", p->id, p->size);
+        printf("ROMFS%lld partition not found on device (rom_ioctl returned %lld)\n", p->id, p->size);
         return;
     }
     /* mpremote's line; without a block device its "blocks" are erase blocks
      * (rom_ioctl 6), or the whole partition when the board reports none. */
-    long bsize = p->obj ? p->bsize : (p->erase > 0 ? p->erase : p->size);
-    printf("ROMFS%ld partition has size %ld bytes (%ld blocks of %ld bytes each)\n", p->id, p->size,
+    long long bsize = p->obj ? p->bsize : (p->erase > 0 ? p->erase : p->size);
+    printf("ROMFS%lld partition has size %lld bytes (%lld blocks of %lld bytes each)\n", p->id, p->size,
            bsize > 0 ? p->size / bsize : 0, bsize);
-    uint8_t head[12];
-    int n = unhex(p->head, head, 12);
     printf("  Raw contents: ");
-    for (int i = 0; i < n; i++)
-        printf("%s%02x", i ? ":" : "", head[i]);
+    print_raw(p);
     printf(" ...\n");
+    long long whole = ans_part_image_len(p);
     if (p->isize < 0) {
         printf("  Not a valid ROMFS\n");
     } else {
         /* mpremote prints the payload length under this name; say what the
          * whole image takes too, as `romfs deploy` and `build` count it. */
-        printf("  ROMFS image size: %ld\n", p->isize);
-        int hlen = 3;
-        while (hlen < n && (head[hlen] & 0x80))
-            hlen++;
-        if (hlen < n)
-            printf("  Image with its header: %ld bytes\n", p->isize + hlen + 1);
+        printf("  ROMFS image size: %lld\n", p->isize);
+        if (whole >= 0)
+            printf("  Image with its header: %lld bytes\n", whole);
     }
     if (p->erase > 0)
-        printf("  Erase block size: %ld bytes (%ld blocks)\n", p->erase, p->size / p->erase);
+        printf("  Erase block size: %lld bytes (%lld blocks)\n", p->erase, p->size / p->erase);
     if (p->isize >= 0) {
         printf("  Image fits the partition: %s\n", p->fit ? "yes" : "no");
-        printf("  Board's VfsRom accepts it: %s\n", p->ok ? "yes" : "no");
-        if (strcmp(p->sha, "-") != 0)
+        printf("  Board's VfsRom accepts it: %s\n", accepts[p->ok]);
+        if (p->sha[0])
             printf("  Image SHA-256: %s\n", p->sha);
     }
-    if (p->verified > 0 && p->stats.problems[IW_FAIL] == 0)
-        printf("  Image check: valid (%zu files, %zu directories, %zu data bytes)\n", p->stats.files,
-               p->stats.dirs, p->stats.bytes);
-    else if (p->verified > 0)
-        printf("  Image check: %zu problem(s), first at %s\n", p->stats.problems[IW_FAIL], p->first_problem);
-    else if (p->verified < 0)
+    if (c->verified > 0 && c->stats.problems[ROMFS_CHECK_FAIL] == 0)
+        printf("  Image check: valid (%zu files, %zu directories, %zu data bytes)\n", c->stats.files,
+               c->stats.dirs, c->stats.bytes);
+    else if (c->verified > 0)
+        printf("  Image check: %zu problem(s), first at %s\n", c->stats.problems[ROMFS_CHECK_FAIL], c->first_problem);
+    else if (c->verified < 0)
         printf("  Image check: could not read the image from the board\n");
 }
 
-static void print_json_part(const struct part *p, int first)
+static void print_json_check(const struct check *c)
 {
-    printf("%s\n  {\"id\": %ld", first ? "" : ",", p->id);
-    if (p->missing) {
-        printf(", \"error\": %ld}", p->size);
-        return;
-    }
-    printf(", \"size\": %ld, \"block_device\": %s", p->size, p->obj ? "true" : "false");
-    if (p->obj)
-        printf(", \"block_count\": %ld, \"block_size\": %ld", p->count, p->bsize);
-    if (p->erase > 0)
-        printf(", \"erase_block_size\": %ld", p->erase);
-    uint8_t head[12];
-    int n = unhex(p->head, head, 12);
-    printf(", \"raw\": \"");
-    for (int i = 0; i < n; i++)
-        printf("%s%02x", i ? ":" : "", head[i]);
-    printf("\", \"valid_header\": %s", p->isize >= 0 ? "true" : "false");
-    if (p->isize >= 0) {
-        printf(", \"image_size\": %ld, \"fits\": %s, \"mountable\": %s", p->isize,
-               p->fit ? "true" : "false", p->ok ? "true" : "false");
-        if (strcmp(p->sha, "-") != 0)
-            printf(", \"sha256\": \"%s\"", p->sha);
-    }
-    if (p->verified > 0) {
+    if (c->verified > 0) {
         printf(", \"check\": {\"valid\": %s, \"problems\": %zu, \"files\": %zu, \"dirs\": %zu",
-               p->stats.problems[IW_FAIL] ? "false" : "true", p->stats.problems[IW_FAIL], p->stats.files,
-               p->stats.dirs);
-        if (p->first_problem[0]) {
+               c->stats.problems[ROMFS_CHECK_FAIL] ? "false" : "true", c->stats.problems[ROMFS_CHECK_FAIL], c->stats.files,
+               c->stats.dirs);
+        if (c->first_problem[0]) {
             printf(", \"first_problem\": ");
-            cli_json_string(stdout, (const uint8_t *)p->first_problem, strlen(p->first_problem));
+            cli_json_string(stdout, (const uint8_t *)c->first_problem, strlen(c->first_problem));
         }
         printf("}");
-    } else if (p->verified < 0) {
+    } else if (c->verified < 0) {
         printf(", \"check\": null");
     }
+}
+
+static void print_json_part(const ans_part_t *p, const struct check *c, int first)
+{
+    static const char *const mountable[] = {"false", "true", "null"};
+    printf("%s\n  {\"id\": %lld", first ? "" : ",", p->id);
+    if (p->missing) {
+        printf(", \"error\": %lld}", p->size);
+        return;
+    }
+    printf(", \"size\": %lld, \"block_device\": %s", p->size, p->obj ? "true" : "false");
+    if (p->obj)
+        printf(", \"block_count\": %lld, \"block_size\": %lld", p->count, p->bsize);
+    if (p->erase > 0)
+        printf(", \"erase_block_size\": %lld", p->erase);
+    printf(", \"raw\": \"");
+    print_raw(p);
+    printf("\", \"valid_header\": %s", p->isize >= 0 ? "true" : "false");
+    if (p->isize >= 0) {
+        printf(", \"image_size\": %lld, \"fits\": %s, \"mountable\": %s", p->isize, p->fit ? "true" : "false",
+               mountable[p->ok]);
+        if (p->sha[0])
+            printf(", \"sha256\": \"%s\"", p->sha);
+    }
+    print_json_check(c);
     printf("}");
 }
 
-static void print_json_empty(const board_t *b, int romfs)
+static void print_json_head(const board_t *b, int romfs)
 {
     printf("{\"device\": ");
     cli_json_string(stdout, (const uint8_t *)board_describe(b), strlen(board_describe(b)));
-    printf(", \"romfs\": %s, \"partitions\": []}\n", romfs ? "true" : "false");
+    printf(", \"romfs\": %s, \"partitions\": [", romfs ? "true" : "false");
+}
+
+/* Print what the board answered (verifying first with --verify). */
+static int show(board_t *b, const ans_query_t *q, int json, int check)
+{
+    int status = CLI_OK;
+    if (!q->romfs || q->n == 0) {
+        if (json) {
+            print_json_head(b, q->romfs);
+            printf("]}\n");
+        } else {
+            printf(q->romfs ? "No ROMFS partitions available\n" : "ROMFS is not enabled on this device\n");
+        }
+        return CLI_FAIL;
+    }
+    struct check checks[ANS_MAX_PARTS];
+    memset(checks, 0, sizeof checks);
+    for (long long i = 0; check && i < q->n; i++)
+        if (!q->parts[i].missing && q->parts[i].isize >= 0 && verify(b, &q->parts[i], &checks[i]) < 0)
+            status = CLI_FAIL;
+    if (json)
+        print_json_head(b, 1);
+    for (long long i = 0; i < q->n; i++) {
+        if (json)
+            print_json_part(&q->parts[i], &checks[i], i == 0);
+        else
+            print_text(&q->parts[i], &checks[i]);
+    }
+    if (json)
+        printf("\n]}\n");
+    return status;
 }
 
 int cmd_query(int argc, char **argv)
@@ -315,75 +312,18 @@ int cmd_query(int argc, char **argv)
         return CLI_FAIL;
     }
     char *out = NULL;
-    int e = board_exec(b, query_code, sizeof query_code - 1, &out, NULL, 0);
-    if (e) {
+    size_t olen = 0;
+    int status = CLI_FAIL;
+    ans_query_t *q = malloc(sizeof *q);
+    const char *why = "out of memory";
+    int e = board_exec(b, query_code, sizeof query_code - 1, &out, &olen, 0);
+    if (e)
         cli_error("%s: %s", board_describe(b), board_last_error(b));
-        free(out);
-        board_close(b);
-        return CLI_FAIL;
-    }
-    int status = CLI_OK, count = 0;
-    long nparts = -2;
-    struct part *parts = NULL;
-    for (char *line = strtok(out, "\r\n"); line; line = strtok(NULL, "\r\n")) {
-        if (strcmp(line, "NOROMFS") == 0) {
-            nparts = -3;
-        } else if (sscanf(line, "N %ld", &nparts) == 1) {
-            ;
-        } else if (line[0] == 'P' || line[0] == 'E') {
-            struct part p;
-            memset(&p, 0, sizeof p);
-            int ok;
-            if (line[0] == 'E') {
-                p.missing = 1;
-                ok = sscanf(line, "E %ld %ld", &p.id, &p.size) == 2;
-            } else {
-                ok = sscanf(line, "P %ld %ld %ld %ld %ld %ld %31s %ld %ld %71s %ld", &p.id, &p.obj, &p.size, &p.count,
-                            &p.bsize, &p.erase, p.head, &p.isize, &p.fit, p.sha, &p.ok) == 11;
-            }
-            struct part *np = ok ? realloc(parts, (size_t)(count + 1) * sizeof *parts) : NULL;
-            if (!np) {
-                nparts = -2;
-                break;
-            }
-            parts = np;
-            parts[count++] = p;
-        }
-    }
-    if (nparts == -2) {
-        cli_error("%s: unexpected answer from the board", board_describe(b));
-        status = CLI_FAIL;
-    } else if (nparts == -3) {
-        if (json)
-            print_json_empty(b, 0);
-        else
-            printf("ROMFS is not enabled on this device\n");
-        status = CLI_FAIL;
-    } else if (nparts <= 0) {
-        if (json)
-            print_json_empty(b, 1);
-        else
-            printf("No ROMFS partitions available\n");
-        status = CLI_FAIL;
-    } else if (json) {
-        if (check)
-            for (int i = 0; i < count; i++)
-                if (!parts[i].missing && parts[i].isize >= 0)
-                    verify(b, &parts[i]);
-        printf("{\"device\": ");
-        cli_json_string(stdout, (const uint8_t *)board_describe(b), strlen(board_describe(b)));
-        printf(", \"romfs\": true, \"partitions\": [");
-        for (int i = 0; i < count; i++)
-            print_json_part(&parts[i], i == 0);
-        printf("\n]}\n");
-    } else {
-        for (int i = 0; i < count; i++) {
-            if (check && !parts[i].missing && parts[i].isize >= 0)
-                verify(b, &parts[i]);
-            print_text(&parts[i]);
-        }
-    }
-    free(parts);
+    else if (!q || ans_query(out, olen, q, &why) < 0)
+        cli_error("%s: unexpected answer from the board: %s", board_describe(b), why);
+    else
+        status = show(b, q, json, check);
+    free(q);
     free(out);
     board_close(b);
     return status;

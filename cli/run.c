@@ -11,7 +11,7 @@
 static void usage(FILE *fp)
 {
     fprintf(fp,
-            "usage: romfs run [-d DEVICE] [-t SECONDS] [MODULE]\n"
+            "usage: romfs run [-d DEVICE] [-t SECONDS] [--no-reset] [MODULE]\n"
             "\n"
             "Soft-reset the board (so /rom is mounted afresh from its partition),\n"
             "then import MODULE (default: main) with /rom and /rom/lib first on\n"
@@ -20,9 +20,11 @@ static void usage(FILE *fp)
             "printed as it arrives; if it raises, the traceback goes to stderr.\n"
             "\n"
             "  -d, --device DEV    serial port, 'auto', 'exec:COMMAND' or 'emulated'\n"
-            "                      (default: a board if one is found, else the\n"
-            "                      emulated board)\n"
+            "                      (default: $ROMFS_DEVICE, else the first board found)\n"
             "  -t, --timeout SEC   give up after SEC seconds (default 60; 0: no limit)\n"
+            "      --no-reset      no soft reset first (mpremote's 'resume'), for boards\n"
+            "                      where a reset ends the session; /rom stays as\n"
+            "                      mounted, and MODULE is imported afresh\n"
             "  -h, --help          this help\n"
             "\n"
             "Exit status: 0 the module ran, 1 it raised or the board failed, 2 bad\n"
@@ -53,17 +55,32 @@ static int valid_module(const char *m)
     return 1;
 }
 
+/* Soft-reset the board so /rom is mounted afresh; boot output goes to
+ * stdout. */
+static int soft_reset(board_t *b)
+{
+    char *boot = NULL;
+    if (board_soft_reset(b, &boot, NULL) != 0) {
+        cli_error("%s: %s", board_describe(b), board_last_error(b));
+        return -1;
+    }
+    fputs(boot, stdout);
+    free(boot);
+    return 0;
+}
+
 int cmd_run(int argc, char **argv)
 {
     static const struct option longopts[] = {
         {"device", required_argument, NULL, 'd'},
         {"timeout", required_argument, NULL, 't'},
+        {"no-reset", no_argument, NULL, 'R'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     const char *device = NULL, *module = "main";
     long long timeout_s = 60;
-    int c;
+    int c, reset = 1;
     optind = 1;
     while ((c = getopt_long(argc, argv, "d:t:h", longopts, NULL)) != -1) {
         switch (c) {
@@ -75,6 +92,7 @@ int cmd_run(int argc, char **argv)
                 return CLI_USAGE;
             }
             break;
+        case 'R': reset = 0; break;
         case 'h': usage(stdout); return CLI_OK;
         default: usage(stderr); return CLI_USAGE;
         }
@@ -98,28 +116,27 @@ int cmd_run(int argc, char **argv)
         cli_error("%s", msg);
         return CLI_FAIL;
     }
-    char *boot = NULL;
-    int e = board_soft_reset(b, &boot, NULL);
-    if (e) {
-        cli_error("%s: %s", board_describe(b), board_last_error(b));
+    if (reset && soft_reset(b) < 0) {
         board_close(b);
         return CLI_FAIL;
     }
-    fputs(boot, stdout);
-    free(boot);
-
-    char code[512];
+    /* Without a reset the module may be imported already: drop it (and
+     * its parent packages' attribute) so that it runs again. */
+    char code[640];
     int len = snprintf(code, sizeof code,
                        "import sys,os\n"
                        "try:\n"
                        " os.stat('/rom')\n"
                        "except OSError:\n"
                        " raise ImportError('no ROMFS mounted at /rom')\n"
-                       "sys.path[:0]=['/rom','/rom/lib']\n"
+                       "for p in ('/rom/lib','/rom'):\n"
+                       " while p in sys.path:sys.path.remove(p)\n"
+                       " sys.path.insert(0,p)\n"
+                       "sys.modules.pop('%s',None)\n"
                        "__import__('%s')\n",
-                       module);
+                       module, module);
     char *err = NULL;
-    e = board_exec_stream(b, code, (size_t)len, to_stdout, NULL, &err, NULL, timeout_ms);
+    int e = board_exec_stream(b, code, (size_t)len, to_stdout, NULL, &err, NULL, timeout_ms);
     int status = CLI_OK;
     if (e == BOARD_ERR_EXEC) {
         fputs(err, stderr);

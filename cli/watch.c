@@ -309,7 +309,7 @@ static int ensure_board(watcher_t *w)
     int told = 0;
     while (!w->s.b) {
         const char *msg = NULL;
-        if (board_open(&w->s.b, w->s.dev, &msg) == 0 && board_enter_raw(w->s.b) == 0)
+        if (board_open(&w->s.b, w->s.dev, &msg) == 0 && board_interrupt(w->s.b) == 0)
             return 0;
         if (!told++)
             cli_error("%s; retrying until it answers (Ctrl-C stops)",
@@ -332,7 +332,7 @@ static void stop_child(watcher_t *w, int interrupt)
         w->child = 0;
         interrupt = 1;
     }
-    if (interrupt && w->s.b && board_enter_raw(w->s.b) != 0)
+    if (interrupt && w->s.b && board_interrupt(w->s.b) != 0)
         drop_board(w);
 }
 

@@ -3,8 +3,11 @@
 # drives a command's own code, the cli/ sources named here. Included by
 # fuzz/CMakeLists.txt (libFuzzer builds) and fuzz/replay.cmake (the corpus
 # replayed in the normal test build), so both always build the same targets.
-set(ROMFS_FUZZ_TARGETS reader check extract flashfmt session boardimg)
+set(ROMFS_FUZZ_TARGETS reader check extract flashfmt session board boardimg)
 set(ROMFS_FUZZ_CLI_extract cli/extract.c cli/imgwalk.c cli/util.c cli/cleanup.c cli/flash_in.c)
+set(ROMFS_FUZZ_CLI_board cli/transport/answer.c cli/transport/rawrepl.c cli/transport/chan.c
+  cli/transport/exec.c)
+set(ROMFS_FUZZ_LIBS_board PkgConfig::SERIALPORT)
 set(ROMFS_FUZZ_CLI_boardimg cli/boardimg_parse.c)
 
 # romfs_fuzz_sources(name out_var): the sources of target `name`.
@@ -16,10 +19,10 @@ function(romfs_fuzz_sources name out)
   set(${out} ${srcs} PARENT_SCOPE)
 endfunction()
 
-# romfs_fuzz_setup(target): includes, definitions and libraries.
-function(romfs_fuzz_setup target)
+# romfs_fuzz_setup(target name): includes, definitions and libraries.
+function(romfs_fuzz_setup target name)
   target_include_directories(${target} PRIVATE ${PROJECT_SOURCE_DIR}/include
-    ${PROJECT_SOURCE_DIR}/cli ${PROJECT_SOURCE_DIR}/fuzz)
+    ${PROJECT_SOURCE_DIR}/cli ${PROJECT_SOURCE_DIR}/cli/transport ${PROJECT_SOURCE_DIR}/fuzz)
   target_compile_definitions(${target} PRIVATE _GNU_SOURCE)
-  target_link_libraries(${target} PRIVATE romfs_host)
+  target_link_libraries(${target} PRIVATE romfs_host ${ROMFS_FUZZ_LIBS_${name}})
 endfunction()

@@ -3,8 +3,8 @@
 # image, deploy it to the emulated board (real MicroPython 1.29 with a
 # NOR-flash ROM partition; no board needs to be attached), soft-reset so
 # MicroPython's own boot code mounts /rom, and run the app from it.
-# Installs what it needs first. With a board attached, pass `-d PORT` via
-# ROMFS_DEVICE=/dev/ttyACM0.
+# Installs what it needs first. The emulated board is asked for explicitly
+# (romfs never falls back to it); with a board attached, ROMFS_DEVICE=/dev/ttyACM0.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
@@ -13,8 +13,7 @@ build=build/release
 cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DROMFS_TESTS=OFF >/dev/null
 cmake --build "$build" -j"$(nproc)" --target romfs_cli >/dev/null
 romfs=$build/romfs
-dev=()
-[ -n "${ROMFS_DEVICE:-}" ] && dev=(-d "$ROMFS_DEVICE")
+dev=(-d "${ROMFS_DEVICE:-emulated}")
 # The emulated board keeps its partition here between runs.
 export ROMFS_BOARD_DIR=${ROMFS_BOARD_DIR:-$PWD/build/board}
 
@@ -26,9 +25,9 @@ step romfs ls -l build/app.romfs /lib
 "$romfs" ls -l build/app.romfs /lib
 step romfs check build/app.romfs
 "$romfs" check build/app.romfs
-step romfs deploy build/app.romfs
+step romfs deploy "${dev[@]}" build/app.romfs
 "$romfs" deploy "${dev[@]}" build/app.romfs
-step romfs query
+step romfs query "${dev[@]}"
 "$romfs" query "${dev[@]}"
-step romfs run hello
+step romfs run "${dev[@]}" hello
 "$romfs" run "${dev[@]}" hello

@@ -1,6 +1,6 @@
 /* board.h on top of a byte channel (serial.c, exec.c) and the raw REPL
- * (rawrepl.c): device selection, the emulated board as the fallback, and
- * one-line errors. */
+ * (rawrepl.c): device selection (the emulated board only when asked for),
+ * and one-line errors. */
 #include "transport/board.h"
 
 #include <errno.h>
@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "answer.h"
 #include "chan.h"
 #include "rawrepl.h"
 
@@ -116,7 +117,6 @@ static char *find_board_port(void)
 
 static int open_emulated(board_t *b, const char **err_msg)
 {
-    static int told;
     char part[512];
     char *cmd = emulator_command();
     if (!cmd) {
@@ -129,10 +129,6 @@ static int open_emulated(board_t *b, const char **err_msg)
         snprintf(b->desc, sizeof b->desc, "emulated board (command: %s)", custom);
     else
         snprintf(b->desc, sizeof b->desc, "emulated board (partition: %s)", part);
-    if (!told) {
-        fprintf(stderr, "romfs: no board found; using the %s\n", b->desc);
-        told = 1;
-    }
     int e = chan_open_exec(&b->ch, cmd, err_msg);
     free(cmd);
     return e;
@@ -152,6 +148,9 @@ int board_open(board_t **out, const char *spec, const char **err_msg)
     }
     int e = 0;
     const char *why = NULL;
+    const char *env = getenv("ROMFS_DEVICE");
+    if (!spec && env && *env)
+        spec = env;
     if (spec && strncmp(spec, "exec:", 5) == 0) {
         if (spec[5] == '\0') {
             *err_msg = "exec: needs a command (exec:COMMAND)";
@@ -164,17 +163,15 @@ int board_open(board_t **out, const char *spec, const char **err_msg)
         e = open_emulated(b, &why);
     } else if (!spec || strcmp(spec, "auto") == 0) {
         char *port = find_board_port();
-        if (port) {
-            snprintf(b->desc, sizeof b->desc, "%s", port);
-            e = chan_open_serial(&b->ch, port, &why);
-            free(port);
-        } else if (!spec) {
-            e = open_emulated(b, &why);
-        } else {
+        if (!port) {
             free(b);
-            *err_msg = "no MicroPython board found on any serial port (see 'romfs devs')";
+            *err_msg = spec ? "no MicroPython board found on any serial port (see 'romfs devs')"
+                            : "no device found (for the emulated board: -d emulated, or ROMFS_DEVICE=emulated)";
             return BOARD_ERR_NODEV;
         }
+        snprintf(b->desc, sizeof b->desc, "%s", port);
+        e = chan_open_serial(&b->ch, port, &why);
+        free(port);
     } else {
         snprintf(b->desc, sizeof b->desc, "%s", spec);
         e = chan_open_serial(&b->ch, spec, &why);
@@ -219,19 +216,17 @@ static int keep(board_t *b, int e)
     return e;
 }
 
-int board_enter_raw(board_t *b)
-{
-    return keep(b, rr_enter(&b->rr));
-}
-
-int board_exit_raw(board_t *b)
-{
-    return keep(b, rr_exit(&b->rr));
-}
-
 static int ensure_raw(board_t *b)
 {
-    return b->rr.in_raw ? 0 : board_enter_raw(b);
+    return b->rr.in_raw ? 0 : keep(b, rr_enter(&b->rr));
+}
+
+/* "the board raised OSError: [Errno 5] EIO": a traceback's last line. */
+static void keep_raised(board_t *b, const rr_buf_t *err)
+{
+    char last[200];
+    ans_last_line(err->data ? err->data : "", err->len, last, sizeof last);
+    snprintf(b->err, sizeof b->err, "the board raised %s", last[0] ? last : "an exception");
 }
 
 /* Hand a buffer's bytes to the caller (always a NUL-terminated string). */
@@ -262,15 +257,7 @@ int board_exec(board_t *b, const char *code, size_t code_len, char **out, size_t
     rr_buf_t o = {0}, err = {0};
     e = keep(b, rr_exec(&b->rr, code, code_len, NULL, NULL, &o, &err, timeout_ms));
     if (e == BOARD_ERR_EXEC) {
-        /* The last line of a traceback says what went wrong. */
-        const char *msg = err.data ? err.data : "";
-        size_t len = err.len;
-        while (len && (msg[len - 1] == '\n' || msg[len - 1] == '\r'))
-            len--;
-        size_t start = len;
-        while (start && msg[start - 1] != '\n')
-            start--;
-        snprintf(b->err, sizeof b->err, "the board raised %.*s", (int)(len - start), msg + start);
+        keep_raised(b, &err);
         rr_buf_free(&o);
         if (give(&err, out, out_len))
             return -ENOMEM;
@@ -300,39 +287,10 @@ int board_exec_stream(board_t *b, const char *code, size_t code_len,
     rr_buf_t errtext = {0};
     e = keep(b, rr_exec(&b->rr, code, code_len, on_output, ctx, NULL, &errtext, timeout_ms));
     if (e == BOARD_ERR_EXEC)
-        snprintf(b->err, sizeof b->err, "the board raised an exception");
+        keep_raised(b, &errtext);
     if (give(&errtext, err, err_len))
         return -ENOMEM;
     return e;
-}
-
-int board_eval_int(board_t *b, const char *expr, long long *value)
-{
-    size_t n = strlen(expr);
-    char *code = malloc(n + 16);
-    if (!code)
-        return -ENOMEM;
-    int len = sprintf(code, "print(int(%s))", expr);
-    char *out = NULL;
-    int e = board_exec(b, code, (size_t)len, &out, NULL, 0);
-    free(code);
-    if (e) {
-        free(out);
-        return e;
-    }
-    char *end;
-    errno = 0;
-    long long v = strtoll(out, &end, 10);
-    while (*end == '\r' || *end == '\n')
-        end++;
-    if (end == out || *end != '\0' || errno) {
-        snprintf(b->err, sizeof b->err, "expected an integer from the board for %.100s", expr);
-        free(out);
-        return BOARD_ERR_PROTOCOL;
-    }
-    free(out);
-    *value = v;
-    return 0;
 }
 
 int board_soft_reset(board_t *b, char **out, size_t *out_len)
@@ -390,7 +348,10 @@ int board_list_ports_all(int all, void (*fn)(const char *port, const char *desc,
     return count;
 }
 
-int board_list_ports(void (*fn)(const char *port, const char *desc, void *ctx), void *ctx)
+/* For `romfs watch` (cli/watch.c), which streams a module's output from a
+ * child process and must then take the board back from it. */
+int board_interrupt(board_t *b)
 {
-    return board_list_ports_all(0, fn, ctx);
+    b->rr.in_raw = 0;   /* whatever the board is doing, start over: Ctrl-C, drain, Ctrl-A */
+    return ensure_raw(b);
 }

@@ -12,7 +12,7 @@
 
 #include <libserialport.h>
 
-#include "transport/board.h"
+#include "codes.h"
 
 int64_t chan_now_ms(void)
 {
@@ -96,13 +96,21 @@ void chan_close(chan_t *c)
     }
     if (c->wfd >= 0 && c->wfd != c->rfd)
         close(c->wfd);
+    if (c->pid > 0 && c->rfd >= 0 && c->rfd != c->wfd) {
+        /* Closing its stdin is the polite goodbye: read what the process
+         * still sends until it closes its end (briefly), so that it never
+         * writes into a closed pipe (socat's "Broken pipe", node's EPIPE). */
+        uint8_t sink[512];
+        int64_t deadline = chan_now_ms() + 1000;
+        while (chan_read(c, sink, sizeof sink, deadline) > 0)
+            ;
+    }
     if (c->rfd >= 0)
         close(c->rfd);
     c->rfd = c->wfd = -1;
     if (c->pid > 0) {
-        /* Closing its stdin is the polite goodbye; give it a moment, then
-         * insist on the whole process group (sh and what it ran), so no
-         * board process outlives the command. */
+        /* Give it a moment to exit, then insist on the whole process group
+         * (sh and what it ran), so no board process outlives the command. */
         int st;
         pid_t r = c->exit_status >= 0 ? c->pid : 0;
         for (int i = 0; i < 20 && r == 0; i++) {

@@ -10,6 +10,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "codes.h"
+
 struct sp_port;
 
 typedef struct chan {

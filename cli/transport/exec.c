@@ -10,7 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "transport/board.h"
+#include "codes.h"
 
 int chan_open_exec(chan_t *c, const char *cmd, const char **err)
 {

@@ -10,10 +10,14 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "transport/board.h"
+#include "codes.h"
 
 #define RAW_BANNER "raw REPL; CTRL-B to exit\r\n"
 #define CHUNK 256
+/* Bounds on what one command may print: its output (a --verify read-back
+ * of a 64 MiB image in base64 fits), and its error text (a traceback). */
+#define OUT_MAX (96u << 20)
+#define ERRTEXT_MAX (64u << 10)
 
 int rr_buf_add(rr_buf_t *b, const void *p, size_t n)
 {
@@ -137,6 +141,21 @@ static int put(rawrepl_t *r, const void *p, size_t n, int64_t deadline, const ch
     return 0;
 }
 
+/* A raw REPL banner with a few bytes wrong: the link corrupted it. Seen,
+ * it is an error at once; waiting for the exact banner would only end at
+ * the deadline. */
+static int corrupt_banner(const uint8_t *win, size_t wlen)
+{
+    static const char banner[] = RAW_BANNER ">";
+    size_t blen = sizeof banner - 1;
+    if (wlen < blen || memcmp(win + wlen - 3, "\r\n>", 3) != 0)
+        return 0;
+    int diff = 0;
+    for (size_t i = 0; i < blen; i++)
+        diff += win[wlen - blen + i] != (uint8_t)banner[i];
+    return diff > 0 && diff <= 3;
+}
+
 /* Read until the bytes end with pat. The last bytes seen are kept for error
  * messages; nothing else is stored. */
 static int read_until(rawrepl_t *r, const char *pat, int64_t deadline, const char *what)
@@ -156,6 +175,11 @@ static int read_until(rawrepl_t *r, const char *pat, int64_t deadline, const cha
         win[wlen++] = c;
         if (wlen >= plen && memcmp(win + wlen - plen, pat, plen) == 0)
             return 0;
+        if (corrupt_banner(win, wlen)) {
+            char q[200];
+            quote(q, sizeof q, win, wlen);
+            return fail(r, BOARD_ERR_PROTOCOL, "corrupted raw REPL banner while %s: '%s'", what, q);
+        }
     }
 }
 
@@ -228,21 +252,49 @@ static int looks_like_reset(const uint8_t *tail, size_t n)
     return 0;
 }
 
-/* Read up to the next \x04, passing the bytes on. */
+/* The error text of a command is a traceback, printed at once: it never
+ * starts with the prompt '>' nor holds control bytes (ESC aside, for
+ * colours), and the board does not pause after a '>' in it. Each is a sign that an end-of-text \x04
+ * was lost on the link, reported at once rather than at the deadline. */
+#define PROMPT_QUIET_MS 300
+static int bad_error_text(rawrepl_t *r, const uint8_t *p, size_t n, size_t before)
+{
+    for (size_t i = 0; i < n; i++) {
+        uint8_t c = p[i];
+        if ((c == '>' && before + i == 0) || (c < 0x20 && c != '\r' && c != '\n' && c != '\t' && c != 0x1b) ||
+            c == 0x7f)
+            return fail(r, BOARD_ERR_PROTOCOL, "board's answer lost its end marker (byte 0x%02x in its error text)", c);
+    }
+    return 0;
+}
+
+/* Read up to the next \x04, passing the bytes on. errtext: the bytes are
+ * a traceback (see bad_error_text). */
 static int read_to_eot(rawrepl_t *r, int64_t deadline, rr_output_fn fn, void *ctx, rr_buf_t *into,
-                       const char *what)
+                       const char *what, int errtext)
 {
     uint8_t tail[80];
-    size_t tlen = 0;
+    size_t tlen = 0, seen = 0;
     for (;;) {
-        int e = fill(r, deadline);
+        int64_t until = deadline;
+        if (errtext && tlen && tail[tlen - 1] == '>' && chan_now_ms() + PROMPT_QUIET_MS < deadline)
+            until = chan_now_ms() + PROMPT_QUIET_MS;
+        int e = fill(r, until);
+        if (e == BOARD_ERR_TIMEOUT && until < deadline)
+            return fail(r, BOARD_ERR_PROTOCOL, "board's answer lost its end marker (it is back at its prompt)");
         if (e)
             return io_fail(r, e, what, tail, tlen);
         uint8_t *start = r->pend + r->pend_pos;
         size_t avail = r->pend_len - r->pend_pos;
         uint8_t *eot = memchr(start, 0x04, avail);
         size_t n = eot ? (size_t)(eot - start) : avail;
+        if (errtext && (e = bad_error_text(r, start, n, seen)) != 0)
+            return e;
+        seen += n;
         if (n) {
+            if (into && !fn && into->len + n > (errtext ? ERRTEXT_MAX : OUT_MAX))
+                return fail(r, BOARD_ERR_PROTOCOL, "board printed more than %u bytes while %s",
+                            errtext ? ERRTEXT_MAX : OUT_MAX, what);
             if (fn)
                 fn((const char *)start, n, ctx);
             else if (into && rr_buf_add(into, start, n))
@@ -371,8 +423,9 @@ int rr_exec(rawrepl_t *r, const char *code, size_t len, rr_output_fn on_output, 
             if (e)
                 return e;
             unsigned window = (unsigned)w[0] | (unsigned)w[1] << 8;
-            if (window == 0)
-                return fail(r, BOARD_ERR_PROTOCOL, "board offered a raw-paste window of 0 bytes");
+            if (window == 0 || window > 16384)
+                return fail(r, BOARD_ERR_PROTOCOL, "board offered a raw-paste window of %u bytes (1 to 16384 expected)",
+                            window);
             e = paste_write(r, c, len, window, deadline);
             if (e)
                 return e;
@@ -383,7 +436,7 @@ int rr_exec(rawrepl_t *r, const char *code, size_t len, rr_output_fn on_output, 
             /* Firmware older than raw-paste took "\x05A" as code and the
              * \x01 as "reset the raw REPL": wait for the banner it printed. */
             r->raw_paste = 0;
-            if (!(ans[0] == '\r' && ans[1] == '\n') && ans[0] != 'r') {
+            if (!(ans[0] == '\r' && ans[1] == '\n') && !(ans[0] == 'r' && ans[1] == 'a')) {
                 char q[32];
                 quote(q, sizeof q, ans, 2);
                 return fail(r, BOARD_ERR_PROTOCOL, "unexpected answer '%s' to the raw-paste request", q);
@@ -398,10 +451,10 @@ int rr_exec(rawrepl_t *r, const char *code, size_t len, rr_output_fn on_output, 
         if (e)
             return e;
     }
-    e = read_to_eot(r, deadline, on_output, ctx, out, "running the code");
+    e = read_to_eot(r, deadline, on_output, ctx, out, "running the code", 0);
     if (e)
         return e;
-    e = read_to_eot(r, deadline, NULL, NULL, errtext, "reading the code's error output");
+    e = read_to_eot(r, deadline, NULL, NULL, errtext, "reading the code's error output", 1);
     if (e)
         return e;
     uint8_t p;
@@ -418,48 +471,48 @@ int rr_exec(rawrepl_t *r, const char *code, size_t len, rr_output_fn on_output, 
     return 0;
 }
 
+/* Collect what the board prints up to the raw banner and its prompt. */
+static int read_reset_text(rawrepl_t *r, rr_buf_t *text, int64_t deadline)
+{
+    static const char pat[] = RAW_BANNER ">";
+    size_t plen = sizeof pat - 1;
+    for (;;) {
+        uint8_t c;
+        int e = get_byte(r, deadline, &c);
+        if (e)
+            return io_fail(r, e, "waiting for the raw REPL after the reset", (const uint8_t *)text->data, text->len);
+        if (rr_buf_add(text, &c, 1))
+            return fail(r, -ENOMEM, "out of memory");
+        if (text->len >= plen && memcmp(text->data + text->len - plen, pat, plen) == 0)
+            return 0;
+        if (corrupt_banner((const uint8_t *)text->data, text->len))
+            return fail(r, BOARD_ERR_PROTOCOL, "corrupted raw REPL banner after the reset");
+        if (text->len > (1u << 20))
+            return fail(r, BOARD_ERR_PROTOCOL, "board printed more than 1 MiB while resetting");
+    }
+}
+
 int rr_soft_reset(rawrepl_t *r, rr_buf_t *boot)
 {
+    static const char reboot[] = "soft reboot\r\n";
     int64_t deadline = chan_now_ms() + r->timeout_ms;
     if (!r->in_raw)
         return fail(r, BOARD_ERR_PROTOCOL, "not in the raw REPL");
     int e = put(r, "\x04", 1, deadline, "soft-resetting the board");
     if (e)
         return e;
-    e = read_until(r, "soft reboot\r\n", deadline, "waiting for the board to reset");
-    if (e)
-        return e;
-    /* boot.py may print between the reboot and the banner. */
+    /* "...soft reboot\r\n", what boot.py prints, the raw banner: a banner
+     * without the reboot line is an answer the link corrupted. */
     rr_buf_t text = {0};
-    size_t blen = strlen(RAW_BANNER);
-    for (;;) {
-        uint8_t c;
-        e = get_byte(r, deadline, &c);
-        if (e) {
-            e = io_fail(r, e, "waiting for the raw REPL after the reset", (const uint8_t *)text.data,
-                        text.len);
-            rr_buf_free(&text);
-            return e;
-        }
-        if (rr_buf_add(&text, &c, 1)) {
-            rr_buf_free(&text);
-            return fail(r, -ENOMEM, "out of memory");
-        }
-        if (text.len >= blen && memcmp(text.data + text.len - blen, RAW_BANNER, blen) == 0)
-            break;
-        if (text.len > (1u << 20)) {
-            rr_buf_free(&text);
-            return fail(r, BOARD_ERR_PROTOCOL, "board printed more than 1 MiB while resetting");
-        }
+    e = read_reset_text(r, &text, deadline);
+    const char *at = e ? NULL : memmem(text.data, text.len, reboot, sizeof reboot - 1);
+    if (!e && !at)
+        e = fail(r, BOARD_ERR_PROTOCOL, "board came back to the raw REPL without saying it reset");
+    if (!e && boot) {
+        size_t from = (size_t)(at - text.data) + sizeof reboot - 1;
+        size_t to = text.len - strlen(RAW_BANNER ">");
+        e = rr_buf_add(boot, text.data + from, to > from ? to - from : 0) ? fail(r, -ENOMEM, "out of memory") : 0;
     }
-    uint8_t p;
-    e = get_byte(r, deadline, &p);
-    if (!e && p != '>')
-        e = fail(r, BOARD_ERR_PROTOCOL, "expected the raw REPL prompt after the reset, got 0x%02x", p);
-    else if (e)
-        e = io_fail(r, e, "waiting for the raw REPL prompt after the reset", NULL, 0);
-    if (!e && boot)
-        e = rr_buf_add(boot, text.data, text.len - blen) ? fail(r, -ENOMEM, "out of memory") : 0;
     rr_buf_free(&text);
     return e;
 }

@@ -12,7 +12,7 @@
 
 #include <libserialport.h>
 
-#include "transport/board.h"
+#include "codes.h"
 
 /* A tty libserialport does not know (it needs sysfs: pseudo-terminals,
  * some virtual ports): the same settings through termios. */

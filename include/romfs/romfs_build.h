@@ -40,6 +40,9 @@ ROMFS_API_BEGIN
 
 typedef struct romfs_builder romfs_builder_t;
 
+/* A file added with romfs_builder_add_file_later, its contents still to come. */
+typedef struct romfs_build_file romfs_build_file_t;
+
 /* Receives the image in order; returns 0 or a negative errno to stop. */
 typedef int (*romfs_write_fn)(void *ctx, const void *data, size_t len);
 
@@ -87,6 +90,17 @@ int romfs_builder_add_file_cb(romfs_builder_t *b, const char *name, size_t name_
 int romfs_builder_add_file_host(romfs_builder_t *b, const char *name, size_t name_len,
                                 const char *host_path, uint64_t size, int64_t mtime_ns);
 
+/* Add a file whose contents are not known yet (e.g. a compiler is still
+ * producing them): *handle names it for romfs_builder_set_file_mem, which
+ * must be called before romfs_builder_image_size and romfs_builder_write
+ * (writing fails with ROMFS_ERR_INVAL while a file has no contents). */
+int romfs_builder_add_file_later(romfs_builder_t *b, const char *name, size_t name_len,
+                                 romfs_build_file_t **handle);
+
+/* Give a file added with romfs_builder_add_file_later its contents (copied). */
+int romfs_builder_set_file_mem(romfs_builder_t *b, romfs_build_file_t *file, const void *data,
+                               size_t len);
+
 /* Size in bytes the finished image will have. */
 uint64_t romfs_builder_image_size(romfs_builder_t *b);
 
@@ -114,6 +128,11 @@ typedef struct romfs_dirscan_file {
     size_t name_len;
     const char *note;       /* NULL, or appended to the tree line */
     int root;               /* 1 when it sits at the top of the scanned tree */
+    const char *rel_path;   /* its path below the scanned directory ("lib/a.py") */
+    /* The hook sets this to have the file added with
+     * romfs_builder_add_file_later (host_path is then not read): the
+     * handle is stored at *later. */
+    romfs_build_file_t **later;
 } romfs_dirscan_file_t;
 
 typedef struct romfs_dirscan_opts {
@@ -134,7 +153,13 @@ typedef struct romfs_dirscan_opts {
 /* Add the contents of host directory dir to b's current directory, as
  * `mpremote romfs build` does: entries in name order, symbolic links
  * followed (a loop is an error), hidden files included. Special files
- * (fifos, sockets, devices), unreadable files and unsafe names are errors.
+ * (fifos, sockets, devices), unreadable files, unsafe names and names that
+ * are not valid UTF-8 (MicroPython's os.listdir cannot decode them) are
+ * errors; the message shows such a name with its bytes escaped (\xe9).
+ * Names are examined relative to directory descriptors (openat/fstatat);
+ * a file's contents are opened only when the image is written, and a file
+ * that cannot be read then fails the write (callers write to a temporary
+ * file and rename). Memory: about 270 bytes per entry, linear in entries.
  * Returns 0 or a negative errno after calling opts->on_error once. */
 int romfs_build_from_dir(romfs_builder_t *b, const char *dir, const romfs_dirscan_opts_t *opts);
 

@@ -29,13 +29,13 @@
 
 enum src_kind { SRC_NONE, SRC_MEM, SRC_CB, SRC_HOST };
 
-struct node {
-    struct node *parent;
+struct romfs_build_file {
+    struct romfs_build_file *parent;
     uint8_t *name;
     size_t name_len;
     int is_dir;
     /* Directory: children, sorted lazily before layout. */
-    struct node **kids;
+    struct romfs_build_file **kids;
     size_t nkids, cap;
     int sorted;
     /* File: where its bytes come from. */
@@ -56,11 +56,11 @@ struct node {
 struct romfs_builder {
     uint32_t align;
     int keep_order;
-    struct node root;
-    struct node *cur;
+    struct romfs_build_file root;
+    struct romfs_build_file *cur;
     /* Open-addressing set of all nodes keyed by (parent, name): duplicate
      * checks stay O(1) however wide a directory gets. */
-    struct node **set;
+    struct romfs_build_file **set;
     size_t set_cap, set_used;
     /* Layout results. */
     int laid_out;
@@ -70,6 +70,7 @@ struct romfs_builder {
     uint64_t tree_len;   /* aligned: root children records before the data area */
     int tail_pad;        /* aligned: a 3-byte padding record makes the image even */
     uint64_t image_size;
+    size_t pending;      /* files added "later" still without contents */
     char errmsg[4352];
 };
 
@@ -89,17 +90,17 @@ static void seterr(romfs_builder_t *b, const char *fmt, ...)
 }
 
 /* The image path of node n ("/lib/a.py") into buf, truncated to fit. */
-static const char *node_path(const struct node *n, char *buf, size_t cap)
+static const char *node_path(const struct romfs_build_file *n, char *buf, size_t cap)
 {
     size_t len = 0;
-    for (const struct node *p = n; p && p->parent; p = p->parent)
+    for (const struct romfs_build_file *p = n; p && p->parent; p = p->parent)
         len += p->name_len + 1;
     if (len == 0 || len >= cap) {
         snprintf(buf, cap, "%s", len == 0 ? "/" : "(long path)");
         return buf;
     }
     buf[len] = '\0';
-    for (const struct node *p = n; p && p->parent; p = p->parent) {
+    for (const struct romfs_build_file *p = n; p && p->parent; p = p->parent) {
         len -= p->name_len;
         memcpy(buf + len, p->name, p->name_len);
         buf[--len] = '/';
@@ -114,7 +115,7 @@ const char *romfs_builder_errmsg(const romfs_builder_t *b)
 
 /// The name set ///
 
-static size_t name_hash(const struct node *parent, const uint8_t *name, size_t len)
+static size_t name_hash(const struct romfs_build_file *parent, const uint8_t *name, size_t len)
 {
     uint64_t h = 1469598103934665603ull ^ (uint64_t)(uintptr_t)parent;
     for (size_t i = 0; i < len; i++)
@@ -122,12 +123,12 @@ static size_t name_hash(const struct node *parent, const uint8_t *name, size_t l
     return (size_t)(h ^ (h >> 29));
 }
 
-static struct node **set_slot(romfs_builder_t *b, const struct node *parent, const uint8_t *name,
+static struct romfs_build_file **set_slot(romfs_builder_t *b, const struct romfs_build_file *parent, const uint8_t *name,
                               size_t len)
 {
     size_t mask = b->set_cap - 1;
     for (size_t i = name_hash(parent, name, len) & mask;; i = (i + 1) & mask) {
-        struct node *n = b->set[i];
+        struct romfs_build_file *n = b->set[i];
         if (!n || (n->parent == parent && n->name_len == len && memcmp(n->name, name, len) == 0))
             return &b->set[i];
     }
@@ -136,7 +137,7 @@ static struct node **set_slot(romfs_builder_t *b, const struct node *parent, con
 static int set_grow(romfs_builder_t *b)
 {
     size_t ncap = b->set_cap ? b->set_cap * 2 : 256;
-    struct node **old = b->set;
+    struct romfs_build_file **old = b->set;
     size_t ocap = b->set_cap;
     b->set = calloc(ncap, sizeof *b->set);
     if (!b->set) {
@@ -174,7 +175,7 @@ romfs_builder_t *romfs_builder_new(const romfs_build_opts_t *opts)
 }
 
 /* Create a child of the current directory; on failure sets errmsg. */
-static int add_node(romfs_builder_t *b, const char *name, size_t len, int is_dir, struct node **out)
+static int add_node(romfs_builder_t *b, const char *name, size_t len, int is_dir, struct romfs_build_file **out)
 {
     char path[1024];
     b->laid_out = 0;
@@ -189,21 +190,21 @@ static int add_node(romfs_builder_t *b, const char *name, size_t len, int is_dir
     }
     if ((b->set_used + 1) * 2 > b->set_cap && set_grow(b) != 0)
         goto nomem;
-    struct node **slot = set_slot(b, b->cur, (const uint8_t *)name, len);
+    struct romfs_build_file **slot = set_slot(b, b->cur, (const uint8_t *)name, len);
     if (*slot) {
         seterr(b, "%s: duplicate name", node_path(*slot, path, sizeof path));
         return ROMFS_ERR_EXIST;
     }
-    struct node *d = b->cur;
+    struct romfs_build_file *d = b->cur;
     if (d->nkids == d->cap) {
         size_t ncap = d->cap ? d->cap * 2 : 8;
-        struct node **nk = realloc(d->kids, ncap * sizeof *nk);
+        struct romfs_build_file **nk = realloc(d->kids, ncap * sizeof *nk);
         if (!nk)
             goto nomem;
         d->kids = nk;
         d->cap = ncap;
     }
-    struct node *n = calloc(1, sizeof *n);
+    struct romfs_build_file *n = calloc(1, sizeof *n);
     if (!n)
         goto nomem;
     n->name = malloc(len ? len : 1);
@@ -229,7 +230,7 @@ nomem:
 
 int romfs_builder_open_dir(romfs_builder_t *b, const char *name, size_t name_len)
 {
-    struct node *n;
+    struct romfs_build_file *n;
     int r = add_node(b, name, name_len, 1, &n);
     if (r == 0)
         b->cur = n;
@@ -256,7 +257,7 @@ int romfs_builder_add_file_mem(romfs_builder_t *b, const char *name, size_t name
     }
     if (len)
         memcpy(copy, data, len);
-    struct node *n;
+    struct romfs_build_file *n;
     int r = add_node(b, name, name_len, 0, &n);
     if (r != 0) {
         free(copy);
@@ -271,7 +272,7 @@ int romfs_builder_add_file_mem(romfs_builder_t *b, const char *name, size_t name
 int romfs_builder_add_file_cb(romfs_builder_t *b, const char *name, size_t name_len,
                               uint64_t size, romfs_read_fn fn, void *ctx)
 {
-    struct node *n;
+    struct romfs_build_file *n;
     if (!fn) {
         seterr(b, "add_file_cb without a read function");
         return ROMFS_ERR_INVAL;
@@ -294,7 +295,7 @@ int romfs_builder_add_file_host(romfs_builder_t *b, const char *name, size_t nam
         seterr(b, "%s: %s", host_path ? host_path : "(null)", host_path ? "out of memory" : "no path");
         return host_path ? ROMFS_ERR_NOMEM : ROMFS_ERR_INVAL;
     }
-    struct node *n;
+    struct romfs_build_file *n;
     int r = add_node(b, name, name_len, 0, &n);
     if (r != 0) {
         free(copy);
@@ -307,7 +308,40 @@ int romfs_builder_add_file_host(romfs_builder_t *b, const char *name, size_t nam
     return 0;
 }
 
-static void node_free(struct node *n)
+int romfs_builder_add_file_later(romfs_builder_t *b, const char *name, size_t name_len,
+                                 romfs_build_file_t **handle)
+{
+    struct romfs_build_file *n;
+    int r = add_node(b, name, name_len, 0, &n);
+    if (r != 0)
+        return r;
+    b->pending++;
+    *handle = n;
+    return 0;
+}
+
+int romfs_builder_set_file_mem(romfs_builder_t *b, romfs_build_file_t *f, const void *data,
+                               size_t len)
+{
+    char path[1024];
+    if (!f || f->is_dir || f->src != SRC_NONE) {
+        seterr(b, "%s: not a file waiting for its contents", f ? node_path(f, path, sizeof path) : "(null)");
+        return ROMFS_ERR_INVAL;
+    }
+    if (!(f->mem = malloc(len ? len : 1))) {
+        seterr(b, "%s: out of memory", node_path(f, path, sizeof path));
+        return ROMFS_ERR_NOMEM;
+    }
+    if (len)
+        memcpy(f->mem, data, len);
+    f->src = SRC_MEM;
+    f->size = len;
+    b->pending--;
+    b->laid_out = 0;
+    return 0;
+}
+
+static void node_free(struct romfs_build_file *n)
 {
     /* Iterative over siblings, recursive only in depth. */
     for (size_t i = 0; i < n->nkids; i++) {
@@ -333,7 +367,7 @@ void romfs_builder_free(romfs_builder_t *b)
 
 static int name_cmp(const void *pa, const void *pb)
 {
-    const struct node *a = *(const struct node *const *)pa, *c = *(const struct node *const *)pb;
+    const struct romfs_build_file *a = *(const struct romfs_build_file *const *)pa, *c = *(const struct romfs_build_file *const *)pb;
     size_t n = a->name_len < c->name_len ? a->name_len : c->name_len;
     int r = memcmp(a->name, c->name, n);
     if (r)
@@ -342,7 +376,7 @@ static int name_cmp(const void *pa, const void *pb)
 }
 
 /* Size every record below d (off_width: 0 for the reference layout). */
-static void layout_tree(struct node *d, unsigned off_width)
+static void layout_tree(struct romfs_build_file *d, unsigned off_width)
 {
     if (!d->sorted) {
         if (d->nkids > 1)
@@ -351,7 +385,7 @@ static void layout_tree(struct node *d, unsigned off_width)
     }
     uint64_t sum = 0;
     for (size_t i = 0; i < d->nkids; i++) {
-        struct node *n = d->kids[i];
+        struct romfs_build_file *n = d->kids[i];
         uint64_t p;
         if (n->is_dir) {
             layout_tree(n, off_width);
@@ -373,10 +407,10 @@ static void layout_tree(struct node *d, unsigned off_width)
         d->payload = sum;
 }
 
-typedef void (*visit_fn)(void *ctx, struct node *file);
+typedef void (*visit_fn)(void *ctx, struct romfs_build_file *file);
 
 /* Visit files in image order (the order their records are written). */
-static void visit_files(struct node *d, visit_fn fn, void *ctx)
+static void visit_files(struct romfs_build_file *d, visit_fn fn, void *ctx)
 {
     for (size_t i = 0; i < d->nkids; i++) {
         if (d->kids[i]->is_dir)
@@ -390,7 +424,7 @@ struct place {
     uint64_t align, pos, fs_start, max_off;
 };
 
-static void place_blob(void *ctx, struct node *f)
+static void place_blob(void *ctx, struct romfs_build_file *f)
 {
     struct place *pl = ctx;
     if (f->size == 0)
@@ -523,7 +557,7 @@ static size_t out_room(struct out *o, uint8_t **dst)
     return OUT_BUF - o->len;
 }
 
-static int data_from_cb(struct out *o, struct node *f)
+static int data_from_cb(struct out *o, struct romfs_build_file *f)
 {
     char path[1024];
     uint64_t done = 0;
@@ -567,13 +601,13 @@ static int64_t mtime_of(const struct stat *st)
     return (int64_t)st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec;
 }
 
-static int data_from_host(struct out *o, struct node *f)
+static int data_from_host(struct out *o, struct romfs_build_file *f)
 {
     const char *p = f->host_path;
     int fd = open(p, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
     if (fd < 0) {
         int e = errno;
-        seterr(o->b, "%s: cannot open: %s", p, strerror(e));
+        seterr(o->b, "%s: cannot read: %s", p, strerror(e));
         return o->err = -e;
     }
     struct stat st;
@@ -603,6 +637,8 @@ static int data_from_host(struct out *o, struct node *f)
             err = -errno;
             seterr(o->b, "%s: read error: %s", p, strerror(errno));
         } else if (r == 0) {
+            /* No end-of-file probe after the data: the fstat size and
+             * mtime check above covers a file changed since the scan. */
             err = ROMFS_ERR_IO;
             seterr(o->b, "%s: shrank while building (read %llu of %llu bytes)", p,
                    (unsigned long long)done, (unsigned long long)f->size);
@@ -611,25 +647,13 @@ static int data_from_host(struct out *o, struct node *f)
             done += (uint64_t)r;
         }
     }
-    if (!err && o->err == 0) {
-        uint8_t extra;
-        ssize_t r;
-        do
-            r = read(fd, &extra, 1);
-        while (r < 0 && errno == EINTR);
-        if (r != 0 || fstat(fd, &st) != 0 || (uint64_t)st.st_size != f->size ||
-            mtime_of(&st) != f->mtime_ns) {
-            err = ROMFS_ERR_IO;
-            seterr(o->b, "%s: changed while building (size or modification time differs)", p);
-        }
-    }
     close(fd);
     if (err)
         o->err = err;
     return o->err;
 }
 
-static int out_data(struct out *o, struct node *f)
+static int out_data(struct out *o, struct romfs_build_file *f)
 {
     switch (f->src) {
     case SRC_MEM:
@@ -643,10 +667,10 @@ static int out_data(struct out *o, struct node *f)
     }
 }
 
-static int emit_tree(struct out *o, struct node *d, int aligned, unsigned off_width)
+static int emit_tree(struct out *o, struct romfs_build_file *d, int aligned, unsigned off_width)
 {
     for (size_t i = 0; i < d->nkids && o->err == 0; i++) {
-        struct node *n = d->kids[i];
+        struct romfs_build_file *n = d->kids[i];
         out_uint(o, n->is_dir ? ROMFS_KIND_DIRECTORY : ROMFS_KIND_FILE, 1);
         out_uint(o, n->payload, romfs_varuint_len(n->payload));
         out_uint(o, n->name_len, romfs_varuint_len(n->name_len));
@@ -668,7 +692,7 @@ static int emit_tree(struct out *o, struct node *d, int aligned, unsigned off_wi
     return o->err;
 }
 
-static void emit_blob(void *ctx, struct node *f)
+static void emit_blob(void *ctx, struct romfs_build_file *f)
 {
     struct out *o = ctx;
     if (f->size == 0 || o->err)
@@ -694,6 +718,11 @@ int romfs_builder_write(romfs_builder_t *b, romfs_write_fn fn, void *ctx)
     if (b->cur != &b->root) {
         char path[1024];
         seterr(b, "%s: directory still open", node_path(b->cur, path, sizeof path));
+        return ROMFS_ERR_INVAL;
+    }
+    if (b->pending) {
+        seterr(b, "%zu file%s added for later never got %s contents", b->pending,
+               b->pending == 1 ? "" : "s", b->pending == 1 ? "its" : "their");
         return ROMFS_ERR_INVAL;
     }
     layout(b);

@@ -71,6 +71,7 @@ struct scan {
     struct str line;
     struct dirid *stack;
     size_t depth, stack_cap;
+    size_t root_len;    /* length of the scanned directory's prefix in path */
 };
 
 static int fail(struct scan *sc, const char *path, int err, const char *msg)
@@ -94,60 +95,129 @@ static void emit_line(struct scan *sc, const char *entry, const char *name, cons
     sc->o->on_line(sc->o->ctx, sc->line.s);
 }
 
+/* One directory entry: its name and what fstatat said of it. */
+struct entry {
+    char *name;
+    struct stat st;
+    int err;       /* errno of the fstatat that failed, -1 for a broken link, else 0 */
+};
+
 static int by_bytes(const void *a, const void *b)
 {
-    return strcmp(*(char *const *)a, *(char *const *)b);
+    return strcmp(((const struct entry *)a)->name, ((const struct entry *)b)->name);
 }
 
-/* The sorted names in the directory at sc->path, minus "." and "..". */
-static int list_dir(struct scan *sc, char ***names_out, size_t *n_out)
+/* Length of the valid UTF-8 sequence at s (n bytes left), 0 if invalid. */
+static size_t utf8_seq(const uint8_t *s, size_t n)
 {
-    DIR *d = opendir(sc->path.s);
+    size_t len = s[0] < 0x80 ? 1 : (s[0] & 0xe0) == 0xc0 ? 2 : (s[0] & 0xf0) == 0xe0 ? 3
+               : (s[0] & 0xf8) == 0xf0 ? 4 : 0;
+    if (!len || len > n)
+        return 0;
+    uint32_t cp = len == 1 ? s[0] : s[0] & (0x7f >> len);
+    for (size_t i = 1; i < len; i++) {
+        if ((s[i] & 0xc0) != 0x80)
+            return 0;
+        cp = cp << 6 | (s[i] & 0x3f);
+    }
+    static const uint32_t min[5] = {0, 0, 0x80, 0x800, 0x10000};
+    if (cp < min[len] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+        return 0;
+    return len;
+}
+
+static int utf8_valid(const char *s)
+{
+    size_t n = strlen(s);
+    for (size_t i = 0, k; i < n; i += k)
+        if (!(k = utf8_seq((const uint8_t *)s + i, n - i)))
+            return 0;
+    return 1;
+}
+
+/* s with every byte that is not part of valid UTF-8 (and every control
+ * character) written as \xNN, truncated to fit out. */
+static const char *escape_name(const char *s, char *out, size_t cap)
+{
+    size_t n = strlen(s), w = 0;
+    for (size_t i = 0, k; i < n && w + 5 < cap; i += k) {
+        const uint8_t *p = (const uint8_t *)s + i;
+        k = utf8_seq(p, n - i);
+        if (k && (k > 1 || (*p >= 0x20 && *p != 0x7f))) {
+            if (w + k + 1 > cap)
+                break;
+            memcpy(out + w, p, k);
+            w += k;
+        } else {
+            w += (size_t)snprintf(out + w, cap - w, "\\x%02x", *p);
+            k = 1;
+        }
+    }
+    out[w] = '\0';
+    return out;
+}
+
+static void free_entries(struct entry *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(v[i].name);
+    free(v);
+}
+
+/* Read the directory at sc->path: names (minus "." and ".."), each stated
+ * relative to the directory's descriptor, sorted by name bytes. */
+static int list_dir(struct scan *sc, struct entry **out, size_t *n_out)
+{
+    int fd = open(sc->path.s, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
     if (!d) {
         int e = errno;
+        if (fd >= 0)
+            close(fd);
         return fail(sc, sc->path.s, -e, strerror(e));
     }
-    char **names = NULL;
+    struct entry *v = NULL;
     size_t n = 0, cap = 0;
     int err = 0;
     for (;;) {
         errno = 0;
         struct dirent *de = readdir(d);
         if (!de) {
-            if (errno) {
-                err = -errno;
-                fail(sc, sc->path.s, err, strerror(errno));
-            }
+            if (errno)
+                err = fail(sc, sc->path.s, -errno, strerror(errno));
             break;
         }
-        if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+        const char *nm = de->d_name;
+        if (nm[0] == '.' && (nm[1] == '\0' || (nm[1] == '.' && nm[2] == '\0')))
             continue;
         if (n == cap) {
             size_t ncap = cap ? cap * 2 : 16;
-            char **nn = realloc(names, ncap * sizeof *nn);
-            if (!nn) {
+            struct entry *nv = realloc(v, ncap * sizeof *nv);
+            if (!nv) {
                 err = fail(sc, sc->path.s, ROMFS_ERR_NOMEM, "out of memory");
                 break;
             }
-            names = nn;
+            v = nv;
             cap = ncap;
         }
-        if (!(names[n] = strdup(de->d_name))) {
+        struct entry *e = &v[n];
+        if (!(e->name = strdup(nm))) {
             err = fail(sc, sc->path.s, ROMFS_ERR_NOMEM, "out of memory");
             break;
         }
         n++;
+        e->err = fstatat(dirfd(d), nm, &e->st, 0) == 0 ? 0 : errno;
+        if (e->err == ENOENT && fstatat(dirfd(d), nm, &e->st, AT_SYMLINK_NOFOLLOW) == 0)
+            e->err = -1; /* the name exists: a broken symbolic link */
     }
     closedir(d);
     if (err) {
-        for (size_t i = 0; i < n; i++)
-            free(names[i]);
-        free(names);
+        free_entries(v, n);
         return err;
     }
     if (n > 1)
-        qsort(names, n, sizeof *names, by_bytes);
-    *names_out = names;
+        qsort(v, n, sizeof *v, by_bytes);
+    *out = v;
     *n_out = n;
     return 0;
 }
@@ -191,98 +261,110 @@ static int builder_fail(struct scan *sc, const char *path, int err)
     return fail(sc, path, err, m && *m ? m : romfs_strerror(err));
 }
 
-static int add_file(struct scan *sc, const char *name, const struct stat *st, const char *entry)
+/* A regular file: the hook may rename it, compile it (contents later) or
+ * point it at another host file; then it is added. It is not opened here:
+ * an unreadable file fails the write, which goes to a temporary file. */
+static int add_file(struct scan *sc, const struct entry *e, const char *entry_line,
+                    const char *dir_path)
 {
-    const char *full = sc->path.s;
-    /* Opening now reports an unreadable file before any output is written;
-     * O_NONBLOCK keeps a fifo swapped in since the stat from blocking. */
-    int fd = open(full, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-    if (fd < 0) {
-        int e = errno;
-        return fail(sc, full, -e, e == EACCES ? "cannot read: permission denied" : strerror(e));
-    }
-    close(fd);
-    romfs_dirscan_file_t f = {full, NULL, name, strlen(name), NULL, sc->depth == 1};
-    char *dir_path = strndup(full, strlen(full) - strlen(name));
-    if (!dir_path)
-        return fail(sc, full, ROMFS_ERR_NOMEM, "out of memory");
-    f.dir_path = dir_path;
+    const char *full = sc->path.s, *name = e->name;
+    romfs_dirscan_file_t f = {full, NULL, name, strlen(name), NULL, sc->depth == 1,
+                              full + sc->root_len, NULL};
     int r = 0;
-    if (sc->o && sc->o->on_file)
+    if (sc->o && sc->o->on_file) {
+        f.dir_path = dir_path;
         r = sc->o->on_file(sc->o->ctx, &f);
-    free(dir_path);
+    }
     if (r < 0)
         return r;
-    emit_line(sc, entry, name, "", f.note);
+    emit_line(sc, entry_line, name, "", f.note);
+    if (f.later) {
+        r = romfs_builder_add_file_later(sc->b, f.name, f.name_len, f.later);
+        return r < 0 ? builder_fail(sc, full, r) : 0;
+    }
     struct stat st2;
-    const struct stat *use = st;
+    const struct stat *use = &e->st;
     if (f.host_path != full) {
         if (stat(f.host_path, &st2) != 0) {
-            int e = errno;
-            return fail(sc, f.host_path, -e, strerror(e));
+            int err = errno;
+            return fail(sc, f.host_path, -err, strerror(err));
         }
         use = &st2;
     }
     int64_t mt = (int64_t)use->st_mtim.tv_sec * 1000000000 + use->st_mtim.tv_nsec;
     r = romfs_builder_add_file_host(sc->b, f.name, f.name_len, f.host_path, (uint64_t)use->st_size, mt);
-    if (r < 0)
-        return builder_fail(sc, full, r);
-    return 0;
+    return r < 0 ? builder_fail(sc, full, r) : 0;
+}
+
+static int scan_dir(struct scan *sc);
+
+static int add_dir(struct scan *sc, const struct entry *e, const char *entry_line, int last)
+{
+    size_t prefix_len = sc->prefix.len;
+    emit_line(sc, entry_line, e->name, "/", NULL);
+    int r = push_dir(sc, &e->st, sc->path.s);
+    if (r != 0)
+        return r;
+    r = romfs_builder_open_dir(sc->b, e->name, strlen(e->name));
+    if (r < 0) {
+        r = builder_fail(sc, sc->path.s, r);
+    } else {
+        if (str_add(&sc->path, "/", 1) || str_add(&sc->prefix, last ? "    " : "|   ", 4))
+            r = fail(sc, sc->path.s, ROMFS_ERR_NOMEM, "out of memory");
+        else
+            r = scan_dir(sc);
+        str_cut(&sc->prefix, prefix_len);
+        if (r == 0 && (r = romfs_builder_close_dir(sc->b)) < 0)
+            r = builder_fail(sc, sc->path.s, r);
+    }
+    sc->depth--;
+    return r;
+}
+
+static int scan_entry(struct scan *sc, const struct entry *e, int last, const char *dir_path)
+{
+    const char *entry_line = last ? "\\--" : "|--";
+    if (!utf8_valid(e->name)) {
+        char esc[1024];
+        escape_name(sc->path.s, esc, sizeof esc);
+        return fail(sc, esc, ROMFS_ERR_INVAL,
+                    "name is not valid UTF-8 (MicroPython cannot list it); rename it");
+    }
+    if (e->err)
+        return fail(sc, sc->path.s, e->err > 0 ? -e->err : ROMFS_ERR_NOENT,
+                    e->err < 0       ? "broken symbolic link"
+                    : e->err == ELOOP ? "symbolic link loop"
+                                      : strerror(e->err));
+    if (S_ISDIR(e->st.st_mode))
+        return add_dir(sc, e, entry_line, last);
+    if (S_ISREG(e->st.st_mode))
+        return add_file(sc, e, entry_line, dir_path);
+    char msg[80];
+    snprintf(msg, sizeof msg, "is %s, not a regular file or directory", kind_name(e->st.st_mode));
+    return fail(sc, sc->path.s, ROMFS_ERR_INVAL, msg);
 }
 
 static int scan_dir(struct scan *sc)
 {
-    char **names = NULL;
+    struct entry *v = NULL;
     size_t n = 0;
-    int r = list_dir(sc, &names, &n);
+    int r = list_dir(sc, &v, &n);
     if (r < 0)
         return r;
-    size_t path_len = sc->path.len, prefix_len = sc->prefix.len;
+    size_t path_len = sc->path.len;
+    /* The directory's own path, once for all its files (for the hook). */
+    char *dir_path = strndup(sc->path.s, path_len);
+    if (!dir_path)
+        r = fail(sc, sc->path.s, ROMFS_ERR_NOMEM, "out of memory");
     for (size_t i = 0; i < n && r == 0; i++) {
-        const char *name = names[i];
-        int last = i + 1 == n;
-        const char *entry = last ? "\\--" : "|--";
-        if ((r = str_add(&sc->path, name, strlen(name))) != 0) {
-            r = fail(sc, name, r, "out of memory");
-            break;
-        }
-        struct stat st;
-        if (stat(sc->path.s, &st) != 0) {
-            int e = errno;
-            struct stat lst;
-            r = fail(sc, sc->path.s, -e,
-                     e == ENOENT && lstat(sc->path.s, &lst) == 0 ? "broken symbolic link"
-                     : e == ELOOP                                ? "symbolic link loop"
-                                                                 : strerror(e));
-        } else if (S_ISDIR(st.st_mode)) {
-            emit_line(sc, entry, name, "/", NULL);
-            if ((r = push_dir(sc, &st, sc->path.s)) == 0) {
-                r = romfs_builder_open_dir(sc->b, name, strlen(name));
-                if (r < 0) {
-                    r = builder_fail(sc, sc->path.s, r);
-                } else {
-                    if (str_add(&sc->path, "/", 1) || str_add(&sc->prefix, last ? "    " : "|   ", 4))
-                        r = fail(sc, sc->path.s, ROMFS_ERR_NOMEM, "out of memory");
-                    else
-                        r = scan_dir(sc);
-                    str_cut(&sc->prefix, prefix_len);
-                    if (r == 0 && (r = romfs_builder_close_dir(sc->b)) < 0)
-                        r = builder_fail(sc, sc->path.s, r);
-                }
-                sc->depth--;
-            }
-        } else if (S_ISREG(st.st_mode)) {
-            r = add_file(sc, name, &st, entry);
-        } else {
-            char msg[80];
-            snprintf(msg, sizeof msg, "is %s, not a regular file or directory", kind_name(st.st_mode));
-            r = fail(sc, sc->path.s, ROMFS_ERR_INVAL, msg);
-        }
+        if ((r = str_add(&sc->path, v[i].name, strlen(v[i].name))) != 0)
+            r = fail(sc, v[i].name, r, "out of memory");
+        else
+            r = scan_entry(sc, &v[i], i + 1 == n, dir_path);
         str_cut(&sc->path, path_len);
     }
-    for (size_t i = 0; i < n; i++)
-        free(names[i]);
-    free(names);
+    free(dir_path);
+    free_entries(v, n);
     return r;
 }
 
@@ -319,7 +401,7 @@ static int output_inside(const char *dir_real, const char *out)
 
 int romfs_build_from_dir(romfs_builder_t *b, const char *dir, const romfs_dirscan_opts_t *opts)
 {
-    struct scan sc = {b, opts, {0}, {0}, {0}, NULL, 0, 0};
+    struct scan sc = {b, opts, {0}, {0}, {0}, NULL, 0, 0, 0};
     struct stat st;
     int r;
     if (stat(dir, &st) != 0) {
@@ -343,6 +425,7 @@ int romfs_build_from_dir(romfs_builder_t *b, const char *dir, const romfs_dirsca
     size_t dl = strlen(dir);
     if ((r = str_add(&sc.path, dir, dl)) == 0 && (dl == 0 || dir[dl - 1] != '/'))
         r = str_add(&sc.path, "/", 1);
+    sc.root_len = sc.path.len;
     if (r == 0)
         r = str_add(&sc.prefix, "", 0);
     if (r != 0)

@@ -6,6 +6,7 @@
  * rewritten, so a wrong base costs blocks, never correctness.
  */
 #include "romfs/romfs_session.h"
+#include "romfs/romfs_io.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -91,48 +92,26 @@ static const char *dev_err(const romfs_session_t *s, int code)
 
 /// Cache files ///
 
+/* A cache entry, or NULL when it is missing, empty or unreadable (a cache
+ * entry is only a hint: the board's CRCs decide whether it is used). */
 static uint8_t *load_opt(const char *path, size_t *len)
 {
+    uint8_t *buf = NULL;
     *len = 0;
-    int fd = path ? open(path, O_RDONLY | O_CLOEXEC) : -1;
-    struct stat st;
-    if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size <= 0 ||
-        (uint64_t)st.st_size > UINT32_MAX) {
-        if (fd >= 0)
-            close(fd);
+    if (!path || romfs_load_file(path, ROMFS_LOAD_MAX, &buf, len) < 0)
         return NULL;
-    }
-    uint8_t *buf = malloc((size_t)st.st_size);
-    ssize_t got = buf ? read(fd, buf, (size_t)st.st_size) : -1;
-    close(fd);
-    if (got != (ssize_t)st.st_size) {
+    if (*len == 0) {
         free(buf);
         return NULL;
     }
-    *len = (size_t)got;
     return buf;
 }
 
-/* Temporary file, fsync, rename: a cache entry is whole or absent. */
+/* Temporary file, fsync, rename (romfs_io.h): a cache entry is whole or
+ * absent. */
 static int save_file(const char *path, const uint8_t *data, size_t len)
 {
-    if (!path)
-        return -1;
-    size_t n = strlen(path) + 32;
-    char *tmp = malloc(n);
-    if (!tmp)
-        return -1;
-    snprintf(tmp, n, "%s.tmp-%ld", path, (long)getpid());
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    int ok = fd >= 0 && write(fd, data, len) == (ssize_t)len;
-    ok = fd >= 0 && fsync(fd) == 0 && ok;
-    ok = fd >= 0 && close(fd) == 0 && ok;
-    if (!ok || rename(tmp, path) != 0) {
-        unlink(tmp);
-        ok = 0;
-    }
-    free(tmp);
-    return ok ? 0 : -1;
+    return path && romfs_write_file(path, data, len) == 0 ? 0 : -1;
 }
 
 char *romfs_session_cache_dir(void)
@@ -145,14 +124,7 @@ char *romfs_session_cache_dir(void)
         snprintf(buf, sizeof buf, "%s/.cache/romfs/deploy", home);
     else
         return NULL;
-    for (char *p = buf + 1; *p; p++) {   /* mkdir -p */
-        if (*p == '/') {
-            *p = '\0';
-            mkdir(buf, 0700);
-            *p = '/';
-        }
-    }
-    if (mkdir(buf, 0700) != 0 && errno != EEXIST)
+    if (romfs_mkdir_p(buf, 0700) != 0)
         return NULL;
     return strdup(buf);
 }

@@ -86,6 +86,13 @@ run -q -o links.romfs src; expect 0
 grep -aq 'e.txt' links.romfs && grep -aq 'h2.txt' links.romfs || fail "links not followed"
 rm src/link src/h2.txt
 
+# A name that is not valid UTF-8 (MicroPython's os.listdir would raise
+# UnicodeError): one error line with the byte escaped, nothing written.
+mkdir latin; printf 'x\n' > latin/ok.txt; printf 'x\n' > "latin/caf$(printf '\351').txt"
+run -o latin.romfs latin; expect 1 'latin/caf\\xe9.txt: name is not valid UTF-8'
+[ "$(grep -c . err.txt)" = 1 ] || fail "non-UTF-8: more than one line: $(cat err.txt)"
+[ ! -e latin.romfs ] && no_temps || fail "output after a non-UTF-8 name"
+
 if [ "$(id -u)" != 0 ]; then
     printf 's' > src/secret; chmod 000 src/secret
     run -o s.romfs src; expect 1 'src/secret: cannot read'

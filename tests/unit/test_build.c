@@ -17,6 +17,7 @@
 
 #include "romfs/romfs.h"
 #include "romfs/romfs_build.h"
+#include "romfs/romfs_mpy.h"
 #include "sha256.h"
 #include "testutil.h"
 
@@ -628,7 +629,15 @@ static void test_scan_refusals(void **state)
         assert_int_equal(mkdir(tpath("unread"), 0755), 0);
         put_file("unread/secret", "s");
         assert_int_equal(chmod(tpath("unread/secret"), 0), 0);
-        expect_scan_error(tpath("unread"), NULL, "unread/secret", "permission denied");
+        /* Not opened by the scan (one open a file fewer): the write fails. */
+        romfs_builder_t *ub = romfs_builder_new(NULL);
+        struct scanlog ul;
+        assert_int_equal(scan(ub, tpath("unread"), &ul, NULL), 0);
+        struct membuf um = {0};
+        assert_true(romfs_builder_write(ub, mem_write, &um) < 0);
+        assert_non_null(strstr(romfs_builder_errmsg(ub), "unread/secret: cannot read"));
+        free(um.p);
+        romfs_builder_free(ub);
     } else {
         fprintf(stderr, "note: running as root, chmod 000 cannot make a file unreadable; "
                         "the replaced-by-fifo and vanished-file cases cover the read path\n");
@@ -882,6 +891,222 @@ static void test_upstream_random(void **state)
     romfs_builder_free(b);
 }
 
+/* Names that are not valid UTF-8 make MicroPython's os.listdir raise
+ * UnicodeError: refused, the name shown with its bytes escaped. */
+static void test_scan_non_utf8_names(void **state)
+{
+    (void)state;
+    tmp_setup();
+    static const struct {
+        const char *name, *shown;
+    } bad[] = {
+        {"caf\xe9.txt", "caf\\xe9.txt"},          /* Latin-1 */
+        {"\xc0\xaf.py", "\\xc0\\xaf.py"},        /* overlong '/' */
+        {"s\xed\xa0\x80", "s\\xed\\xa0\\x80"}, /* a surrogate */
+        {"t\xf4\x90\x80\x80", "t\\xf4\\x90\\x80\\x80"}, /* above U+10FFFF */
+        {"cut\xe2\x82", "cut\\xe2\\x82"},        /* truncated sequence */
+    };
+    char dir[64], rel[128];
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        snprintf(dir, sizeof dir, "u%zu", i);
+        assert_int_equal(mkdir(tpath(dir), 0755), 0);
+        snprintf(rel, sizeof rel, "%s/ok \xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80", dir);
+        put_file(rel, "fine");
+        snprintf(rel, sizeof rel, "%s/%s", dir, bad[i].name);
+        put_file(rel, "x");
+        snprintf(rel, sizeof rel, "%s/%s", dir, bad[i].shown);
+        expect_scan_error(tpath(dir), NULL, rel, "not valid UTF-8");
+        snprintf(rel, sizeof rel, "%s/%s", dir, bad[i].name);
+        assert_int_equal(unlink(tpath(rel)), 0);
+        romfs_builder_t *b = romfs_builder_new(NULL);
+        struct scanlog l;
+        assert_int_equal(scan(b, tpath(dir), &l, NULL), 0); /* valid UTF-8 (é € emoji) passes */
+        romfs_builder_free(b);
+    }
+    tmp_cleanup();
+}
+
+/* Files whose contents come later (the compiler's output): writing waits
+ * for them, and the image equals one built with the contents up front. */
+static void test_add_file_later(void **state)
+{
+    (void)state;
+    romfs_builder_t *b = romfs_builder_new(NULL), *ref = romfs_builder_new(NULL);
+    romfs_build_file_t *f1, *f2;
+    assert_int_equal(romfs_builder_open_dir(b, "lib", 3), 0);
+    assert_int_equal(romfs_builder_add_file_later(b, "a.mpy", 5, &f1), 0);
+    assert_int_equal(romfs_builder_close_dir(b), 0);
+    assert_int_equal(romfs_builder_add_file_later(b, "b.mpy", 5, &f2), 0);
+    assert_int_equal(romfs_builder_add_file_later(b, "b.mpy", 5, &f2), ROMFS_ERR_EXIST);
+    struct membuf m = {0};
+    assert_int_equal(romfs_builder_write(b, mem_write, &m), ROMFS_ERR_INVAL);
+    assert_non_null(strstr(romfs_builder_errmsg(b), "2 files"));
+    assert_int_equal(m.len, 0);
+    assert_int_equal(romfs_builder_set_file_mem(b, f1, "M\006abc", 5), 0);
+    assert_int_equal(romfs_builder_set_file_mem(b, f1, "again", 5), ROMFS_ERR_INVAL);
+    assert_int_equal(romfs_builder_write(b, mem_write, &m), ROMFS_ERR_INVAL);
+    assert_int_equal(romfs_builder_set_file_mem(b, f2, "", 0), 0);
+    build_to_mem(b, &m);
+    assert_int_equal(romfs_builder_open_dir(ref, "lib", 3), 0);
+    assert_int_equal(romfs_builder_add_file_mem(ref, "a.mpy", 5, "M\006abc", 5), 0);
+    assert_int_equal(romfs_builder_close_dir(ref), 0);
+    assert_int_equal(romfs_builder_add_file_mem(ref, "b.mpy", 5, "", 0), 0);
+    struct membuf r;
+    build_to_mem(ref, &r);
+    assert_int_equal(m.len, r.len);
+    assert_memory_equal(m.p, r.p, r.len);
+    free(m.p);
+    free(r.p);
+    romfs_builder_free(b);
+    romfs_builder_free(ref);
+}
+
+/* sys.implementation._mpy: version | sub-version << 8 | arch << 10. */
+static void test_mpy_board(void **state)
+{
+    (void)state;
+    romfs_mpy_board_t bd;
+    char msg[256];
+    /* MicroPython 1.23+ on a Cortex-M4F board: v6.3, armv7emsp. */
+    assert_int_equal(romfs_mpy_board_decode(6 | 3 << 8 | 7 << 10, &bd, msg, sizeof msg), 0);
+    assert_int_equal(bd.version, 6);
+    assert_int_equal(bd.sub_version, 3);
+    assert_string_equal(bd.march, "armv7emsp");
+    assert_int_equal(romfs_mpy_board_decode(6 | 3 << 8 | 10 << 10, &bd, msg, sizeof msg), 0);
+    assert_string_equal(bd.march, "xtensawin");
+    assert_int_equal(romfs_mpy_board_decode(6 | 2 << 8 | 2 << 10, &bd, msg, sizeof msg), 0);
+    assert_string_equal(bd.march, "x64");
+    assert_int_equal(romfs_mpy_board_decode(6 | 3 << 8, &bd, msg, sizeof msg), 0);
+    assert_null(bd.march); /* the WebAssembly port: no native emitter */
+    assert_int_equal(romfs_mpy_board_decode(6 | 40 << 10, &bd, msg, sizeof msg), ROMFS_ERR_INVAL);
+    assert_non_null(strstr(msg, "architecture 40"));
+    assert_int_equal(romfs_mpy_board_decode(-1, &bd, msg, sizeof msg), ROMFS_ERR_INVAL);
+    assert_int_equal(romfs_mpy_board_decode(1LL << 40, &bd, msg, sizeof msg), ROMFS_ERR_INVAL);
+
+    assert_int_equal(romfs_mpy_board_decode(6 | 3 << 8 | 7 << 10, &bd, msg, sizeof msg), 0);
+    assert_int_equal(romfs_mpy_board_check(&bd, 6, 3, 0, msg, sizeof msg), 0);
+    assert_int_equal(romfs_mpy_board_check(&bd, 6, 3, 1, msg, sizeof msg), 0);
+    /* Bytecode ignores the sub-version; native code needs it equal. */
+    assert_int_equal(romfs_mpy_board_check(&bd, 6, 1, 0, msg, sizeof msg), 0);
+    assert_int_equal(romfs_mpy_board_check(&bd, 6, 1, 1, msg, sizeof msg), ROMFS_ERR_INVAL);
+    assert_non_null(strstr(msg, "v6.3"));
+    assert_non_null(strstr(msg, "v6.1"));
+    assert_int_equal(romfs_mpy_board_check(&bd, 5, 0, 0, msg, sizeof msg), ROMFS_ERR_INVAL);
+    assert_non_null(strstr(msg, "v5.0"));
+    assert_int_equal(romfs_mpy_board_decode(6 | 3 << 8, &bd, msg, sizeof msg), 0);
+    assert_int_equal(romfs_mpy_board_check(&bd, 6, 3, 1, msg, sizeof msg), ROMFS_ERR_INVAL);
+    assert_non_null(strstr(msg, "no native"));
+
+    const char *a1[] = {"-O2", "-march=armv6m"}, *a2[] = {"-O2", "-X", "emit=native"};
+    assert_int_equal(romfs_mpy_args_have_march(a1, 2), 1);
+    assert_int_equal(romfs_mpy_args_have_march(a2, 3), 0);
+    assert_int_equal(romfs_mpy_args_have_march(NULL, 0), 0);
+}
+
+/* A compile session against a scripted compiler: results, counts, the
+ * cache (hits, a damaged entry recompiled), the compiler's message shown
+ * with the user's path, a missing compiler. */
+static const char fake_cc[] =
+    "#!/bin/sh\n"
+    "[ \"$1\" = --version ] && { echo 'fake; mpy-cross emitting mpy v6.3'; exit 0; }\n"
+    "echo \"$*\" >> \"$(dirname \"$0\")/calls\"\n"
+    "while [ $# -gt 1 ]; do case $1 in -o) o=$2; shift 2;; -s) s=$2; shift 2;; *) shift;; esac; done\n"
+    "if grep -q BAD \"$1\"; then printf '  File \"%s\", line 1\\nSyntaxError: x\\n' \"$s\" >&2; exit 1; fi\n"
+    "{ printf 'M\\006\\000\\037%s:' \"$s\"; cat \"$1\"; } > \"$o\"\n";
+
+static int count_calls(void)
+{
+    FILE *fp = fopen(tpath("bin/calls"), "r");
+    int n = 0, c;
+    while (fp && (c = fgetc(fp)) != EOF)
+        n += c == '\n';
+    if (fp)
+        fclose(fp);
+    unlink(tpath("bin/calls"));
+    return n;
+}
+
+static romfs_mpy_t *session(const char *const *args, size_t nargs)
+{
+    static char cc[1024], cache[1024];
+    snprintf(cc, sizeof cc, "%s", tpath("bin/mpy-cross"));
+    snprintf(cache, sizeof cache, "%s", tpath("cache"));
+    romfs_mpy_opts_t o = {cc, args, nargs, 2, 0, cache, 0, NULL};
+    romfs_mpy_t *m = romfs_mpy_new(&o);
+    assert_non_null(m);
+    assert_int_equal(romfs_mpy_start(m), 0);
+    assert_string_equal(romfs_mpy_version(m), "fake; mpy-cross emitting mpy v6.3");
+    unsigned v, sub;
+    assert_int_equal(romfs_mpy_version_num(m, &v, &sub), 0);
+    assert_int_equal(v * 10 + sub, 63);
+    return m;
+}
+
+static void compile_two(const char *const *args, size_t nargs, romfs_mpy_stats_t *st)
+{
+    romfs_mpy_t *m = session(args, nargs);
+    assert_int_equal(romfs_mpy_add(m, tpath("src/a.py"), "a.py", "src/a.py"), 0);
+    assert_int_equal(romfs_mpy_add(m, tpath("src/lib/b.py"), "lib/b.py", "src/lib/b.py"), 1);
+    assert_int_equal(romfs_mpy_run(m), 0);
+    const uint8_t *d;
+    size_t len;
+    assert_int_equal(romfs_mpy_result(m, 1, &d, &len), 0);
+    assert_int_equal(len, 4 + strlen("lib/b.py:") + 2);
+    assert_memory_equal(d, "M\006\000\037lib/b.py:b\n", len);
+    assert_int_equal(romfs_mpy_result(m, 2, &d, &len), ROMFS_ERR_INVAL);
+    romfs_mpy_stats(m, st);
+    romfs_mpy_free(m);
+}
+
+static void test_mpy_session(void **state)
+{
+    (void)state;
+    tmp_setup();
+    assert_int_equal(mkdir(tpath("bin"), 0755), 0);
+    assert_int_equal(mkdir(tpath("src"), 0755), 0);
+    assert_int_equal(mkdir(tpath("src/lib"), 0755), 0);
+    put_file("bin/mpy-cross", fake_cc);
+    assert_int_equal(chmod(tpath("bin/mpy-cross"), 0755), 0);
+    put_file("src/a.py", "a\n");
+    put_file("src/lib/b.py", "b\n");
+    romfs_mpy_stats_t st;
+    compile_two(NULL, 0, &st);
+    assert_int_equal(st.compiled, 2);
+    assert_int_equal(count_calls(), 2);
+    compile_two(NULL, 0, &st);
+    assert_int_equal(st.cached, 2);
+    assert_int_equal(count_calls(), 0);
+    const char *args[] = {"-O2"};
+    compile_two(args, 1, &st); /* another argument: another key */
+    assert_int_equal(count_calls(), 2);
+
+    /* Damage every entry: each is found out and recompiled. */
+    char cmd[1200];
+    snprintf(cmd, sizeof cmd, "for f in '%s'/*.mpy; do truncate -s -1 \"$f\"; done", tpath("cache"));
+    assert_int_equal(system(cmd), 0);
+    compile_two(NULL, 0, &st);
+    assert_int_equal(st.corrupt, 2);
+    assert_int_equal(st.compiled, 2);
+    assert_int_equal(count_calls(), 2);
+
+    /* A failure names the file as the user knows it, in both texts. */
+    put_file("src/lib/b.py", "BAD\n");
+    romfs_mpy_t *m = session(NULL, 0);
+    romfs_mpy_add(m, tpath("src/lib/b.py"), "lib/b.py", "src/lib/b.py");
+    assert_int_equal(romfs_mpy_run(m), ROMFS_ERR_IO);
+    assert_non_null(strstr(romfs_mpy_errmsg(m), "src/lib/b.py: mpy-cross failed with exit status 1"));
+    assert_non_null(strstr(romfs_mpy_output(m), "File \"src/lib/b.py\", line 1"));
+    romfs_mpy_free(m);
+
+    /* No compiler at all. */
+    romfs_mpy_opts_t o = {tpath("bin/none"), NULL, 0, 1, 1, NULL, 0, NULL};
+    m = romfs_mpy_new(&o);
+    assert_true(romfs_mpy_start(m) < 0);
+    assert_non_null(strstr(romfs_mpy_errmsg(m), "bin/none"));
+    romfs_mpy_free(m);
+    tmp_cleanup();
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -899,6 +1124,10 @@ int main(void)
         cmocka_unit_test_teardown(test_scan_file_changes, teardown_tmp),
         cmocka_unit_test_teardown(test_golden_vectors, teardown_tmp),
         cmocka_unit_test(test_upstream_random),
+        cmocka_unit_test_teardown(test_scan_non_utf8_names, teardown_tmp),
+        cmocka_unit_test(test_add_file_later),
+        cmocka_unit_test(test_mpy_board),
+        cmocka_unit_test_teardown(test_mpy_session, teardown_tmp),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

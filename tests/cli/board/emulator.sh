@@ -33,7 +33,9 @@ expect_in "$out" "  Image check: valid (1 files, 0 directories, 21 data bytes)" 
 H="$T/h.bin"
 $EMU --partition "$H" --size 8192 </dev/null >/dev/null
 dd if="$VECTORS/hostile/pointer_offset_out_of_image.romfs" of="$H" conv=notrunc status=none
-out=$("$ROMFS" query --verify -d "exec:$EMU --partition $H") || fail "query --verify on a hostile image"
+out=$("$ROMFS" query --verify -d "exec:$EMU --partition $H")
+rc=$?
+[ "$rc" = 1 ] || fail "query --verify on a hostile image: exit status $rc, expected 1"
 expect_in "$out" "  Board's VfsRom accepts it: yes" "board accepts the hostile image"
 expect_in "$out" "  Image check: 1 problem(s), first at offset 0x13: file '/x': indirect data" "verify finds the bad pointer"
 

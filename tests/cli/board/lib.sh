@@ -7,6 +7,8 @@ T=$(mktemp -d "${TMPDIR:-/tmp}/romfs-board.XXXXXX")
 trap 'rm -rf "$T"' EXIT
 # Never touch the user's emulated board, whatever a test does.
 export ROMFS_BOARD_DIR="$T/emu"
+# Tests name their device; a device from the environment must not leak in.
+unset ROMFS_DEVICE
 FAILS=0
 
 if ! command -v node >/dev/null; then

@@ -43,12 +43,31 @@ rc=$?
 [ "$rc" = 1 ] || fail "no-romfs: exit status $rc"
 [ "$(cat "$T/out")" = "ROMFS is not enabled on this device" ] || fail "no-romfs printed: $(cat "$T/out")"
 
-# The default device is the emulated board, announced once, with its
-# partition under ROMFS_BOARD_DIR.
-"$ROMFS" query >"$T/out" 2>"$T/err" || fail "default device: $(cat "$T/err")"
-[ "$(cat "$T/err")" = "romfs: no board found; using the emulated board (partition: $ROMFS_BOARD_DIR/partition.bin)" ] ||
-    fail "default device message: $(cat "$T/err")"
+# With no -d and no board, query, run and deploy fail as mpremote does
+# ("no device found", exit 1) and say how to ask for the emulated board;
+# they never fall back to it silently. (Skipped where a board is plugged in.)
+if [ -z "$(ROMFS_DEVICE= "$ROMFS" devs 2>/dev/null | grep -v '^no boards found')" ]; then
+    mkdir -p "$T/app"
+    echo 'print(1)' >"$T/app/hello.py"
+    for cmd in "query" "run" "deploy --no-mpy $T/app"; do
+        ROMFS_DEVICE= "$ROMFS" $cmd >"$T/out" 2>"$T/err"
+        rc=$?
+        [ "$rc" = 1 ] || fail "$cmd without a board: exit status $rc, expected 1"
+        expect_in "$(cat "$T/err")" "no device found" "$cmd without a board"
+        expect_in "$(cat "$T/err")" "-d emulated, or ROMFS_DEVICE=emulated" "$cmd without a board names the emulator"
+        [ "$(wc -l <"$T/err")" = 1 ] || fail "$cmd without a board: expected one line, got: $(cat "$T/err")"
+        [ ! -s "$T/out" ] || fail "$cmd without a board printed: $(cat "$T/out")"
+    done
+    [ ! -e "$ROMFS_BOARD_DIR/partition.bin" ] || fail "the emulated board was started without being asked for"
+fi
+# -d emulated and ROMFS_DEVICE=emulated use it, without a word about it.
+"$ROMFS" query -d emulated >"$T/out" 2>"$T/err" || fail "-d emulated: $(cat "$T/err")"
+[ ! -s "$T/err" ] || fail "-d emulated printed on stderr: $(cat "$T/err")"
+expect_in "$(cat "$T/out")" "ROMFS0 partition has size" "-d emulated"
 [ -f "$ROMFS_BOARD_DIR/partition.bin" ] || fail "emulated board did not create its partition file"
+ROMFS_DEVICE=emulated "$ROMFS" query --json >"$T/out" 2>"$T/err" || fail "ROMFS_DEVICE=emulated: $(cat "$T/err")"
+[ ! -s "$T/err" ] || fail "ROMFS_DEVICE=emulated printed on stderr: $(cat "$T/err")"
+expect_in "$(cat "$T/out")" "\"device\": \"emulated board (partition: $ROMFS_BOARD_DIR/partition.bin)\"" "ROMFS_DEVICE=emulated"
 # ROMFS_BOARD_CMD replaces the emulator command.
 ROMFS_BOARD_CMD="$EMU --no-romfs --partition $T/p.bin" "$ROMFS" query -d emulated >"$T/out" 2>"$T/err"
 expect_in "$(cat "$T/out")" "ROMFS is not enabled on this device" "ROMFS_BOARD_CMD"

