@@ -444,6 +444,20 @@ static int op_crcs(void *ctx, uint32_t offset, uint32_t len, uint32_t block_size
     return dboard_block_crcs(ctx, offset, len, block_size, crcs);
 }
 
+int dboard_mpy(dboard_t *d, long long *sys_mpy)
+{
+    static const char code[] = "print('M',getattr(sys.implementation,'_mpy',-1))\n";
+    char *o = NULL;
+    int r = run(d, code, sizeof code - 1, &o);
+    if (r == 0) {
+        const char *why = "";
+        if (ans_mpy(o ? o : "", o ? strlen(o) : 0, sys_mpy, &why) < 0)
+            r = bad_answer(d, "the _mpy query", why);
+    }
+    free(o);
+    return r;
+}
+
 int dboard_finalise(dboard_t *d)
 {
     char s[64];

@@ -45,6 +45,10 @@ romfs_deploy_ops_t dboard_ops(dboard_t *d, void (*progress)(void *, uint64_t, ui
 /* The device's CRC32 of each block_size piece of [offset, offset+len). */
 int dboard_block_crcs(dboard_t *d, uint32_t offset, uint32_t len, uint32_t block_size, uint32_t *crcs);
 
+/* The board's sys.implementation._mpy (what .mpy files it loads), or -1
+ * when it does not say. */
+int dboard_mpy(dboard_t *d, long long *sys_mpy);
+
 /* Read [offset, offset+len) of the partition into buf, 16 KiB
  * per exec and 512 at a time on the board (memory bounded on both sides).
  * -ENOTSUP when the board cannot read its partition back. */

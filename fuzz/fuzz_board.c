@@ -34,6 +34,9 @@ static void probe(const char *t, size_t n)
     int w = -1;
     if (ans_wsize(t, n, &w, &why) == 0)
         FUZZ_ASSERT(w >= 0 && w <= ANS_MAX_WSIZE);
+    long long m = -2;
+    if (ans_mpy(t, n, &m, &why) == 0)
+        FUZZ_ASSERT(m >= -1 && m <= 65535);
 }
 
 static void lists(const uint8_t *d, size_t n)

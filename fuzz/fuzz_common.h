@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #define FUZZ_ASSERT(cond)                                                                  \
     do {                                                                                   \
@@ -20,5 +21,27 @@
     FUZZ_ASSERT((p) >= (img) && (p) <= (img) + (len) && (size_t)(n) <= (size_t)((img) + (len) - (p)))
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* A growing buffer for images written through a romfs_write_fn. */
+typedef struct fuzz_mem {
+    uint8_t *buf;
+    size_t len, cap;
+} fuzz_mem_t;
+
+static inline int fuzz_mem_write(void *ctx, const void *data, size_t len)
+{
+    fuzz_mem_t *m = ctx;
+    if (m->len + len > m->cap) {
+        size_t cap = (m->len + len) * 2;
+        uint8_t *nb = realloc(m->buf, cap);
+        if (nb == NULL)
+            return -12; /* ENOMEM */
+        m->buf = nb;
+        m->cap = cap;
+    }
+    memcpy(m->buf + m->len, data, len);
+    m->len += len;
+    return 0;
+}
 
 #endif

@@ -53,7 +53,7 @@ static void stat_path(const romfs_t *fs, const uint8_t *img, size_t len, const c
 {
     romfs_info_t info;
     int r = romfs_stat_n(fs, path, path_len, &info);
-    FUZZ_ASSERT(r == 0 || r == ROMFS_ERR_IO || r == ROMFS_ERR_NOENT);
+    FUZZ_ASSERT(r == 0 || r == ROMFS_ERR_CORRUPT || r == ROMFS_ERR_NOENT);
     if (r != 0)
         return;
     FUZZ_ASSERT_INSIDE(img, len, info.data, info.size);
@@ -94,7 +94,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *img, size_t len)
             depth--;
             continue;
         }
-        FUZZ_ASSERT(r == 1 || r == ROMFS_ERR_IO);
+        FUZZ_ASSERT(r == 1 || r == ROMFS_ERR_CORRUPT);
         FUZZ_ASSERT(f->dir.pos <= f->dir.end);
         if (r < 0)
             continue;

@@ -6,7 +6,7 @@
  * every struct. It depends only on <stdint.h>, <stddef.h> and <string.h>, so
  * it builds freestanding for firmware. Every length read from the image is
  * checked against the bytes that remain in its parent record: a corrupt image
- * yields ROMFS_ERR_IO, never a byte from outside the image.
+ * yields ROMFS_ERR_CORRUPT, never a byte from outside the image.
  *
  * The format is described in docs/FORMAT.md.
  */
@@ -40,12 +40,18 @@ const char *romfs_version(void);
 /// Definitions ///
 
 /* Errors are negative errno values (Linux numbering), so callers can map
- * them without a table. */
+ * them without a table. Corruption has its own code, apart from I/O errors
+ * (as littlefs keeps LFS_ERR_CORRUPT apart from LFS_ERR_IO): the reader
+ * returns ROMFS_ERR_CORRUPT for a corrupt image and never ROMFS_ERR_IO, so
+ * a failing flash or disk is never reported as a bad image. Its value is
+ * Linux's EUCLEAN, which Linux filesystems (ext4, XFS, erofs) return as
+ * EFSCORRUPTED for corrupt metadata. The mount table (romfs_vfs.h) maps it
+ * to ROMFS_ERR_IO, the number MicroPython raises. */
 enum romfs_error {
     ROMFS_ERR_OK = 0,
     ROMFS_ERR_PERM = -1,        /* operation not permitted (mkfs) */
     ROMFS_ERR_NOENT = -2,       /* no such file or directory */
-    ROMFS_ERR_IO = -5,          /* corrupt entry: record out of bounds etc. */
+    ROMFS_ERR_IO = -5,          /* I/O error (flash, disk, device) */
     ROMFS_ERR_BADF = -9,        /* handle not open */
     ROMFS_ERR_NOMEM = -12,      /* caller-provided storage exhausted */
     ROMFS_ERR_BUSY = -16,       /* mount point in use */
@@ -59,6 +65,7 @@ enum romfs_error {
     ROMFS_ERR_NAMETOOLONG = -36,
     ROMFS_ERR_OVERFLOW = -75,   /* value does not fit */
     ROMFS_ERR_OPNOTSUPP = -95,  /* operation not supported */
+    ROMFS_ERR_CORRUPT = -117,   /* corrupt image: a record out of bounds etc. (EUCLEAN) */
 };
 
 /* Record kinds (docs/FORMAT.md). */
@@ -145,8 +152,9 @@ enum romfs_whence {
 /// Low-level decoding ///
 
 /* Decode one varuint at *p, never reading at or past end. Leading 0x80
- * bytes are padding. Returns 0 and advances *p, ROMFS_ERR_IO when the
- * varuint runs past end, ROMFS_ERR_OVERFLOW when its value exceeds SIZE_MAX. */
+ * bytes are padding. Returns 0 and advances *p, ROMFS_ERR_CORRUPT when the
+ * varuint runs past end, ROMFS_ERR_OVERFLOW when its value exceeds SIZE_MAX
+ * (*p and *value are unchanged on an error). */
 int romfs_decode_uint(const uint8_t **p, const uint8_t *end, size_t *value);
 
 /* One record header: kind, payload bounds. */
@@ -158,13 +166,14 @@ typedef struct romfs_record {
 } romfs_record_t;
 
 /* Decode the record at p, which must end at or before end (its parent's end).
- * Returns 0, or ROMFS_ERR_IO / ROMFS_ERR_OVERFLOW when its header or payload
- * does not fit in [p, end). */
+ * Returns 0, or ROMFS_ERR_CORRUPT when its header or payload does not fit in
+ * [p, end) or a varuint of its header exceeds SIZE_MAX (a record that large
+ * cannot fit in memory either). */
 int romfs_record_decode(const uint8_t *p, const uint8_t *end, romfs_record_t *rec);
 
 /* Find the data of a file record whose contents (after the name) are
  * [p, end): the first verbatim or indirect data record wins, other kinds are
- * skipped. Returns 0 with *data and *size, or ROMFS_ERR_IO when there is none,
+ * skipped. Returns 0 with *data and *size, or ROMFS_ERR_CORRUPT when there is none,
  * a record is corrupt, or indirect data falls outside the payload. */
 int romfs_file_data_find(const romfs_t *fs, const uint8_t *p, const uint8_t *end,
                          const uint8_t **data, size_t *size);
@@ -191,7 +200,8 @@ void romfs_statvfs(const romfs_t *fs, romfs_statvfs_t *st);
 
 /* Look up path ("" and "/" are the root; an optional leading '/'; components
  * separated by '/'). Returns 0 with *info filled, ROMFS_ERR_NOENT when it does
- * not exist, ROMFS_ERR_IO when a record on the way is corrupt. */
+ * not exist, ROMFS_ERR_CORRUPT when a record on the way is corrupt. On an
+ * error *info holds nothing useful. */
 int romfs_stat(const romfs_t *fs, const char *path, romfs_info_t *info);
 
 /* As romfs_stat, with an explicit length (path need not be NUL-terminated). */
@@ -200,14 +210,14 @@ int romfs_stat_n(const romfs_t *fs, const char *path, size_t path_len, romfs_inf
 /// Directories ///
 
 /* Open the directory at path. Returns 0, ROMFS_ERR_NOENT, ROMFS_ERR_NOTDIR
- * when it is a file, or ROMFS_ERR_IO. */
+ * when it is a file, or ROMFS_ERR_CORRUPT. */
 int romfs_dir_open(const romfs_t *fs, romfs_dir_t *dir, const char *path);
 
 /* Open the directory described by info (from romfs_stat or romfs_dir_read). */
 int romfs_dir_open_info(const romfs_t *fs, romfs_dir_t *dir, const romfs_info_t *info);
 
 /* Read the next entry. Returns 1 with *info filled, 0 at the end, or
- * ROMFS_ERR_IO at a corrupt record. When the record's own bounds were sound
+ * ROMFS_ERR_CORRUPT at a corrupt record. When the record's own bounds were sound
  * (only its data is bad) the next call goes on after it; otherwise the
  * directory reads as ended. Entries flagged ROMFS_INFO_UNSAFE_NAME are
  * returned: callers that build host paths must skip or refuse them. */
@@ -216,7 +226,7 @@ int romfs_dir_read(romfs_dir_t *dir, romfs_info_t *info);
 /// Files ///
 
 /* Open the file at path for reading. Returns 0, ROMFS_ERR_NOENT,
- * ROMFS_ERR_ISDIR, or ROMFS_ERR_IO. */
+ * ROMFS_ERR_ISDIR, or ROMFS_ERR_CORRUPT. */
 int romfs_file_open(const romfs_t *fs, romfs_file_t *file, const char *path);
 
 /* Open the file described by info. Returns 0 or ROMFS_ERR_ISDIR. */

@@ -71,7 +71,7 @@ typedef struct romfs_layout_stats {
  * the image deployed last; when it is a stable-layout image its placement is
  * reused. On success returns 0 and *out (malloc'd; the caller frees) holds
  * *out_len bytes; stats may be NULL. Returns ROMFS_ERR_NODEV when src does
- * not mount, ROMFS_ERR_IO when its tree is corrupt, ROMFS_ERR_INVAL for bad
+ * not mount, ROMFS_ERR_CORRUPT when its tree is corrupt, ROMFS_ERR_INVAL for bad
  * opts (align not a power of two), ROMFS_ERR_NOSPC when the image would exceed the 4-byte lengths,
  * ROMFS_ERR_NOMEM. The result is read back and compared with src before it
  * is returned (ROMFS_ERR_IO if it differed: a bug, never expected). A base

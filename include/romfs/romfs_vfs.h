@@ -2,6 +2,9 @@
  * libromfs mount table: paths -> mounted ROMFS images, as MicroPython's vfs
  * module arranges them (vfs.mount(vfs.VfsRom(buf), "/rom")).
  *
+ * Errors are MicroPython's: a corrupt image, which the reader reports as
+ * ROMFS_ERR_CORRUPT, is ROMFS_ERR_IO here (MicroPython's EIO).
+ *
  * The caller owns the table (romfs_vfs_t, a few hundred bytes, sized at
  * compile time) and every handle. No heap, no stdio, no global state; the
  * images themselves stay in the caller's memory (flash) and are read in place.
@@ -102,7 +105,7 @@ void romfs_vfs_init(romfs_vfs_t *vfs);
  * the current directory). Returns 0; ROMFS_ERR_NODEV when it is not an image;
  * ROMFS_ERR_PERM for ROMFS_VFS_MOUNT_MKFS or when path is already a mount
  * point; ROMFS_ERR_NAMETOOLONG; ROMFS_ERR_NOMEM when every slot is used;
- * ROMFS_ERR_INVAL for a NULL argument or unknown flags. */
+ * ROMFS_ERR_INVAL for a NULL table, path or image, or unknown flags. */
 int romfs_vfs_mount(romfs_vfs_t *vfs, const char *path, const void *image, size_t len,
                     unsigned flags);
 

@@ -13,6 +13,12 @@
 
 static const uint8_t empty_name[1] = {0};
 
+/* MicroPython raises EIO for a corrupt image: the table speaks its numbers. */
+static int mp_error(int err)
+{
+    return err == ROMFS_ERR_CORRUPT ? ROMFS_ERR_IO : err;
+}
+
 void romfs_vfs_init(romfs_vfs_t *vfs)
 {
     memset(vfs, 0, sizeof *vfs);
@@ -124,7 +130,8 @@ int romfs_vfs_mount(romfs_vfs_t *vfs, const char *path, const void *image, size_
                     unsigned flags)
 {
     romfs_t fs;
-    if (vfs == NULL || (flags & ~(unsigned)(ROMFS_VFS_MOUNT_READONLY | ROMFS_VFS_MOUNT_MKFS)))
+    if (vfs == NULL || image == NULL ||
+        (flags & ~(unsigned)(ROMFS_VFS_MOUNT_READONLY | ROMFS_VFS_MOUNT_MKFS)))
         return ROMFS_ERR_INVAL;
     /* Same order as MicroPython: VfsRom(buf), then mount(mkfs=), then the path. */
     if (romfs_mount(&fs, image, len) != 0)
@@ -222,7 +229,7 @@ static int stat_resolved(romfs_vfs_t *vfs, size_t plen, romfs_info_t *info,
             return 0;
         }
         if (!virt)
-            return err;
+            return mp_error(err);
     } else if (!virt) {
         return ROMFS_ERR_NODEV;
     }
@@ -362,7 +369,7 @@ int romfs_vfs_dir_read(romfs_vfs_dir_t *dir, romfs_info_t *info)
     for (;;) {
         int r = romfs_dir_read(&dir->dir, info);
         if (r <= 0)
-            return r;
+            return mp_error(r);
         if (info->flags & ROMFS_INFO_UNSAFE_NAME)
             continue;
         if (component_taken(dir, ROMFS_VFS_MAX_MOUNTS, info->name, info->name_len))

@@ -115,7 +115,7 @@ static int collect(const romfs_t *fs, const romfs_info_t *dirinfo, size_t parent
         if (info.type == ROMFS_TYPE_DIR && (r = collect(fs, &info, idx, depth + 1, t)) < 0)
             return r;
     }
-    return r < 0 ? ROMFS_ERR_IO : 0;
+    return r < 0 ? ROMFS_ERR_CORRUPT : 0;
 }
 
 static int read_tree(const uint8_t *img, size_t len, romfs_t *fs, tree_t *t)

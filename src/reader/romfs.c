@@ -12,48 +12,59 @@
 
 #include <string.h>
 
-/* Inlined into the record decoder so the deepest lookup chain (stat ->
- * entry -> data -> record -> varuint) carries one frame fewer: the reader
- * must fit a 256-byte stack on a Cortex-M0+. */
-#if defined(__GNUC__)
-#define ROMFS_INLINE static inline __attribute__((always_inline))
-#else
-#define ROMFS_INLINE static inline
+/* The varuint at p, which must end before end: returns the byte after it
+ * and sets *value; NULL when it runs to end (*value 0) or exceeds SIZE_MAX
+ * (*value 1). The directory scan inlines it (three per entry) unless the
+ * build optimises for size; the one-byte case most varuints are is decided
+ * first. */
+#if defined(__GNUC__) && !defined(__OPTIMIZE_SIZE__)
+__attribute__((always_inline))
 #endif
-
-ROMFS_INLINE int decode_uint(const uint8_t **p, const uint8_t *end, size_t *value)
+static inline const uint8_t *uint_get(const uint8_t *p, const uint8_t *end, size_t *value)
 {
-    const uint8_t *q = *p;
-    size_t v = 0;
+    size_t v;
     uint8_t byte;
-    do {
-        if (q >= end)
-            return ROMFS_ERR_IO;
-        byte = *q++;
+    if (p >= end)
+        goto past_end;
+    byte = *p++;
+    v = byte & 0x7f;
+    while (byte & 0x80) {
+        if (p >= end)
+            goto past_end;
         /* Leading 0x80 bytes add nothing; real overflow is refused. */
-        if (v > (SIZE_MAX >> 7))
-            return ROMFS_ERR_OVERFLOW;
+        if (v > (SIZE_MAX >> 7)) {
+            *value = 1;
+            return NULL;
+        }
+        byte = *p++;
         v = (v << 7) | (byte & 0x7f);
-    } while (byte & 0x80);
+    }
+    *value = v;
+    return p;
+past_end:
+    *value = 0;
+    return NULL;
+}
+
+int romfs_decode_uint(const uint8_t **p, const uint8_t *end, size_t *value)
+{
+    size_t v;
+    const uint8_t *q = uint_get(*p, end, &v);
+    if (q == NULL)
+        return v ? ROMFS_ERR_OVERFLOW : ROMFS_ERR_CORRUPT;
     *p = q;
     *value = v;
     return 0;
 }
 
-int romfs_decode_uint(const uint8_t **p, const uint8_t *end, size_t *value)
-{
-    return decode_uint(p, end, value);
-}
-
 int romfs_record_decode(const uint8_t *p, const uint8_t *end, romfs_record_t *rec)
 {
-    size_t kind, len;
-    const uint8_t *q = p;
-    if (decode_uint(&q, end, &kind) || decode_uint(&q, end, &len))
-        return ROMFS_ERR_IO;
-    if (len > (size_t)(end - q))
-        return ROMFS_ERR_IO;
-    rec->kind = kind;
+    size_t len;
+    const uint8_t *q = uint_get(p, end, &rec->kind);
+    if (q != NULL)
+        q = uint_get(q, end, &len);
+    if (q == NULL || len > (size_t)(end - q))
+        return ROMFS_ERR_CORRUPT;
     rec->start = p;
     rec->payload = q;
     rec->next = q + len;
@@ -63,37 +74,47 @@ int romfs_record_decode(const uint8_t *p, const uint8_t *end, romfs_record_t *re
 int romfs_file_data_find(const romfs_t *fs, const uint8_t *p, const uint8_t *end,
                          const uint8_t **data, size_t *size)
 {
+    size_t kind, len, off, fs_len = (size_t)(fs->fs_end - fs->fs);
+    const uint8_t *q;
+    /* Records decoded in place (not through romfs_record_decode): this is
+     * the deepest frame of every lookup. */
     while (p < end) {
-        romfs_record_t rec;
-        if (romfs_record_decode(p, end, &rec) || rec.kind == ROMFS_KIND_UNUSED)
-            return ROMFS_ERR_IO;
-        if (rec.kind == ROMFS_KIND_DATA_VERBATIM) {
-            *data = rec.payload;
-            *size = (size_t)(rec.next - rec.payload);
+        q = uint_get(p, end, &kind);
+        if (q != NULL)
+            q = uint_get(q, end, &len);
+        if (q == NULL || len > (size_t)(end - q) || kind == ROMFS_KIND_UNUSED)
+            break;
+        p = q + len;
+        if (kind == ROMFS_KIND_DATA_VERBATIM) {
+            *data = q;
+            *size = len;
             return 0;
         }
-        if (rec.kind == ROMFS_KIND_DATA_POINTER) {
-            const uint8_t *q = rec.payload;
-            size_t len, off, fs_len = (size_t)(fs->fs_end - fs->fs);
-            if (romfs_decode_uint(&q, rec.next, &len) || romfs_decode_uint(&q, rec.next, &off))
-                return ROMFS_ERR_IO;
+        if (kind == ROMFS_KIND_DATA_POINTER) {
+            q = uint_get(q, p, &len);
+            if (q != NULL)
+                q = uint_get(q, p, &off);
             /* The pointed-to range must lie inside the filesystem payload. */
-            if (off > fs_len || len > fs_len - off)
-                return ROMFS_ERR_IO;
+            if (q == NULL || off > fs_len || len > fs_len - off)
+                break;
             *data = fs->fs + off;
             *size = len;
             return 0;
         }
-        p = rec.next;
     }
-    return ROMFS_ERR_IO;
+    return ROMFS_ERR_CORRUPT;
 }
 
 int romfs_name_is_safe(const uint8_t *name, size_t len)
 {
-    if (len == 0 || (len == 1 && name[0] == '.') || (len == 2 && name[0] == '.' && name[1] == '.'))
-        return 0;
-    return memchr(name, '/', len) == NULL && memchr(name, '\0', len) == NULL;
+    size_t dots = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (name[i] == '/' || name[i] == '\0')
+            return 0;
+        dots += name[i] == '.';
+    }
+    /* "", "." and ".." are made of nothing but (at most two) dots. */
+    return dots != len || len > 2;
 }
 
 int romfs_mount(romfs_t *fs, const void *image, size_t len)
@@ -103,7 +124,8 @@ int romfs_mount(romfs_t *fs, const void *image, size_t len)
     if (img == NULL || len < ROMFS_SIZE_MIN || img[0] != ROMFS_MAGIC0 || img[1] != ROMFS_MAGIC1 ||
         img[2] != ROMFS_MAGIC2)
         return ROMFS_ERR_NODEV;
-    if (romfs_record_decode(img, img + len, &rec) || rec.kind != ROMFS_KIND_FILESYSTEM)
+    /* The magic is the kind's encoding, so only the length can fail. */
+    if (romfs_record_decode(img, img + len, &rec))
         return ROMFS_ERR_NODEV;
     fs->image = img;
     fs->image_len = len;
@@ -125,87 +147,106 @@ void romfs_statvfs(const romfs_t *fs, romfs_statvfs_t *st)
     st->namemax = ROMFS_NAME_MAX;
 }
 
-/* Decode a directory or file record's name and fill *info from it; the data
- * of a file is looked up too. Returns 0 or ROMFS_ERR_IO. */
-static int entry_decode(const romfs_t *fs, const romfs_record_t *rec, romfs_info_t *info)
+/* The next directory or file record of dir, or with want the next one
+ * named [want, want + want_len): fill info's name, type, offset, flags (0)
+ * and, provisionally, data and size with what follows the name, and return
+ * 1; 0 at the end; ROMFS_ERR_CORRUPT at a corrupt record. Other kinds are
+ * skipped. A record whose own bounds are unsound (or of kind 0) has no next
+ * sibling: the directory then reads as ended. This is the loop every lookup
+ * spends its time in: lengths and the first byte are compared before memcmp,
+ * and nothing is stored for an entry that does not match. */
+static int dir_next(romfs_dir_t *dir, romfs_info_t *info, const uint8_t *want, size_t want_len)
 {
-    const uint8_t *q = rec->payload;
-    size_t name_len;
-    if (romfs_decode_uint(&q, rec->next, &name_len) || name_len > (size_t)(rec->next - q))
-        return ROMFS_ERR_IO;
-    info->name = q;
-    info->name_len = name_len;
-    info->flags = romfs_name_is_safe(q, name_len) ? 0 : ROMFS_INFO_UNSAFE_NAME;
-    info->record_offset = (size_t)(rec->start - fs->image);
-    q += name_len;
-    if (rec->kind == ROMFS_KIND_DIRECTORY) {
-        info->type = ROMFS_TYPE_DIR;
-        info->data = q;
-        info->size = (size_t)(rec->next - q);
-        return 0;
+    const uint8_t *p = dir->pos, *end = dir->end, *q, *next;
+    size_t kind, len;
+    while (p < end) {
+        q = uint_get(p, end, &kind);
+        if (q != NULL)
+            q = uint_get(q, end, &len);
+        if (q == NULL || len > (size_t)(end - q) || kind == ROMFS_KIND_UNUSED) {
+            dir->pos = end;
+            return ROMFS_ERR_CORRUPT;
+        }
+        next = q + len;
+        /* Kinds 4 (directory) and 5 (file). */
+        if (kind - ROMFS_KIND_DIRECTORY < 2) {
+            q = uint_get(q, next, &len);
+            if (q == NULL || len > (size_t)(next - q)) {
+                dir->pos = next;
+                return ROMFS_ERR_CORRUPT;
+            }
+            if (want == NULL || (len == want_len && q[0] == want[0] && memcmp(q, want, len) == 0)) {
+                dir->pos = next;
+                /* Kind 4 is type 2 (directory), kind 5 type 1 (file). */
+                info->type = (int)(ROMFS_KIND_DIRECTORY + ROMFS_TYPE_DIR - kind);
+                info->flags = 0;
+                info->name = q;
+                info->name_len = len;
+                info->data = q + len;
+                info->size = (size_t)(next - info->data);
+                info->record_offset = (size_t)(p - dir->fs->image);
+                return 1;
+            }
+        }
+        p = next;
     }
-    info->type = ROMFS_TYPE_FILE;
-    return romfs_file_data_find(fs, q, rec->next, &info->data, &info->size);
+    dir->pos = p;
+    return 0;
 }
 
-static void root_info(const romfs_t *fs, romfs_info_t *info)
+/* A file's data replaces what dir_next put in data and size. Out of line:
+ * two callers, and lookups only get here once per path component. */
+#if defined(__GNUC__)
+__attribute__((noinline))
+#endif
+static int entry_data(const romfs_t *fs, romfs_info_t *info)
 {
-    info->type = ROMFS_TYPE_DIR;
-    info->flags = 0;
-    info->data = fs->fs;
-    info->size = (size_t)(fs->fs_end - fs->fs);
-    info->name = fs->fs;
-    info->name_len = 0;
-    info->record_offset = 0;
+    if (info->type == ROMFS_TYPE_DIR)
+        return 0;
+    return romfs_file_data_find(fs, info->data, info->data + info->size, &info->data, &info->size);
 }
 
 int romfs_stat_n(const romfs_t *fs, const char *path, size_t path_len, romfs_info_t *info)
 {
-    const char *p = path;
+    const uint8_t *p = (const uint8_t *)path;
     size_t n = path_len;
     if (n > 0 && p[0] == '/') {
         p++;
         n--;
     }
-    root_info(fs, info);
+    /* The root. */
+    info->type = ROMFS_TYPE_DIR;
+    info->flags = 0;
+    info->data = info->name = fs->fs;
+    info->size = (size_t)(fs->fs_end - fs->fs);
+    info->name_len = 0;
+    info->record_offset = 0;
     while (n > 0) {
         size_t comp = 0;
         while (comp < n && p[comp] != '/')
             comp++;
-        if (info->type != ROMFS_TYPE_DIR || comp == 0)
+        /* Here info is a directory: the separator check below saw to it. */
+        if (comp == 0)
             return ROMFS_ERR_NOENT;
-        /* Scan the current directory for the component. */
-        const uint8_t *pos = info->data, *end = info->data + info->size;
-        int found = 0;
-        while (pos < end) {
-            romfs_record_t rec;
-            if (romfs_record_decode(pos, end, &rec) || rec.kind == ROMFS_KIND_UNUSED)
-                return ROMFS_ERR_IO;
-            pos = rec.next;
-            if (rec.kind != ROMFS_KIND_DIRECTORY && rec.kind != ROMFS_KIND_FILE)
-                continue;
-            const uint8_t *q = rec.payload;
-            size_t name_len;
-            if (romfs_decode_uint(&q, rec.next, &name_len) || name_len > (size_t)(rec.next - q))
-                return ROMFS_ERR_IO;
-            if (name_len != comp || memcmp(q, p, comp) != 0 || !romfs_name_is_safe(q, name_len))
-                continue;
-            int err = entry_decode(fs, &rec, info);
-            if (err)
-                return err;
-            found = 1;
-            break;
-        }
-        if (!found)
-            return ROMFS_ERR_NOENT;
+        /* Unsafe names never match; a name equal to the component is safe
+         * exactly when the component is, so that is checked once here. An
+         * unsafe one is looked for with a length no name can have: the
+         * directory is still scanned, so corruption in it is still found. */
+        romfs_dir_t dir = {fs, info->data, info->data + info->size};
+        int r = dir_next(&dir, info, p, romfs_name_is_safe(p, comp) ? comp : SIZE_MAX);
+        if (r <= 0)
+            return r ? r : ROMFS_ERR_NOENT;
+        if ((r = entry_data(fs, info)) != 0)
+            return r;
         p += comp;
         n -= comp;
-        /* One separator; a trailing one names the directory itself. */
+        /* One separator, only after a directory ("f/" and "f/x" do not
+         * exist); a trailing one names the directory itself. */
         if (n > 0) {
+            if (info->type != ROMFS_TYPE_DIR)
+                return ROMFS_ERR_NOENT;
             p++;
             n--;
-            if (n == 0 && info->type != ROMFS_TYPE_DIR)
-                return ROMFS_ERR_NOENT;
         }
     }
     return 0;
@@ -230,26 +271,16 @@ int romfs_dir_open(const romfs_t *fs, romfs_dir_t *dir, const char *path)
 {
     romfs_info_t info;
     int err = romfs_stat_n(fs, path, path ? strlen(path) : 0, &info);
-    if (err)
-        return err;
-    return romfs_dir_open_info(fs, dir, &info);
+    return err ? err : romfs_dir_open_info(fs, dir, &info);
 }
 
 int romfs_dir_read(romfs_dir_t *dir, romfs_info_t *info)
 {
-    while (dir->pos < dir->end) {
-        romfs_record_t rec;
-        if (romfs_record_decode(dir->pos, dir->end, &rec) || rec.kind == ROMFS_KIND_UNUSED) {
-            /* Without sound bounds there is no next sibling to go to. */
-            dir->pos = dir->end;
-            return ROMFS_ERR_IO;
-        }
-        dir->pos = rec.next;
-        if (rec.kind != ROMFS_KIND_DIRECTORY && rec.kind != ROMFS_KIND_FILE)
-            continue;
-        return entry_decode(dir->fs, &rec, info) ? ROMFS_ERR_IO : 1;
-    }
-    return 0;
+    int r = dir_next(dir, info, NULL, 0);
+    if (r <= 0)
+        return r;
+    info->flags = romfs_name_is_safe(info->name, info->name_len) ? 0 : ROMFS_INFO_UNSAFE_NAME;
+    return entry_data(dir->fs, info) ? ROMFS_ERR_CORRUPT : 1;
 }
 
 int romfs_file_open_info(romfs_file_t *file, const romfs_info_t *info)
@@ -266,9 +297,7 @@ int romfs_file_open(const romfs_t *fs, romfs_file_t *file, const char *path)
 {
     romfs_info_t info;
     int err = romfs_stat_n(fs, path, path ? strlen(path) : 0, &info);
-    if (err)
-        return err;
-    return romfs_file_open_info(file, &info);
+    return err ? err : romfs_file_open_info(file, &info);
 }
 
 size_t romfs_file_read(romfs_file_t *file, void *buf, size_t n)
@@ -284,7 +313,7 @@ size_t romfs_file_read(romfs_file_t *file, void *buf, size_t n)
 
 int romfs_file_seek(romfs_file_t *file, int64_t offset, int whence, size_t *newpos)
 {
-    uint64_t base, pos;
+    size_t base;
     if (whence == ROMFS_SEEK_SET)
         base = 0;
     else if (whence == ROMFS_SEEK_CUR)
@@ -294,19 +323,18 @@ int romfs_file_seek(romfs_file_t *file, int64_t offset, int whence, size_t *newp
     else
         return ROMFS_ERR_INVAL;
     if (offset < 0) {
-        /* Magnitude without overflowing on INT64_MIN. */
-        uint64_t back = (uint64_t)(-(offset + 1)) + 1;
+        /* The magnitude, also of INT64_MIN, in unsigned arithmetic. */
+        uint64_t back = 0 - (uint64_t)offset;
         if (back > base)
             return ROMFS_ERR_INVAL;
-        pos = base - back;
+        base -= (size_t)back;
     } else {
-        pos = base + (uint64_t)offset;
-        if (pos < base || pos > file->size)
-            pos = file->size;
+        /* base <= size: clamp at the end without overflowing. */
+        base = (uint64_t)offset > file->size - base ? file->size : base + (size_t)offset;
     }
-    file->pos = (size_t)pos;
+    file->pos = base;
     if (newpos)
-        *newpos = file->pos;
+        *newpos = base;
     return 0;
 }
 
@@ -328,7 +356,7 @@ const char *romfs_strerror(int err)
     case ROMFS_ERR_OK: return "success";
     case ROMFS_ERR_PERM: return "operation not permitted";
     case ROMFS_ERR_NOENT: return "no such file or directory";
-    case ROMFS_ERR_IO: return "corrupt image";
+    case ROMFS_ERR_IO: return "I/O error";
     case ROMFS_ERR_BADF: return "not open";
     case ROMFS_ERR_NOMEM: return "out of storage";
     case ROMFS_ERR_BUSY: return "busy";
@@ -342,6 +370,7 @@ const char *romfs_strerror(int err)
     case ROMFS_ERR_NAMETOOLONG: return "name too long";
     case ROMFS_ERR_OVERFLOW: return "value too large";
     case ROMFS_ERR_OPNOTSUPP: return "operation not supported";
+    case ROMFS_ERR_CORRUPT: return "corrupt image";
     default: return "unknown error";
     }
 }

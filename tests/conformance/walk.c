@@ -43,6 +43,7 @@ static const char *err_name(int rc)
     case ROMFS_ERR_PERM: return "EPERM";
     case ROMFS_ERR_NOENT: return "ENOENT";
     case ROMFS_ERR_IO: return "EIO";
+    case ROMFS_ERR_CORRUPT: return "EIO"; /* the reader's code for what MicroPython calls EIO */
     case ROMFS_ERR_BADF: return "EBADF";
     case ROMFS_ERR_NOMEM: return "ENOMEM";
     case ROMFS_ERR_EXIST: return "EEXIST";

@@ -1,13 +1,19 @@
 #!/bin/sh
-# Footprint of the firmware-side modules on Cortex-M0+ and Cortex-M4.
+# Footprint of the firmware-side modules on Cortex-M0+, Cortex-M3 and
+# Cortex-M4.
 #
-# Compiles src/reader/romfs.c, src/device/{vfs,part,boot}.c and the test
-# backend tests/support/flash_nor.c with arm-none-eabi-gcc
+# Compiles src/reader/{romfs,version}.c, src/device/{vfs,part,boot}.c, the
+# test backend tests/support/flash_nor.c and, for comparison only,
+# bench/mp_lookup.c (MicroPython's lookup written again, no bounds checks)
+# with arm-none-eabi-gcc
 # at -Os -ffunction-sections -fdata-sections -fstack-usage -fcallgraph-info=su,
 # then prints, per CPU and module: .text/.data/.bss (arm-none-eabi-size), the
 # largest single stack frame, and the worst-case stack of any call chain that
 # starts in the module (frames summed along the call graph, across modules;
-# libc leaves such as memcpy count as 0). Last, it checks that no module
+# libc leaves such as memcpy count as 0). Calls through a function pointer
+# (part.c's erase/prog callbacks) end the chain there; a second figure
+# resolves them to the NOR backend's callbacks (flash_nor.c's part_erase and
+# part_prog), the worst case of a board that uses it. Last, it checks that no module
 # references an allocator or stdio (nm -u) and exits 1 if one does.
 #
 # Usage: tests/embedded/size_report.sh [work-dir]     (from anywhere)
@@ -20,11 +26,12 @@ mkdir -p "$work"
 CC=${ARM_CC:-arm-none-eabi-gcc}
 SIZE=${ARM_SIZE:-arm-none-eabi-size}
 NM=${ARM_NM:-arm-none-eabi-nm}
-modules="romfs vfs part flash_nor boot"
+modules="romfs version vfs part flash_nor boot mp_lookup"
 # Where each module lives (reader, device layer, test support).
 srcof() {
     case $1 in
-        romfs) echo "$root/src/reader/romfs.c" ;;
+        romfs|version) echo "$root/src/reader/$1.c" ;;
+        mp_lookup) echo "$root/bench/mp_lookup.c" ;;
         flash_nor) echo "$root/tests/support/flash_nor.c" ;;
         *) echo "$root/src/device/$1.c" ;;
     esac
@@ -33,8 +40,10 @@ forbidden='^(malloc|calloc|realloc|free|_malloc_r|_free_r|printf|fprintf|sprintf
 status=0
 
 # Longest (heaviest) call chain from each function in the .ci files given.
+# With INDIRECT="f g", part.c's indirect calls go to the functions whose
+# names end in ":f" or ":g".
 worst_stack() {
-    awk '
+    awk -v indirect="${INDIRECT:-}" '
     /^node:/ {
         t = $0; sub(/.*title: "/, "", t); sub(/".*/, "", t)
         # Only a definition carries "N bytes"; a callee from another file
@@ -49,6 +58,7 @@ worst_stack() {
     /^edge:/ {
         s = $0; sub(/.*sourcename: "/, "", s); sub(/".*/, "", s)
         d = $0; sub(/.*targetname: "/, "", d); sub(/".*/, "", d)
+        if (d == "__indirect_call" && indirect != "" && FILENAME ~ /part\.ci$/) { pend[s] = 1; next }
         n[s]++; to[s, n[s]] = d
     }
     function depth(f,    i, best, c) {
@@ -61,6 +71,9 @@ worst_stack() {
         return memo[f]
     }
     END {
+        k = split(indirect, cb, " ")
+        for (s in pend) for (t in size) for (i = 1; i <= k; i++)
+            if (t ~ (":" cb[i] "$")) { n[s]++; to[s, n[s]] = t }
         for (f in size) {
             if (file[f] == "") continue
             d = depth(f); m = file[f]; sub(/.*\//, "", m); sub(/\.ci$/, "", m)
@@ -78,7 +91,7 @@ worst_stack() {
     }' "$@"
 }
 
-for cpu in cortex-m0plus cortex-m4; do
+for cpu in cortex-m0plus cortex-m3 cortex-m4; do
     dir="$work/$cpu"
     mkdir -p "$dir"
     for m in $modules; do
@@ -86,7 +99,7 @@ for cpu in cortex-m0plus cortex-m4; do
             -fstack-usage -fcallgraph-info=su -ffreestanding -std=c11 -Wall -Wextra -Werror \
             -I"$root/include" -I"$root/tests/support" -c "$(srcof $m)" -o "$m.o")
     done
-    echo "### $cpu (-Os, Thumb$( [ $cpu = cortex-m4 ] && echo '-2'))"
+    echo "### $cpu (-Os, Thumb$( [ $cpu != cortex-m0plus ] && echo '-2'))"
     echo
     echo "| module | .text | .rodata | .data | .bss | largest frame | worst-case stack (call chain) |"
     echo "|---|---:|---:|---:|---:|---|---|"
@@ -102,6 +115,12 @@ for cpu in cortex-m0plus cortex-m4; do
     done
     echo
     echo "(Stack: bytes from .su frames summed along the deepest path of the -fcallgraph-info graph.)"
+    echo
+    line=$(INDIRECT="part_erase part_prog" worst_stack "$dir"/*.ci | grep "^part ")
+    set -- $line
+    echo "With the NOR backend's callbacks (part.c's indirect calls resolved to flash_nor.c's part_erase/part_prog): part.c worst-case stack $4 B ($5)"
+    set -- $("$SIZE" -A "$dir/romfs.o" "$dir/version.o" | awk '/^\.text/ { t += $2 } END { print t + 0 }')
+    echo "src/reader/ in all (romfs.c + version.c): $1 bytes of .text"
     echo
     echo "Largest functions of the reader (romfs.o, bytes):"
     "$NM" --size-sort -S -t d "$dir/romfs.o" | awk '$3 ~ /[tT]/ { printf "  %s %d\n", $4, $2 }' |

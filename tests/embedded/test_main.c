@@ -170,6 +170,7 @@ static void test_table(void)
     CHECK_EQ(romfs_vfs_mount(&vfs, "/rom", img_doc_example, LEN(doc_example), 0),
              ROMFS_ERR_PERM);
     CHECK_EQ(romfs_vfs_mount(&vfs, "/x", img_bad_magic, LEN(bad_magic), 0), ROMFS_ERR_NODEV);
+    CHECK_EQ(romfs_vfs_mount(&vfs, "/x", NULL, LEN(bad_magic), 0), ROMFS_ERR_INVAL);
     CHECK_EQ(romfs_vfs_mount(&vfs, "/x", img_doc_example, LEN(doc_example),
                              ROMFS_VFS_MOUNT_MKFS),
              ROMFS_ERR_PERM);
@@ -264,6 +265,11 @@ static void test_hostile(void)
         } else {
             CHECK(s == c->err1 || s == c->err2);
             CHECK(o == c->err1 || o == c->err2);
+            /* The reader itself says CORRUPT where the table says EIO. */
+            romfs_t fs;
+            CHECK_EQ(romfs_mount(&fs, c->img, len), 0);
+            int rs = romfs_stat(&fs, c->path + 2, &info);
+            CHECK(rs == (s == ROMFS_ERR_IO ? ROMFS_ERR_CORRUPT : s));
         }
         /* Listing never leaves the image and always ends. */
         CHECK_EQ(romfs_vfs_dir_open(&vfs, &d, "/h"), 0);

@@ -42,17 +42,22 @@ static void test_decode_uint(void **state)
     /* Running off the end is corruption, and p does not move. */
     const uint8_t cut[] = {0x81, 0x82};
     p = cut;
-    assert_int_equal(romfs_decode_uint(&p, cut + 2, &v), ROMFS_ERR_IO);
+    assert_int_equal(romfs_decode_uint(&p, cut + 2, &v), ROMFS_ERR_CORRUPT);
     assert_ptr_equal(p, cut);
     p = cut;
-    assert_int_equal(romfs_decode_uint(&p, cut, &v), ROMFS_ERR_IO);
+    assert_int_equal(romfs_decode_uint(&p, cut, &v), ROMFS_ERR_CORRUPT);
 
     /* Values beyond SIZE_MAX are refused, not wrapped. */
     uint8_t big[12];
     memset(big, 0xff, sizeof big);
     big[11] = 0x7f;
     p = big;
+    v = 42;
     assert_int_equal(romfs_decode_uint(&p, big + sizeof big, &v), ROMFS_ERR_OVERFLOW);
+    assert_ptr_equal(p, big);
+    assert_int_equal(v, 42);
+    /* Overflow is seen before the end is reached, however far that is. */
+    assert_int_equal(romfs_decode_uint(&p, big + sizeof big - 1, &v), ROMFS_ERR_OVERFLOW);
 
     /* SIZE_MAX itself fits (64-bit: 0x01 then nine 0xff-ish groups). */
     if (SIZE_MAX == UINT64_MAX) {
@@ -73,9 +78,18 @@ static void test_record_bounds(void **state)
     assert_ptr_equal(rec.payload, ok + 2);
     assert_ptr_equal(rec.next, ok + 5);
     /* Payload one byte longer than what remains in the parent. */
-    assert_int_equal(romfs_record_decode(ok, ok + 4, &rec), ROMFS_ERR_IO);
+    assert_int_equal(romfs_record_decode(ok, ok + 4, &rec), ROMFS_ERR_CORRUPT);
     /* Truncated header. */
-    assert_int_equal(romfs_record_decode(ok, ok + 1, &rec), ROMFS_ERR_IO);
+    assert_int_equal(romfs_record_decode(ok, ok + 1, &rec), ROMFS_ERR_CORRUPT);
+    /* A header varuint beyond SIZE_MAX is corruption too (the contract:
+     * only ROMFS_ERR_CORRUPT, never ROMFS_ERR_OVERFLOW, from here). */
+    uint8_t big[16];
+    memset(big, 0xff, sizeof big);
+    big[12] = 0x01;
+    assert_int_equal(romfs_record_decode(big, big + sizeof big, &rec), ROMFS_ERR_CORRUPT);
+    big[0] = 0x02;
+    big[1] = 0xff;
+    assert_int_equal(romfs_record_decode(big, big + sizeof big, &rec), ROMFS_ERR_CORRUPT);
 }
 
 static void test_mount_rejects(void **state)
@@ -241,24 +255,24 @@ static void test_indirect_and_corruption(void **state)
     memcpy(bad, img, sizeof img);
     bad[11] = 0x0b;
     assert_int_equal(romfs_mount(&fs, bad, sizeof bad), 0);
-    assert_int_equal(romfs_stat(&fs, "/a", &info), ROMFS_ERR_IO);
+    assert_int_equal(romfs_stat(&fs, "/a", &info), ROMFS_ERR_CORRUPT);
     romfs_dir_t dir;
     assert_int_equal(romfs_dir_open(&fs, &dir, ""), 0);
-    assert_int_equal(romfs_dir_read(&dir, &info), ROMFS_ERR_IO);
+    assert_int_equal(romfs_dir_read(&dir, &info), ROMFS_ERR_CORRUPT);
     assert_int_equal(romfs_dir_read(&dir, &info), 0);
 
     /* A kind-0 record stops the directory. */
     const uint8_t unused[] = {0xd2, 0xcd, 0x31, 0x02, 0x00, 0x00};
     assert_int_equal(romfs_mount(&fs, unused, sizeof unused), 0);
-    assert_int_equal(romfs_stat(&fs, "/x", &info), ROMFS_ERR_IO);
+    assert_int_equal(romfs_stat(&fs, "/x", &info), ROMFS_ERR_CORRUPT);
     assert_int_equal(romfs_dir_open(&fs, &dir, ""), 0);
-    assert_int_equal(romfs_dir_read(&dir, &info), ROMFS_ERR_IO);
+    assert_int_equal(romfs_dir_read(&dir, &info), ROMFS_ERR_CORRUPT);
     assert_int_equal(romfs_dir_read(&dir, &info), 0);
 
     /* Unknown kinds are skipped. */
     const uint8_t unknown[] = {0xd2, 0xcd, 0x31, 0x08, 0x7f, 0x01, 0xaa, 0x05, 0x03, 0x01, 'z', 0x02, 0x00, 0x00};
     assert_int_equal(romfs_mount(&fs, unknown, 12), 0);
-    assert_int_equal(romfs_stat(&fs, "/z", &info), ROMFS_ERR_IO); /* file with no data record */
+    assert_int_equal(romfs_stat(&fs, "/z", &info), ROMFS_ERR_CORRUPT); /* file with no data record */
 }
 
 static void test_unsafe_names(void **state)
@@ -334,8 +348,30 @@ static void test_strerror(void **state)
 {
     (void)state;
     assert_string_equal(romfs_strerror(ROMFS_ERR_NODEV), "not a ROMFS image");
-    assert_string_equal(romfs_strerror(ROMFS_ERR_IO), "corrupt image");
+    assert_string_equal(romfs_strerror(ROMFS_ERR_CORRUPT), "corrupt image");
+    assert_string_equal(romfs_strerror(ROMFS_ERR_IO), "I/O error");
     assert_string_equal(romfs_strerror(12345), "unknown error");
+    /* Every code has its own message: no two alike, none "unknown". */
+    static const int codes[] = {ROMFS_ERR_OK, ROMFS_ERR_PERM, ROMFS_ERR_NOENT, ROMFS_ERR_IO,
+                                ROMFS_ERR_BADF, ROMFS_ERR_NOMEM, ROMFS_ERR_BUSY, ROMFS_ERR_EXIST,
+                                ROMFS_ERR_NODEV, ROMFS_ERR_NOTDIR, ROMFS_ERR_ISDIR, ROMFS_ERR_INVAL,
+                                ROMFS_ERR_NOSPC, ROMFS_ERR_ROFS, ROMFS_ERR_NAMETOOLONG,
+                                ROMFS_ERR_OVERFLOW, ROMFS_ERR_OPNOTSUPP, ROMFS_ERR_CORRUPT};
+    const size_t n = sizeof codes / sizeof codes[0];
+    for (size_t i = 0; i < n; i++) {
+        assert_string_not_equal(romfs_strerror(codes[i]), "unknown error");
+        for (size_t j = 0; j < i; j++)
+            assert_string_not_equal(romfs_strerror(codes[i]), romfs_strerror(codes[j]));
+    }
+    /* Corruption is apart from I/O errors (and every other errno value). */
+    for (size_t i = 0; i + 1 < n; i++)
+        assert_int_not_equal(codes[i], ROMFS_ERR_CORRUPT);
+}
+
+static void test_version(void **state)
+{
+    (void)state;
+    assert_string_equal(romfs_version(), ROMFS_VERSION_STRING);
 }
 
 int main(void)
@@ -351,6 +387,7 @@ int main(void)
         cmocka_unit_test(test_hostile_slash_names),
         cmocka_unit_test(test_deep_nesting),
         cmocka_unit_test(test_strerror),
+        cmocka_unit_test(test_version),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

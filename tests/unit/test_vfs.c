@@ -164,7 +164,9 @@ static void test_mount_errors(void **state)
     uint8_t bad[8] = {0xd2, 0xcd, 0x30, 0x00};
     char longpath[ROMFS_VFS_MOUNT_PATH_MAX + 2];
     assert_int_equal(romfs_vfs_mount(&vfs, "/rom", bad, sizeof bad, 0), ROMFS_ERR_NODEV);
-    assert_int_equal(romfs_vfs_mount(&vfs, "/rom", NULL, 0, 0), ROMFS_ERR_NODEV);
+    /* A NULL image is a bad argument (the header's contract), not a bad image. */
+    assert_int_equal(romfs_vfs_mount(&vfs, "/rom", NULL, 0, 0), ROMFS_ERR_INVAL);
+    assert_int_equal(romfs_vfs_mount(&vfs, "/rom", NULL, doc_len, 0), ROMFS_ERR_INVAL);
     assert_int_equal(romfs_vfs_mount(&vfs, "/rom", doc, 3, 0), ROMFS_ERR_NODEV);
     assert_int_equal(romfs_vfs_mount(&vfs, "/rom", doc, doc_len - 1, 0), ROMFS_ERR_NODEV);
     /* mkfs is refused after the image is accepted, as vfs.mount(mkfs=True). */
@@ -594,6 +596,34 @@ static void test_hostile_through_table(void **state)
     }
 }
 
+/* The reader calls a corrupt image ROMFS_ERR_CORRUPT; the table gives
+ * MicroPython's EIO for it on every path a reader error comes through. */
+static void test_corrupt_is_eio(void **state)
+{
+    (void)state;
+    /* Root: file "a" (good), then a kind-0 record, then file "b". */
+    const uint8_t img[] = {0xd2, 0xcd, 0x31, 0x0f, 0x05, 0x05, 0x01, 'a', 0x02, 0x01, 'x',
+                           0x00, 0x00, 0x05, 0x04, 0x01, 'b', 0x02, 0x00};
+    romfs_t fs;
+    romfs_info_t info;
+    romfs_vfs_dir_t d;
+    romfs_vfs_file_t f;
+    assert_int_equal(romfs_mount(&fs, img, sizeof img), 0);
+    assert_int_equal(romfs_stat(&fs, "/b", &info), ROMFS_ERR_CORRUPT);
+    assert_int_equal(romfs_stat(&fs, "/a", &info), 0);
+
+    assert_int_equal(romfs_vfs_mount(&vfs, "/rom", img, sizeof img, 0), 0);
+    assert_int_equal(romfs_vfs_stat(&vfs, "/rom/b", &info), ROMFS_ERR_IO);
+    assert_int_equal(romfs_vfs_open(&vfs, &f, "/rom/b", "r"), ROMFS_ERR_IO);
+    assert_int_equal(romfs_vfs_dir_open(&vfs, &d, "/rom/b"), ROMFS_ERR_IO);
+    assert_int_equal(romfs_vfs_mount_file(&vfs, "/rom/b", "/in", 0), ROMFS_ERR_IO);
+    assert_int_equal(romfs_vfs_open(&vfs, &f, "/rom/a", "r"), 0);
+    assert_int_equal(romfs_vfs_dir_open(&vfs, &d, "/rom"), 0);
+    assert_int_equal(romfs_vfs_dir_read(&d, &info), 1);
+    assert_int_equal(romfs_vfs_dir_read(&d, &info), ROMFS_ERR_IO);
+    assert_int_equal(romfs_vfs_dir_read(&d, &info), 0);
+}
+
 static void test_write_ops_refused(void **state)
 {
     (void)state;
@@ -620,6 +650,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_nested_image_zero_copy, setup, teardown),
         cmocka_unit_test_setup_teardown(test_unsafe_names_skipped, setup, teardown),
         cmocka_unit_test_setup_teardown(test_hostile_through_table, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_corrupt_is_eio, setup, teardown),
         cmocka_unit_test_setup_teardown(test_write_ops_refused, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
