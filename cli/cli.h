@@ -32,6 +32,18 @@ int cmd_deploy(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_devs(int argc, char **argv);
 int cmd_mount(int argc, char **argv);
+int cmd_watch(int argc, char **argv);
+int cmd_diff(int argc, char **argv);
+
+/* cli/multi.c: `deploy`/`query` with several -d or -d all (argv[0] is the
+ * subcommand): multi_wanted says whether argv asks for it, multi_run runs
+ * one child per board and returns the exit status. */
+int multi_wanted(int argc, char **argv);
+int multi_run(int argc, char **argv);
+
+/* cli/boardimg.c: memory-mapped address of the board partition whose image
+ * an image command is showing (-d DEV), 0 for an image file. */
+extern uint64_t cli_board_addr;
 
 /* "romfs: <message>\n" on stderr. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -402,6 +402,8 @@ static void json_summary(board_t *b, const dboard_info_t *info, uint32_t bs,
            res->blocks_total, res->blocks_written, res->blocks_skipped, (unsigned long long)res->bytes_programmed,
            (unsigned long long)wire, res->erase_ops, res->write_ops, (unsigned long long)res->bytes_read,
            res->crcs_asked, res->verified ? "true" : "false", res->seconds);
+    printf(",\"unique_id\":");   /* for the many-boards summary (cli/multi.c) */
+    cli_json_string(stdout, (const uint8_t *)info->uid, strlen(info->uid));
     if (strcmp(res->layout, "stable") == 0)
         printf(",\"files\":%zu,\"files_kept\":%zu,\"files_in_place\":%zu,\"files_moved\":%zu,"
                "\"files_added\":%zu,\"compacted\":%s,\"waste\":%zu",
@@ -669,4 +671,15 @@ int cmd_deploy(int argc, char **argv)
     free(d.src);
     free(d.lay);
     return rc;
+}
+
+/// Seam for `romfs watch` and `romfs diff` (declared in cli/deploy_seam.h) ///
+
+int cli_deploy_build(const char *src, int mpy, uint8_t **img, size_t *len)
+{
+    opts_t o;
+    memset(&o, 0, sizeof o);
+    o.src = src;
+    o.mpy = mpy;
+    return build_dir(&o, img, len);
 }

@@ -59,6 +59,8 @@ static void print_json(struct ls_opts *o, const romfs_info_t *info, size_t offse
            info->size, offset, info->record_offset);
     if (!dir)
         printf(", \"align\": %zu", iw_align(offset));
+    if (!dir && cli_board_addr)   /* -d DEV: where the data is mapped on the board */
+        printf(", \"address\": %llu", (unsigned long long)(cli_board_addr + offset));
     if (info->flags & ROMFS_INFO_UNSAFE_NAME)
         printf(", \"unsafe\": true");
     printf("}");
@@ -79,6 +81,9 @@ static void print_entry(struct ls_opts *o, const iw_image_t *img, const romfs_in
         if (o->lng) {
             if (dir)
                 printf("dir  %10zu %10zu     -  ", info->size, offset);
+            else if (cli_board_addr)   /* -d DEV: the data's address on the board */
+                printf("file %10zu 0x%08llx %5zu  ", info->size, (unsigned long long)(cli_board_addr + offset),
+                       iw_align(offset));
             else
                 printf("file %10zu %10zu %5zu  ", info->size, offset, iw_align(offset));
         }

@@ -6,6 +6,7 @@
  * typed, before each command prints its usage.
  */
 #include "cli.h"
+#include "boardimg.h"
 
 #include <string.h>
 
@@ -31,6 +32,8 @@ static const struct command commands[] = {
     {"query", cmd_query, "show a board's ROM partitions"},
     {"deploy", cmd_deploy, "write an image or a directory to a board"},
     {"run", cmd_run, "soft-reset a board and run a module from /rom"},
+    {"watch", cmd_watch, "deploy a directory on every change and run a module"},
+    {"diff", cmd_diff, "compare two images, directories or board images"},
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 
@@ -95,6 +98,10 @@ int main(int argc, char **argv)
         return CLI_USAGE;
     }
     const struct command *cmd = find_command(a);
+    if (cmd && multi_wanted(argc - 1, argv + 1))   /* several -d, or -d all: cli/multi.c */
+        return multi_run(argc - 1, argv + 1);
+    if (cmd && boardimg_wanted(argc - 1, argv + 1))   /* -d on an image command: cli/boardimg.c */
+        return boardimg_run(argc - 1, argv + 1, cmd->fn);
     if (cmd)
         return run_command(cmd, argc - 1, argv + 1);
     cli_error("'%s' is not a command", a);

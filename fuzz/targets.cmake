@@ -3,11 +3,12 @@
 # drives a command's own code, the cli/ sources named here. Included by
 # fuzz/CMakeLists.txt (libFuzzer builds) and fuzz/replay.cmake (the corpus
 # replayed in the normal test build), so both always build the same targets.
-set(ROMFS_FUZZ_TARGETS reader check extract flashfmt session board vfs layout build)
+set(ROMFS_FUZZ_TARGETS reader check extract flashfmt session board vfs layout build boardimg)
 set(ROMFS_FUZZ_CLI_extract cli/extract.c cli/imgwalk.c cli/util.c cli/cleanup.c cli/flash_in.c)
 set(ROMFS_FUZZ_CLI_board cli/transport/answer.c cli/transport/rawrepl.c cli/transport/chan.c
   cli/transport/exec.c)
 set(ROMFS_FUZZ_LIBS_board PkgConfig::SERIALPORT)
+set(ROMFS_FUZZ_CLI_boardimg cli/boardimg_parse.c)
 
 # romfs_fuzz_sources(name out_var): the sources of target `name`.
 function(romfs_fuzz_sources name out)

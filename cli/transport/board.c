@@ -347,3 +347,11 @@ int board_list_ports_all(int all, void (*fn)(const char *port, const char *desc,
     chan_free_ports(ports, n);
     return count;
 }
+
+/* For `romfs watch` (cli/watch.c), which streams a module's output from a
+ * child process and must then take the board back from it. */
+int board_interrupt(board_t *b)
+{
+    b->rr.in_raw = 0;   /* whatever the board is doing, start over: Ctrl-C, drain, Ctrl-A */
+    return ensure_raw(b);
+}

@@ -70,4 +70,10 @@ int board_exec_stream(board_t *b, const char *code, size_t code_len,
  * USB ports). Returns the count or a negative code. */
 int board_list_ports_all(int all, void (*fn)(const char *port, const char *desc, void *ctx), void *ctx);
 
+/* Interrupt whatever runs on the board (Ctrl-C) and wait for the raw REPL
+ * prompt again, whatever state this host believed it in (after a child
+ * process used the connection, or a module was left running). 0 or a
+ * BOARD_ERR_* code; used by `romfs watch`. */
+int board_interrupt(board_t *b);
+
 #endif

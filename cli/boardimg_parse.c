@@ -1,0 +1,90 @@
+/*
+ * Parsers of what a board answers when its image is read (cli/boardimg.c):
+ * untrusted bytes, every length checked; fuzzed by fuzz/fuzz_boardimg.c.
+ */
+#include "boardimg.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+
+long boardimg_b64_decode(const char *t, size_t tlen, uint8_t *out, size_t cap)
+{
+    static const char A[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    if (tlen % 4 || tlen / 4 * 3 > cap)
+        return -1;
+    long n = 0;
+    for (size_t i = 0; i < tlen; i += 4) {
+        uint32_t v = 0;
+        int pad = 0;
+        for (int k = 0; k < 4; k++) {
+            const char *c = t[i + k] ? strchr(A, t[i + k]) : NULL;
+            if (t[i + k] == '=' && i + 4 == tlen && k >= 2) {
+                pad++;
+                v <<= 6;
+                continue;
+            }
+            if (!c || pad)
+                return -1;
+            v = v << 6 | (uint32_t)(c - A);
+        }
+        out[n++] = (uint8_t)(v >> 16);
+        if (pad < 2)
+            out[n++] = (uint8_t)(v >> 8);
+        if (pad < 1)
+            out[n++] = (uint8_t)v;
+    }
+    return n;
+}
+
+size_t boardimg_declared_len(const uint8_t *h, size_t n)
+{
+    if (n < 4 || h[0] != 0xd2 || h[1] != 0xcd || h[2] != 0x31)
+        return 0;
+    size_t v = 0, i = 3;
+    for (; i < n && i < 12; i++) {
+        v = (v << 7) | (h[i] & 0x7f);
+        if (!(h[i] & 0x80))
+            return i + 1 + v;
+    }
+    return 0;
+}
+
+int boardimg_take_chunks(const char *out, uint8_t *dst, size_t n)
+{
+    size_t got = 0;
+    for (const char *p = out; p && *p && got < n; p = strchr(p, '\n'), p = p ? p + 1 : NULL) {
+        char crc[16];
+        int skip = 0;
+        if (sscanf(p, "C %15s %n", crc, &skip) != 1 || !skip)
+            continue;
+        const char *t = p + skip;
+        size_t tl = strcspn(t, "\r\n");
+        uint8_t tmp[BOARDIMG_CHUNK + 3];
+        long k = boardimg_b64_decode(t, tl, tmp, sizeof tmp);
+        if (k < 0 || (size_t)k > n - got)
+            return -1;
+        memcpy(dst + got, tmp, (size_t)k);
+        if (strcmp(crc, "-") != 0 && strtoul(crc, NULL, 10) != crc32(0L, dst + got, (uInt)k))
+            return -1;
+        got += (size_t)k;
+    }
+    return got == n ? 0 : -1;
+}
+
+int boardimg_parse_probe(const char *out, uint64_t *size, long long *addr, uint8_t head[30], size_t *hlen)
+{
+    const char *line = out ? strstr(out, "R ") : NULL;
+    if (line && strncmp(line, "R NOPART", 8) == 0)
+        return 1;
+    unsigned long long sz = 0;
+    char b64[41] = "";
+    long hl = -1;
+    if (!line || sscanf(line, "R OK %llu %lld %40s", &sz, addr, b64) != 3 ||
+        (hl = boardimg_b64_decode(b64, strlen(b64), head, 30)) < 0)
+        return -1;
+    *size = sz;
+    *hlen = (size_t)hl;
+    return 0;
+}

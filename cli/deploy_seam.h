@@ -1,0 +1,17 @@
+/*
+ * What `romfs watch` and `romfs diff` use from cli/deploy.c: building a
+ * directory into memory exactly as `romfs deploy DIR` does (same scan,
+ * order, mpy-cross step). Defined at the end of cli/deploy.c. The deploys
+ * themselves go through the host session API (romfs/romfs_session.h).
+ */
+#ifndef ROMFS_CLI_DEPLOY_SEAM_H
+#define ROMFS_CLI_DEPLOY_SEAM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Build directory src into memory as `romfs deploy DIR` does (mpy: compile
+ * .py with mpy-cross). 0, or -1 after one error line. *img is malloc'd. */
+int cli_deploy_build(const char *src, int mpy, uint8_t **img, size_t *len);
+
+#endif

@@ -1,0 +1,531 @@
+/*
+ * romfs watch: deploy a directory, then redeploy it on every change and run
+ * a module after each deploy, over one board connection kept open.
+ *
+ * The source tree is watched with inotify (every directory, new ones added
+ * as they appear); events are debounced so an editor saving several files
+ * makes one deploy. Each cycle: build (cli_deploy_build, as `romfs deploy`),
+ * incremental deploy (watch_deploy.c, which keeps what this session wrote),
+ * soft reset (MicroPython's boot mounts /rom again), then `import MODULE`
+ * in a child process that streams the output; the parent keeps watching,
+ * and a change or Ctrl-C kills the child and interrupts the board (Ctrl-C
+ * on its REPL). Errors are printed and the watch goes on; a board that goes
+ * away is reopened.
+ */
+#include "cli.h"
+#include "watch.h"
+#include "deploy_seam.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/inotify.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define EVENTS (IN_CLOSE_WRITE | IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO | IN_MODIFY | IN_ATTRIB)
+#define REOPEN_MS 500
+#define ATTEMPTS 3
+
+typedef struct wopts {
+    const char *src, *module;
+    int mpy, jobs, debounce_ms, quiet, verbose;
+} wopts_t;
+
+typedef struct watcher {
+    wopts_t o;
+    wsession_t s;
+    int ifd;                /* inotify */
+    char **dirs;            /* watch descriptor -> directory path */
+    int ndirs;
+    uint8_t *last;          /* packed image of the last deploy that succeeded */
+    size_t last_len;
+    pid_t child;            /* the running module, or 0 */
+    int reopens;            /* boards lost by the module since the last change */
+    int reopen;             /* the module lost the board: reopen and deploy */
+} watcher_t;
+
+static volatile sig_atomic_t stop_sig;
+
+static void on_stop(int sig)
+{
+    stop_sig = sig;
+}
+
+static void usage(FILE *fp)
+{
+    fprintf(fp,
+            "usage: romfs watch [-d DEV] [-p N] [--run MODULE] [--mpy | --no-mpy] [-j N]\n"
+            "                   [--debounce MS] [--align N] [-q] SRC\n"
+            "Deploy directory SRC to the board, then watch it: on every change (new\n"
+            "files and directories included) rebuild, deploy incrementally over the\n"
+            "connection that stays open, soft-reset the board so /rom is mounted\n"
+            "afresh, and import MODULE, streaming its output. A change while MODULE\n"
+            "runs interrupts it (Ctrl-C to the board) and deploys again. Build and\n"
+            "deploy errors are printed and the watch goes on; a deploy never leaves\n"
+            "a half image. Ctrl-C stops the watch and leaves the board in its REPL.\n"
+            "  -d, --device DEV   serial port, 'auto', 'exec:COMMAND' or 'emulated'\n"
+            "  -p, --partition N  ROM partition index (default 0)\n"
+            "  -r, --run MODULE   import MODULE from /rom after each deploy\n"
+            "      --mpy          compile .py files with mpy-cross (default)\n"
+            "      --no-mpy       store .py files as they are\n"
+            "  -j, --jobs N       parallel compiler runs (accepted; compiles are serial today)\n"
+            "      --debounce MS  wait until the tree is quiet this long (default 50)\n"
+            "      --align N      start file data on N-byte boundaries (power of two)\n"
+            "  -q, --quiet        print errors and the module's output only\n"
+            "  -v, --verbose      say how long each step of a cycle took\n"
+            "  -h, --help         this help\n"
+            "Status lines go to stderr; the board's output to stdout.\n"
+            "Exit status: 0 stopped by Ctrl-C (SIGINT) or SIGTERM, 1 SRC cannot be\n"
+            "watched, 2 bad usage.\n");
+}
+
+/* A dotted Python module name, safe inside the quotes of the code sent. */
+static int module_name_ok(const char *m)
+{
+    size_t n = strlen(m);
+    if (!n || n > 200 || strspn(m, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.") != n)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (m[i] == '.' ? i == 0 || i == n - 1 || m[i - 1] == '.' : (m[i] <= '9' && (i == 0 || m[i - 1] == '.')))
+            return 0;
+    return 1;
+}
+
+static int parse_opts(int argc, char **argv, watcher_t *w)
+{
+    static const struct option longopts[] = {
+        {"device", required_argument, NULL, 'd'}, {"partition", required_argument, NULL, 'p'},
+        {"run", required_argument, NULL, 'r'},    {"mpy", no_argument, NULL, 'm'},
+        {"no-mpy", no_argument, NULL, 'M'},       {"jobs", required_argument, NULL, 'j'},
+        {"debounce", required_argument, NULL, 'D'}, {"align", required_argument, NULL, 'a'},
+        {"quiet", no_argument, NULL, 'q'},        {"help", no_argument, NULL, 'h'},
+        {"verbose", no_argument, NULL, 'v'},
+        {NULL, 0, NULL, 0},
+    };
+    wopts_t *o = &w->o;
+    o->mpy = 1;
+    o->debounce_ms = 50;
+    long long v;
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "d:p:r:j:qvh", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'd': w->s.dev = optarg; break;
+        case 'p':
+            if ((v = cli_parse_size(optarg)) < 0 || v > 255) {
+                cli_error("watch: bad partition index '%s'", optarg);
+                return CLI_USAGE;
+            }
+            w->s.part = (int)v;
+            break;
+        case 'r':
+            if (!module_name_ok(optarg)) {
+                cli_error("watch: '%s' is not a module name", optarg);
+                return CLI_USAGE;
+            }
+            o->module = optarg;
+            break;
+        case 'm': o->mpy = 1; break;
+        case 'M': o->mpy = 0; break;
+        case 'j':
+            if ((v = cli_parse_size(optarg)) < 1 || v > 1024) {
+                cli_error("watch: --jobs wants a number 1..1024, not '%s'", optarg);
+                return CLI_USAGE;
+            }
+            o->jobs = (int)v;
+            break;
+        case 'D':
+            if ((v = cli_parse_size(optarg)) < 0 || v > 60000) {
+                cli_error("watch: --debounce wants milliseconds 0..60000, not '%s'", optarg);
+                return CLI_USAGE;
+            }
+            o->debounce_ms = (int)v;
+            break;
+        case 'a':
+            if ((v = cli_parse_size(optarg)) < 1 || v > (1 << 30) || (v & (v - 1))) {
+                cli_error("watch: --align wants a power of two, not '%s'", optarg);
+                return CLI_USAGE;
+            }
+            w->s.align = (uint32_t)v;
+            break;
+        case 'q': o->quiet = w->s.quiet = 1; break;
+        case 'v': o->verbose = 1; break;
+        case 'h': usage(stdout); return CLI_OK;
+        default: usage(stderr); return CLI_USAGE;
+        }
+    }
+    if (argc - optind != 1) {
+        cli_error("watch: exactly one source directory expected");
+        return CLI_USAGE;
+    }
+    o->src = argv[optind];
+    return -1;
+}
+
+static void status(const watcher_t *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void status(const watcher_t *w, const char *fmt, ...)
+{
+    if (w->o.quiet)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("romfs: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+}
+
+/// Watching the tree ///
+
+static int remember_dir(watcher_t *w, int wd, const char *path)
+{
+    if (wd >= w->ndirs) {
+        int n = wd + 64;
+        char **d = realloc(w->dirs, (size_t)n * sizeof *d);
+        if (!d)
+            return -1;
+        memset(d + w->ndirs, 0, (size_t)(n - w->ndirs) * sizeof *d);
+        w->dirs = d;
+        w->ndirs = n;
+    }
+    free(w->dirs[wd]);
+    w->dirs[wd] = strdup(path);
+    return w->dirs[wd] ? 0 : -1;
+}
+
+/* Watch path and every directory below it (symbolic links not followed,
+ * as the build does not follow them into directories either). */
+static int watch_tree(watcher_t *w, const char *path)
+{
+    int wd = inotify_add_watch(w->ifd, path, EVENTS | IN_ONLYDIR | IN_DONT_FOLLOW);
+    if (wd < 0)
+        return errno == ENOENT || errno == ENOTDIR ? 0 : -errno;
+    if (remember_dir(w, wd, path) < 0)
+        return -ENOMEM;
+    DIR *d = opendir(path);
+    if (!d)
+        return 0;   /* gone again, or unreadable: the build will say so */
+    struct dirent *de;
+    int r = 0;
+    while (r == 0 && (de = readdir(d))) {
+        if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+            continue;
+        if (de->d_type != DT_DIR && de->d_type != DT_UNKNOWN)
+            continue;
+        size_t n = strlen(path) + strlen(de->d_name) + 2;
+        char *sub = malloc(n);
+        if (!sub) {
+            r = -ENOMEM;
+            break;
+        }
+        snprintf(sub, n, "%s/%s", path, de->d_name);
+        struct stat st;
+        if (lstat(sub, &st) == 0 && S_ISDIR(st.st_mode))
+            r = watch_tree(w, sub);
+        free(sub);
+    }
+    closedir(d);
+    return r;
+}
+
+/* Read pending events; watch new directories. Returns the number of
+ * events, 0 when none, -1 on a read error. */
+static int read_events(watcher_t *w)
+{
+    char buf[16384] __attribute__((aligned(__alignof__(struct inotify_event))));
+    ssize_t n = read(w->ifd, buf, sizeof buf);
+    if (n <= 0)
+        return n < 0 && (errno == EAGAIN || errno == EINTR) ? 0 : -1;
+    int count = 0;
+    for (char *p = buf; p < buf + n;) {
+        struct inotify_event *ev = (struct inotify_event *)p;
+        p += sizeof *ev + ev->len;
+        count++;
+        if ((ev->mask & IN_ISDIR) && (ev->mask & (IN_CREATE | IN_MOVED_TO)) && ev->wd >= 0 &&
+            ev->wd < w->ndirs && w->dirs[ev->wd] && ev->len) {
+            size_t len = strlen(w->dirs[ev->wd]) + strlen(ev->name) + 2;
+            char *sub = malloc(len);
+            if (sub) {
+                snprintf(sub, len, "%s/%s", w->dirs[ev->wd], ev->name);
+                watch_tree(w, sub);
+                free(sub);
+            }
+        }
+        if ((ev->mask & IN_IGNORED) && ev->wd >= 0 && ev->wd < w->ndirs) {
+            free(w->dirs[ev->wd]);
+            w->dirs[ev->wd] = NULL;
+        }
+    }
+    return count;
+}
+
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Wait up to timeout_ms (-1: for ever) for the tree to change, then until
+ * it has been quiet for the debounce time. 1: changed; 0: timeout; -1:
+ * stop requested or inotify failed. */
+static int wait_change(watcher_t *w, int timeout_ms)
+{
+    struct pollfd p = {.fd = w->ifd, .events = POLLIN};
+    int r = poll(&p, 1, timeout_ms);
+    if (stop_sig)
+        return -1;
+    if (r <= 0)
+        return 0;
+    if (read_events(w) < 0)
+        return -1;
+    int64_t cap = now_ms() + 2000;
+    while (!stop_sig && now_ms() < cap && poll(&p, 1, w->o.debounce_ms) > 0)
+        if (read_events(w) < 0)
+            return -1;
+    return stop_sig ? -1 : 1;
+}
+
+/// The board ///
+
+static void drop_board(watcher_t *w)
+{
+    board_close(w->s.b);
+    w->s.b = NULL;
+    watch_forget(&w->s);
+}
+
+/* Open the board, retrying until it answers or a stop is asked for. */
+static int ensure_board(watcher_t *w)
+{
+    int told = 0;
+    while (!w->s.b) {
+        const char *msg = NULL;
+        if (board_open(&w->s.b, w->s.dev, &msg) == 0 && board_interrupt(w->s.b) == 0)
+            return 0;
+        if (!told++)
+            cli_error("%s; retrying until it answers (Ctrl-C stops)",
+                      w->s.b ? board_last_error(w->s.b) : msg ? msg : "cannot open the board");
+        board_close(w->s.b);
+        w->s.b = NULL;
+        if (wait_change(w, REOPEN_MS) < 0 && stop_sig)
+            return -1;
+    }
+    return 0;
+}
+
+/* Stop the module: kill the child that streams its output, then Ctrl-C
+ * the board back to the raw REPL prompt (reopened when it does not come). */
+static void stop_child(watcher_t *w, int interrupt)
+{
+    if (w->child > 0) {
+        kill(w->child, SIGKILL);
+        waitpid(w->child, NULL, 0);
+        w->child = 0;
+        interrupt = 1;
+    }
+    if (interrupt && w->s.b && board_interrupt(w->s.b) != 0)
+        drop_board(w);
+}
+
+static void to_stdout(const char *data, size_t len, void *ctx)
+{
+    (void)ctx;
+    fwrite(data, 1, len, stdout);
+    fflush(stdout);
+}
+
+/* Child: import the module and stream its output; exit 0 when it ran, 1
+ * when it raised (traceback on stderr), 3 on a board error. */
+static void run_child(watcher_t *w)
+{
+    signal(SIGINT, SIG_DFL);
+    signal(SIGTERM, SIG_DFL);
+    char code[512];
+    int len = snprintf(code, sizeof code,
+                       "import sys\nsys.path[:0]=['/rom','/rom/lib']\n__import__('%s')\n", w->o.module);
+    char *err = NULL;
+    int e = board_exec_stream(w->s.b, code, (size_t)len, to_stdout, NULL, &err, NULL, INT_MAX);
+    int status = 0;
+    if (e == BOARD_ERR_EXEC) {
+        fputs(err ? err : "", stderr);
+        status = 1;
+    } else if (e) {
+        cli_error("%s: %s", board_describe(w->s.b), board_last_error(w->s.b));
+        status = 3;
+    }
+    fflush(NULL);
+    _exit(status);
+}
+
+static void start_module(watcher_t *w)
+{
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid == 0)
+        run_child(w);
+    if (pid < 0)
+        cli_error("cannot start a process to run %s: %s", w->o.module, strerror(errno));
+    w->child = pid > 0 ? pid : 0;
+}
+
+/* The module's child ended by itself: say how; resync the board when the
+ * child lost track of it. */
+static void reap_child(watcher_t *w)
+{
+    int st;
+    if (w->child <= 0 || waitpid(w->child, &st, WNOHANG) != w->child)
+        return;
+    w->child = 0;
+    int code = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+    if (code == 0)
+        status(w, "%s finished; watching %s", w->o.module, w->o.src);
+    else if (code == 1)
+        status(w, "%s raised; watching %s", w->o.module, w->o.src);
+    else
+        stop_child(w, 1);
+    /* A board that dies under every run is not reopened for ever. */
+    w->reopen = !w->s.b && w->reopens++ < ATTEMPTS;
+}
+
+/// One cycle: build, deploy, reset, run ///
+
+static int deploy_image(watcher_t *w, const uint8_t *img, size_t len)
+{
+    for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
+        if (ensure_board(w) < 0)
+            return -1;
+        int r = watch_deploy_once(&w->s, img, len);
+        if (r == WD_OK)
+            return 0;
+        if (r == WD_FAIL)
+            return -1;
+        drop_board(w);   /* lost: reopen and deploy again from what the board says */
+        status(w, "reopening the board");
+    }
+    return -1;
+}
+
+static void cycle(watcher_t *w)
+{
+    uint8_t *img = NULL;
+    size_t len = 0;
+    int64_t t0 = now_ms(), t1 = 0, t2 = 0;
+    if (cli_deploy_build(w->o.src, w->o.mpy, &img, &len) < 0) {
+        status(w, "build failed; the board keeps its image; watching %s", w->o.src);
+        return;
+    }
+    if (w->last && w->s.sess && len == w->last_len && memcmp(img, w->last, len) == 0) {
+        free(img);
+        status(w, "image unchanged; watching %s", w->o.src);
+        return;
+    }
+    t1 = now_ms();
+    if (deploy_image(w, img, len) < 0) {
+        free(img);
+        status(w, "deploy failed; watching %s", w->o.src);
+        return;
+    }
+    free(w->last);
+    w->last = img;
+    w->last_len = len;
+    char *boot = NULL;
+    t2 = now_ms();
+    if (board_soft_reset(w->s.b, &boot, NULL) != 0) {
+        cli_error("%s: soft reset: %s", board_describe(w->s.b), board_last_error(w->s.b));
+        drop_board(w);
+        free(boot);
+        return;
+    }
+    fputs(boot ? boot : "", stdout);
+    fflush(stdout);
+    free(boot);
+    if (w->o.verbose)
+        fprintf(stderr, "romfs: build %.3fs, deploy %.3fs, soft reset %.3fs\n", (t1 - t0) / 1e3, (t2 - t1) / 1e3,
+                (now_ms() - t2) / 1e3);
+    if (w->o.module)
+        start_module(w);
+    else
+        status(w, "watching %s", w->o.src);
+}
+
+static void run_loop(watcher_t *w)
+{
+    cycle(w);
+    while (!stop_sig) {
+        int r = wait_change(w, w->child ? 50 : 1000);
+        if (r < 0)
+            break;
+        if (r == 0) {
+            reap_child(w);
+            if (w->reopen) {   /* lost while the module ran: reopen, bring it up to date */
+                w->reopen = 0;
+                status(w, "the board went away; reopening it");
+                cycle(w);
+            }
+            continue;
+        }
+        stop_child(w, 0);
+        w->reopens = 0;
+        status(w, "change detected: deploying %s", w->o.src);
+        cycle(w);
+    }
+}
+
+static void catch_stops(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_stop;   /* no SA_RESTART: poll returns at once */
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+}
+
+int cmd_watch(int argc, char **argv)
+{
+    watcher_t w;
+    memset(&w, 0, sizeof w);
+    int r = parse_opts(argc, argv, &w);
+    if (r >= 0)
+        return r;
+    struct stat st;
+    if (stat(w.o.src, &st) != 0) {
+        cli_error("%s: %s", w.o.src, strerror(errno));
+        return CLI_FAIL;
+    }
+    if (!S_ISDIR(st.st_mode)) {
+        cli_error("%s: not a directory (romfs watch watches a source directory)", w.o.src);
+        return CLI_FAIL;
+    }
+    w.ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+    if (w.ifd < 0 || (r = watch_tree(&w, w.o.src)) < 0) {
+        cli_error("%s: cannot watch: %s", w.o.src, strerror(w.ifd < 0 ? errno : -r));
+        if (w.ifd >= 0)
+            close(w.ifd);
+        return CLI_FAIL;
+    }
+    w.s.cache_dir = romfs_session_cache_dir();
+    stop_sig = 0;
+    catch_stops();
+    run_loop(&w);
+    stop_child(&w, 1);   /* interrupt whatever runs; board_close then leaves the raw REPL */
+    board_close(w.s.b);
+    status(&w, "stopped");
+    watch_forget(&w.s);
+    free(w.s.cache_dir);
+    free(w.last);
+    for (int i = 0; i < w.ndirs; i++)
+        free(w.dirs[i]);
+    free(w.dirs);
+    close(w.ifd);
+    return CLI_OK;
+}

@@ -1,0 +1,56 @@
+/* libFuzzer target: the parsers of a board's answers when its image is read
+ * (cli/boardimg_parse.c). The first byte picks the parser; the rest is what
+ * the board sent. Nothing may be written past the buffers given, a decoded
+ * length never exceeds its room, and a read either yields exactly the bytes
+ * asked for or fails. */
+#include <string.h>
+
+#include "boardimg.h"
+#include "fuzz_common.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    if (size < 1 || size > 1 << 20)
+        return 0;
+    char *text = malloc(size);
+    FUZZ_ASSERT(text);
+    memcpy(text, data + 1, size - 1);
+    text[size - 1] = '\0';
+    uint8_t out[4096];
+    switch (data[0] % 4) {
+    case 0: {
+        size_t cap = data[0] / 4 % 64;
+        long n = boardimg_b64_decode(text, strlen(text), out, cap);
+        FUZZ_ASSERT(n >= -1 && n <= (long)cap);
+        break;
+    }
+    case 1: {
+        size_t n = boardimg_declared_len(data + 1, size - 1 < 30 ? size - 1 : 30);
+        FUZZ_ASSERT(n == 0 || n >= 4);   /* magic + a one-byte length at least */
+        break;
+    }
+    case 2: {
+        size_t want = (size_t)data[0] * 13 % sizeof out;
+        memset(out, 0xa5, sizeof out);
+        int r = boardimg_take_chunks(text, out, want);
+        FUZZ_ASSERT(r == 0 || r == -1);
+        for (size_t i = want; i < sizeof out; i++)
+            FUZZ_ASSERT(out[i] == 0xa5);
+        break;
+    }
+    default: {
+        uint8_t head[30];
+        uint64_t psize;
+        long long addr;
+        size_t hlen = 99;
+        int r = boardimg_parse_probe(text, &psize, &addr, head, &hlen);
+        FUZZ_ASSERT(r >= -1 && r <= 1);
+        FUZZ_ASSERT(r != 0 || hlen <= sizeof head);
+        break;
+    }
+    }
+    free(text);
+    return 0;
+}
