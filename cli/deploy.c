@@ -675,11 +675,11 @@ int cmd_deploy(int argc, char **argv)
 
 /// Seam for `romfs watch` and `romfs diff` (declared in cli/deploy_seam.h) ///
 
-int cli_deploy_build(const char *src, int mpy, uint8_t **img, size_t *len)
+int cli_deploy_build(const char *src, const cli_mpy_cfg_t *cfg, uint8_t **img, size_t *len)
 {
     opts_t o;
+    unsigned ver = 0, sub = 0;
     memset(&o, 0, sizeof o);
     o.src = src;
-    o.mpy = mpy;
-    return build_dir(&o, img, len);
+    return build_dir(&o, cfg, img, len, &ver, &sub);
 }

@@ -10,8 +10,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Build directory src into memory as `romfs deploy DIR` does (mpy: compile
- * .py with mpy-cross). 0, or -1 after one error line. *img is malloc'd. */
-int cli_deploy_build(const char *src, int mpy, uint8_t **img, size_t *len);
+struct cli_mpy_cfg;
+
+/* Build directory src into memory as `romfs deploy DIR` does (cfg: the
+ * compile options, cli/build_dir.h). 0, or -1 after one error line. *img is
+ * malloc'd. */
+int cli_deploy_build(const char *src, const struct cli_mpy_cfg *cfg, uint8_t **img, size_t *len);
 
 #endif

@@ -8,6 +8,7 @@
  */
 #include "cli.h"
 #include "boardimg.h"
+#include "build_dir.h"
 #include "deploy_seam.h"
 
 #include <errno.h>
@@ -85,7 +86,10 @@ static int load_side(side_t *s, int part, int mpy)
             return -1;
         }
         if ((s->dir = S_ISDIR(st.st_mode))) {
-            if (cli_deploy_build(s->arg, mpy, &s->img, &s->len) < 0)
+            cli_mpy_cfg_t cfg;
+            cli_mpy_cfg_init(&cfg);
+            cfg.want_mpy = mpy;
+            if (cli_deploy_build(s->arg, &cfg, &s->img, &s->len) < 0)
                 return -1;
         } else {
             if (cli_file_load(s->arg, &s->file) < 0)

@@ -14,6 +14,7 @@
  */
 #include "cli.h"
 #include "watch.h"
+#include "build_dir.h"
 #include "deploy_seam.h"
 
 #include <dirent.h>
@@ -36,7 +37,8 @@
 
 typedef struct wopts {
     const char *src, *module;
-    int mpy, jobs, debounce_ms, quiet, verbose;
+    cli_mpy_cfg_t mpy;      /* --mpy/--no-mpy, -j, --no-cache, --mpy-cross-arg */
+    int debounce_ms, quiet, verbose;
 } wopts_t;
 
 typedef struct watcher {
@@ -63,7 +65,7 @@ static void usage(FILE *fp)
 {
     fprintf(fp,
             "usage: romfs watch [-d DEV] [-p N] [--run MODULE] [--mpy | --no-mpy] [-j N]\n"
-            "                   [--debounce MS] [--align N] [-q] SRC\n"
+            "                   [--no-cache] [--mpy-cross-arg ARG] [--debounce MS] [--align N] [-q] SRC\n"
             "Deploy directory SRC to the board, then watch it: on every change (new\n"
             "files and directories included) rebuild, deploy incrementally over the\n"
             "connection that stays open, soft-reset the board so /rom is mounted\n"
@@ -74,9 +76,7 @@ static void usage(FILE *fp)
             "  -d, --device DEV   serial port, 'auto', 'exec:COMMAND' or 'emulated'\n"
             "  -p, --partition N  ROM partition index (default 0)\n"
             "  -r, --run MODULE   import MODULE from /rom after each deploy\n"
-            "      --mpy          compile .py files with mpy-cross (default)\n"
-            "      --no-mpy       store .py files as they are\n"
-            "  -j, --jobs N       parallel compiler runs (accepted; compiles are serial today)\n"
+            "%s"
             "      --debounce MS  wait until the tree is quiet this long (default 50)\n"
             "      --align N      start file data on N-byte boundaries (power of two)\n"
             "  -q, --quiet        print errors and the module's output only\n"
@@ -84,7 +84,8 @@ static void usage(FILE *fp)
             "  -h, --help         this help\n"
             "Status lines go to stderr; the board's output to stdout.\n"
             "Exit status: 0 stopped by Ctrl-C (SIGINT) or SIGTERM, 1 SRC cannot be\n"
-            "watched, 2 bad usage.\n");
+            "watched, 2 bad usage.\n",
+            cli_mpy_help);
 }
 
 /* A dotted Python module name, safe inside the quotes of the code sent. */
@@ -103,20 +104,24 @@ static int parse_opts(int argc, char **argv, watcher_t *w)
 {
     static const struct option longopts[] = {
         {"device", required_argument, NULL, 'd'}, {"partition", required_argument, NULL, 'p'},
-        {"run", required_argument, NULL, 'r'},    {"mpy", no_argument, NULL, 'm'},
-        {"no-mpy", no_argument, NULL, 'M'},       {"jobs", required_argument, NULL, 'j'},
+        {"run", required_argument, NULL, 'r'},    CLI_MPY_LONGOPTS,
         {"debounce", required_argument, NULL, 'D'}, {"align", required_argument, NULL, 'a'},
         {"quiet", no_argument, NULL, 'q'},        {"help", no_argument, NULL, 'h'},
         {"verbose", no_argument, NULL, 'v'},
         {NULL, 0, NULL, 0},
     };
     wopts_t *o = &w->o;
-    o->mpy = 1;
+    cli_mpy_cfg_init(&o->mpy);
     o->debounce_ms = 50;
     long long v;
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "d:p:r:j:qvh", longopts, NULL)) != -1) {
+        int m = cli_mpy_option(&o->mpy, c, optarg, "watch");
+        if (m < 0)
+            return CLI_USAGE;
+        if (m > 0)
+            continue;
         switch (c) {
         case 'd': w->s.dev = optarg; break;
         case 'p':
@@ -132,15 +137,6 @@ static int parse_opts(int argc, char **argv, watcher_t *w)
                 return CLI_USAGE;
             }
             o->module = optarg;
-            break;
-        case 'm': o->mpy = 1; break;
-        case 'M': o->mpy = 0; break;
-        case 'j':
-            if ((v = cli_parse_size(optarg)) < 1 || v > 1024) {
-                cli_error("watch: --jobs wants a number 1..1024, not '%s'", optarg);
-                return CLI_USAGE;
-            }
-            o->jobs = (int)v;
             break;
         case 'D':
             if ((v = cli_parse_size(optarg)) < 0 || v > 60000) {
@@ -419,7 +415,7 @@ static void cycle(watcher_t *w)
     uint8_t *img = NULL;
     size_t len = 0;
     int64_t t0 = now_ms(), t1 = 0, t2 = 0;
-    if (cli_deploy_build(w->o.src, w->o.mpy, &img, &len) < 0) {
+    if (cli_deploy_build(w->o.src, &w->o.mpy, &img, &len) < 0) {
         status(w, "build failed; the board keeps its image; watching %s", w->o.src);
         return;
     }
@@ -527,5 +523,6 @@ int cmd_watch(int argc, char **argv)
         free(w.dirs[i]);
     free(w.dirs);
     close(w.ifd);
+    cli_mpy_cfg_free(&w.o.mpy);
     return CLI_OK;
 }
