@@ -28,6 +28,8 @@ if grep -q SYNTAX_ERROR "$src"; then
     printf 'Traceback (most recent call last):\n  File "%s", line 1\nSyntaxError: invalid syntax\n' "$name" >&2
     exit 1
 fi
-{ printf 'M\006\000\037FAKE %s%s\n' "$name" "$extra"; cat "$src"; } > "$out"
+# The header's version byte is the one --version claims (6 by default).
+v=$(printf '%s' "${FAKE_MPY_VERSION:-mpy v6}" | sed -n 's/.*mpy v\([0-9]*\).*/\1/p')
+{ printf "M\\$(printf '%03o' "${v:-6}")\\000\\037FAKE %s%s\\n" "$name" "$extra"; cat "$src"; } > "$out"
 [ -n "${FAKE_MPY_SPAN:-}" ] && echo end >> "$FAKE_MPY_SPAN"
 exit 0

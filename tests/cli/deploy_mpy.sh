@@ -1,0 +1,45 @@
+# deploy DIR compiles for the board it deploys to: the board's
+# sys.implementation._mpy (774 = v6.3, no native arch on the emulated board)
+# against the compiler's "emitting mpy vX.Y"; an .mpy version the board
+# cannot load is refused before anything is written, naming both versions;
+# compile options (-j, --no-cache, --mpy-cross-arg) reach the compiler.
+. "$(dirname "$0")/lib-deploy.sh"
+
+export MPY_CROSS=$TMP/mpy-cross FAKE_MPY_LOG=$TMP/log
+cp "$SRC/tests/cli/fake-mpy-cross.sh" "$MPY_CROSS" && chmod +x "$MPY_CROSS"
+A=$TMP/app
+mkdir -p "$A/lib"
+printf 'print("a")\n' >"$A/a.py"
+printf 'X = 1\n' >"$A/lib/b.py"
+P=$TMP/p.bin
+
+# A compiler the board can load: compiled, deployed, and imported from /rom.
+expect 0 "$ROMFS" deploy -d "$(dev "$P")" "$A"
+[ "$(wc -l <"$TMP/log")" = 2 ] || bad "expected 2 compiles, log: $(cat "$TMP/log")"
+grep -q -- '-march' "$TMP/log" && bad "a board without a native arch got a -march"
+"$ROMFS" ls "$P" /lib >"$TMP/ls" 2>&1 && grep -q 'b.mpy' "$TMP/ls" || bad "lib/b.mpy not in the image: $(cat "$TMP/ls")"
+
+# Compile options reach mpy-cross; an unchanged tree compiles nothing (cache).
+: >"$TMP/log"
+expect 0 "$ROMFS" deploy -d "$(dev "$P")" -j1 --mpy-cross-arg -O2 "$A"
+[ "$(grep -c -- '-O2' "$TMP/log")" = 2 ] || bad "--mpy-cross-arg -O2 not passed: $(cat "$TMP/log")"
+: >"$TMP/log"
+expect 0 "$ROMFS" deploy -d "$(dev "$P")" --mpy-cross-arg -O2 "$A"
+[ -s "$TMP/log" ] && bad "an unchanged tree was compiled again: $(cat "$TMP/log")"
+expect 0 "$ROMFS" deploy -d "$(dev "$P")" --no-cache --mpy-cross-arg -O2 "$A"
+[ "$(wc -l <"$TMP/log")" = 2 ] || bad "--no-cache did not compile: $(cat "$TMP/log")"
+
+# A compiler emitting .mpy v5: refused, naming both versions; the partition
+# is exactly as it was.
+cp "$P" "$TMP/p.before"
+printf 'print("new")\n' >"$A/a.py"
+FAKE_MPY_VERSION="MicroPython v1.19.1 on 2022-06-18; mpy-cross emitting mpy v5" \
+    expect 1 "$ROMFS" deploy -d "$(dev "$P")" "$A"
+err_has "v5"
+err_has "v6"
+[ "$(grep -c . "$ERR")" = 1 ] || bad "more than one error line: $(cat "$ERR")"
+cmp -s "$P" "$TMP/p.before" || bad "a refused deploy changed the partition"
+
+# Bad compile options are usage errors (exit 2) before the board is opened.
+expect 2 "$ROMFS" deploy -d "$(dev "$P")" -j0 "$A"
+finish
