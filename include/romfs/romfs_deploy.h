@@ -74,8 +74,8 @@ typedef struct romfs_deploy_geom {
     uint32_t erase_max;     /* largest single erase (0: 32 KiB, at least one block) */
     /* Plain NOR only (a unit may be programmed again to clear more bits;
      * not ECC flash): */
-    int zero_header;        /* invalidate block 0 by zeroing its first unit before erasing it
-                               (write_size must be right: no erase has reported it yet) */
+    int zero_header;        /* invalidate block 0 by zeroing its first unit (write_size given)
+                               or its first 4 KiB (not given) before erasing it */
     int reprogram;          /* commit by programming the magic alone: safe even when the
                                final unit's programming is cut part-way */
 } romfs_deploy_geom_t;

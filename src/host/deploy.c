@@ -318,10 +318,14 @@ static int run_steps(run_t *r, const romfs_deploy_geom_t *geom, const romfs_depl
      * the image is unmountable even if the erase after it is interrupted. */
     r->res->state = ROMFS_DEPLOY_NOTHING;
     if (geom->zero_header) {
-        memset(r->pad, 0, r->wsize);
-        if ((e = ops->write(ops->ctx, 0, r->pad, r->wsize)) < 0)
+        /* No erase has reported the write size yet: without geom's, zero a
+         * whole 4 KiB (or block), a multiple of any write unit and aligned. */
+        uint32_t n = geom->write_size ? r->wsize : r->bs < 4096 ? r->bs : 4096;
+        memset(r->pad, 0, n);
+        if ((e = ops->write(ops->ctx, 0, r->pad, n)) < 0)
             return e;
         r->res->write_ops++;
+        r->res->bytes_programmed += n;
     }
     if ((e = erase(r, 0, r->bs)) < 0)
         return e;
