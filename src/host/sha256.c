@@ -1,10 +1,13 @@
-/* SHA-256 (FIPS 180-4), one buffer at a time (sha256.h). */
+/* SHA-256 (FIPS 180-4), see sha256.h: cache keys of the deploy session and
+ * the compile cache, and the tests' digests. */
 #include "sha256.h"
 
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
-static const uint32_t K[64] = {
+
+static const uint32_t sha_k[64] = {
     0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
     0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
     0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
@@ -15,47 +18,81 @@ static const uint32_t K[64] = {
     0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
 };
 
-static uint32_t ror(uint32_t x, int n)
-{
-    return x >> n | x << (32 - n);
-}
+#define ROR(x, n) (((x) >> (n)) | ((x) << (32 - (n))))
 
-static void compress(uint32_t h[8], const uint8_t *p)
+static void block(romfs_sha256_t *s, const uint8_t *p)
 {
     uint32_t w[64], v[8];
-    for (int i = 0; i < 16; i++)
-        w[i] = (uint32_t)p[4 * i] << 24 | (uint32_t)p[4 * i + 1] << 16 | (uint32_t)p[4 * i + 2] << 8 | p[4 * i + 3];
-    for (int i = 16; i < 64; i++)
-        w[i] = w[i - 16] + (ror(w[i - 15], 7) ^ ror(w[i - 15], 18) ^ w[i - 15] >> 3) + w[i - 7] +
-               (ror(w[i - 2], 17) ^ ror(w[i - 2], 19) ^ w[i - 2] >> 10);
-    memcpy(v, h, sizeof v);
+    for (int i = 0; i < 16; i++) {
+        w[i] = (uint32_t)p[4 * i] << 24 | (uint32_t)p[4 * i + 1] << 16 | (uint32_t)p[4 * i + 2] << 8 |
+               p[4 * i + 3];
+    }
+    for (int i = 16; i < 64; i++) {
+        uint32_t s0 = ROR(w[i - 15], 7) ^ ROR(w[i - 15], 18) ^ (w[i - 15] >> 3);
+        uint32_t s1 = ROR(w[i - 2], 17) ^ ROR(w[i - 2], 19) ^ (w[i - 2] >> 10);
+        w[i] = w[i - 16] + s0 + w[i - 7] + s1;
+    }
+    memcpy(v, s->h, sizeof v);
     for (int i = 0; i < 64; i++) {
-        uint32_t t1 = v[7] + (ror(v[4], 6) ^ ror(v[4], 11) ^ ror(v[4], 25)) + ((v[4] & v[5]) ^ (~v[4] & v[6])) +
-                      K[i] + w[i];
-        uint32_t t2 = (ror(v[0], 2) ^ ror(v[0], 13) ^ ror(v[0], 22)) + ((v[0] & v[1]) ^ (v[0] & v[2]) ^ (v[1] & v[2]));
-        memmove(v + 1, v, 7 * sizeof *v);
+        uint32_t t1 = v[7] + (ROR(v[4], 6) ^ ROR(v[4], 11) ^ ROR(v[4], 25)) +
+                      ((v[4] & v[5]) ^ (~v[4] & v[6])) + sha_k[i] + w[i];
+        uint32_t t2 = (ROR(v[0], 2) ^ ROR(v[0], 13) ^ ROR(v[0], 22)) +
+                      ((v[0] & v[1]) ^ (v[0] & v[2]) ^ (v[1] & v[2]));
+        memmove(v + 1, v, 7 * sizeof v[0]);
         v[4] += t1;
         v[0] = t1 + t2;
     }
-    for (int i = 0; i < 8; i++)
-        h[i] += v[i];
+    for (int i = 0; i < 8; i++) {
+        s->h[i] += v[i];
+    }
+}
+
+void romfs_sha256_init(romfs_sha256_t *s)
+{
+    static const uint32_t h0[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
+                                   0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
+    memcpy(s->h, h0, sizeof h0);
+    s->used = 0;
+    s->total = 0;
+}
+
+void romfs_sha256_update(romfs_sha256_t *s, const uint8_t *p, size_t n)
+{
+    s->total += n;
+    while (n > 0) {
+        size_t take = 64 - s->used < n ? 64 - s->used : n;
+        memcpy(s->buf + s->used, p, take);
+        s->used += take;
+        p += take;
+        n -= take;
+        if (s->used == 64) {
+            block(s, s->buf);
+            s->used = 0;
+        }
+    }
+}
+
+void romfs_sha256_final(romfs_sha256_t *s, char out[65])
+{
+    uint64_t bits = s->total * 8;
+    uint8_t pad = 0x80, zero = 0, len[8];
+    romfs_sha256_update(s, &pad, 1);
+    while (s->used != 56) {
+        romfs_sha256_update(s, &zero, 1);
+    }
+    for (int i = 0; i < 8; i++) {
+        len[i] = (uint8_t)(bits >> (56 - 8 * i));
+    }
+    romfs_sha256_update(s, len, 8);
+    for (int i = 0; i < 8; i++) {
+        snprintf(out + 8 * i, 9, "%08" PRIx32, s->h[i]);
+    }
 }
 
 void romfs_sha256_hex(const uint8_t *p, size_t n, char out[65])
 {
-    uint32_t h[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
-    size_t i = 0;
-    for (; n - i >= 64; i += 64)
-        compress(h, p + i);
-    uint8_t tail[128] = {0};
-    size_t rest = n - i, tlen = rest < 56 ? 64 : 128;
-    memcpy(tail, p + i, rest);
-    tail[rest] = 0x80;
-    uint64_t bits = (uint64_t)n * 8;
-    for (int k = 0; k < 8; k++)
-        tail[tlen - 1 - k] = (uint8_t)(bits >> (8 * k));
-    for (size_t k = 0; k < tlen; k += 64)
-        compress(h, tail + k);
-    for (int k = 0; k < 8; k++)
-        snprintf(out + 8 * k, 9, "%08x", (unsigned)h[k]);
+    romfs_sha256_t s;
+    romfs_sha256_init(&s);
+    romfs_sha256_update(&s, p, n);
+    romfs_sha256_final(&s, out);
 }
