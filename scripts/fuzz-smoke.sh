@@ -52,11 +52,5 @@ for name in $targets; do
         echo "fuzz-smoke: $target failed (exit $status); log $log, inputs in $build/artifacts" >&2
         exit 1
     fi
-}
-for target in fuzz_reader fuzz_check; do
-    run_target "$target" "$corpus" "$seconds"
 done
-# Board answers: their own seeds (fuzz/corpus/board), at most 10 s: the
-# parsers are small and the framing runs over a pipe.
-run_target fuzz_board fuzz/corpus/board "${FUZZ_BOARD_SECONDS:-$((seconds < 10 ? seconds : 10))}"
 echo "fuzz-smoke: ok"
