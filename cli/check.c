@@ -31,6 +31,11 @@ static void usage(FILE *fp)
             "  -v, --verbose  also report information\n"
             "  -q, --quiet    no summary line\n"
             "      --json     one JSON object on stdout instead of lines\n"
+            "  -d, --device DEV\n"
+            "                 the image in a board's ROM partition, read over the\n"
+            "                 raw REPL (only the bytes needed), not an image file\n"
+            "  -p, --partition N\n"
+            "                 with -d: the partition index (default 0)\n"
             "  -h, --help     this help\n"
             "\n"
             "Exit status: 0 valid (perhaps with warnings), 1 corrupt, 2 bad usage.\n");

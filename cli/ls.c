@@ -26,6 +26,11 @@ static void usage(FILE *fp)
             "                   true marks a name no path reaches ('', '.', '..', '/', NUL)\n"
             "\n"
             "Unsafe names are also reported on stderr, with their record offsets.\n"
+            "  -d, --device DEV\n"
+            "                   the image in a board's ROM partition, read over the\n"
+            "                   raw REPL (only the bytes needed), not an image file\n"
+            "  -p, --partition N\n"
+            "                   with -d: the partition index (default 0)\n"
             "  -h, --help       this help\n"
             "\n"
             "Exit status: 0 listed, 1 missing path or corrupt image, 2 bad usage.\n");

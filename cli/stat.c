@@ -23,6 +23,11 @@ static void usage(FILE *fp)
             "IMAGE '-' reads standard input.\n"
             "\n"
             "      --json  one JSON object\n"
+            "  -d, --device DEV\n"
+            "              the image in a board's ROM partition, read over the\n"
+            "              raw REPL (only the bytes needed), not an image file\n"
+            "  -p, --partition N\n"
+            "              with -d: the partition index (default 0)\n"
             "  -h, --help  this help\n"
             "\n"
             "Exit status: 0 found, 1 missing path or corrupt entry, 2 bad usage.\n");

@@ -15,6 +15,11 @@ static void usage(FILE *fp)
             "Draw the tree of IMAGE (or of its directory PATH), directories with a\n"
             "trailing '/', in the image's record order. IMAGE '-' reads standard input.\n"
             "\n"
+            "  -d, --device DEV\n"
+            "              the image in a board's ROM partition, read over the\n"
+            "              raw REPL (only the bytes needed), not an image file\n"
+            "  -p, --partition N\n"
+            "              with -d: the partition index (default 0)\n"
             "  -h, --help  this help\n"
             "\n"
             "Exit status: 0 drawn, 1 missing path or corrupt image, 2 bad usage.\n");
