@@ -72,6 +72,37 @@ void cli_mpy_cfg_free(cli_mpy_cfg_t *cfg)
     cfg->nargs = 0;
 }
 
+int cli_mpy_cfg_board(const cli_mpy_cfg_t *cfg, const char *march, char buf[48], cli_mpy_cfg_t *out)
+{
+    *out = *cfg;
+    if (!march || romfs_mpy_args_have_march(cfg->args, cfg->nargs))
+        return 0;
+    const char **args = malloc((cfg->nargs + 1) * sizeof *args);
+    if (!args)
+        return -1;
+    if (cfg->nargs)
+        memcpy(args, cfg->args, cfg->nargs * sizeof *args);
+    snprintf(buf, 48, "-march=%s", march);
+    args[out->nargs++] = buf;
+    out->args = args;
+    return 0;
+}
+
+void cli_mpy_cfg_board_free(const cli_mpy_cfg_t *cfg, cli_mpy_cfg_t *out)
+{
+    if (out->args != cfg->args)
+        free(out->args);
+    *out = *cfg;
+}
+
+int cli_mpy_cfg_native(const cli_mpy_cfg_t *cfg)
+{
+    for (size_t i = 0; i < cfg->nargs; i++)
+        if (strncmp(cfg->args[i], "-march", 6) == 0 || strstr(cfg->args[i], "emit="))
+            return 1;
+    return 0;
+}
+
 volatile sig_atomic_t cli_build_signal;
 
 static void on_signal(int sig)

@@ -51,6 +51,16 @@ void cli_mpy_cfg_init(cli_mpy_cfg_t *cfg);
 int cli_mpy_option(cli_mpy_cfg_t *cfg, int ch, const char *arg, const char *cmd);
 void cli_mpy_cfg_free(cli_mpy_cfg_t *cfg);
 
+/* The options for compiling for a board: cfg with -march=MARCH added when
+ * march is set and cfg has no -march of the user's (the user's choice
+ * wins). *out shares cfg's strings and uses buf (the -march option);
+ * release it with cli_mpy_cfg_board_free. 0, or -1 out of memory. */
+int cli_mpy_cfg_board(const cli_mpy_cfg_t *cfg, const char *march, char buf[48], cli_mpy_cfg_t *out);
+void cli_mpy_cfg_board_free(const cli_mpy_cfg_t *cfg, cli_mpy_cfg_t *out);
+/* 1 when an argument asks for native code (-march, -X emit=...): then the
+ * board must load the exact .mpy sub-version too. */
+int cli_mpy_cfg_native(const cli_mpy_cfg_t *cfg);
+
 /* Set by the handlers of cli_build_signals_catch: the signal that arrived,
  * else 0. Builds stop at the next step; the caller removes what it wrote
  * and exits 128 + the signal. */

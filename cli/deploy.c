@@ -516,16 +516,6 @@ static void report(deploy_t *d, const romfs_session_result_t *res, uint64_t wire
         say(d, "stable layout: fresh (%zu files%s)", res->lst.files, res->lst.compacted ? ", compacted" : "");
 }
 
-/* 1 when any compiler argument asks for native code (-march, -X emit=...):
- * then the board must load the exact .mpy sub-version too. */
-static int args_native(const cli_mpy_cfg_t *cfg)
-{
-    for (size_t i = 0; i < cfg->nargs; i++)
-        if (strncmp(cfg->args[i], "-march", 6) == 0 || strstr(cfg->args[i], "emit="))
-            return 1;
-    return 0;
-}
-
 /* Build directory SRC for the board behind db: the compiler gets the
  * -march of the board's sys.implementation._mpy unless the user gave one,
  * and an output the board cannot load is refused before anything is
@@ -545,25 +535,16 @@ static int build_for_board(deploy_t *d, dboard_t *db)
     else
         cli_warn("the board does not say which .mpy files it loads%s%s: compiling without -march",
                  v >= 0 ? ": " : "", v >= 0 ? msg : "");
-    const char **args = NULL;
-    if (have && bm.march && !romfs_mpy_args_have_march(cfg.args, cfg.nargs)) {
-        args = malloc((cfg.nargs + 1) * sizeof *args);
-        if (!args) {
-            cli_error("out of memory");
-            return -1;
-        }
-        if (cfg.nargs)
-            memcpy(args, cfg.args, cfg.nargs * sizeof *args);
-        snprintf(march, sizeof march, "-march=%s", bm.march);
-        args[cfg.nargs++] = march;
-        cfg.args = args;
+    if (cli_mpy_cfg_board(&d->o.mpy, have ? bm.march : NULL, march, &cfg) < 0) {
+        cli_error("out of memory");
+        return -1;
     }
     int r = load_source(d, &cfg);
-    free(args);
+    cli_mpy_cfg_board_free(&d->o.mpy, &cfg);
     if (r < 0)
         return -1;
     if (have && d->mpy_ver &&
-        romfs_mpy_board_check(&bm, d->mpy_ver, d->mpy_sub, args_native(&d->o.mpy), msg, sizeof msg) != 0) {
+        romfs_mpy_board_check(&bm, d->mpy_ver, d->mpy_sub, cli_mpy_cfg_native(&d->o.mpy), msg, sizeof msg) != 0) {
         cli_error("%s: %s", d->o.src, msg);
         return -1;
     }
@@ -675,11 +656,17 @@ int cmd_deploy(int argc, char **argv)
 
 /// Seam for `romfs watch` and `romfs diff` (declared in cli/deploy_seam.h) ///
 
-int cli_deploy_build(const char *src, const cli_mpy_cfg_t *cfg, uint8_t **img, size_t *len)
+int cli_deploy_build(const char *src, const cli_mpy_cfg_t *cfg, uint8_t **img, size_t *len, unsigned *mpy_ver,
+                     unsigned *mpy_sub)
 {
     opts_t o;
     unsigned ver = 0, sub = 0;
     memset(&o, 0, sizeof o);
     o.src = src;
-    return build_dir(&o, cfg, img, len, &ver, &sub);
+    int r = build_dir(&o, cfg, img, len, &ver, &sub);
+    if (mpy_ver)
+        *mpy_ver = ver;
+    if (mpy_sub)
+        *mpy_sub = sub;
+    return r;
 }

@@ -444,18 +444,28 @@ static int op_crcs(void *ctx, uint32_t offset, uint32_t len, uint32_t block_size
     return dboard_block_crcs(ctx, offset, len, block_size, crcs);
 }
 
-int dboard_mpy(dboard_t *d, long long *sys_mpy)
+int dboard_board_mpy(board_t *b, long long *sys_mpy, char *err, size_t errlen)
 {
-    static const char code[] = "print('M',getattr(sys.implementation,'_mpy',-1))\n";
+    static const char code[] = "import sys\nprint('M',getattr(sys.implementation,'_mpy',-1))\n";
     char *o = NULL;
-    int r = run(d, code, sizeof code - 1, &o);
-    if (r == 0) {
-        const char *why = "";
-        if (ans_mpy(o ? o : "", o ? strlen(o) : 0, sys_mpy, &why) < 0)
-            r = bad_answer(d, "the _mpy query", why);
+    size_t olen = 0;
+    const char *why = "";
+    int r = board_exec(b, code, sizeof code - 1, &o, &olen, EXEC_TIMEOUT_MS);
+    if (r == BOARD_ERR_EXEC)
+        ans_last_line(o ? o : "", o ? olen : 0, err, errlen);
+    else if (r < 0)
+        snprintf(err, errlen, "%s", board_last_error(b));
+    else if (ans_mpy(o ? o : "", o ? strlen(o) : 0, sys_mpy, &why) < 0) {
+        snprintf(err, errlen, "unexpected answer to the _mpy query: %s", why);
+        r = BOARD_ERR_PROTOCOL;
     }
     free(o);
     return r;
+}
+
+int dboard_mpy(dboard_t *d, long long *sys_mpy)
+{
+    return dboard_board_mpy(d->b, sys_mpy, d->err, sizeof d->err);
 }
 
 int dboard_finalise(dboard_t *d)

@@ -48,6 +48,9 @@ int dboard_block_crcs(dboard_t *d, uint32_t offset, uint32_t len, uint32_t block
 /* The board's sys.implementation._mpy (what .mpy files it loads), or -1
  * when it does not say. */
 int dboard_mpy(dboard_t *d, long long *sys_mpy);
+/* The same on a board not probed for a partition (romfs watch asks before
+ * its first build); err gets the reason of a failure. */
+int dboard_board_mpy(board_t *b, long long *sys_mpy, char *err, size_t errlen);
 
 /* Read [offset, offset+len) of the partition into buf, 16 KiB
  * per exec and 512 at a time on the board (memory bounded on both sides).

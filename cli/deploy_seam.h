@@ -14,7 +14,9 @@ struct cli_mpy_cfg;
 
 /* Build directory src into memory as `romfs deploy DIR` does (cfg: the
  * compile options, cli/build_dir.h). 0, or -1 after one error line. *img is
- * malloc'd. */
-int cli_deploy_build(const char *src, const struct cli_mpy_cfg *cfg, uint8_t **img, size_t *len);
+ * malloc'd. mpy_ver and mpy_sub (may be NULL): the .mpy version compiled, 0
+ * when nothing was. */
+int cli_deploy_build(const char *src, const struct cli_mpy_cfg *cfg, uint8_t **img, size_t *len,
+                     unsigned *mpy_ver, unsigned *mpy_sub);
 
 #endif

@@ -52,6 +52,11 @@ typedef struct watcher {
     pid_t child;            /* the running module, or 0 */
     int reopens;            /* boards lost by the module since the last change */
     int reopen;             /* the module lost the board: reopen and deploy */
+    /* What the board loads (sys.implementation._mpy), asked once per
+     * connection before a build that compiles: mpy_known 1 known, -1 the
+     * board did not say (compile without -march). */
+    int mpy_known;
+    romfs_mpy_board_t mpy_board;
 } watcher_t;
 
 static volatile sig_atomic_t stop_sig;
@@ -296,6 +301,7 @@ static void drop_board(watcher_t *w)
 {
     board_close(w->s.b);
     w->s.b = NULL;
+    w->mpy_known = 0;   /* another board may answer next */
     watch_forget(&w->s);
 }
 
@@ -410,12 +416,54 @@ static int deploy_image(watcher_t *w, const uint8_t *img, size_t len)
     return -1;
 }
 
+/* Compiling for the board, as `romfs deploy DIR` does: learn what it
+ * loads before the first build that compiles (opening the board first). */
+static void learn_mpy(watcher_t *w)
+{
+    if (w->mpy_known || !w->o.mpy.want_mpy || romfs_mpy_args_have_march(w->o.mpy.args, w->o.mpy.nargs) ||
+        ensure_board(w) < 0)
+        return;
+    long long v = -1;
+    char msg[200] = "";
+    w->mpy_known = -1;
+    if (dboard_board_mpy(w->s.b, &v, msg, sizeof msg) == 0 && v >= 0 &&
+        romfs_mpy_board_decode(v, &w->mpy_board, msg, sizeof msg) == 0)
+        w->mpy_known = 1;
+    else
+        cli_warn("the board does not say which .mpy files it loads%s%s: compiling without -march",
+                 *msg ? ": " : "", msg);
+}
+
+/* Build the tree for the board; 0, or -1 after the error was printed. */
+static int build_for_board(watcher_t *w, uint8_t **img, size_t *len)
+{
+    learn_mpy(w);
+    const romfs_mpy_board_t *bm = w->mpy_known > 0 ? &w->mpy_board : NULL;
+    cli_mpy_cfg_t cfg;
+    char march[48], msg[256];
+    unsigned ver = 0, sub = 0;
+    if (cli_mpy_cfg_board(&w->o.mpy, bm ? bm->march : NULL, march, &cfg) < 0) {
+        cli_error("out of memory");
+        return -1;
+    }
+    int r = cli_deploy_build(w->o.src, &cfg, img, len, &ver, &sub);
+    cli_mpy_cfg_board_free(&w->o.mpy, &cfg);
+    if (r == 0 && bm && ver &&
+        romfs_mpy_board_check(bm, ver, sub, cli_mpy_cfg_native(&w->o.mpy), msg, sizeof msg) != 0) {
+        cli_error("%s: %s", w->o.src, msg);
+        free(*img);
+        *img = NULL;
+        r = -1;
+    }
+    return r;
+}
+
 static void cycle(watcher_t *w)
 {
     uint8_t *img = NULL;
     size_t len = 0;
     int64_t t0 = now_ms(), t1 = 0, t2 = 0;
-    if (cli_deploy_build(w->o.src, &w->o.mpy, &img, &len) < 0) {
+    if (build_for_board(w, &img, &len) < 0) {
         status(w, "build failed; the board keeps its image; watching %s", w->o.src);
         return;
     }

@@ -40,6 +40,18 @@ err_has "v6"
 [ "$(grep -c . "$ERR")" = 1 ] || bad "more than one error line: $(cat "$ERR")"
 cmp -s "$P" "$TMP/p.before" || bad "a refused deploy changed the partition"
 
+# A board whose sys.implementation._mpy says armv7emsp (v6.3, arch 7): the
+# compiler gets -march=armv7emsp; a -march of the user's wins.
+PATCH="import builtins;_g=builtins.getattr;builtins.getattr=lambda o,n,*d:(6|3<<8|7<<10) if n=='_mpy' else _g(o,n,*d)"
+ARM="exec:sh $SRC/tests/cli/board/fake-patched.sh \"$PATCH\" --partition $TMP/arm.bin"
+: >"$TMP/log"
+expect 0 "$ROMFS" deploy -d "$ARM" --no-cache "$A"
+[ "$(grep -c -- '-march=armv7emsp' "$TMP/log")" = 2 ] || bad "the board's -march not passed: $(cat "$TMP/log")"
+: >"$TMP/log"
+expect 0 "$ROMFS" deploy -d "$ARM" --no-cache --mpy-cross-arg -march=armv6m "$A"
+grep -q -- '-march=armv7emsp' "$TMP/log" && bad "the board's -march overrode the user's: $(cat "$TMP/log")"
+[ "$(grep -c -- '-march=armv6m' "$TMP/log")" = 2 ] || bad "the user's -march not passed: $(cat "$TMP/log")"
+
 # Bad compile options are usage errors (exit 2) before the board is opened.
 expect 2 "$ROMFS" deploy -d "$(dev "$P")" -j0 "$A"
 finish

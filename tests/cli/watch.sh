@@ -151,6 +151,23 @@ wait $W
 rc=$?
 [ "$rc" = 0 ] || bad "SIGTERM: exit status $rc, expected 0"
 
+# A board whose sys.implementation._mpy says armv7emsp (v6.3, arch 7; the
+# emulated board's own is 774, no arch): watch compiles for it, as deploy
+# does, asking the board once per connection before the first build.
+PATCH="import builtins;_g=builtins.getattr;builtins.getattr=lambda o,n,*d:(6|3<<8|7<<10) if n=='_mpy' else _g(o,n,*d)"
+C=$TMP/app3
+mkdir -p "$C"
+printf 'y = 1\n' >"$C/n.py"
+FAKE_MPY_LOG=$TMP/march.log MPY_CROSS=$TMP/mpy-cross "$ROMFS" watch --mpy --debounce 30 \
+    -d "exec:sh $SRC/tests/cli/board/fake-patched.sh \"$PATCH\" --partition $TMP/p3.bin" "$C" \
+    >"$TMP/m.out" 2>"$TMP/m.err" &
+W=$!
+wait_for "$TMP/m.err" "watching"
+grep -q -- '-march=armv7emsp .*-s n.py' "$TMP/march.log" ||
+    bad "watch did not compile for the board's armv7emsp: $(cat "$TMP/march.log" 2>/dev/null)"
+kill -INT $W
+wait $W
+
 # A board that never answers: the watch says so once, keeps trying, and
 # Ctrl-C still ends it cleanly.
 "$ROMFS" watch --no-mpy -d "exec:exit 0" "$B" >"$TMP/c.out" 2>"$TMP/c.err" &
