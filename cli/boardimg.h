@@ -31,10 +31,6 @@ int boardimg_run(int argc, char **argv, int (*fn)(int, char **));
 
 #define BOARDIMG_CHUNK 3072     /* image bytes per line the board prints */
 
-/* Decode tlen characters of base64 into out (cap bytes). Returns the byte
- * count, or -1 for anything but whole, padded base64 that fits. */
-long boardimg_b64_decode(const char *t, size_t tlen, uint8_t *out, size_t cap);
-
 /* The image length a header's first n bytes declare (magic, varuint
  * payload length, as MicroPython reads it), or 0 when they do not. */
 size_t boardimg_declared_len(const uint8_t *h, size_t n);

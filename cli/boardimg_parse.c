@@ -9,34 +9,7 @@
 #include <string.h>
 #include <zlib.h>
 
-long boardimg_b64_decode(const char *t, size_t tlen, uint8_t *out, size_t cap)
-{
-    static const char A[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    if (tlen % 4 || tlen / 4 * 3 > cap)
-        return -1;
-    long n = 0;
-    for (size_t i = 0; i < tlen; i += 4) {
-        uint32_t v = 0;
-        int pad = 0;
-        for (int k = 0; k < 4; k++) {
-            const char *c = t[i + k] ? strchr(A, t[i + k]) : NULL;
-            if (t[i + k] == '=' && i + 4 == tlen && k >= 2) {
-                pad++;
-                v <<= 6;
-                continue;
-            }
-            if (!c || pad)
-                return -1;
-            v = v << 6 | (uint32_t)(c - A);
-        }
-        out[n++] = (uint8_t)(v >> 16);
-        if (pad < 2)
-            out[n++] = (uint8_t)(v >> 8);
-        if (pad < 1)
-            out[n++] = (uint8_t)v;
-    }
-    return n;
-}
+#include "romfs/romfs_codec.h"
 
 size_t boardimg_declared_len(const uint8_t *h, size_t n)
 {
@@ -62,7 +35,7 @@ int boardimg_take_chunks(const char *out, uint8_t *dst, size_t n)
         const char *t = p + skip;
         size_t tl = strcspn(t, "\r\n");
         uint8_t tmp[BOARDIMG_CHUNK + 3];
-        long k = boardimg_b64_decode(t, tl, tmp, sizeof tmp);
+        long k = romfs_b64_decode(t, tl, tmp, sizeof tmp);
         if (k < 0 || (size_t)k > n - got)
             return -1;
         memcpy(dst + got, tmp, (size_t)k);
@@ -82,7 +55,7 @@ int boardimg_parse_probe(const char *out, uint64_t *size, long long *addr, uint8
     char b64[41] = "";
     long hl = -1;
     if (!line || sscanf(line, "R OK %llu %lld %40s", &sz, addr, b64) != 3 ||
-        (hl = boardimg_b64_decode(b64, strlen(b64), head, 30)) < 0)
+        (hl = romfs_b64_decode(b64, strlen(b64), head, 30)) < 0)
         return -1;
     *size = sz;
     *hlen = (size_t)hl;

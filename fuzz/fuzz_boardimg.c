@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "boardimg.h"
+#include "romfs/romfs_codec.h"
 #include "fuzz_common.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -22,7 +23,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     switch (data[0] % 4) {
     case 0: {
         size_t cap = data[0] / 4 % 64;
-        long n = boardimg_b64_decode(text, strlen(text), out, cap);
+        long n = romfs_b64_decode(text, strlen(text), out, cap);
         FUZZ_ASSERT(n >= -1 && n <= (long)cap);
         break;
     }
