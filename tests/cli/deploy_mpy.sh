@@ -52,6 +52,19 @@ expect 0 "$ROMFS" deploy -d "$ARM" --no-cache --mpy-cross-arg -march=armv6m "$A"
 grep -q -- '-march=armv7emsp' "$TMP/log" && bad "the board's -march overrode the user's: $(cat "$TMP/log")"
 [ "$(grep -c -- '-march=armv6m' "$TMP/log")" = 2 ] || bad "the user's -march not passed: $(cat "$TMP/log")"
 
+# A board that does not say (no _mpy: -1), or says something this build
+# cannot decode (architecture 31): one warning naming why, a compile
+# without -march, and the deploy goes on.
+for v in -1 "(6|3<<8|31<<10)"; do
+    P2="import builtins;_g=builtins.getattr;builtins.getattr=lambda o,n,*d:$v if n=='_mpy' else _g(o,n,*d)"
+    : >"$TMP/log"
+    expect 0 "$ROMFS" deploy -d "exec:sh $SRC/tests/cli/board/fake-patched.sh \"$P2\" --partition $TMP/odd.bin" \
+        --no-cache "$A"
+    err_has "does not say which .mpy files it loads"
+    [ "$(grep -c . "$ERR")" = 1 ] || bad "_mpy $v: expected one warning line: $(cat "$ERR")"
+    grep -q -- '-march' "$TMP/log" && bad "_mpy $v: compiled with a -march: $(cat "$TMP/log")"
+done
+
 # Bad compile options are usage errors (exit 2) before the board is opened.
 expect 2 "$ROMFS" deploy -d "$(dev "$P")" -j0 "$A"
 finish
