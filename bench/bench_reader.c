@@ -72,11 +72,13 @@ static int make_image(const char *path, unsigned n, char *last, size_t last_cap)
 static long long count(const char *probe, const char *img, const char *name, const char *dec,
                        const char *out, char *result, size_t cap)
 {
-    char cmd[4096], line[512];
+    char cmd[16384], line[512];
     long long ir = -1;
-    snprintf(cmd, sizeof cmd,
-             "valgrind --tool=callgrind --collect-atstart=no --callgrind-out-file=%s %s %s '/%s' %s 2>/dev/null",
-             out, probe, img, name, dec);
+    int n = snprintf(cmd, sizeof cmd,
+                     "valgrind --tool=callgrind --collect-atstart=no --callgrind-out-file=%s %s %s '/%s' %s 2>/dev/null",
+                     out, probe, img, name, dec);
+    if (n < 0 || (size_t)n >= sizeof cmd)
+        return -1;
     FILE *p = popen(cmd, "r");
     if (p == NULL)
         return -1;
