@@ -171,13 +171,6 @@ typedef struct romfs_record {
  * cannot fit in memory either). */
 int romfs_record_decode(const uint8_t *p, const uint8_t *end, romfs_record_t *rec);
 
-/* Find the data of a file record whose contents (after the name) are
- * [p, end): the first verbatim or indirect data record wins, other kinds are
- * skipped. Returns 0 with *data and *size, or ROMFS_ERR_CORRUPT when there is none,
- * a record is corrupt, or indirect data falls outside the payload. */
-int romfs_file_data_find(const romfs_t *fs, const uint8_t *p, const uint8_t *end,
-                         const uint8_t **data, size_t *size);
-
 /* 1 when a name is safe as one path component (non-empty, not "." or "..",
  * no '/' and no NUL), else 0. */
 int romfs_name_is_safe(const uint8_t *name, size_t len);

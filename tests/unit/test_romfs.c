@@ -65,6 +65,18 @@ static void test_decode_uint(void **state)
         p = max;
         assert_int_equal(romfs_decode_uint(&p, max + sizeof max, &v), 0);
         assert_true(v == SIZE_MAX);
+        /* SIZE_MAX + 1 does not. */
+        const uint8_t over[] = {0x82, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x00};
+        p = over;
+        assert_int_equal(romfs_decode_uint(&p, over + sizeof over, &v), ROMFS_ERR_OVERFLOW);
+    } else {
+        const uint8_t max[] = {0x8f, 0xff, 0xff, 0xff, 0x7f};
+        p = max;
+        assert_int_equal(romfs_decode_uint(&p, max + sizeof max, &v), 0);
+        assert_true(v == SIZE_MAX);
+        const uint8_t over[] = {0x90, 0x80, 0x80, 0x80, 0x00};
+        p = over;
+        assert_int_equal(romfs_decode_uint(&p, over + sizeof over, &v), ROMFS_ERR_OVERFLOW);
     }
 }
 
@@ -114,6 +126,21 @@ static void test_mount_rejects(void **state)
     uint8_t ff[64];
     memset(ff, 0xff, sizeof ff);
     assert_int_equal(romfs_mount(&fs, ff, sizeof ff), ROMFS_ERR_NODEV);
+    /* Records that decode but are not a filesystem, in buffers of exactly
+     * their size (heap, so ASan sees a read of the magic past them): the
+     * magic is compared only as far as the image reaches. */
+    const uint8_t shorts[][3] = {{0x05, 0x00}, {0xd2, 0x4d, 0x00}, {0x82, 0x00}};
+    const size_t short_len[] = {2, 3, 2};
+    for (size_t i = 0; i < 3; i++) {
+        uint8_t *h = malloc(short_len[i]);
+        assert_non_null(h);
+        memcpy(h, shorts[i], short_len[i]);
+        assert_int_equal(romfs_mount(&fs, h, short_len[i]), ROMFS_ERR_NODEV);
+        free(h);
+    }
+    /* The filesystem kind with padding is not the magic. */
+    const uint8_t padded[] = {0x80, 0xd2, 0xcd, 0x31, 0x00};
+    assert_int_equal(romfs_mount(&fs, padded, sizeof padded), ROMFS_ERR_NODEV);
 }
 
 static void test_doc_example(void **state)
