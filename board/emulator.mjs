@@ -62,7 +62,9 @@ An emulated MicroPython board on stdin/stdout with a ROM partition in a file.
                        (a corrupting link; seeded bit)
   --heap BYTES         MicroPython heap size, as on a small board (default:
                        3 x the partition size + 1 MiB); this build grows it
-                       when it must (micropython.mem_info() shows how far)
+                       when it must, and --stats counts each time it did
+                       (it collects garbage only between statements, so a
+                       count of 0 means no statement needed more)
   --fixed-heap         ...never: an allocation past --heap is MemoryError
   --stats FILE         at exit, write the flash operations done as JSON
                        {"erases": N, "programs": N} (for tests)
@@ -126,6 +128,7 @@ function parseArgs(argv) {
 }
 
 const opts = parseArgs(process.argv.slice(2));
+
 let flash;
 try {
   flash = new Flash({
@@ -140,7 +143,8 @@ try {
 const rng = makeRng(opts.seed * 2654435761 + 12345);
 if (opts.stats) {
   process.on("exit", () => {
-    fs.writeFileSync(opts.stats, JSON.stringify({ erases: flash.ops - flash.programs, programs: flash.programs }) + "\n");
+    fs.writeFileSync(opts.stats, JSON.stringify({ erases: flash.ops - flash.programs, programs: flash.programs,
+      heapGrowths }) + "\n");
   });
 }
 const standinSource = fs.readFileSync(path.join(HERE, "standin.py"), "utf8");
@@ -252,6 +256,13 @@ function cutBytes(len, unit) {
   return opts.model === "random" ? 0 : Math.floor(len / 2 / unit) * unit;
 }
 
+// The len bytes at addr in MicroPython's memory, copied (or, for an object
+// from an older stand-in, its bytes).
+function bytesAt(addr, len) {
+  if (typeof addr !== "number") return mp.PyProxy.toJs(addr);
+  return mp._module.HEAPU8.slice(addr, addr + len);
+}
+
 function boardModule() {
   return {
     read: () => new Uint8Array(flash.bytes),
@@ -263,12 +274,25 @@ function boardModule() {
       const n = fromZero ? Math.ceil(len / flash.blockSize) * flash.blockSize : len;
       return flash.erase(off, len, !!fromZero, cutBytes(n, 1));
     },
-    program: (off, buf) => {
-      const data = mp.PyProxy.toJs(buf);
+    // Buffers arrive as an address in MicroPython's memory and a length
+    // (standin.py's _buf): a buffer passed as an object gets a proxy that
+    // keeps it alive until V8 finalizes the proxy, rarely in a small process,
+    // and written data would pile up in the heap as it never does on a board.
+    program: (off, addr, len) => {
+      const data = bytesAt(addr, len);
       if (!(data instanceof Uint8Array)) return -22;
       return flash.program(off, data, cutBytes(data.length, flash.minWrite));
     },
     uid: () => new Uint8Array(flash.uniqueId()),
+    // --heap: base64 for standin.py's binascii (see there). Decoding
+    // answers hex (bytes.fromhex makes exact bytes of it), or null for
+    // input a board's a2b_base64 refuses.
+    b64d: (addr, len) => {
+      const t = Buffer.from(bytesAt(addr, len)).toString("latin1").replace(/[\r\n]/g, "");
+      if (t.length % 4 !== 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(t)) return null;
+      return Buffer.from(t, "base64").toString("hex");
+    },
+    b64e: (addr, len, newline) => Buffer.from(bytesAt(addr, len)).toString("base64") + (newline ? "\n" : ""),
     reset: (kind) => { resetKind = kind ? "hard" : "soft"; },
   };
 }
@@ -279,6 +303,8 @@ function boardModule() {
 // Its address is found by watching that copy.
 let romAddr = -1;
 let growBlocked = false;
+let heapWatch = false;  // --heap: after boot, memory growth is MicroPython's heap growing
+let heapGrowths = 0;
 
 // A soft reset is a fresh MicroPython instance: compile the WebAssembly
 // module once per process and instantiate it again each time.
@@ -292,6 +318,7 @@ WebAssembly.instantiate = async function (source, imports) {
 const memoryGrow = WebAssembly.Memory.prototype.grow;
 WebAssembly.Memory.prototype.grow = function (pages) {
   if (growBlocked) throw new RangeError("--heap: memory is fixed");
+  if (heapWatch) heapGrowths++;
   return memoryGrow.call(this, pages);
 };
 
@@ -304,7 +331,7 @@ async function loadBoard() {
     return set.call(this, src, off);
   };
   try {
-    growBlocked = false;
+    growBlocked = heapWatch = false;
     mp = await loadMicroPython({
       romfs, stdout: onStdout, stderr: onStdout, linebuffer: false,
       heapsize: opts.heap || Math.max(1 << 20, 3 * flash.size + (1 << 20)),
@@ -315,10 +342,11 @@ async function loadBoard() {
   if (opts.romfs && romAddr < 0) throw new Error("could not find the partition in MicroPython's memory");
 }
 
-// --fixed-heap: MicroPython's WebAssembly heap grows on demand (split heaps from
+// --heap: MicroPython's WebAssembly heap grows on demand (split heaps from
 // malloc); a board's does not. Take every free byte of the module's memory
-// but a little for the glue, and forbid growing it: the heap stays at
-// --heap bytes, as on a board with that much RAM.
+// but a little for the glue, so a new heap area must grow the memory: with
+// --fixed-heap that is refused (the heap stays at --heap bytes, as on a
+// board with that much RAM), else it is counted (--stats).
 function fixMemory() {
   const M = mp._module;
   growBlocked = true;
@@ -338,6 +366,8 @@ function fixMemory() {
     M._free(p);
     slack -= sz;
   }
+  growBlocked = opts.fixedHeap;
+  heapWatch = true;
 }
 
 function mirror(off, len) {
@@ -350,10 +380,11 @@ async function boot() {
   await loadBoard();
   mp.registerJsModule("_board", boardModule());
   const prelude = `_ROMFS = ${opts.romfs ? "True" : "False"}\n_BLOCKDEV = ${opts.blockDevice ? "True" : "False"}\n` +
-    `_BS = ${flash.blockSize}\n_MINW = ${flash.minWrite}\n`;
+    `_BS = ${flash.blockSize}\n_MINW = ${flash.minWrite}\n` +
+    `_HEAP = ${opts.heap || 0}\n`;
   mp.globals.set("_standin_src", prelude + standinSource);
   mp.runPython("exec(_standin_src, {'__name__': '_standin'})\ndel _standin_src\nimport gc\ngc.collect()");
-  if (opts.heap && opts.fixedHeap) fixMemory();
+  if (opts.heap) fixMemory();
   chunk = [];
 }
 
@@ -404,6 +435,14 @@ function feed(c, stripOk = false) {
   live = rawMode && c === 4;
   dropOk = stripOk;
   const ret = mp.replProcessChar(c);
+  // --heap: this build collects garbage only between calls from JS (never
+  // inside a statement, where a board collects when an allocation needs
+  // it), and only when a collection was asked for. Ask for one after each
+  // raw-REPL command (it runs as the next byte is fed), so the next command
+  // starts with the live data alone, as on a board that had to collect:
+  // "the heap never grew" then means the live data and everything one
+  // command allocates fit in --heap.
+  if (opts.heap && live) mp.runPython("import gc\ngc.collect()");
   live = dropOk = false;
   const text = flushChunk();
   if (text.includes(RAW_BANNER)) { rawMode = true; rawLineEmpty = true; }

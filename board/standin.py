@@ -4,7 +4,8 @@
 # object that forwards every attribute to the real module except rom_ioctl,
 # which works on the partition file through the JS module `_board` (NOR-flash
 # rules are enforced there). `machine` provides the few calls a board has.
-# _ROMFS, _BLOCKDEV, _BS and _MINW are defined by the emulator before this runs.
+# _ROMFS, _BLOCKDEV, _BS, _MINW and _HEAP (--heap, else 0) are defined by
+# the emulator before this runs.
 import sys
 import vfs as _real_vfs
 import _board
@@ -29,6 +30,14 @@ def _attach():
 
 
 _part, _LIVE = _attach() if _ROMFS else (None, False)
+
+import uctypes as _uctypes
+
+
+def _buf(b):
+    # A buffer for _board as (address, length): an object passed to JS would
+    # stay referenced until V8 finalizes its proxy (see the emulator).
+    return _uctypes.addressof(b), len(b)
 
 
 class _Vfs:
@@ -65,7 +74,7 @@ class _BlockDev:
 
     def writeblocks(self, block, buf, off=0):
         a = block * _BS + off
-        r = _board.program(a, buf)
+        r = _board.program(a, *_buf(buf))
         if r < 0:
             raise OSError(-r)
         if not _LIVE:
@@ -96,7 +105,7 @@ def _rom_ioctl(op, *args):
         return _MINW
     if op == 4 and n == 3:
         off, buf = args[1], args[2]
-        r = _board.program(off, buf)
+        r = _board.program(off, *_buf(buf))
         if r < 0:
             raise OSError(-r)
         if not _LIVE:
@@ -139,3 +148,43 @@ class _Machine:
 
 sys.modules["machine"] = _Machine()
 del _Vfs, _Machine
+
+# --heap: this build's gc.mem_free() counts the heap it could still add
+# (mem_info's "max new split", 128 MiB); a board with --heap bytes reports
+# no more than that minus what is in use, so code that sizes its work by
+# the free heap sizes it as it would on that board.
+if _HEAP:
+    import gc as _real_gc
+
+    class _Gc:
+        def __getattr__(self, name):
+            return getattr(_real_gc, name)
+
+        def mem_free(self):
+            return max(0, min(_real_gc.mem_free(), _HEAP - _real_gc.mem_alloc()))
+
+    sys.modules["gc"] = _Gc()
+    del _Gc
+
+    # This build's base64 functions allocate many times their output
+    # (measured: b2a_base64 of 1500 bytes 5.4 MB, a2b_base64 of 2000
+    # characters 58 KB); a board's allocate the output. These go through
+    # JS and allocate two to three times it, which is what a board with
+    # --heap bytes sees.
+    import binascii as _real_binascii
+
+    class _Binascii:
+        def __getattr__(self, name):
+            return getattr(_real_binascii, name)
+
+        def a2b_base64(self, data):
+            h = _board.b64d(*_buf(data))
+            if h is None:
+                raise ValueError("incorrect padding")
+            return bytes.fromhex(h)
+
+        def b2a_base64(self, data, newline=True):
+            return _board.b64e(*_buf(data), newline).encode()
+
+    sys.modules["binascii"] = _Binascii()
+    del _Binascii

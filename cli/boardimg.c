@@ -16,15 +16,21 @@
 
 #include "transport/board.h"
 
-#define PER_EXEC (16 * BOARDIMG_CHUNK)
+/* Chunks read per exec: as many as fit a quarter of the board's free heap
+ * (each leaves one base64 copy, about 4/3 of a chunk, as garbage until the
+ * statement ends), 1 to 16. */
+#define MAX_PER_EXEC 16
+#define GARBAGE_PER_CHUNK (BOARDIMG_CHUNK / 3 * 4 + 64)
 #define EXEC_TIMEOUT_MS 60000
 
 uint64_t cli_board_addr;
 
-/* Defines _g(o,n) (bytes of the partition) and prints the partition's
- * size, its memory-mapped address (-1 unknown) and its first 16 bytes. */
+/* Defines _g(o,n) (bytes of the partition) and _r(o,n,k) (its bytes in
+ * [o, o+n) as "C crc base64" lines of k bytes, written without a decoded or
+ * stripped copy) and prints the partition's size, its memory-mapped address
+ * (-1 unknown), its first 15 bytes and the free heap (-1 unknown). */
 static const char PROBE[] =
-    "import vfs,binascii\n"
+    "import vfs,binascii,sys,gc\n"
     "_d=vfs.rom_ioctl(2,%d) if hasattr(vfs,'rom_ioctl') else -1\n"
     "_a=-1\n"
     "if isinstance(_d,int):print('R NOPART')\n"
@@ -44,10 +50,16 @@ static const char PROBE[] =
     " except ImportError:\n"
     "  _c=None\n"
     " def _r(o,n,k):\n"
+    "  w=sys.stdout.write\n"
     "  for i in range(o,o+n,k):\n"
     "   b=_g(i,min(k,o+n-i))\n"
-    "   print('C',_c(b)&0xffffffff if _c else '-',binascii.b2a_base64(b).decode().strip())\n"
-    " print('R OK',_n,_a,binascii.b2a_base64(_g(0,min(15,_n))).decode().strip())\n";
+    "   w('C %%s '%%(_c(b)&0xffffffff if _c else '-'));w(binascii.b2a_base64(b))\n"
+    " print('R OK',_n,_a,binascii.b2a_base64(_g(0,min(15,_n))).decode().strip(),"
+    "gc.mem_free() if hasattr(gc,'mem_free') else -1)\n";
+
+/* What the read leaves on the board: nothing. */
+static const char CLEANUP[] = "for _k in ('_d','_m','_g','_r','_c','_a','_n','_B'):\n"
+                              " if _k in globals():del globals()[_k]\n";
 
 static int fail_board(board_t *b, const char *what)
 {
@@ -55,7 +67,7 @@ static int fail_board(board_t *b, const char *what)
     return -1;
 }
 
-static int probe(board_t *b, int part, board_image_t *im, uint8_t *head, size_t *hlen)
+static int probe(board_t *b, int part, board_image_t *im, uint8_t *head, size_t *hlen, size_t *per_exec)
 {
     char code[sizeof PROBE + 16];
     int n = snprintf(code, sizeof code, PROBE, part);
@@ -67,8 +79,8 @@ static int probe(board_t *b, int part, board_image_t *im, uint8_t *head, size_t 
         return -1;
     }
     uint64_t size = 0;
-    long long addr = -1;
-    r = boardimg_parse_probe(out, &size, &addr, head, hlen);
+    long long addr = -1, heap = -1;
+    r = boardimg_parse_probe(out, &size, &addr, head, hlen, &heap);
     free(out);
     if (r == 1) {
         cli_error("%s: ROMFS%d partition not found on device", board_describe(b), part);
@@ -80,13 +92,16 @@ static int probe(board_t *b, int part, board_image_t *im, uint8_t *head, size_t 
     }
     im->part_size = size;
     im->addr = addr > 0 ? (uint64_t)addr : 0;
+    /* A board that does not say what it has free gets a middle figure. */
+    long long k = heap < 0 ? 4 : heap / 4 / GARBAGE_PER_CHUNK;
+    *per_exec = (size_t)(k < 1 ? 1 : k > MAX_PER_EXEC ? MAX_PER_EXEC : k) * BOARDIMG_CHUNK;
     return 0;
 }
 
-static int read_image(board_t *b, board_image_t *im)
+static int read_image(board_t *b, board_image_t *im, size_t per_exec)
 {
-    for (size_t off = 0; off < im->len; off += PER_EXEC) {
-        size_t n = im->len - off < PER_EXEC ? im->len - off : PER_EXEC;
+    for (size_t off = 0; off < im->len; off += per_exec) {
+        size_t n = im->len - off < per_exec ? im->len - off : per_exec;
         char code[64];
         int k = snprintf(code, sizeof code, "_r(%zu,%zu,%d)\n", off, n, BOARDIMG_CHUNK);
         char *out = NULL;
@@ -107,6 +122,33 @@ static int read_image(board_t *b, board_image_t *im)
     return 0;
 }
 
+int boardimg_read(board_t *b, int part, board_image_t *im)
+{
+    memset(im, 0, sizeof im[0]);
+    snprintf(im->name, sizeof im->name, "ROMFS%d on %.100s", part, board_describe(b));
+    uint8_t head[30];
+    size_t hlen = 0, per_exec = 0;
+    int rc = -1;
+    if (probe(b, part, im, head, &hlen, &per_exec) < 0)
+        return -1;
+    im->len = boardimg_declared_len(head, hlen);
+    if (!im->len || im->len > im->part_size)
+        cli_error("%s: the partition holds no ROMFS image%s", im->name, im->len ? " that fits it" : "");
+    else if (!(im->data = malloc(im->len)))
+        cli_error("out of memory");
+    else
+        rc = read_image(b, im, per_exec);
+    /* Best effort: a failed cleanup leaves names, not a wrong image. */
+    char *out = NULL;
+    if (board_exec(b, CLEANUP, sizeof CLEANUP - 1, &out, NULL, EXEC_TIMEOUT_MS) < 0 && rc == 0)
+        cli_warn("%s: could not remove the reader's helpers from the board: %s", board_describe(b),
+                 board_last_error(b));
+    free(out);
+    if (rc < 0)
+        boardimg_free(im);
+    return rc;
+}
+
 int boardimg_fetch(const char *dev, int part, board_image_t *im)
 {
     memset(im, 0, sizeof im[0]);
@@ -116,26 +158,8 @@ int boardimg_fetch(const char *dev, int part, board_image_t *im)
         cli_error("cannot open %s: %s", dev ? dev : "a board", msg ? msg : "error");
         return -1;
     }
-    snprintf(im->name, sizeof im->name, "ROMFS%d on %.100s", part, board_describe(b));
-    uint8_t head[30];
-    size_t hlen = 0;
-    int rc = -1;
-    if (probe(b, part, im, head, &hlen) < 0)
-        goto out;
-    im->len = boardimg_declared_len(head, hlen);
-    if (!im->len || im->len > im->part_size) {
-        cli_error("%s: the partition holds no ROMFS image%s", im->name, im->len ? " that fits it" : "");
-        goto out;
-    }
-    if (!(im->data = malloc(im->len))) {
-        cli_error("out of memory");
-        goto out;
-    }
-    rc = read_image(b, im);
-out:
+    int rc = boardimg_read(b, part, im);
     board_close(b);
-    if (rc < 0)
-        boardimg_free(im);
     return rc;
 }
 

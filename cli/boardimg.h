@@ -19,6 +19,11 @@ typedef struct board_image {
 /* Read partition part's image from board dev (NULL: default board). 0, or
  * -1 after one error line (no image, damaged transfer, board errors). */
 int boardimg_fetch(const char *dev, int part, board_image_t *im);
+/* The same over a board already open. Board memory used stays bounded
+ * whatever the image's size: at most a quarter of the free heap the board
+ * reports is left as garbage by one statement. */
+struct board;
+int boardimg_read(struct board *b, int part, board_image_t *im);
 void boardimg_free(board_image_t *im);
 
 /* The hook main.c calls for ls|tree|cat|stat|check|extract: wanted when
@@ -39,8 +44,10 @@ size_t boardimg_declared_len(const uint8_t *h, size_t n);
  * n bytes, each line matching its CRC32 ("-": none), else -1. */
 int boardimg_take_chunks(const char *out, uint8_t *dst, size_t n);
 
-/* The probe's "R OK size address base64-head" line: 0 with the fields
- * (head: at most 30 bytes), 1 for "R NOPART", -1 for anything else. */
-int boardimg_parse_probe(const char *out, uint64_t *size, long long *addr, uint8_t head[30], size_t *hlen);
+/* The probe's "R OK size address base64-head [free-heap]" line: 0 with the
+ * fields (head: at most 30 bytes; *heap -1 when absent or negative), 1 for
+ * "R NOPART", -1 for anything else. */
+int boardimg_parse_probe(const char *out, uint64_t *size, long long *addr, uint8_t head[30], size_t *hlen,
+                         long long *heap);
 
 #endif

@@ -46,7 +46,8 @@ int boardimg_take_chunks(const char *out, uint8_t *dst, size_t n)
     return got == n ? 0 : -1;
 }
 
-int boardimg_parse_probe(const char *out, uint64_t *size, long long *addr, uint8_t head[30], size_t *hlen)
+int boardimg_parse_probe(const char *out, uint64_t *size, long long *addr, uint8_t head[30], size_t *hlen,
+                         long long *heap)
 {
     const char *line = out ? strstr(out, "R ") : NULL;
     if (line && strncmp(line, "R NOPART", 8) == 0)
@@ -54,10 +55,12 @@ int boardimg_parse_probe(const char *out, uint64_t *size, long long *addr, uint8
     unsigned long long sz = 0;
     char b64[41] = "";
     long hl = -1;
-    if (!line || sscanf(line, "R OK %llu %lld %40s", &sz, addr, b64) != 3 ||
-        (hl = romfs_b64_decode(b64, strlen(b64), head, 30)) < 0)
+    long long free_heap = -1;
+    int n = line ? sscanf(line, "R OK %llu %lld %40s %lld", &sz, addr, b64, &free_heap) : 0;
+    if (n < 3 || (hl = romfs_b64_decode(b64, strlen(b64), head, 30)) < 0)
         return -1;
     *size = sz;
     *hlen = (size_t)hl;
+    *heap = n == 4 && free_heap >= 0 ? free_heap : -1;
     return 0;
 }

@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "boardimg.h"
 #include "imgwalk.h"
-#include "romfs/romfs_codec.h"
 #include "transport/answer.h"
 #include "transport/board.h"
 
@@ -122,36 +122,23 @@ static void first_problem(void *ctx, int severity, size_t offset, const char *ms
         snprintf(c->first_problem, sizeof c->first_problem, "offset 0x%zx: %s", offset, msg);
 }
 
-/* Read the image of partition p from the board and check all of it.
- * Returns 0 when it was read and is valid. */
+/* Read the image of partition p from the board (in CRC-checked chunks,
+ * board memory bounded: cli/boardimg.c) and check all of it. Returns 0 when
+ * it was read and is valid. */
 static int verify(board_t *b, const ans_part_t *p, struct check *c)
 {
     long long total = ans_part_image_len(p);
     c->verified = -1;
     if (total <= 0 || !p->fit || total > p->size || total > VERIFY_MAX)
         return -1;
-    char code[700];
-    int len = snprintf(code, sizeof code,
-                       "import vfs,sys,binascii\n"
-                       "d=vfs.rom_ioctl(2,%lld)\n"
-                       "if hasattr(d,'readblocks'):\n"
-                       " b=d.ioctl(5,0);t=bytearray(3072);tv=memoryview(t)\n"
-                       " def g(o,n):d.readblocks(o//b,t,o%%b);return tv[:n]\n"
-                       "else:\n"
-                       " mv=memoryview(d)\n"
-                       " def g(o,n):return mv[o:o+n]\n"
-                       "for o in range(0,%lld,3072):sys.stdout.write(binascii.b2a_base64(g(o,min(3072,%lld-o))))\n"
-                       "del d,g\n",
-                       p->id, total, total);
-    char *out = NULL;
-    size_t olen = 0;
-    uint8_t *img = malloc((size_t)total);
-    int e = img ? board_exec(b, code, (size_t)len, &out, &olen, 0) : -1;
-    if (!e && romfs_b64_decode(out, olen, img, (size_t)total) == total &&
-        romfs_check(img, (size_t)total, first_problem, c, &c->stats) == 0)
+    board_image_t im;
+    if (boardimg_read(b, (int)p->id, &im) < 0)
+        return -1;
+    /* The header was read again: a board that changed it meanwhile (or
+     * answers differently) is not trusted with this check. */
+    if ((long long)im.len == total && romfs_check(im.data, im.len, first_problem, c, &c->stats) == 0)
         c->verified = 1;
-    free(out);
-    free(img);
+    boardimg_free(&im);
     return c->verified > 0 && c->stats.problems[ROMFS_CHECK_FAIL] == 0 ? 0 : -1;
 }
 

@@ -44,11 +44,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     default: {
         uint8_t head[30];
         uint64_t psize;
-        long long addr;
+        long long addr, heap = -7;
         size_t hlen = 99;
-        int r = boardimg_parse_probe(text, &psize, &addr, head, &hlen);
+        int r = boardimg_parse_probe(text, &psize, &addr, head, &hlen, &heap);
         FUZZ_ASSERT(r >= -1 && r <= 1);
         FUZZ_ASSERT(r != 0 || hlen <= sizeof head);
+        /* The free heap is a count or "unknown", never another negative. */
+        FUZZ_ASSERT(r != 0 || heap >= -1);
         break;
     }
     }
