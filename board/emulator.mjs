@@ -66,6 +66,9 @@ An emulated MicroPython board on stdin/stdout with a ROM partition in a file.
                        (it collects garbage only between statements, so a
                        count of 0 means no statement needed more)
   --fixed-heap         ...never: an allocation past --heap is MemoryError
+  --hold-after K FILE  after K flash erase/program operations, create FILE
+                       and stop answering until the host is gone (a board
+                       hung mid-deploy: tests signal the host there)
   --stats FILE         at exit, write the flash operations done as JSON
                        {"erases": N, "programs": N} (for tests)
   --baud BPS           throttle both directions like a serial link (BPS/10
@@ -115,6 +118,10 @@ function parseArgs(argv) {
       case "--flaky-program": o.flaky = num(a, argv[++i]); break;
       case "--flip-rx": o.flipRx = num(a, argv[++i]); break;
       case "--stats": o.stats = argv[++i]; if (!o.stats) fail("--stats needs a file"); break;
+      case "--hold-after":
+        o.holdAfter = num(a, argv[++i]); o.holdFile = argv[++i];
+        if (!o.holdAfter || !o.holdFile) fail("--hold-after needs a count and a file");
+        break;
       case "--heap": o.heap = num(a, argv[++i]); if (o.heap < 16384) fail("--heap must be at least 16384"); break;
       case "--fixed-heap": o.fixedHeap = true; break;
       case "--help": process.stdout.write(USAGE); process.exit(0);
@@ -244,6 +251,29 @@ function onFlashOp(count) {
     // A board losing power: no more output, no cleanup.
     process.exit(3);
   }
+  if (opts.holdAfter && count === opts.holdAfter) hold();
+}
+
+// --hold-after: the flash keeps what the first K operations did; the board
+// answers nothing more. The VM runs synchronously, so this blocks right
+// here (as a hung board does), polling for its host's end (the parent, or
+// its parent when a shell started us): then it exits.
+function hold() {
+  const parentOf = (pid) => {
+    try {
+      const st = fs.readFileSync(`/proc/${pid}/stat`, "latin1");
+      const f = st.slice(st.lastIndexOf(")") + 2).split(" ");
+      return f[0] === "Z" ? 0 : Number(f[1]);
+    } catch {
+      return 0;
+    }
+  };
+  const hosts = [process.ppid, parentOf(process.ppid)].filter((p) => p > 1);
+  const alive = (pid) => parentOf(pid) !== 0;
+  fs.writeFileSync(opts.holdFile, `${flash.ops}\n`);
+  const cell = new Int32Array(new SharedArrayBuffer(4));
+  for (let waited = 0; waited < 120000 && hosts.every(alive); waited += 50) Atomics.wait(cell, 0, 0, 50);
+  process.exit(4);
 }
 flash.onOp = onFlashOp;
 

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
@@ -23,6 +24,10 @@ static struct slot {
 } slots[SLOTS];
 
 static const int sigs[] = {SIGINT, SIGTERM, SIGHUP};
+static const char *const sig_names[] = {"SIGINT", "SIGTERM", "SIGHUP"};
+/* cli_cleanup_note: the line, in two parts around the signal's name. */
+static char note_before[256], note_after[256];
+static volatile sig_atomic_t noted;
 static int installed;
 static long stop_at = -1;   /* ROMFS_TEST_STOP_AT: stop after this registration */
 static long registered;
@@ -49,8 +54,34 @@ static void remove_tree(int dirfd, const char *name, int depth)
     unlinkat(dirfd, name, AT_REMOVEDIR);
 }
 
+/* write(2) all of s; errors ignored (nothing can be done about them). */
+static void say_raw(const char *s)
+{
+    size_t n = strlen(s);
+    while (n > 0) {
+        ssize_t w = write(2, s, n);
+        if (w <= 0)
+            return;
+        s += w;
+        n -= (size_t)w;
+    }
+}
+
 static void on_signal(int sig)
 {
+    if (noted) {
+        const char *name = "a signal";
+        for (size_t i = 0; i < sizeof sigs / sizeof *sigs; i++)
+            if (sigs[i] == sig)
+                name = sig_names[i];
+        say_raw("romfs: ");
+        say_raw(note_before);
+        say_raw(" (");
+        say_raw(name);
+        say_raw(")");
+        say_raw(note_after);
+        say_raw("\n");
+    }
     for (int i = 0; i < SLOTS; i++) {
         if (!slots[i].used)
             continue;
@@ -85,6 +116,23 @@ static void install(void)
             continue;
         sigaction(sigs[i], &sa, NULL);
     }
+}
+
+void cli_cleanup_note(const char *before, const char *after)
+{
+    if (!installed)
+        install();
+    sigset_t old;
+    cli_cleanup_hold(&old);
+    noted = 0;
+    if (before) {
+        snprintf(note_before, sizeof note_before, "%s", before);
+        snprintf(note_after, sizeof note_after, "%s", after ? after : "");
+        note_before[strcspn(note_before, "\n")] = '\0';
+        note_after[strcspn(note_after, "\n")] = '\0';
+        noted = 1;
+    }
+    cli_cleanup_release(&old);
 }
 
 void cli_cleanup_hold(sigset_t *old)

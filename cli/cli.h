@@ -102,6 +102,10 @@ int cli_cleanup_add_at(int dirfd, const char *name, int is_dir);
 void cli_cleanup_remove(int slot);
 void cli_cleanup_hold(sigset_t *old);
 void cli_cleanup_release(const sigset_t *old);
+/* What a signal interrupts, said on its way out: "romfs: BEFORE (SIGNAME)
+ * AFTER" on stderr (installs the handlers if need be). Copied (truncated to
+ * a line); NULL clears it. */
+void cli_cleanup_note(const char *before, const char *after);
 
 /* Write s as a JSON string literal (with quotes); bytes that are not valid
  * UTF-8 are escaped as \u00XX of the byte value, so a program cannot tell

@@ -602,7 +602,15 @@ static int deploy_to_board(deploy_t *d)
     else if (info.has_view && !info.has_crc)
         cli_warn("the board has no binascii.crc32: rewriting everything, verifying by reading back");
     romfs_session_result_t res;
+    /* Killed while writing, the partition is as a power cut leaves it:
+     * the deploy's order makes that the old image, the new one, or nothing
+     * that mounts. Say so on the way out. */
+    char what[200];
+    snprintf(what, sizeof what, "deploy to %s interrupted", board_describe(b));
+    cli_cleanup_note(what, ": the partition holds the old image, the new one, or nothing that mounts, as after "
+                           "a power cut; deploy again to finish");
     int r = romfs_session_deploy(s, d->src, d->src_len, d->is_dir, &res);
+    cli_cleanup_note(NULL, NULL);
     if (res.image_len) {
         say(d, "Image size is %zu bytes", res.image_len);
         say(d, "ROMFS%d partition has size %llu bytes (%u blocks of %u bytes each)", d->o.part,
