@@ -388,11 +388,10 @@ static int write_output(deploy_t *d)
     return cli_out_commit(&out) < 0 ? CLI_FAIL : CLI_OK;
 }
 
-static void json_summary(board_t *b, const dboard_info_t *info, uint32_t bs,
+static void json_summary(const char *desc, const dboard_info_t *info, uint32_t bs,
                          const romfs_session_result_t *res, uint64_t wire)
 {
     printf("{\"device\":");
-    const char *desc = board_describe(b);
     cli_json_string(stdout, (const uint8_t *)desc, strlen(desc));
     printf(",\"partition\":%d,\"partition_size\":%llu,\"block_size\":%u,\"image_size\":%zu,"
            "\"layout\":\"%s\",\"base\":\"%s\",\"blocks_total\":%u,\"blocks_written\":%u,"
@@ -473,8 +472,9 @@ static romfs_session_board_t session_board(const deploy_t *d, const dboard_info_
 }
 
 /* A deploy failed once the commit was sent: reconnect and say what the
- * partition holds instead of guessing. */
-static const char *holds_after_reconnect(deploy_t *d, const romfs_session_t *failed)
+ * partition holds instead of guessing; *holds is 1 when every block of the
+ * new image was checked there (its CRCs, as the deploy's own check does). */
+static const char *holds_after_reconnect(deploy_t *d, const romfs_session_t *failed, int *holds)
 {
     size_t len;
     const uint8_t *img = romfs_session_image(failed, &len);
@@ -488,6 +488,7 @@ static const char *holds_after_reconnect(deploy_t *d, const romfs_session_t *fai
         romfs_session_opts_t so = {.full = 1};
         romfs_session_t *s = NULL;
         int h = romfs_session_open(&s, &ops, &sb, &so) == 0 ? romfs_session_holds(s, img, len) : -1;
+        *holds = h == 1;
         if (h == 1)
             what = "checked on reconnect: the partition holds the complete new image";
         else if (h == 0)
@@ -617,20 +618,33 @@ static int deploy_to_board(deploy_t *d)
             (unsigned long long)info.part_size, (unsigned)((info.part_size + sb.block_size - 1) / sb.block_size),
             sb.block_size);
     }
+    char desc[256];
+    snprintf(desc, sizeof desc, "%s", board_describe(b));
+    uint64_t wire = board_bytes_sent(b) - wire0;
     if (r < 0 && res.state == ROMFS_DEPLOY_COMMITTED) {
         dboard_free(db);    /* the link is gone: close it before reconnecting */
         board_close(b);
         db = NULL;
         b = NULL;
-        cli_error("%.*s; %s", (int)(strcspn(res.error, ";")), res.error, holds_after_reconnect(d, s));
-    } else if (r < 0)
+        int holds = 0;
+        const char *holds_what = holds_after_reconnect(d, s, &holds);
+        int n = (int)strcspn(res.error, ";");
+        if (!holds) {
+            cli_error("%.*s; %s", n, res.error, holds_what);
+            goto out;
+        }
+        /* The new image is there, every block checked: the deploy did its
+         * job, the link failed after it. */
+        cli_warn("%.*s; %s", n, res.error, holds_what);
+        res.verified = 1;
+        snprintf(res.note, sizeof res.note, "verified after reconnecting (the link failed after the commit)");
+    } else if (r < 0) {
         cli_error("%s", res.error);
-    if (r < 0)
         goto out;
-    uint64_t wire = board_bytes_sent(b) - wire0;
+    }
     report(d, &res, wire);
     if (d->o.json)
-        json_summary(b, &info, sb.block_size, &res, wire);
+        json_summary(desc, &info, sb.block_size, &res, wire);
     rc = CLI_OK;
 out:
     romfs_session_close(s);
