@@ -4,6 +4,8 @@
  * registered. */
 #include "cli.h"
 
+#include "romfs/romfs_io.h"
+
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -149,10 +151,17 @@ void cli_cleanup_release(const sigset_t *old)
     sigprocmask(SIG_SETMASK, old, NULL);
 }
 
-int cli_cleanup_add_at(int dirfd, const char *name, int is_dir)
+void cli_cleanup_install(void)
 {
     if (!installed)
         install();
+}
+
+/* Register without installing the handlers: the host library's temporary
+ * files may appear while a command's own handlers are in charge (the build's
+ * stop flag while compiling, watch's), which unwind and remove them. */
+static int add_at(int dirfd, const char *name, int is_dir)
+{
     char *copy = strdup(name);
     for (int i = 0; copy && i < SLOTS; i++) {
         if (slots[i].used)
@@ -167,6 +176,45 @@ int cli_cleanup_add_at(int dirfd, const char *name, int is_dir)
     }
     free(copy);
     return -1;
+}
+
+/* The host library's temporary files (romfs_io.h), every one of them: the
+ * atomic outputs of build, extract, deploy -o and the caches. */
+static sigset_t hook_saved;
+static void hook_hold(void *ctx)
+{
+    (void)ctx;
+    cli_cleanup_hold(&hook_saved);
+}
+
+static void hook_created(void *ctx, int dirfd, const char *name)
+{
+    (void)ctx;
+    if (name)
+        add_at(dirfd, name, 0);
+    cli_cleanup_release(&hook_saved);
+}
+
+static void hook_gone(void *ctx, int dirfd, const char *name)
+{
+    (void)ctx;
+    for (int i = 0; i < SLOTS; i++)
+        if (slots[i].used && slots[i].dirfd == dirfd && !slots[i].is_dir && strcmp(slots[i].name, name) == 0) {
+            cli_cleanup_remove(i);
+            return;
+        }
+}
+
+void cli_cleanup_hook_outputs(void)
+{
+    romfs_tmp_hooks_t h = {hook_hold, hook_created, hook_gone, NULL};
+    romfs_io_set_tmp_hooks(&h);
+}
+
+int cli_cleanup_add_at(int dirfd, const char *name, int is_dir)
+{
+    cli_cleanup_install();
+    return add_at(dirfd, name, is_dir);
 }
 
 int cli_cleanup_add(const char *path, int is_dir)

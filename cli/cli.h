@@ -62,13 +62,13 @@ int cli_file_load(const char *path, cli_file_t *f);
 void cli_file_free(cli_file_t *f);
 
 /* Atomic output (romfs_out_* of romfs_io.h) whose temporary file is removed
- * when a signal ends the command (cli_cleanup_*). fp is a stdio stream on
- * it for cli_out_open; cli_out_openat outputs use cli_out_write. */
+ * when a signal ends the command (the hooks of cli_cleanup_hook_outputs).
+ * fp is a stdio stream on it for cli_out_open; cli_out_openat outputs use
+ * cli_out_write. */
 typedef struct cli_out {
     FILE *fp;
     romfs_out_t o;
     const char *path;       /* for messages; "<stdout>" for "-" */
-    int slot;               /* cleanup registration, or -1 */
     int err;                /* first write error (negative errno), or 0 */
     uint64_t written;
 } cli_out_t;
@@ -106,6 +106,13 @@ void cli_cleanup_release(const sigset_t *old);
  * AFTER" on stderr (installs the handlers if need be). Copied (truncated to
  * a line); NULL clears it. */
 void cli_cleanup_note(const char *before, const char *after);
+/* Register every temporary file the host library creates (romfs_io.h's
+ * hooks): main() calls it once. The registrations take effect once the
+ * handlers are installed (cli_cleanup_install, any cli_cleanup_add*,
+ * cli_cleanup_note, cli_out_open*): until then a command's own handlers
+ * are in charge. */
+void cli_cleanup_hook_outputs(void);
+void cli_cleanup_install(void);
 
 /* Write s as a JSON string literal (with quotes); bytes that are not valid
  * UTF-8 are escaped as \u00XX of the byte value, so a program cannot tell

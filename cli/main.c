@@ -80,6 +80,7 @@ static int help(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+    cli_cleanup_hook_outputs();
     if (argc < 2) {
         cli_error("no command given");
         usage(stderr);

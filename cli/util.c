@@ -54,37 +54,22 @@ void cli_file_free(cli_file_t *f)
     memset(f, 0, sizeof *f);
 }
 
-/* Register o's temporary file (if any) while signals are held. */
-static void out_register(cli_out_t *o)
-{
-    o->slot = o->o.tmp ? cli_cleanup_add_at(o->o.dirfd, o->o.tmp, 0) : -1;
-}
-
 int cli_out_openat(cli_out_t *o, int dirfd, const char *name, unsigned flags, const char *path)
 {
-    sigset_t old;
     memset(o, 0, sizeof *o);
-    o->slot = -1;
     o->path = path;
-    cli_cleanup_hold(&old);
-    int r = romfs_out_openat(&o->o, dirfd, name, flags);
-    if (r == 0)
-        out_register(o);
-    cli_cleanup_release(&old);
-    return r;
+    /* The temporary file is registered for signals by the hooks
+     * (cli_cleanup_hook_outputs); a command's output is covered from here. */
+    cli_cleanup_install();
+    return romfs_out_openat(&o->o, dirfd, name, flags);
 }
 
 int cli_out_open(cli_out_t *o, const char *path)
 {
-    sigset_t old;
     memset(o, 0, sizeof *o);
-    o->slot = -1;
     o->path = strcmp(path, "-") == 0 ? "<stdout>" : path;
-    cli_cleanup_hold(&old);
+    cli_cleanup_install();
     int r = romfs_out_open(&o->o, path);
-    if (r == 0)
-        out_register(o);
-    cli_cleanup_release(&old);
     if (r < 0) {
         cli_error("%s: cannot write: %s", o->path, strerror(-r));
         return -1;
@@ -140,8 +125,6 @@ int cli_out_finish(cli_out_t *o)
         romfs_out_abort(&o->o);
     else
         err = romfs_out_commit(&o->o);
-    cli_cleanup_remove(o->slot);
-    o->slot = -1;
     return err;
 }
 
@@ -160,8 +143,6 @@ void cli_out_abort(cli_out_t *o)
         fclose(o->fp);
     o->fp = NULL;
     romfs_out_abort(&o->o);
-    cli_cleanup_remove(o->slot);
-    o->slot = -1;
 }
 
 static size_t utf8_len(const uint8_t *s, size_t n)

@@ -91,6 +91,20 @@ void romfs_out_abort(romfs_out_t *o);
 /* Write a whole buffer to path atomically (open, write, commit). */
 int romfs_write_file(const char *path, const void *data, size_t len);
 
+/* Temporary files of every output in the process, for a program that
+ * removes them when a signal ends it: hold runs just before one is
+ * created, created just after (name NULL when creation failed: hold's
+ * counterpart all the same), gone once it was renamed into place or
+ * removed. dirfd and name stay valid until gone. One set per process, kept
+ * by copy; NULL clears it. */
+typedef struct romfs_tmp_hooks {
+    void (*hold)(void *ctx);
+    void (*created)(void *ctx, int dirfd, const char *name);
+    void (*gone)(void *ctx, int dirfd, const char *name);
+    void *ctx;
+} romfs_tmp_hooks_t;
+void romfs_io_set_tmp_hooks(const romfs_tmp_hooks_t *hooks);
+
 /// Directories ///
 
 /* mkdir -p: create path and its missing parents with mode (less the

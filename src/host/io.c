@@ -111,6 +111,22 @@ static char *resolve_links(const char *path)
     return NULL;
 }
 
+static romfs_tmp_hooks_t tmp_hooks;
+
+void romfs_io_set_tmp_hooks(const romfs_tmp_hooks_t *hooks)
+{
+    if (hooks)
+        tmp_hooks = *hooks;
+    else
+        memset(&tmp_hooks, 0, sizeof tmp_hooks);
+}
+
+static void tmp_gone(const romfs_out_t *o)
+{
+    if (tmp_hooks.gone)
+        tmp_hooks.gone(tmp_hooks.ctx, o->dirfd, o->tmp);
+}
+
 /* A temporary file beside name in o->dirfd, with mode/owner of *old when
  * the target exists as a regular file. */
 static int open_temp(romfs_out_t *o, const struct stat *old)
@@ -122,12 +138,18 @@ static int open_temp(romfs_out_t *o, const struct stat *old)
     o->tmp = malloc(cap);
     if (!o->tmp)
         return -ENOMEM;
+    if (tmp_hooks.hold)
+        tmp_hooks.hold(tmp_hooks.ctx);
     for (int tries = 0; tries < 1000; tries++) {
         snprintf(o->tmp, cap, "%s.tmp-%ld-%lu", base, (long)getpid(), seq++);
         o->fd = openat(o->dirfd, o->tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
         if (o->fd >= 0 || errno != EEXIST)
             break;
     }
+    int saved = errno;
+    if (tmp_hooks.created)
+        tmp_hooks.created(tmp_hooks.ctx, o->dirfd, o->fd >= 0 ? o->tmp : NULL);
+    errno = saved;
     if (o->fd < 0) {
         int err = -errno;
         free(o->tmp);
@@ -285,6 +307,7 @@ int romfs_out_commit(romfs_out_t *o)
     if (!err && o->tmp && do_rename(o) != 0)
         err = -errno;
     if (!err && o->tmp) {
+        tmp_gone(o);
         free(o->tmp);
         o->tmp = NULL;
         if (!(o->flags & ROMFS_OUT_NOSYNC))
@@ -298,8 +321,10 @@ void romfs_out_abort(romfs_out_t *o)
 {
     if (o->own_fd && o->fd >= 0)
         close(o->fd);
-    if (o->tmp && o->dirfd >= 0)
+    if (o->tmp && o->dirfd >= 0) {
         unlinkat(o->dirfd, o->tmp, 0);
+        tmp_gone(o);
+    }
     if (o->dirfd >= 0)
         close(o->dirfd);
     free(o->tmp);

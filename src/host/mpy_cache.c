@@ -1,5 +1,6 @@
 /* The mpy-cross output cache; see mpy_cache.h. */
 #include "mpy_cache.h"
+#include "romfs/romfs_io.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -106,11 +107,11 @@ static char *entry_path(const mpy_cache_t *c, const char *key, const char *suffi
     return p;
 }
 
-/* Read (writing 0) or write all n bytes at p. 0, or -1. */
-static int io_all(int fd, uint8_t *p, size_t n, int writing)
+/* Read all n bytes at p. 0, or -1. */
+static int read_all(int fd, uint8_t *p, size_t n)
 {
     while (n) {
-        ssize_t r = writing ? write(fd, p, n) : read(fd, p, n);
+        ssize_t r = read(fd, p, n);
         if (r < 0 && errno == EINTR)
             continue;
         if (r <= 0)
@@ -119,11 +120,6 @@ static int io_all(int fd, uint8_t *p, size_t n, int writing)
         n -= (size_t)r;
     }
     return 0;
-}
-
-static int read_all(int fd, uint8_t *p, size_t n)
-{
-    return io_all(fd, p, n, 0);
 }
 
 /* The entry's content when it is whole and its digest matches, else NULL. */
@@ -184,18 +180,19 @@ int mpy_cache_get(mpy_cache_t *c, const char *key, uint8_t **data, size_t *len,
     return 1;
 }
 
-static int write_all(int fd, const uint8_t *p, size_t n)
-{
-    return io_all(fd, (uint8_t *)p, n, 1);
-}
-
 void mpy_cache_put(mpy_cache_t *c, const char *key, const uint8_t *data, size_t len)
 {
     if (!c->dir)
         return;
-    char *final = entry_path(c, key, ".mpy"), *tmp = entry_path(c, ".tmp-", "XXXXXX");
-    int fd = final && tmp ? mkostemp(tmp, O_CLOEXEC) : -1;
-    if (fd >= 0) {
+    /* The one atomic writer (romfs_io.h), without an fsync per entry: a
+     * torn entry fails its checksum and is compiled again. */
+    char name[KEY_LEN + 8];
+    snprintf(name, sizeof name, "%s.mpy", key);
+    int dfd = open(c->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    romfs_out_t o;
+    if (dfd < 0)
+        return;
+    if (romfs_out_openat(&o, dfd, name, ROMFS_OUT_LITERAL | ROMFS_OUT_NOSYNC) == 0) {
         uint8_t hdr[HDR];
         memcpy(hdr, MAGIC, 8);
         for (int i = 0; i < 8; i++)
@@ -203,15 +200,12 @@ void mpy_cache_put(mpy_cache_t *c, const char *key, const uint8_t *data, size_t 
         char hex[65];
         romfs_sha256_hex(data, len, hex);
         memcpy(hdr + 16, hex, 64);
-        int bad = write_all(fd, hdr, HDR) != 0 || write_all(fd, data, len) != 0;
-        bad |= close(fd) != 0;
-        if (bad || rename(tmp, final) != 0)
-            unlink(tmp);
-        else
+        if (romfs_out_write(&o, hdr, HDR) != 0 || romfs_out_write(&o, data, len) != 0)
+            romfs_out_abort(&o);
+        else if (romfs_out_commit(&o) == 0)
             c->stored++;
     }
-    free(final);
-    free(tmp);
+    close(dfd);
 }
 
 struct ent {
@@ -240,7 +234,7 @@ static struct ent *list_entries(const mpy_cache_t *c, size_t *n_out, uint64_t *t
         struct stat st;
         if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode))
             continue;
-        if (strncmp(de->d_name, ".tmp-", 5) == 0) {
+        if (strstr(de->d_name, ".tmp-") != NULL) {
             if (now - st.st_mtime > 3600) /* left by a killed build */
                 unlinkat(dirfd(d), de->d_name, 0);
             continue;

@@ -86,4 +86,47 @@ for sig in INT TERM HUP; do
         echo "$sig at operation $k of $ops: partition $s"
     done
 done
+# The host cache's own temporary files (the pending image, before the board
+# is touched, and the new cache entry, after): ROMFS_TEST_STOP_AT=N stops
+# romfs right after its Nth temporary file appears; each signal there must
+# remove it, keep the old cache entry and end with 128+N.
+wait_stopped() {
+    local i
+    for i in $(seq 1 500); do
+        [ -e "/proc/$1/stat" ] || return 1
+        [ "$(awk '{print $3}' "/proc/$1/stat")" = T ] && return 0
+        sleep 0.01
+    done
+    return 1
+}
+for sig in INT TERM HUP; do
+    for n in 1 2; do
+        restore
+        ROMFS_TEST_STOP_AT=$n "$ROMFS" deploy --no-mpy -q -d "$(dev "$P" $GEOM)" "$A" >/dev/null 2>"$ERR" &
+        pid=$!
+        if ! wait_stopped $pid; then
+            bad "cache $sig at $n: romfs did not stop: $(cat "$ERR")"
+            wait $pid
+            continue
+        fi
+        [ -n "$(find "$XDG_CACHE_HOME" -name '*.tmp-*')" ] || bad "cache $sig at $n: no temporary file while stopped"
+        kill -"$sig" $pid
+        kill -CONT $pid
+        wait $pid 2>/dev/null
+        status=$?
+        while [ "$status" = 147 ]; do
+            wait $pid 2>/dev/null
+            status=$?
+        done
+        want=$((128 + $(kill -l "$sig")))
+        [ "$status" = "$want" ] || bad "cache $sig at $n: status $status, expected $want"
+        [ -z "$(find "$XDG_CACHE_HOME" -name '*.tmp-*')" ] ||
+            bad "cache $sig at $n: temporary file left: $(find "$XDG_CACHE_HOME" -name '*.tmp-*')"
+        s=$(state "$P" "$old" "$new")
+        case "$s" in old | new | none) ;; *) bad "cache $sig at $n: the partition holds $s" ;; esac
+        run "$ROMFS" deploy --no-mpy -q -d "$(dev "$P" $GEOM)" "$A"
+        [ "$rc" = 0 ] && [ "$(state "$P" "$old" "$new")" = new ] || bad "cache $sig at $n: the next deploy did not finish"
+        echo "$sig at cache file $n: partition $s"
+    done
+done
 exit $((fails > 0))
