@@ -16,21 +16,13 @@ for i in 1 2 3 4; do head -c 1500 /dev/zero | tr '\0' "$i" >"$A/m$i.py"; done
 P=$TMP/p.bin
 GEOM="--size 16384 --block-size 1024"
 expect 0 "$ROMFS" deploy --no-mpy -q -d "$(dev "$P" $GEOM)" "$A"
-old=$TMP/old.romfs
-cp "$XDG_CACHE_HOME"/romfs/deploy/*.romfs "$old"
-cp "$P" "$TMP/p.old"
-cp -r "$XDG_CACHE_HOME" "$TMP/cache.old"
+keep_old
 
 # The new tree: one file changes in place, one grows, one is added.
 printf 'X' | dd of="$A/m1.py" bs=1 seek=10 conv=notrunc 2>/dev/null
 head -c 2500 /dev/zero | tr '\0' g >"$A/m3.py"
 printf 'NEW = 1\n' >"$A/n.py"
 # How many flash operations the deploy of the edit takes, and its image.
-restore() {
-    cp "$TMP/p.old" "$P"
-    rm -rf "$XDG_CACHE_HOME"
-    cp -r "$TMP/cache.old" "$XDG_CACHE_HOME"
-}
 restore
 expect 0 "$ROMFS" deploy --no-mpy -q -d "$(dev "$P" $GEOM --stats "$TMP/stats.json")" "$A"
 ops=$(($(json "$TMP/stats.json" erases) + $(json "$TMP/stats.json" programs)))
@@ -90,15 +82,6 @@ done
 # is touched, and the new cache entry, after): ROMFS_TEST_STOP_AT=N stops
 # romfs right after its Nth temporary file appears; each signal there must
 # remove it, keep the old cache entry and end with 128+N.
-wait_stopped() {
-    local i
-    for i in $(seq 1 500); do
-        [ -e "/proc/$1/stat" ] || return 1
-        [ "$(awk '{print $3}' "/proc/$1/stat")" = T ] && return 0
-        sleep 0.01
-    done
-    return 1
-}
 for sig in INT TERM HUP; do
     for n in 1 2; do
         restore

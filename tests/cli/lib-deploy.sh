@@ -51,3 +51,17 @@ state() {
         echo none
     fi
 }
+
+# keep_old: after a deploy to partition file $P, keep the image ($old), the
+# partition ($TMP/p.old) and the cache; restore puts the last two back.
+keep_old() {
+    old=$TMP/old.romfs
+    cp "$XDG_CACHE_HOME"/romfs/deploy/*.romfs "$old"
+    cp "$P" "$TMP/p.old"
+    cp -r "$XDG_CACHE_HOME" "$TMP/cache.old"
+}
+restore() {
+    cp "$TMP/p.old" "$P"
+    rm -rf "$XDG_CACHE_HOME"
+    cp -r "$TMP/cache.old" "$XDG_CACHE_HOME"
+}

@@ -57,3 +57,14 @@ finish() {
     echo "all passed"
     exit 0
 }
+
+# wait_stopped PID: until the process has stopped itself (or exited).
+wait_stopped() {
+    local i
+    for i in $(seq 1 500); do
+        [ -e "/proc/$1/stat" ] || return 1
+        [ "$(awk '{print $3}' "/proc/$1/stat")" = T ] && return 0
+        sleep 0.01
+    done
+    return 1
+}

@@ -14,17 +14,6 @@ mkdir -p "$TMP/app/lib"
 echo 'print(1)' >"$TMP/app/hello.py"
 echo 'x = 2' >"$TMP/app/lib/m.py"
 
-# wait_stopped PID: until the process has stopped itself (or exited).
-wait_stopped() {
-    local i
-    for i in $(seq 1 500); do
-        [ -e "/proc/$1/stat" ] || return 1
-        [ "$(awk '{print $3}' "/proc/$1/stat")" = T ] && return 0
-        sleep 0.01
-    done
-    return 1
-}
-
 temps() { find "$1" -name '*.tmp-*' | wc -l; }
 
 # signal_at SIG N DIR CMD...: start CMD stopped at its Nth temporary file,

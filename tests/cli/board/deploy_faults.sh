@@ -20,18 +20,10 @@ for i in 1 2 3 4; do head -c 900 /dev/urandom | od -An -tx1 | tr -d ' \n' | head
 P=$TMP/p.bin
 GEOM="--size 8192 --block-size 1024"
 expect 0 "$ROMFS" deploy --no-mpy -q -d "$(dev "$P" $GEOM)" "$A"
-old=$TMP/old.romfs
-cp "$XDG_CACHE_HOME"/romfs/deploy/*.romfs "$old"
-cp "$P" "$TMP/p.old"
-cp -r "$XDG_CACHE_HOME" "$TMP/cache.old"
+keep_old
 head -c 700 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$A/m2.py"
 printf 'NEW = 1\n' >"$A/n.py"
 
-restore() {
-    cp "$TMP/p.old" "$P"
-    rm -rf "$XDG_CACHE_HOME"
-    cp -r "$TMP/cache.old" "$XDG_CACHE_HOME"
-}
 # The clean deploy: the new image, and the host's traffic for --flip-rx.
 restore
 expect 0 "$ROMFS" deploy --no-mpy -q -d "exec:tee $TMP/rx | node $SRC/board/emulator.mjs --partition $P $GEOM --stats $TMP/stats" "$A"
