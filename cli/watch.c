@@ -88,8 +88,8 @@ static void usage(FILE *fp)
             "  -v, --verbose      say how long each step of a cycle took\n"
             "  -h, --help         this help\n"
             "Status lines go to stderr; the board's output to stdout.\n"
-            "Exit status: 0 stopped by Ctrl-C (SIGINT) or SIGTERM, 1 SRC cannot be\n"
-            "watched, 2 bad usage.\n",
+            "Exit status: 0 stopped by Ctrl-C (SIGINT), SIGTERM or SIGHUP, 1 SRC\n"
+            "cannot be watched, 2 bad usage.\n",
             cli_mpy_help);
 }
 
@@ -532,6 +532,7 @@ static void catch_stops(void)
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);   /* the terminal closed: stop as cleanly */
 }
 
 int cmd_watch(int argc, char **argv)

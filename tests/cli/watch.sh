@@ -168,6 +168,20 @@ grep -q -- '-march=armv7emsp .*-s n.py' "$TMP/march.log" ||
 kill -INT $W
 wait $W
 
+# SIGHUP (the terminal closed) stops it as cleanly, leaving no temporary
+# file behind.
+HUP_TMP=$TMP/hup-tmp
+mkdir -p "$HUP_TMP"
+TMPDIR=$HUP_TMP MPY_CROSS=$TMP/mpy-cross "$ROMFS" watch --mpy --debounce 30 -d "$(dev "$TMP/p4.bin" --size 16384)" \
+    "$B" >"$TMP/h.out" 2>"$TMP/h.err" &
+W=$!
+wait_for "$TMP/h.err" "watching"
+kill -HUP $W
+wait $W
+rc=$?
+[ "$rc" = 0 ] || bad "SIGHUP: exit status $rc, expected 0"
+[ -z "$(ls -A "$HUP_TMP")" ] || bad "SIGHUP left files in TMPDIR: $(ls -A "$HUP_TMP")"
+
 # A board that never answers: the watch says so once, keeps trying, and
 # Ctrl-C still ends it cleanly.
 "$ROMFS" watch --no-mpy -d "exec:exit 0" "$B" >"$TMP/c.out" 2>"$TMP/c.err" &
