@@ -159,6 +159,90 @@ static void test_out_device(void **state)
     assert_int_equal(romfs_out_open(&o, at("nodir/x")), -ENOENT);
 }
 
+/* The temporary-file hooks: each created file is reported once, between a
+ * hold and its created call, and gone once, whether the output was
+ * committed or aborted; a failed creation still pairs hold with created
+ * (name NULL); an output written in place has no temporary file at all. */
+struct hooklog {
+    int holds, created, failed, gone, open;
+    char last[256];
+};
+
+static void h_hold(void *ctx)
+{
+    struct hooklog *l = ctx;
+    l->holds++;
+    l->open++;
+}
+
+static void h_created(void *ctx, int dirfd, const char *name)
+{
+    struct hooklog *l = ctx;
+    assert_int_equal(l->open, 1);
+    l->open--;
+    if (!name) {
+        l->failed++;
+        return;
+    }
+    l->created++;
+    struct stat st;
+    assert_int_equal(fstatat(dirfd, name, &st, 0), 0);   /* it exists when reported */
+    snprintf(l->last, sizeof l->last, "%s", name);
+}
+
+static void h_gone(void *ctx, int dirfd, const char *name)
+{
+    struct hooklog *l = ctx;
+    assert_string_equal(name, l->last);
+    struct stat st;
+    assert_int_not_equal(fstatat(dirfd, name, &st, 0), 0);   /* renamed or removed by then */
+    l->gone++;
+}
+
+/* Static, and cleared by the teardown: a failed assertion leaves the test
+ * with the hooks still set. */
+static struct hooklog l;
+
+static int teardown_hooks(void **state)
+{
+    romfs_io_set_tmp_hooks(NULL);
+    return teardown(state);
+}
+
+static void test_out_tmp_hooks(void **state)
+{
+    (void)state;
+    memset(&l, 0, sizeof l);
+    romfs_tmp_hooks_t h = {h_hold, h_created, h_gone, &l};
+    romfs_io_set_tmp_hooks(&h);
+    romfs_out_t o;
+    assert_int_equal(romfs_write_file(at("a"), "x", 1), 0);
+    assert_int_equal(l.created, 1);
+    assert_int_equal(l.gone, 1);
+    assert_int_equal(romfs_out_open(&o, at("a")), 0);
+    romfs_out_abort(&o);
+    assert_int_equal(l.created, 2);
+    assert_int_equal(l.gone, 2);
+    /* Creation fails: the directory is gone after it was opened. */
+    assert_int_equal(mkdir(at("d"), 0700), 0);
+    int dfd = open(at("d"), O_RDONLY | O_DIRECTORY);
+    assert_true(dfd >= 0);
+    assert_int_equal(rmdir(at("d")), 0);
+    assert_true(romfs_out_openat(&o, dfd, "f", ROMFS_OUT_LITERAL) < 0);
+    close(dfd);
+    assert_int_equal(l.failed, 1);
+    assert_int_equal(l.created, 2);
+    /* Written in place: no temporary file, no hook. */
+    assert_int_equal(romfs_out_open(&o, "/dev/null"), 0);
+    assert_null(o.tmp);
+    assert_int_equal(romfs_out_commit(&o), 0);
+    assert_int_equal(l.holds, 3);
+    assert_int_equal(l.open, 0);
+    romfs_io_set_tmp_hooks(NULL);
+    assert_int_equal(romfs_write_file(at("b"), "y", 1), 0);
+    assert_int_equal(l.created, 2);
+}
+
 static void test_mkdir_p(void **state)
 {
     (void)state;
@@ -180,6 +264,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_out_mode_and_abort, setup, teardown),
         cmocka_unit_test_setup_teardown(test_out_symlink, setup, teardown),
         cmocka_unit_test_setup_teardown(test_out_device, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_out_tmp_hooks, setup, teardown_hooks),
         cmocka_unit_test_setup_teardown(test_mkdir_p, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
