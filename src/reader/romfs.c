@@ -97,8 +97,9 @@ int romfs_record_decode(const uint8_t *p, const uint8_t *end, romfs_record_t *re
 
 /* A file's data: info's data and size hold what follows its name (a run of
  * records), replaced by the first verbatim or pointer data record's bytes;
- * other kinds are skipped. Returns 1, or ROMFS_ERR_CORRUPT. Never inlined:
- * the directory scan tail-calls it, so its frame replaces the scan's. */
+ * other kinds are skipped. Returns 1, or ROMFS_ERR_CORRUPT. Called after
+ * the scan has returned (entry_data), so its frames never stack on the
+ * scan's. */
 static int data_find(const romfs_t *fs, romfs_info_t *info)
 {
     const uint8_t *p = info->data, *end = p + info->size, *q;
