@@ -70,7 +70,8 @@ An emulated MicroPython board on stdin/stdout with a ROM partition in a file.
                        and stop answering until the host is gone (a board
                        hung mid-deploy: tests signal the host there)
   --stats FILE         at exit, write the flash operations done as JSON
-                       {"erases": N, "programs": N} (for tests)
+                       {"erases": N, "programs": N, "heapGrowths": N}
+                       (for tests)
   --baud BPS           throttle both directions like a serial link (BPS/10
                        bytes/s each way)
   --help               this text
@@ -286,10 +287,8 @@ function cutBytes(len, unit) {
   return opts.model === "random" ? 0 : Math.floor(len / 2 / unit) * unit;
 }
 
-// The len bytes at addr in MicroPython's memory, copied (or, for an object
-// from an older stand-in, its bytes).
+// The len bytes at addr in MicroPython's memory, copied.
 function bytesAt(addr, len) {
-  if (typeof addr !== "number") return mp.PyProxy.toJs(addr);
   return mp._module.HEAPU8.slice(addr, addr + len);
 }
 
@@ -308,11 +307,7 @@ function boardModule() {
     // (standin.py's _buf): a buffer passed as an object gets a proxy that
     // keeps it alive until V8 finalizes the proxy, rarely in a small process,
     // and written data would pile up in the heap as it never does on a board.
-    program: (off, addr, len) => {
-      const data = bytesAt(addr, len);
-      if (!(data instanceof Uint8Array)) return -22;
-      return flash.program(off, data, cutBytes(data.length, flash.minWrite));
-    },
+    program: (off, addr, len) => flash.program(off, bytesAt(addr, len), cutBytes(len, flash.minWrite)),
     uid: () => new Uint8Array(flash.uniqueId()),
     // --heap: base64 for standin.py's binascii (see there). Decoding
     // answers hex (bytes.fromhex makes exact bytes of it), or null for

@@ -90,6 +90,18 @@ out=$(board_session "--partition $T/h.bin --size 4194304 --heap 65536 --fixed-he
 expect_in "$out" "OKlen 4194304" "4 MiB partition at 64 KiB heap"
 expect_in "$out" "OKsmall ok" "small allocation at 64 KiB heap"
 expect_in "$out" "MemoryError" "a 200 KB allocation at 64 KiB heap"
+# --heap: the stand-ins a small board's heap needs answer as the real
+# ones do: mem_free within the heap, base64 that round-trips and refuses
+# what a board's a2b_base64 refuses.
+out=$(board_session "--partition $T/h.bin --size 4194304 --heap 65536" \
+    "import gc; print('free', 0 < gc.mem_free() <= 65536)" \
+    "import binascii as b; x = bytes(range(256)) * 7; print('rt', b.a2b_base64(b.b2a_base64(x)) == x, b.b2a_base64(b'ab'), b.b2a_base64(b'ab', False))" \
+    "import binascii as b; print('rom', b.b2a_base64(memoryview(__import__('vfs').rom_ioctl(2,0))[0:3]))" \
+    "import binascii as b; b.a2b_base64('QUF')" 2>&1)
+expect_in "$out" "OKfree True" "--heap: gc.mem_free() within the heap"
+expect_in "$out" "OKrt True b'YWI=\\n' b'YWI='" "--heap: base64 stand-ins round-trip, newline as asked"
+expect_in "$out" "OKrom b'////\\n'" "--heap: base64 of the mapped partition"
+expect_in "$out" "ValueError: incorrect padding" "--heap: a2b_base64 refuses bad padding"
 out=$(board_session "--partition $T/h2.bin --size 8192" "b = bytearray(200000); print('big ok')" 2>&1)
 expect_in "$out" "OKbig ok" "without --heap the same allocation succeeds"
 
