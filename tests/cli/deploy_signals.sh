@@ -33,8 +33,10 @@ cmp -s "$old" "$new" && bad "the edit did not change the image"
 [ "$(state "$P" "$old" "$new")" = new ] || bad "the uninterrupted deploy did not give the new image"
 
 export TMPDIR=$TMP/tmpdir
+# Anything left in TMPDIR, or a temporary file in the cache.
 debris() {
-    find "$TMPDIR" "$XDG_CACHE_HOME" -name '*.tmp-*' -o -name 'romfs-*' -newer "$TMP/stats.json" | grep -v '/romfs$'
+    find "$TMPDIR" -mindepth 1
+    find "$XDG_CACHE_HOME" -name '*.tmp-*'
 }
 
 # At the first operation, in the middle and at the last (the commit).
