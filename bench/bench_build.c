@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Builder benchmark: peak memory and speed of `romfs build` as images grow.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Reader lookup cost, side by side in one run: instructions (valgrind
  * --tool=callgrind, only the lookup itself is counted) for a stat of the
  * last entry of a directory of 10, 100, 1000 and 10000 files and of a name

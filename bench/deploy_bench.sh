@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # Deploy benchmark: a generated 300-module app (--no-mpy, ~600 KB) deployed
 # to the emulated board in full, then again after a one-line edit to one
 # module (same length, and a line added). Prints bytes on the wire and blocks

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # Stateless deploys (issue 10): a one-line edit of a generated 300-module app
 # (--no-mpy) deployed to the emulated board from the host cache and from an
 # EMPTY cache (the layout is then read from the board), side by side from the

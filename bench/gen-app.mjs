@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Generate a deterministic MicroPython app for the deploy and compile
 // benchmarks: node gen-app.mjs DIR [MODULES=300]: MODULES .py files of 2-3 KB
 // of valid Python (real mpy-cross compiles every one; CPython's compile()

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Heap cost of importing .mpy modules from a ROMFS mounted at /rom versus the
 // same files on a RAM filesystem, in real MicroPython 1.29 (npm oracle).
 // This is ROMFS's reason to exist: code and constants imported from /rom are

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* See mp_lookup.h. Freestanding, so the size report can cross-compile it
  * beside the reader. */
 #include "mp_lookup.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* MicroPython's ROMFS lookup (extmod/vfs_rom.c, v1.25-1.29), written again
  * for the reader benchmark: the same algorithm, the same varuint decoder
  * out of line (MicroPython's mp_decode_uint lives in py/bc.c), and none of

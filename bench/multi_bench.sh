@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # Many boards: wall time to deploy one image (a generated 100-module app,
 # --no-mpy) to 1, 2, 4 and 8 emulated boards at once (`romfs deploy -d A
 # -d B ...`, one process per board) against one after another. Every run

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* One lookup, counted by callgrind: `reader_probe IMAGE PATH DECODER` reads
  * IMAGE into memory, then runs exactly one lookup of PATH with DECODER
  * (romfs: romfs_stat; micropython: the transcription in mp_lookup.c; scan:

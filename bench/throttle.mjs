@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // stdin -> stdout at most BYTES_PER_SECOND (a serial link's host-to-board
 // direction, for benchmarks of link-bound deploys): node throttle.mjs BPS
 const bps = Number(process.argv[2]);

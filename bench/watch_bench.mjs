@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Edit -> output benchmark (issue 9, benchmark 2): a 300-module app
 // (bench/gen-app.mjs) on the emulated board; the time from saving a
 // one-line edit of the module being run to the first line of its new

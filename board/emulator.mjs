@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+// SPDX-License-Identifier: MIT
 // The emulated board: real MicroPython (the npm WebAssembly build) speaking
 // on stdin/stdout like a board on a USB-serial link, with a ROM partition
 // kept in a file that behaves like NOR flash. See --help.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // NOR flash kept in a file: erase sets whole blocks to 0xFF, programming can
 // only clear bits, writes have a minimum size and alignment. Every change is
 // written through to the file at once (writeSync) so a board that dies

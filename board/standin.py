@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Stand-ins installed in sys.modules at every (soft) boot of the emulated board.
 #
 # The npm build's own vfs.rom_ioctl cannot write, so `vfs` is replaced by an

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The image in a board's ROM partition, read over the raw REPL: its header
  * first (to learn the image's length), then exactly the image's bytes in

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The image held in a board's ROM partition, read over the raw REPL
  * (cli/boardimg.c): for the image commands with -d DEV and for romfs diff.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Parsers of what a board answers when its image is read (cli/boardimg.c):
  * untrusted bytes, every length checked; fuzzed by fuzz/fuzz_boardimg.c.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * romfs build: a host directory becomes an image file, printing the tree as
  * `mpremote romfs build` does. With --mpy (the default, as in mpremote) each

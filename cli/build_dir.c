@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* `romfs build`'s directory step, shared with `romfs deploy DIR` and
  * `romfs watch`: scan, tree lines, the compile options, parallel cached
  * mpy-cross compilation (src/host/mpy.c), signals. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * A host directory into a builder, the way `romfs build` does it: mpremote's
  * header and tree lines, .py files compiled by mpy-cross (in parallel, cached;

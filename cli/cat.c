@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* romfs cat: write files of an image to stdout, straight from the image. */
 #include "cli.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* romfs check: walk every record of an image and report every problem with
  * its byte offset. The walk itself is romfs_check() in imgwalk.c. */
 #include "cli.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Files and directories to remove when SIGINT, SIGTERM or SIGHUP ends the
  * command; see cli.h. The handler only makes async-signal-safe calls
  * (unlinkat, openat, getdents64, close), on names copied when they were

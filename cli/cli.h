@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Shared declarations of the `romfs` command: one entry point per
  * subcommand (cli/<name>.c) and the small utilities they all use.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * romfs deploy: options, the board's probe and printing around the deploy
  * session (include/romfs/romfs_session.h), which does the work: checked

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The deploy engine's device interface over board.h. Every board call is a
  * Python statement on the raw REPL; statements that print nothing (erase

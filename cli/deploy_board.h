@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The deploy engine's device interface over a board's raw REPL: short
  * Python statements that call vfs.rom_ioctl, batched several to an exec,

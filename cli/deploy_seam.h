@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * What `romfs watch` and `romfs diff` use from cli/deploy.c: building a
  * directory into memory exactly as `romfs deploy DIR` does (same scan,

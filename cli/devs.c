@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* romfs devs: serial ports that may be MicroPython boards. */
 #include "cli.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * romfs diff A B: what differs between two images, each given as an image
  * file, a directory (built in memory as `romfs deploy` builds it) or -d DEV

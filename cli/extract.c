@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* romfs extract: unpack an image into a host directory.
  *
  * The image is untrusted: every name is checked before anything is written,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Flashable outputs and inputs for the subcommands: `romfs build --format
  * raw|uf2|ihex --address --pad-to --family`, and UF2 / Intel HEX files

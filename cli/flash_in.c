@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * UF2 and Intel HEX files accepted wherever the subcommands read an image
  * file (ls, tree, cat, stat, extract, check): detected by content and

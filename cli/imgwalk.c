@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Loading, paths and names for the reading subcommands; see imgwalk.h. */
 #include "imgwalk.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The CLI side of reading an image (ls, tree, cat, stat, extract, check):
  * loading and mounting with one error line, user paths, and printing names.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* romfs ls: list a directory of an image, one entry or a whole subtree. */
 #include "cli.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The `romfs` command: a table from subcommand names to their entry points,
  * and the conventions every subcommand shares: `romfs help CMD` is

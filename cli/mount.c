@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * romfs mount: an image as a read-only filesystem through FUSE (libfuse3).
  * The image file is mapped read-only (UF2 / HEX files are decoded once) and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Many boards at once: `romfs deploy` and `romfs query` with -d given more
  * than once, or `-d all` (every serial port that looks like a MicroPython

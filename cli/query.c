@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* romfs query: a board's ROM partitions, printed as mpremote prints them,
  * with a few more facts on lines of their own. */
 #include "cli.h"

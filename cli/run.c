@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* romfs run: soft-reset a board and import a module from its /rom. */
 #include "cli.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* romfs stat: what the image says about one path, and what MicroPython's
  * os.stat() would report for it. */
 #include "cli.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* romfs tree: draw the whole tree of an image, as `romfs build` shows it. */
 #include "cli.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Utilities shared by the subcommands: errors, file loading and atomic
  * output over romfs_io.h, JSON strings, option values. */
 #include "cli.h"

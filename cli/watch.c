@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * romfs watch: deploy a directory, then redeploy it on every change and run
  * a module after each deploy, over one board connection kept open.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * `romfs watch`: the board session kept between deploys (watch_deploy.c)
  * and the watch loop (watch.c).

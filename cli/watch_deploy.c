@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * One deploy of `romfs watch` over a board that stays open between deploys,
  * through the host's deploy session (include/romfs/romfs_session.h).

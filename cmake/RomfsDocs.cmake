@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Man pages: docs/man/*.scd (scdoc, Debian package scdoc) become romfs.1,
 # romfs-build.1, ... in the build tree when scdoc is found; ROMFS_MAN_PAGES
 # lists them for install. Without scdoc the pages are skipped, with a note.

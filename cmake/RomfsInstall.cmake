@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # `cmake --install`: headers, the three libraries (static, or shared with a
 # SONAME under BUILD_SHARED_LIBS), the CMake package (romfsConfig.cmake:
 # romfs::reader, romfs::device, romfs::host), pkg-config files, and with the

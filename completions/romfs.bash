@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # bash completion for romfs. Commands and options are read from the
 # installed binary's own --help, so they never drift from it; -d offers the
 # serial ports `romfs devs -a` lists plus auto / emulated / exec:, and -p the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libFuzzer target: everything the CLI parses from a board. The first byte
  * picks the parser (cli/transport/answer.c, the codecs, or the raw REPL
  * framing run over a pipe holding the input); the rest is the board's

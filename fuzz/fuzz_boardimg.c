@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libFuzzer target: the parsers of a board's answers when its image is read
  * (cli/boardimg_parse.c). The first byte picks the parser; the rest is what
  * the board sent. Nothing may be written past the buffers given, a decoded

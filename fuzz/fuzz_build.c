@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libFuzzer target: the builder round trip. The input is a tree
  * description, one operation per byte (low two bits: open a directory, close
  * it, add a file; the next byte gives a name length, the name follows; a

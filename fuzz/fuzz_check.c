@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libFuzzer target: the integrity checker behind `romfs check` (and the
  * CLI's tree walk). Besides not crashing, it must agree with the reader: an
  * image the checker passes reads without a single error, with the same

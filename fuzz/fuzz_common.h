@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Shared by the fuzz targets: a failed expectation must crash so libFuzzer
  * (or the replay driver) records it, whatever NDEBUG says. */
 #ifndef ROMFS_FUZZ_COMMON_H

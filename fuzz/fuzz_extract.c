@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libFuzzer target: `romfs extract` name handling. An arbitrary image is
  * extracted (the real cmd_extract) into a fresh directory three levels down
  * a private tree; afterwards nothing may exist outside that directory but

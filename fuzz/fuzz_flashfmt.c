@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libFuzzer target: the UF2 and Intel HEX decoders (romfs check/ls of .uf2
  * and .hex files) and their encoders. Any input: decoding never reads or
  * writes outside its buffers and, on success, yields at most the input's

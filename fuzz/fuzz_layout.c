@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libFuzzer target: the stable layout (romfs_layout.h) against an arbitrary
  * base image. The input is the base; a small tree made from its bytes is
  * the image to lay out. Whatever the base: laying out succeeds, the result

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libFuzzer target: the reader. Mount the input, walk every directory with
  * an explicit stack, stat each path found, read every file in pieces and
  * seek about; every pointer the reader hands out must lie inside the input,

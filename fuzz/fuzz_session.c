@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libFuzzer target: whatever a board's partition holds, a deploy session
  * over it (no cache: the layout is read from the board, parsed by the
  * reader, guessed and read back) ends with exactly the laid-out new image

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libFuzzer target: the mount table (src/device/vfs.c) over arbitrary
  * images and paths. The input is up to 8 NUL-terminated paths after a count
  * byte, then the image. The image is mounted at /rom and, nested, at

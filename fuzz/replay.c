@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Replays files through a fuzz target's LLVMFuzzerTestOneInput without
  * libFuzzer, so the gcc + ASan build runs the seed corpus too. Arguments are
  * files or directories (their regular files, one level). Each input sits in

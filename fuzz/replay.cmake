@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Included from tests/cli/CMakeLists.txt: every fuzz target's entry point
 # linked with a plain driver (replay.c) and run over its seed corpus (golden
 # + hostile vectors + fuzz/corpus, and fuzz/corpus/<name>/ where a target

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # The fuzz targets, one per parser: fuzz/fuzz_<name>.c, linked with the host
 # library (which links the device layer and the reader) and, where a target
 # drives a command's own code, the cli/ sources named here. Included by

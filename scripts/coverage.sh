@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Line and branch coverage of the library (src/) and the command (cli/) over
 # the whole test suite:
 #

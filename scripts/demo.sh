@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # The main job on the embedded default: build the example app into a ROMFS
 # image, deploy it to the emulated board (real MicroPython 1.29 with a
 # NOR-flash ROM partition; no board needs to be attached), soft-reset so

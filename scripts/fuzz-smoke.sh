@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Builds the libFuzzer targets with clang (fuzz/, the list in
 # fuzz/targets.cmake) and runs each for a bounded time from its seeds: the
 # golden and hostile vectors plus fuzz/corpus, or fuzz/corpus/<name>/ where a

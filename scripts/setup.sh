@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Installs what building and testing romfs needs on a Debian machine:
 # Debian packages through apt-get (only those missing) and the pinned npm
 # packages from package-lock.json. Safe to run again.

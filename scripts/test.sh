@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # The whole test suite: installs what it needs, builds with AddressSanitizer
 # and UndefinedBehaviorSanitizer, runs every CTest test (unit, CLI, golden,
 # hostile, conformance against real MicroPython, emulated board, qemu

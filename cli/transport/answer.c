@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Board answers, parsed strictly (see answer.h). The text is never assumed
  * to be NUL-terminated or well-formed: every read is bounded by len. */
 #include "answer.h"

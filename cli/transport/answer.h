@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Parsers of what a board prints in answer to the CLI's board-side code:
  * the deploy probe, the write-size line, block CRC lists, read-back hex,

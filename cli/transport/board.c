@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* board.h on top of a byte channel (serial.c, exec.c) and the raw REPL
  * (rawrepl.c): device selection (the emulated board only when asked for),
  * and one-line errors. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Talking to a MicroPython board over its raw REPL.
  *

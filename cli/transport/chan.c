@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Byte channel over file descriptors: reads and writes that always end by a
  * deadline. */
 #include "chan.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * A byte channel to a board: a pair of file descriptors (a serial port's
  * tty, or pipes to a child process) read and written with deadlines.

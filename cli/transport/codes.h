@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Outcome codes of the transport layers (chan, exec, serial, rawrepl, and
  * board.h above them): negative, beyond the negative errno values. The

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* exec: devices: a child process that speaks the REPL on stdin/stdout (the
  * emulated board, or any program standing in for one). */
 #include "chan.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The raw REPL protocol, host side. Every wait ends at a deadline; anything
  * the board says that the protocol does not expect becomes a one-line error
  * quoting what came. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * MicroPython's raw REPL, host side (mpremote's transport_serial.py is the
  * reference). Private to cli/transport/; the rest of the CLI uses board.h.

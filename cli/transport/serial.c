@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Serial ports through libserialport: it gives portable port enumeration
  * with USB VID/PID and descriptions, which `-d auto` and `romfs devs` need;
  * once open, the tty's descriptor is read and written like any other. */

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # The example app's entry point: `romfs run hello` imports it from /rom.
 import greeter
 import sensors

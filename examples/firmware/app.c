@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Using the romfs reader in your firmware.
  *

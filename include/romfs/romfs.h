@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * libromfs reader: mount a MicroPython ROMFS image held in memory and read it
  * in place.

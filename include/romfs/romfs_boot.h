@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * libromfs boot mount: what MicroPython 1.29 firmware does at start-up,
  *

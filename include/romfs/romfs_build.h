@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * libromfs builder: turn a tree (from calls, or from a host directory) into a
  * ROMFS image stream.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * romfs codecs: the text encodings deploy chunks and board answers travel
  * in (hex, base64, a Python bytes literal) and the raw deflate MicroPython's

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * libromfs deploy engine: write an image into a flash partition so that a
  * power cut at any instant leaves the complete old image, the complete new

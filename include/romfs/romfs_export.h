@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Symbol visibility of libromfs. The libraries are compiled with
  * -fvisibility=hidden; every public header wraps its declarations in

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * libromfs flash formats: an image as the files flashing tools take.
  *

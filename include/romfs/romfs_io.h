@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * libromfs host file I/O: loading a whole file with a bound, and atomic
  * output (host library, POSIX).

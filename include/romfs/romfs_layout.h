@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * libromfs stable layout: re-lay an image out so that a later edit changes
  * as few erase blocks as possible.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * mpy-cross as a host-library step, shared by build, deploy and watch: find
  * the compiler, compile many sources in parallel, cache the outputs by

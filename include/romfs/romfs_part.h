@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * libromfs ROM partitions: MicroPython's vfs.rom_ioctl contract as a C API.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * libromfs deploy sessions: everything `romfs deploy` does between "a board
  * is connected" and "here is what happened", as a library, so that another

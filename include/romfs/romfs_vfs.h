@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * libromfs mount table: paths -> mounted ROMFS images, as MicroPython's vfs
  * module arranges them (vfs.mount(vfs.VfsRom(buf), "/rom")).

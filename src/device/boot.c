@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * libromfs boot mount (see romfs_boot.h). The decision is the reader's
  * romfs_mount(), whose checks are exactly those of VfsRom's constructor.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * libromfs ROM partitions: range checks in front of the backend callbacks,
  * the rom_ioctl dispatcher, the power-safe image writer and the RAM backend.

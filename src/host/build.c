@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The builder: a tree of names and data sources kept in memory as metadata
  * only, laid out and streamed as a ROMFS image (docs/FORMAT.md).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Directory scan: a host directory becomes builder calls, the way
  * `mpremote romfs build` walks it (sorted listing, os.stat following links,

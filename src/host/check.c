@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The integrity checker behind `romfs check`; see romfs_check.h. Every
  * length is checked against its parent before it is used, and the walk keeps
  * its stack on the heap. */

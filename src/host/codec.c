@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Hex, base64, Python bytes literals and raw deflate: how chunks travel to
  * a board and how a board's answers come back. Decoders take untrusted
  * text: every length is checked against the caller's buffer. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The deploy engine: plan which erase blocks to rewrite and rewrite them in
  * an order that never leaves a half-written image mountable

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * UF2 and Intel HEX, both ways (romfs_flashfmt.h). The encoders write what
  * flashing tools expect; the decoders treat their input as hostile: every

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Private to the host library: growing a heap array by doubling. */
 #ifndef ROMFS_HOST_GROW_H
 #define ROMFS_HOST_GROW_H

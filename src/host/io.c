@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Host file I/O: bounded loading and atomic output; see romfs_io.h. */
 #include "romfs/romfs_io.h"
 

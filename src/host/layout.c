@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The stable ("deploy") layout writer: see include/romfs/romfs_layout.h for
  * the image shape and docs/DEPLOY.md for why it looks like this.

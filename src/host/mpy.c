@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * mpy-cross as a library step: finding the compiler, its identity, parallel
  * compilation with cached outputs. See romfs/romfs_mpy.h.

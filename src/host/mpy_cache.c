@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The mpy-cross output cache; see mpy_cache.h. */
 #include "mpy_cache.h"
 #include "romfs/romfs_io.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The mpy-cross output cache (internal to src/host/mpy.c): one file per
  * compiled source, named by a hex key the caller computes (never from a

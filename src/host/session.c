@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Deploy sessions (include/romfs/romfs_session.h): what the board holds,
  * which base to trust, layout, plan, run, cache. Every byte from the board

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* SHA-256 (FIPS 180-4), see sha256.h: cache keys of the deploy session and
  * the compile cache, and the tests' digests. */
 #include "sha256.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * SHA-256, inside the host library (not public API): the deploy session's
  * and the compile cache's keys, so that no name from outside reaches a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The host's one varuint encoder (varuint.h). */
 #include "varuint.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * ROMFS varuints for the host writers (builder and stable layout): big-endian
  * groups of 7 bits, high bit set on all but the last byte; leading 0x80 bytes

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Depth-first tree walk with its stack on the heap; see romfs_check.h. */
 #include "romfs/romfs_check.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The library's version, for programs linked against a prebuilt libromfs. */
 #include "romfs/romfs.h"
 

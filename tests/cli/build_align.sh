@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # romfs build --align N: every file reads back, through real MicroPython
 # (the npm oracle) when it is installed, identical to its source.
 set -u

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # romfs build --mpy: parallel compilation and the content cache, counted
 # with a fake mpy-cross (tests/cli/fake-mpy-cross.sh logs each compile).
 set -u

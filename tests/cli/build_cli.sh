@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # romfs build: options, exit codes, error paths, atomic output.
 set -u
 : "${ROMFS:?}"

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # bench/gen-app.mjs writes valid Python of 2-3 KB per module: real mpy-cross
 # rejected 255 of 307 earlier modules ("argument name reused"). CPython's
 # compile() rejects the same duplicate arguments ("duplicate argument"), so

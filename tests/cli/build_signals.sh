@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # Signals during `romfs build` (issue 12): SIGINT, SIGTERM and SIGHUP at
 # several points remove $TMPDIR/romfs-mpy-* and the partial output, leave the
 # old output intact, and exit 128 + the signal. A slow fake mpy-cross holds

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # The command-line conventions every subcommand shares: options anywhere
 # (GNU getopt permutation) and `--` ending them; `romfs help CMD` is
 # `romfs CMD --help`; -V is --version; an unknown option is named exactly as

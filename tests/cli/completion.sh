@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Shell completion (completions/romfs.bash, completions/_romfs): commands,
 # each command's options, option values (--format, --family), -d ports and
 # -p partition numbers, files otherwise.

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # Ports whose rom_ioctl(2, id) returns a block-device object (ioctl,
 # readblocks, writeblocks) instead of a memoryview: deploy erases with
 # ioctl(6, block) and writes with writeblocks (the emulator refuses

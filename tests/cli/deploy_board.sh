@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # romfs deploy to the emulated board: a directory in the stable layout, then
 # a soft reset where MicroPython mounts /rom and imports the app; a second
 # deploy of the same tree writes nothing; an image file goes on byte for byte.

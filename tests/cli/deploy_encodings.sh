@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # Every chunk encoding mpremote knows reaches the board intact: deflated
 # base64, base64, hex and, for boards with none of those, a bytes literal.
 # The image holds every byte value (quotes and backslashes included) so the

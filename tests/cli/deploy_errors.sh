@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # romfs deploy refusals, each one clear line and exit 1, with the partition
 # untouched wherever the check can come first: image too big, invalid image,
 # bad partition index, board without ROMFS, board that stops answering.

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # When the stable layout (tree slack, data area on a block boundary) does not
 # fit the partition but the packed image does, the packed one is deployed and
 # the normal output says so, not only --json (issue 9).

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # Incremental deploys to the emulated board: after a one-line edit to one
 # module of a multi-block app only a few blocks and a small fraction of the
 # wire bytes go out; the partition then holds the new image byte for byte and

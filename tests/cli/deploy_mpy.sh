@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # deploy DIR compiles for the board it deploys to: the board's
 # sys.implementation._mpy (774 = v6.3, no native arch on the emulated board)
 # against the compiler's "emitting mpy vX.Y"; an .mpy version the board

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # A stable-layout image (what `romfs deploy` writes for a directory) reads in
 # real MicroPython exactly like the reference image of the same directory:
 # same imports, listings, sizes and bytes. Also after an incremental relayout

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # romfs deploy without a board: -o writes the stable layout of an image or a
 # directory; invalid images and bad usage are refused with one line.
 . "$(dirname "$0")/lib-tools.sh"

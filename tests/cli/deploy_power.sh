@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # Power loss at every flash operation of a deploy (the emulated board's
 # --die-after K, with and without the K-th operation cut part-way), under
 # each flash model: prefix (the cut operation half done), random (seeded:

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # SIGINT, SIGTERM and SIGHUP in the middle of a deploy: the emulated board
 # hangs after K flash operations (--hold-after K FILE), the test signals
 # romfs while it waits for the board. romfs dies of the signal (128+N),

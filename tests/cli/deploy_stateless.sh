@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # Deploys that need no host state (issue 10): deploy from one cache, edit
 # one module so that a fresh layout would shift what follows it, deploy
 # with an EMPTY cache: the layout is read from the board itself and about as

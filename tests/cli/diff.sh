@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # The board's image at hand: ls|tree|cat|stat|check|extract -d DEV read the
 # image in the board's partition (exactly its bytes, chunked), ls -l shows
 # where each file's data is mapped on the board; romfs diff compares image

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # A stand-in for mpy-cross that checks the contract `romfs build --mpy` relies
 # on: it answers --version (FAKE_MPY_VERSION overrides what it says), logs
 # each compile's arguments (to $FAKE_MPY_LOG, one line each; --version is not

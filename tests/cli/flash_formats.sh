@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # romfs build --format raw|uf2|ihex, --address, --pad-to, --family; and
 # romfs check / ls / cat reading .uf2 and .hex files (detected by content).
 set -u

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # golden.sh NAME: `romfs build --no-mpy` rebuilds golden vector NAME from its
 # source tar byte for byte, printing exactly what mpremote printed (the
 # .build.txt) plus the "Writing N bytes" line. NAME "upstream_random" checks

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Reads every golden image through the command and compares with
 // manifest.json: `ls -R --json` gives exactly the manifest's entries (path,
 // type, size) and `cat` of all files at once, split by size, hashes to the

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Every image in vectors/hostile/ through the command (built with ASan and
 # UBSan): mount verdict, each path's data or error via both stat and cat,
 # the check verdict, and ls/tree neither crash nor read out of bounds.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Shared by the deploy_*.sh tests (sourced, not a test itself): the emulated
 # board on a partition file, a private deploy cache, JSON field access.
 . "$(dirname "${BASH_SOURCE[0]}")/lib-tools.sh"

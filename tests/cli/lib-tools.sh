@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Shared by the tools_*.sh and hostile.sh tests (sourced, not a test itself).
 # run/expect_* record failures instead of exiting, so one run shows them all.
 : "${ROMFS:?ROMFS must name the romfs binary}" "${VECTORS:?VECTORS must name the test vectors}"

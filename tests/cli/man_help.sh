@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # The man pages (docs/man/*.scd, scdoc) agree with --help: every command in
 # `romfs --help` has a page romfs-CMD(1) and is listed in romfs(1); every
 # option in `romfs CMD --help` is in its page and every option in the page

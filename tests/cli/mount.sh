@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # romfs mount (FUSE): every golden image mounted equals `romfs extract` of it
 # (diff -r, find, stat sizes); foreground and background modes; -o passed
 # through; a corrupt entry is EIO for that entry only; a bad image is one

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # Many boards at once: deploy and query with -d given several times run one
 # child per board in parallel, print a status line per board and a summary
 # table (or one JSON object per board), and exit 1 when any board failed;

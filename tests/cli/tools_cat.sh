@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # romfs cat: exact bytes (sha256sum against the manifest), and errors.
 . "$(dirname "$0")/lib-tools.sh"
 

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # romfs check: verdicts, every problem with its offset, summaries, --json.
 . "$(dirname "$0")/lib-tools.sh"
 

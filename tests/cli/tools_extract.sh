@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # romfs extract: every golden image unpacks to exactly its source tree;
 # unsafe names, corrupt entries, existing files and symbolic links are
 # refused without writing outside DIR.

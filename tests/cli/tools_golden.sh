@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Reading the golden images through the command agrees with manifest.json
 # (entries, sizes, sha256 of every file); the trees are in tools_tree.sh.
 . "$(dirname "$0")/lib-tools.sh"

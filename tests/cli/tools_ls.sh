@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # romfs ls: listings, offsets and alignment checked against the image bytes,
 # and every error path.
 . "$(dirname "$0")/lib-tools.sh"

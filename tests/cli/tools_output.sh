@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Outputs and inputs of every kind (romfs_io.h through cli_out/cli_file):
 # a regular file is replaced by a rename and keeps its mode; a symbolic link
 # is followed and its target replaced; a device or FIFO is written in place,

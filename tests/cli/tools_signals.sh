@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # SIGINT, SIGTERM and SIGHUP while extract or build -o has a temporary file
 # open: the temporary file is removed, the old output stays as it was, and
 # the command dies of the signal (status 128+N). ROMFS_TEST_STOP_AT=N makes

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # romfs stat: offsets, sizes and MicroPython's stat tuple.
 . "$(dirname "$0")/lib-tools.sh"
 

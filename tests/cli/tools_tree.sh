@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # romfs tree: every golden image draws exactly the tree the reference
 # builder printed, and corrupt images end in an error, not a crash.
 . "$(dirname "$0")/lib-tools.sh"

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # romfs watch against the emulated board: the initial deploy and the run's
 # output, an edit giving new output (without asking the board for the CRCs
 # of blocks the session wrote itself), a syntax error reported while the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The tests' SHA-256: the host library's (src/host/sha256.c) under the
  * names the tests use. Tests link romfs_host.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Every MicroPython behaviour that docs/COMPATIBILITY.md states, checked
 // against the pinned oracle by conformance.claims, so the table cannot drift
 // from what MicroPython really does. `id` is the claim's name in the doc.

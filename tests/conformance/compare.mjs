@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Compare two walks (ours from walk.c, MicroPython's from oracle.mjs) as data
 // and describe the first difference by path and field.
 

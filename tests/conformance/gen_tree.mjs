@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Seeded random directory trees for the conformance corpus: names with UTF-8,
 // sizes across the varuint boundaries, deep and wide directories, empty files
 // and empty directories. The same seed always makes the same tree.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The oracle: real MicroPython 1.29 (WebAssembly, pinned in package.json)
 // walking a ROMFS image. Its JSON has exactly the shape walk.c prints, so the
 // driver compares data, never formatting.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * relayout: re-lay an image out in the stable ("deploy") layout of
  * romfs_layout.h, so the conformance suite can check that MicroPython reads

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Conformance driver: run one mode (vectors, generated, imports, nested, boot,
 // hostile, claims) comparing our reader and builder with real MicroPython.
 //

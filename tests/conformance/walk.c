@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * walk: print our reader's view of a ROMFS image as JSON, in exactly the shape
  * that oracle.mjs produces from real MicroPython, so the driver can diff data.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* A host program using all three libraries through the installed headers:
  * builds an image in memory (romfs::host), mounts it in a mount table
  * (romfs::device) and reads a file back zero-copy (romfs::reader). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Links the reader alone (-lromfs_reader): romfs_version() and romfs_mount()
  * must both come from it. */
 #include <romfs/romfs.h>

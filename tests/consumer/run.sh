@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # run.sh MODE SRC WORK CC: one consumer test (see CMakeLists.txt here).
 set -euo pipefail
 mode=$1 src=$2 work=$3 cc=$4

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* ROMFS images linked into flash (.rodata) byte for byte, so the tests
  * mount them where they lie: execute in place. The assembler finds the
  * files through -I <vectors dir>. */

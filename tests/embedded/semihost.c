@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Semihosting calls: on M-profile cores the trap is BKPT 0xAB with the
  * operation in r0 and its argument in r1. */
 #include "semihost.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Semihosting (ARM "angel" interface) for the bare-metal tests: output and
  * exit status reach the host through QEMU, no UART driver needed. */
 #ifndef ROMFS_EMBEDDED_SEMIHOST_H

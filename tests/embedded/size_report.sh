@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Footprint of the firmware-side modules on Cortex-M0+, Cortex-M3 and
 # Cortex-M4.
 #

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Minimal Cortex-M startup: vector table at address 0, copy .data, zero
  * .bss, paint the stack (to measure its high-water mark), run main, and
  * report its status through semihosting. */

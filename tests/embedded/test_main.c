@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The reader's and the mount table's checks, bare metal on a Cortex-M.
  * Images are linked into flash (images.S) and mounted in place; results go

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * libromfs emulated NOR flash (see romfs_flash.h for the model).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * libromfs emulated NOR flash: a ROM partition backend in caller memory that
  * behaves like the real part, for tests and for the host board emulator.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* A tiny ROMFS image writer for the device-side unit tests (vfs, part,
  * flash_nor, boot): records are built bottom-up into caller buffers, so
  * tests can make exactly the images they need without the builder. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* A tiny reference-layout image writer for the deploy and layout tests, so
  * they do not depend on the builder: files and directories given as a flat
  * list of paths in pre-order ("lib/" opens a directory, ".." closes one). */

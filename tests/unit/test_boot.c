@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Boot mount: the decision MicroPython 1.29's boot makes about partition 0
  * (erased, random, truncated, bad magic, valid), checked against an
  * independent transcription of VfsRom's constructor, and the mount call. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Builder and directory scan: layouts, round trips through the reader,
  * golden vectors, refusals. */
 #include <setjmp.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The checker and the tree walker (src/host/check.c, walk.c). */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The codecs deploy chunks and board answers travel in: round trips, the
  * exact encodings MicroPython decodes, and hostile text refused. */
 #include <setjmp.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The deploy engine against an in-memory NOR flash: erase sets 0xff,
  * programming only clears bits (a 1 over a 0 is an error, as on real NOR),
  * and a power cut can be injected at any operation, applied not at all or

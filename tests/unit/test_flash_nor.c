@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Emulated NOR flash: erase/program semantics, wear counters, power loss,
  * the persist hook, and power cuts at every operation of a full partition
  * rewrite (romfs_rom_write_image) checked with the boot decision. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* UF2 and Intel HEX (src/host/flashfmt.c): every golden image encodes to
  * blocks/records that follow the specifications field by field, decodes back
  * byte for byte, and every corruption is refused with its offset. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Bounded loading and atomic output (src/host/io.c). */
 #include <errno.h>
 #include <fcntl.h>

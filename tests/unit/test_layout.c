@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The stable layout: images our reader reads back with the source's exact
  * tree and bytes, and small edits that change only the blocks they must. */
 #include <setjmp.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* ROM partitions: the rom_ioctl operations, their range checks, the
  * dispatcher, the RAM backend and the power-safe image writer. */
 #include <setjmp.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The reader against every crafted image in vectors/hostile/: mount, stat,
  * open and read give what expected.json says, and walking the whole tree
  * never yields a byte from outside the image (run under ASan with each image

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Unit tests of the reader (src/romfs.c). */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Deploy sessions against an in-memory flash with the ops a board has
  * (erase, write, CRCs, finalise, read): hostile unique ids stay out of the
  * file system, a fresh host lays out against what the board holds, bases

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Mount table: resolution, dispatch, errors as MicroPython gives them,
  * nested images, cwd, and hostile images mounted through the table. */
 #include <setjmp.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Helpers shared by the unit tests. */
 #ifndef ROMFS_TESTUTIL_H
 #define ROMFS_TESTUTIL_H

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Everything a board answers is untrusted: numbers out of range, strings too
 # long, corrupted feature flags, malformed lines and broken framing are each
 # one error line and exit 1, at once (never after the timeout), and nothing

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Deploys on a faulty emulated board: a program that silently writes wrong
 # bits (--flaky-program K, at every program of the deploy) and a link that
 # flips one bit of what the host sends (--flip-rx N, at points inside the

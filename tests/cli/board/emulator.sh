@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # The emulated board through the real transport: raw REPL round trip,
 # query on an erased and on a written partition, soft reset remounting /rom,
 # raw-paste emulation, a throttled link.

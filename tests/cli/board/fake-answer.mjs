@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // A board that answers with whatever a test tells it, for the answer
 // parsers' error paths: `node fake-answer.mjs`. It speaks the plain raw REPL
 // (no raw-paste); the output of each command is the value of the first

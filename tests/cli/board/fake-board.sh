@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Boards that misbehave, for transport.sh: `sh fake-board.sh SCENARIO`.
 # Each answers only after reading what the host sends, as a board would:
 # "\r\x03\x03" + "\r\x01" (5 bytes) to enter the raw REPL, then "\x05A\x01".

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # The emulated board's fault and hardware flags are real: a flaky program
 # writes wrong bits, --flip-rx corrupts what the host sends, --ecc refuses a
 # second program of a unit, --model random leaves cut operations at random

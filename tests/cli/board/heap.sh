@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Board memory does not grow with the partition or the image: on a 4 MiB
 # and a 16 MiB partition with a 64 KiB MicroPython heap, deploy (fresh,
 # then incremental), query --verify and the image commands with -d (which

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Shared by the board.* tests: environment, a scratch directory, helpers.
 set -u
 : "${ROMFS:?ROMFS must name the romfs binary}"

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # The emulated board's partition behaves like NOR flash: programming only
 # clears bits, writes are aligned to the minimum write size, erase works on
 # whole blocks, and every change reaches the partition file at once.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # The serial code path (libserialport on a real tty): the emulated board
 # behind a pseudo-terminal made by socat. Also: an image written into the
 # partition file while the board runs is mounted after a soft reset.

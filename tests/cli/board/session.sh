@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Sessions with the board: exec: channels closed only after the board has
 # said everything (no "Broken pipe" from socat), `run --no-reset`, and the
 # error paths of boards that differ: a batched write that raises, no

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The raw REPL protocol (cli/transport/rawrepl.c) against a scripted fake
  * board on the other end of a socketpair: normal commands, raw-paste with
  * flow control, old firmware, exceptions, soft reset, and the ways a board

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # The transport's failure paths: a silent board, one that hangs up, one that
 # talks garbage, one without ROMFS, one that dies mid-command; each gives
 # one clear line and exit status 1, within the configured timeout.

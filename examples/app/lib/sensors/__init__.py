@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # A package on /rom/lib.
 def summary(values):
     lo = min(values)

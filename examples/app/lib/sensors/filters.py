@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 def moving_average(values, width):
     out = []
     for i in range(len(values) - width + 1):
