@@ -21,7 +21,20 @@ import { Flash, defaultPartitionFile, loadImageFile, makeRng } from "./flash.mjs
 // purpose) through console.error, bound when a module is created.
 const consoleError = console.error;
 console.error = (...a) => { if (!/grow|not enough memory/i.test(String(a[0]))) consoleError(...a); };
-const { loadMicroPython } = await import("@micropython/micropython-webassembly-pyscript");
+// Checked before anything newer is used: one line, not a stack trace.
+if (Number(process.versions.node.split(".")[0]) < 18) {
+  process.stderr.write(`emulated board: needs Node.js >= 18, this is ${process.version} (https://nodejs.org)\n`);
+  process.exit(1);
+}
+let loadMicroPython;
+try {
+  ({ loadMicroPython } = await import("@micropython/micropython-webassembly-pyscript"));
+} catch (e) {
+  if (e?.code !== "ERR_MODULE_NOT_FOUND") throw e;
+  process.stderr.write("emulated board: MicroPython for it is missing (npm package " +
+    "@micropython/micropython-webassembly-pyscript): run `npm ci` in the romfs source tree\n");
+  process.exit(1);
+}
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const RAW_BANNER = "raw REPL; CTRL-B to exit\r\n>";

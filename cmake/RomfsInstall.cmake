@@ -10,7 +10,15 @@ install(TARGETS romfs_reader romfs_device romfs_host EXPORT romfsTargets
   ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
   LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR} NAMELINK_COMPONENT Development
   RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
-install(DIRECTORY ${PROJECT_SOURCE_DIR}/include/romfs DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+# The headers, with the generated romfs_config.h (the sizes this library was
+# built with) in place of the source tree's overridable one.
+install(DIRECTORY ${PROJECT_SOURCE_DIR}/include/romfs DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}
+  PATTERN romfs_config.h EXCLUDE)
+install(FILES ${ROMFS_CONFIG_INCLUDE_DIR}/romfs/romfs_config.h DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/romfs)
+# The licence, and the documents the headers refer to.
+install(FILES ${PROJECT_SOURCE_DIR}/LICENSE ${PROJECT_SOURCE_DIR}/docs/FORMAT.md
+  ${PROJECT_SOURCE_DIR}/docs/DEPLOY.md ${PROJECT_SOURCE_DIR}/docs/EMBEDDED.md
+  DESTINATION ${CMAKE_INSTALL_DOCDIR})
 install(EXPORT romfsTargets NAMESPACE romfs:: DESTINATION ${ROMFS_CMAKEDIR})
 configure_package_config_file(${CMAKE_CURRENT_LIST_DIR}/romfsConfig.cmake.in
   ${PROJECT_BINARY_DIR}/romfsConfig.cmake INSTALL_DESTINATION ${ROMFS_CMAKEDIR})
@@ -42,13 +50,20 @@ endforeach()
 
 if(ROMFS_BUILD_CLI)
   install(TARGETS romfs_cli RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
-  # The emulated board and the MicroPython it runs: the installed command
-  # finds them at ../share/romfs/ relative to itself.
+  # The emulated board and the MicroPython it runs (npm, MIT, bundled with
+  # its licence): the installed command finds them at ../share/romfs/
+  # relative to itself; Node.js resolves the package from
+  # share/romfs/node_modules. Every file emulator.mjs loads is listed here
+  # (tests/consumer: consumer.install_cli runs the installed board).
   install(FILES ${PROJECT_SOURCE_DIR}/board/emulator.mjs ${PROJECT_SOURCE_DIR}/board/flash.mjs
-    ${PROJECT_SOURCE_DIR}/board/README.md DESTINATION ${CMAKE_INSTALL_DATADIR}/romfs/board)
+    ${PROJECT_SOURCE_DIR}/board/standin.py ${PROJECT_SOURCE_DIR}/board/README.md
+    DESTINATION ${CMAKE_INSTALL_DATADIR}/romfs/board)
+  install(FILES ${PROJECT_SOURCE_DIR}/package.json DESTINATION ${CMAKE_INSTALL_DATADIR}/romfs)
   set(_mp ${PROJECT_SOURCE_DIR}/node_modules/@micropython/micropython-webassembly-pyscript)
   if(EXISTS ${_mp})
     install(DIRECTORY ${_mp} DESTINATION ${CMAKE_INSTALL_DATADIR}/romfs/node_modules/@micropython)
+  elseif(ROMFS_PACKAGE)
+    message(FATAL_ERROR "packaging: node_modules/@micropython not found; run `npm ci` (scripts/setup.sh package) first")
   else()
     message(STATUS "install: node_modules/@micropython not found (npm ci); the installed emulated board will need it")
   endif()

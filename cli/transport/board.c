@@ -60,7 +60,9 @@ static void emulated_partition(char *buf, size_t size)
 }
 
 /* emulator.mjs of an installed binary (BINDIR/../share/romfs/board/, found
- * from /proc/self/exe), else of the source tree this binary was built from. */
+ * from /proc/self/exe), else, for the binary in the build tree only, of the
+ * source tree it was built from: an installed or moved binary never reaches
+ * back into a source tree (its install must be complete). */
 static void emulator_path(char *buf, size_t size)
 {
     char exe[4096];
@@ -71,6 +73,11 @@ static void emulator_path(char *buf, size_t size)
         snprintf(buf, size, "%s/../%s/board/emulator.mjs", exe, ROMFS_DATADIR_REL);
         if (access(buf, R_OK) == 0)
             return;
+#ifdef ROMFS_BINARY_DIR
+        char built[4096];
+        if (!realpath(ROMFS_BINARY_DIR, built) || strcmp(built, exe) != 0)
+            return; /* not the build tree's binary: buf names the missing file */
+#endif
     }
     snprintf(buf, size, "%s", ROMFS_SOURCE_DIR "/board/emulator.mjs");
 }
@@ -116,9 +123,45 @@ static char *find_board_port(void)
     return name;
 }
 
+/* 1 when prog is an executable file in a directory of $PATH. */
+static int on_path(const char *prog)
+{
+    const char *p = getenv("PATH");
+    char file[4200];
+    while (p && *p) {
+        const char *colon = strchr(p, ':');
+        size_t n = colon ? (size_t)(colon - p) : strlen(p);
+        snprintf(file, sizeof file, "%.*s/%s", (int)n, n ? p : ".", prog);
+        if (access(file, X_OK) == 0)
+            return 1;
+        p = colon ? colon + 1 : NULL;
+    }
+    return 0;
+}
+
+/* Why the emulated board cannot start here, as one line, or NULL. */
+static const char *emulated_missing(void)
+{
+    char src[4200];
+    const char *custom = getenv("ROMFS_BOARD_CMD");
+    if (custom && *custom)
+        return NULL;
+    if (!on_path("node"))
+        return "needs Node.js >= 18, not found on PATH "
+               "(Debian/Ubuntu: apt-get install nodejs; elsewhere: https://nodejs.org)";
+    emulator_path(src, sizeof src);
+    if (access(src, R_OK) != 0)
+        return "not installed (no share/romfs/board/emulator.mjs beside this romfs)";
+    return NULL;
+}
+
 static int open_emulated(board_t *b, const char **err_msg)
 {
     char part[512];
+    if ((*err_msg = emulated_missing()) != NULL) {
+        snprintf(b->desc, sizeof b->desc, "emulated board");
+        return BOARD_ERR_NODEV;
+    }
     char *cmd = emulator_command();
     if (!cmd) {
         *err_msg = "out of memory";

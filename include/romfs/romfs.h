@@ -9,7 +9,7 @@
  * checked against the bytes that remain in its parent record: a corrupt image
  * yields ROMFS_ERR_CORRUPT, never a byte from outside the image.
  *
- * The format is described in docs/FORMAT.md.
+ * The format is described in FORMAT.md (share/doc/romfs/ once installed).
  */
 #ifndef ROMFS_ROMFS_H
 #define ROMFS_ROMFS_H
@@ -69,7 +69,7 @@ enum romfs_error {
     ROMFS_ERR_CORRUPT = -117,   /* corrupt image: a record out of bounds etc. (EUCLEAN) */
 };
 
-/* Record kinds (docs/FORMAT.md). */
+/* Record kinds (FORMAT.md). */
 enum romfs_kind {
     ROMFS_KIND_UNUSED = 0,
     ROMFS_KIND_PADDING = 1,

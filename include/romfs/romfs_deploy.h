@@ -9,7 +9,7 @@
  * callbacks (erase, program, per-block CRC32), so a board over a serial
  * line and an in-memory NOR flash in the unit tests run the same code.
  *
- * Order of operations (docs/DEPLOY.md explains why): verify, then commit.
+ * Order of operations (DEPLOY.md in share/doc/romfs/ explains why): verify, then commit.
  *  1. block 0 (it holds the header) is invalidated first: optionally its
  *     first write unit is programmed to zeros, then it is erased;
  *  2. every other block that differs is erased and programmed, in order;

@@ -18,7 +18,7 @@
  *   padding   01, 4-byte length, "romfsSL1", data-start (u32 LE), filler,
  *             then the data area up to the end of the image
  *
- * docs/DEPLOY.md describes the placement rules.
+ * DEPLOY.md (share/doc/romfs/) describes the placement rules.
  */
 #ifndef ROMFS_LAYOUT_H
 #define ROMFS_LAYOUT_H

@@ -6,8 +6,8 @@
  * executed in place) that hold ROMFS images and that can be rewritten by
  * erasing whole blocks and programming them. Each partition is described by
  * a romfs_part_t (sizes plus erase/prog/sync callbacks, littlefs style); a
- * romfs_rom_t is the board's array of them. Two backends come with the
- * library: plain RAM (below) and emulated NOR flash (tests/support/flash_nor.h).
+ * romfs_rom_t is the board's array of them. A plain RAM backend comes with
+ * the library (below); the project's test suite adds emulated NOR flash.
  *
  * Operations, numbered as vfs.rom_ioctl(op, ...) in MicroPython 1.29:
  *   1  number of partitions                 romfs_rom_count

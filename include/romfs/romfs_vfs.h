@@ -20,7 +20,7 @@
  * component of each mount below it. Anything else is ROMFS_ERR_NODEV, as in
  * MicroPython ("no mount point").
  *
- * Differences from MicroPython 1.29, all documented in docs/EMBEDDED.md:
+ * Differences from MicroPython 1.29, all documented in EMBEDDED.md (share/doc/romfs/):
  * nested mounts ("/rom/sub" inside "/rom") are allowed (MicroPython: EPERM);
  * the root lists the first component of each mount path (MicroPython: the
  * whole path minus the leading '/'); ".." is resolved instead of being
@@ -43,20 +43,11 @@ ROMFS_API_BEGIN
 
 /// Definitions ///
 
-/* Mount slots in one table. Override with -DROMFS_VFS_MAX_MOUNTS=n. */
-#ifndef ROMFS_VFS_MAX_MOUNTS
-#define ROMFS_VFS_MAX_MOUNTS 4
-#endif
-
-/* Longest mount path, in bytes including the NUL ("/rom/sub" is 9). */
-#ifndef ROMFS_VFS_MOUNT_PATH_MAX
-#define ROMFS_VFS_MOUNT_PATH_MAX 32
-#endif
-
-/* Longest resolved absolute path, in bytes including the NUL. */
-#ifndef ROMFS_VFS_PATH_MAX
-#define ROMFS_VFS_PATH_MAX 256
-#endif
+/* ROMFS_VFS_MAX_MOUNTS (mount slots in one table), ROMFS_VFS_MOUNT_PATH_MAX
+ * (longest mount path, NUL included) and ROMFS_VFS_PATH_MAX (longest
+ * resolved path, NUL included): romfs_config.h. An installed library fixes
+ * them; compiling against it with other values is an #error. */
+#include "romfs/romfs_config.h"
 
 /* Flags for romfs_vfs_mount(); MicroPython's mount(readonly=, mkfs=). */
 #define ROMFS_VFS_MOUNT_READONLY 0x1 /* accepted, always true */

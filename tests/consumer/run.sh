@@ -27,6 +27,17 @@ foreach(t romfs_cli romfs_test_support)
     message(FATAL_ERROR "\${t} built in a subproject (ROMFS_BUILD_CLI/TESTS default OFF)")
   endif()
 endforeach()
+# As a subproject romfs forces no -Werror (nor any flag) on anyone.
+if(TARGET romfs_reader)
+  foreach(t romfs_reader romfs_device romfs_host)
+    get_target_property(o \${t} COMPILE_OPTIONS)
+    get_target_property(d \${t} SOURCE_DIR)
+    get_directory_property(od DIRECTORY \${d} COMPILE_OPTIONS)
+    if("\${o};\${od}" MATCHES "Werror")
+      message(FATAL_ERROR "\${t} is compiled with -Werror in a subproject: \${o};\${od}")
+    endif()
+  endforeach()
+endif()
 if(NOT ROMFS_DEVICE_SOURCES)
   message(FATAL_ERROR "ROMFS_DEVICE_SOURCES not exported to the parent")
 endif()
@@ -74,6 +85,56 @@ set(ROMFS_DEVICE_SOURCES installed)"
     cmake_q -S "$work/fp" -B "$work/fp/build" -DCMAKE_C_COMPILER="$cc" -DCMAKE_PREFIX_PATH="$prefix"
     cmake --build "$work/fp/build" >"$work/build.log" 2>&1 || { cat "$work/build.log"; die "build"; }
     "$work/fp/build/consumer" || die "run"
+    # Installed headers refer only to installed files (headers, share/doc/romfs).
+    step "installed headers refer only to installed files"
+    for h in "$prefix"/include/romfs/*.h; do
+        for ref in $(grep -o '[A-Za-z0-9_./-]*\.\(md\|h\)\b' "$h" | sort -u); do
+            case $ref in
+            std*.h|string.h|signal.h|sys/types.h) ;;
+            *.md) [ -e "$prefix/share/doc/romfs/$(basename "$ref")" ] || die "$(basename "$h") refers to $ref, not installed" ;;
+            *) [ -e "$prefix/include/$ref" ] || [ -e "$prefix/include/romfs/$ref" ] \
+                   || die "$(basename "$h") refers to $ref, not installed" ;;
+            esac
+        done
+    done
+    # Components: each alone, and reader-only without zlib at all.
+    for comp in reader device host; do
+        step "find_package(romfs COMPONENTS $comp)"
+        mkdir -p "$work/comp_$comp"
+        cp "$here/reader_only.c" "$here/consumer.c" "$work/comp_$comp/"
+        app=reader_only.c; [ "$comp" = host ] && app=consumer.c
+        cat > "$work/comp_$comp/CMakeLists.txt" <<CM
+cmake_minimum_required(VERSION 3.20)
+project(comp C)
+find_package(romfs REQUIRED COMPONENTS $comp)
+if(NOT romfs_FOUND OR NOT romfs_${comp}_FOUND OR NOT TARGET romfs::$comp)
+  message(FATAL_ERROR "romfs COMPONENTS $comp: not found")
+endif()
+add_executable(app $app)
+target_link_libraries(app PRIVATE romfs::$comp)
+CM
+        cmake_q -S "$work/comp_$comp" -B "$work/comp_$comp/build" -DCMAKE_C_COMPILER="$cc" -DCMAKE_PREFIX_PATH="$prefix"
+        cmake --build "$work/comp_$comp/build" >"$work/build.log" 2>&1 || { cat "$work/build.log"; die "build ($comp)"; }
+        "$work/comp_$comp/build/app" || die "run ($comp)"
+    done
+    step "find_package(romfs COMPONENTS reader) with zlib unavailable"
+    cmake_q -S "$work/comp_reader" -B "$work/comp_reader/build-nozlib" -DCMAKE_C_COMPILER="$cc" \
+        -DCMAKE_PREFIX_PATH="$prefix" -DCMAKE_DISABLE_FIND_PACKAGE_ZLIB=ON
+    cmake --build "$work/comp_reader/build-nozlib" >"$work/build.log" 2>&1 || { cat "$work/build.log"; die "build (reader, no zlib)"; }
+    sed -i 's/COMPONENTS reader)/COMPONENTS reader nosuch)/' "$work/comp_reader/CMakeLists.txt"
+    if cmake -S "$work/comp_reader" -B "$work/comp_reader/build-nosuch" -DCMAKE_PREFIX_PATH="$prefix" >/dev/null 2>&1; then
+        die "find_package(romfs REQUIRED COMPONENTS nosuch) succeeded"
+    fi
+    # The mount table's sizes are the library's: compiling against it with
+    # another ROMFS_VFS_MAX_MOUNTS is an error, not a misread table.
+    step "-DROMFS_VFS_MAX_MOUNTS=8 against the installed library"
+    if "$cc" -std=c11 -DROMFS_VFS_MAX_MOUNTS=8 -I"$prefix/include" -c "$here/consumer.c" -o "$work/mm.o" 2> "$work/mm.log"; then
+        die "compiled with -DROMFS_VFS_MAX_MOUNTS=8 against a library built with $(sed -n 's/^#define ROMFS_VFS_MAX_MOUNTS //p' "$prefix/include/romfs/romfs_config.h")"
+    fi
+    grep -q "ROMFS_VFS_MAX_MOUNTS differs from the library's (4)" "$work/mm.log" || { cat "$work/mm.log"; die "not the mismatch error"; }
+    echo "  $(grep -m1 -o 'error: .*' "$work/mm.log")"
+    "$cc" -std=c11 -DROMFS_VFS_MAX_MOUNTS=4 -I"$prefix/include" -c "$here/consumer.c" -o "$work/mm.o" \
+        || die "the library's own value refused"
     # A version that is not ours is refused.
     sed -i 's/find_package(romfs 0.1 REQUIRED)/find_package(romfs 99.0 REQUIRED)/' "$work/fp/CMakeLists.txt"
     if cmake -S "$work/fp" -B "$work/fp/build99" -DCMAKE_PREFIX_PATH="$prefix" >/dev/null 2>&1; then
@@ -141,18 +202,35 @@ install_cli)
     fi
     [ -e "$p/share/romfs/node_modules/@micropython/micropython-webassembly-pyscript/package.json" ] \
         || [ ! -e "$src/node_modules/@micropython" ] || die "MicroPython for the emulated board not installed"
-    # Move the installed tree: the binary must follow itself, not a path
-    # compiled in. A stand-in emulator records that it was the one started.
+    for f in share/romfs/board/standin.py share/doc/romfs/LICENSE; do
+        [ -e "$p/$f" ] || die "not installed: $f"
+    done
+    # Move the installed tree and the source tree's board out of reach: the
+    # binary must find its own share/romfs/board, complete, relative to
+    # itself, and run it from another directory (the real emulator, real
+    # MicroPython: a deploy, a query and a run).
     mv "$p" "$work/moved"
     p=$work/moved
-    cat > "$p/share/romfs/board/emulator.mjs" <<'JS'
-import fs from "node:fs";
-fs.writeFileSync(process.env.ROMFS_MARKER, "installed board\n");
-JS
-    export ROMFS_MARKER=$work/marker
-    unset ROMFS_BOARD_CMD
-    ROMFS_TIMEOUT_MS=3000 "$p/bin/romfs" query -d emulated >/dev/null 2>&1 || true
-    [ "$(cat "$ROMFS_MARKER" 2>/dev/null)" = "installed board" ] || die "the moved binary did not run share/romfs/board/emulator.mjs"
+    unset ROMFS_BOARD_CMD ROMFS_DEVICE
+    export ROMFS_BOARD_DIR=$work/boarddir
+    mkdir -p "$work/elsewhere/app"
+    printf 'print("installed board ok")\n' > "$work/elsewhere/app/hello.py"
+    ( cd "$work/elsewhere" && env -u NODE_PATH "$p/bin/romfs" deploy -d emulated --no-mpy app ) > "$work/deploy.log" 2>&1 \
+        || { cat "$work/deploy.log"; die "romfs deploy -d emulated from the moved install"; }
+    ( cd "$work/elsewhere" && "$p/bin/romfs" query -d emulated ) > "$work/query.log" 2>&1 \
+        || { cat "$work/query.log"; die "romfs query -d emulated from the moved install"; }
+    grep -q "ROMFS0 partition" "$work/query.log" || { cat "$work/query.log"; die "query printed no partition"; }
+    ( cd "$work/elsewhere" && "$p/bin/romfs" run -d emulated hello ) > "$work/run.log" 2>&1 \
+        || { cat "$work/run.log"; die "romfs run -d emulated hello from the moved install"; }
+    grep -q "installed board ok" "$work/run.log" || { cat "$work/run.log"; die "run printed no output"; }
+    # Without Node.js: one line saying what is needed and where to get it.
+    mkdir -p "$work/nonode"
+    for t in sh env; do ln -sf "$(command -v $t)" "$work/nonode/$t"; done
+    if PATH=$work/nonode "$p/bin/romfs" query -d emulated > "$work/nonode.log" 2>&1; then
+        die "query -d emulated without node succeeded"
+    fi
+    [ "$(wc -l < "$work/nonode.log")" = 1 ] && grep -q "needs Node.js >= 18.*apt-get install nodejs" "$work/nonode.log" \
+        || { cat "$work/nonode.log"; die "without node: not the one-line message"; }
     "$p/bin/romfs" -V | grep "^romfs " >/dev/null || die "installed romfs -V"
     ;;
 firmware_example)
