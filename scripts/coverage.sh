@@ -18,7 +18,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 build=${ROMFS_COVERAGE_BUILD:-build/coverage}
-cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Debug -DROMFS_SANITIZE=OFF \
+cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Debug -DROMFS_SANITIZE=OFF -DROMFS_BUILD_TESTS=ON \
     -DCMAKE_C_FLAGS="--coverage -O0" -DCMAKE_EXE_LINKER_FLAGS="--coverage" >/dev/null || exit 1
 cmake --build "$build" -j2 >/dev/null || { echo "coverage: build failed" >&2; exit 1; }
 find "$build" -name '*.gcda' -delete

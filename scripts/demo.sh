@@ -8,10 +8,10 @@
 # (romfs never falls back to it); with a board attached, ROMFS_DEVICE=/dev/ttyACM0.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/setup.sh
+scripts/setup.sh demo
 
 build=build/release
-cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DROMFS_TESTS=OFF >/dev/null
+cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build "$build" -j"$(nproc)" --target romfs_cli >/dev/null
 romfs=$build/romfs
 dev=(-d "${ROMFS_DEVICE:-emulated}")

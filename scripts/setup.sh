@@ -1,16 +1,32 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
-# Installs what building and testing romfs needs on a Debian machine:
-# Debian packages through apt-get (only those missing) and the pinned npm
-# packages from package-lock.json. Safe to run again.
+# Installs what a command of this tree needs on a Debian machine, and only
+# that: Debian packages through apt-get (only those missing) and the pinned
+# npm packages from package-lock.json. Safe to run again.
+#   scripts/setup.sh demo     scripts/demo.sh: build the command, run the emulated board
+#   scripts/setup.sh package  + what the wheel and the .deb are made with
+#   scripts/setup.sh test     (the default) everything scripts/test.sh needs
 set -euo pipefail
 cd "$(dirname "$0")/.."
+what=${1:-test}
 
-pkgs=(build-essential cmake pkg-config git xxd
-      libcmocka-dev zlib1g-dev libserialport-dev
+# The demo: compiler, CMake, zlib, libserialport, libfuse3; Node.js below.
+demo=(build-essential cmake pkg-config zlib1g-dev libserialport-dev libfuse3-dev)
+# Packages: the wheel (Debian's setuptools, no network) and the .deb
+# (cpack; dpkg-shlibdeps from dpkg-dev), with their man pages.
+package=(python3 python3-setuptools python3-wheel python3-venv python3-pip dpkg-dev scdoc)
+# The tests: the rest.
+pkgs=(git xxd
+      libcmocka-dev
       clang libclang-rt-dev
       gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm
-      socat libfuse3-dev fuse3 scdoc)
+      socat fuse3 python3-pytest)
+case $what in
+demo) pkgs=("${demo[@]}") ;;
+package) pkgs=("${demo[@]}" "${package[@]}") ;;
+test) pkgs=("${demo[@]}" "${package[@]}" "${pkgs[@]}") ;;
+*) echo "usage: scripts/setup.sh [demo|package|test]" >&2; exit 2 ;;
+esac
 command -v node >/dev/null 2>&1 || pkgs+=(nodejs)
 command -v npm >/dev/null 2>&1 || pkgs+=(npm)
 

@@ -6,10 +6,10 @@
 # Cortex-M3), then a short libFuzzer run of every parser.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/setup.sh
+scripts/setup.sh test
 
 build=build/test
-cmake -S . -B "$build" -DROMFS_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug >/dev/null
+cmake -S . -B "$build" -DROMFS_SANITIZE=ON -DROMFS_BUILD_TESTS=ON -DCMAKE_BUILD_TYPE=Debug >/dev/null
 cmake --build "$build" -j"$(nproc)"
 ctest --test-dir "$build" --output-on-failure -j"$(nproc)" --timeout 600
 ntests=$(ctest --test-dir "$build" -N | sed -n 's/^Total Tests: //p')
