@@ -58,7 +58,6 @@ if(ROMFS_BUILD_CLI)
   install(FILES ${PROJECT_SOURCE_DIR}/board/emulator.mjs ${PROJECT_SOURCE_DIR}/board/flash.mjs
     ${PROJECT_SOURCE_DIR}/board/standin.py ${PROJECT_SOURCE_DIR}/board/README.md
     DESTINATION ${CMAKE_INSTALL_DATADIR}/romfs/board)
-  install(FILES ${PROJECT_SOURCE_DIR}/package.json DESTINATION ${CMAKE_INSTALL_DATADIR}/romfs)
   set(_mp ${PROJECT_SOURCE_DIR}/node_modules/@micropython/micropython-webassembly-pyscript)
   if(EXISTS ${_mp})
     install(DIRECTORY ${_mp} DESTINATION ${CMAKE_INSTALL_DATADIR}/romfs/node_modules/@micropython)
