@@ -17,7 +17,7 @@ deb)
     ;;
 wheel)
     out=${ROMFS_WHEEL_DIR:-$PWD/dist}
-    /usr/bin/python3 -m pip wheel --no-build-isolation --no-index --no-deps -w "$out" ./python
+    /usr/bin/python3 -m pip wheel --no-build-isolation --no-index --no-deps -w "$out" .
     ;;
 *) echo "usage: scripts/package.sh deb|wheel" >&2; exit 2 ;;
 esac

