@@ -31,7 +31,8 @@ if TYPE_CHECKING:  # pragma: no cover
     PathLike = Union[str, "os.PathLike[str]"]
 
 __all__ = ["__version__", "Error", "CorruptImage", "NotFound", "BuildError", "BoardError", "BoardTimeout",
-           "RomfsWarning", "Entry", "Problem", "Image", "build", "command_path"]
+           "RomfsWarning", "Entry", "Problem", "Image", "build", "Board", "Partition", "DeployResult",
+           "list_boards", "command_path"]
 
 __version__ = "0.1.0"
 
@@ -440,3 +441,5 @@ def build(source_dir: PathLike, *, mpy: bool = True, align: Optional[int] = None
             lib.romfs_mpy_free(session)
         lib.romfs_builder_free(b)
 
+
+from ._board import Board, DeployResult, Partition, list_boards  # noqa: E402  (uses the names above)

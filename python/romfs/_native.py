@@ -6,8 +6,7 @@ costs no library loading. The structures mirror include/romfs/*.h."""
 import ctypes
 import os
 import threading
-from ctypes import (CFUNCTYPE, POINTER, Structure, c_char_p, c_int, c_int64, c_long, c_size_t, c_uint,
-                    c_uint32, c_uint64, c_void_p)
+from ctypes import CFUNCTYPE, POINTER, Structure, c_char_p, c_int, c_size_t, c_uint, c_uint32, c_uint64, c_void_p
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 NATIVE = os.environ.get("ROMFS_NATIVE_DIR") or os.path.join(HERE, "_native")
@@ -139,4 +138,120 @@ def strerror(code):
     return reader().romfs_strerror(code).decode()
 
 
-__all__ = ["c_int64", "c_long"]  # re-exported for the board bindings
+# Board error codes of romfs.h (one error space for every library).
+_BOARD_ERRS = {"NOBOARD": -6, "CLOSED": -32, "NOROMFS": -38, "PROTOCOL": -71, "TIMEOUT": -110,
+               "RAISED": -121, "NOPART": -123}
+
+
+def board_err(name):
+    return _BOARD_ERRS[name]
+
+
+# Sessions (romfs_session.h) and boards (romfs_board.h).
+class romfs_deploy_ops_t(Structure):
+    _fields_ = [("ctx", c_void_p), ("erase", c_void_p), ("write", c_void_p), ("block_crcs", c_void_p),
+                ("finalise", c_void_p), ("read", c_void_p), ("progress", c_void_p)]
+
+
+class romfs_session_board_t(Structure):
+    _fields_ = [("part", c_int), ("part_size", c_uint64), ("block_size", c_uint32), ("unique_id", c_char_p),
+                ("fallback_key", c_char_p), ("slow_crcs", c_int)]
+
+
+class romfs_session_opts_t(Structure):
+    _fields_ = [("cache_dir", c_void_p), ("full", c_int), ("nor", c_int), ("allow_unverified", c_int),
+                ("align", c_uint32), ("compact", c_uint32), ("errstr", c_void_p), ("ctx", c_void_p)]
+
+
+class romfs_layout_stats_t(Structure):
+    _fields_ = [("used_base", c_int), ("compacted", c_int), ("files", c_size_t), ("kept", c_size_t),
+                ("in_place", c_size_t), ("moved", c_size_t), ("added", c_size_t), ("data_start", c_size_t),
+                ("data_bytes", c_size_t), ("waste", c_size_t)]
+
+
+class romfs_session_result_t(Structure):
+    _fields_ = [("image_len", c_size_t), ("layout", c_char_p), ("base", c_char_p), ("lst", romfs_layout_stats_t),
+                ("blocks_total", c_uint32), ("blocks_written", c_uint32), ("blocks_skipped", c_uint32),
+                ("bytes_programmed", c_uint64), ("erase_ops", c_uint32), ("write_ops", c_uint32),
+                ("bytes_read", c_uint64), ("crcs_asked", c_uint32), ("seconds", ctypes.c_double),
+                ("verified", c_int), ("state", c_int), ("bad_block", ctypes.c_int32),
+                ("note", ctypes.c_char * 320), ("error", ctypes.c_char * 400)]
+
+
+class romfs_mpy_board_t(Structure):
+    _fields_ = [("version", c_uint), ("sub_version", c_uint), ("arch", c_uint), ("march", c_char_p)]
+
+
+class romfs_board_opts_t(Structure):
+    _fields_ = [("timeout_ms", c_int), ("encoding", c_char_p), ("emulator_cmd", c_char_p), ("emulator", c_char_p),
+                ("emulator_partition", c_char_p), ("progress", c_void_p), ("progress_ctx", c_void_p)]
+
+
+class romfs_board_info_t(Structure):
+    _fields_ = [("part", c_int), ("part_size", c_uint64), ("block_size", ctypes.c_longlong),
+                ("uid", ctypes.c_char * 80), ("has_crc", c_int), ("has_deflate", c_int), ("has_b64", c_int),
+                ("has_view", c_int), ("has_hex", c_int), ("block_device", c_int)]
+
+
+class romfs_board_image_t(Structure):
+    _fields_ = [("data", c_void_p), ("len", c_size_t), ("part_size", c_uint64), ("addr", c_uint64),
+                ("name", ctypes.c_char * 128), ("warning", ctypes.c_char * 200)]
+
+
+class romfs_board_part_t(Structure):
+    _fields_ = [("id", ctypes.c_longlong), ("missing", c_int), ("block_device", c_int), ("size", ctypes.c_longlong),
+                ("block_count", ctypes.c_longlong), ("block_size", ctypes.c_longlong), ("erase", ctypes.c_longlong),
+                ("head", ctypes.c_uint8 * 12), ("head_len", c_int), ("isize", ctypes.c_longlong),
+                ("image_len", ctypes.c_longlong), ("fits", c_int), ("mountable", c_int),
+                ("sha256", ctypes.c_char * 65), ("verified", c_int), ("check", romfs_check_stats_t),
+                ("first_problem", ctypes.c_char * 160)]
+
+
+class romfs_board_query_t(Structure):
+    _fields_ = [("romfs", c_int), ("n", c_int), ("parts", romfs_board_part_t * 64)]
+
+
+BOARD_OUTPUT_FN = CFUNCTYPE(None, c_void_p, c_size_t, c_void_p)
+BOARD_PORT_FN = CFUNCTYPE(None, c_char_p, c_char_p, c_void_p)
+
+
+def libc_free(p):
+    ctypes.CDLL(None).free(ctypes.c_void_p(p))
+
+
+def board():
+    """libromfs_board (boards over serial links and the emulated board)."""
+    host()
+    with _lock:
+        if "board" not in _libs:
+            try:
+                lib = _load("libromfs_board")
+            except OSError as e:
+                from . import BoardError
+                raise BoardError(f"romfs: this package has no board library ({e})") from None
+            vp = c_void_p
+            _sig(lib, "romfs_board_open", c_int, POINTER(c_void_p), c_char_p, POINTER(romfs_board_opts_t))
+            _sig(lib, "romfs_board_close", None, vp)
+            _sig(lib, "romfs_board_errmsg", c_char_p, vp)
+            _sig(lib, "romfs_board_describe", c_char_p, vp)
+            _sig(lib, "romfs_board_list_ports", c_int, c_int, BOARD_PORT_FN, vp)
+            _sig(lib, "romfs_board_free", None, vp)
+            _sig(lib, "romfs_board_exec", c_int, vp, c_char_p, c_size_t, POINTER(c_void_p), POINTER(c_size_t), c_int)
+            _sig(lib, "romfs_board_probe", c_int, vp, c_int, POINTER(romfs_board_info_t))
+            _sig(lib, "romfs_board_deploy_ops", romfs_deploy_ops_t, vp)
+            _sig(lib, "romfs_board_session_board", romfs_session_board_t, POINTER(romfs_board_info_t), c_char_p)
+            _sig(lib, "romfs_board_mpy", c_int, vp, POINTER(ctypes.c_longlong))
+            _sig(lib, "romfs_board_read_image", c_int, vp, c_int, POINTER(romfs_board_image_t))
+            _sig(lib, "romfs_board_image_free", None, POINTER(romfs_board_image_t))
+            _sig(lib, "romfs_board_query", c_int, vp, c_int, POINTER(romfs_board_query_t))
+            _sig(lib, "romfs_board_run", c_int, vp, c_char_p, c_int, BOARD_OUTPUT_FN, vp, POINTER(c_void_p), c_int)
+            h = _libs["host"]
+            _sig(h, "romfs_session_cache_dir", c_void_p)
+            _sig(h, "romfs_session_open", c_int, POINTER(c_void_p), POINTER(romfs_deploy_ops_t),
+                 POINTER(romfs_session_board_t), POINTER(romfs_session_opts_t))
+            _sig(h, "romfs_session_deploy", c_int, vp, c_void_p, c_size_t, c_int, POINTER(romfs_session_result_t))
+            _sig(h, "romfs_session_close", None, vp)
+            _sig(h, "romfs_mpy_board_decode", c_int, ctypes.c_longlong, POINTER(romfs_mpy_board_t), c_char_p,
+                 c_size_t)
+            _libs["board"] = lib
+        return _libs["board"]
