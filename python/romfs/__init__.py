@@ -368,7 +368,12 @@ def build(source_dir: PathLike, *, mpy: bool = True, align: Optional[int] = None
         if mpy:
             args = [a.encode() for a in mpy_cross_args]
             argv = (ctypes.c_char_p * max(1, len(args)))(*args)
-            mo = _native.romfs_mpy_opts_t(None, argv, len(args), 0, 0, None, 0, None)
+            home = _native.cache_home()
+            env = os.environ.get
+            mo = _native.romfs_mpy_opts_t(None, argv, len(args), 0, 0,
+                                          os.fsencode(os.path.join(home, "romfs", "mpy")) if home else None, 0, None,
+                                          (env("MPY_CROSS") or "").encode() or None, (env("PATH") or "").encode(),
+                                          (env("TMPDIR") or "").encode() or None)
             keep.append(argv)
             session = lib.romfs_mpy_new(ctypes.byref(mo))
             if not session:

@@ -63,8 +63,20 @@ class romfs_dirscan_opts_t(Structure):
 
 
 class romfs_mpy_opts_t(Structure):
+    # mpy_cross, path and tmpdir: where the compiler is looked for and where
+    # it works (the library reads no environment; the caller passes it).
     _fields_ = [("compiler", c_char_p), ("args", POINTER(c_char_p)), ("nargs", c_size_t), ("jobs", c_uint),
-                ("no_cache", c_int), ("cache_dir", c_char_p), ("cache_max", c_uint64), ("cancel", c_void_p)]
+                ("no_cache", c_int), ("cache_dir", c_char_p), ("cache_max", c_uint64), ("cancel", c_void_p),
+                ("mpy_cross", c_char_p), ("path", c_char_p), ("tmpdir", c_char_p)]
+
+
+def cache_home():
+    """The user's cache directory, as the command finds it."""
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    if xdg:
+        return xdg
+    home = os.environ.get("HOME")
+    return os.path.join(home, ".cache") if home else None
 
 
 class romfs_check_stats_t(Structure):
@@ -150,7 +162,7 @@ def board_err(name):
 # Sessions (romfs_session.h) and boards (romfs_board.h).
 class romfs_deploy_ops_t(Structure):
     _fields_ = [("ctx", c_void_p), ("erase", c_void_p), ("write", c_void_p), ("block_crcs", c_void_p),
-                ("finalise", c_void_p), ("read", c_void_p), ("progress", c_void_p)]
+                ("finalise", c_void_p), ("read", c_void_p), ("progress", c_void_p), ("errmsg", c_void_p)]
 
 
 class romfs_session_board_t(Structure):
@@ -160,7 +172,7 @@ class romfs_session_board_t(Structure):
 
 class romfs_session_opts_t(Structure):
     _fields_ = [("cache_dir", c_void_p), ("full", c_int), ("nor", c_int), ("allow_unverified", c_int),
-                ("align", c_uint32), ("compact", c_uint32), ("errstr", c_void_p), ("ctx", c_void_p)]
+                ("align", c_uint32), ("compact", c_uint32)]
 
 
 class romfs_layout_stats_t(Structure):
@@ -170,7 +182,7 @@ class romfs_layout_stats_t(Structure):
 
 
 class romfs_session_result_t(Structure):
-    _fields_ = [("image_len", c_size_t), ("layout", c_char_p), ("base", c_char_p), ("lst", romfs_layout_stats_t),
+    _fields_ = [("image_len", c_size_t), ("layout", c_int), ("base", c_int), ("lst", romfs_layout_stats_t),
                 ("blocks_total", c_uint32), ("blocks_written", c_uint32), ("blocks_skipped", c_uint32),
                 ("bytes_programmed", c_uint64), ("erase_ops", c_uint32), ("write_ops", c_uint32),
                 ("bytes_read", c_uint64), ("crcs_asked", c_uint32), ("seconds", ctypes.c_double),
@@ -246,7 +258,9 @@ def board():
             _sig(lib, "romfs_board_query", c_int, vp, c_int, POINTER(romfs_board_query_t))
             _sig(lib, "romfs_board_run", c_int, vp, c_char_p, c_int, BOARD_OUTPUT_FN, vp, POINTER(c_void_p), c_int)
             h = _libs["host"]
-            _sig(h, "romfs_session_cache_dir", c_void_p)
+            _sig(h, "romfs_session_cache_dir", c_void_p, c_char_p)
+            _sig(h, "romfs_session_layout_name", c_char_p, c_int)
+            _sig(h, "romfs_session_base_name", c_char_p, c_int)
             _sig(h, "romfs_session_open", c_int, POINTER(c_void_p), POINTER(romfs_deploy_ops_t),
                  POINTER(romfs_session_board_t), POINTER(romfs_session_opts_t))
             _sig(h, "romfs_session_deploy", c_int, vp, c_void_p, c_size_t, c_int, POINTER(romfs_session_result_t))
