@@ -375,7 +375,7 @@ static void bench_compile(const char *cli, int runs)
     snprintf(gen, sizeof gen, "%s/bench/gen-app.mjs", ROMFS_SOURCE_DIR);
     char *g_argv[] = {"node", gen, app, "300", NULL};
     run_argv(g_argv, NULL);
-    char *real = romfs_mpy_find_compiler(), fake[600];
+    char *real = romfs_mpy_find_compiler(getenv("MPY_CROSS"), getenv("PATH")), fake[600];
     if (real) {
         setenv("MPY_CROSS", real, 1);
         printf("\ncompiling a 300-module app (307 .py, 2-3 KB each) with %s:\n", real);

@@ -1,11 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The image in a board's ROM partition, read over the raw REPL: its header
- * first (to learn the image's length), then exactly the image's bytes in
- * chunks, each checked against the board's own CRC32. Used by
+ * The image in a board's ROM partition (romfs_board_read_image) for
  * `romfs ls|tree|cat|stat|check|extract -d DEV [-p N]` (through a hook in
  * main.c: the image is fetched into a private temporary file and the
- * command runs on it unchanged) and by `romfs diff`.
+ * command runs on it unchanged) and for `romfs diff`.
  */
 #include "cli.h"
 #include "boardimg.h"
@@ -15,160 +13,25 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "transport/board.h"
-
-/* Chunks read per exec: as many as fit a quarter of the board's free heap
- * (each leaves one base64 copy, about 4/3 of a chunk, as garbage until the
- * statement ends), 1 to 16. */
-#define MAX_PER_EXEC 16
-#define GARBAGE_PER_CHUNK (BOARDIMG_CHUNK / 3 * 4 + 64)
-#define EXEC_TIMEOUT_MS 60000
 
 uint64_t cli_board_addr;
 
-/* Defines _g(o,n) (bytes of the partition) and _r(o,n,k) (its bytes in
- * [o, o+n) as "C crc base64" lines of k bytes, written without a decoded or
- * stripped copy) and prints the partition's size, its memory-mapped address
- * (-1 unknown), its first 15 bytes and the free heap (-1 unknown). */
-static const char PROBE[] =
-    "import vfs,binascii,sys,gc\n"
-    "_d=vfs.rom_ioctl(2,%d) if hasattr(vfs,'rom_ioctl') else -1\n"
-    "_a=-1\n"
-    "if isinstance(_d,int):print('R NOPART')\n"
-    "else:\n"
-    " if hasattr(_d,'readblocks'):\n"
-    "  _B=_d.ioctl(5,0);_n=_d.ioctl(4,0)*_B\n"
-    "  def _g(o,n):\n"
-    "   t=bytearray(n);_d.readblocks(o//_B,t,o%%_B);return t\n"
-    " else:\n"
-    "  _n=len(_d);_m=memoryview(_d)\n"
-    "  def _g(o,n):return _m[o:o+n]\n"
-    "  try:\n"
-    "   import uctypes;_a=uctypes.addressof(_d)\n"
-    "  except Exception:pass\n"
-    " try:\n"
-    "  from binascii import crc32 as _c\n"
-    " except ImportError:\n"
-    "  _c=None\n"
-    " def _r(o,n,k):\n"
-    "  w=sys.stdout.write\n"
-    "  for i in range(o,o+n,k):\n"
-    "   b=_g(i,min(k,o+n-i))\n"
-    "   w('C %%s '%%(_c(b)&0xffffffff if _c else '-'));w(binascii.b2a_base64(b))\n"
-    " print('R OK',_n,_a,binascii.b2a_base64(_g(0,min(15,_n))).decode().strip(),"
-    "gc.mem_free() if hasattr(gc,'mem_free') else -1)\n";
-
-/* What the read leaves on the board: nothing. */
-static const char CLEANUP[] = "for _k in ('_d','_m','_g','_r','_c','_a','_n','_B'):\n"
-                              " if _k in globals():del globals()[_k]\n";
-
-static int fail_board(board_t *b, const char *what)
-{
-    cli_error("%s: %s: %s", board_describe(b), what, board_last_error(b));
-    return -1;
-}
-
-static int probe(board_t *b, int part, board_image_t *im, uint8_t *head, size_t *hlen, size_t *per_exec)
-{
-    char code[sizeof PROBE + 16];
-    int n = snprintf(code, sizeof code, PROBE, part);
-    char *out = NULL;
-    int r = board_exec(b, code, (size_t)n, &out, NULL, EXEC_TIMEOUT_MS);
-    if (r < 0) {
-        fail_board(b, "reading the partition");
-        free(out);
-        return -1;
-    }
-    uint64_t size = 0;
-    long long addr = -1, heap = -1;
-    r = boardimg_parse_probe(out, &size, &addr, head, hlen, &heap);
-    free(out);
-    if (r == 1) {
-        cli_error("%s: ROMFS%d partition not found on device", board_describe(b), part);
-        return -1;
-    }
-    if (r < 0) {
-        cli_error("%s: unexpected reply while reading the partition", board_describe(b));
-        return -1;
-    }
-    im->part_size = size;
-    im->addr = addr > 0 ? (uint64_t)addr : 0;
-    /* A board that does not say what it has free gets a middle figure. */
-    long long k = heap < 0 ? 4 : heap / 4 / GARBAGE_PER_CHUNK;
-    *per_exec = (size_t)(k < 1 ? 1 : k > MAX_PER_EXEC ? MAX_PER_EXEC : k) * BOARDIMG_CHUNK;
-    return 0;
-}
-
-static int read_image(board_t *b, board_image_t *im, size_t per_exec)
-{
-    for (size_t off = 0; off < im->len; off += per_exec) {
-        size_t n = im->len - off < per_exec ? im->len - off : per_exec;
-        char code[64];
-        int k = snprintf(code, sizeof code, "_r(%zu,%zu,%d)\n", off, n, BOARDIMG_CHUNK);
-        char *out = NULL;
-        int r = board_exec(b, code, (size_t)k, &out, NULL, EXEC_TIMEOUT_MS);
-        if (r < 0) {
-            fail_board(b, "reading the image");
-            free(out);
-            return -1;
-        }
-        r = boardimg_take_chunks(out, im->data + off, n);
-        free(out);
-        if (r < 0) {
-            cli_error("%s: the image's bytes at offset %zu arrived damaged (CRC mismatch or short)",
-                      board_describe(b), off);
-            return -1;
-        }
-    }
-    return 0;
-}
-
-int boardimg_read(board_t *b, int part, board_image_t *im)
+int boardimg_fetch(const char *dev, int part, romfs_board_image_t *im)
 {
     memset(im, 0, sizeof im[0]);
-    snprintf(im->name, sizeof im->name, "ROMFS%d on %.100s", part, board_describe(b));
-    uint8_t head[30];
-    size_t hlen = 0, per_exec = 0;
-    int rc = -1;
-    if (probe(b, part, im, head, &hlen, &per_exec) < 0)
+    romfs_board_t *b = NULL;
+    char msg[700];
+    if (cli_board_open(&b, dev, NULL, msg, sizeof msg) != 0) {
+        cli_error("cannot open %s: %s", dev ? dev : "a board", msg);
         return -1;
-    im->len = boardimg_declared_len(head, hlen);
-    if (!im->len || im->len > im->part_size)
-        cli_error("%s: the partition holds no ROMFS image%s", im->name, im->len ? " that fits it" : "");
-    else if (!(im->data = malloc(im->len)))
-        cli_error("out of memory");
-    else
-        rc = read_image(b, im, per_exec);
-    /* Best effort: a failed cleanup leaves names, not a wrong image. */
-    char *out = NULL;
-    if (board_exec(b, CLEANUP, sizeof CLEANUP - 1, &out, NULL, EXEC_TIMEOUT_MS) < 0 && rc == 0)
-        cli_warn("%s: could not remove the reader's helpers from the board: %s", board_describe(b),
-                 board_last_error(b));
-    free(out);
+    }
+    int rc = romfs_board_read_image(b, part, im);
     if (rc < 0)
-        boardimg_free(im);
-    return rc;
-}
-
-int boardimg_fetch(const char *dev, int part, board_image_t *im)
-{
-    memset(im, 0, sizeof im[0]);
-    board_t *b = NULL;
-    const char *msg = NULL;
-    if (board_open(&b, dev, &msg) != 0) {
-        cli_error("cannot open %s: %s", dev ? dev : "a board", msg ? msg : "error");
-        return -1;
-    }
-    int rc = boardimg_read(b, part, im);
-    board_close(b);
-    return rc;
-}
-
-void boardimg_free(board_image_t *im)
-{
-    free(im->data);
-    im->data = NULL;
-    im->len = 0;
+        cli_error("%s", romfs_board_errmsg(b));
+    else if (im->warning[0])
+        cli_warn("%s", im->warning);
+    romfs_board_close(b);
+    return rc < 0 ? -1 : 0;
 }
 
 /// The hook for the image commands ///
@@ -202,7 +65,7 @@ int boardimg_wanted(int argc, char **argv)
 }
 
 /* A private temporary file named after the board, holding its image. */
-static char *stash(const board_image_t *im, char *dir, size_t dsize)
+static char *stash(const romfs_board_image_t *im, char *dir, size_t dsize)
 {
     snprintf(dir, dsize, "%s/romfs-image.XXXXXX", getenv("TMPDIR") && *getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
     if (!mkdtemp(dir)) {
@@ -263,7 +126,7 @@ int boardimg_run(int argc, char **argv, int (*fn)(int, char **))
         free(av);
         return CLI_USAGE;
     }
-    board_image_t im;
+    romfs_board_image_t im;
     if (boardimg_fetch(dev, (int)part, &im) < 0) {
         free(av);
         return CLI_FAIL;
@@ -284,7 +147,7 @@ int boardimg_run(int argc, char **argv, int (*fn)(int, char **))
         rmdir(dir);
         free(path);
     }
-    boardimg_free(&im);
+    romfs_board_image_free(&im);
     free(av);
     return rc;
 }

@@ -208,7 +208,15 @@ static int on_file(void *ctx, romfs_dirscan_file_t *f)
 static int start_mpy(cli_build_dir_t *c)
 {
     const cli_mpy_cfg_t *g = c->cfg;
-    romfs_mpy_opts_t o = {NULL, g->args, g->nargs, g->jobs, g->no_cache, NULL, 0, &cli_build_signal};
+    /* The environment, mapped to options: the library reads none. */
+    char home[4096], cdir[4200];
+    const char *max = getenv("ROMFS_MPY_CACHE_MAX");
+    long long bound = max && *max ? romfs_mpy_parse_bytes(max) : 0;
+    const char *ch = cli_cache_home(home, sizeof home);
+    snprintf(cdir, sizeof cdir, "%s/romfs/mpy", ch ? ch : "");
+    romfs_mpy_opts_t o = {NULL, g->args, g->nargs, g->jobs, g->no_cache || bound < 0, ch ? cdir : NULL,
+                          bound > 0 ? (uint64_t)bound : 0, &cli_build_signal, getenv("MPY_CROSS"), getenv("PATH"),
+                          getenv("TMPDIR")};
     if (!(c->mpy = romfs_mpy_new(&o))) {
         cli_error("out of memory");
         return -1;
@@ -227,7 +235,11 @@ static int start_mpy(cli_build_dir_t *c)
         cli_error("%s", romfs_mpy_errmsg(c->mpy));
         return -1;
     }
-    if (*romfs_mpy_warning(c->mpy))
+    if (!g->no_cache && bound < 0)
+        cli_warn("ROMFS_MPY_CACHE_MAX: not a byte count: '%.100s'; compiling without the cache", max);
+    else if (!g->no_cache && !ch)
+        cli_warn("no cache directory: neither $XDG_CACHE_HOME nor $HOME is set; compiling without the cache");
+    else if (*romfs_mpy_warning(c->mpy))
         cli_warn("%s; compiling without the cache", romfs_mpy_warning(c->mpy));
     return 0;
 }

@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "romfs/romfs_board.h"
 #include "romfs/romfs_io.h"
 
 /* Exit statuses: success, failure of the operation, bad usage. */
@@ -45,6 +46,27 @@ int multi_run(int argc, char **argv);
 /* cli/boardimg.c: memory-mapped address of the board partition whose image
  * an image command is showing (-d DEV), 0 for an image file. */
 extern uint64_t cli_board_addr;
+
+/* cli/board_open.c: the board library's options from the environment
+ * (ROMFS_TIMEOUT_MS, ROMFS_DEPLOY_ENCODING, ROMFS_BOARD_CMD,
+ * ROMFS_BOARD_DIR, XDG_CACHE_HOME, HOME) and the emulated board's paths. */
+typedef struct cli_board_cfg {
+    romfs_board_opts_t opts;
+    char emulator[4200];
+    char partition[4200];
+} cli_board_cfg_t;
+void cli_board_config(cli_board_cfg_t *c);
+/* The device a command uses: spec, else $ROMFS_DEVICE, else NULL (auto). */
+const char *cli_board_spec(const char *spec);
+/* Open spec (NULL: the default device) with cfg (NULL: from the
+ * environment). 0, or a negative code with *out NULL and msg one line. */
+int cli_board_open(romfs_board_t **out, const char *spec, const cli_board_cfg_t *cfg, char *msg, size_t size);
+
+/* The user's cache directory ($XDG_CACHE_HOME when absolute, else
+ * ~/.cache) in buf, or NULL when there is none. */
+const char *cli_cache_home(char *buf, size_t size);
+/* The deploy cache (romfs_session_cache_dir), malloc'd, or NULL. */
+char *cli_cache_dir(void);
 
 /* "romfs: <message>\n" on stderr. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

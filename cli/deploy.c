@@ -19,7 +19,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "deploy_board.h"
 #include "imgwalk.h"
 #include "romfs/romfs.h"
 #include "romfs/romfs_deploy.h"
@@ -290,18 +289,6 @@ static int parse_opts(int argc, char **argv, opts_t *o)
     return -1;
 }
 
-static const char *board_msg(int r, const char *dev_err)
-{
-    switch (r) {
-    case BOARD_ERR_TIMEOUT: return "board stopped answering";
-    case BOARD_ERR_CLOSED: return "connection to the board was lost";
-    case BOARD_ERR_PROTOCOL: return "unexpected reply from the board";
-    case BOARD_ERR_EXEC: return dev_err && *dev_err ? dev_err : "board raised an exception";
-    case ROMFS_ERR_NOMEM: return "out of memory";
-    default: return "board error";
-    }
-}
-
 /* Everything one deploy carries around. */
 typedef struct deploy {
     opts_t o;
@@ -389,7 +376,7 @@ static int write_output(deploy_t *d)
     return cli_out_commit(&out) < 0 ? CLI_FAIL : CLI_OK;
 }
 
-static void json_summary(const char *desc, const dboard_info_t *info, uint32_t bs,
+static void json_summary(const char *desc, const romfs_board_info_t *info, uint32_t bs,
                          const romfs_session_result_t *res, uint64_t wire)
 {
     printf("{\"device\":");
@@ -398,13 +385,14 @@ static void json_summary(const char *desc, const dboard_info_t *info, uint32_t b
            "\"layout\":\"%s\",\"base\":\"%s\",\"blocks_total\":%u,\"blocks_written\":%u,"
            "\"blocks_skipped\":%u,\"bytes_programmed\":%llu,\"wire_bytes\":%llu,\"erase_ops\":%u,"
            "\"write_ops\":%u,\"board_bytes_read\":%llu,\"crcs_asked\":%u,\"verified\":%s,\"seconds\":%.3f",
-           info->part, (unsigned long long)info->part_size, bs, res->image_len, res->layout, res->base,
+           info->part, (unsigned long long)info->part_size, bs, res->image_len,
+           romfs_session_layout_name(res->layout), romfs_session_base_name(res->base),
            res->blocks_total, res->blocks_written, res->blocks_skipped, (unsigned long long)res->bytes_programmed,
            (unsigned long long)wire, res->erase_ops, res->write_ops, (unsigned long long)res->bytes_read,
            res->crcs_asked, res->verified ? "true" : "false", res->seconds);
     printf(",\"unique_id\":");   /* for the many-boards summary (cli/multi.c) */
     cli_json_string(stdout, (const uint8_t *)info->uid, strlen(info->uid));
-    if (strcmp(res->layout, "stable") == 0)
+    if (res->layout == ROMFS_SESSION_LAYOUT_STABLE)
         printf(",\"files\":%zu,\"files_kept\":%zu,\"files_in_place\":%zu,\"files_moved\":%zu,"
                "\"files_added\":%zu,\"compacted\":%s,\"waste\":%zu",
                res->lst.files, res->lst.kept, res->lst.in_place, res->lst.moved, res->lst.added,
@@ -416,60 +404,40 @@ static void json_summary(const char *desc, const dboard_info_t *info, uint32_t b
 
 /* Open the board and probe partition N; one error line on failure (none
  * when quiet). */
-static int open_board(deploy_t *d, board_t **b, dboard_t **db, dboard_info_t *info, int quiet)
+static int open_board(deploy_t *d, romfs_board_t **b, romfs_board_info_t *info, const romfs_board_opts_t *bo,
+                      int quiet)
 {
-    const char *emsg = NULL;
-    char *detail = NULL;
-    int r = board_open(b, d->o.dev, &emsg);
-    if (r < 0 && quiet)
-        return -1;
+    char msg[700];
+    cli_board_cfg_t cfg;
+    cli_board_config(&cfg);
+    if (bo)
+        cfg.opts = *bo;
+    int r = cli_board_open(b, d->o.dev, &cfg, msg, sizeof msg);
     if (r < 0) {
-        cli_error("cannot open %s: %s", d->o.dev ? d->o.dev : "a board", emsg ? emsg : "error");
+        if (!quiet)
+            cli_error("cannot open %s: %s", d->o.dev ? d->o.dev : "a board", msg);
         return -1;
     }
-    r = dboard_open(*b, d->o.part, db, info, &detail);
-    if (r >= 0 || quiet)
-        ;
-    else if (r == DBOARD_NO_ROMFS)
-        cli_error("ROMFS is not enabled on this device");
-    else if (r == DBOARD_NO_PART)
-        cli_error("ROMFS%d partition not found on device", d->o.part);
-    else if (r < 0) {
-        /* detail is the exception (a traceback's last line) or, for an
-         * answer that does not parse, what was wrong with it. */
-        if (detail && *detail)
-            cli_error("probing the board: %s", detail);
+    r = romfs_board_probe(*b, d->o.part, info);
+    if (r < 0 && !quiet) {
+        if (r == ROMFS_ERR_INVAL && cfg.opts.encoding)
+            cli_error("ROMFS_DEPLOY_ENCODING=%s: expected deflate, base64, hex or literal", cfg.opts.encoding);
+        else if (r == ROMFS_ERR_NOROMFS || r == ROMFS_ERR_NOPART)
+            cli_error("%s", romfs_board_errmsg(*b));
         else
-            cli_error("probing the board: %s", board_msg(r, NULL));
+            cli_error("probing the board: %s", romfs_board_errmsg(*b));
     }
-    free(detail);
     if (r < 0) {
-        board_close(*b);
+        romfs_board_close(*b);
         *b = NULL;
     }
     return r < 0 ? -1 : 0;
 }
 
-typedef struct errctx {
-    dboard_t *db;
-} errctx_t;
-
-static const char *session_errstr(void *ctx, int code)
+/* The device spec as the cache's fallback key. */
+static const char *fallback_key(const deploy_t *d)
 {
-    errctx_t *e = ctx;
-    return code <= BOARD_ERR_TIMEOUT || code == ROMFS_ERR_NOMEM ? board_msg(code, dboard_last_error(e->db))
-                                                                : romfs_strerror(code);
-}
-
-/* The session's view of the probed board. */
-static romfs_session_board_t session_board(const deploy_t *d, const dboard_info_t *info)
-{
-    romfs_session_board_t sb = {.part = info->part, .part_size = info->part_size,
-                                .block_size = info->block_size > 0 && (uint64_t)info->block_size <= info->part_size
-                                                  ? (uint32_t)info->block_size : (uint32_t)info->part_size,
-                                .unique_id = info->uid, .fallback_key = d->o.dev ? d->o.dev : "auto",
-                                .slow_crcs = !info->has_crc};
-    return sb;
+    return d->o.dev ? d->o.dev : "auto";
 }
 
 /* A deploy failed once the commit was sent: reconnect and say what the
@@ -479,25 +447,18 @@ static const char *holds_after_reconnect(deploy_t *d, const romfs_session_t *fai
 {
     size_t len;
     const uint8_t *img = romfs_session_image(failed, &len);
-    board_t *b = NULL;
-    dboard_t *db = NULL;
-    dboard_info_t info;
+    romfs_board_t *b = NULL;
     const char *what = "the partition may hold the new image (its commit was sent; the board could not be checked)";
-    if (img && open_board(d, &b, &db, &info, 1) == 0) {
-        romfs_session_board_t sb = session_board(d, &info);
-        romfs_deploy_ops_t ops = dboard_ops(db, NULL, NULL);
-        romfs_session_opts_t so = {.full = 1};
-        romfs_session_t *s = NULL;
-        int h = romfs_session_open(&s, &ops, &sb, &so) == 0 ? romfs_session_holds(s, img, len) : -1;
+    char msg[700];
+    if (img && cli_board_open(&b, d->o.dev, NULL, msg, sizeof msg) == 0) {
+        int h = romfs_board_holds(b, d->o.part, fallback_key(d), img, len);
         *holds = h == 1;
         if (h == 1)
             what = "checked on reconnect: the partition holds the complete new image";
         else if (h == 0)
             what = "checked on reconnect: the partition does not hold the new image; deploy again";
-        romfs_session_close(s);
     }
-    dboard_free(db);
-    board_close(b);
+    romfs_board_close(b);
     return what;
 }
 
@@ -511,27 +472,27 @@ static void report(deploy_t *d, const romfs_session_result_t *res, uint64_t wire
     else
         say(d, "wrote %u of %u blocks, skipped %u unchanged (%llu bytes on the wire, %.1fs)", res->blocks_written,
             res->blocks_total, res->blocks_skipped, (unsigned long long)wire, res->seconds);
-    if (strcmp(res->layout, "stable") == 0 && res->lst.used_base)
+    if (res->layout == ROMFS_SESSION_LAYOUT_STABLE && res->lst.used_base)
         say(d, "stable layout: %zu files kept, %zu rewritten in place, %zu moved, %zu added (base: %s)",
-            res->lst.kept, res->lst.in_place, res->lst.moved, res->lst.added, res->base);
-    else if (strcmp(res->layout, "stable") == 0)
+            res->lst.kept, res->lst.in_place, res->lst.moved, res->lst.added, romfs_session_base_name(res->base));
+    else if (res->layout == ROMFS_SESSION_LAYOUT_STABLE)
         say(d, "stable layout: fresh (%zu files%s)", res->lst.files, res->lst.compacted ? ", compacted" : "");
 }
 
-/* Build directory SRC for the board behind db: the compiler gets the
- * -march of the board's sys.implementation._mpy unless the user gave one,
- * and an output the board cannot load is refused before anything is
- * written. A board that does not say (-1, or an answer that does not
- * decode) gets a plain compile and a warning. */
-static int build_for_board(deploy_t *d, dboard_t *db)
+/* Build directory SRC for board b: the compiler gets the -march of the
+ * board's sys.implementation._mpy unless the user gave one, and an output
+ * the board cannot load is refused before anything is written. A board
+ * that does not say (-1, or an answer that does not decode) gets a plain
+ * compile and a warning. */
+static int build_for_board(deploy_t *d, romfs_board_t *b)
 {
     cli_mpy_cfg_t cfg = d->o.mpy;
     romfs_mpy_board_t bm;
     char msg[256], march[48];
     long long v = -1;
     int have = 0;
-    if (dboard_mpy(db, &v) < 0)
-        cli_warn("%s", dboard_last_error(db));
+    if (romfs_board_mpy(b, &v) < 0)
+        cli_warn("%s", romfs_board_errmsg(b));
     else if (v >= 0 && romfs_mpy_board_decode(v, &bm, msg, sizeof msg) == 0)
         have = 1;
     else
@@ -564,31 +525,29 @@ static int compile_for_board(const deploy_t *d)
 
 static int deploy_to_board(deploy_t *d)
 {
-    board_t *b = NULL;
-    dboard_t *db = NULL;
-    dboard_info_t info;
+    romfs_board_t *b = NULL;
+    romfs_board_info_t info;
     int late = compile_for_board(d);
     if (!late && load_source(d, &d->o.mpy) < 0)
         return CLI_FAIL;
-    if (open_board(d, &b, &db, &info, 0) < 0)
+    cli_board_cfg_t cfg;
+    cli_board_config(&cfg);
+    progress_t pg = {.tty = !d->o.quiet && isatty(2), .t0 = now_s()};
+    cfg.opts.progress = on_progress;
+    cfg.opts.progress_ctx = &pg;
+    if (open_board(d, &b, &info, &cfg.opts, 0) < 0)
         return CLI_FAIL;
-    if (late && build_for_board(d, db) < 0) {
-        dboard_free(db);
-        board_close(b);
+    if (late && build_for_board(d, b) < 0) {
+        romfs_board_close(b);
         return CLI_FAIL;
     }
-    uint64_t wire0 = board_bytes_sent(b);
-    romfs_session_board_t sb = session_board(d, &info);
+    uint64_t wire0 = romfs_board_bytes_sent(b);
+    romfs_session_board_t sb = romfs_board_session_board(&info, fallback_key(d));
     int rc = CLI_FAIL;
-    char *cdir = romfs_session_cache_dir();
-    errctx_t ec = {db};
-    progress_t pg = {.tty = !d->o.quiet && isatty(2), .t0 = now_s()};
-    romfs_deploy_ops_t ops = dboard_ops(db, on_progress, &pg);
-    if (!info.has_view)
-        ops.block_crcs = NULL;   /* no way to read the partition back */
+    char *cdir = cli_cache_dir();
+    romfs_deploy_ops_t ops = romfs_board_deploy_ops(b);   /* no block_crcs: no way to read back */
     romfs_session_opts_t so = {.cache_dir = cdir, .full = d->o.full, .nor = d->o.nor,
-                               .allow_unverified = d->o.unverified, .align = d->o.align, .compact = d->o.compact,
-                               .errstr = session_errstr, .ctx = &ec};
+                               .allow_unverified = d->o.unverified, .align = d->o.align, .compact = d->o.compact};
     romfs_session_t *s = NULL;
     if (!info.has_view && !d->o.unverified) {
         cli_error("the board cannot read its partition back (no memoryview or readblocks): refusing an "
@@ -608,7 +567,7 @@ static int deploy_to_board(deploy_t *d)
      * the deploy's order makes that the old image, the new one, or nothing
      * that mounts. Say so on the way out. */
     char what[200];
-    snprintf(what, sizeof what, "deploy to %s interrupted", board_describe(b));
+    snprintf(what, sizeof what, "deploy to %s interrupted", romfs_board_describe(b));
     cli_cleanup_note(what, ": the partition holds the old image, the new one, or nothing that mounts, as after "
                            "a power cut; deploy again to finish");
     int r = romfs_session_deploy(s, d->src, d->src_len, d->is_dir, &res);
@@ -620,12 +579,10 @@ static int deploy_to_board(deploy_t *d)
             sb.block_size);
     }
     char desc[256];
-    snprintf(desc, sizeof desc, "%s", board_describe(b));
-    uint64_t wire = board_bytes_sent(b) - wire0;
+    snprintf(desc, sizeof desc, "%s", romfs_board_describe(b));
+    uint64_t wire = romfs_board_bytes_sent(b) - wire0;
     if (r < 0 && res.state == ROMFS_DEPLOY_COMMITTED) {
-        dboard_free(db);    /* the link is gone: close it before reconnecting */
-        board_close(b);
-        db = NULL;
+        romfs_board_close(b);    /* the link is gone: close it before reconnecting */
         b = NULL;
         int holds = 0;
         const char *holds_what = holds_after_reconnect(d, s, &holds);
@@ -650,8 +607,7 @@ static int deploy_to_board(deploy_t *d)
 out:
     romfs_session_close(s);
     free(cdir);
-    dboard_free(db);
-    board_close(b);
+    romfs_board_close(b);
     return rc;
 }
 

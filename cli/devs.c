@@ -5,7 +5,6 @@
 #include <getopt.h>
 #include <string.h>
 
-#include "transport/board.h"
 
 static void usage(FILE *fp)
 {
@@ -70,7 +69,7 @@ int cmd_devs(int argc, char **argv)
     }
     if (d.json)
         printf("[");
-    int n = board_list_ports_all(all, show, &d);
+    int n = romfs_board_list_ports(all, show, &d);
     if (n < 0) {
         if (d.json)
             printf("]\n");

@@ -73,7 +73,7 @@ static void usage(FILE *fp)
 static int load_side(side_t *s, int part, int mpy)
 {
     if (s->board) {
-        board_image_t im;
+        romfs_board_image_t im;
         if (boardimg_fetch(s->arg, part, &im) < 0)
             return -1;
         s->img = im.data;

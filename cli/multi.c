@@ -19,7 +19,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "transport/board.h"
 
 #define MAX_BOARDS 256
 #define OUT_MAX (4u << 20)   /* what one child may print; more is an error */
@@ -106,7 +105,7 @@ static void add_port(const char *port, const char *desc, void *ctx)
 static int add_dev(mopts_t *m, const char *d)
 {
     if (strcmp(d, "all") == 0) {
-        board_list_ports_all(0, add_port, m);
+        romfs_board_list_ports(0, add_port, m);
         return 0;
     }
     for (int k = 0; k < m->ndevs; k++)

@@ -7,10 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "boardimg.h"
-#include "imgwalk.h"
-#include "transport/answer.h"
-#include "transport/board.h"
 
 static void usage(FILE *fp)
 {
@@ -36,116 +32,15 @@ static void usage(FILE *fp)
             "2 bad usage.\n");
 }
 
-/* Runs on the board: one line per fact, easy to parse. The image size is
- * decoded as mpremote does (leading 0x80 bytes are padding). Memory stays
- * bounded on block devices: the hash is taken block by block, and the
- * VfsRom check (which needs the whole image in RAM there) reports 2, "not
- * checked", when the image does not fit the free heap. */
-static const char query_code[] =
-    "import vfs\n"
-    "def _romfs_q():\n"
-    " if not hasattr(vfs,'rom_ioctl'):\n"
-    "  print('NOROMFS');return\n"
-    " n=vfs.rom_ioctl(1)\n"
-    " print('N',n if isinstance(n,int) else -1)\n"
-    " for i in range(n if isinstance(n,int) else 0):\n"
-    "  dev=vfs.rom_ioctl(2,i)\n"
-    "  if isinstance(dev,int):\n"
-    "   print('E',i,dev);continue\n"
-    "  if hasattr(dev,'ioctl'):\n"
-    "   bc=dev.ioctl(4,0);bs=dev.ioctl(5,0);size=bc*bs;obj=1\n"
-    "  else:\n"
-    "   size=len(dev);bc=0;bs=0;obj=0\n"
-    "  eb=vfs.rom_ioctl(6,i)\n"
-    "  if not isinstance(eb,int):eb=-1\n"
-    "  if obj:\n"
-    "   mv=bytearray(bs);dev.readblocks(0,mv)\n"
-    "  else:\n"
-    "   mv=memoryview(dev)\n"
-    "  head=bytes(mv[:12])\n"
-    "  isz=-1;sha='-';ok=0;fit=0\n"
-    "  if head[:3]==b'\\xd2\\xcd\\x31':\n"
-    "   isz=0;k=3\n"
-    "   while k<len(head):\n"
-    "    isz=(isz<<7)|(head[k]&127)\n"
-    "    if not head[k]&128:break\n"
-    "    k+=1\n"
-    "   total=k+1+isz\n"
-    "   if total<=size:\n"
-    "    fit=1\n"
-    "    try:\n"
-    "     import hashlib,binascii\n"
-    "     h=hashlib.sha256()\n"
-    "     if obj:\n"
-    "      for o in range(0,total,bs):\n"
-    "       dev.readblocks(o//bs,mv);h.update(memoryview(mv)[:min(bs,total-o)])\n"
-    "     else:\n"
-    "      h.update(mv[:total])\n"
-    "     sha=binascii.hexlify(h.digest()).decode()\n"
-    "    except ImportError:\n"
-    "     pass\n"
-    "    try:\n"
-    "     if obj:\n"
-    "      ok=2;t=bytearray((total+bs-1)//bs*bs);dev.readblocks(0,t);ok=0\n"
-    "      vfs.VfsRom(memoryview(t)[:total]);ok=1;t=None\n"
-    "     else:\n"
-    "      vfs.VfsRom(mv[:total]);ok=1\n"
-    "    except MemoryError:\n"
-    "     pass\n"
-    "    except Exception:\n"
-    "     ok=0\n"
-    "  print('P',i,obj,size,bc,bs,eb,binascii_hex(head),isz,fit,sha,ok)\n"
-    "def binascii_hex(b):\n"
-    " return ''.join('%02x'%x for x in b) or '-'\n"
-    "_romfs_q()\n"
-    "del _romfs_q,binascii_hex\n";
-
-/* Reading an image back for --verify: bounded on the host too. */
-#define VERIFY_MAX (64u << 20)
-
-/* What --verify found for one partition. */
-struct check {
-    int verified;           /* 1 checked, -1 could not read the image, 0 not asked */
-    romfs_check_stats_t stats;
-    char first_problem[160];
-};
-
-static void print_raw(const ans_part_t *p)
+static void print_raw(const romfs_board_part_t *p)
 {
     for (int i = 0; i < p->head_len; i++)
         printf("%s%02x", i ? ":" : "", p->head[i]);
 }
 
-static void first_problem(void *ctx, int severity, size_t offset, const char *msg)
-{
-    struct check *c = ctx;
-    if (severity == ROMFS_CHECK_FAIL && !c->first_problem[0])
-        snprintf(c->first_problem, sizeof c->first_problem, "offset 0x%zx: %s", offset, msg);
-}
-
-/* Read the image of partition p from the board (in CRC-checked chunks,
- * board memory bounded: cli/boardimg.c) and check all of it. Returns 0 when
- * it was read and is valid. */
-static int verify(board_t *b, const ans_part_t *p, struct check *c)
-{
-    long long total = ans_part_image_len(p);
-    c->verified = -1;
-    if (total <= 0 || !p->fit || total > p->size || total > VERIFY_MAX)
-        return -1;
-    board_image_t im;
-    if (boardimg_read(b, (int)p->id, &im) < 0)
-        return -1;
-    /* The header was read again: a board that changed it meanwhile (or
-     * answers differently) is not trusted with this check. */
-    if ((long long)im.len == total && romfs_check(im.data, im.len, first_problem, c, &c->stats) == 0)
-        c->verified = 1;
-    boardimg_free(&im);
-    return c->verified > 0 && c->stats.problems[ROMFS_CHECK_FAIL] == 0 ? 0 : -1;
-}
-
 static const char *const accepts[] = {"no", "yes", "not checked (the image does not fit the board's free memory)"};
 
-static void print_text(const ans_part_t *p, const struct check *c)
+static void print_text(const romfs_board_part_t *p)
 {
     if (p->missing) {
         printf("ROMFS%lld partition not found on device (rom_ioctl returned %lld)\n", p->id, p->size);
@@ -153,13 +48,13 @@ static void print_text(const ans_part_t *p, const struct check *c)
     }
     /* mpremote's line; without a block device its "blocks" are erase blocks
      * (rom_ioctl 6), or the whole partition when the board reports none. */
-    long long bsize = p->obj ? p->bsize : (p->erase > 0 ? p->erase : p->size);
+    long long bsize = p->block_device ? p->block_size : (p->erase > 0 ? p->erase : p->size);
     printf("ROMFS%lld partition has size %lld bytes (%lld blocks of %lld bytes each)\n", p->id, p->size,
            bsize > 0 ? p->size / bsize : 0, bsize);
     printf("  Raw contents: ");
     print_raw(p);
     printf(" ...\n");
-    long long whole = ans_part_image_len(p);
+    long long whole = p->image_len;
     if (p->isize < 0) {
         printf("  Not a valid ROMFS\n");
     } else {
@@ -172,26 +67,27 @@ static void print_text(const ans_part_t *p, const struct check *c)
     if (p->erase > 0)
         printf("  Erase block size: %lld bytes (%lld blocks)\n", p->erase, p->size / p->erase);
     if (p->isize >= 0) {
-        printf("  Image fits the partition: %s\n", p->fit ? "yes" : "no");
-        printf("  Board's VfsRom accepts it: %s\n", accepts[p->ok]);
-        if (p->sha[0])
-            printf("  Image SHA-256: %s\n", p->sha);
+        printf("  Image fits the partition: %s\n", p->fits ? "yes" : "no");
+        printf("  Board's VfsRom accepts it: %s\n", accepts[p->mountable]);
+        if (p->sha256[0])
+            printf("  Image SHA-256: %s\n", p->sha256);
     }
-    if (c->verified > 0 && c->stats.problems[ROMFS_CHECK_FAIL] == 0)
-        printf("  Image check: valid (%zu files, %zu directories, %zu data bytes)\n", c->stats.files,
-               c->stats.dirs, c->stats.bytes);
+    const romfs_board_part_t *c = p;
+    if (c->verified > 0 && c->check.problems[ROMFS_CHECK_FAIL] == 0)
+        printf("  Image check: valid (%zu files, %zu directories, %zu data bytes)\n", c->check.files,
+               c->check.dirs, c->check.bytes);
     else if (c->verified > 0)
-        printf("  Image check: %zu problem(s), first at %s\n", c->stats.problems[ROMFS_CHECK_FAIL], c->first_problem);
+        printf("  Image check: %zu problem(s), first at %s\n", c->check.problems[ROMFS_CHECK_FAIL], c->first_problem);
     else if (c->verified < 0)
         printf("  Image check: could not read the image from the board\n");
 }
 
-static void print_json_check(const struct check *c)
+static void print_json_check(const romfs_board_part_t *c)
 {
     if (c->verified > 0) {
         printf(", \"check\": {\"valid\": %s, \"problems\": %zu, \"files\": %zu, \"dirs\": %zu",
-               c->stats.problems[ROMFS_CHECK_FAIL] ? "false" : "true", c->stats.problems[ROMFS_CHECK_FAIL], c->stats.files,
-               c->stats.dirs);
+               c->check.problems[ROMFS_CHECK_FAIL] ? "false" : "true", c->check.problems[ROMFS_CHECK_FAIL], c->check.files,
+               c->check.dirs);
         if (c->first_problem[0]) {
             printf(", \"first_problem\": ");
             cli_json_string(stdout, (const uint8_t *)c->first_problem, strlen(c->first_problem));
@@ -202,7 +98,7 @@ static void print_json_check(const struct check *c)
     }
 }
 
-static void print_json_part(const ans_part_t *p, const struct check *c, int first)
+static void print_json_part(const romfs_board_part_t *p, int first)
 {
     static const char *const mountable[] = {"false", "true", "null"};
     printf("%s\n  {\"id\": %lld", first ? "" : ",", p->id);
@@ -210,33 +106,33 @@ static void print_json_part(const ans_part_t *p, const struct check *c, int firs
         printf(", \"error\": %lld}", p->size);
         return;
     }
-    printf(", \"size\": %lld, \"block_device\": %s", p->size, p->obj ? "true" : "false");
-    if (p->obj)
-        printf(", \"block_count\": %lld, \"block_size\": %lld", p->count, p->bsize);
+    printf(", \"size\": %lld, \"block_device\": %s", p->size, p->block_device ? "true" : "false");
+    if (p->block_device)
+        printf(", \"block_count\": %lld, \"block_size\": %lld", p->block_count, p->block_size);
     if (p->erase > 0)
         printf(", \"erase_block_size\": %lld", p->erase);
     printf(", \"raw\": \"");
     print_raw(p);
     printf("\", \"valid_header\": %s", p->isize >= 0 ? "true" : "false");
     if (p->isize >= 0) {
-        printf(", \"image_size\": %lld, \"fits\": %s, \"mountable\": %s", p->isize, p->fit ? "true" : "false",
-               mountable[p->ok]);
-        if (p->sha[0])
-            printf(", \"sha256\": \"%s\"", p->sha);
+        printf(", \"image_size\": %lld, \"fits\": %s, \"mountable\": %s", p->isize, p->fits ? "true" : "false",
+               mountable[p->mountable]);
+        if (p->sha256[0])
+            printf(", \"sha256\": \"%s\"", p->sha256);
     }
-    print_json_check(c);
+    print_json_check(p);
     printf("}");
 }
 
-static void print_json_head(const board_t *b, int romfs)
+static void print_json_head(const romfs_board_t *b, int romfs)
 {
     printf("{\"device\": ");
-    cli_json_string(stdout, (const uint8_t *)board_describe(b), strlen(board_describe(b)));
+    cli_json_string(stdout, (const uint8_t *)romfs_board_describe(b), strlen(romfs_board_describe(b)));
     printf(", \"romfs\": %s, \"partitions\": [", romfs ? "true" : "false");
 }
 
-/* Print what the board answered (verifying first with --verify). */
-static int show(board_t *b, const ans_query_t *q, int json, int check)
+/* Print what the board answered (and --verify found). */
+static int show(romfs_board_t *b, const romfs_board_query_t *q, int json, int check)
 {
     int status = CLI_OK;
     if (!q->romfs || q->n == 0) {
@@ -248,18 +144,18 @@ static int show(board_t *b, const ans_query_t *q, int json, int check)
         }
         return CLI_FAIL;
     }
-    struct check checks[ANS_MAX_PARTS];
-    memset(checks, 0, sizeof checks);
-    for (long long i = 0; check && i < q->n; i++)
-        if (!q->parts[i].missing && q->parts[i].isize >= 0 && verify(b, &q->parts[i], &checks[i]) < 0)
+    for (int i = 0; check && i < q->n; i++) {
+        const romfs_board_part_t *p = &q->parts[i];
+        if (!p->missing && p->isize >= 0 && (p->verified <= 0 || p->check.problems[ROMFS_CHECK_FAIL]))
             status = CLI_FAIL;
+    }
     if (json)
         print_json_head(b, 1);
-    for (long long i = 0; i < q->n; i++) {
+    for (int i = 0; i < q->n; i++) {
         if (json)
-            print_json_part(&q->parts[i], &checks[i], i == 0);
+            print_json_part(&q->parts[i], i == 0);
         else
-            print_text(&q->parts[i], &checks[i]);
+            print_text(&q->parts[i]);
     }
     if (json)
         printf("\n]}\n");
@@ -293,26 +189,20 @@ int cmd_query(int argc, char **argv)
         return CLI_USAGE;
     }
 
-    board_t *b;
-    const char *msg;
-    if (board_open(&b, device, &msg) != 0) {
+    romfs_board_t *b;
+    char msg[700];
+    if (cli_board_open(&b, device, NULL, msg, sizeof msg) != 0) {
         cli_error("%s", msg);
         return CLI_FAIL;
     }
-    char *out = NULL;
-    size_t olen = 0;
     int status = CLI_FAIL;
-    ans_query_t *q = malloc(sizeof *q);
-    const char *why = "out of memory";
-    int e = board_exec(b, query_code, sizeof query_code - 1, &out, &olen, 0);
+    romfs_board_query_t *q = malloc(sizeof *q);
+    int e = q ? romfs_board_query(b, check, q) : ROMFS_ERR_NOMEM;
     if (e)
-        cli_error("%s: %s", board_describe(b), board_last_error(b));
-    else if (!q || ans_query(out, olen, q, &why) < 0)
-        cli_error("%s: unexpected answer from the board: %s", board_describe(b), why);
+        cli_error("%s: %s", romfs_board_describe(b), q ? romfs_board_errmsg(b) : "out of memory");
     else
         status = show(b, q, json, check);
     free(q);
-    free(out);
-    board_close(b);
+    romfs_board_close(b);
     return status;
 }

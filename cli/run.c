@@ -7,7 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "transport/board.h"
 
 static void usage(FILE *fp)
 {
@@ -37,37 +36,6 @@ static void to_stdout(const char *data, size_t len, void *ctx)
     (void)ctx;
     fwrite(data, 1, len, stdout);
     fflush(stdout);
-}
-
-/* A dotted Python module name: nothing that could escape the quotes of the
- * code sent to the board. */
-static int valid_module(const char *m)
-{
-    size_t n = strlen(m);
-    if (n == 0 || n > 200 || m[0] == '.' || m[n - 1] == '.')
-        return 0;
-    for (size_t i = 0; i < n; i++) {
-        char c = m[i];
-        int ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || (c >= '0' && c <= '9' && i > 0) ||
-                 (c == '.' && m[i - 1] != '.');
-        if (!ok)
-            return 0;
-    }
-    return 1;
-}
-
-/* Soft-reset the board so /rom is mounted afresh; boot output goes to
- * stdout. */
-static int soft_reset(board_t *b)
-{
-    char *boot = NULL;
-    if (board_soft_reset(b, &boot, NULL) != 0) {
-        cli_error("%s: %s", board_describe(b), board_last_error(b));
-        return -1;
-    }
-    fputs(boot, stdout);
-    free(boot);
-    return 0;
 }
 
 int cmd_run(int argc, char **argv)
@@ -105,48 +73,29 @@ int cmd_run(int argc, char **argv)
     }
     if (optind < argc)
         module = argv[optind];
-    if (!valid_module(module)) {
+    if (!romfs_board_module_name_ok(module)) {
         cli_error("run: '%s' is not a module name", module);
         return CLI_USAGE;
     }
     int timeout_ms = timeout_s == 0 || timeout_s > INT_MAX / 1000 ? INT_MAX : (int)(timeout_s * 1000);
 
-    board_t *b;
-    const char *msg;
-    if (board_open(&b, device, &msg) != 0) {
+    romfs_board_t *b;
+    char msg[700];
+    if (cli_board_open(&b, device, NULL, msg, sizeof msg) != 0) {
         cli_error("%s", msg);
         return CLI_FAIL;
     }
-    if (reset && soft_reset(b) < 0) {
-        board_close(b);
-        return CLI_FAIL;
-    }
-    /* Without a reset the module may be imported already: drop it (and
-     * its parent packages' attribute) so that it runs again. */
-    char code[640];
-    int len = snprintf(code, sizeof code,
-                       "import sys,os\n"
-                       "try:\n"
-                       " os.stat('/rom')\n"
-                       "except OSError:\n"
-                       " raise ImportError('no ROMFS mounted at /rom')\n"
-                       "for p in ('/rom/lib','/rom'):\n"
-                       " while p in sys.path:sys.path.remove(p)\n"
-                       " sys.path.insert(0,p)\n"
-                       "sys.modules.pop('%s',None)\n"
-                       "__import__('%s')\n",
-                       module, module);
     char *err = NULL;
-    int e = board_exec_stream(b, code, (size_t)len, to_stdout, NULL, &err, NULL, timeout_ms);
+    int e = romfs_board_run(b, module, reset, to_stdout, NULL, &err, timeout_ms);
     int status = CLI_OK;
-    if (e == BOARD_ERR_EXEC) {
+    if (e == ROMFS_ERR_RAISED && err) {
         fputs(err, stderr);
         status = CLI_FAIL;
     } else if (e) {
-        cli_error("%s: %s", board_describe(b), board_last_error(b));
+        cli_error("%s: %s", romfs_board_describe(b), romfs_board_errmsg(b));
         status = CLI_FAIL;
     }
-    free(err);
-    board_close(b);
+    romfs_board_free(err);
+    romfs_board_close(b);
     return status;
 }

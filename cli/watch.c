@@ -94,18 +94,6 @@ static void usage(FILE *fp)
             cli_mpy_help);
 }
 
-/* A dotted Python module name, safe inside the quotes of the code sent. */
-static int module_name_ok(const char *m)
-{
-    size_t n = strlen(m);
-    if (!n || n > 200 || strspn(m, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.") != n)
-        return 0;
-    for (size_t i = 0; i < n; i++)
-        if (m[i] == '.' ? i == 0 || i == n - 1 || m[i - 1] == '.' : (m[i] <= '9' && (i == 0 || m[i - 1] == '.')))
-            return 0;
-    return 1;
-}
-
 static int parse_opts(int argc, char **argv, watcher_t *w)
 {
     static const struct option longopts[] = {
@@ -138,7 +126,7 @@ static int parse_opts(int argc, char **argv, watcher_t *w)
             w->s.part = (int)v;
             break;
         case 'r':
-            if (!module_name_ok(optarg)) {
+            if (!romfs_board_module_name_ok(optarg)) {
                 cli_error("watch: '%s' is not a module name", optarg);
                 return CLI_USAGE;
             }
@@ -300,7 +288,7 @@ static int wait_change(watcher_t *w, int timeout_ms)
 
 static void drop_board(watcher_t *w)
 {
-    board_close(w->s.b);
+    romfs_board_close(w->s.b);
     w->s.b = NULL;
     w->mpy_known = 0;   /* another board may answer next */
     watch_forget(&w->s);
@@ -311,13 +299,15 @@ static int ensure_board(watcher_t *w)
 {
     int told = 0;
     while (!w->s.b) {
-        const char *msg = NULL;
-        if (board_open(&w->s.b, w->s.dev, &msg) == 0 && board_interrupt(w->s.b) == 0)
-            return 0;
+        char msg[700];
+        if (cli_board_open(&w->s.b, w->s.dev, NULL, msg, sizeof msg) == 0) {
+            if (romfs_board_interrupt(w->s.b) == 0)
+                return 0;
+            snprintf(msg, sizeof msg, "%s", romfs_board_errmsg(w->s.b));
+        }
         if (!told++)
-            cli_error("%s; retrying until it answers (Ctrl-C stops)",
-                      w->s.b ? board_last_error(w->s.b) : msg ? msg : "cannot open the board");
-        board_close(w->s.b);
+            cli_error("%s; retrying until it answers (Ctrl-C stops)", msg);
+        romfs_board_close(w->s.b);
         w->s.b = NULL;
         if (wait_change(w, REOPEN_MS) < 0 && stop_sig)
             return -1;
@@ -335,7 +325,7 @@ static void stop_child(watcher_t *w, int interrupt)
         w->child = 0;
         interrupt = 1;
     }
-    if (interrupt && w->s.b && board_interrupt(w->s.b) != 0)
+    if (interrupt && w->s.b && romfs_board_interrupt(w->s.b) != 0)
         drop_board(w);
 }
 
@@ -352,17 +342,14 @@ static void run_child(watcher_t *w)
 {
     signal(SIGINT, SIG_DFL);
     signal(SIGTERM, SIG_DFL);
-    char code[512];
-    int len = snprintf(code, sizeof code,
-                       "import sys\nsys.path[:0]=['/rom','/rom/lib']\n__import__('%s')\n", w->o.module);
     char *err = NULL;
-    int e = board_exec_stream(w->s.b, code, (size_t)len, to_stdout, NULL, &err, NULL, INT_MAX);
+    int e = romfs_board_run(w->s.b, w->o.module, 0, to_stdout, NULL, &err, INT_MAX);
     int status = 0;
-    if (e == BOARD_ERR_EXEC) {
+    if (e == ROMFS_ERR_RAISED) {
         fputs(err ? err : "", stderr);
         status = 1;
     } else if (e) {
-        cli_error("%s: %s", board_describe(w->s.b), board_last_error(w->s.b));
+        cli_error("%s: %s", romfs_board_describe(w->s.b), romfs_board_errmsg(w->s.b));
         status = 3;
     }
     fflush(NULL);
@@ -407,9 +394,9 @@ static int deploy_image(watcher_t *w, const uint8_t *img, size_t len)
         if (ensure_board(w) < 0)
             return -1;
         int r = watch_deploy_once(&w->s, img, len);
-        if (r == WD_OK)
+        if (r == 0)
             return 0;
-        if (r == WD_FAIL)
+        if (!watch_lost(r))
             return -1;
         drop_board(w);   /* lost: reopen and deploy again from what the board says */
         status(w, "reopening the board");
@@ -427,8 +414,10 @@ static void learn_mpy(watcher_t *w)
     long long v = -1;
     char msg[200] = "";
     w->mpy_known = -1;
-    if (dboard_board_mpy(w->s.b, &v, msg, sizeof msg) == 0 && v >= 0 &&
-        romfs_mpy_board_decode(v, &w->mpy_board, msg, sizeof msg) == 0)
+    int e = romfs_board_mpy(w->s.b, &v);
+    if (e < 0)
+        snprintf(msg, sizeof msg, "%s", romfs_board_errmsg(w->s.b));
+    else if (v >= 0 && romfs_mpy_board_decode(v, &w->mpy_board, msg, sizeof msg) == 0)
         w->mpy_known = 1;
     else
         cli_warn("the board does not say which .mpy files it loads%s%s: compiling without -march",
@@ -484,15 +473,15 @@ static void cycle(watcher_t *w)
     w->last_len = len;
     char *boot = NULL;
     t2 = now_ms();
-    if (board_soft_reset(w->s.b, &boot, NULL) != 0) {
-        cli_error("%s: soft reset: %s", board_describe(w->s.b), board_last_error(w->s.b));
+    if (romfs_board_soft_reset(w->s.b, &boot, NULL) != 0) {
+        cli_error("%s: soft reset: %s", romfs_board_describe(w->s.b), romfs_board_errmsg(w->s.b));
         drop_board(w);
         free(boot);
         return;
     }
     fputs(boot ? boot : "", stdout);
     fflush(stdout);
-    free(boot);
+    romfs_board_free(boot);
     if (w->o.verbose)
         fprintf(stderr, "romfs: build %.3fs, deploy %.3fs, soft reset %.3fs\n", (t1 - t0) / 1e3, (t2 - t1) / 1e3,
                 (now_ms() - t2) / 1e3);
@@ -559,12 +548,12 @@ int cmd_watch(int argc, char **argv)
             close(w.ifd);
         return CLI_FAIL;
     }
-    w.s.cache_dir = romfs_session_cache_dir();
+    w.s.cache_dir = cli_cache_dir();
     stop_sig = 0;
     catch_stops();
     run_loop(&w);
     stop_child(&w, 1);   /* interrupt whatever runs; board_close then leaves the raw REPL */
-    board_close(w.s.b);
+    romfs_board_close(w.s.b);
     status(&w, "stopped");
     watch_forget(&w.s);
     free(w.s.cache_dir);

@@ -1,12 +1,17 @@
 # SPDX-License-Identifier: MIT
-# `cmake --install`: headers, the three libraries (static, or shared with a
+# `cmake --install`: headers, the libraries (static, or shared with a
 # SONAME under BUILD_SHARED_LIBS), the CMake package (romfsConfig.cmake:
-# romfs::reader, romfs::device, romfs::host), pkg-config files, and with the
+# romfs::reader, romfs::device, romfs::host, romfs::board when built),
+# pkg-config files, and with the
 # command its man pages, shell completions and the emulated board.
 include(CMakePackageConfigHelpers)
 
 set(ROMFS_CMAKEDIR ${CMAKE_INSTALL_LIBDIR}/cmake/romfs)
-install(TARGETS romfs_reader romfs_device romfs_host EXPORT romfsTargets
+set(ROMFS_INSTALL_TARGETS romfs_reader romfs_device romfs_host)
+if(ROMFS_HAVE_BOARD)
+  list(APPEND ROMFS_INSTALL_TARGETS romfs_board)
+endif()
+install(TARGETS ${ROMFS_INSTALL_TARGETS} EXPORT romfsTargets
   ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
   LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR} NAMELINK_COMPONENT Development
   RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
@@ -27,8 +32,8 @@ write_basic_package_version_file(${PROJECT_BINARY_DIR}/romfsConfigVersion.cmake
 install(FILES ${PROJECT_BINARY_DIR}/romfsConfig.cmake ${PROJECT_BINARY_DIR}/romfsConfigVersion.cmake
   DESTINATION ${ROMFS_CMAKEDIR})
 
-# pkg-config: romfs-reader, romfs-device, romfs-host, and romfs (= host,
-# everything). Static libraries need zlib on the link line, shared ones not.
+# pkg-config: romfs-reader, romfs-device, romfs-host, romfs-board (when
+# built), and romfs (= host, everything but the boards). Static libraries need zlib on the link line, shared ones not.
 if(BUILD_SHARED_LIBS)
   set(ROMFS_PC_ZLIB_PUBLIC "")
   set(ROMFS_PC_ZLIB_PRIVATE "zlib")
@@ -43,7 +48,18 @@ foreach(d LIBDIR INCLUDEDIR) # relative to ${prefix}, so the files relocate
     set(ROMFS_PC_${d} "\${prefix}/${CMAKE_INSTALL_${d}}")
   endif()
 endforeach()
-foreach(pc romfs-reader romfs-device romfs-host romfs)
+if(BUILD_SHARED_LIBS)
+  set(ROMFS_PC_SERIALPORT_PUBLIC "")
+  set(ROMFS_PC_SERIALPORT_PRIVATE "libserialport")
+else()
+  set(ROMFS_PC_SERIALPORT_PUBLIC ", libserialport")
+  set(ROMFS_PC_SERIALPORT_PRIVATE "")
+endif()
+set(ROMFS_PCS romfs-reader romfs-device romfs-host romfs)
+if(ROMFS_HAVE_BOARD)
+  list(APPEND ROMFS_PCS romfs-board)
+endif()
+foreach(pc ${ROMFS_PCS})
   configure_file(${CMAKE_CURRENT_LIST_DIR}/${pc}.pc.in ${PROJECT_BINARY_DIR}/pkgconfig/${pc}.pc @ONLY)
   install(FILES ${PROJECT_BINARY_DIR}/pkgconfig/${pc}.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
 endforeach()

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* libFuzzer target: everything the CLI parses from a board. The first byte
- * picks the parser (cli/transport/answer.c, the codecs, or the raw REPL
+ * picks the parser (src/board/answer.c, the codecs, or the raw REPL
  * framing run over a pipe holding the input); the rest is the board's
  * answer. Besides not crashing, every accepted answer must lie within the
  * documented ranges. */
@@ -26,7 +26,7 @@ static void probe(const char *t, size_t n)
     ans_probe_t p;
     const char *why = NULL;
     int r = ans_probe(t, n, &p, &why);
-    FUZZ_ASSERT(r == 0 || r == ANS_NOROMFS || r == ANS_NOPART || (r == BOARD_ERR_PROTOCOL && why && *why));
+    FUZZ_ASSERT(r == 0 || r == ROMFS_ERR_NOROMFS || r == ROMFS_ERR_NOPART || (r == ROMFS_ERR_PROTOCOL && why && *why));
     if (r == 0) {
         FUZZ_ASSERT(p.part_size >= 1 && p.part_size <= ANS_MAX_PART_SIZE);
         FUZZ_ASSERT(strlen(p.uid) <= ANS_MAX_UID && is_hex(p.uid));
@@ -57,9 +57,9 @@ static void lists(const uint8_t *d, size_t n)
         FUZZ_ASSERT(line[i] >= 0x20 && line[i] < 0x7f);
     uint8_t out[256];
     long b = romfs_b64_decode((const char *)d + 1, n - 1, out, sizeof out);
-    FUZZ_ASSERT(b >= -1 && b <= (long)sizeof out);
+    FUZZ_ASSERT(b == ROMFS_ERR_INVAL || (b >= 0 && b <= (long)sizeof out));
     long h = romfs_hex_decode((const char *)d + 1, n - 1, out, sizeof out);
-    FUZZ_ASSERT(h >= -1 && h <= (long)sizeof out);
+    FUZZ_ASSERT(h == ROMFS_ERR_INVAL || (h >= 0 && h <= (long)sizeof out));
 }
 
 static void query(const char *t, size_t n)
@@ -102,10 +102,10 @@ static void framing(const uint8_t *d, size_t n, int paste)
     r.raw_paste = paste;
     rr_buf_t out = {0}, err = {0}, boot = {0};
     int e = rr_exec(&r, "print(1)", 8, NULL, NULL, &out, &err, 1000);
-    FUZZ_ASSERT(e == 0 || e == BOARD_ERR_EXEC || e == BOARD_ERR_PROTOCOL || e == BOARD_ERR_CLOSED ||
-                e == BOARD_ERR_TIMEOUT);
+    FUZZ_ASSERT(e == 0 || e == ROMFS_ERR_RAISED || e == ROMFS_ERR_PROTOCOL || e == ROMFS_ERR_CLOSED ||
+                e == ROMFS_ERR_TIMEOUT);
     FUZZ_ASSERT(out.len + err.len <= n && strlen(r.err) < sizeof r.err);
-    if (e == 0 || e == BOARD_ERR_EXEC) {
+    if (e == 0 || e == ROMFS_ERR_RAISED) {
         e = rr_soft_reset(&r, &boot);
         FUZZ_ASSERT(e <= 0 && boot.len <= n);
     }

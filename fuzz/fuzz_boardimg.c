@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /* libFuzzer target: the parsers of a board's answers when its image is read
- * (cli/boardimg_parse.c). The first byte picks the parser; the rest is what
+ * (src/board/image_parse.c). The first byte picks the parser; the rest is what
  * the board sent. Nothing may be written past the buffers given, a decoded
  * length never exceeds its room, and a read either yields exactly the bytes
  * asked for or fails. */
 #include <string.h>
 
-#include "boardimg.h"
+#include "board_int.h"
 #include "romfs/romfs_codec.h"
 #include "fuzz_common.h"
 
@@ -25,7 +25,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     case 0: {
         size_t cap = data[0] / 4 % 64;
         long n = romfs_b64_decode(text, strlen(text), out, cap);
-        FUZZ_ASSERT(n >= -1 && n <= (long)cap);
+        FUZZ_ASSERT(n == ROMFS_ERR_INVAL || (n >= 0 && n <= (long)cap));
         break;
     }
     case 1: {
@@ -37,7 +37,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         size_t want = (size_t)data[0] * 13 % sizeof out;
         memset(out, 0xa5, sizeof out);
         int r = boardimg_take_chunks(text, out, want);
-        FUZZ_ASSERT(r == 0 || r == -1);
+        FUZZ_ASSERT(r == 0 || r == ROMFS_ERR_CORRUPT);
         for (size_t i = want; i < sizeof out; i++)
             FUZZ_ASSERT(out[i] == 0xa5);
         break;
@@ -48,7 +48,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         long long addr, heap = -7;
         size_t hlen = 99;
         int r = boardimg_parse_probe(text, &psize, &addr, head, &hlen, &heap);
-        FUZZ_ASSERT(r >= -1 && r <= 1);
+        FUZZ_ASSERT(r == 0 || r == ROMFS_ERR_NOPART || r == ROMFS_ERR_PROTOCOL);
         FUZZ_ASSERT(r != 0 || hlen <= sizeof head);
         /* The free heap is a count or "unknown", never another negative. */
         FUZZ_ASSERT(r != 0 || heap >= -1);

@@ -1,15 +1,14 @@
 # SPDX-License-Identifier: MIT
 # The fuzz targets, one per parser: fuzz/fuzz_<name>.c, linked with the host
-# library (which links the device layer and the reader) and, where a target
-# drives a command's own code, the cli/ sources named here. Included by
+# library (which links the device layer and the reader), the board library
+# for the board targets (their private headers in src/board/) and, where a
+# target drives a command's own code, the cli/ sources named here. Included by
 # fuzz/CMakeLists.txt (libFuzzer builds) and fuzz/replay.cmake (the corpus
 # replayed in the normal test build), so both always build the same targets.
 set(ROMFS_FUZZ_TARGETS reader check extract flashfmt session board vfs layout build boardimg)
 set(ROMFS_FUZZ_CLI_extract cli/extract.c cli/imgwalk.c cli/util.c cli/cleanup.c cli/flash_in.c)
-set(ROMFS_FUZZ_CLI_board cli/transport/answer.c cli/transport/rawrepl.c cli/transport/chan.c
-  cli/transport/exec.c)
-set(ROMFS_FUZZ_LIBS_board PkgConfig::SERIALPORT)
-set(ROMFS_FUZZ_CLI_boardimg cli/boardimg_parse.c)
+set(ROMFS_FUZZ_LIBS_board romfs_board)
+set(ROMFS_FUZZ_LIBS_boardimg romfs_board)
 
 # romfs_fuzz_sources(name out_var): the sources of target `name`.
 function(romfs_fuzz_sources name out)
@@ -23,7 +22,7 @@ endfunction()
 # romfs_fuzz_setup(target name): includes, definitions and libraries.
 function(romfs_fuzz_setup target name)
   target_include_directories(${target} PRIVATE ${PROJECT_SOURCE_DIR}/include
-    ${PROJECT_SOURCE_DIR}/cli ${PROJECT_SOURCE_DIR}/cli/transport ${PROJECT_SOURCE_DIR}/fuzz)
+    ${PROJECT_SOURCE_DIR}/cli ${PROJECT_SOURCE_DIR}/src/board ${PROJECT_SOURCE_DIR}/fuzz)
   target_compile_definitions(${target} PRIVATE _GNU_SOURCE)
   target_link_libraries(${target} PRIVATE romfs_host ${ROMFS_FUZZ_LIBS_${name}})
 endfunction()

@@ -41,7 +41,8 @@ const char *romfs_version(void);
 /// Definitions ///
 
 /* Errors are negative errno values (Linux numbering), so callers can map
- * them without a table. Corruption has its own code, apart from I/O errors
+ * them without a table; one space for every library (reader, device, host,
+ * board), and romfs_strerror() names each. Corruption has its own code, apart from I/O errors
  * (as littlefs keeps LFS_ERR_CORRUPT apart from LFS_ERR_IO): the reader
  * returns ROMFS_ERR_CORRUPT for a corrupt image and never ROMFS_ERR_IO, so
  * a failing flash or disk is never reported as a bad image. Its value is
@@ -67,6 +68,14 @@ enum romfs_error {
     ROMFS_ERR_OVERFLOW = -75,   /* value does not fit */
     ROMFS_ERR_OPNOTSUPP = -95,  /* operation not supported */
     ROMFS_ERR_CORRUPT = -117,   /* corrupt image: a record out of bounds etc. (EUCLEAN) */
+    /* Boards (romfs_board.h), each with the errno whose meaning is nearest: */
+    ROMFS_ERR_NOBOARD = -6,     /* no board found, or the device cannot be opened (ENXIO) */
+    ROMFS_ERR_CLOSED = -32,     /* the connection to the board was lost (EPIPE) */
+    ROMFS_ERR_NOROMFS = -38,    /* the board has no ROMFS support: no vfs.rom_ioctl (ENOSYS) */
+    ROMFS_ERR_PROTOCOL = -71,   /* the board answered something unexpected (EPROTO) */
+    ROMFS_ERR_TIMEOUT = -110,   /* the board stopped answering (ETIMEDOUT) */
+    ROMFS_ERR_RAISED = -121,    /* code raised an exception on the board (EREMOTEIO) */
+    ROMFS_ERR_NOPART = -123,    /* no such ROM partition on the board (ENOMEDIUM) */
 };
 
 /* Record kinds (FORMAT.md). */

@@ -37,12 +37,13 @@ size_t romfs_deflate_raw(const uint8_t *in, size_t n, uint8_t *out, size_t cap);
 /// Decoding (untrusted text) ///
 
 /* Exactly len characters of hex (either case), two per byte, into
- * out[0..cap). Returns the byte count, or -1 on an odd length, a non-hex
+ * out[0..cap). Returns the byte count, or ROMFS_ERR_INVAL on an odd length, a non-hex
  * character, or more than cap bytes. */
 long romfs_hex_decode(const char *s, size_t len, uint8_t *out, size_t cap);
 /* Base64 text (line breaks and spaces allowed between characters, '='
  * padding only at the end of a group) into out[0..cap). Returns the byte
- * count, or -1 on any other character, bad padding, or more than cap. */
+ * count, or ROMFS_ERR_INVAL on any other character, bad padding, or more than
+ * cap. */
 long romfs_b64_decode(const char *s, size_t len, uint8_t *out, size_t cap);
 
 ROMFS_API_END

@@ -65,6 +65,9 @@ typedef struct romfs_deploy_ops {
     int (*read)(void *ctx, uint32_t offset, uint32_t len, uint8_t *buf);
     /* Bytes programmed so far out of total; may be NULL. */
     void (*progress)(void *ctx, uint64_t done, uint64_t total);
+    /* One line on the device's last failure ("the board raised OSError:
+     * [Errno 5] EIO"), for messages; NULL or "": romfs_strerror(code). */
+    const char *(*errmsg)(void *ctx);
 } romfs_deploy_ops_t;
 
 typedef struct romfs_deploy_geom {

@@ -60,12 +60,12 @@ typedef int (*romfs_flash_write_fn)(void *ctx, const void *data, size_t len);
 
 /// Names ///
 
-/* Format by name ("raw", "uf2", "ihex" or "hex"); -1 if unknown. */
+/* Format by name ("raw", "uf2", "ihex" or "hex"); ROMFS_ERR_INVAL if unknown. */
 int romfs_flashfmt_parse(const char *name);
 
 /* The UF2 family ID of a short name from uf2families.json ("RP2040",
  * "RP2350_ARM_S", "ESP32S3", "NRF52840", "STM32F4", ...; case and '-'/'_'
- * ignored) or a number (0x...); 0 and *id, or -1 if neither. */
+ * ignored) or a number (0x...); 0 and *id, or ROMFS_ERR_NOENT if neither. */
 int romfs_uf2_family(const char *name, uint32_t *id);
 /* The short name of a family ID, or NULL if not in our table. */
 const char *romfs_uf2_family_name(uint32_t id);

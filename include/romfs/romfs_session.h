@@ -64,16 +64,27 @@ typedef struct romfs_session_opts {
     int allow_unverified;     /* deploy even when the device cannot read back */
     uint32_t align;           /* romfs_layout_opts_t.align */
     uint32_t compact;         /* romfs_layout_opts_t.compact_percent */
-    /* Text for a negative code from the device ops (NULL: romfs_strerror). */
-    const char *(*errstr)(void *ctx, int code);
-    void *ctx;
 } romfs_session_opts_t;
+
+/* How the deployed image was laid out. */
+typedef enum romfs_session_layout {
+    ROMFS_SESSION_LAYOUT_STABLE = 0,  /* the stable layout against the base */
+    ROMFS_SESSION_LAYOUT_PACKED,      /* a tree whose stable layout failed or did not fit */
+    ROMFS_SESSION_LAYOUT_ASIS,        /* an image, deployed as it is */
+} romfs_session_layout_t;
+
+/* What the layout was planned against. */
+typedef enum romfs_session_base {
+    ROMFS_SESSION_BASE_NONE = 0,
+    ROMFS_SESSION_BASE_SESSION,       /* the image this session deployed last */
+    ROMFS_SESSION_BASE_CACHE,         /* the host cache, confirmed by the board's CRCs */
+    ROMFS_SESSION_BASE_BOARD,         /* the layout read from the board itself */
+} romfs_session_base_t;
 
 typedef struct romfs_session_result {
     size_t image_len;         /* bytes deployed */
-    const char *layout;       /* "stable", "packed" (a tree whose stable layout failed
-                                 or did not fit) or "as-is" (an image) */
-    const char *base;         /* "session", "cache", "board" or "none" */
+    romfs_session_layout_t layout;
+    romfs_session_base_t base;
     romfs_layout_stats_t lst; /* layout statistics (layout "stable") */
     uint32_t blocks_total, blocks_written, blocks_skipped;
     uint64_t bytes_programmed;
@@ -116,11 +127,17 @@ int romfs_session_holds(romfs_session_t *s, const uint8_t *img, size_t len);
 
 void romfs_session_close(romfs_session_t *s);
 
+/* "stable", "packed", "as-is"; "none", "session", "cache", "board" (the
+ * names the command prints). */
+const char *romfs_session_layout_name(romfs_session_layout_t layout);
+const char *romfs_session_base_name(romfs_session_base_t base);
+
 /// Cache ///
 
-/* $XDG_CACHE_HOME/romfs/deploy (else ~/.cache/romfs/deploy), created;
- * malloc'd, or NULL when there is no home. */
-char *romfs_session_cache_dir(void);
+/* CACHE_HOME/romfs/deploy, created (cache_home: the user's cache
+ * directory, $XDG_CACHE_HOME or ~/.cache, as the caller finds it);
+ * malloc'd, or NULL when cache_home is NULL or "" or it cannot be made. */
+char *romfs_session_cache_dir(const char *cache_home);
 
 /* The cache key of a board: hex SHA-256 of its unique id (else of the
  * fallback key) and partition, so no board answer reaches a file name. */

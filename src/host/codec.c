@@ -2,6 +2,7 @@
 /* Hex, base64, Python bytes literals and raw deflate: how chunks travel to
  * a board and how a board's answers come back. Decoders take untrusted
  * text: every length is checked against the caller's buffer. */
+#include "romfs/romfs.h"
 #include "romfs/romfs_codec.h"
 
 #include <string.h>
@@ -85,11 +86,11 @@ static int hexval(char c)
 long romfs_hex_decode(const char *s, size_t len, uint8_t *out, size_t cap)
 {
     if (len % 2 || len / 2 > cap || len / 2 > (size_t)0x7fffffff)
-        return -1;
+        return ROMFS_ERR_INVAL;
     for (size_t i = 0; i < len; i += 2) {
         int hi = hexval(s[i]), lo = hexval(s[i + 1]);
         if (hi < 0 || lo < 0)
-            return -1;
+            return ROMFS_ERR_INVAL;
         out[i / 2] = (uint8_t)(hi << 4 | lo);
     }
     return (long)(len / 2);
@@ -124,21 +125,21 @@ long romfs_b64_decode(const char *s, size_t len, uint8_t *out, size_t cap)
             continue;
         if (c == '=') {
             if (k < 2)
-                return -1;
+                return ROMFS_ERR_INVAL;
             pad++;
             v[k++] = 0;
         } else {
             if (pad || (v[k] = b64val(c)) < 0)
-                return -1;
+                return ROMFS_ERR_INVAL;
             k++;
         }
         if (k == 4) {
             long got = b64_group(v, pad, out + n, cap - n);
             if (got < 0 || n + (size_t)got > 0x7fffffff)
-                return -1;
+                return ROMFS_ERR_INVAL;
             n += (size_t)got;
             k = pad = 0;
         }
     }
-    return k ? -1 : (long)n;
+    return k ? ROMFS_ERR_INVAL : (long)n;
 }

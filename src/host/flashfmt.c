@@ -63,7 +63,7 @@ int romfs_uf2_family(const char *name, uint32_t *id)
     char *end;
     unsigned long long v = strtoull(name, &end, 0);
     if (!isdigit((unsigned char)*name) || *end || v > 0xffffffffull)
-        return -1;
+        return ROMFS_ERR_NOENT;
     *id = (uint32_t)v;
     return 0;
 }
@@ -89,7 +89,7 @@ int romfs_flashfmt_parse(const char *name)
         return ROMFS_FLASHFMT_UF2;
     if (strcmp(name, "ihex") == 0 || strcmp(name, "hex") == 0)
         return ROMFS_FLASHFMT_IHEX;
-    return -1;
+    return ROMFS_ERR_INVAL;
 }
 
 /// UF2 ///

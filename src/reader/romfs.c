@@ -385,6 +385,13 @@ const char *romfs_strerror(int err)
     case ROMFS_ERR_OVERFLOW: return "value too large";
     case ROMFS_ERR_OPNOTSUPP: return "operation not supported";
     case ROMFS_ERR_CORRUPT: return "corrupt image";
+    case ROMFS_ERR_NOBOARD: return "no board found";
+    case ROMFS_ERR_CLOSED: return "connection to the board was lost";
+    case ROMFS_ERR_NOROMFS: return "ROMFS is not enabled on this device";
+    case ROMFS_ERR_PROTOCOL: return "unexpected reply from the board";
+    case ROMFS_ERR_TIMEOUT: return "board stopped answering";
+    case ROMFS_ERR_RAISED: return "board raised an exception";
+    case ROMFS_ERR_NOPART: return "ROMFS partition not found on device";
     default: return "unknown error";
     }
 }

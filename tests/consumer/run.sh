@@ -75,7 +75,8 @@ find_package)
         || die "a plain configure builds the tests (ROMFS_BUILD_TESTS must default to OFF)"
     cmake --build "$work/romfs" -j2 >"$work/build.log" 2>&1 || { cat "$work/build.log"; die "build romfs"; }
     cmake --install "$work/romfs" >"$work/install.log" 2>&1 || { cat "$work/install.log"; die "install"; }
-    for f in include/romfs/romfs.h include/romfs/romfs_export.h lib/libromfs_reader.a lib/cmake/romfs/romfsConfig.cmake \
+    for f in include/romfs/romfs.h include/romfs/romfs_export.h include/romfs/romfs_board.h lib/libromfs_reader.a \
+             lib/libromfs_board.a lib/pkgconfig/romfs-board.pc lib/cmake/romfs/romfsConfig.cmake \
              lib/cmake/romfs/romfsConfigVersion.cmake lib/pkgconfig/romfs.pc lib/pkgconfig/romfs-reader.pc; do
         [ -e "$prefix/$f" ] || die "not installed: $f"
     done
@@ -168,7 +169,9 @@ shared)
     cmake --build "$work/romfs" -j2 >"$work/build.log" 2>&1 || { cat "$work/build.log"; die "build romfs"; }
     cmake --install "$work/romfs" >/dev/null
     lib=$work/prefix/lib
-    for t in reader device host; do
+    libs="reader device host"
+    [ -e "$lib/libromfs_board.so" ] && libs="$libs board"
+    for t in $libs; do
         so=$(readlink -f "$lib/libromfs_$t.so")
         soname=$(objdump -p "$so" | awk '/SONAME/ {print $2}')
         [[ $soname == libromfs_$t.so.* ]] || die "libromfs_$t.so has SONAME '$soname'"

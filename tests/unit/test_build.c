@@ -1032,7 +1032,7 @@ static romfs_mpy_t *session(const char *const *args, size_t nargs)
     static char cc[1024], cache[1024];
     snprintf(cc, sizeof cc, "%s", tpath("bin/mpy-cross"));
     snprintf(cache, sizeof cache, "%s", tpath("cache"));
-    romfs_mpy_opts_t o = {cc, args, nargs, 2, 0, cache, 0, NULL};
+    romfs_mpy_opts_t o = {cc, args, nargs, 2, 0, cache, 0, NULL, NULL, NULL, NULL};
     romfs_mpy_t *m = romfs_mpy_new(&o);
     assert_non_null(m);
     assert_int_equal(romfs_mpy_start(m), 0);
@@ -1100,7 +1100,7 @@ static void test_mpy_session(void **state)
     romfs_mpy_free(m);
 
     /* No compiler at all. */
-    romfs_mpy_opts_t o = {tpath("bin/none"), NULL, 0, 1, 1, NULL, 0, NULL};
+    romfs_mpy_opts_t o = {tpath("bin/none"), NULL, 0, 1, 1, NULL, 0, NULL, NULL, NULL, NULL};
     m = romfs_mpy_new(&o);
     assert_true(romfs_mpy_start(m) < 0);
     assert_non_null(strstr(romfs_mpy_errmsg(m), "bin/none"));

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <zlib.h>
 
+#include "romfs/romfs.h"
 #include "romfs/romfs_codec.h"
 
 static void test_hex(void **state)
@@ -23,9 +24,9 @@ static void test_hex(void **state)
     assert_memory_equal(text, "00d2cd31ff", 10);
     assert_int_equal(romfs_hex_decode("00D2cd31fF", 10, out, sizeof out), 5);
     assert_memory_equal(out, in, 5);
-    assert_int_equal(romfs_hex_decode("abc", 3, out, sizeof out), -1);       /* odd */
-    assert_int_equal(romfs_hex_decode("0g", 2, out, sizeof out), -1);        /* not hex */
-    assert_int_equal(romfs_hex_decode("000000", 6, out, 2), -1);             /* too long */
+    assert_int_equal(romfs_hex_decode("abc", 3, out, sizeof out), ROMFS_ERR_INVAL);       /* odd */
+    assert_int_equal(romfs_hex_decode("0g", 2, out, sizeof out), ROMFS_ERR_INVAL);        /* not hex */
+    assert_int_equal(romfs_hex_decode("000000", 6, out, 2), ROMFS_ERR_INVAL);             /* too long */
 }
 
 static void test_base64(void **state)
@@ -39,11 +40,11 @@ static void test_base64(void **state)
     const char *lines = "aGVsbG8=\nd29ybGQ=\n";
     assert_int_equal(romfs_b64_decode(lines, strlen(lines), out, sizeof out), 10);
     assert_memory_equal(out, "helloworld", 10);
-    assert_int_equal(romfs_b64_decode("aGV", 3, out, sizeof out), -1);        /* a partial group */
-    assert_int_equal(romfs_b64_decode("a===", 4, out, sizeof out), -1);       /* too much padding */
-    assert_int_equal(romfs_b64_decode("aG=s", 4, out, sizeof out), -1);       /* data after '=' */
-    assert_int_equal(romfs_b64_decode("aGVs*G8=", 8, out, sizeof out), -1);   /* not base64 */
-    assert_int_equal(romfs_b64_decode("aGVsbG8=", 8, out, 4), -1);            /* over the cap */
+    assert_int_equal(romfs_b64_decode("aGV", 3, out, sizeof out), ROMFS_ERR_INVAL);        /* a partial group */
+    assert_int_equal(romfs_b64_decode("a===", 4, out, sizeof out), ROMFS_ERR_INVAL);       /* too much padding */
+    assert_int_equal(romfs_b64_decode("aG=s", 4, out, sizeof out), ROMFS_ERR_INVAL);       /* data after '=' */
+    assert_int_equal(romfs_b64_decode("aGVs*G8=", 8, out, sizeof out), ROMFS_ERR_INVAL);   /* not base64 */
+    assert_int_equal(romfs_b64_decode("aGVsbG8=", 8, out, 4), ROMFS_ERR_INVAL);            /* over the cap */
     for (size_t n = 0; n < 40; n++) {
         uint8_t in[40];
         for (size_t i = 0; i < n; i++)

@@ -12,6 +12,7 @@
 
 #include <cmocka.h>
 
+#include "romfs/romfs.h"
 #include "romfs/romfs_flashfmt.h"
 #include "testutil.h"
 
@@ -64,8 +65,8 @@ static void test_family_ids(void **state)
         assert_int_equal(id, want[i].id);
     }
     uint32_t id;
-    assert_int_equal(romfs_uf2_family("PDP11", &id), -1);
-    assert_int_equal(romfs_uf2_family("0x1ffffffff", &id), -1);
+    assert_int_equal(romfs_uf2_family("PDP11", &id), ROMFS_ERR_NOENT);
+    assert_int_equal(romfs_uf2_family("0x1ffffffff", &id), ROMFS_ERR_NOENT);
     assert_string_equal(romfs_uf2_family_name(0xe48bff59), "RP2350_ARM_S");
 }
 

@@ -202,10 +202,10 @@ static void test_empty_cache_reads_board(void **state)
     g = f;
     g0 = f;
     assert_int_equal(deploy(&g, c1, NULL, b, blen, 1, &with_cache), 0);
-    assert_string_equal(with_cache.base, "cache");
+    assert_int_equal(with_cache.base, ROMFS_SESSION_BASE_CACHE);
     f.crc_blocks = f.read_bytes = 0;
     assert_int_equal(deploy(&f, c2, NULL, b, blen, 1, &without), 0);
-    assert_string_equal(without.base, "board");
+    assert_int_equal(without.base, ROMFS_SESSION_BASE_BOARD);
     assert_true(without.lst.used_base);
     assert_true(without.blocks_written <= with_cache.blocks_written + 1);
     assert_true(without.blocks_written * 3 < without.blocks_total);
@@ -247,14 +247,14 @@ static void test_unusable_board_image(void **state)
     romfs_session_result_t res;
     assert_int_equal(deploy(&f, NULL, NULL, a, alen, 0, &res), 0);   /* as-is: reference layout */
     assert_int_equal(deploy(&f, NULL, NULL, b, blen, 1, &res), 0);
-    assert_string_equal(res.base, "none");
+    assert_int_equal(res.base, ROMFS_SESSION_BASE_NONE);
     assert_non_null(strstr(res.note, "not in the stable layout"));
     assert_true(res.verified);
     assert_holds_tree(&f, b, blen);
     /* A stable image whose tree is then damaged. */
     memset(f.mem + 20, 0x00, 40);
     assert_int_equal(deploy(&f, NULL, NULL, a, alen, 1, &res), 0);
-    assert_string_equal(res.base, "none");
+    assert_int_equal(res.base, ROMFS_SESSION_BASE_NONE);
     assert_non_null(strstr(res.note, "corrupt"));
     assert_holds_tree(&f, a, alen);
     free(a);
@@ -293,7 +293,7 @@ static void test_unverified_needs_asking(void **state)
     assert_int_equal(romfs_session_deploy(s, a, alen, 1, &res), 0);
     f.crc_blocks = 0;
     assert_int_equal(romfs_session_deploy(s, b, blen, 1, &res), 0);
-    assert_string_equal(res.base, "session");
+    assert_int_equal(res.base, ROMFS_SESSION_BASE_SESSION);
     assert_int_equal(res.crcs_asked, 0);
     assert_true(res.blocks_written <= 3);
     /* Only the verification read-backs. */
@@ -307,7 +307,7 @@ static void test_unverified_needs_asking(void **state)
     assert_int_equal(res.state, ROMFS_DEPLOY_NOTHING);
     f.fail_write_at = 0;
     assert_int_equal(romfs_session_deploy(s, b, blen, 1, &res), 0);
-    assert_string_not_equal(res.base, "session");
+    assert_int_not_equal(res.base, ROMFS_SESSION_BASE_SESSION);
     assert_holds_tree(&f, b, blen);
     free(c);
     size_t ilen;

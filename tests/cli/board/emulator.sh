@@ -57,6 +57,11 @@ out=$("$ROMFS" run -d "exec:$EMU --partition $P" 2>"$T/err") || fail "run main: 
 [ "$out" = "hi from rom" ] || fail "run printed '$out'"
 "$ROMFS" run -d "exec:$EMU --partition $P" nosuch >/dev/null 2>"$T/err" && fail "run of a missing module succeeded"
 expect_in "$(cat "$T/err")" "ImportError: no module named 'nosuch'" "missing module traceback on stderr"
+# A component starting with a digit is no module name: refused before the
+# board is touched, as `watch --run` refuses it (run accepted "a.1b" before).
+"$ROMFS" run -d "exec:false" a.1b >/dev/null 2>"$T/err"
+[ $? = 2 ] || fail "run a.1b: expected exit 2 (bad usage)"
+expect_in "$(cat "$T/err")" "'a.1b' is not a module name" "run a.1b"
 
 # A module that prints, then raises: output on stdout, traceback on stderr,
 # exit 1. One that never returns: --timeout ends it (the board is killed).

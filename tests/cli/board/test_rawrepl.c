@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* The raw REPL protocol (cli/transport/rawrepl.c) against a scripted fake
+/* The raw REPL protocol (src/board/rawrepl.c) against a scripted fake
  * board on the other end of a socketpair: normal commands, raw-paste with
  * flow control, old firmware, exceptions, soft reset, and the ways a board
  * misbehaves (garbage, silence, hang-up, reset mid-command, endless chatter). */
@@ -20,9 +20,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "transport/board.h"
-#include "transport/chan.h"
-#include "transport/rawrepl.h"
+#include "romfs/romfs.h"
+#include "chan.h"
+#include "rawrepl.h"
 
 #define BANNER "raw REPL; CTRL-B to exit\r\n>"
 
@@ -175,7 +175,7 @@ static void test_exec_exception(void **state)
     struct fixture *f = start(script, 2000);
     rr_buf_t out = {0}, err = {0};
     assert_int_equal(rr_enter(&f->rr), 0);
-    assert_int_equal(rr_exec(&f->rr, "raise ValueError('bad')", 23, NULL, NULL, &out, &err, 0), BOARD_ERR_EXEC);
+    assert_int_equal(rr_exec(&f->rr, "raise ValueError('bad')", 23, NULL, NULL, &out, &err, 0), ROMFS_ERR_RAISED);
     assert_string_equal(out.data, "partial");
     assert_non_null(strstr(err.data, "ValueError: bad"));
     stop(f);
@@ -231,7 +231,7 @@ static void test_raw_paste_abort(void **state)
     struct fixture *f = start(script, 3000);
     rr_buf_t out = {0}, err = {0};
     assert_int_equal(rr_enter(&f->rr), 0);
-    assert_int_equal(rr_exec(&f->rr, "0123456789", 10, NULL, NULL, &out, &err, 0), BOARD_ERR_EXEC);
+    assert_int_equal(rr_exec(&f->rr, "0123456789", 10, NULL, NULL, &out, &err, 0), ROMFS_ERR_RAISED);
     assert_non_null(strstr(err.data, "SyntaxError"));
     stop(f);
     rr_buf_free(&out);
@@ -273,7 +273,7 @@ static void test_garbage_instead_of_ok(void **state)
     struct fixture *f = start(script, 2000);
     rr_buf_t out = {0}, err = {0};
     assert_int_equal(rr_enter(&f->rr), 0);
-    assert_int_equal(rr_exec(&f->rr, "1", 1, NULL, NULL, &out, &err, 0), BOARD_ERR_PROTOCOL);
+    assert_int_equal(rr_exec(&f->rr, "1", 1, NULL, NULL, &out, &err, 0), ROMFS_ERR_PROTOCOL);
     assert_string_equal(f->rr.err, "board did not accept the code (expected 'OK', got '\\xfe\\x07')");
     stop(f);
     rr_buf_free(&out);
@@ -286,7 +286,7 @@ static void test_silent_board_times_out(void **state)
     static const struct step script[] = {{END, NULL, 0, 0}};
     struct fixture *f = start(script, 300);
     int64_t t0 = chan_now_ms();
-    assert_int_equal(rr_enter(&f->rr), BOARD_ERR_TIMEOUT);
+    assert_int_equal(rr_enter(&f->rr), ROMFS_ERR_TIMEOUT);
     int64_t took = chan_now_ms() - t0;
     assert_true(took >= 290 && took < 1000);
     assert_string_equal(f->rr.err, "board did not answer while waiting for the raw REPL prompt");
@@ -308,7 +308,7 @@ static void test_exec_deadline(void **state)
     rr_buf_t out = {0}, err = {0};
     assert_int_equal(rr_enter(&f->rr), 0);
     int64_t t0 = chan_now_ms();
-    assert_int_equal(rr_exec(&f->rr, "loop()", 6, NULL, NULL, &out, &err, 300), BOARD_ERR_TIMEOUT);
+    assert_int_equal(rr_exec(&f->rr, "loop()", 6, NULL, NULL, &out, &err, 300), ROMFS_ERR_TIMEOUT);
     assert_true(chan_now_ms() - t0 < 1000);
     assert_string_equal(f->rr.err, "timed out while running the code; last bytes from the board: 'working...'");
     stop(f);
@@ -324,7 +324,7 @@ static void test_hangup(void **state)
     struct fixture *f = start(script, 2000);
     rr_buf_t out = {0}, err = {0};
     assert_int_equal(rr_enter(&f->rr), 0);
-    assert_int_equal(rr_exec(&f->rr, "1", 1, NULL, NULL, &out, &err, 0), BOARD_ERR_CLOSED);
+    assert_int_equal(rr_exec(&f->rr, "1", 1, NULL, NULL, &out, &err, 0), ROMFS_ERR_CLOSED);
     assert_string_equal(f->rr.err, "board disconnected while running the code");
     stop(f);
     rr_buf_free(&out);
@@ -344,7 +344,7 @@ static void test_reset_mid_command(void **state)
     struct fixture *f = start(script, 2000);
     rr_buf_t out = {0}, err = {0};
     assert_int_equal(rr_enter(&f->rr), 0);
-    assert_int_equal(rr_exec(&f->rr, "1", 1, NULL, NULL, &out, &err, 0), BOARD_ERR_PROTOCOL);
+    assert_int_equal(rr_exec(&f->rr, "1", 1, NULL, NULL, &out, &err, 0), ROMFS_ERR_PROTOCOL);
     assert_string_equal(f->rr.err, "board reset while running the code");
     stop(f);
     rr_buf_free(&out);
@@ -377,7 +377,7 @@ static void test_endless_chatter(void **state)
     static const struct step script[] = {{FLOOD, NULL, 0, 3000}, {END, NULL, 0, 0}};
     struct fixture *f = start(script, 400);
     int64_t t0 = chan_now_ms();
-    assert_int_equal(rr_enter(&f->rr), BOARD_ERR_TIMEOUT);
+    assert_int_equal(rr_enter(&f->rr), ROMFS_ERR_TIMEOUT);
     assert_true(chan_now_ms() - t0 < 1500);
     assert_non_null(strstr(f->rr.err, "last bytes from the board: '"));
     assert_non_null(strstr(f->rr.err, "garbage"));

@@ -7,7 +7,7 @@
 
 #include "romfs/romfs_codec.h"
 
-#define LIMIT(p, w) (*(why) = (w), BOARD_ERR_PROTOCOL)
+#define LIMIT(p, w) (*(why) = (w), ROMFS_ERR_PROTOCOL)
 
 /* A cursor over [s, e). */
 typedef struct cur {
@@ -141,11 +141,11 @@ int ans_probe(const char *text, size_t len, ans_probe_t *p, const char **why)
     if (!next_tok(&c, &t) || !tok_is(&t, "R") || !next_tok(&c, &t))
         return LIMIT(why, "expected 'R ...'");
     if (tok_is(&t, "NOROMFS") && c.s == c.e)
-        return ANS_NOROMFS;
+        return ROMFS_ERR_NOROMFS;
     if (tok_is(&t, "NOPART")) {
         if (!next_tok(&c, &t) || tok_num(&t, -(1LL << 31), (1LL << 31) - 1, &p->nopart) || c.s < c.e)
             return LIMIT(why, "NOPART without a code");
-        return ANS_NOPART;
+        return ROMFS_ERR_NOPART;
     }
     if (!tok_is(&t, "OK"))
         return LIMIT(why, "expected 'R OK', 'R NOROMFS' or 'R NOPART'");
@@ -255,7 +255,7 @@ static int query_part(cur_t *line, long long want, ans_part_t *p, const char **w
             tok_num(&t, -(1LL << 31), (1LL << 31) - 1, &p->size) || line->s < line->e)
             return LIMIT(why, "a partition error line is malformed");
     } else if (!tok_is(&t, "P") || query_p(line, p, why) < 0) {
-        return tok_is(&t, "P") ? BOARD_ERR_PROTOCOL : LIMIT(why, "expected a partition line");
+        return tok_is(&t, "P") ? ROMFS_ERR_PROTOCOL : LIMIT(why, "expected a partition line");
     }
     if (p->id != want)
         return LIMIT(why, "partitions out of order");

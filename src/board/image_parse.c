@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Parsers of what a board answers when its image is read (cli/boardimg.c):
+ * Parsers of what a board answers when its image is read (image.c):
  * untrusted bytes, every length checked; fuzzed by fuzz/fuzz_boardimg.c.
  */
-#include "boardimg.h"
+#include "board_int.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,13 +38,13 @@ int boardimg_take_chunks(const char *out, uint8_t *dst, size_t n)
         uint8_t tmp[BOARDIMG_CHUNK + 3];
         long k = romfs_b64_decode(t, tl, tmp, sizeof tmp);
         if (k < 0 || (size_t)k > n - got)
-            return -1;
+            return ROMFS_ERR_CORRUPT;
         memcpy(dst + got, tmp, (size_t)k);
         if (strcmp(crc, "-") != 0 && strtoul(crc, NULL, 10) != crc32(0L, dst + got, (uInt)k))
-            return -1;
+            return ROMFS_ERR_CORRUPT;
         got += (size_t)k;
     }
-    return got == n ? 0 : -1;
+    return got == n ? 0 : ROMFS_ERR_CORRUPT;
 }
 
 int boardimg_parse_probe(const char *out, uint64_t *size, long long *addr, uint8_t head[30], size_t *hlen,
@@ -52,14 +52,14 @@ int boardimg_parse_probe(const char *out, uint64_t *size, long long *addr, uint8
 {
     const char *line = out ? strstr(out, "R ") : NULL;
     if (line && strncmp(line, "R NOPART", 8) == 0)
-        return 1;
+        return ROMFS_ERR_NOPART;
     unsigned long long sz = 0;
     char b64[41] = "";
     long hl = -1;
     long long free_heap = -1;
     int n = line ? sscanf(line, "R OK %llu %lld %40s %lld", &sz, addr, b64, &free_heap) : 0;
     if (n < 3 || (hl = romfs_b64_decode(b64, strlen(b64), head, 30)) < 0)
-        return -1;
+        return ROMFS_ERR_PROTOCOL;
     *size = sz;
     *hlen = (size_t)hl;
     *heap = n == 4 && free_heap >= 0 ? free_heap : -1;

@@ -11,7 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "codes.h"
+#include "romfs/romfs.h"
 
 int chan_open_exec(chan_t *c, const char *cmd, const char **err)
 {
@@ -28,8 +28,6 @@ int chan_open_exec(chan_t *c, const char *cmd, const char **err)
         *err = "cannot create a pipe for the board process";
         return -e;
     }
-    /* A board process that dies must give an error on write, not kill us. */
-    signal(SIGPIPE, SIG_IGN);
     fflush(NULL);
     pid_t pid = fork();
     if (pid < 0) {

@@ -11,7 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "codes.h"
+#include "romfs/romfs.h"
 
 #define RAW_BANNER "raw REPL; CTRL-B to exit\r\n"
 #define CHUNK 256
@@ -28,7 +28,7 @@ int rr_buf_add(rr_buf_t *b, const void *p, size_t n)
             cap *= 2;
         char *d = realloc(b->data, cap);
         if (!d)
-            return -ENOMEM;
+            return ROMFS_ERR_NOMEM;
         b->data = d;
         b->cap = cap;
     }
@@ -92,12 +92,12 @@ static int io_fail(rawrepl_t *r, int code, const char *what, const uint8_t *got,
 {
     char q[200];
     quote(q, sizeof q, got, got_len);
-    if (code == BOARD_ERR_CLOSED) {
+    if (code == ROMFS_ERR_CLOSED) {
         char st[96];
         const char *why = chan_child_status(r->ch, st, sizeof st);
         return fail(r, code, "board disconnected while %s%s%s", what, why ? ": " : "", why ? why : "");
     }
-    if (code == BOARD_ERR_TIMEOUT) {
+    if (code == ROMFS_ERR_TIMEOUT) {
         if (got_len)
             return fail(r, code, "timed out while %s; last bytes from the board: '%s'", what, q);
         return fail(r, code, "board did not answer while %s", what);
@@ -114,10 +114,10 @@ static int fill(rawrepl_t *r, int64_t deadline)
         return 0;
     r->pend_pos = r->pend_len = 0;
     if (chan_now_ms() > deadline)
-        return BOARD_ERR_TIMEOUT;
+        return ROMFS_ERR_TIMEOUT;
     int n = chan_read(r->ch, r->pend, sizeof r->pend, deadline);
     if (n == 0)
-        return BOARD_ERR_TIMEOUT;
+        return ROMFS_ERR_TIMEOUT;
     if (n < 0)
         return n;
     r->pend_len = (size_t)n;
@@ -179,7 +179,7 @@ static int read_until(rawrepl_t *r, const char *pat, int64_t deadline, const cha
         if (corrupt_banner(win, wlen)) {
             char q[200];
             quote(q, sizeof q, win, wlen);
-            return fail(r, BOARD_ERR_PROTOCOL, "corrupted raw REPL banner while %s: '%s'", what, q);
+            return fail(r, ROMFS_ERR_PROTOCOL, "corrupted raw REPL banner while %s: '%s'", what, q);
         }
     }
 }
@@ -264,7 +264,7 @@ static int bad_error_text(rawrepl_t *r, const uint8_t *p, size_t n, size_t befor
         uint8_t c = p[i];
         if ((c == '>' && before + i == 0) || (c < 0x20 && c != '\r' && c != '\n' && c != '\t' && c != 0x1b) ||
             c == 0x7f)
-            return fail(r, BOARD_ERR_PROTOCOL, "board's answer lost its end marker (byte 0x%02x in its error text)", c);
+            return fail(r, ROMFS_ERR_PROTOCOL, "board's answer lost its end marker (byte 0x%02x in its error text)", c);
     }
     return 0;
 }
@@ -281,8 +281,8 @@ static int read_to_eot(rawrepl_t *r, int64_t deadline, rr_output_fn fn, void *ct
         if (errtext && tlen && tail[tlen - 1] == '>' && chan_now_ms() + PROMPT_QUIET_MS < deadline)
             until = chan_now_ms() + PROMPT_QUIET_MS;
         int e = fill(r, until);
-        if (e == BOARD_ERR_TIMEOUT && until < deadline)
-            return fail(r, BOARD_ERR_PROTOCOL, "board's answer lost its end marker (it is back at its prompt)");
+        if (e == ROMFS_ERR_TIMEOUT && until < deadline)
+            return fail(r, ROMFS_ERR_PROTOCOL, "board's answer lost its end marker (it is back at its prompt)");
         if (e)
             return io_fail(r, e, what, tail, tlen);
         uint8_t *start = r->pend + r->pend_pos;
@@ -294,12 +294,12 @@ static int read_to_eot(rawrepl_t *r, int64_t deadline, rr_output_fn fn, void *ct
         seen += n;
         if (n) {
             if (into && !fn && into->len + n > (errtext ? ERRTEXT_MAX : OUT_MAX))
-                return fail(r, BOARD_ERR_PROTOCOL, "board printed more than %u bytes while %s",
+                return fail(r, ROMFS_ERR_PROTOCOL, "board printed more than %u bytes while %s",
                             errtext ? ERRTEXT_MAX : OUT_MAX, what);
             if (fn)
                 fn((const char *)start, n, ctx);
             else if (into && rr_buf_add(into, start, n))
-                return fail(r, -ENOMEM, "out of memory");
+                return fail(r, ROMFS_ERR_NOMEM, "out of memory");
             /* Keep the last bytes to spot a board that restarted. */
             size_t take = n < sizeof tail ? n : sizeof tail;
             if (tlen + take > sizeof tail) {
@@ -310,7 +310,7 @@ static int read_to_eot(rawrepl_t *r, int64_t deadline, rr_output_fn fn, void *ct
             memcpy(tail + tlen, start + n - take, take);
             tlen += take;
             if (looks_like_reset(tail, tlen))
-                return fail(r, BOARD_ERR_PROTOCOL, "board reset while %s", what);
+                return fail(r, ROMFS_ERR_PROTOCOL, "board reset while %s", what);
         }
         r->pend_pos += eot ? n + 1 : n;
         if (eot)
@@ -347,7 +347,7 @@ static int paste_write(rawrepl_t *r, const uint8_t *code, size_t len, unsigned w
                  * reading); acknowledge, then its output follows. */
                 return put(r, "\x04", 1, deadline, "ending raw-paste");
             } else {
-                return fail(r, BOARD_ERR_PROTOCOL, "unexpected byte 0x%02x from the board during raw-paste",
+                return fail(r, ROMFS_ERR_PROTOCOL, "unexpected byte 0x%02x from the board during raw-paste",
                             c);
             }
         }
@@ -370,7 +370,7 @@ static int paste_write(rawrepl_t *r, const uint8_t *code, size_t len, unsigned w
         if (c == 0x04)
             return 0;
         if (c != 0x01)
-            return fail(r, BOARD_ERR_PROTOCOL, "unexpected byte 0x%02x from the board ending raw-paste", c);
+            return fail(r, ROMFS_ERR_PROTOCOL, "unexpected byte 0x%02x from the board ending raw-paste", c);
     }
 }
 
@@ -397,7 +397,7 @@ static int plain_write(rawrepl_t *r, const uint8_t *code, size_t len, int64_t de
     if (ok[0] != 'O' || ok[1] != 'K') {
         char q[32];
         quote(q, sizeof q, ok, 2);
-        return fail(r, BOARD_ERR_PROTOCOL, "board did not accept the code (expected 'OK', got '%s')", q);
+        return fail(r, ROMFS_ERR_PROTOCOL, "board did not accept the code (expected 'OK', got '%s')", q);
     }
     return 0;
 }
@@ -409,7 +409,7 @@ int rr_exec(rawrepl_t *r, const char *code, size_t len, rr_output_fn on_output, 
     const uint8_t *c = (const uint8_t *)code;
     int e, pasted = 0;
     if (!r->in_raw)
-        return fail(r, BOARD_ERR_PROTOCOL, "not in the raw REPL");
+        return fail(r, ROMFS_ERR_PROTOCOL, "not in the raw REPL");
     if (r->raw_paste) {
         e = put(r, "\x05" "A\x01", 3, deadline, "asking for raw-paste mode");
         if (e)
@@ -425,7 +425,7 @@ int rr_exec(rawrepl_t *r, const char *code, size_t len, rr_output_fn on_output, 
                 return e;
             unsigned window = (unsigned)w[0] | (unsigned)w[1] << 8;
             if (window == 0 || window > 16384)
-                return fail(r, BOARD_ERR_PROTOCOL, "board offered a raw-paste window of %u bytes (1 to 16384 expected)",
+                return fail(r, ROMFS_ERR_PROTOCOL, "board offered a raw-paste window of %u bytes (1 to 16384 expected)",
                             window);
             e = paste_write(r, c, len, window, deadline);
             if (e)
@@ -440,7 +440,7 @@ int rr_exec(rawrepl_t *r, const char *code, size_t len, rr_output_fn on_output, 
             if (!(ans[0] == '\r' && ans[1] == '\n') && !(ans[0] == 'r' && ans[1] == 'a')) {
                 char q[32];
                 quote(q, sizeof q, ans, 2);
-                return fail(r, BOARD_ERR_PROTOCOL, "unexpected answer '%s' to the raw-paste request", q);
+                return fail(r, ROMFS_ERR_PROTOCOL, "unexpected answer '%s' to the raw-paste request", q);
             }
             e = read_until(r, "CTRL-B to exit\r\n>", deadline, "recovering from the raw-paste request");
             if (e)
@@ -464,11 +464,11 @@ int rr_exec(rawrepl_t *r, const char *code, size_t len, rr_output_fn on_output, 
         return io_fail(r, e, "waiting for the raw REPL prompt after the code", NULL, 0);
     if (p != '>') {
         /* machine.soft_reset() and friends end up here. */
-        return fail(r, BOARD_ERR_PROTOCOL, "board did not return to the raw REPL prompt (got 0x%02x%s)", p,
+        return fail(r, ROMFS_ERR_PROTOCOL, "board did not return to the raw REPL prompt (got 0x%02x%s)", p,
                     p == 'M' ? ": it reset" : "");
     }
     if (errtext && errtext->len)
-        return BOARD_ERR_EXEC;
+        return ROMFS_ERR_RAISED;
     return 0;
 }
 
@@ -483,13 +483,13 @@ static int read_reset_text(rawrepl_t *r, rr_buf_t *text, int64_t deadline)
         if (e)
             return io_fail(r, e, "waiting for the raw REPL after the reset", (const uint8_t *)text->data, text->len);
         if (rr_buf_add(text, &c, 1))
-            return fail(r, -ENOMEM, "out of memory");
+            return fail(r, ROMFS_ERR_NOMEM, "out of memory");
         if (text->len >= plen && memcmp(text->data + text->len - plen, pat, plen) == 0)
             return 0;
         if (corrupt_banner((const uint8_t *)text->data, text->len))
-            return fail(r, BOARD_ERR_PROTOCOL, "corrupted raw REPL banner after the reset");
+            return fail(r, ROMFS_ERR_PROTOCOL, "corrupted raw REPL banner after the reset");
         if (text->len > (1u << 20))
-            return fail(r, BOARD_ERR_PROTOCOL, "board printed more than 1 MiB while resetting");
+            return fail(r, ROMFS_ERR_PROTOCOL, "board printed more than 1 MiB while resetting");
     }
 }
 
@@ -498,7 +498,7 @@ int rr_soft_reset(rawrepl_t *r, rr_buf_t *boot)
     static const char reboot[] = "soft reboot\r\n";
     int64_t deadline = chan_now_ms() + r->timeout_ms;
     if (!r->in_raw)
-        return fail(r, BOARD_ERR_PROTOCOL, "not in the raw REPL");
+        return fail(r, ROMFS_ERR_PROTOCOL, "not in the raw REPL");
     int e = put(r, "\x04", 1, deadline, "soft-resetting the board");
     if (e)
         return e;
@@ -508,11 +508,11 @@ int rr_soft_reset(rawrepl_t *r, rr_buf_t *boot)
     e = read_reset_text(r, &text, deadline);
     const char *at = e ? NULL : memmem(text.data, text.len, reboot, sizeof reboot - 1);
     if (!e && !at)
-        e = fail(r, BOARD_ERR_PROTOCOL, "board came back to the raw REPL without saying it reset");
+        e = fail(r, ROMFS_ERR_PROTOCOL, "board came back to the raw REPL without saying it reset");
     if (!e && boot) {
         size_t from = (size_t)(at - text.data) + sizeof reboot - 1;
         size_t to = text.len - strlen(RAW_BANNER ">");
-        e = rr_buf_add(boot, text.data + from, to > from ? to - from : 0) ? fail(r, -ENOMEM, "out of memory") : 0;
+        e = rr_buf_add(boot, text.data + from, to > from ? to - from : 0) ? fail(r, ROMFS_ERR_NOMEM, "out of memory") : 0;
     }
     rr_buf_free(&text);
     return e;

@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -13,7 +14,7 @@
 
 #include <libserialport.h>
 
-#include "codes.h"
+#include "romfs/romfs.h"
 
 int64_t chan_now_ms(void)
 {
@@ -41,7 +42,7 @@ static int wait_fd(int fd, short events, int64_t deadline)
         if (r < 0 && errno == EINTR)
             continue;
         if (r < 0)
-            return BOARD_ERR_CLOSED;
+            return ROMFS_ERR_CLOSED;
         if (r == 0) {
             if (left == 0 || chan_now_ms() >= deadline)
                 return 0;
@@ -64,8 +65,34 @@ int chan_read(chan_t *c, uint8_t *buf, size_t n, int64_t deadline)
             continue;
         /* 0: end of file (pipe closed, pty master gone); EIO: the tty went
          * away (USB board unplugged). */
-        return BOARD_ERR_CLOSED;
+        return ROMFS_ERR_CLOSED;
     }
+}
+
+/* write(), where a reader that went away gives EPIPE and never kills the
+ * process: SIGPIPE is blocked in this thread for the call and a SIGPIPE it
+ * raised is taken back, whatever the program's own disposition (a library
+ * leaves that alone). */
+static ssize_t write_nosig(int fd, const void *buf, size_t n)
+{
+    sigset_t pipe, old;
+    sigemptyset(&pipe);
+    sigaddset(&pipe, SIGPIPE);
+    sigset_t pending;
+    sigemptyset(&pending);
+    sigpending(&pending);
+    int was_pending = sigismember(&pending, SIGPIPE);
+    pthread_sigmask(SIG_BLOCK, &pipe, &old);
+    ssize_t r = write(fd, buf, n);
+    int e = errno;
+    if (r < 0 && e == EPIPE && !was_pending) {
+        struct timespec zero = {0, 0};
+        while (sigtimedwait(&pipe, NULL, &zero) < 0 && errno == EINTR)
+            ;
+    }
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    errno = e;
+    return r;
 }
 
 int chan_write(chan_t *c, const uint8_t *buf, size_t n, int64_t deadline)
@@ -74,14 +101,14 @@ int chan_write(chan_t *c, const uint8_t *buf, size_t n, int64_t deadline)
     while (done < n) {
         int r = wait_fd(c->wfd, POLLOUT, deadline);
         if (r == 0)
-            return BOARD_ERR_TIMEOUT;
+            return ROMFS_ERR_TIMEOUT;
         if (r < 0)
             return r;
-        ssize_t put = write(c->wfd, buf + done, n - done);
+        ssize_t put = write_nosig(c->wfd, buf + done, n - done);
         if (put < 0 && (errno == EINTR || errno == EAGAIN))
             continue;
         if (put <= 0)
-            return BOARD_ERR_CLOSED; /* EPIPE (SIGPIPE is ignored), EIO */
+            return ROMFS_ERR_CLOSED; /* EPIPE, EIO */
         done += (size_t)put;
     }
     return 0;

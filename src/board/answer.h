@@ -14,7 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "codes.h"
+#include "romfs/romfs.h"
 
 /* Bounds on what a board may answer. */
 #define ANS_MAX_UID 64            /* hex digits of machine.unique_id() */
@@ -22,9 +22,7 @@
 #define ANS_MAX_PARTS 64
 #define ANS_MAX_WSIZE 65536       /* minimum write size from rom_ioctl(3) */
 
-/* Results beyond BOARD_ERR_PROTOCOL. */
-#define ANS_NOROMFS 1             /* vfs has no rom_ioctl */
-#define ANS_NOPART 2              /* rom_ioctl(2, part) gave an error code */
+/* Results beyond ROMFS_ERR_PROTOCOL. */
 
 /* The deploy probe's answer: "R OK size block uid feat sum" where sum is
  * the byte sum of the text before it (mod 65536), so that a corrupted
@@ -36,7 +34,7 @@ typedef struct ans_probe {
     long long block_size;         /* as reported; <= 0: whole partition */
     char uid[ANS_MAX_UID + 1];    /* lowercase hex, "" when absent */
     char feat[8];                 /* "" when none */
-    long long nopart;             /* ANS_NOPART: the code rom_ioctl gave */
+    long long nopart;             /* ROMFS_ERR_NOPART: the code rom_ioctl gave */
 } ans_probe_t;
 int ans_probe(const char *text, size_t len, ans_probe_t *p, const char **why);
 

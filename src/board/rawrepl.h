@@ -52,7 +52,7 @@ int rr_exit(rawrepl_t *r);
 
 /* Run code; output goes to on_output as it arrives (or to *out when
  * on_output is NULL), the error text to *errtext. Returns 0,
- * BOARD_ERR_EXEC when the code raised, or another BOARD_ERR_* code. */
+ * ROMFS_ERR_RAISED when the code raised, or another BOARD_ERR_* code. */
 int rr_exec(rawrepl_t *r, const char *code, size_t len, rr_output_fn on_output, void *ctx,
             rr_buf_t *out, rr_buf_t *errtext, int timeout_ms);
 

@@ -13,7 +13,7 @@
 
 #include <libserialport.h>
 
-#include "codes.h"
+#include "romfs/romfs.h"
 
 /* A tty libserialport does not know (it needs sysfs: pseudo-terminals,
  * some virtual ports): the same settings through termios. */
@@ -22,13 +22,13 @@ static int open_plain_tty(chan_t *c, const char *path, const char **err)
     int fd = open(path, O_RDWR | O_NOCTTY | O_CLOEXEC);
     if (fd < 0) {
         *err = errno == ENOENT ? "no such serial port" : "cannot open the serial port";
-        return BOARD_ERR_NODEV;
+        return ROMFS_ERR_NOBOARD;
     }
     struct termios t;
     if (!isatty(fd) || tcgetattr(fd, &t) != 0) {
         close(fd);
         *err = "not a serial port (tty)";
-        return BOARD_ERR_NODEV;
+        return ROMFS_ERR_NOBOARD;
     }
     cfmakeraw(&t);
     cfsetispeed(&t, B115200);
@@ -41,7 +41,7 @@ static int open_plain_tty(chan_t *c, const char *path, const char **err)
     if (tcsetattr(fd, TCSANOW, &t) != 0) {
         close(fd);
         *err = "cannot configure the serial port (115200 8N1)";
-        return BOARD_ERR_NODEV;
+        return ROMFS_ERR_NOBOARD;
     }
     c->rfd = c->wfd = fd;
     c->pace = 1;
@@ -57,7 +57,7 @@ int chan_open_serial(chan_t *c, const char *path, const char **err)
     if (sp_open(sp, SP_MODE_READ_WRITE) != SP_OK) {
         *err = "cannot open the serial port";
         sp_free_port(sp);
-        return BOARD_ERR_NODEV;
+        return ROMFS_ERR_NOBOARD;
     }
     /* MicroPython's USB-serial and UART REPLs: 115200 8N1, no flow control
      * (USB CDC ignores the rate; UART boards need it). */
@@ -67,14 +67,14 @@ int chan_open_serial(chan_t *c, const char *path, const char **err)
         *err = "cannot configure the serial port (115200 8N1)";
         sp_close(sp);
         sp_free_port(sp);
-        return BOARD_ERR_NODEV;
+        return ROMFS_ERR_NOBOARD;
     }
     int fd = -1;
     if (sp_get_port_handle(sp, &fd) != SP_OK || fd < 0) {
         *err = "cannot get the serial port's descriptor";
         sp_close(sp);
         sp_free_port(sp);
-        return BOARD_ERR_NODEV;
+        return ROMFS_ERR_NOBOARD;
     }
     c->sp = sp;
     c->rfd = c->wfd = fd;
@@ -122,7 +122,7 @@ int chan_list_ports(struct chan_port **out, size_t *count)
     struct chan_port *ports = calloc(n ? n : 1, sizeof *ports);
     if (!ports) {
         sp_free_port_list(list);
-        return -ENOMEM;
+        return ROMFS_ERR_NOMEM;
     }
     for (size_t i = 0; i < n; i++) {
         struct chan_port *p = &ports[i];
@@ -144,7 +144,7 @@ int chan_list_ports(struct chan_port **out, size_t *count)
         if (!p->name || !p->desc) {
             sp_free_port_list(list);
             chan_free_ports(ports, i + 1);
-            return -ENOMEM;
+            return ROMFS_ERR_NOMEM;
         }
     }
     sp_free_port_list(list);

@@ -11,7 +11,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "codes.h"
+#include "romfs/romfs.h"
 
 struct sp_port;
 
@@ -30,10 +30,10 @@ int64_t chan_now_ms(void);
 void chan_init_fds(chan_t *c, int rfd, int wfd);
 
 /* Read up to n bytes, waiting until deadline (chan_now_ms() value).
- * Returns the count (> 0), 0 when the deadline passed, or BOARD_ERR_CLOSED
+ * Returns the count (> 0), 0 when the deadline passed, or ROMFS_ERR_CLOSED
  * (end of file, EIO on a tty that went away, a child that exited). */
 int chan_read(chan_t *c, uint8_t *buf, size_t n, int64_t deadline);
-/* Write all n bytes by deadline: 0, BOARD_ERR_TIMEOUT or BOARD_ERR_CLOSED. */
+/* Write all n bytes by deadline: 0, ROMFS_ERR_TIMEOUT or ROMFS_ERR_CLOSED. */
 int chan_write(chan_t *c, const uint8_t *buf, size_t n, int64_t deadline);
 /* Close: descriptors, the serial port, and the child (SIGTERM, then SIGKILL). */
 void chan_close(chan_t *c);

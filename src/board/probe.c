@@ -1,44 +1,39 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The deploy engine's device interface over board.h. Every board call is a
+ * The deploy engine's device interface over a board (romfs_board_deploy_ops),
+ * and the probe that learns what the board can do. Every board call is a
  * Python statement on the raw REPL; statements that print nothing (erase
  * after the first, writes) are queued and sent several to an exec, in order,
  * so a deploy costs few round trips. A queued statement that fails surfaces
  * at the next flush, which still stops the deploy before the header block
  * is committed: ordering, not acknowledgement, is what keeps it power-safe.
  */
-#include "deploy_board.h"
+#include "board_int.h"
 
-#include "cli.h"
-
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
 
 #include "romfs/romfs_codec.h"
-#include "transport/answer.h"
+#include "answer.h"
 
 #define BATCH_MAX 6000        /* code bytes per exec: fits small boards' compilers */
-#define EXEC_TIMEOUT_MS 60000 /* an erase of 32 KiB on a slow board, plus the link */
+#define EXEC_TIMEOUT_MS BOARD_EXEC_TIMEOUT_MS
 #define CRC_BATCH 256         /* block CRCs per exec: bounded answers, bounded waits */
 #define READ_BATCH 16384      /* bytes read back per exec (32 KiB of hex) */
 
-struct dboard {
-    board_t *b;
-    dboard_info_t info;
+typedef struct dboard {
+    romfs_board_t *b;
+    romfs_board_info_t info;
     char *q;                 /* queued statements */
     size_t qlen, qcap;
     int wsize;               /* min write size from the first erase, 0 before */
-    char err[200];
-    void (*progress)(void *, uint64_t, uint64_t);
-    void *pctx;
     uint8_t *zbuf;
     size_t zcap;
     char *enc;
     size_t enccap;
-};
+} dboard_t;
 
 static int qadd(dboard_t *d, const char *s, size_t n)
 {
@@ -46,7 +41,7 @@ static int qadd(dboard_t *d, const char *s, size_t n)
         size_t cap = (d->qlen + n + 1) * 2;
         char *nq = realloc(d->q, cap);
         if (!nq)
-            return -ENOMEM;
+            return ROMFS_ERR_NOMEM;
         d->q = nq;
         d->qcap = cap;
     }
@@ -56,29 +51,17 @@ static int qadd(dboard_t *d, const char *s, size_t n)
     return 0;
 }
 
-/* Keep the last line of a traceback ("OSError: [Errno 5] EIO") for the
- * error message. */
-static void keep_error(dboard_t *d, const char *out)
-{
-    d->err[0] = '\0';
-    if (out)
-        ans_last_line(out, strlen(out), d->err, sizeof d->err);
-}
-
 /* An answer that does not parse: say which and why. */
 static int bad_answer(dboard_t *d, const char *what, const char *why)
 {
-    snprintf(d->err, sizeof d->err, "unexpected answer to %s: %s", what, why);
-    return BOARD_ERR_PROTOCOL;
+    return board_fail(d->b, ROMFS_ERR_PROTOCOL, "unexpected answer to %s: %s", what, why);
 }
 
 static int run(dboard_t *d, const char *code, size_t len, char **out)
 {
     char *o = NULL;
     size_t olen = 0;
-    int r = board_exec(d->b, code, len, &o, &olen, EXEC_TIMEOUT_MS);
-    if (r == BOARD_ERR_EXEC)
-        keep_error(d, o);
+    int r = romfs_board_exec(d->b, code, len, &o, &olen, EXEC_TIMEOUT_MS);
     if (r < 0 || !out)
         free(o);
     else
@@ -200,43 +183,30 @@ static const char H_READ[] =
     " for i in range(o,o+n,512):sys.stdout.write(_h(_g(i,min(512,o+n-i))))\n"
     " print()\n";
 
-/* ROMFS_DEPLOY_ENCODING=deflate|base64|hex|literal caps the chunk
- * encoding (for debugging a board, and to test every fallback). */
-static int cap_encoding(dboard_info_t *info)
+/* opts.encoding caps the chunk encoding (for debugging a board, and to
+ * test every fallback): deflate 3, base64 2, hex 1, literal 0. */
+static void cap_encoding(romfs_board_info_t *info, int level)
 {
-    const char *enc = getenv("ROMFS_DEPLOY_ENCODING");
-    if (!enc || !*enc)
-        return 0;
-    int level = strcmp(enc, "deflate") == 0 ? 3 : strcmp(enc, "base64") == 0 ? 2
-              : strcmp(enc, "hex") == 0 ? 1 : strcmp(enc, "literal") == 0 ? 0 : -1;
-    if (level < 0) {
-        cli_error("ROMFS_DEPLOY_ENCODING=%s: expected deflate, base64, hex or literal", enc);
-        return -EINVAL;
-    }
     if (level < 3)
         info->has_deflate = 0;
     if (level < 2)
         info->has_b64 = 0;
     if (level < 1)
         info->has_hex = 0;
-    return 0;
 }
 
-/* Probe answer -> info. On failure *detail may get a line to show. */
-static int parse_probe(const char *o, int part, dboard_info_t *info, char **detail)
+/* Probe answer -> info. */
+static int parse_probe(romfs_board_t *b, const char *o, int part, romfs_board_info_t *info)
 {
     ans_probe_t p;
     const char *why = "";
     int r = ans_probe(o ? o : "", o ? strlen(o) : 0, &p, &why);
-    if (r == ANS_NOROMFS)
-        return DBOARD_NO_ROMFS;
-    if (r == ANS_NOPART)
-        return DBOARD_NO_PART;
-    if (r < 0) {
-        if (detail && (*detail = malloc(160)) != NULL)
-            snprintf(*detail, 160, "unexpected answer to the probe: %s", why);
-        return r;
-    }
+    if (r == ROMFS_ERR_NOROMFS)
+        return board_fail(b, r, "ROMFS is not enabled on this device");
+    if (r == ROMFS_ERR_NOPART)
+        return board_fail(b, r, "ROMFS%d partition not found on device", part);
+    if (r < 0)
+        return board_fail(b, r, "unexpected answer to the probe: %s", why);
     memset(info, 0, sizeof *info);
     info->part = part;
     info->part_size = p.part_size;
@@ -248,13 +218,14 @@ static int parse_probe(const char *o, int part, dboard_info_t *info, char **deta
     info->has_view = strchr(p.feat, 'v') != NULL;
     info->has_hex = strchr(p.feat, 'h') != NULL;
     info->block_device = strchr(p.feat, 'o') != NULL;
-    return cap_encoding(info);
+    cap_encoding(info, b->enc_level);
+    return 0;
 }
 
 /* The board-side helpers the other calls use, for this board's kind. */
 static int load_helpers(dboard_t *d)
 {
-    const dboard_info_t *info = &d->info;
+    const romfs_board_info_t *info = &d->info;
     char defs[sizeof HELPERS + sizeof H_MAPPED + sizeof H_BLOCKDEV + sizeof H_B64 + sizeof H_DEFL +
               sizeof H_CRC + sizeof H_READ + 64];
     char kind[sizeof H_MAPPED + sizeof H_BLOCKDEV + 16];
@@ -267,39 +238,48 @@ static int load_helpers(dboard_t *d)
     return run(d, defs, (size_t)n, NULL);
 }
 
-int dboard_open(board_t *b, int part, dboard_t **out, dboard_info_t *info, char **detail)
+int romfs_board_probe(romfs_board_t *b, int part, romfs_board_info_t *info)
 {
-    *out = NULL;
-    if (detail)
-        *detail = NULL;
+    dboard_free(b->db);
+    b->db = NULL;
+    if (b->enc_level < 0)
+        return board_fail(b, ROMFS_ERR_INVAL, "unknown encoding: expected deflate, base64, hex or literal");
     char code[sizeof PROBE + 64];
     int n = snprintf(code, sizeof code, PROBE, part, part);
     char *o = NULL;
-    size_t olen = 0;
-    int r = board_exec(b, code, (size_t)n, &o, &olen, EXEC_TIMEOUT_MS);
+    int r = romfs_board_exec(b, code, (size_t)n, &o, NULL, EXEC_TIMEOUT_MS);
     if (r == 0)
-        r = parse_probe(o, part, info, detail);
-    else if (r == BOARD_ERR_EXEC && detail && o && (*detail = malloc(200)) != NULL)
-        ans_last_line(o, olen, *detail, 200);   /* the exception, not the whole trace */
+        r = parse_probe(b, o, part, info);
     free(o);
     if (r < 0)
         return r;
     dboard_t *d = calloc(1, sizeof *d);
     if (!d)
-        return -ENOMEM;
+        return board_fail(b, ROMFS_ERR_NOMEM, "out of memory");
     d->b = b;
     d->info = *info;
     if ((r = load_helpers(d)) < 0) {
         free(d);
         return r;
     }
-    *out = d;
+    b->db = d;
     return 0;
+}
+
+/* The operations' ctx is the board; they act on its latest probe. */
+static dboard_t *probed(void *ctx)
+{
+    romfs_board_t *b = ctx;
+    if (!b->db)
+        board_fail(b, ROMFS_ERR_INVAL, "the board was not probed");
+    return b->db;
 }
 
 static int op_erase(void *ctx, uint32_t off, uint32_t len)
 {
-    dboard_t *d = ctx;
+    dboard_t *d = probed(ctx);
+    if (!d)
+        return ROMFS_ERR_INVAL;
     char s[80];
     int n;
     if (d->wsize > 0) {
@@ -332,7 +312,7 @@ static int reserve(uint8_t **buf, size_t *cap, size_t n)
         return 0;
     uint8_t *nb = realloc(*buf, n);
     if (!nb)
-        return -ENOMEM;
+        return ROMFS_ERR_NOMEM;
     *buf = nb;
     *cap = n;
     return 0;
@@ -340,7 +320,9 @@ static int reserve(uint8_t **buf, size_t *cap, size_t n)
 
 static int op_write(void *ctx, uint32_t off, const uint8_t *buf, uint32_t len)
 {
-    dboard_t *d = ctx;
+    dboard_t *d = probed(ctx);
+    if (!d)
+        return ROMFS_ERR_INVAL;
     size_t zlen = 0;
     if (d->info.has_deflate && reserve(&d->zbuf, &d->zcap, (size_t)len + 64) == 0)
         zlen = romfs_deflate_raw(buf, len, d->zbuf, d->zcap);
@@ -350,7 +332,7 @@ static int op_write(void *ctx, uint32_t off, const uint8_t *buf, uint32_t len)
      * base64, base64, hex, else a bytes literal (needs nothing). */
     char mode = zlen ? 'z' : d->info.has_b64 ? 'w' : d->info.has_hex ? 'x' : 'y';
     if (reserve((uint8_t **)&d->enc, &d->enccap, ROMFS_PYLIT_LEN(n) + 64) < 0)
-        return -ENOMEM;
+        return ROMFS_ERR_NOMEM;
     int h = snprintf(d->enc, d->enccap, "_%c(%u,b'", mode, off);
     size_t e = (size_t)h;
     if (mode == 'z' || mode == 'w')
@@ -363,12 +345,12 @@ static int op_write(void *ctx, uint32_t off, const uint8_t *buf, uint32_t len)
     return queue(d, d->enc, e + 3);
 }
 
-int dboard_read(dboard_t *d, uint32_t offset, uint32_t len, uint8_t *buf)
+static int dboard_read(dboard_t *d, uint32_t offset, uint32_t len, uint8_t *buf)
 {
     if (!d->info.has_view)
-        return -ENOTSUP;
+        return ROMFS_ERR_OPNOTSUPP;
     if ((uint64_t)offset + len > d->info.part_size)
-        return -EINVAL;
+        return ROMFS_ERR_INVAL;
     int r = flush(d);
     for (uint32_t done = 0; r >= 0 && done < len;) {
         uint32_t n = len - done < READ_BATCH ? len - done : READ_BATCH;
@@ -390,7 +372,7 @@ static int crcs_by_reading(dboard_t *d, uint32_t offset, uint32_t len, uint32_t 
 {
     uint8_t *buf = malloc(block_size);
     if (!buf)
-        return -ENOMEM;
+        return ROMFS_ERR_NOMEM;
     int r = 0;
     for (uint32_t i = 0; r >= 0 && (uint64_t)i * block_size < len; i++) {
         uint32_t o = offset + i * block_size;
@@ -402,12 +384,12 @@ static int crcs_by_reading(dboard_t *d, uint32_t offset, uint32_t len, uint32_t 
     return r < 0 ? r : 0;
 }
 
-int dboard_block_crcs(dboard_t *d, uint32_t offset, uint32_t len, uint32_t block_size, uint32_t *crcs)
+static int dboard_block_crcs(dboard_t *d, uint32_t offset, uint32_t len, uint32_t block_size, uint32_t *crcs)
 {
     if (!d->info.has_view)
-        return -ENOTSUP;
+        return ROMFS_ERR_OPNOTSUPP;
     if (!block_size || (uint64_t)offset + len > d->info.part_size)
-        return -EINVAL;
+        return ROMFS_ERR_INVAL;
     int r = flush(d);
     if (r < 0)
         return r;
@@ -437,39 +419,30 @@ int dboard_block_crcs(dboard_t *d, uint32_t offset, uint32_t len, uint32_t block
 
 static int op_read(void *ctx, uint32_t offset, uint32_t len, uint8_t *buf)
 {
-    return dboard_read(ctx, offset, len, buf);
+    dboard_t *d = probed(ctx);
+    return d ? dboard_read(d, offset, len, buf) : ROMFS_ERR_INVAL;
 }
 
 static int op_crcs(void *ctx, uint32_t offset, uint32_t len, uint32_t block_size, uint32_t *crcs)
 {
-    return dboard_block_crcs(ctx, offset, len, block_size, crcs);
+    dboard_t *d = probed(ctx);
+    return d ? dboard_block_crcs(d, offset, len, block_size, crcs) : ROMFS_ERR_INVAL;
 }
 
-int dboard_board_mpy(board_t *b, long long *sys_mpy, char *err, size_t errlen)
+int romfs_board_mpy(romfs_board_t *b, long long *sys_mpy)
 {
     static const char code[] = "import sys\nprint('M',getattr(sys.implementation,'_mpy',-1))\n";
     char *o = NULL;
     size_t olen = 0;
     const char *why = "";
-    int r = board_exec(b, code, sizeof code - 1, &o, &olen, EXEC_TIMEOUT_MS);
-    if (r == BOARD_ERR_EXEC)
-        ans_last_line(o ? o : "", o ? olen : 0, err, errlen);
-    else if (r < 0)
-        snprintf(err, errlen, "%s", board_last_error(b));
-    else if (ans_mpy(o ? o : "", o ? strlen(o) : 0, sys_mpy, &why) < 0) {
-        snprintf(err, errlen, "unexpected answer to the _mpy query: %s", why);
-        r = BOARD_ERR_PROTOCOL;
-    }
+    int r = romfs_board_exec(b, code, sizeof code - 1, &o, &olen, EXEC_TIMEOUT_MS);
+    if (r == 0 && ans_mpy(o ? o : "", olen, sys_mpy, &why) < 0)
+        r = board_fail(b, ROMFS_ERR_PROTOCOL, "unexpected answer to the _mpy query: %s", why);
     free(o);
     return r;
 }
 
-int dboard_mpy(dboard_t *d, long long *sys_mpy)
-{
-    return dboard_board_mpy(d->b, sys_mpy, d->err, sizeof d->err);
-}
-
-int dboard_finalise(dboard_t *d)
+static int dboard_finalise(dboard_t *d)
 {
     char s[64];
     int n = d->info.block_device ? snprintf(s, sizeof s, "_d.ioctl(3,0)\n")   /* sync */
@@ -480,28 +453,59 @@ int dboard_finalise(dboard_t *d)
 
 static int op_finish(void *ctx)
 {
-    return dboard_finalise(ctx);
+    dboard_t *d = probed(ctx);
+    return d ? dboard_finalise(d) : ROMFS_ERR_INVAL;
 }
 
 static void op_progress(void *ctx, uint64_t done, uint64_t total)
 {
-    dboard_t *d = ctx;
-    if (d->progress)
-        d->progress(d->pctx, done, total);
+    romfs_board_t *b = ctx;
+    if (b->progress)
+        b->progress(b->progress_ctx, done, total);
 }
 
-romfs_deploy_ops_t dboard_ops(dboard_t *d, void (*progress)(void *, uint64_t, uint64_t), void *pctx)
+static const char *op_errmsg(void *ctx)
 {
-    d->progress = progress;
-    d->pctx = pctx;
-    romfs_deploy_ops_t o = {.ctx = d, .erase = op_erase, .write = op_write, .block_crcs = op_crcs,
-                            .finalise = op_finish, .read = op_read, .progress = op_progress};
+    return romfs_board_errmsg(ctx);
+}
+
+romfs_deploy_ops_t romfs_board_deploy_ops(romfs_board_t *b)
+{
+    int view = b->db && b->db->info.has_view;
+    romfs_deploy_ops_t o = {.ctx = b, .erase = op_erase, .write = op_write, .block_crcs = view ? op_crcs : NULL,
+                            .finalise = op_finish, .read = view ? op_read : NULL, .progress = op_progress,
+                            .errmsg = op_errmsg};
     return o;
 }
 
-const char *dboard_last_error(const dboard_t *d)
+romfs_session_board_t romfs_board_session_board(const romfs_board_info_t *info, const char *fallback_key)
 {
-    return d ? d->err : "";
+    romfs_session_board_t sb = {.part = info->part, .part_size = info->part_size,
+                                .block_size = info->block_size > 0 && (uint64_t)info->block_size <= info->part_size
+                                                  ? (uint32_t)info->block_size : (uint32_t)info->part_size,
+                                .unique_id = info->uid, .fallback_key = fallback_key ? fallback_key : "auto",
+                                .slow_crcs = !info->has_crc};
+    return sb;
+}
+
+int romfs_board_holds(romfs_board_t *b, int part, const char *fallback_key, const uint8_t *img, size_t len)
+{
+    romfs_board_info_t info;
+    int r = romfs_board_probe(b, part, &info);
+    if (r < 0)
+        return r;
+    if (info.part_size > UINT32_MAX)
+        return board_fail(b, ROMFS_ERR_INVAL, "partition size %llu is not supported",
+                          (unsigned long long)info.part_size);
+    romfs_session_board_t sb = romfs_board_session_board(&info, fallback_key);
+    romfs_deploy_ops_t ops = romfs_board_deploy_ops(b);
+    romfs_session_opts_t so = {.full = 1};
+    romfs_session_t *s = NULL;
+    r = romfs_session_open(&s, &ops, &sb, &so);
+    if (r == 0)
+        r = romfs_session_holds(s, img, len);
+    romfs_session_close(s);
+    return r;
 }
 
 void dboard_free(dboard_t *d)

@@ -1,0 +1,247 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * libromfs boards: a MicroPython board reached over its raw REPL, as a
+ * library (romfs::board, libromfs_board). Everything `romfs query`,
+ * `deploy`, `run`, `watch` and the image commands with -d do to a board is
+ * a call here; the command only parses its arguments and prints.
+ *
+ * A board is opened from a spec: a serial port path ("/dev/ttyACM0"),
+ * "auto" (the first USB serial port that looks like a MicroPython board),
+ * "exec:COMMAND" (a child process speaking the raw REPL on its stdin and
+ * stdout, run with /bin/sh -c) or "emulated" (board/emulator.mjs under
+ * node). Every wait has a deadline: a silent, chatty or vanished board
+ * gives an error, never a hang. Every byte a board sends is untrusted and
+ * parsed strictly.
+ *
+ * Configuration comes only from romfs_board_opts_t: no library function
+ * reads the environment, keeps global state or prints. A handle is used by
+ * one thread at a time; two handles are independent (two boards from two
+ * threads). Each handle keeps a one-line message about its last failure
+ * (romfs_board_errmsg). Errors are the ROMFS_ERR_* codes of romfs.h
+ * (romfs_strerror names them): ROMFS_ERR_TIMEOUT, ROMFS_ERR_CLOSED,
+ * ROMFS_ERR_PROTOCOL, ROMFS_ERR_RAISED, ROMFS_ERR_NOBOARD,
+ * ROMFS_ERR_NOROMFS, ROMFS_ERR_NOPART, ROMFS_ERR_NOMEM, ROMFS_ERR_INVAL.
+ *
+ *     romfs_board_t *b;
+ *     if (romfs_board_open(&b, "/dev/ttyACM0", NULL) < 0) {
+ *         fprintf(stderr, "%s\n", romfs_board_errmsg(b));
+ *         romfs_board_close(b);
+ *         return 1;
+ *     }
+ *     romfs_board_info_t info;
+ *     romfs_board_probe(b, 0, &info);              // partition 0
+ *     romfs_deploy_ops_t ops = romfs_board_deploy_ops(b);
+ *     ... romfs_session_open(&s, &ops, &sb, &so) (romfs_session.h) ...
+ *     romfs_board_close(b);
+ */
+#ifndef ROMFS_BOARD_H
+#define ROMFS_BOARD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "romfs/romfs.h"
+#include "romfs/romfs_check.h"
+#include "romfs/romfs_deploy.h"
+#include "romfs/romfs_export.h"
+#include "romfs/romfs_session.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+ROMFS_API_BEGIN
+
+/// Definitions ///
+
+typedef struct romfs_board romfs_board_t;
+
+/* Output of code running on the board, as it arrives. */
+typedef void (*romfs_board_output_fn)(const char *data, size_t len, void *ctx);
+
+typedef struct romfs_board_opts {
+    int timeout_ms;               /* deadline of each step (0: 10000) */
+    /* Cap on the deploy's chunk encoding: "deflate", "base64", "hex" or
+     * "literal" (NULL or "": the best the board decodes; anything else
+     * makes romfs_board_probe fail with ROMFS_ERR_INVAL). */
+    const char *encoding;
+    /* "emulated": the shell command running the board (NULL: node on
+     * emulator, with --partition emulator_partition when given). */
+    const char *emulator_cmd;
+    const char *emulator;           /* board/emulator.mjs (NULL: the installed one) */
+    const char *emulator_partition; /* its partition file (NULL: the emulator's default) */
+    /* Deploy progress (bytes programmed of total); may be NULL. */
+    void (*progress)(void *ctx, uint64_t done, uint64_t total);
+    void *progress_ctx;
+} romfs_board_opts_t;
+
+/* What the deploy probe learnt about the board and one partition. */
+typedef struct romfs_board_info {
+    int part;                     /* partition index */
+    uint64_t part_size;           /* bytes */
+    long long block_size;         /* vfs.rom_ioctl(6) as reported (<= 0: whole partition) */
+    char uid[80];                 /* machine.unique_id() in lowercase hex, "" when absent */
+    int has_crc;                  /* binascii.crc32 */
+    int has_deflate;              /* deflate.DeflateIO with RAW */
+    int has_b64;                  /* binascii.a2b_base64 */
+    int has_view;                 /* the partition can be read back */
+    int has_hex;                  /* bytes.fromhex */
+    int block_device;             /* rom_ioctl(2) gave an ioctl/readblocks object */
+} romfs_board_info_t;
+
+/* An image read from a board's partition. */
+typedef struct romfs_board_image {
+    uint8_t *data;                /* the image's bytes (as long as its header says) */
+    size_t len;
+    uint64_t part_size;
+    uint64_t addr;                /* memory-mapped address of the partition, 0 unknown */
+    char name[128];               /* "ROMFS0 on /dev/ttyACM0", for messages */
+    char warning[200];            /* "" or a line: the board kept the reader's helpers */
+} romfs_board_image_t;
+
+#define ROMFS_BOARD_MAX_PARTS 64
+
+/* One partition as `romfs query` reports it. */
+typedef struct romfs_board_part {
+    long long id;
+    int missing;                  /* rom_ioctl(2, id) gave error code `size` */
+    int block_device;             /* an object with readblocks (block_count, block_size) */
+    long long size, block_count, block_size;
+    long long erase;              /* vfs.rom_ioctl(6): erase block size, <= 0 none */
+    uint8_t head[12];             /* the partition's first bytes */
+    int head_len;
+    long long isize;              /* the header's payload length, -1 no ROMFS header */
+    long long image_len;          /* header bytes + isize, -1 unknown */
+    int fits;                     /* the image fits its partition */
+    int mountable;                /* the board's VfsRom: 0 refuses, 1 accepts, 2 not checked (memory) */
+    char sha256[65];              /* computed on the board, "" when it has no hashlib */
+    /* With verify: 1 read back and checked (stats), -1 could not be read, 0 not asked. */
+    int verified;
+    romfs_check_stats_t check;
+    char first_problem[160];      /* "offset 0x..: why", "" none */
+} romfs_board_part_t;
+
+typedef struct romfs_board_query {
+    int romfs;                    /* 0: the board has no vfs.rom_ioctl */
+    int n;                        /* partitions */
+    romfs_board_part_t parts[ROMFS_BOARD_MAX_PARTS];
+} romfs_board_query_t;
+
+/// Connections ///
+
+/* Open the board named by spec (see above; NULL is "auto") with opts (NULL:
+ * defaults; copied, its strings too). Returns 0, or a negative code; *out
+ * is then still a handle whose romfs_board_errmsg says why in one line
+ * ("no device found", "/dev/ttyX: no such serial port"), to be closed, or
+ * NULL when memory ran out. */
+int romfs_board_open(romfs_board_t **out, const char *spec, const romfs_board_opts_t *opts);
+
+/* Leave the REPL as found and close. NULL is allowed. */
+void romfs_board_close(romfs_board_t *b);
+
+/* One line saying why the last call on b failed ("no error" before any;
+ * "out of memory" for NULL). Valid until the next call on b. */
+const char *romfs_board_errmsg(const romfs_board_t *b);
+
+/* What was opened: "/dev/ttyACM0", "emulated board (partition: ...)". */
+const char *romfs_board_describe(const romfs_board_t *b);
+
+/* Bytes sent to the board so far. */
+uint64_t romfs_board_bytes_sent(const romfs_board_t *b);
+
+/* Serial ports that look like MicroPython boards (all: every serial port),
+ * sorted by name: fn(port, description, ctx) for each; description is
+ * "VVVV:PPPP text" for USB ports. Returns the count or a negative code. */
+int romfs_board_list_ports(int all, void (*fn)(const char *port, const char *desc, void *ctx), void *ctx);
+
+/* Free text a call handed out (*out of romfs_board_exec etc.). */
+void romfs_board_free(void *p);
+
+/// Raw REPL ///
+
+/* Run code in the raw REPL. 0 with the printed output in *out (malloc'd,
+ * NUL-terminated; out may be NULL). ROMFS_ERR_RAISED when the code raised:
+ * *out holds the traceback and romfs_board_errmsg its last line.
+ * timeout_ms bounds the whole call (0: the handle's step deadline). */
+int romfs_board_exec(romfs_board_t *b, const char *code, size_t len, char **out, size_t *out_len, int timeout_ms);
+
+/* Like romfs_board_exec, with the output passed to fn as it arrives; on
+ * ROMFS_ERR_RAISED *err (may be NULL) holds the traceback. */
+int romfs_board_exec_stream(romfs_board_t *b, const char *code, size_t len, romfs_board_output_fn fn, void *ctx,
+                            char **err, size_t *err_len, int timeout_ms);
+
+/* Soft reset, waiting for the board to come back to the raw REPL; boot
+ * output in *out (may be NULL). */
+int romfs_board_soft_reset(romfs_board_t *b, char **out, size_t *out_len);
+
+/* Interrupt whatever runs (Ctrl-C) and wait for the raw REPL prompt, in
+ * whatever state this host believed the board. */
+int romfs_board_interrupt(romfs_board_t *b);
+
+/// Deploys ///
+
+/* Probe partition part and load the helpers the deploy
+ * operations use. 0 with *info filled; ROMFS_ERR_NOROMFS, ROMFS_ERR_NOPART,
+ * a board error, or ROMFS_ERR_INVAL for a bad opts.encoding. Probing again
+ * (after a soft reset drops the helpers) replaces the previous probe. */
+int romfs_board_probe(romfs_board_t *b, int part, romfs_board_info_t *info);
+
+/* The deploy engine's device operations (romfs_deploy.h) over the probed
+ * partition: erase, write (deflated/base64/hex/literal, batched), block
+ * CRCs, finalise, read, progress (opts.progress), errmsg. ctx is b. The
+ * operations always use the latest probe, so a session may outlive a
+ * re-probe. block_crcs and read are NULL when the board cannot read its
+ * partition back. */
+romfs_deploy_ops_t romfs_board_deploy_ops(romfs_board_t *b);
+
+/* The session's view of a probed board (romfs_session.h): block size,
+ * unique id (info->uid, so info must outlive the session's open),
+ * fallback_key (the device spec) and slow_crcs. */
+romfs_session_board_t romfs_board_session_board(const romfs_board_info_t *info, const char *fallback_key);
+
+/* The board's sys.implementation._mpy (which .mpy files it loads), or -1
+ * when it has none. Needs no probe. */
+int romfs_board_mpy(romfs_board_t *b, long long *sys_mpy);
+
+/* Whether the board's partition holds exactly img (every block's CRC, as a
+ * deploy's own check): the re-check after a link failed past the commit.
+ * Probes part itself. 1 yes, 0 no, negative: board error. */
+int romfs_board_holds(romfs_board_t *b, int part, const char *fallback_key, const uint8_t *img, size_t len);
+
+/// Images and queries ///
+
+/* Read the image in partition part: its header first, then exactly the
+ * image's bytes in CRC-checked chunks, board memory bounded. 0 with *im
+ * filled (romfs_board_image_free), ROMFS_ERR_NOPART, ROMFS_ERR_NODEV (the
+ * partition holds no ROMFS image that fits it), ROMFS_ERR_CORRUPT (the
+ * bytes arrived damaged), or a board error. */
+int romfs_board_read_image(romfs_board_t *b, int part, romfs_board_image_t *im);
+void romfs_board_image_free(romfs_board_image_t *im);
+
+/* Every ROM partition the board has (what mpremote's `romfs query` shows,
+ * and more). verify: also read each image back and check it
+ * (romfs_check); a partition that cannot be read gets verified -1. 0 with
+ * *q filled (q->romfs 0 and n 0 when the board has no ROMFS), or a board
+ * error. */
+int romfs_board_query(romfs_board_t *b, int verify, romfs_board_query_t *q);
+
+/// Running code ///
+
+/* 1 when m is a dotted Python module name safe to put in board code. */
+int romfs_board_module_name_ok(const char *m);
+
+/* Import module (default "main" when NULL) from /rom with /rom and
+ * /rom/lib first on sys.path, after a soft reset when reset (boot output
+ * to fn too), the module imported afresh; output to fn as it arrives.
+ * 0 when it ran, ROMFS_ERR_RAISED with *err the traceback, ROMFS_ERR_INVAL
+ * for a bad module name, or a board error. */
+int romfs_board_run(romfs_board_t *b, const char *module, int reset, romfs_board_output_fn fn, void *ctx,
+                    char **err, int timeout_ms);
+
+ROMFS_API_END
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* ROMFS_BOARD_H */

@@ -1,0 +1,146 @@
+/* SPDX-License-Identifier: MIT */
+/* romfs_board_query: a board's ROM partitions, as mpremote's `romfs query`
+ * sees them and more, with an optional check of each image read back. */
+#include "board_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "answer.h"
+
+/* Runs on the board: one line per fact, easy to parse. The image size is
+ * decoded as mpremote does (leading 0x80 bytes are padding). Memory stays
+ * bounded on block devices: the hash is taken block by block, and the
+ * VfsRom check (which needs the whole image in RAM there) reports 2, "not
+ * checked", when the image does not fit the free heap. */
+static const char query_code[] =
+    "import vfs\n"
+    "def _romfs_q():\n"
+    " if not hasattr(vfs,'rom_ioctl'):\n"
+    "  print('NOROMFS');return\n"
+    " n=vfs.rom_ioctl(1)\n"
+    " print('N',n if isinstance(n,int) else -1)\n"
+    " for i in range(n if isinstance(n,int) else 0):\n"
+    "  dev=vfs.rom_ioctl(2,i)\n"
+    "  if isinstance(dev,int):\n"
+    "   print('E',i,dev);continue\n"
+    "  if hasattr(dev,'ioctl'):\n"
+    "   bc=dev.ioctl(4,0);bs=dev.ioctl(5,0);size=bc*bs;obj=1\n"
+    "  else:\n"
+    "   size=len(dev);bc=0;bs=0;obj=0\n"
+    "  eb=vfs.rom_ioctl(6,i)\n"
+    "  if not isinstance(eb,int):eb=-1\n"
+    "  if obj:\n"
+    "   mv=bytearray(bs);dev.readblocks(0,mv)\n"
+    "  else:\n"
+    "   mv=memoryview(dev)\n"
+    "  head=bytes(mv[:12])\n"
+    "  isz=-1;sha='-';ok=0;fit=0\n"
+    "  if head[:3]==b'\\xd2\\xcd\\x31':\n"
+    "   isz=0;k=3\n"
+    "   while k<len(head):\n"
+    "    isz=(isz<<7)|(head[k]&127)\n"
+    "    if not head[k]&128:break\n"
+    "    k+=1\n"
+    "   total=k+1+isz\n"
+    "   if total<=size:\n"
+    "    fit=1\n"
+    "    try:\n"
+    "     import hashlib,binascii\n"
+    "     h=hashlib.sha256()\n"
+    "     if obj:\n"
+    "      for o in range(0,total,bs):\n"
+    "       dev.readblocks(o//bs,mv);h.update(memoryview(mv)[:min(bs,total-o)])\n"
+    "     else:\n"
+    "      h.update(mv[:total])\n"
+    "     sha=binascii.hexlify(h.digest()).decode()\n"
+    "    except ImportError:\n"
+    "     pass\n"
+    "    try:\n"
+    "     if obj:\n"
+    "      ok=2;t=bytearray((total+bs-1)//bs*bs);dev.readblocks(0,t);ok=0\n"
+    "      vfs.VfsRom(memoryview(t)[:total]);ok=1;t=None\n"
+    "     else:\n"
+    "      vfs.VfsRom(mv[:total]);ok=1\n"
+    "    except MemoryError:\n"
+    "     pass\n"
+    "    except Exception:\n"
+    "     ok=0\n"
+    "  print('P',i,obj,size,bc,bs,eb,binascii_hex(head),isz,fit,sha,ok)\n"
+    "def binascii_hex(b):\n"
+    " return ''.join('%02x'%x for x in b) or '-'\n"
+    "_romfs_q()\n"
+    "del _romfs_q,binascii_hex\n";
+
+/* Reading an image back for verify: bounded on the host too. */
+#define VERIFY_MAX (64u << 20)
+
+static void first_problem(void *ctx, int severity, size_t offset, const char *msg)
+{
+    romfs_board_part_t *p = ctx;
+    if (severity == ROMFS_CHECK_FAIL && !p->first_problem[0])
+        snprintf(p->first_problem, sizeof p->first_problem, "offset 0x%zx: %s", offset, msg);
+}
+
+/* Read partition p's image from the board (CRC-checked chunks, board
+ * memory bounded: image.c) and check all of it. */
+static void verify(romfs_board_t *b, romfs_board_part_t *p)
+{
+    p->verified = -1;
+    if (p->image_len <= 0 || !p->fits || p->image_len > p->size || p->image_len > (long long)VERIFY_MAX)
+        return;
+    romfs_board_image_t im;
+    if (romfs_board_read_image(b, (int)p->id, &im) < 0)
+        return;
+    /* The header was read again: a board that changed it meanwhile (or
+     * answers differently) is not trusted with this check. */
+    if ((long long)im.len == p->image_len && romfs_check(im.data, im.len, first_problem, p, &p->check) == 0)
+        p->verified = 1;
+    romfs_board_image_free(&im);
+}
+
+static void take_part(const ans_part_t *a, romfs_board_part_t *p)
+{
+    memset(p, 0, sizeof *p);
+    p->id = a->id;
+    p->missing = a->missing;
+    p->block_device = (int)a->obj;
+    p->size = a->size;
+    p->block_count = a->count;
+    p->block_size = a->bsize;
+    p->erase = a->erase;
+    memcpy(p->head, a->head, sizeof p->head);
+    p->head_len = a->head_len;
+    p->isize = a->isize;
+    p->image_len = ans_part_image_len(a);
+    p->fits = (int)a->fit;
+    p->mountable = (int)a->ok;
+    snprintf(p->sha256, sizeof p->sha256, "%s", a->sha);
+}
+
+int romfs_board_query(romfs_board_t *b, int check, romfs_board_query_t *q)
+{
+    memset(q, 0, sizeof *q);
+    char *out = NULL;
+    size_t olen = 0;
+    ans_query_t *a = malloc(sizeof *a);
+    if (!a)
+        return board_fail(b, ROMFS_ERR_NOMEM, "out of memory");
+    const char *why = "";
+    int e = romfs_board_exec(b, query_code, sizeof query_code - 1, &out, &olen, 0);
+    if (e == 0 && (e = ans_query(out, olen, a, &why)) < 0)
+        board_fail(b, e, "unexpected answer from the board: %s", why);
+    free(out);
+    if (e == 0) {
+        q->romfs = a->romfs;
+        q->n = (int)a->n;
+        for (int i = 0; i < q->n; i++)
+            take_part(&a->parts[i], &q->parts[i]);
+    }
+    free(a);
+    for (int i = 0; e == 0 && check && i < q->n; i++)
+        if (!q->parts[i].missing && q->parts[i].isize >= 0)
+            verify(b, &q->parts[i]);
+    return e;
+}

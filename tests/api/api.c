@@ -1,0 +1,229 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Proof that the libraries are enough: what `romfs query`, `deploy`, `ls`,
+ * `cat` and `run` do to a board, done with the installed public headers and
+ * libraries only (no cli/ source), against the emulated board.
+ *
+ *   api EMULATOR_MJS PARTITION_FILE WORKDIR
+ *
+ * Each step checks its result and says what failed; exit 0 when all pass.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <romfs/romfs.h>
+#include <romfs/romfs_board.h>
+#include <romfs/romfs_build.h>
+#include <romfs/romfs_session.h>
+
+static int fails;
+
+static void check(int ok, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    printf("%s: ", ok ? "ok" : "FAIL");
+    vprintf(fmt, ap);
+    printf("\n");
+    va_end(ap);
+    fails += !ok;
+}
+
+static int write_text(const char *path, const char *text)
+{
+    FILE *fp = fopen(path, "w");
+    if (!fp)
+        return -1;
+    int ok = fputs(text, fp) >= 0;
+    return fclose(fp) == 0 && ok ? 0 : -1;
+}
+
+typedef struct mem {
+    uint8_t *data;
+    size_t len;
+} mem_t;
+
+static int to_mem(void *ctx, const void *data, size_t len)
+{
+    mem_t *m = ctx;
+    uint8_t *n = realloc(m->data, m->len + len + 1);
+    if (!n)
+        return ROMFS_ERR_NOMEM;
+    memcpy(n + m->len, data, len);
+    m->data = n;
+    m->len += len;
+    return 0;
+}
+
+/* Build directory dir into memory with the host library. */
+static int build_dir(const char *dir, mem_t *img)
+{
+    img->data = NULL;
+    img->len = 0;
+    romfs_builder_t *b = romfs_builder_new(NULL);
+    int r = b ? romfs_build_from_dir(b, dir, NULL) : ROMFS_ERR_NOMEM;
+    if (r == 0)
+        r = romfs_builder_write(b, to_mem, img);
+    romfs_builder_free(b);
+    return r;
+}
+
+/* One deploy of a built tree over the board's probed partition. */
+static int deploy(romfs_board_t *b, const romfs_board_info_t *info, const mem_t *img, romfs_session_result_t *res)
+{
+    romfs_session_board_t sb = romfs_board_session_board(info, "api-test");
+    romfs_deploy_ops_t ops = romfs_board_deploy_ops(b);
+    romfs_session_opts_t so = {0};   /* no cache: learn the board's layout from the board */
+    romfs_session_t *s = NULL;
+    int r = romfs_session_open(&s, &ops, &sb, &so);
+    if (r == 0)
+        r = romfs_session_deploy(s, img->data, img->len, 1, res);
+    if (r < 0)
+        printf("  deploy: %s\n", r == 0 ? "" : res->error[0] ? res->error : romfs_strerror(r));
+    romfs_session_close(s);
+    return r;
+}
+
+static void collect(const char *data, size_t len, void *ctx)
+{
+    to_mem(ctx, data, len);
+}
+
+static void step_query(romfs_board_t *b)
+{
+    romfs_board_query_t *q = calloc(1, sizeof *q);
+    int r = q ? romfs_board_query(b, 0, q) : ROMFS_ERR_NOMEM;
+    check(r == 0, "query: %s", r ? romfs_board_errmsg(b) : "answered");
+    if (r == 0) {
+        check(q->romfs && q->n >= 1, "query: ROMFS with %d partition(s)", q->n);
+        check(q->parts[0].size == 262144, "query: partition 0 has %lld bytes (262144 expected)", q->parts[0].size);
+        check(q->parts[0].isize < 0, "query: the fresh partition holds no image");
+    }
+    free(q);
+}
+
+static const char MAIN_PY[] = "print('hello from the api test')\n";
+static const char LIB_PY[] = "X = 1\nY = 'abcdefghijklmnopqrstuvwxyz'\nZ = 3\n";
+
+static void step_deploys(romfs_board_t *b, const char *work)
+{
+    char dir[4096], path[4200];
+    snprintf(dir, sizeof dir, "%s/app", work);
+    mkdir(dir, 0755);
+    snprintf(path, sizeof path, "%s/main.py", dir);
+    write_text(path, MAIN_PY);
+    snprintf(path, sizeof path, "%s/lib.py", dir);
+    write_text(path, LIB_PY);
+    /* A big file first in name order, so the edit lands in a later block. */
+    snprintf(path, sizeof path, "%s/big.txt", dir);
+    char *big = malloc(20001);
+    memset(big, 'x', 20000);
+    big[20000] = '\0';
+    write_text(path, big);
+    free(big);
+
+    romfs_board_info_t info;
+    int r = romfs_board_probe(b, 0, &info);
+    check(r == 0, "probe: %s", r ? romfs_board_errmsg(b) : "partition 0");
+    if (r)
+        return;
+    check(info.part_size == 262144 && info.block_size == 4096 && info.has_crc && info.has_view,
+          "probe: 256 KiB, 4 KiB blocks, crc32 and read-back (%llu, %lld)", (unsigned long long)info.part_size,
+          info.block_size);
+    mem_t img;
+    r = build_dir(dir, &img);
+    check(r == 0, "build the directory: %s", romfs_strerror(r));
+    romfs_session_result_t res;
+    r = deploy(b, &info, &img, &res);
+    check(r == 0 && res.verified && res.blocks_written == res.blocks_total && res.blocks_total == 6,
+          "first deploy: wrote %u of %u blocks, verified %d", res.blocks_written, res.blocks_total, res.verified);
+    free(img.data);
+
+    /* The one-line edit: Y keeps its length, so the file stays in place
+     * and only its data block and the header block change. */
+    snprintf(path, sizeof path, "%s/lib.py", dir);
+    write_text(path, "X = 1\nY = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ'\nZ = 3\n");
+    r = romfs_board_probe(b, 0, &info) == 0 ? build_dir(dir, &img) : -1;
+    check(r == 0, "rebuild after the edit");
+    if (r == 0) {
+        r = deploy(b, &info, &img, &res);
+        check(r == 0 && res.verified && res.blocks_written == 2 && res.blocks_total == 6 &&
+                  res.base == ROMFS_SESSION_BASE_BOARD && res.lst.in_place == 1,
+              "incremental deploy: wrote %u of %u blocks (2 expected), base %s, %zu rewritten in place",
+              res.blocks_written, res.blocks_total, romfs_session_base_name(res.base), res.lst.in_place);
+        free(img.data);
+    }
+}
+
+static void step_image(romfs_board_t *b)
+{
+    romfs_board_image_t im;
+    int r = romfs_board_read_image(b, 0, &im);
+    check(r == 0, "read the board's image: %s", r ? romfs_board_errmsg(b) : im.name);
+    if (r)
+        return;
+    romfs_t fs;
+    romfs_dir_t d;
+    romfs_info_t e;
+    r = romfs_mount(&fs, im.data, im.len);
+    check(r == 0, "mount the image read back");
+    char names[256] = "";
+    if (r == 0 && romfs_dir_open(&fs, &d, "/") == 0)
+        while (romfs_dir_read(&d, &e) == 1)
+            snprintf(names + strlen(names), sizeof names - strlen(names), "%s%.*s", names[0] ? " " : "",
+                     (int)e.name_len, (const char *)e.name);
+    check(strcmp(names, "big.txt lib.py main.py") == 0, "list /: '%s'", names);
+    romfs_file_t f;
+    char buf[128] = "";
+    long n = -1;
+    if (r == 0 && romfs_file_open(&fs, &f, "lib.py") == 0)
+        n = (long)romfs_file_read(&f, buf, sizeof buf - 1);
+    check(n > 0 && strstr(buf, "Y = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ'") != NULL, "read lib.py: the edited line");
+    romfs_board_image_free(&im);
+}
+
+static void step_run(romfs_board_t *b)
+{
+    mem_t out = {0};
+    char *err = NULL;
+    int r = romfs_board_run(b, "main", 1, collect, &out, &err, 30000);
+    if (out.data)
+        out.data[out.len] = '\0';
+    check(r == 0 && out.data && strstr((char *)out.data, "hello from the api test"), "run main: %s",
+          r ? romfs_board_errmsg(b) : "printed its line");
+    romfs_board_free(err);
+    free(out.data);
+    out.data = NULL;
+    out.len = 0;
+    r = romfs_board_run(b, "no_such_module", 0, collect, &out, &err, 30000);
+    check(r == ROMFS_ERR_RAISED && err && strstr(err, "ImportError"), "run a missing module raises ImportError");
+    romfs_board_free(err);
+    free(out.data);
+}
+
+int main(int argc, char **argv)
+{
+    setvbuf(stdout, NULL, _IOLBF, 0);
+    if (argc != 4) {
+        fprintf(stderr, "usage: api EMULATOR_MJS PARTITION_FILE WORKDIR\n");
+        return 2;
+    }
+    romfs_board_opts_t o = {.timeout_ms = 20000, .emulator = argv[1], .emulator_partition = argv[2]};
+    romfs_board_t *b = NULL;
+    int r = romfs_board_open(&b, "emulated", &o);
+    check(r == 0, "open the emulated board: %s", r ? romfs_board_errmsg(b) : romfs_board_describe(b));
+    if (r) {
+        romfs_board_close(b);
+        return 1;
+    }
+    step_query(b);
+    step_deploys(b, argv[3]);
+    step_image(b);
+    step_run(b);
+    romfs_board_close(b);
+    printf("%s\n", fails ? "FAILED" : "all passed");
+    return fails ? 1 : 0;
+}

@@ -1,0 +1,250 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * romfs::board through its public header, against the fake boards of
+ * tests/cli/board/ (fake-board.sh: framing faults; fake-answer.mjs: a raw
+ * REPL that answers what it is told): errors come back as ROMFS_ERR_* codes
+ * with one line in the handle, never printed; options, not the
+ * environment, configure a handle; two boards work from two threads.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "romfs/romfs_board.h"
+
+#define FAKES ROMFS_SOURCE_DIR "/tests/cli/board"
+
+static int have_node(void)
+{
+    if (system("command -v node >/dev/null 2>&1") == 0)
+        return 1;
+    if (getenv("CI"))
+        fail_msg("node not found (CI is set: a missing prerequisite fails)");
+    return 0;
+}
+
+/* "exec:ENV... node fake-answer.mjs": the answers go on the command line,
+ * so that each board has its own. */
+static romfs_board_t *open_fake(const char *env, int timeout_ms)
+{
+    char spec[2048];
+    snprintf(spec, sizeof spec, "exec:%s exec node '%s/fake-answer.mjs'", env, FAKES);
+    romfs_board_opts_t o = {.timeout_ms = timeout_ms};
+    romfs_board_t *b = NULL;
+    int r = romfs_board_open(&b, spec, &o);
+    if (r != 0)
+        fail_msg("open %s: %s", spec, romfs_board_errmsg(b));
+    return b;
+}
+
+static void test_open_errors(void **state)
+{
+    (void)state;
+    romfs_board_t *b = NULL;
+    assert_int_equal(romfs_board_open(&b, "exec:", NULL), ROMFS_ERR_NOBOARD);
+    assert_non_null(b);
+    assert_string_equal(romfs_board_errmsg(b), "exec: needs a command (exec:COMMAND)");
+    romfs_board_close(b);
+    assert_int_equal(romfs_board_open(&b, "/nonexistent/ttyROMFS", NULL), ROMFS_ERR_NOBOARD);
+    assert_non_null(strstr(romfs_board_errmsg(b), "/nonexistent/ttyROMFS: no such serial port"));
+    romfs_board_close(b);
+    romfs_board_opts_t o = {.encoding = "zip"};
+    romfs_board_info_t info;
+    assert_int_equal(romfs_board_open(&b, "exec:cat", &o), 0);
+    assert_int_equal(romfs_board_probe(b, 0, &info), ROMFS_ERR_INVAL);
+    assert_non_null(strstr(romfs_board_errmsg(b), "expected deflate, base64, hex or literal"));
+    romfs_board_close(b);
+    romfs_board_close(NULL);
+    assert_string_equal(romfs_board_errmsg(NULL), "out of memory");
+}
+
+/* A board that never says OK: the handle's own timeout ends the wait. */
+static void test_timeout_from_opts(void **state)
+{
+    (void)state;
+    char spec[512];
+    snprintf(spec, sizeof spec, "exec:FAKE_SLEEP=5 sh '%s/fake-board.sh' no-ok", FAKES);
+    romfs_board_opts_t o = {.timeout_ms = 300};
+    romfs_board_t *b = NULL;
+    assert_int_equal(romfs_board_open(&b, spec, &o), 0);
+    char *out = NULL;
+    int r = romfs_board_exec(b, "print(1)", 8, &out, NULL, 0);
+    assert_true(r == ROMFS_ERR_PROTOCOL || r == ROMFS_ERR_TIMEOUT);
+    assert_string_not_equal(romfs_board_errmsg(b), "no error");
+    assert_null(out);
+    romfs_board_close(b);
+}
+
+/* A board process that dies mid-answer: ROMFS_ERR_CLOSED, saying how. */
+static void test_board_dies(void **state)
+{
+    (void)state;
+    char spec[512];
+    snprintf(spec, sizeof spec, "exec:sh '%s/fake-board.sh' dies", FAKES);
+    romfs_board_t *b = NULL;
+    assert_int_equal(romfs_board_open(&b, spec, NULL), 0);
+    assert_int_equal(romfs_board_exec(b, "x", 1, NULL, NULL, 2000), ROMFS_ERR_CLOSED);
+    assert_non_null(strstr(romfs_board_errmsg(b), "exited with status 4"));
+    assert_string_equal(romfs_strerror(ROMFS_ERR_CLOSED), "connection to the board was lost");
+    romfs_board_close(b);
+}
+
+static void test_probe_answers(void **state)
+{
+    (void)state;
+    if (!have_node())
+        skip();
+    romfs_board_t *b = open_fake("FAKE_KEYS=vfs FAKE_vfs='R NOROMFS'", 10000);
+    romfs_board_info_t info;
+    assert_int_equal(romfs_board_probe(b, 0, &info), ROMFS_ERR_NOROMFS);
+    assert_string_equal(romfs_board_errmsg(b), "ROMFS is not enabled on this device");
+    romfs_board_close(b);
+    b = open_fake("FAKE_KEYS=vfs FAKE_vfs='R NOPART -19'", 10000);
+    assert_int_equal(romfs_board_probe(b, 3, &info), ROMFS_ERR_NOPART);
+    assert_string_equal(romfs_board_errmsg(b), "ROMFS3 partition not found on device");
+    romfs_board_close(b);
+    /* A probe line whose byte sum does not match: a protocol error. */
+    b = open_fake("FAKE_KEYS=vfs FAKE_vfs='R OK 262144 4096 - ocdbhv 1'", 10000);
+    assert_int_equal(romfs_board_probe(b, 0, &info), ROMFS_ERR_PROTOCOL);
+    assert_non_null(strstr(romfs_board_errmsg(b), "unexpected answer to the probe"));
+    /* The deploy operations refuse to run without a probe. */
+    romfs_deploy_ops_t ops = romfs_board_deploy_ops(b);
+    assert_non_null(ops.erase);
+    assert_null(ops.block_crcs);
+    assert_int_equal(ops.erase(ops.ctx, 0, 4096), ROMFS_ERR_INVAL);
+    assert_string_equal(ops.errmsg(ops.ctx), "the board was not probed");
+    romfs_board_close(b);
+}
+
+static void test_mpy_and_raise(void **state)
+{
+    (void)state;
+    if (!have_node())
+        skip();
+    romfs_board_t *b = open_fake("FAKE_KEYS=_mpy FAKE__mpy='M 6'", 10000);
+    long long v = 0;
+    assert_int_equal(romfs_board_mpy(b, &v), 0);
+    assert_int_equal(v, 6);
+    romfs_board_close(b);
+    b = open_fake("FAKE_KEYS=_mpy FAKE__mpy='M 99999'", 10000);
+    assert_int_equal(romfs_board_mpy(b, &v), ROMFS_ERR_PROTOCOL);
+    assert_non_null(strstr(romfs_board_errmsg(b), "_mpy query"));
+    romfs_board_close(b);
+    /* A traceback: ROMFS_ERR_RAISED, its text handed back, its last line kept. */
+    b = open_fake("FAKE_FRAME=raw FAKE_KEYS=boom FAKE_boom=x "
+                  "FAKE_RAW='OK\\x04Traceback:\\x0d\\x0aOSError: [Errno 5] EIO\\x0d\\x0a\\x04>'", 10000);
+    char *err = NULL;
+    assert_int_equal(romfs_board_exec(b, "boom", 4, &err, NULL, 0), ROMFS_ERR_RAISED);
+    assert_non_null(err);
+    assert_non_null(strstr(err, "Traceback"));
+    assert_string_equal(romfs_board_errmsg(b), "the board raised OSError: [Errno 5] EIO");
+    romfs_board_free(err);
+    romfs_board_close(b);
+}
+
+static void test_query(void **state)
+{
+    (void)state;
+    if (!have_node())
+        skip();
+    romfs_board_t *b = open_fake("FAKE_KEYS=_romfs_q FAKE__romfs_q='N 2\\nE 0 -19\\n"
+                                 "P 1 0 262144 0 0 4096 d2cd3180210500000000ffff 33 1 - 1'", 10000);
+    romfs_board_query_t *q = malloc(sizeof *q);
+    assert_int_equal(romfs_board_query(b, 0, q), 0);
+    assert_true(q->romfs);
+    assert_int_equal(q->n, 2);
+    assert_true(q->parts[0].missing);
+    assert_int_equal(q->parts[1].size, 262144);
+    assert_int_equal(q->parts[1].erase, 4096);
+    assert_int_equal(q->parts[1].isize, 33);
+    assert_int_equal(q->parts[1].image_len, 38);
+    assert_int_equal(q->parts[1].mountable, 1);
+    assert_string_equal(q->parts[1].sha256, "");
+    romfs_board_close(b);
+    b = open_fake("FAKE_KEYS=_romfs_q FAKE__romfs_q='N 99'", 10000);
+    assert_int_equal(romfs_board_query(b, 0, q), ROMFS_ERR_PROTOCOL);
+    assert_non_null(strstr(romfs_board_errmsg(b), "unexpected answer from the board"));
+    free(q);
+    romfs_board_close(b);
+}
+
+static void test_run_module_names(void **state)
+{
+    (void)state;
+    assert_true(romfs_board_module_name_ok("main"));
+    assert_true(romfs_board_module_name_ok("pkg.sub_2"));
+    assert_false(romfs_board_module_name_ok("a.1b"));    /* no component starts with a digit */
+    assert_false(romfs_board_module_name_ok("1a"));
+    assert_false(romfs_board_module_name_ok("a..b"));
+    assert_false(romfs_board_module_name_ok("a')"));
+    assert_false(romfs_board_module_name_ok(""));
+    romfs_board_t *b = NULL;
+    assert_int_equal(romfs_board_open(&b, "exec:cat", NULL), 0);
+    assert_int_equal(romfs_board_run(b, "x'y", 0, NULL, NULL, NULL, 1000), ROMFS_ERR_INVAL);
+    assert_non_null(strstr(romfs_board_errmsg(b), "is not a module name"));
+    romfs_board_close(b);
+}
+
+/* Two boards, two threads, at once: each handle keeps its own answers and
+ * messages (no state shared between handles). Every command raises, with
+ * the board's own word in the traceback. */
+struct worker {
+    const char *word;
+    int ok;
+};
+
+static void *work(void *arg)
+{
+    struct worker *w = arg;
+    char spec[1024];
+    snprintf(spec, sizeof spec,
+             "exec:FAKE_FRAME=raw FAKE_KEYS=ask FAKE_ask=x FAKE_RAW='OK\\x04E %s\\x0d\\x0a\\x04>' "
+             "exec node '%s/fake-answer.mjs'", w->word, FAKES);
+    romfs_board_t *b = NULL;
+    w->ok = romfs_board_open(&b, spec, NULL) == 0;
+    char want[64];
+    snprintf(want, sizeof want, "the board raised E %s", w->word);
+    for (int i = 0; w->ok && i < 20; i++) {
+        char *out = NULL;
+        w->ok = romfs_board_exec(b, "ask", 3, &out, NULL, 10000) == ROMFS_ERR_RAISED && out &&
+                strstr(out, w->word) && strcmp(romfs_board_errmsg(b), want) == 0;
+        romfs_board_free(out);
+    }
+    romfs_board_close(b);
+    return NULL;
+}
+
+static void test_two_threads(void **state)
+{
+    (void)state;
+    if (!have_node())
+        skip();
+    struct worker a = {"alpha", 0}, c = {"gamma", 0};
+    pthread_t ta, tc;
+    assert_int_equal(pthread_create(&ta, NULL, work, &a), 0);
+    assert_int_equal(pthread_create(&tc, NULL, work, &c), 0);
+    pthread_join(ta, NULL);
+    pthread_join(tc, NULL);
+    assert_true(a.ok);
+    assert_true(c.ok);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_open_errors),      cmocka_unit_test(test_timeout_from_opts),
+        cmocka_unit_test(test_board_dies),       cmocka_unit_test(test_probe_answers),
+        cmocka_unit_test(test_mpy_and_raise),    cmocka_unit_test(test_query),
+        cmocka_unit_test(test_run_module_names), cmocka_unit_test(test_two_threads),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
