@@ -25,7 +25,11 @@ for how in find_package pkg_config; do
     PKG_CONFIG_PATH="$prefix/lib/pkgconfig" cmake -S "$work" -B "$work/$how" -DCMAKE_C_COMPILER="$cc" \
         -DCMAKE_PREFIX_PATH="$prefix" -DCMAKE_C_FLAGS="$cflags" -DCMAKE_EXE_LINKER_FLAGS="$cflags" $opt \
         >"$work/$how.log" 2>&1 || { cat "$work/$how.log"; die "configure ($how)"; }
-    if grep -q -- "-I$src\|$src/include" "$work/$how/CMakeCache.txt"; then die "the source tree leaked into the build"; fi
+    # Nothing of the source tree: its headers and libraries are not used.
+    if grep -qF -e "$src/include" -e "$src/src" "$work/$how/CMakeCache.txt" \
+        "$work/$how/CMakeFiles/api.dir/flags.make" "$work/$how/CMakeFiles/api.dir/link.txt"; then
+        die "the source tree leaked into the build"
+    fi
     cmake --build "$work/$how" >"$work/$how.build.log" 2>&1 || { cat "$work/$how.build.log"; die "build ($how)"; }
 done
 # The emulator from the installed share/romfs/board (it finds MicroPython
