@@ -67,6 +67,13 @@ class Board:
         self._lock = threading.RLock()
         self._lib = lib = _native.board()
         self._handle = None
+        if device == "emulated" and not os.path.exists(_native.EMULATOR):
+            raise BoardError("emulated board: not installed (no share/romfs/board/emulator.mjs in this package)")
+        if device == "emulated":
+            import shutil
+            if shutil.which("node") is None:
+                raise BoardError("emulated board: needs Node.js >= 18, not found on PATH "
+                                 "(Debian/Ubuntu: apt-get install nodejs; elsewhere: https://nodejs.org)")
         spec = device.encode()
         part = os.fsencode(emulator_partition) if emulator_partition is not None else None
         emulator = _native.EMULATOR.encode() if os.path.exists(_native.EMULATOR) else None
