@@ -102,11 +102,13 @@ set(ROMFS_DEVICE_SOURCES installed)"
         done
     done
     # Components: each alone, and reader-only without zlib at all.
-    for comp in reader device host; do
+    comps="reader device host"
+    [ ! -e "$prefix/include/romfs/romfs_board.h" ] || comps="$comps board"
+    for comp in $comps; do
         step "find_package(romfs COMPONENTS $comp)"
         mkdir -p "$work/comp_$comp"
-        cp "$here/reader_only.c" "$here/consumer.c" "$work/comp_$comp/"
-        app=reader_only.c; [ "$comp" = host ] && app=consumer.c
+        cp "$here/reader_only.c" "$here/consumer.c" "$here/board_only.c" "$work/comp_$comp/"
+        app=reader_only.c; [ "$comp" = host ] && app=consumer.c; [ "$comp" = board ] && app=board_only.c
         cat > "$work/comp_$comp/CMakeLists.txt" <<CM
 cmake_minimum_required(VERSION 3.20)
 project(comp C)
