@@ -71,17 +71,25 @@ step "romfs build, deploy, query, run -d emulated: ok"
 
 step "a C program against the package (find_package, pkg-config)"
 mkdir -p "$work/c"
-cp "$src/tests/consumer/consumer.c" "$src/tests/consumer/reader_only.c" "$work/c/"
+cp "$src/tests/consumer/consumer.c" "$src/tests/consumer/reader_only.c" "$src/tests/consumer/board_only.c" "$work/c/"
 cat > "$work/c/CMakeLists.txt" <<'CM'
 cmake_minimum_required(VERSION 3.20)
 project(debconsumer C)
 find_package(romfs 0.1 REQUIRED COMPONENTS host)
 add_executable(consumer consumer.c)
 target_link_libraries(consumer PRIVATE romfs::host)
+if(EXISTS "${CMAKE_PREFIX_PATH}/include/romfs/romfs_board.h")
+  find_package(romfs 0.1 REQUIRED COMPONENTS board)
+  add_executable(board_only board_only.c)
+  target_link_libraries(board_only PRIVATE romfs::board)
+endif()
 CM
 cmake -S "$work/c" -B "$work/c/build" -DCMAKE_C_COMPILER="$cc" -DCMAKE_PREFIX_PATH="$root/usr" > "$work/c.log" 2>&1 \
     && cmake --build "$work/c/build" >> "$work/c.log" 2>&1 || { cat "$work/c.log"; die "find_package build"; }
 "$work/c/build/consumer" > /dev/null || die "find_package consumer run"
+if [ -e "$root/usr/include/romfs/romfs_board.h" ]; then
+    "$work/c/build/board_only" > /dev/null || die "find_package(romfs COMPONENTS board) consumer run"
+fi
 libdir=$(dirname "$(grep '/romfs.pc$' "$work/contents")")
 # shellcheck disable=SC2046
 "$cc" -std=c11 -Wall -Werror -o "$work/c/reader_only" "$work/c/reader_only.c" \
