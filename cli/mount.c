@@ -79,8 +79,9 @@ int cmd_mount(int argc, char **argv)
 
 #else
 
-#define FUSE_USE_VERSION 31
-#include <fuse.h>
+#include <limits.h>
+
+#include "mount_ops.h"
 
 static struct {
     romfs_t fs;
@@ -130,7 +131,7 @@ static int fs_readdir(const char *path, void *buf, fuse_fill_dir_t fill, off_t o
         return errno_of(err);
     fill(buf, ".", NULL, 0, 0);
     fill(buf, "..", NULL, 0, 0);
-    char name[ROMFS_NAME_MAX + 1];
+    char name[NAME_MAX + 1];
     for (;;) {
         romfs_info_t info;
         memset(&info, 0, sizeof info);
@@ -138,8 +139,10 @@ static int fs_readdir(const char *path, void *buf, fuse_fill_dir_t fill, off_t o
         if (r == 0)
             break;
         /* A corrupt entry still shows its name when it has one; stat and
-         * open of it say EIO. Names a path cannot hold are left out. */
-        if (!info.name || info.name_len == 0 || (info.flags & ROMFS_INFO_UNSAFE_NAME) ||
+         * open of it say EIO. Names a path cannot hold are left out, and
+         * so are names longer than NAME_MAX: no lookup could reach them
+         * (the kernel refuses them), and they would not fit here. */
+        if (!info.name || info.name_len == 0 || info.name_len > NAME_MAX || (info.flags & ROMFS_INFO_UNSAFE_NAME) ||
             memchr(info.name, '\0', info.name_len))
             continue;
         memcpy(name, info.name, info.name_len);
@@ -201,6 +204,13 @@ static const struct fuse_operations ops = {
     .read = fs_read,
     .statfs = fs_statfs,
 };
+
+const struct fuse_operations *mount_operations(const romfs_t *fs, const struct stat *img)
+{
+    M.fs = *fs;
+    M.img = *img;
+    return &ops;
+}
 
 int cmd_mount(int argc, char **argv)
 {

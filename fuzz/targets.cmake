@@ -5,10 +5,18 @@
 # target drives a command's own code, the cli/ sources named here. Included by
 # fuzz/CMakeLists.txt (libFuzzer builds) and fuzz/replay.cmake (the corpus
 # replayed in the normal test build), so both always build the same targets.
-set(ROMFS_FUZZ_TARGETS reader check extract flashfmt session board vfs layout build boardimg)
+set(ROMFS_FUZZ_TARGETS reader check extract flashfmt session board vfs layout build boardimg mount)
 set(ROMFS_FUZZ_CLI_extract cli/extract.c cli/imgwalk.c cli/util.c cli/cleanup.c cli/flash_in.c)
 set(ROMFS_FUZZ_LIBS_board romfs_board)
 set(ROMFS_FUZZ_LIBS_boardimg romfs_board)
+# The FUSE daemon's operations, without a kernel (needs libfuse3, as the
+# command's `mount` does: without it there is no daemon to fuzz).
+set(ROMFS_FUZZ_CLI_mount cli/mount.c cli/util.c cli/cleanup.c cli/flash_in.c)
+set(ROMFS_FUZZ_LIBS_mount PkgConfig::FUSE3)
+set(ROMFS_FUZZ_DEFS_mount ROMFS_HAVE_FUSE=1)
+if(NOT FUSE3_FOUND)
+  list(REMOVE_ITEM ROMFS_FUZZ_TARGETS mount)
+endif()
 
 # romfs_fuzz_sources(name out_var): the sources of target `name`.
 function(romfs_fuzz_sources name out)
@@ -23,6 +31,6 @@ endfunction()
 function(romfs_fuzz_setup target name)
   target_include_directories(${target} PRIVATE ${PROJECT_SOURCE_DIR}/include
     ${PROJECT_SOURCE_DIR}/cli ${PROJECT_SOURCE_DIR}/src/board ${PROJECT_SOURCE_DIR}/fuzz)
-  target_compile_definitions(${target} PRIVATE _GNU_SOURCE)
+  target_compile_definitions(${target} PRIVATE _GNU_SOURCE ${ROMFS_FUZZ_DEFS_${name}})
   target_link_libraries(${target} PRIVATE romfs_host ${ROMFS_FUZZ_LIBS_${name}})
 endfunction()

@@ -4,12 +4,14 @@
 # fuzz/targets.cmake) and runs each for a bounded time from its seeds: the
 # golden and hostile vectors plus fuzz/corpus, or fuzz/corpus/<name>/ where a
 # target has seeds of its own. fuzz/run runs one target for as long as asked.
-# Environment: FUZZ_SECONDS (default 7 per target: about a minute for all), ROMFS_FUZZ_BUILD (build
+# Environment: FUZZ_SECONDS (default 6 per target: about a minute for all), ROMFS_FUZZ_BUILD (build
 # directory, default build/fuzz), ROMFS_VECTORS (default ../shared/vectors).
 # A crash leaves its input in $ROMFS_FUZZ_BUILD/artifacts and fails the run.
+# Inputs up to 64 KiB (-max_len): enough for a name past ROMFS_NAME_MAX
+# (32 767 bytes), the longest limit a parser has.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-seconds=${FUZZ_SECONDS:-7}
+seconds=${FUZZ_SECONDS:-6}
 build=${ROMFS_FUZZ_BUILD:-build/fuzz}
 vectors=${ROMFS_VECTORS:-$PWD/../shared/vectors}
 CC=${FUZZ_CC:-clang}
@@ -26,7 +28,7 @@ images=$build/corpus
 rm -rf "$images"
 mkdir -p "$images" "$build/artifacts"
 for f in "$vectors"/golden/*.romfs "$vectors"/hostile/*.romfs fuzz/corpus/*; do
-    # Big seeds only slow the start: -max_len truncates them to 4 KiB anyway.
+    # Big seeds only slow the start: -max_len truncates them to 64 KiB anyway.
     [ -f "$f" ] && [ "$(stat -c %s "$f")" -le 131072 ] && cp "$f" "$images/"
 done
 echo "fuzz-smoke: targets: $targets; ${seconds}s each"
@@ -46,7 +48,7 @@ for name in $targets; do
     log=$build/$target.log
     status=0
     TMPDIR=$scratch "$build/fuzz/$target" "$work" "${dict[@]}" -max_total_time="$seconds" -rss_limit_mb=2048 \
-        -timeout=10 -max_len=4096 -print_final_stats=1 -artifact_prefix="$build/artifacts/$target-" >"$log" 2>&1 || status=$?
+        -timeout=10 -max_len=65536 -print_final_stats=1 -artifact_prefix="$build/artifacts/$target-" >"$log" 2>&1 || status=$?
     grep -E '^(#[0-9]+ +DONE|stat::number_of_executed_units|stat::average_exec_per_sec)' "$log" || true
     if [ "$status" -ne 0 ]; then
         grep -E 'runtime error|expectation failed|ERROR|SUMMARY|Test unit written' "$log" >&2 || tail -20 "$log" >&2

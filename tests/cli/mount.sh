@@ -60,6 +60,26 @@ stat "$MNT/x" > /dev/null 2> stat.err && bad "stat of the corrupt entry succeede
 grep -q "Input/output error" stat.err || bad "stat corrupt entry: $(cat stat.err)"
 umount_it
 
+# Names at and beyond every limit (255, 256, ROMFS_NAME_MAX 32767, 40000
+# bytes): the daemon lists what a path can name and never crashes (a name
+# longer than ROMFS_NAME_MAX once overflowed readdir's stack buffer).
+node "$SRC/tests/cli/mkimg.mjs" long.romfs '[{"name":"ok","data":"fine"},
+  {"name":{"repeat":"a","n":255},"data":"a255"},{"name":{"repeat":"b","n":256},"data":"b256"},
+  {"name":{"repeat":"c","n":32767},"data":"c"},{"name":{"repeat":"d","n":40000},"data":"d"},
+  {"name":"sub","dir":[{"name":{"repeat":"e","n":40000},"data":"e"},{"name":"z","data":"zz"}]}]' ||
+    bad "mkimg failed"
+"$ROMFS" mount -f long.romfs "$MNT" 2> long.err &
+lpid=$!
+wait_mounted || bad "long names: not mounted"
+ls "$MNT" > ls.txt 2> ls.err || bad "long names: ls failed: $(cat ls.err)"
+printf '%s\n' "$(printf 'a%.0s' $(seq 255))" ok sub | cmp -s - ls.txt || bad "long names: ls lists $(tr '\n' ' ' < ls.txt | cut -c1-80)"
+[ "$(cat "$MNT/$(printf 'a%.0s' $(seq 255))")" = a255 ] || bad "long names: the 255-byte name does not read"
+[ "$(ls "$MNT/sub")" = z ] || bad "long names: sub lists $(ls "$MNT/sub" | cut -c1-80)"
+[ "$(cat "$MNT/sub/z")" = zz ] || bad "long names: sub/z does not read"
+kill -0 "$lpid" 2>/dev/null || bad "long names: the daemon died"
+umount_it
+wait "$lpid" || bad "long names: the daemon exited $?: $(head -5 long.err)"
+
 # Not an image; not a directory: one error line, nothing mounted.
 expect 1 "$ROMFS" mount "$H/bad_magic.romfs" "$MNT"
 [ "$(grep -c . "$ERR")" = 1 ] && err_has "bad_magic.romfs" || bad "bad image: $(cat "$ERR")"
