@@ -34,6 +34,7 @@ typedef struct nor {
     uint8_t programmed[PART / 4];
     long crc_calls, crc_die_at; /* block_crcs call that loses the link, -1 never */
     long finalised;
+    int unflushed;      /* a write since the last finalise (a board queues them) */
 } nor_t;
 
 static int nor_erase(void *ctx, uint32_t off, uint32_t len)
@@ -63,6 +64,7 @@ static int nor_write(void *ctx, uint32_t off, const uint8_t *buf, uint32_t len)
     if (off % n->ws || len % n->ws || off + len > PART)
         return -22;
     n->writes++;
+    n->unflushed = 1;
     for (uint32_t i = 0; i < len; i++)
         if (buf[i] & ~n->mem[off + i])
             return -5;   /* NOR cannot turn a 0 back into a 1 */
@@ -102,6 +104,7 @@ static int nor_finalise(void *ctx)
 {
     nor_t *n = ctx;
     n->finalised++;
+    n->unflushed = 0;
     return n->dead ? -5 : 0;
 }
 
@@ -535,6 +538,36 @@ static void test_cut_after_commit_state(void **state)
     free(b);
 }
 
+/* A device that cannot read back (no block_crcs): the deploy is
+ * unverified, but it still finalises after the commit (a board sends its
+ * queued writes then), so the new image is there and mounts. */
+static void test_unverified_finalises(void **state)
+{
+    (void)state;
+    size_t alen, blen;
+    uint8_t *a = make(4, 300, 0, &alen), *b = make(5, 300, 1, &blen);
+    romfs_deploy_geom_t g = geom(0);
+    for (int i = 0; i < 2; i++) {
+        nor_t n;
+        nor_init(&n);
+        if (i)
+            assert_int_equal(deploy(&n, a, alen, 1, 0, NULL, NULL), 0);
+        romfs_deploy_plan_t plan;
+        assert_int_equal(romfs_deploy_plan(b, blen, &g, NULL, &plan), 0);
+        romfs_deploy_ops_t ops = nor_ops(&n);
+        ops.block_crcs = NULL;
+        romfs_deploy_result_t res;
+        assert_int_equal(romfs_deploy_run(b, blen, &g, &plan, &ops, &res), 0);
+        romfs_deploy_plan_free(&plan);
+        assert_int_equal(res.verified, 0);
+        if (n.unflushed)
+            fail_msg("deploy %d: writes left unflushed after an unverified deploy (no finalise)", i);
+        assert_int_equal(classify(&n, a, alen, b, blen), 2);
+    }
+    free(a);
+    free(b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -550,6 +583,7 @@ int main(void)
         cmocka_unit_test(test_corrupt_byte_never_mounts),
         cmocka_unit_test(test_ecc_programs_once),
         cmocka_unit_test(test_cut_after_commit_state),
+        cmocka_unit_test(test_unverified_finalises),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
