@@ -72,6 +72,7 @@ An emulated MicroPython board on stdin/stdout with a ROM partition in a file.
   --die-after K        exit abruptly after K flash erase/program operations
   --die-mid            ...with the K-th operation cut part-way (see --model)
   --flaky-program K    the K-th program silently writes one wrong bit
+  --noop-erase K       the K-th erase reports success and changes nothing
   --flip-rx N          flip one bit of the N-th byte received from the host
                        (a corrupting link; seeded bit)
   --heap BYTES         MicroPython heap size, as on a small board (default:
@@ -131,6 +132,7 @@ function parseArgs(argv) {
       case "--seed": o.seed = num(a, argv[++i]); break;
       case "--ecc": o.ecc = num(a, argv[++i]); break;
       case "--flaky-program": o.flaky = num(a, argv[++i]); break;
+      case "--noop-erase": o.noopErase = num(a, argv[++i]); break;
       case "--flip-rx": o.flipRx = num(a, argv[++i]); break;
       case "--stats": o.stats = argv[++i]; if (!o.stats) fail("--stats needs a file"); break;
       case "--hold-after":
@@ -156,7 +158,7 @@ try {
   flash = new Flash({
     file: opts.partition || defaultPartitionFile(process.env, os.homedir()),
     size: opts.size, blockSize: opts.blockSize, minWrite: opts.minWrite,
-    model: opts.model, seed: opts.seed, ecc: opts.ecc, flakyAt: opts.flaky,
+    model: opts.model, seed: opts.seed, ecc: opts.ecc, flakyAt: opts.flaky, noopEraseAt: opts.noopErase,
     initial: opts.from ? loadImageFile(opts.from, opts.base) : null,
   });
 } catch (e) {

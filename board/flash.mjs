@@ -46,7 +46,8 @@ function allErased(bytes, off, len) {
 export class Flash {
   // opts: { file, size (or null to use the file's), blockSize, minWrite,
   //         model ("prefix" | "random"), seed, ecc (unit or 0), flakyAt,
-  //         initial (Buffer: contents for a partition file being created) }
+  //         initial (Buffer: contents for a partition file being created),
+  //         noopEraseAt (the erase that reports success and does nothing) }
   constructor(opts) {
     this.file = path.resolve(opts.file);
     this.blockSize = opts.blockSize;
@@ -55,6 +56,8 @@ export class Flash {
     this.model = opts.model || "prefix";
     this.rng = makeRng(opts.seed || 1);
     this.flakyAt = opts.flakyAt || 0;
+    this.noopEraseAt = opts.noopEraseAt || 0;
+    this.erases = 0;
     fs.mkdirSync(path.dirname(this.file), { recursive: true });
     let size = opts.size;
     if (fs.existsSync(this.file) && !opts.initial) {
@@ -171,6 +174,8 @@ export class Flash {
     }
     if (end > this.size) return -EINVAL;
     if (end > off) {
+      // A silently failed erase: success reported, nothing changed.
+      if (++this.erases === this.noopEraseAt) return end;
       const n = end - off;
       const done = cut === null ? n : Math.min(cut, n);
       this.bytes.fill(0xff, off, off + done);

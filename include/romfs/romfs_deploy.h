@@ -101,6 +101,8 @@ typedef enum romfs_deploy_state {
     ROMFS_DEPLOY_UNDONE,        /* the commit verified wrong and was erased again: nothing mounts */
     ROMFS_DEPLOY_WRONG,         /* the commit verified wrong and erasing it failed: may mount wrong bytes */
     ROMFS_DEPLOY_NEW,           /* the new image, committed (verified unless res->verified is 0) */
+    ROMFS_DEPLOY_UNERASED,      /* block 0 read back not erased after an erase that reported success:
+                                   the old header may still mount (over whatever the blocks hold) */
 } romfs_deploy_state_t;
 
 typedef struct romfs_deploy_result {

@@ -160,6 +160,9 @@ const char *romfs_deploy_state_str(romfs_deploy_state_t st)
     case ROMFS_DEPLOY_UNDONE: return "the commit was erased again: the partition holds no mountable image";
     case ROMFS_DEPLOY_WRONG: return "erasing the bad commit failed: the partition may hold a WRONG image";
     case ROMFS_DEPLOY_NEW: return "the partition holds the new image";
+    case ROMFS_DEPLOY_UNERASED:
+        return "erasing the header block did not take: the partition may still mount its old image (or a "
+               "damaged one); nothing was written after it";
     }
     return "the partition's state is unknown";
 }
@@ -187,6 +190,20 @@ static int verify(run_t *r, uint32_t first, uint32_t last, const uint32_t *expec
         }
     }
     return 0;
+}
+
+/* Block 0 as an erase leaves it, read back: an erase that reported success
+ * but did not happen would leave the old header over the new blocks, and
+ * that mounts. 0, ROMFS_ERR_IO (res->bad_block 0) or the device's error;
+ * a device that cannot read back is trusted. */
+static int check_erased(run_t *r, uint32_t *got)
+{
+    if (!r->ops->block_crcs)
+        return 0;
+    size_t n = min_sz(r->bs, r->len);
+    memset(r->pad, 0xff, n);
+    uint32_t want = (uint32_t)crc32(0L, r->pad, (uInt)n);
+    return verify(r, 0, 0, &want, got);
 }
 
 /* Every dirty block past block 0, consecutive ones erased together. */
@@ -261,8 +278,8 @@ static int commit(run_t *r, const uint32_t *expect, uint32_t *got)
     e = verify(r, 0, 0, expect, got);
     if (e < 0 && r->res->bad_block >= 0) {   /* read back wrong, not a device error */
         int u = r->ops->erase(r->ops->ctx, 0, r->bs);
-        if (u >= 0 && r->ops->finalise)
-            u = r->ops->finalise(r->ops->ctx);
+        if (u >= 0)   /* finalises too; an erase not seen is not trusted */
+            u = check_erased(r, got);
         r->res->state = u < 0 ? ROMFS_DEPLOY_WRONG : ROMFS_DEPLOY_UNDONE;
         return e;
     }
@@ -332,6 +349,11 @@ static int run_steps(run_t *r, const romfs_deploy_geom_t *geom, const romfs_depl
     }
     if ((e = erase(r, 0, r->bs)) < 0)
         return e;
+    if ((e = check_erased(r, got)) < 0) {
+        if (r->res->bad_block >= 0)
+            r->res->state = ROMFS_DEPLOY_UNERASED;
+        return e;
+    }
     /* 2.-3. The rest, then check it while nothing can mount it. */
     if ((e = write_body(r, plan)) < 0)
         return e;

@@ -610,6 +610,9 @@ static int run_plan(view_t *v, const uint8_t *img, size_t len)
     res->state = dr.state;
     res->verified = dr.verified;
     res->bad_block = dr.bad_block;
+    if (r < 0 && dr.state == ROMFS_DEPLOY_UNERASED)
+        return fail(res, r, "verification failed: block 0 still holds data after an erase that reported success; %s",
+                    romfs_deploy_state_str(dr.state));
     if (r < 0 && dr.bad_block >= 0)
         return fail(res, r, "verification failed: block %d (offset %llu) differs from the image after writing; %s",
                     dr.bad_block, (unsigned long long)dr.bad_block * s->bs, romfs_deploy_state_str(dr.state));

@@ -35,6 +35,8 @@ typedef struct nor {
     long crc_calls, crc_die_at; /* block_crcs call that loses the link, -1 never */
     long finalised;
     int unflushed;      /* a write since the last finalise (a board queues them) */
+    long noop_erase_at; /* erase call that reports success and does nothing, -1 never */
+    long erase_calls;
 } nor_t;
 
 static int nor_erase(void *ctx, uint32_t off, uint32_t len)
@@ -44,6 +46,8 @@ static int nor_erase(void *ctx, uint32_t off, uint32_t len)
         return -5;
     if (off % BS || len % BS || off + len > PART)
         return -22;
+    if (n->erase_calls++ == n->noop_erase_at)
+        return (int)n->ws;
     if (n->ops++ == n->cut_at) {
         if (n->half)
             memset(n->mem + off, 0xff, len / 2);
@@ -122,6 +126,7 @@ static void nor_init(nor_t *n)
     n->cut_at = -1;
     n->flip_at = -1;
     n->crc_die_at = -1;
+    n->noop_erase_at = -1;
     n->ws = WS;
 }
 
@@ -568,6 +573,45 @@ static void test_unverified_finalises(void **state)
     free(b);
 }
 
+/* An erase that reports success and does nothing, at each erase of a
+ * deploy in turn, every commit mode: never a wrong image that mounts, and
+ * the state reported is what the partition holds. */
+static void test_noop_erase_never_mounts_wrong(void **state)
+{
+    (void)state;
+    size_t alen, blen;
+    uint8_t *a = make(4, 300, 0, &alen), *b = make(5, 300, 1, &blen);
+    for (int flags = 0; flags < 4; flags++) {
+        for (int full = 0; full < 2; full++) {
+            nor_t base;
+            nor_init(&base);
+            assert_int_equal(deploy(&base, a, alen, 1, 0, NULL, NULL), 0);
+            nor_t probe = base;
+            probe.erase_calls = 0;
+            assert_int_equal(deploy(&probe, b, blen, full, flags, NULL, NULL), 0);
+            for (long k = 0; k < probe.erase_calls; k++) {
+                nor_t n = base;
+                n.erase_calls = 0;
+                n.noop_erase_at = k;
+                romfs_deploy_result_t res;
+                int r = deploy(&n, b, blen, full, flags, &res, NULL);
+                int c = classify(&n, a, alen, b, blen);
+                if (c < 0)
+                    fail_msg("flags %d full %d erase %ld a no-op: a wrong image mounts (r=%d state %d)", flags,
+                             full, k, r, (int)res.state);
+                if (r == 0 && c != 2)
+                    fail_msg("flags %d full %d erase %ld: success but not the new image", flags, full, k);
+                if (r != 0 && c != 0 &&
+                    (res.state == ROMFS_DEPLOY_NOTHING || res.state == ROMFS_DEPLOY_UNDONE))
+                    fail_msg("flags %d full %d erase %ld: an image mounts, state says %s", flags, full, k,
+                             romfs_deploy_state_str(res.state));
+            }
+        }
+    }
+    free(a);
+    free(b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -584,6 +628,7 @@ int main(void)
         cmocka_unit_test(test_ecc_programs_once),
         cmocka_unit_test(test_cut_after_commit_state),
         cmocka_unit_test(test_unverified_finalises),
+        cmocka_unit_test(test_noop_erase_never_mounts_wrong),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
