@@ -9,6 +9,7 @@
  * the source tree are errors that name the path.
  */
 #include "romfs/romfs_build.h"
+#include "io_links.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -369,10 +370,11 @@ static int scan_dir(struct scan *sc)
     return r;
 }
 
-/* 1 when out (which need not exist) resolves to a path inside dir_real. */
+/* 1 when out (which need not exist) resolves to a path inside dir_real,
+ * following symbolic links as the output itself does. */
 static int output_inside(const char *dir_real, const char *out)
 {
-    char *copy = strdup(out);
+    char *copy = romfs_io_resolve_links(out);
     if (!copy)
         return 0;
     char *slash = strrchr(copy, '/');

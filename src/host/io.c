@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Host file I/O: bounded loading and atomic output; see romfs_io.h. */
+#include "io_links.h"
 #include "romfs/romfs_io.h"
 
 #include <errno.h>
@@ -78,9 +79,7 @@ int romfs_load_file(const char *path, size_t max, uint8_t **data, size_t *len)
 
 /// Atomic output ///
 
-/* Follow symbolic links from path to the file they end at (which may be
- * missing). Returns a malloc'd path or NULL with errno set. */
-static char *resolve_links(const char *path)
+char *romfs_io_resolve_links(const char *path)
 {
     char *p = strdup(path);
     for (int hops = 0; p; hops++) {
@@ -239,7 +238,7 @@ int romfs_out_open(romfs_out_t *o, const char *path)
         o->own_fd = 1;
         return 0;
     }
-    char *target = resolve_links(path);
+    char *target = romfs_io_resolve_links(path);
     if (!target)
         return errno ? -errno : -ENOMEM;
     int r = split_open(o, target);

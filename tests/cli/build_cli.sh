@@ -63,6 +63,16 @@ run src/h.txt; expect 1 'src/h.txt: not a directory'
 run -o src/inside.romfs src; expect 1 'inside the source directory'
 [ ! -e src/inside.romfs ] || fail "output written inside the source"
 no_temps src
+# ...also through a symbolic link (the output follows it), dangling or not,
+# and through a chain of two.
+ln -s src/linked.romfs link.romfs
+run -o link.romfs src; expect 1 'inside the source directory'
+[ ! -e src/linked.romfs ] || fail "output written inside the source through a link"
+touch src/linked.romfs && ln -s link.romfs link2.romfs
+run -o link2.romfs src; expect 1 'inside the source directory'
+[ ! -s src/linked.romfs ] || fail "output written inside the source through two links"
+rm -f link.romfs link2.romfs src/linked.romfs
+no_temps src
 run -o nodir/x.romfs src; expect 1 'nodir/x.romfs'
 
 # A failed build leaves an existing output untouched.
