@@ -648,6 +648,15 @@ static int data_from_host(struct out *o, struct romfs_build_file *f)
             done += (uint64_t)r;
         }
     }
+    /* Rewritten while it was read (in place, same size): the bytes taken
+     * may be half old and half new. Checked again now it is read. */
+    struct stat after;
+    if (!err && o->err == 0 && fstat(fd, &after) == 0 &&
+        (after.st_size != st.st_size || mtime_of(&after) != mtime_of(&st) ||
+         after.st_ctim.tv_sec != st.st_ctim.tv_sec || after.st_ctim.tv_nsec != st.st_ctim.tv_nsec)) {
+        err = ROMFS_ERR_IO;
+        seterr(o->b, "%s: changed while building (rewritten while it was read)", p);
+    }
     close(fd);
     if (err)
         o->err = err;

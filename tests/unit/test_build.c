@@ -686,6 +686,59 @@ static void test_scan_file_changes(void **state)
     tmp_cleanup();
 }
 
+/* A file rewritten in place while it is being read (same size): the
+ * writer's first call comes mid-file (the output buffer is smaller than the
+ * file), rewrites the file's tail and gives it a new mtime. The build must
+ * fail naming the file, not write torn contents. */
+struct rewriter {
+    struct membuf m;
+    const char *path;
+    int done;
+};
+
+static int rewrite_on_write(void *ctx, const void *data, size_t len)
+{
+    struct rewriter *w = ctx;
+    if (!w->done) {
+        w->done = 1;
+        int fd = open(w->path, O_WRONLY);
+        assert_true(fd >= 0);
+        static uint8_t tail[100000];
+        memset(tail, 'Z', sizeof tail);
+        assert_int_equal(pwrite(fd, tail, sizeof tail, 100000), (ssize_t)sizeof tail);
+        struct timespec ts[2] = {{0, UTIME_OMIT}, {54321, 0}};
+        assert_int_equal(futimens(fd, ts), 0);
+        close(fd);
+    }
+    return mem_write(&w->m, data, len);
+}
+
+static void test_file_rewritten_while_read(void **state)
+{
+    (void)state;
+    tmp_setup();
+    assert_int_equal(mkdir(tpath("d"), 0755), 0);
+    FILE *fp = fopen(tpath("d/big.bin"), "wb");
+    assert_non_null(fp);
+    for (int i = 0; i < 200000; i++)
+        fputc('a' + i % 26, fp);
+    fclose(fp);
+    romfs_builder_t *b = romfs_builder_new(NULL);
+    struct scanlog l;
+    assert_int_equal(scan(b, tpath("d"), &l, NULL), 0);
+    struct rewriter w = {.path = tpath("d/big.bin")};
+    int r = romfs_builder_write(b, rewrite_on_write, &w);
+    assert_true(w.done);
+    if (r >= 0)
+        fail_msg("a file rewritten while it was read: the build succeeded (torn contents)");
+    if (!strstr(romfs_builder_errmsg(b), "d/big.bin") || !strstr(romfs_builder_errmsg(b), "changed"))
+        fail_msg("message '%s' lacks the path or the change", romfs_builder_errmsg(b));
+    free(w.m.p);
+    romfs_builder_free(b);
+    unlink(tpath("d/big.bin"));
+    tmp_cleanup();
+}
+
 /// Golden vectors: rebuild from source, compare bytes, read back per manifest ///
 
 /* Next JSON string at *p (p just past the opening quote); \u escapes become UTF-8. */
@@ -1123,6 +1176,7 @@ int main(void)
         cmocka_unit_test_teardown(test_scan_tree_lines_and_links, teardown_tmp),
         cmocka_unit_test_teardown(test_scan_refusals, teardown_tmp),
         cmocka_unit_test_teardown(test_scan_file_changes, teardown_tmp),
+        cmocka_unit_test_teardown(test_file_rewritten_while_read, teardown_tmp),
         cmocka_unit_test_teardown(test_golden_vectors, teardown_tmp),
         cmocka_unit_test(test_upstream_random),
         cmocka_unit_test_teardown(test_scan_non_utf8_names, teardown_tmp),
