@@ -50,6 +50,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         int r = boardimg_parse_probe(text, &psize, &addr, head, &hlen, &heap);
         FUZZ_ASSERT(r == 0 || r == ROMFS_ERR_NOPART || r == ROMFS_ERR_PROTOCOL);
         FUZZ_ASSERT(r != 0 || hlen <= sizeof head);
+        /* A size is a positive count, never a negative one wrapped. */
+        FUZZ_ASSERT(r != 0 || (psize >= 1 && psize <= (uint64_t)UINT32_MAX * 256));
+        FUZZ_ASSERT(r != 0 || addr >= -1);
         /* The free heap is a count or "unknown", never another negative. */
         FUZZ_ASSERT(r != 0 || heap >= -1);
         break;

@@ -73,6 +73,17 @@ FAKE_R_OK=$good FAKE__c_="zz" check "deploy: a malformed CRC list" "reading bloc
 FAKE_R_OK=$good FAKE__c_="0\n0" check "deploy: too few CRCs" "reading block checksums" \
     "$ROMFS" deploy --no-mpy -d "$FAKE" "$T/app"
 
+# Reading a board's image (ls/cat/check -d): the probe's numbers are
+# parsed strictly, as every other answer (a partition size of -1 once
+# passed sscanf's %llu as 2^64-1); each is one error line, exit 1.
+unset FAKE_R_OK
+export FAKE_KEYS="R OK"
+for bad in "R OK -1 0 0s0x 1000" "R OK 2048 0 0s0x 1000 extra" "R OK 1e3 0 0s0x" "R OK 2048 0x10 0s0x" \
+    "R OK 99999999999999999999 0 0s0x" "R OK 2048 0 0s0x!! 1000" "R OK +2048 0 0s0x" "R OK  2048 0 0s0x"; do
+    FAKE_R_OK=$bad check "ls -d: probe '$bad'" "unexpected reply while reading the partition" \
+        "$ROMFS" ls -d "$FAKE"
+done
+
 # Raw-REPL framing corrupted on the link: a lost end-of-output or
 # end-of-error marker, a corrupted banner. Each is seen at once.
 export FAKE_KEYS=_romfs_q FAKE_FRAME=raw
