@@ -105,9 +105,35 @@ static int builder_error(romfs_builder_t *b, const cli_out_t *out, int r)
     return -1;
 }
 
+static int count_bytes(void *ctx, const void *data, size_t len)
+{
+    (void)data;
+    *(uint64_t *)ctx += len;
+    return 0;
+}
+
+/* The bytes of the output file: every command that reads an image file
+ * takes at most ROMFS_LOAD_MAX, so build writes nothing larger. */
+static int refuse_unreadable(const cli_flash_t *fo, uint64_t total, const char *out_path)
+{
+    uint64_t bytes = total;
+    if (fo->format == ROMFS_FLASHFMT_UF2)
+        bytes = (total + ROMFS_UF2_PAYLOAD - 1) / ROMFS_UF2_PAYLOAD * 512;
+    else if (fo->format == ROMFS_FLASHFMT_IHEX)
+        bytes = total / 16 * 44; /* at least its data records; counted exactly below */
+    if (bytes <= ROMFS_LOAD_MAX)
+        return 0;
+    cli_error("%s: the %s would be %llu bytes, larger than %zu MiB, the most romfs reads (check, ls, cat, "
+              "deploy); nothing written", out_path, fo->format == ROMFS_FLASHFMT_RAW ? "image" : "output file",
+              (unsigned long long)bytes, ROMFS_LOAD_MAX >> 20);
+    return -1;
+}
+
 int cli_flash_write(const cli_flash_t *fo, romfs_builder_t *b, cli_out_t *out, const char *out_path)
 {
     uint64_t size = romfs_builder_image_size(b);
+    if (refuse_unreadable(fo, fo->pad_to && fo->pad_to > size ? fo->pad_to : size, out_path) != 0)
+        return -1;
     if (fo->format == ROMFS_FLASHFMT_RAW && fo->pad_to == 0) {
         int r = romfs_builder_write(b, cli_out_write, out);
         return r < 0 ? builder_error(b, out, r) : 0;
@@ -129,6 +155,14 @@ int cli_flash_write(const cli_flash_t *fo, romfs_builder_t *b, cli_out_t *out, c
         return builder_error(b, out, r);
     }
     memset(m.p + m.len, 0xff, (size_t)total - m.len); /* erased flash */
+    uint64_t hex_bytes = 0;
+    if (fo->format == ROMFS_FLASHFMT_IHEX && romfs_ihex_write(m.p, (size_t)total, fo->address, count_bytes,
+                                                              &hex_bytes) == 0 && hex_bytes > ROMFS_LOAD_MAX) {
+        cli_error("%s: the output file would be %llu bytes, larger than %zu MiB, the most romfs reads (check, ls, "
+                  "cat, deploy); nothing written", out_path, (unsigned long long)hex_bytes, ROMFS_LOAD_MAX >> 20);
+        free(m.p);
+        return -1;
+    }
     if (fo->format == ROMFS_FLASHFMT_UF2)
         r = romfs_uf2_write(m.p, (size_t)total, fo->address, fo->family, cli_out_write, out);
     else if (fo->format == ROMFS_FLASHFMT_IHEX)

@@ -75,6 +75,18 @@ rm -f link.romfs link2.romfs src/linked.romfs
 no_temps src
 run -o nodir/x.romfs src; expect 1 'nodir/x.romfs'
 
+# One size limit for every command: an image larger than the readers take
+# (256 MiB: check, ls, cat, deploy) is refused before anything is written,
+# saying so; a UF2 file past it too. Sparse files keep this fast.
+mkdir big && truncate -s 300M big/huge.bin
+run -q --no-mpy -o big.romfs big; expect 1 'larger than 256 MiB, the most romfs reads'
+[ ! -e big.romfs ] || fail "an image too big to read was written"
+no_temps
+rm big/huge.bin && truncate -s 150M big/half.bin
+run -q --no-mpy --format uf2 --address 0 --family RP2040 -o big.uf2 big; expect 1 'larger than 256 MiB'
+[ ! -e big.uf2 ] || fail "a UF2 file too big to read was written"
+rm -rf big
+
 # A failed build leaves an existing output untouched.
 cp src.romfs keep.romfs
 mkfifo src/pipe
