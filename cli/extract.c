@@ -175,6 +175,9 @@ struct vet {
     size_t *dups;
     size_t n, cap;
     size_t fails;
+    size_t long_names;      /* names no host file system takes; the first: */
+    size_t long_offset;
+    char long_msg[1024];
     int nomem;
 };
 
@@ -186,6 +189,15 @@ static void on_problem(void *ctx, int severity, size_t offset, const char *msg)
     struct vet *v = ctx;
     if (severity == ROMFS_CHECK_FAIL && v->fails++ < VET_SHOWN)
         cli_error("%s: offset 0x%zx: %s", v->image, offset, msg);
+    /* A name no host file system takes: refused before anything is
+     * written, not found half-way through. */
+    if (severity == ROMFS_CHECK_WARN && strstr(msg, "extract cannot write it")) {
+        if (v->long_names++ == 0) {
+            v->long_offset = offset;
+            snprintf(v->long_msg, sizeof v->long_msg, "%s", msg);
+        }
+        return;
+    }
     if (severity != ROMFS_CHECK_WARN || v->nomem)
         return;
     if (v->n == v->cap) {
@@ -222,6 +234,11 @@ static int vet(iw_image_t *img, struct vet *v)
         cli_error("%s: %zu more problems ('romfs check' lists them)", img->path, v->fails - VET_SHOWN);
     if (v->fails) {
         cli_error("%s: corrupt image: nothing extracted", img->path);
+        return -1;
+    }
+    if (v->long_names) {
+        cli_error("%s: offset 0x%zx: %s; nothing extracted%s", img->path, v->long_offset, v->long_msg,
+                  v->long_names > 1 ? " ('romfs check' lists the others)" : "");
         return -1;
     }
     if (v->n > 1)

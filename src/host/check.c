@@ -210,6 +210,9 @@ static void ck_bad_record(struct ck *c, const struct ck_frame *f)
                   dir, kind, len, (size_t)(f->end - q));
 }
 
+/* The longest name (NAME_MAX) Linux, macOS and Windows file systems take. */
+#define CK_HOST_NAME_MAX 255
+
 /* Remember a safe name of the current directory, for ck_pop's duplicates. */
 static int ck_add_name(struct ck *c, const uint8_t *name, size_t len, size_t offset)
 {
@@ -261,6 +264,11 @@ static int ck_entry(struct ck *c, const struct ck_frame *f, const uint8_t *at, c
                   what, shown_dir(dir, sizeof dir, c->path, f->path_len), romfs_check_name(name, sizeof name, q, name_len));
     } else if (ck_add_name(c, q, name_len, (size_t)(at - c->image)) != 0) {
         return -1;
+    } else if (name_len > CK_HOST_NAME_MAX) {
+        ck_report(c, ROMFS_CHECK_WARN, at,
+                  "%s '%s' in '%s': a name of %zu bytes, longer than the %d a host file system takes: extract "
+                  "cannot write it", what, romfs_check_name(name, sizeof name, q, name_len),
+                  shown_dir(dir, sizeof dir, c->path, f->path_len), name_len, CK_HOST_NAME_MAX);
     }
     if (ck_set_path(c, f, q, name_len) != 0)
         return -1;
