@@ -11,6 +11,7 @@
 #include "boardimg.h"
 #include "build_dir.h"
 #include "deploy_seam.h"
+#include "imgwalk.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -23,8 +24,6 @@
 
 #include <zlib.h>
 
-#define MAX_DEPTH 4096
-
 typedef struct side {
     const char *arg;        /* as given: a path, or the device after -d */
     int board;
@@ -36,18 +35,6 @@ typedef struct side {
     const uint8_t *bytes;   /* the image: img or file.data */
     romfs_t fs;
 } side_t;
-
-typedef struct entry {
-    char *path;             /* "/a/b" (raw name bytes joined with '/') */
-    int type;
-    size_t size;
-    const uint8_t *data;    /* file bytes (zero-copy into the image) */
-} entry_t;
-
-typedef struct entries {
-    entry_t *e;
-    size_t n, cap;
-} entries_t;
 
 static void usage(FILE *fp)
 {
@@ -106,114 +93,134 @@ static int load_side(side_t *s, int part, int mpy)
     return 0;
 }
 
-/// Listing a side ///
+/// Comparing ///
 
-static int add_entry(entries_t *l, const char *dir, const romfs_info_t *in)
+/* One directory on both sides (either may be absent: a subtree only one
+ * side has), its entries sorted by name bytes, merged with two cursors. The
+ * walk keeps these frames on the heap, so any depth the reader takes is
+ * compared; children come right after their directory. */
+typedef struct frame {
+    romfs_info_t *ka, *kb;
+    size_t na, nb, i, j;
+    size_t path_len;        /* this directory's path in the path buffer */
+} frame_t;
+
+struct counts {
+    size_t added, removed, changed, same;
+};
+
+typedef struct walk {
+    const side_t *s[2];
+    frame_t *f;
+    size_t depth, cap;
+    char *path;
+    size_t path_len, path_cap;
+    struct counts c;
+} walk_t;
+
+static int by_name(const void *a, const void *b)
 {
-    if (l->n == l->cap) {
-        size_t cap = l->cap ? l->cap * 2 : 64;
-        entry_t *e = realloc(l->e, cap * sizeof *e);
-        if (!e)
-            return -1;
-        l->e = e;
-        l->cap = cap;
-    }
-    size_t dl = strlen(dir), n = dl + in->name_len + 2;
-    char *p = malloc(n);
-    if (!p)
+    const romfs_info_t *x = a, *y = b;
+    size_t n = x->name_len < y->name_len ? x->name_len : y->name_len;
+    int r = n ? memcmp(x->name, y->name, n) : 0;
+    if (r || x->name_len != y->name_len)
+        return r ? r : x->name_len < y->name_len ? -1 : 1;
+    return x->record_offset < y->record_offset ? -1 : x->record_offset > y->record_offset;
+}
+
+/* The entries of directory d of side s (NULL d: the root), sorted. */
+static int read_kids(const side_t *s, const romfs_info_t *d, romfs_info_t **out, size_t *n)
+{
+    romfs_dir_t dir;
+    size_t cap = 0;
+    *out = NULL;
+    *n = 0;
+    int r = d ? romfs_dir_open_info(&s->fs, &dir, d) : romfs_dir_open(&s->fs, &dir, "/");
+    if (r < 0) {
+        cli_error("%s: corrupt directory: %s", s->name, romfs_strerror(r));
         return -1;
-    memcpy(p, dir, dl);
-    p[dl] = '/';
-    memcpy(p + dl + 1, in->name, in->name_len);
-    p[dl + 1 + in->name_len] = '\0';
-    l->e[l->n++] = (entry_t){.path = p, .type = in->type, .size = in->size, .data = in->data};
+    }
+    for (;;) {
+        romfs_info_t in;
+        if ((r = romfs_dir_read(&dir, &in)) == 0)
+            break;
+        if (r < 0) {
+            cli_error("%s: corrupt directory record: %s", s->name, romfs_strerror(r));
+            return -1;
+        }
+        if (*n == cap) {
+            cap = cap ? cap * 2 : 16;
+            romfs_info_t *k = realloc(*out, cap * sizeof *k);
+            if (!k) {
+                cli_error("out of memory");
+                return -1;
+            }
+            *out = k;
+        }
+        (*out)[(*n)++] = in;
+    }
+    if (*n > 1)
+        qsort(*out, *n, sizeof **out, by_name);
     return 0;
 }
 
-/* Every entry, depth first, with an explicit stack (no recursion on input).
- * Entries with unsafe names are compared by their bytes like any other. */
-static int list_side(const side_t *s, entries_t *l)
+/* A frame for directories a and b (NULL: that side has none; root: both
+ * roots). */
+static int push(walk_t *w, const romfs_info_t *a, const romfs_info_t *b, int root)
 {
-    romfs_dir_t *stack = malloc(MAX_DEPTH * sizeof *stack);
-    size_t *parent = malloc(MAX_DEPTH * sizeof *parent);   /* entry index of each open dir, or -1 */
-    int depth = 0, rc = -1;
-    if (!stack || !parent)
-        goto out;
-    if ((rc = romfs_dir_open(&s->fs, &stack[0], "/")) < 0) {
-        cli_error("%s: corrupt root directory: %s", s->name, romfs_strerror(rc));
-        rc = -1;
-        goto out;
-    }
-    rc = -1;
-    parent[0] = (size_t)-1;
-    while (depth >= 0) {
-        romfs_info_t in;
-        int r = romfs_dir_read(&stack[depth], &in);
-        if (r < 0) {
-            cli_error("%s: corrupt directory record: %s", s->name, romfs_strerror(r));
-            goto out;
-        }
-        if (r == 0) {
-            depth--;
-            continue;
-        }
-        const char *dir = parent[depth] == (size_t)-1 ? "" : l->e[parent[depth]].path;
-        if (add_entry(l, dir, &in) < 0) {
+    if (w->depth == w->cap) {
+        size_t cap = w->cap ? w->cap * 2 : 64;
+        frame_t *f = realloc(w->f, cap * sizeof *f);
+        if (!f) {
             cli_error("out of memory");
-            goto out;
+            return -1;
         }
-        if (in.type == ROMFS_TYPE_DIR) {
-            if (depth + 1 == MAX_DEPTH) {
-                cli_error("%s: directories nested deeper than %d", s->name, MAX_DEPTH);
-                goto out;
-            }
-            if (romfs_dir_open_info(&s->fs, &stack[depth + 1], &in) < 0) {
-                cli_error("%s: %s: corrupt directory", s->name, l->e[l->n - 1].path);
-                goto out;
-            }
-            parent[++depth] = l->n - 1;
-        }
+        w->f = f;
+        w->cap = cap;
     }
-    rc = 0;
-out:
-    if (rc < 0 && (!stack || !parent))
-        cli_error("out of memory");
-    free(stack);
-    free(parent);
-    return rc;
+    frame_t *f = &w->f[w->depth++];
+    memset(f, 0, sizeof *f);
+    f->path_len = w->path_len;
+    if ((a && read_kids(w->s[0], root ? NULL : a, &f->ka, &f->na) < 0) ||
+        (b && read_kids(w->s[1], root ? NULL : b, &f->kb, &f->nb) < 0))
+        return -1;
+    return 0;
 }
 
-static int by_path(const void *a, const void *b)
+/* The path buffer becomes the path of entry e of the top frame. */
+static int set_path(walk_t *w, const romfs_info_t *e)
 {
-    return strcmp(((const entry_t *)a)->path, ((const entry_t *)b)->path);
+    size_t need = w->f[w->depth - 1].path_len + 1 + e->name_len + 1;
+    if (need > w->path_cap) {
+        size_t cap = w->path_cap ? w->path_cap : 256;
+        while (cap < need)
+            cap *= 2;
+        char *p = realloc(w->path, cap);
+        if (!p) {
+            cli_error("out of memory");
+            return -1;
+        }
+        w->path = p;
+        w->path_cap = cap;
+    }
+    w->path_len = w->f[w->depth - 1].path_len;
+    w->path[w->path_len++] = '/';
+    memcpy(w->path + w->path_len, e->name, e->name_len);
+    w->path_len += e->name_len;
+    return 0;
 }
-
-static void free_entries(entries_t *l)
-{
-    for (size_t i = 0; i < l->n; i++)
-        free(l->e[i].path);
-    free(l->e);
-}
-
-/// Comparing ///
 
 /* A path for people: control bytes and backslashes escaped. */
-static void put_path(const char *p, int dir)
+static void put_path(const char *p, size_t n, int dir)
 {
-    for (; *p; p++) {
-        unsigned char c = (unsigned char)*p;
-        if (c < 0x20 || c == 0x7f || c == '\\')
-            printf("\\x%02x", c);
-        else
-            putchar(c);
-    }
+    iw_print_name(stdout, p, n);
     fputs(dir ? "/" : "", stdout);
 }
 
-static void line(char sign, const entry_t *e, const entry_t *other)
+static void line(const walk_t *w, char sign, const romfs_info_t *e, const romfs_info_t *other)
 {
     printf("%c %-4s ", sign, e->type == ROMFS_TYPE_DIR ? "dir" : "file");
-    put_path(e->path, e->type == ROMFS_TYPE_DIR);
+    put_path(w->path, w->path_len, e->type == ROMFS_TYPE_DIR);
     if (other)
         printf("  %zu -> %zu bytes\n", other->size, e->size);
     else if (e->type == ROMFS_TYPE_FILE)
@@ -222,42 +229,66 @@ static void line(char sign, const entry_t *e, const entry_t *other)
         putchar('\n');
 }
 
-static int same(const entry_t *a, const entry_t *b)
+/* One entry of the top frame: k < 0 only in A, k > 0 only in B, else both. */
+static int step(walk_t *w, int k)
 {
-    if (a->type != b->type)
-        return 0;
-    return a->type == ROMFS_TYPE_DIR || (a->size == b->size && memcmp(a->data, b->data, a->size) == 0);
+    frame_t *f = &w->f[w->depth - 1];
+    const romfs_info_t *x = k <= 0 ? &f->ka[f->i++] : NULL, *y = k >= 0 ? &f->kb[f->j++] : NULL;
+    if (set_path(w, x ? x : y) < 0)
+        return -1;
+    int xd = x && x->type == ROMFS_TYPE_DIR, yd = y && y->type == ROMFS_TYPE_DIR;
+    if (x && y && x->type == y->type) {
+        if (xd || (x->size == y->size && (x->size == 0 || memcmp(x->data, y->data, x->size) == 0))) {
+            w->c.same++;
+        } else {
+            line(w, '~', y, x);
+            w->c.changed++;
+        }
+        return xd ? push(w, x, y, 0) : 0;
+    }
+    if (x) {
+        line(w, '-', x, NULL);
+        w->c.removed++;
+    }
+    if (y) {
+        line(w, '+', y, NULL);
+        w->c.added++;
+    }
+    return xd || yd ? push(w, xd ? x : NULL, yd ? y : NULL, 0) : 0;
 }
 
-struct counts {
-    size_t added, removed, changed, same;
-};
-
-static void compare(entries_t *a, entries_t *b, struct counts *c)
+static int compare(const side_t *a, const side_t *b, struct counts *c)
 {
-    qsort(a->e, a->n, sizeof *a->e, by_path);
-    qsort(b->e, b->n, sizeof *b->e, by_path);
-    size_t i = 0, j = 0;
-    while (i < a->n || j < b->n) {
-        int k = i == a->n ? 1 : j == b->n ? -1 : strcmp(a->e[i].path, b->e[j].path);
-        if (k < 0) {
-            line('-', &a->e[i++], NULL);
-            c->removed++;
-        } else if (k > 0) {
-            line('+', &b->e[j++], NULL);
-            c->added++;
-        } else if (same(&a->e[i], &b->e[j])) {
-            c->same++;
-            i++, j++;
-        } else if (a->e[i].type != b->e[j].type) {
-            line('-', &a->e[i++], NULL);
-            line('+', &b->e[j++], NULL);
-            c->removed++, c->added++;
-        } else {
-            line('~', &b->e[j++], &a->e[i++]);
-            c->changed++;
+    walk_t w = {.s = {a, b}};
+    romfs_info_t root;
+    memset(&root, 0, sizeof root);
+    int rc = push(&w, &root, &root, 1);
+    while (rc == 0 && w.depth > 0) {
+        frame_t *f = &w.f[w.depth - 1];
+        if (f->i == f->na && f->j == f->nb) {
+            free(f->ka);
+            free(f->kb);
+            w.depth--;
+            continue;
         }
+        int k = f->i == f->na ? 1 : f->j == f->nb ? -1 : 0;
+        if (k == 0) {
+            const romfs_info_t *x = &f->ka[f->i], *y = &f->kb[f->j];
+            size_t n = x->name_len < y->name_len ? x->name_len : y->name_len;
+            k = n ? memcmp(x->name, y->name, n) : 0;
+            if (k == 0)
+                k = x->name_len < y->name_len ? -1 : x->name_len > y->name_len;
+        }
+        rc = step(&w, k);
     }
+    for (size_t i = 0; i < w.depth; i++) {
+        free(w.f[i].ka);
+        free(w.f[i].kb);
+    }
+    free(w.f);
+    free(w.path);
+    *c = w.c;
+    return rc;
 }
 
 /* What a device holding exactly old (old_len bytes from offset 0) holds at
@@ -391,17 +422,14 @@ int cmd_diff(int argc, char **argv)
     int r = parse(argc, argv, s, &part, &mpy, &bs);
     if (r >= 0)
         return r;
-    entries_t a = {0}, b = {0};
-    if (load_side(&s[0], part, mpy) == 0 && load_side(&s[1], part, mpy) == 0 && list_side(&s[0], &a) == 0 &&
-        list_side(&s[1], &b) == 0) {
+    if (load_side(&s[0], part, mpy) == 0 && load_side(&s[1], part, mpy) == 0) {
         struct counts c = {0};
         printf("A: %s (%zu bytes)\nB: %s (%zu bytes)\n", s[0].name, s[0].len, s[1].name, s[1].len);
-        compare(&a, &b, &c);
-        printf("%zu added, %zu removed, %zu changed, %zu unchanged\n", c.added, c.removed, c.changed, c.same);
-        rc = deploy_blocks(&s[0], &s[1], bs) == 0 ? CLI_OK : CLI_FAIL;
+        if (compare(&s[0], &s[1], &c) == 0) {
+            printf("%zu added, %zu removed, %zu changed, %zu unchanged\n", c.added, c.removed, c.changed, c.same);
+            rc = deploy_blocks(&s[0], &s[1], bs) == 0 ? CLI_OK : CLI_FAIL;
+        }
     }
-    free_entries(&a);
-    free_entries(&b);
     for (int i = 0; i < 2; i++) {
         free(s[i].img);
         if (s[i].file.data)

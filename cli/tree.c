@@ -8,6 +8,12 @@
 
 #include "imgwalk.h"
 
+/* Levels drawn in full; deeper entries show the first and last TREE_KEEP
+ * levels and how many are between, so output grows with the entries, not
+ * with the square of the depth. */
+#define TREE_FULL 40
+#define TREE_KEEP 8
+
 static void usage(FILE *fp)
 {
     fprintf(fp,
@@ -15,6 +21,8 @@ static void usage(FILE *fp)
             "\n"
             "Draw the tree of IMAGE (or of its directory PATH), directories with a\n"
             "trailing '/', in the image's record order. IMAGE '-' reads standard input.\n"
+            "Entries more than 40 levels deep are indented by their first and last 8\n"
+            "levels with [+N] for the N levels between.\n"
             "\n"
             "  -d, --device DEV\n"
             "              the image in a board's ROM partition, read over the\n"
@@ -70,8 +78,17 @@ int cmd_tree(int argc, char **argv)
     printf("%s\n", *path ? "/" : "");
     while ((r = romfs_walk_next(&w)) != ROMFS_WALK_END) {
         if (r == ROMFS_WALK_ENTRY) {
-            for (size_t level = 1; level < w.entry_depth; level++)
+            /* Deep trees keep their lines short: past TREE_FULL levels the
+             * first and last TREE_KEEP are drawn, the rest counted. */
+            size_t levels = w.entry_depth - 1;
+            for (size_t level = 1; level <= levels; level++) {
+                if (levels > TREE_FULL && level == TREE_KEEP + 1) {
+                    printf("[+%zu] ", levels - 2 * TREE_KEEP);
+                    level = levels - TREE_KEEP;
+                    continue;
+                }
                 fputs(romfs_walk_ancestor_last(&w, level) ? "    " : "|   ", stdout);
+            }
             fputs(w.entry_last ? "\\-- " : "|-- ", stdout);
             iw_print_name(stdout, w.info.name, w.info.name_len);
             printf("%s\n", w.info.type == ROMFS_TYPE_DIR ? "/" : "");
