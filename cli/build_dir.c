@@ -125,8 +125,12 @@ void cli_build_signals_catch(void)
 static void on_line(void *ctx, const char *line)
 {
     cli_build_dir_t *c = ctx;
-    if (c->info)
-        fprintf(c->info, "%s\n", line);
+    if (c->info) {
+        /* Host names as they are, as mpremote prints them; escaped on a
+         * terminal, where a name could drive it. */
+        cli_put_escaped(c->info, line, strlen(line), 0);
+        fputc('\n', c->info);
+    }
 }
 
 static void on_error(void *ctx, const char *path, const char *msg)

@@ -79,6 +79,14 @@ typedef struct cli_file {
     size_t len;
 } cli_file_t;
 
+/* Write s[0..len) for people (the one escaping of untrusted text). name:
+ * bytes from an image (names), with every control character (C0, DEL, C1
+ * as UTF-8 or raw; romfs_name_unit) and backslash as \xNN, always. Not
+ * name: text from a board or the host (a traceback, host file names), with
+ * control characters but line breaks and tabs as \xNN when fp is a
+ * terminal, as it is otherwise. */
+void cli_put_escaped(FILE *fp, const void *s, size_t len, int name);
+
 /* Load path ("-" is stdin) into *f, at most ROMFS_LOAD_MAX bytes. On failure
  * prints one error line naming the file and returns -1. */
 int cli_file_load(const char *path, cli_file_t *f);

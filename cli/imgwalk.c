@@ -62,13 +62,7 @@ char *iw_path_normalise(const char *path)
 
 void iw_print_name(FILE *fp, const void *name, size_t len)
 {
-    const uint8_t *s = name;
-    for (size_t i = 0; i < len; i++) {
-        if (s[i] < 0x20 || s[i] == 0x7f || s[i] == '\\')
-            fprintf(fp, "\\x%02x", s[i]);
-        else
-            fputc(s[i], fp);
-    }
+    cli_put_escaped(fp, name, len, 1);
 }
 
 void iw_walk_error(const romfs_walk_t *w, const char *image)

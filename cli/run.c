@@ -89,7 +89,7 @@ int cmd_run(int argc, char **argv)
     int e = romfs_board_run(b, module, reset, to_stdout, NULL, &err, timeout_ms);
     int status = CLI_OK;
     if (e == ROMFS_ERR_RAISED && err) {
-        fputs(err, stderr);
+        cli_put_escaped(stderr, err, strlen(err), 0);   /* the board's text: escaped on a terminal */
         status = CLI_FAIL;
     } else if (e) {
         cli_error("%s: %s", romfs_board_describe(b), romfs_board_errmsg(b));

@@ -10,6 +10,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "romfs/romfs_check.h"
+
 static void vmsg(const char *prefix, const char *fmt, va_list ap)
 {
     fputs("romfs: ", stderr);
@@ -32,6 +34,27 @@ void cli_warn(const char *fmt, ...)
     va_start(ap, fmt);
     vmsg("warning: ", fmt, ap);
     va_end(ap);
+}
+
+void cli_put_escaped(FILE *fp, const void *s, size_t len, int name)
+{
+    const uint8_t *b = s;
+    if (!name && !isatty(fileno(fp))) {
+        fwrite(b, 1, len, fp);
+        return;
+    }
+    for (size_t i = 0; i < len;) {
+        int ctrl;
+        size_t u = romfs_name_unit(b, len, i, &ctrl);
+        if (!name && (b[i] == '\n' || b[i] == '\t' || (b[i] == '\r' && i + 1 < len && b[i + 1] == '\n')))
+            ctrl = 0;
+        for (size_t k = 0; k < u; k++, i++) {
+            if (ctrl || (name && b[i] == '\\'))
+                fprintf(fp, "\\x%02x", b[i]);
+            else
+                fputc(b[i], fp);
+        }
+    }
 }
 
 int cli_file_load(const char *path, cli_file_t *f)

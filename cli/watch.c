@@ -346,7 +346,7 @@ static void run_child(watcher_t *w)
     int e = romfs_board_run(w->s.b, w->o.module, 0, to_stdout, NULL, &err, INT_MAX);
     int status = 0;
     if (e == ROMFS_ERR_RAISED) {
-        fputs(err ? err : "", stderr);
+        cli_put_escaped(stderr, err ? err : "", err ? strlen(err) : 0, 0);
         status = 1;
     } else if (e) {
         cli_error("%s: %s", romfs_board_describe(w->s.b), romfs_board_errmsg(w->s.b));

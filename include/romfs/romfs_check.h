@@ -61,8 +61,16 @@ int romfs_check_first(const uint8_t *image, size_t len, size_t *offset, char *ms
 /* Room romfs_check_name needs: 200 shown bytes, an escape and "...". */
 #define ROMFS_CHECK_NAME_CAP 224
 
+/* The unit of s[0..len) at i (i < len) as a terminal sees it: returns its
+ * length (1 to 4: an ASCII byte, a whole UTF-8 sequence, or a byte that is
+ * not part of one) and sets *ctrl when it is a control character a
+ * terminal acts on: C0 and DEL, C1 (U+0080..U+009F) encoded as UTF-8, or a
+ * raw byte 0x80..0x9F (C1 to an 8-bit terminal). Other UTF-8 and other
+ * bytes show as themselves. */
+size_t romfs_name_unit(const void *s, size_t len, size_t i, int *ctrl);
+
 /* Write name into buf (cap >= ROMFS_CHECK_NAME_CAP) for a one-line message:
- * control bytes, DEL, backslash and quote as \xNN, cut after about 200
+ * control bytes (romfs_name_unit), backslash and quote as \xNN, cut after about 200
  * bytes with "...", so a hostile 40 000-byte name cannot flood a report.
  * Returns buf. */
 char *romfs_check_name(char *buf, size_t cap, const void *name, size_t len);

@@ -38,19 +38,55 @@ struct ck {
     size_t path_len, path_cap;
 };
 
+size_t romfs_name_unit(const void *name, size_t len, size_t i, int *ctrl)
+{
+    const uint8_t *s = (const uint8_t *)name + i;
+    size_t left = len - i, n = 0;
+    uint32_t cp = 0;
+    if (s[0] < 0x80) {
+        *ctrl = s[0] < 0x20 || s[0] == 0x7f;
+        return 1;
+    }
+    /* A well-formed UTF-8 sequence (shortest form, no surrogates). */
+    if (s[0] >= 0xc2 && s[0] <= 0xdf)
+        n = 2, cp = s[0] & 0x1f;
+    else if (s[0] >= 0xe0 && s[0] <= 0xef)
+        n = 3, cp = s[0] & 0x0f;
+    else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+        n = 4, cp = s[0] & 0x07;
+    for (size_t k = 1; n && k < n; k++) {
+        if (k >= left || (s[k] & 0xc0) != 0x80)
+            n = 0;
+        else
+            cp = cp << 6 | (s[k] & 0x3f);
+    }
+    if (n && ((n == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff))))
+        n = 0;
+    if (n) {
+        *ctrl = cp >= 0x80 && cp <= 0x9f;
+        return n;
+    }
+    *ctrl = s[0] <= 0x9f;
+    return 1;
+}
+
 char *romfs_check_name(char *buf, size_t cap, const void *name, size_t n)
 {
     const uint8_t *s = name;
     size_t o = 0;
-    for (size_t i = 0; i < n && o + 8 < cap; i++) {
+    for (size_t i = 0; i < n && o + 20 < cap;) {
         if (o > 200) {
             snprintf(buf + o, cap - o, "...");
             return buf;
         }
-        if (s[i] < 0x20 || s[i] == 0x7f || s[i] == '\\' || s[i] == '\'')
-            o += (size_t)snprintf(buf + o, cap - o, "\\x%02x", s[i]);
-        else
-            buf[o++] = (char)s[i];
+        int ctrl;
+        size_t u = romfs_name_unit(s, n, i, &ctrl);
+        for (size_t k = 0; k < u; k++, i++) {
+            if (ctrl || s[i] == '\\' || s[i] == '\'')
+                o += (size_t)snprintf(buf + o, cap - o, "\\x%02x", s[i]);
+            else
+                buf[o++] = (char)s[i];
+        }
     }
     buf[o] = '\0';
     return buf;
