@@ -32,6 +32,7 @@ static const char *const sig_names[] = {"SIGINT", "SIGTERM", "SIGHUP"};
 static char note_before[256], note_after[256];
 static volatile sig_atomic_t noted;
 static int installed;
+static volatile sig_atomic_t board_group;   /* cli_cleanup_board_group */
 static long stop_at = -1;   /* ROMFS_TEST_STOP_AT: stop after this registration */
 static long registered;
 
@@ -93,6 +94,8 @@ static void on_signal(int sig)
         else
             unlinkat(slots[i].dirfd, slots[i].name, 0);
     }
+    if (board_group > 0)
+        kill(-(pid_t)board_group, SIGKILL);
     /* Die of the signal itself, so the parent sees it (status 128+sig). */
     signal(sig, SIG_DFL);
     sigset_t set;
@@ -156,6 +159,12 @@ void cli_cleanup_install(void)
 {
     if (!installed)
         install();
+}
+
+void cli_cleanup_board_group(int pgid)
+{
+    cli_cleanup_install();
+    board_group = pgid;
 }
 
 /* Register without installing the handlers: the host library's temporary

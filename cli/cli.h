@@ -144,6 +144,10 @@ void cli_cleanup_note(const char *before, const char *after);
  * are in charge. */
 void cli_cleanup_hook_outputs(void);
 void cli_cleanup_install(void);
+/* A board process group (board_process_group) to kill (SIGKILL) when a
+ * signal ends the command, so no board process outlives it; 0 forgets it.
+ * Installs the handlers. watch stops its own way and closes the board. */
+void cli_cleanup_board_group(int pgid);
 
 /* Write s as a JSON string literal (with quotes); bytes that are not valid
  * UTF-8 are escaped as \u00XX of the byte value, so a program cannot tell

@@ -85,6 +85,7 @@ int cmd_run(int argc, char **argv)
         cli_error("%s", msg);
         return CLI_FAIL;
     }
+    cli_cleanup_board_group(romfs_board_process_group(b));   /* a signal ends the board process too */
     char *err = NULL;
     int e = romfs_board_run(b, module, reset, to_stdout, NULL, &err, timeout_ms);
     int status = CLI_OK;
@@ -97,5 +98,6 @@ int cmd_run(int argc, char **argv)
     }
     romfs_board_free(err);
     romfs_board_close(b);
+    cli_cleanup_board_group(0);
     return status;
 }

@@ -146,6 +146,10 @@ const char *romfs_board_errmsg(const romfs_board_t *b);
 /* What was opened: "/dev/ttyACM0", "emulated board (partition: ...)". */
 const char *romfs_board_describe(const romfs_board_t *b);
 
+/* The process group of an exec: (or emulated) board's process, 0 for other
+ * boards: what a command ended by a signal must end with it. */
+int romfs_board_process_group(const romfs_board_t *b);
+
 /* Bytes sent to the board so far. */
 uint64_t romfs_board_bytes_sent(const romfs_board_t *b);
 

@@ -154,6 +154,11 @@ const char *romfs_board_describe(const romfs_board_t *b)
     return b ? b->desc : "";
 }
 
+int romfs_board_process_group(const romfs_board_t *b)
+{
+    return b && b->ch.pid > 0 ? (int)b->ch.pid : 0;
+}
+
 const char *romfs_board_errmsg(const romfs_board_t *b)
 {
     if (!b)
