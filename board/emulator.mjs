@@ -15,6 +15,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { spawn } from "node:child_process";
 import { Flash, defaultPartitionFile, loadImageFile, makeRng } from "./flash.mjs";
 
 // The WebAssembly glue reports failed memory growth (what --heap causes on
@@ -73,6 +74,10 @@ An emulated MicroPython board on stdin/stdout with a ROM partition in a file.
   --die-mid            ...with the K-th operation cut part-way (see --model)
   --flaky-program K    the K-th program silently writes one wrong bit
   --noop-erase K       the K-th erase reports success and changes nothing
+  --lock-wait SECONDS  the partition file is locked (flock) while the board
+                       runs: a second board on it waits this long (default
+                       10) for the first to end, then exits saying who
+                       holds it (two hosts never write one partition at once)
   --flip-rx N          flip one bit of the N-th byte received from the host
                        (a corrupting link; seeded bit)
   --heap BYTES         MicroPython heap size, as on a small board (default:
@@ -101,7 +106,7 @@ function parseArgs(argv) {
   const o = {
     partition: null, size: null, blockSize: 4096, minWrite: 8, romfs: true, blockDevice: false,
     rawPaste: 0, dieAfter: 0, dieMid: false, bps: 0, from: null, base: null, model: "prefix",
-    seed: 1, ecc: 0, flaky: 0, flipRx: 0, heap: 0,
+    seed: 1, ecc: 0, flaky: 0, flipRx: 0, heap: 0, lockWait: 10,
   };
   const num = (name, v) => {
     if (v === undefined || !/^[0-9]+$/.test(v)) fail(`${name} needs a non-negative integer`);
@@ -133,6 +138,7 @@ function parseArgs(argv) {
       case "--ecc": o.ecc = num(a, argv[++i]); break;
       case "--flaky-program": o.flaky = num(a, argv[++i]); break;
       case "--noop-erase": o.noopErase = num(a, argv[++i]); break;
+      case "--lock-wait": o.lockWait = num(a, argv[++i]); break;
       case "--flip-rx": o.flipRx = num(a, argv[++i]); break;
       case "--stats": o.stats = argv[++i]; if (!o.stats) fail("--stats needs a file"); break;
       case "--hold-after":
@@ -152,11 +158,51 @@ function parseArgs(argv) {
 }
 
 const opts = parseArgs(process.argv.slice(2));
+const partitionFile = path.resolve(opts.partition || defaultPartitionFile(process.env, os.homedir()));
+
+// The partition file is locked while this board runs, as one flash chip
+// has one owner: node has no flock, so flock(1) holds it for us, its stdin
+// a pipe from this process (when we end, however we end, it ends and the
+// lock goes). A second board on the file waits --lock-wait seconds, then
+// says who holds it.
+async function lockPartition(file) {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.closeSync(fs.openSync(file, "a"));   // flock needs the file; Flash fills an empty one
+  const holder = spawn("flock", ["-w", String(opts.lockWait), "-E", "75", file, "sh", "-c", "echo locked; exec cat >/dev/null"],
+    { stdio: ["pipe", "pipe", "inherit"] });
+  const got = await new Promise((resolve) => {
+    let out = "";
+    // Without flock(1) (not every system has it) the board runs unlocked.
+    holder.on("error", (e) => resolve(e.code === "ENOENT" ? "unlocked" : `cannot run flock: ${e.message}`));
+    holder.stdout.on("data", (d) => { out += d; if (out.includes("locked")) resolve(null); });
+    holder.on("exit", (code) => resolve(code === 75 ? "busy" : `flock exited with status ${code}`));
+  });
+  if (got === "busy") {
+    let who = "";
+    try {
+      const ino = fs.statSync(file).ino;
+      for (const l of fs.readFileSync("/proc/locks", "latin1").split("\n")) {
+        const f = l.trim().split(/\s+/);
+        if (f[1] === "FLOCK" && f[5] && Number(f[5].split(":")[2]) === ino) {
+          const stat = fs.readFileSync(`/proc/${f[4]}/stat`, "latin1");
+          who = ` (pid ${stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]})`;
+        }
+      }
+    } catch { /* who holds it stays unsaid */ }
+    process.stderr.write(`emulator: ${file}: the partition is in use by another emulated board${who}; ` +
+      `waited ${opts.lockWait} s\n`);
+    process.exit(1);
+  }
+  if (got === "unlocked") return;
+  if (got) fail(got);
+  holder.stdout.destroy();
+}
+await lockPartition(partitionFile);
 
 let flash;
 try {
   flash = new Flash({
-    file: opts.partition || defaultPartitionFile(process.env, os.homedir()),
+    file: partitionFile,
     size: opts.size, blockSize: opts.blockSize, minWrite: opts.minWrite,
     model: opts.model, seed: opts.seed, ecc: opts.ecc, flakyAt: opts.flaky, noopEraseAt: opts.noopErase,
     initial: opts.from ? loadImageFile(opts.from, opts.base) : null,

@@ -60,7 +60,9 @@ export class Flash {
     this.erases = 0;
     fs.mkdirSync(path.dirname(this.file), { recursive: true });
     let size = opts.size;
-    if (fs.existsSync(this.file) && !opts.initial) {
+    // An empty file is a partition still to be made (the emulator creates
+    // it empty to lock it).
+    if (fs.existsSync(this.file) && fs.statSync(this.file).size > 0 && !opts.initial) {
       const st = fs.statSync(this.file);
       if (size !== null && st.size !== size)
         throw new Error(`${this.file}: partition file is ${st.size} bytes, --size says ${size}`);
