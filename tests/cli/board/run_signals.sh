@@ -22,7 +22,7 @@ for sig in INT TERM HUP; do
     for _ in $(seq 50); do kill -0 "$board" 2>/dev/null || break; sleep 0.1; done
     if kill -0 "$board" 2>/dev/null; then
         fail "$sig: the board process $board outlived romfs run"
-        kill -KILL -- -"$board" 2>/dev/null
+        kill -KILL "$board" 2>/dev/null
     fi
 done
 finish
