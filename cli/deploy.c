@@ -604,6 +604,8 @@ static int deploy_to_board(deploy_t *d)
     if (d->o.json)
         json_summary(desc, &info, sb.block_size, &res, wire);
     rc = CLI_OK;
+    if (romfs_board_restore(b) < 0)   /* none after a reconnect (b is NULL then) */
+        cli_warn("%s: could not remove the deploy's helpers from the board", desc);
 out:
     romfs_session_close(s);
     free(cdir);

@@ -89,5 +89,6 @@ int watch_deploy_once(wsession_t *s, const uint8_t *src, size_t src_len)
                         "first, base: %s, %.2fs)\n",
                 res.blocks_written, res.blocks_total, (unsigned long long)s->wire_bytes, res.crcs_asked,
                 romfs_session_base_name(res.base), res.seconds);
+    romfs_board_restore(s->b);   /* best effort: the user's names back, ours gone */
     return 0;
 }

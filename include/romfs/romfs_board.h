@@ -190,6 +190,11 @@ int romfs_board_interrupt(romfs_board_t *b);
  * (after a soft reset drops the helpers) replaces the previous probe. */
 int romfs_board_probe(romfs_board_t *b, int part, romfs_board_info_t *info);
 
+/* After a deploy: the board's __main__ put back as the probe found it (the
+ * deploy's helpers and imports gone, the user's names as they were). 0
+ * when there was no probe. */
+int romfs_board_restore(romfs_board_t *b);
+
 /* The deploy engine's device operations (romfs_deploy.h) over the probed
  * partition: erase, write (deflated/base64/hex/literal, batched), block
  * CRCs, finalise, read, progress (opts.progress), errmsg. ctx is b. The

@@ -24,6 +24,7 @@
  * stripped copy) and prints the partition's size, its memory-mapped address
  * (-1 unknown), its first 15 bytes and the free heap (-1 unknown). */
 static const char PROBE[] =
+    "_romfs_s=dict(globals())\n"
     "import vfs,binascii,sys,gc\n"
     "_d=vfs.rom_ioctl(2,%d) if hasattr(vfs,'rom_ioctl') else -1\n"
     "_a=-1\n"
@@ -51,9 +52,8 @@ static const char PROBE[] =
     " print('R OK',_n,_a,binascii.b2a_base64(_g(0,min(15,_n))).decode().strip(),"
     "gc.mem_free() if hasattr(gc,'mem_free') else -1)\n";
 
-/* What the read leaves on the board: nothing. */
-static const char CLEANUP[] = "for _k in ('_d','_m','_g','_r','_c','_a','_n','_B'):\n"
-                              " if _k in globals():del globals()[_k]\n";
+/* What the read leaves on the board: __main__ as it found it. */
+static const char CLEANUP[] = "(lambda s:(globals().clear(),globals().update(s)))(_romfs_s)\n";
 
 static int fail_board(romfs_board_t *b, int r, const char *what)
 {

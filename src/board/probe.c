@@ -90,9 +90,16 @@ static int queue(dboard_t *d, const char *s, size_t n)
     return qadd(d, s, n);
 }
 
+/* The board's __main__ before our helpers and imports, put back by
+ * romfs_board_restore (kept from the first probe, should a deploy
+ * reconnect). */
+#define SNAPSHOT "if '_romfs_s' not in globals():_romfs_s=dict(globals())\n"
+static const char RESTORE[] = "(lambda s:(globals().clear(),globals().update(s)))(_romfs_s)\n";
+
 /* The answer line ends with the byte sum of the rest (see answer.h): a
  * corrupted feature flag must stop the deploy, not change what it does. */
 static const char PROBE[] =
+    SNAPSHOT
     "import vfs\n"
     "_u=''\n"
     "try:\n"
@@ -236,6 +243,14 @@ static int load_helpers(dboard_t *d)
     int n = snprintf(defs, sizeof defs, HELPERS, kind, info->has_b64 ? H_B64 : "", info->has_deflate ? H_DEFL : "",
                      info->has_view && info->has_crc ? H_CRC : "", info->has_view ? H_READ : "");
     return run(d, defs, (size_t)n, NULL);
+}
+
+int romfs_board_restore(romfs_board_t *b)
+{
+    if (!b || !b->db)
+        return 0;
+    int r = flush(b->db);
+    return r < 0 ? r : run(b->db, RESTORE, sizeof RESTORE - 1, NULL);
 }
 
 int romfs_board_probe(romfs_board_t *b, int part, romfs_board_info_t *info)
