@@ -102,7 +102,7 @@ static int parse_args(int argc, char **argv, struct build_args *a)
     };
     int ch, r;
     optind = 1;
-    while ((ch = getopt_long(argc, argv, "o:j:qvh", longopts, NULL)) != -1) {
+    while ((ch = getopt_long(argc, argv, "o:j:mqvh", longopts, NULL)) != -1) {
         if ((r = cli_mpy_option(&a->mpy, ch, optarg, "build")) != 0) {
             if (r < 0)
                 return CLI_USAGE;

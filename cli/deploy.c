@@ -231,7 +231,7 @@ static int parse_opts(int argc, char **argv, opts_t *o)
     int c;
     long long v;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "d:p:o:j:qh", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "d:p:o:j:mqh", longopts, NULL)) != -1) {
         int m = cli_mpy_option(&o->mpy, c, optarg, "deploy");
         if (m < 0)
             return CLI_USAGE;

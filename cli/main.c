@@ -63,6 +63,95 @@ static int run_command(const struct command *cmd, int argc, char **argv)
     return cmd->fn(argc, argv);
 }
 
+/* The one-line hint after a mistyped command (the whole usage is for --help). */
+static void usage_hint(void)
+{
+    fprintf(stderr, "usage: romfs <command> [options] [args] ('romfs --help' lists the commands)\n");
+}
+
+/* Edit distance (adjacent swaps count one), for "did you mean". */
+static size_t distance(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    if (la > 32 || lb > 32)
+        return 99;
+    size_t d[33][33];
+    for (size_t i = 0; i <= la; i++)
+        d[i][0] = i;
+    for (size_t j = 0; j <= lb; j++)
+        d[0][j] = j;
+    for (size_t i = 1; i <= la; i++) {
+        for (size_t j = 1; j <= lb; j++) {
+            size_t v = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
+            if (d[i - 1][j] + 1 < v)
+                v = d[i - 1][j] + 1;
+            if (d[i][j - 1] + 1 < v)
+                v = d[i][j - 1] + 1;
+            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] && d[i - 2][j - 2] + 1 < v)
+                v = d[i - 2][j - 2] + 1;
+            d[i][j] = v;
+        }
+    }
+    return d[la][lb];
+}
+
+static int unknown_command(const char *a)
+{
+    const struct command *best = NULL;
+    size_t bd = 3;
+    for (size_t i = 0; i < NCOMMANDS; i++) {
+        size_t dd = distance(a, commands[i].name);
+        if (dd < bd && dd * 2 < strlen(commands[i].name)) {
+            bd = dd;
+            best = &commands[i];
+        }
+    }
+    if (best)
+        cli_error("'%s' is not a command; did you mean '%s'?", a, best->name);
+    else
+        cli_error("'%s' is not a command", a);
+    usage_hint();
+    return CLI_USAGE;
+}
+
+/* Options that take a value in some command, as typed before the command. */
+static int takes_value(const char *opt)
+{
+    static const char *const longs[] = {"address", "align",   "base",      "block-size", "compact", "device",
+                                        "family",  "format",  "jobs",      "mpy-cross-arg", "options", "pad-to",
+                                        "partition", "run",   "timeout",   "output",     "exclude"};
+    if (opt[0] == '-' && opt[1] != '-') {
+        /* -o X, -oX; the last letter of a cluster decides */
+        size_t n = strlen(opt);
+        return n == 2 && strchr("dpojrt", opt[1]) != NULL;
+    }
+    if (strchr(opt, '='))
+        return 0;
+    for (size_t i = 0; i < sizeof longs / sizeof longs[0]; i++)
+        if (strcmp(opt + 2, longs[i]) == 0)
+            return 1;
+    return 0;
+}
+
+/* mpremote's habit: `romfs -o x build dir` as `mpremote romfs -o x build
+ * dir`. When argv[1..] is options (with their values) up to a command's
+ * name, move the command's name first. Returns the command, or NULL. */
+static const struct command *command_after_options(int argc, char **argv)
+{
+    int i = 1;
+    while (i < argc && argv[i][0] == '-' && strcmp(argv[i], "--") != 0)
+        i += takes_value(argv[i]) ? 2 : 1;
+    if (i >= argc || i == 1)
+        return NULL;
+    const struct command *cmd = find_command(argv[i]);
+    if (!cmd)
+        return NULL;
+    char *name = argv[i];
+    memmove(argv + 2, argv + 1, (size_t)(i - 1) * sizeof *argv);
+    argv[1] = name;
+    return cmd;
+}
+
 static int help(int argc, char **argv)
 {
     if (argc < 2) {
@@ -94,19 +183,22 @@ int main(int argc, char **argv)
         printf("romfs %s\n", romfs_version());
         return CLI_OK;
     }
+    const struct command *cmd;
     if (a[0] == '-') {
-        cli_error("unknown option '%s' before the command", a);
-        usage(stderr);
-        return CLI_USAGE;
+        cmd = command_after_options(argc, argv);
+        if (!cmd) {
+            cli_error("unknown option '%s' before the command", a);
+            usage_hint();
+            return CLI_USAGE;
+        }
+    } else {
+        cmd = find_command(a);
     }
-    const struct command *cmd = find_command(a);
     if (cmd && multi_wanted(argc - 1, argv + 1))   /* several -d, or -d all: cli/multi.c */
         return multi_run(argc - 1, argv + 1);
     if (cmd && boardimg_wanted(argc - 1, argv + 1))   /* -d on an image command: cli/boardimg.c */
         return boardimg_run(argc - 1, argv + 1, cmd->fn);
     if (cmd)
         return run_command(cmd, argc - 1, argv + 1);
-    cli_error("'%s' is not a command", a);
-    usage(stderr);
-    return CLI_USAGE;
+    return unknown_command(a);
 }

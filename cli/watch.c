@@ -110,7 +110,7 @@ static int parse_opts(int argc, char **argv, watcher_t *w)
     long long v;
     int c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "d:p:r:j:qvh", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "d:p:r:j:mqvh", longopts, NULL)) != -1) {
         int m = cli_mpy_option(&o->mpy, c, optarg, "watch");
         if (m < 0)
             return CLI_USAGE;
