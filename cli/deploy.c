@@ -434,6 +434,23 @@ static int open_board(deploy_t *d, romfs_board_t **b, romfs_board_info_t *info, 
     return r < 0 ? -1 : 0;
 }
 
+typedef struct sizectx {
+    deploy_t *d;
+    const romfs_board_info_t *info;
+    const romfs_session_board_t *sb;
+} sizectx_t;
+
+/* mpremote's two lines, before the transfer as mpremote prints them. */
+static void say_sizes(void *ctx, size_t image_len)
+{
+    sizectx_t *e = ctx;
+    uint64_t part = e->info->part_size;
+    uint64_t bs = e->sb->block_size ? e->sb->block_size : (part ? part : 1);
+    say(e->d, "Image size is %zu bytes", image_len);
+    say(e->d, "ROMFS%d partition has size %llu bytes (%u blocks of %u bytes each)", e->d->o.part,
+        (unsigned long long)part, (unsigned)((part + bs - 1) / bs), (unsigned)bs);
+}
+
 /* The device spec as the cache's fallback key. */
 static const char *fallback_key(const deploy_t *d)
 {
@@ -545,9 +562,11 @@ static int deploy_to_board(deploy_t *d)
     romfs_session_board_t sb = romfs_board_session_board(&info, fallback_key(d));
     int rc = CLI_FAIL;
     char *cdir = cli_cache_dir();
+    sizectx_t ec = {d, &info, &sb};
     romfs_deploy_ops_t ops = romfs_board_deploy_ops(b);   /* no block_crcs: no way to read back */
     romfs_session_opts_t so = {.cache_dir = cdir, .full = d->o.full, .nor = d->o.nor,
-                               .allow_unverified = d->o.unverified, .align = d->o.align, .compact = d->o.compact};
+                               .allow_unverified = d->o.unverified, .align = d->o.align, .compact = d->o.compact,
+                               .sized = say_sizes, .sized_ctx = &ec};
     romfs_session_t *s = NULL;
     if (!info.has_view && !d->o.unverified) {
         cli_error("the board cannot read its partition back (no memoryview or readblocks): refusing an "
@@ -572,12 +591,6 @@ static int deploy_to_board(deploy_t *d)
                            "a power cut; deploy again to finish");
     int r = romfs_session_deploy(s, d->src, d->src_len, d->is_dir, &res);
     cli_cleanup_note(NULL, NULL);
-    if (res.image_len) {
-        say(d, "Image size is %zu bytes", res.image_len);
-        say(d, "ROMFS%d partition has size %llu bytes (%u blocks of %u bytes each)", d->o.part,
-            (unsigned long long)info.part_size, (unsigned)((info.part_size + sb.block_size - 1) / sb.block_size),
-            sb.block_size);
-    }
     char desc[256];
     snprintf(desc, sizeof desc, "%s", romfs_board_describe(b));
     uint64_t wire = romfs_board_bytes_sent(b) - wire0;

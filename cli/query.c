@@ -27,9 +27,10 @@ static void usage(FILE *fp)
             "      --json        one JSON object instead of text\n"
             "  -h, --help        this help\n"
             "\n"
-            "Exit status: 0 shown, 1 no ROMFS on the board, it could not be\n"
-            "reached, or --verify found a problem or could not read an image,\n"
-            "2 bad usage.\n");
+            "Exit status: 0 shown, an erased partition (\"Not a valid ROMFS\")\n"
+            "included; 1 ROMFS is not enabled on the board or it has no ROM\n"
+            "partition, it could not be reached, or --verify found a problem or\n"
+            "could not read an image; 2 bad usage.\n");
 }
 
 static void print_raw(const romfs_board_part_t *p)

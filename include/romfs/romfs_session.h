@@ -64,6 +64,11 @@ typedef struct romfs_session_opts {
     int allow_unverified;     /* deploy even when the device cannot read back */
     uint32_t align;           /* romfs_layout_opts_t.align */
     uint32_t compact;         /* romfs_layout_opts_t.compact_percent */
+    /* Called once the image to deploy is known (laid out), before anything
+     * is written and before it is checked against the partition: what
+     * mpremote prints first ("Image size is ..."). May be NULL. */
+    void (*sized)(void *ctx, size_t image_len);
+    void *sized_ctx;
 } romfs_session_opts_t;
 
 /* How the deployed image was laid out. */

@@ -645,6 +645,8 @@ int romfs_session_deploy(romfs_session_t *s, const uint8_t *img, size_t len, int
     const uint8_t *out = lay ? lay : img;
     size_t out_len = lay ? lay_len : len;
     res->image_len = out_len;
+    if (r == 0 && s->o.sized)
+        s->o.sized(s->o.sized_ctx, out_len);
     if (r == 0 && out_len > s->part_size)
         r = fail(res, ROMFS_ERR_NOSPC, "ROMFS image is too big for the target partition");
     if (r == 0)
