@@ -643,7 +643,11 @@ static int finish(romfs_mpy_t *m, size_t i, int status)
         else
             seterr(m, "%s: mpy-cross was killed by signal %d:", j->shown, WTERMSIG(status));
         free(m->output);
-        m->output = show_paths(j->msg ? j->msg : "", j->name, j->shown);
+        /* Its messages name the source by -s NAME or, for syntax errors, by
+         * the staged copy's path: both are shown as the user's path. */
+        char *t = show_paths(j->msg ? j->msg : "", j->name, j->shown);
+        m->output = t && in ? show_paths(t, in, j->shown) : NULL;
+        free(t);
         r = ROMFS_ERR_IO;
     } else if (out) {
         int e = 0;

@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# Builds one piece of real MicroPython for the tests, from a source tarball
+# or a checkout, into WORK (the build directory's micropython/):
+#   build-mp.sh SOURCE WORK PIECE [MODULE_DIR]
+# PIECE: source    WORK/src: the tarball extracted (a checkout: a link to it)
+#        mpy-cross WORK/bin/mpy-cross
+#        unix      WORK/bin/micropython        (readline: answers a raw REPL on a pty)
+#        unix-safe WORK/bin/micropython-safe   (with port/micropython's VfsRom)
+#        m3        WORK/bin/firmware-m3.elf    (qemu MPS2_AN385, ROMFS at 0x21000000)
+#        m3-safe   WORK/bin/firmware-m3-safe.elf
+#        rv32      WORK/bin/firmware-rv32.elf  (qemu VIRT_RV32, ROMFS at 0x80610000)
+# Object files go to WORK/obj/PIECE, never into the source. Each piece runs
+# make -j$ROMFS_MP_JOBS (default 1: CMake builds the pieces side by side with
+# the project, so the cores are already busy). The log is WORK/log/PIECE.log;
+# on failure its tail is printed.
+set -euo pipefail
+src_in=${1:?usage: build-mp.sh SOURCE WORK PIECE [MODULE_DIR]}
+work=${2:?}
+piece=${3:?}
+module=${4:-}
+mkdir -p "$work/bin" "$work/log" "$work/obj"
+work=$(cd "$work" && pwd)
+log=$work/log/$piece.log
+jobs=${ROMFS_MP_JOBS:-1}
+mp=$work/src
+# A tarball extracted inside a git work tree (this project's build directory)
+# must not take its version from that repository: git stops at WORK.
+export GIT_CEILING_DIRECTORIES=$work
+
+if [ "$piece" = source ]; then
+    rm -rf "$work/src" "$work/src.tmp"
+    if [ -d "$src_in" ]; then
+        [ -f "$src_in/py/mpconfig.h" ] || { echo "ROMFS_MICROPYTHON=$src_in: not a MicroPython checkout (no py/mpconfig.h)" >&2; exit 1; }
+        ln -s "$(cd "$src_in" && pwd)" "$work/src"
+    else
+        [ -f "$src_in" ] || { echo "ROMFS_MICROPYTHON=$src_in: no such file or directory" >&2; exit 1; }
+        mkdir "$work/src.tmp"
+        tar -xJf "$src_in" -C "$work/src.tmp"
+        top=$(ls "$work/src.tmp")
+        [ "$(echo "$top" | wc -l)" = 1 ] && [ -f "$work/src.tmp/$top/py/mpconfig.h" ] \
+            || { echo "ROMFS_MICROPYTHON=$src_in: not a MicroPython source tarball" >&2; exit 1; }
+        mv "$work/src.tmp/$top" "$work/src"
+        rmdir "$work/src.tmp"
+    fi
+    exit 0
+fi
+
+obj=$work/obj/$piece
+unix_flags=(VARIANT=standard FROZEN_MANIFEST= MICROPY_STANDALONE=0 MICROPY_USE_READLINE=1
+            MICROPY_PY_BTREE=0 MICROPY_PY_SSL=0 MICROPY_PY_FFI=0)
+run() {
+    echo "+ $*" >> "$log"
+    if ! "$@" >> "$log" 2>&1; then
+        echo "build-mp.sh: building MicroPython's $piece failed; the end of $log:" >&2
+        tail -n 30 "$log" >&2
+        exit 1
+    fi
+}
+: > "$log"
+case $piece in
+mpy-cross)
+    run make -C "$mp/mpy-cross" -j"$jobs" BUILD="$obj" PROG="$obj/mpy-cross"
+    out=$obj/mpy-cross; name=mpy-cross ;;
+unix|unix-safe)
+    extra=()
+    [ "$piece" = unix-safe ] && extra=(USER_C_MODULES="${module:?unix-safe needs MODULE_DIR}")
+    run make -C "$mp/ports/unix" -j"$jobs" BUILD="$obj" PROG=micropython "${unix_flags[@]}" "${extra[@]}"
+    out=$obj/micropython; name=micropython${piece#unix} ;;
+m3|m3-safe)
+    extra=()
+    [ "$piece" = m3-safe ] && extra=(USER_C_MODULES="${module:?m3-safe needs MODULE_DIR}")
+    run make -C "$mp/ports/qemu" -j"$jobs" BOARD=MPS2_AN385 BUILD="$obj" FROZEN_MANIFEST= "${extra[@]}"
+    out=$obj/firmware.elf; name=firmware-$piece.elf ;;
+rv32)
+    libgcc=$(riscv64-unknown-elf-gcc -march=rv32imac -mabi=ilp32 -print-libgcc-file-name)
+    run make -C "$mp/ports/qemu" -j"$jobs" BOARD=VIRT_RV32 BUILD="$obj" FROZEN_MANIFEST= LIBS="$libgcc"
+    out=$obj/firmware.elf; name=firmware-rv32.elf ;;
+*)
+    echo "build-mp.sh: unknown piece $piece" >&2; exit 2 ;;
+esac
+cp "$out" "$work/bin/$name.tmp"
+mv "$work/bin/$name.tmp" "$work/bin/$name"

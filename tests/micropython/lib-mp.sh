@@ -1,0 +1,54 @@
+# SPDX-License-Identifier: MIT
+# Shared by the mp.* tests (real MicroPython): the environment CTest gives
+# (ROMFS, SRC, MP_BIN with the built MicroPython pieces, MP_SRC its source),
+# a scratch directory, and helpers. A piece that is missing is a failure:
+# CMake builds them all before the tests run.
+set -u
+: "${ROMFS:?ROMFS must name the romfs binary}" "${SRC:?}" "${MP_BIN:?}" "${MP_SRC:?}"
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/romfs-mp.XXXXXX")
+trap 'rm -rf "$TMP"' EXIT
+export TMPDIR=$TMP XDG_CACHE_HOME=$TMP/cache
+unset MPY_CROSS ROMFS_DEVICE
+FAILS=0
+NAME=$(basename "$0" .sh)
+bad() { echo "FAIL $NAME: $*" >&2; FAILS=$((FAILS + 1)); }
+die() { echo "FAIL $NAME: $*" >&2; exit 1; }
+finish() {
+    [ "$FAILS" -eq 0 ] || { echo "$NAME: $FAILS check(s) failed" >&2; exit 1; }
+    echo "ok $NAME"
+    exit 0
+}
+need() {
+    for p in "$@"; do
+        [ -x "$MP_BIN/$p" ] || die "$MP_BIN/$p missing (built by the romfs_micropython target)"
+    done
+}
+# expect_in TEXT NEEDLE WHAT
+expect_in() {
+    case "$1" in *"$2"*) ;; *) bad "$3: expected '$2' in: $1" ;; esac
+}
+MPY_CROSS_REAL=$MP_BIN/mpy-cross
+UNIX=$MP_BIN/micropython
+
+# unix_rom IMAGE CODE: run CODE on the unix port with IMAGE mounted at /rom
+# (read into RAM: the unix port has no ROM partition) and /rom, /rom/lib on
+# sys.path. Prints what it printed (stdout and stderr).
+unix_rom() {
+    local img=$1 code=$2
+    "$UNIX" -c "
+import vfs, sys
+vfs.mount(vfs.VfsRom(open('$img', 'rb').read()), '/rom')
+sys.path[:0] = ['/rom', '/rom/lib']
+$code" 2>&1
+}
+
+# QEMU boards. qemu_board m3|rv32 IMAGE: the exec: device command that boots
+# the firmware with IMAGE in its ROM partition (stdio is the board's UART).
+qemu_board() {
+    local img=$2
+    case $1 in
+    m3) echo "exec:timeout 120 qemu-system-arm -machine mps2-an385 -nographic -monitor none -semihosting -serial stdio -kernel $MP_BIN/firmware-m3.elf -device loader,file=$img,addr=0x21000000,force-raw=on" ;;
+    m3-safe) echo "exec:timeout 120 qemu-system-arm -machine mps2-an385 -nographic -monitor none -semihosting -serial stdio -kernel $MP_BIN/firmware-m3-safe.elf -device loader,file=$img,addr=0x21000000,force-raw=on" ;;
+    rv32) echo "exec:timeout 120 qemu-system-riscv32 -machine virt -bios none -cpu rv32 -semihosting -nographic -monitor none -serial stdio -kernel $MP_BIN/firmware-rv32.elf -device loader,file=$img,addr=0x80610000,force-raw=on" ;;
+    esac
+}
