@@ -20,7 +20,9 @@ pkgs=(git xxd
       libcmocka-dev
       clang libclang-rt-dev
       gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm
-      socat fuse3 python3-pytest)
+      socat fuse3 python3-pytest
+      libffi-dev libreadline-dev gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf
+      qemu-system-misc) # the last two lines: real MicroPython (tests/micropython)
 case $what in
 demo) pkgs=("${demo[@]}") ;;
 package) pkgs=("${demo[@]}" "${package[@]}") ;;
