@@ -123,7 +123,8 @@ void romfs_mpy_free(romfs_mpy_t *m);
 /// Boards ///
 
 /* What a board's sys.implementation._mpy says: bits 0-7 the .mpy version,
- * 8-9 the sub-version, 10 and up the native architecture. */
+ * 8-9 the sub-version, 10-15 the native architecture, 16 and up flags of
+ * the architecture (RISC-V extensions), which the decoding ignores. */
 typedef struct romfs_mpy_board {
     unsigned version, sub_version, arch;
     const char *march;  /* "armv7emsp" etc., NULL when the board has no native emitter */

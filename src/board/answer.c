@@ -167,8 +167,8 @@ int ans_mpy(const char *text, size_t len, long long *v, const char **why)
 {
     cur_t all = {text, text + len}, line, t;
     if (!next_line(&all, &line) || !at_end(&all) || !next_tok(&line, &t) || !tok_is(&t, "M") ||
-        !next_tok(&line, &t) || tok_num(&t, -1, 65535, v) || line.s < line.e)
-        return LIMIT(why, "expected 'M value' with sys.implementation._mpy of -1 to 65535");
+        !next_tok(&line, &t) || tok_num(&t, -1, 0xffffff, v) || line.s < line.e)
+        return LIMIT(why, "expected 'M value' with sys.implementation._mpy of -1 to 16777215");
     return 0;
 }
 

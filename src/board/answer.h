@@ -41,8 +41,8 @@ int ans_probe(const char *text, size_t len, ans_probe_t *p, const char **why);
 /* "W n": the minimum write size (0 .. ANS_MAX_WSIZE). */
 int ans_wsize(const char *text, size_t len, int *w, const char **why);
 
-/* "M v": the board's sys.implementation._mpy (0 .. 65535), or "M -1" when
- * it has none (*v = -1). */
+/* "M v": the board's sys.implementation._mpy (0 .. 0xffffff: RISC-V boards
+ * set bits above 16 for their extensions), or "M -1" when it has none. */
 int ans_mpy(const char *text, size_t len, long long *v, const char **why);
 
 /* Exactly n CRC32s, 1-8 lowercase hex digits each, separated by line

@@ -756,7 +756,9 @@ int romfs_mpy_board_decode(long long sys_mpy, romfs_mpy_board_t *out, char *msg,
     }
     out->version = (unsigned)(sys_mpy & 0xff);
     out->sub_version = (unsigned)(sys_mpy >> 8 & 3);
-    out->arch = (unsigned)(sys_mpy >> 10);
+    /* Bits 10-15; RISC-V boards put their extensions (zba, zcmp) from bit
+     * 16 up, which code built for the plain architecture does not need. */
+    out->arch = (unsigned)(sys_mpy >> 10 & 0x3f);
     if (out->arch >= sizeof arch_names / sizeof arch_names[0]) {
         snprintf(msg, cap, "sys.implementation._mpy = %lld names native architecture %u, unknown here",
                  sys_mpy, out->arch);

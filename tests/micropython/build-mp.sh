@@ -2,11 +2,12 @@
 # SPDX-License-Identifier: MIT
 # Builds one piece of real MicroPython for the tests, from a source tarball
 # or a checkout, into WORK (the build directory's micropython/):
-#   build-mp.sh SOURCE WORK PIECE [MODULE_DIR]
+#   build-mp.sh SOURCE WORK PIECE [ROMFS_ROOT]
 # PIECE: source    WORK/src: the tarball extracted (a checkout: a link to it)
 #        mpy-cross WORK/bin/mpy-cross
 #        unix      WORK/bin/micropython        (readline: answers a raw REPL on a pty)
-#        unix-safe WORK/bin/micropython-safe   (with port/micropython's VfsRom)
+#        unix-safe WORK/bin/micropython-safe   (with port/micropython's VfsRom, and
+#                  vfs.rom_ioctl over NOR flash in a file: tests/micropython/unixboard)
 #        m3        WORK/bin/firmware-m3.elf    (qemu MPS2_AN385, ROMFS at 0x21000000)
 #        m3-safe   WORK/bin/firmware-m3-safe.elf
 #        rv32      WORK/bin/firmware-rv32.elf  (qemu VIRT_RV32, ROMFS at 0x80610000)
@@ -15,10 +16,10 @@
 # the project, so the cores are already busy). The log is WORK/log/PIECE.log;
 # on failure its tail is printed.
 set -euo pipefail
-src_in=${1:?usage: build-mp.sh SOURCE WORK PIECE [MODULE_DIR]}
+src_in=${1:?usage: build-mp.sh SOURCE WORK PIECE [ROMFS_ROOT]}
 work=${2:?}
 piece=${3:?}
-module=${4:-}
+root=${4:-}
 mkdir -p "$work/bin" "$work/log" "$work/obj"
 work=$(cd "$work" && pwd)
 log=$work/log/$piece.log
@@ -62,14 +63,18 @@ case $piece in
 mpy-cross)
     run make -C "$mp/mpy-cross" -j"$jobs" BUILD="$obj" PROG="$obj/mpy-cross"
     out=$obj/mpy-cross; name=mpy-cross ;;
-unix|unix-safe)
-    extra=()
-    [ "$piece" = unix-safe ] && extra=(USER_C_MODULES="${module:?unix-safe needs MODULE_DIR}")
-    run make -C "$mp/ports/unix" -j"$jobs" BUILD="$obj" PROG=micropython "${unix_flags[@]}" "${extra[@]}"
-    out=$obj/micropython; name=micropython${piece#unix} ;;
+unix)
+    run make -C "$mp/ports/unix" -j"$jobs" BUILD="$obj" PROG=micropython "${unix_flags[@]}"
+    out=$obj/micropython; name=micropython ;;
+unix-safe)
+    : "${root:?unix-safe needs ROMFS_ROOT}"
+    run make -C "$mp/ports/unix" -j"$jobs" BUILD="$obj" PROG=micropython "${unix_flags[@]}" \
+        VARIANT_DIR="$root/tests/micropython/unixboard/variant" \
+        USER_C_MODULES="$root/port/micropython $root/tests/micropython/unixboard"
+    out=$obj/micropython; name=micropython-safe ;;
 m3|m3-safe)
     extra=()
-    [ "$piece" = m3-safe ] && extra=(USER_C_MODULES="${module:?m3-safe needs MODULE_DIR}")
+    [ "$piece" = m3-safe ] && extra=(USER_C_MODULES="${root:?m3-safe needs ROMFS_ROOT}/port/micropython")
     run make -C "$mp/ports/qemu" -j"$jobs" BOARD=MPS2_AN385 BUILD="$obj" FROZEN_MANIFEST= "${extra[@]}"
     out=$obj/firmware.elf; name=firmware-$piece.elf ;;
 rv32)

@@ -9,6 +9,8 @@ TMP=$(mktemp -d "${TMPDIR:-/tmp}/romfs-mp.XXXXXX")
 trap 'rm -rf "$TMP"' EXIT
 export TMPDIR=$TMP XDG_CACHE_HOME=$TMP/cache
 unset MPY_CROSS ROMFS_DEVICE
+# Emulated boards start slowly on a loaded machine (QEMU under -j2 builds).
+export ROMFS_TIMEOUT_MS=60000
 FAILS=0
 NAME=$(basename "$0" .sh)
 bad() { echo "FAIL $NAME: $*" >&2; FAILS=$((FAILS + 1)); }

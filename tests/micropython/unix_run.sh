@@ -50,7 +50,7 @@ expect_in "$out" "no assert" "-O1 drops asserts"
 
 # Native code: the -march the port's sys.implementation._mpy names (as
 # deploy and watch derive it; arch = _mpy >> 10).
-arch=$((mpy >> 10))
+arch=$((mpy >> 10 & 63))
 names=(none x86 x64 armv6 armv6m armv7m armv7em armv7emsp armv7emdp xtensa xtensawin rv32imc rv64imc)
 march=${names[$arch]:-}
 [ -n "$march" ] && [ "$march" != none ] || die "the unix port has no native architecture (_mpy=$mpy)"

@@ -1032,6 +1032,12 @@ static void test_mpy_board(void **state)
     assert_string_equal(bd.march, "x64");
     assert_int_equal(romfs_mpy_board_decode(6 | 3 << 8, &bd, msg, sizeof msg), 0);
     assert_null(bd.march); /* the WebAssembly port: no native emitter */
+    /* MicroPython's RISC-V firmware (qemu VIRT_RV32): extension flags (zba,
+     * zcmp) from bit 16 up; the architecture is still rv32imc. */
+    assert_int_equal(romfs_mpy_board_decode(208646, &bd, msg, sizeof msg), 0);
+    assert_int_equal(bd.version, 6);
+    assert_int_equal(bd.sub_version, 3);
+    assert_string_equal(bd.march, "rv32imc");
     assert_int_equal(romfs_mpy_board_decode(6 | 40 << 10, &bd, msg, sizeof msg), ROMFS_ERR_INVAL);
     assert_non_null(strstr(msg, "architecture 40"));
     assert_int_equal(romfs_mpy_board_decode(-1, &bd, msg, sizeof msg), ROMFS_ERR_INVAL);
