@@ -7,11 +7,13 @@
 #        mpy-cross WORK/bin/mpy-cross
 #        unix      WORK/bin/micropython        (readline: answers a raw REPL on a pty)
 #        unix-safe WORK/bin/micropython-safe   (with port/micropython's VfsRom, and
-#                  vfs.rom_ioctl over NOR flash in a file: tests/micropython/unixboard)
+#                  vfs.rom_ioctl over NOR flash in a file: tests/micropython/romboard)
 #        m3        WORK/bin/firmware-m3.elf    (qemu MPS2_AN385, ROMFS at 0x21000000)
-#        m3-safe   WORK/bin/firmware-m3-safe.elf
+#        m3-safe   WORK/bin/firmware-m3-safe.elf (port/micropython's VfsRom, and a
+#                  writable partition: tests/micropython/romboard)
 #        rv32      WORK/bin/firmware-rv32.elf  (qemu VIRT_RV32, ROMFS at 0x80610000)
-# Object files go to WORK/obj/PIECE, never into the source. Each piece runs
+# Object files go to WORK/obj/PIECE, never into the source (the program is
+# micropython-bin there: port/micropython's objects take the folder micropython/). Each piece runs
 # make -j$ROMFS_MP_JOBS (default 1: CMake builds the pieces side by side with
 # the project, so the cores are already busy). The log is WORK/log/PIECE.log;
 # on failure its tail is printed.
@@ -64,17 +66,17 @@ mpy-cross)
     run make -C "$mp/mpy-cross" -j"$jobs" BUILD="$obj" PROG="$obj/mpy-cross"
     out=$obj/mpy-cross; name=mpy-cross ;;
 unix)
-    run make -C "$mp/ports/unix" -j"$jobs" BUILD="$obj" PROG=micropython "${unix_flags[@]}"
-    out=$obj/micropython; name=micropython ;;
+    run make -C "$mp/ports/unix" -j"$jobs" BUILD="$obj" PROG=micropython-bin "${unix_flags[@]}"
+    out=$obj/micropython-bin; name=micropython ;;
 unix-safe)
     : "${root:?unix-safe needs ROMFS_ROOT}"
-    run make -C "$mp/ports/unix" -j"$jobs" BUILD="$obj" PROG=micropython "${unix_flags[@]}" \
-        VARIANT_DIR="$root/tests/micropython/unixboard/variant" \
-        USER_C_MODULES="$root/port/micropython $root/tests/micropython/unixboard"
-    out=$obj/micropython; name=micropython-safe ;;
+    run make -C "$mp/ports/unix" -j"$jobs" BUILD="$obj" PROG=micropython-bin "${unix_flags[@]}" \
+        VARIANT_DIR="$root/tests/micropython/romboard/variant" \
+        USER_C_MODULES="$root/port/micropython $root/tests/micropython/romboard"
+    out=$obj/micropython-bin; name=micropython-safe ;;
 m3|m3-safe)
     extra=()
-    [ "$piece" = m3-safe ] && extra=(USER_C_MODULES="${root:?m3-safe needs ROMFS_ROOT}/port/micropython")
+    [ "$piece" = m3-safe ] && extra=(USER_C_MODULES="${root:?m3-safe needs ROMFS_ROOT}/port/micropython $root/tests/micropython/romboard")
     run make -C "$mp/ports/qemu" -j"$jobs" BOARD=MPS2_AN385 BUILD="$obj" FROZEN_MANIFEST= "${extra[@]}"
     out=$obj/firmware.elf; name=firmware-$piece.elf ;;
 rv32)
@@ -84,5 +86,7 @@ rv32)
 *)
     echo "build-mp.sh: unknown piece $piece" >&2; exit 2 ;;
 esac
+# The firmware's link map (bench/mp_firmware_bench.py sums objects' sizes).
+case $piece in m3*) cp "$obj/firmware.map" "$work/bin/${name%.elf}.map" ;; esac
 cp "$out" "$work/bin/$name.tmp"
 mv "$work/bin/$name.tmp" "$work/bin/$name"

@@ -16,6 +16,13 @@ NAME=$(basename "$0" .sh)
 bad() { echo "FAIL $NAME: $*" >&2; FAILS=$((FAILS + 1)); }
 die() { echo "FAIL $NAME: $*" >&2; exit 1; }
 finish() {
+    # No board process may outlive the commands that started it.
+    sleep 0.5
+    left=$(pgrep -f -- "$TMP/" || true)
+    if [ -n "$left" ]; then
+        bad "processes left running: $(ps -o pid=,args= -p "$(echo $left | tr ' ' ,)" | head -n 3)"
+        kill $left 2>/dev/null
+    fi
     [ "$FAILS" -eq 0 ] || { echo "$NAME: $FAILS check(s) failed" >&2; exit 1; }
     echo "ok $NAME"
     exit 0
@@ -49,8 +56,8 @@ $code" 2>&1
 qemu_board() {
     local img=$2
     case $1 in
-    m3) echo "exec:timeout 120 qemu-system-arm -machine mps2-an385 -nographic -monitor none -semihosting -serial stdio -kernel $MP_BIN/firmware-m3.elf -device loader,file=$img,addr=0x21000000,force-raw=on" ;;
-    m3-safe) echo "exec:timeout 120 qemu-system-arm -machine mps2-an385 -nographic -monitor none -semihosting -serial stdio -kernel $MP_BIN/firmware-m3-safe.elf -device loader,file=$img,addr=0x21000000,force-raw=on" ;;
-    rv32) echo "exec:timeout 120 qemu-system-riscv32 -machine virt -bios none -cpu rv32 -semihosting -nographic -monitor none -serial stdio -kernel $MP_BIN/firmware-rv32.elf -device loader,file=$img,addr=0x80610000,force-raw=on" ;;
+    m3) echo "exec:qemu-system-arm -machine mps2-an385 -nographic -monitor none -semihosting -serial stdio -kernel $MP_BIN/firmware-m3.elf -device loader,file=$img,addr=0x21000000,force-raw=on" ;;
+    m3-safe) echo "exec:qemu-system-arm -machine mps2-an385 -nographic -monitor none -semihosting -serial stdio -kernel $MP_BIN/firmware-m3-safe.elf -device loader,file=$img,addr=0x21000000,force-raw=on" ;;
+    rv32) echo "exec:qemu-system-riscv32 -machine virt -bios none -cpu rv32 -semihosting -nographic -monitor none -serial stdio -kernel $MP_BIN/firmware-rv32.elf -device loader,file=$img,addr=0x80610000,force-raw=on" ;;
     esac
 }

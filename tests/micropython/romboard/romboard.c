@@ -1,22 +1,19 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * A board made of the real unix port: vfs.rom_ioctl over ROM partition 0
- * held in a file ($ROMFS_UNIX_FLASH, mapped shared, so what a deploy writes
- * survives the process: the unix port's soft reset ends it, and the next
- * process boots from the same flash). The partition is romfs's own device
- * layer (src/device/part.c, the vfs.rom_ioctl contract) over emulated NOR
- * flash (tests/support/flash_nor.c: erase to 0xFF by 4 KiB blocks, programs
- * that only clear bits), so firmware code romfs ships runs inside real
- * MicroPython. Built with USER_C_MODULES beside port/micropython (whose
- * VfsRom brings the reader part.c needs) and VARIANT_DIR=variant/.
- * Without $ROMFS_UNIX_FLASH the board has no partition (rom_ioctl(1) is 0).
+ * A writable ROM partition for real MicroPython, made of romfs's own device
+ * layer: vfs.rom_ioctl is src/device/part.c (the rom_ioctl contract) over
+ * emulated NOR flash (tests/support/flash_nor.c: erase to 0xFF by 4 KiB
+ * blocks, programs that only clear bits), so firmware code romfs ships runs
+ * inside MicroPython and deploys, runs and watches reach a real board.
+ *  - unix port: partition 0 is a file ($ROMFS_UNIX_FLASH, mapped shared), so
+ *    what a deploy writes is there when the next process boots (its soft
+ *    reset ends the process). Without the variable it has no partition.
+ *  - qemu port: partition 0 is the board's ROMFS memory
+ *    (MICROPY_HW_ROMFS_PART0_START/SIZE: RAM under QEMU, preloaded with
+ *    -device loader), kept across soft resets.
+ * Built with USER_C_MODULES beside port/micropython (whose VfsRom brings the
+ * reader part.c uses); see micropython.mk.
  */
-#include <fcntl.h>
-#include <stdlib.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include "py/mperrno.h"
 #include "py/runtime.h"
 #include "extmod/vfs.h"
@@ -30,7 +27,27 @@
 static romfs_nor_t board_nor;
 static romfs_part_t board_part;
 static romfs_rom_t board_rom;
-static int board_state; /* 0: not yet opened, 1: ready, -1: no flash */
+static int board_state; /* 0: not yet set up, 1: ready, -1: no partition */
+
+#if defined(MICROPY_HW_ROMFS_PART0_START)
+
+static void board_open(void) {
+    if (board_state == 0) {
+        board_state = -1;
+        if (romfs_nor_init(&board_nor, (uint8_t *)(uintptr_t)MICROPY_HW_ROMFS_PART0_START,
+            MICROPY_HW_ROMFS_PART0_SIZE, BOARD_BLOCK, BOARD_PROG, NULL) == 0) {
+            board_state = 1;
+        }
+    }
+}
+
+#else
+
+#include <fcntl.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 static void board_open(void) {
     if (board_state != 0) {
@@ -47,22 +64,26 @@ static void board_open(void) {
         void *mem = mmap(NULL, (size_t)st.st_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
         if (mem != MAP_FAILED
             && romfs_nor_init(&board_nor, mem, (size_t)st.st_size, BOARD_BLOCK, BOARD_PROG, NULL) == 0) {
-            romfs_nor_part(&board_nor, &board_part);
-            board_rom.parts = &board_part;
-            board_rom.count = 1;
             board_state = 1;
         }
     }
     close(fd);
 }
 
+#endif
+
 mp_obj_t mp_vfs_rom_ioctl(size_t n_args, const mp_obj_t *args) {
     board_open();
+    if (board_state == 1 && board_rom.count == 0) {
+        romfs_nor_part(&board_nor, &board_part);
+        board_rom.parts = &board_part;
+        board_rom.count = 1;
+    }
     int op = mp_obj_get_int(args[0]);
     if (op == ROMFS_ROM_COUNT) {
-        return MP_OBJ_NEW_SMALL_INT(board_state == 1 ? 1 : 0);
+        return MP_OBJ_NEW_SMALL_INT(board_rom.count);
     }
-    if (board_state != 1 || n_args < 2) {
+    if (board_rom.count == 0 || n_args < 2) {
         return MP_OBJ_NEW_SMALL_INT(-MP_EINVAL);
     }
     romfs_rom_args_t a = { .id = mp_obj_get_int(args[1]) };
@@ -87,7 +108,7 @@ mp_obj_t mp_vfs_rom_ioctl(size_t n_args, const mp_obj_t *args) {
     }
     int r = romfs_rom_ioctl(&board_rom, op, &a);
     if (r < 0 && op == ROMFS_ROM_WRITE) {
-        mp_raise_OSError(-r); /* as ports do for a failed write */
+        mp_raise_OSError(-r); /* as the ports do for a failed write */
     }
     return MP_OBJ_NEW_SMALL_INT(r);
 }

@@ -1,0 +1,58 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# A board made of the real unix port (tests/micropython/romboard): its
+# vfs.rom_ioctl is romfs's device layer (src/device/part.c) over emulated NOR
+# flash kept in a file, so what a deploy writes is there when the next
+# process boots, and the VfsRom that mounts /rom is port/micropython's. Its
+# soft reset ends the process (a board that resets off the link), so each
+# command starts it again through socat (the raw REPL needs a terminal).
+#  - deploy writes a directory compiled with the -march of the port's
+#    sys.implementation._mpy, verified, and the next boot mounts it at /rom;
+#  - query reads it back; run --no-reset imports from it, native code runs;
+#  - an incremental deploy of an edit rewrites few blocks; run sees it;
+#  - run with a reset (the board's process ends) fails with a clear error.
+. "$(dirname "$0")/lib-mp.sh"
+need mpy-cross micropython-safe
+command -v socat >/dev/null || die "socat missing (scripts/setup.sh installs it)"
+cd "$TMP" || exit 1
+export MPY_CROSS=$MPY_CROSS_REAL
+head -c $((256 * 1024)) /dev/zero | tr '\0' '\377' >flash.bin
+export ROMFS_UNIX_FLASH=$TMP/flash.bin
+B="exec:socat STDIO EXEC:$MP_BIN/micropython-safe,pty,rawer,stderr"
+
+mkdir -p app/lib
+printf 'import helper\nprint("app v1", helper.twice(21))\n' >app/app.py
+printf 'def twice(x):\n    return 2 * x\n' >app/lib/helper.py
+cat >app/fast.py <<'P'
+import micropython
+@micropython.viper
+def add(a: int, b: int) -> int:
+    return a + b
+print("viper", add(40, 2))
+P
+
+# An erased partition: nothing at /rom.
+echo 'import vfs; print(vfs.rom_ioctl(1), len(vfs.rom_ioctl(2, 0)), vfs.rom_ioctl(6, 0))' >q.py
+python3 "$SRC/tests/micropython/raw_exec.py" -t 60 --pty "$MP_BIN/micropython-safe" <q.py >q.out 2>&1 \
+    || bad "rom_ioctl: $(cat q.out)"
+expect_in "$(cat q.out)" "1 262144 4096" "the partition: count, size, block size"
+
+"$ROMFS" deploy -d "$B" app >dep.out 2>dep.err || bad "deploy: $(cat dep.err)"
+expect_in "$(cat dep.out dep.err)" "" "deploy output"
+"$ROMFS" query -d "$B" >q.out 2>q.err || bad "query: $(cat q.err)"
+expect_in "$(cat q.out)" "Board's VfsRom accepts it: yes" "query after the deploy"
+"$ROMFS" run --no-reset -t 60 -d "$B" app >run.out 2>run.err || bad "run --no-reset: $(cat run.err)"
+expect_in "$(cat run.out)" "app v1 42" "run --no-reset"
+"$ROMFS" run --no-reset -t 60 -d "$B" fast >run.out 2>run.err || bad "run fast: $(cat run.err)"
+expect_in "$(cat run.out)" "viper 42" "native code deployed with the board's -march"
+
+# An edit: an incremental deploy, and the next boot runs the new code.
+printf 'import helper\nprint("app v2", helper.twice(50))\n' >app/app.py
+"$ROMFS" deploy --json -d "$B" app >dep2.json 2>dep2.err || bad "second deploy: $(cat dep2.err)"
+"$ROMFS" run --no-reset -t 60 -d "$B" app >run.out 2>run.err || bad "run after the edit: $(cat run.err)"
+expect_in "$(cat run.out)" "app v2 100" "run after an incremental deploy"
+
+# A soft reset ends this board's process: run says so, and fails.
+"$ROMFS" run -t 60 -d "$B" app >run.out 2>run.err && bad "run with a reset succeeded on a board whose reset ends it"
+[ -s run.err ] || bad "run with a reset: no error message"
+finish
