@@ -23,7 +23,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 RAW = os.path.join(HERE, "..", "tests", "micropython", "raw_exec.py")
 PART = 0x21000000
 
-def module_source(i):
+def module_source(i, small=False):
+    if small:  # 300 of these fit the firmware's heap
+        return "N = %d\ndef f(x):\n    return x + N\n" % i
     lines = ["# generated module %d" % i,
              "NAME = 'module %03d: a constant string kept with the code'" % i,
              "TABLE = (%s)" % ", ".join(str(i * 7 + k) for k in range(16))]
@@ -40,12 +42,12 @@ def module_source(i):
               "        return self.v + f7(1)"]
     return "\n".join(lines) + "\n"
 
-def make_app(tmp, romfs, mpy_cross, n):
+def make_app(tmp, romfs, mpy_cross, n, small=False):
     src = os.path.join(tmp, "app")
     for sub in ("mpy", "py"):
         os.makedirs(os.path.join(src, sub), exist_ok=True)
     for i in range(n):
-        text = module_source(i)
+        text = module_source(i, small)
         with open(os.path.join(src, "py", "m%03d.py" % i), "w") as f:
             f.write(text)
         with open(os.path.join(tmp, "m%03d.py" % i), "w") as f:
@@ -181,7 +183,7 @@ def text_size(elf):
 
 def vfsrom(romfs, mpy_cross, up, safe, n):
     with tempfile.TemporaryDirectory() as tmp:
-        img = make_app(tmp, romfs, mpy_cross, n)
+        img = make_app(tmp, romfs, mpy_cross, n, small=True)
         code = ("import sys, time\nsys.path[:0] = ['/rom/mpy']\nt = time.ticks_us()\n"
                 "for i in range(%d):\n    __import__('m%%03d' %% i)\n"
                 "print('TIME', time.ticks_diff(time.ticks_us(), t))\n" % n)

@@ -41,7 +41,7 @@ static const mp_obj_type_t vfs_rom_fileio_type;
 static const mp_obj_type_t vfs_rom_textio_type;
 
 static MP_NORETURN void raise_err(int err) {
-    mp_raise_OSError(err == ROMFS_ERR_ISDIR ? MP_EISDIR : err == ROMFS_ERR_CORRUPT ? MP_EIO : MP_ENOENT);
+    mp_raise_OSError(err == ROMFS_ERR_CORRUPT ? MP_EIO : MP_ENOENT);
 }
 
 /* Look path up; raises OSError when it does not exist or is corrupt. */
@@ -91,11 +91,14 @@ static mp_obj_t vfs_rom_open(mp_obj_t self_in, mp_obj_t path_in, mp_obj_t mode_i
     }
     romfs_info_t info;
     lookup(self_in, path_in, &info);
-    vfs_rom_file_obj_t *o = mp_obj_malloc(vfs_rom_file_obj_t, type);
-    int err = romfs_file_open_info(&o->file, &info);
-    if (err) {
-        raise_err(err);
+    if (info.type != ROMFS_TYPE_FILE) {
+        mp_raise_OSError(MP_EISDIR);
     }
+    /* As romfs_file_open_info, without the call (firmware size). */
+    vfs_rom_file_obj_t *o = mp_obj_malloc(vfs_rom_file_obj_t, type);
+    o->file.data = info.data;
+    o->file.size = info.size;
+    o->file.pos = 0;
     return MP_OBJ_FROM_PTR(o);
 }
 static MP_DEFINE_CONST_FUN_OBJ_3(vfs_rom_open_obj, vfs_rom_open);
@@ -149,9 +152,13 @@ static mp_obj_t vfs_rom_ilistdir(mp_obj_t self_in, mp_obj_t path_in) {
     vfs_rom_ilistdir_it_t *iter = mp_obj_malloc(vfs_rom_ilistdir_it_t, &mp_type_polymorph_iter);
     iter->iternext = vfs_rom_ilistdir_it_iternext;
     iter->is_str = mp_obj_get_type(path_in) == &mp_type_str;
-    if (romfs_dir_open_info(&self->fs, &iter->dir, &info) != 0) {
+    if (info.type != ROMFS_TYPE_DIR) {
         mp_raise_OSError(MP_ENOENT);
     }
+    /* As romfs_dir_open_info, without the call (firmware size). */
+    iter->dir.fs = &self->fs;
+    iter->dir.pos = info.data;
+    iter->dir.end = info.data + info.size;
     return MP_OBJ_FROM_PTR(iter);
 }
 static MP_DEFINE_CONST_FUN_OBJ_2(vfs_rom_ilistdir_obj, vfs_rom_ilistdir);
@@ -198,7 +205,7 @@ static MP_DEFINE_CONST_DICT(vfs_rom_locals_dict, vfs_rom_locals_dict_table);
 static mp_import_stat_t vfs_rom_import_stat(void *self_in, const char *path) {
     vfs_rom_obj_t *self = self_in;
     romfs_info_t info;
-    if (romfs_stat(&self->fs, path, &info) != 0) {
+    if (romfs_stat_n(&self->fs, path, strlen(path), &info) != 0) {
         return MP_IMPORT_STAT_NO_EXIST;
     }
     return info.type == ROMFS_TYPE_DIR ? MP_IMPORT_STAT_DIR : MP_IMPORT_STAT_FILE;
