@@ -13,9 +13,13 @@
 #                  writable partition: tests/micropython/romboard)
 #        rv32      WORK/bin/firmware-rv32.elf  (qemu VIRT_RV32, ROMFS at 0x80610000)
 # Object files go to WORK/obj/PIECE, never into the source (the program is
-# micropython-bin there: port/micropython's objects take the folder micropython/). Each piece runs
-# make -j$ROMFS_MP_JOBS (default 1: CMake builds the pieces side by side with
-# the project, so the cores are already busy). The log is WORK/log/PIECE.log;
+# micropython-bin there: port/micropython's objects take the folder
+# micropython/). Parallelism: under CMake's Makefile generator the pieces
+# join the build's jobserver (ROMFS_MP_MAKE is set to $(MAKE), so make
+# shares its job slots with them): `cmake --build -j2` runs two jobs in all,
+# the project's and MicroPython's together. Elsewhere each piece runs
+# make -j$ROMFS_MP_JOBS (default 1: the pieces build side by side with the
+# project already). The log is WORK/log/PIECE.log;
 # on failure its tail is printed.
 set -euo pipefail
 src_in=${1:?usage: build-mp.sh SOURCE WORK PIECE [ROMFS_ROOT]}
@@ -25,7 +29,10 @@ root=${4:-}
 mkdir -p "$work/bin" "$work/log" "$work/obj"
 work=$(cd "$work" && pwd)
 log=$work/log/$piece.log
-jobs=${ROMFS_MP_JOBS:-1}
+jobs=-j${ROMFS_MP_JOBS:-1}
+case " ${MAKEFLAGS:-} " in
+*jobserver*) [ -n "${ROMFS_MP_MAKE:-}" ] && jobs= ;; # the parent make's slots
+esac
 mp=$work/src
 # A tarball extracted inside a git work tree (this project's build directory)
 # must not take its version from that repository: git stops at WORK.
@@ -52,9 +59,13 @@ fi
 obj=$work/obj/$piece
 unix_flags=(VARIANT=standard FROZEN_MANIFEST= MICROPY_STANDALONE=0 MICROPY_USE_READLINE=1
             MICROPY_PY_BTREE=0 MICROPY_PY_SSL=0 MICROPY_PY_FFI=0)
+# The last line of the log: the piece's wall and CPU seconds.
+TIMEFORMAT="build-mp: $piece wall %R s, user %U s, sys %S s"
 run() {
     echo "+ $*" >> "$log"
-    if ! "$@" >> "$log" 2>&1; then
+    local ok=0
+    { time "$@" >> "$log" 2>&1 || ok=$?; } 2>>"$log"
+    if [ "$ok" -ne 0 ]; then
         echo "build-mp.sh: building MicroPython's $piece failed; the end of $log:" >&2
         tail -n 30 "$log" >&2
         exit 1
@@ -63,25 +74,25 @@ run() {
 : > "$log"
 case $piece in
 mpy-cross)
-    run make -C "$mp/mpy-cross" -j"$jobs" BUILD="$obj" PROG="$obj/mpy-cross"
+    run make -C "$mp/mpy-cross" $jobs BUILD="$obj" PROG="$obj/mpy-cross"
     out=$obj/mpy-cross; name=mpy-cross ;;
 unix)
-    run make -C "$mp/ports/unix" -j"$jobs" BUILD="$obj" PROG=micropython-bin "${unix_flags[@]}"
+    run make -C "$mp/ports/unix" $jobs BUILD="$obj" PROG=micropython-bin "${unix_flags[@]}"
     out=$obj/micropython-bin; name=micropython ;;
 unix-safe)
     : "${root:?unix-safe needs ROMFS_ROOT}"
-    run make -C "$mp/ports/unix" -j"$jobs" BUILD="$obj" PROG=micropython-bin "${unix_flags[@]}" \
+    run make -C "$mp/ports/unix" $jobs BUILD="$obj" PROG=micropython-bin "${unix_flags[@]}" \
         VARIANT_DIR="$root/tests/micropython/romboard/variant" \
         USER_C_MODULES="$root/port/micropython $root/tests/micropython/romboard"
     out=$obj/micropython-bin; name=micropython-safe ;;
 m3|m3-safe)
     extra=()
     [ "$piece" = m3-safe ] && extra=(USER_C_MODULES="${root:?m3-safe needs ROMFS_ROOT}/port/micropython $root/tests/micropython/romboard")
-    run make -C "$mp/ports/qemu" -j"$jobs" BOARD=MPS2_AN385 BUILD="$obj" FROZEN_MANIFEST= "${extra[@]}"
+    run make -C "$mp/ports/qemu" $jobs BOARD=MPS2_AN385 BUILD="$obj" FROZEN_MANIFEST= "${extra[@]}"
     out=$obj/firmware.elf; name=firmware-$piece.elf ;;
 rv32)
     libgcc=$(riscv64-unknown-elf-gcc -march=rv32imac -mabi=ilp32 -print-libgcc-file-name)
-    run make -C "$mp/ports/qemu" -j"$jobs" BOARD=VIRT_RV32 BUILD="$obj" FROZEN_MANIFEST= LIBS="$libgcc"
+    run make -C "$mp/ports/qemu" $jobs BOARD=VIRT_RV32 BUILD="$obj" FROZEN_MANIFEST= LIBS="$libgcc"
     out=$obj/firmware.elf; name=firmware-rv32.elf ;;
 *)
     echo "build-mp.sh: unknown piece $piece" >&2; exit 2 ;;

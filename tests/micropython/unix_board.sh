@@ -9,7 +9,7 @@
 #  - deploy writes a directory compiled with the -march of the port's
 #    sys.implementation._mpy, verified, and the next boot mounts it at /rom;
 #  - query reads it back; run --no-reset imports from it, native code runs;
-#  - an incremental deploy of an edit rewrites few blocks; run sees it;
+#  - an incremental deploy of an edit keeps the unchanged files; run sees it;
 #  - run with a reset (the board's process ends) fails with a clear error.
 . "$(dirname "$0")/lib-mp.sh"
 need mpy-cross micropython-safe
@@ -37,8 +37,8 @@ python3 "$SRC/tests/micropython/raw_exec.py" -t 60 --pty "$MP_BIN/micropython-sa
     || bad "rom_ioctl: $(cat q.out)"
 expect_in "$(cat q.out)" "1 262144 4096" "the partition: count, size, block size"
 
-"$ROMFS" deploy -d "$B" app >dep.out 2>dep.err || bad "deploy: $(cat dep.err)"
-expect_in "$(cat dep.out dep.err)" "" "deploy output"
+"$ROMFS" deploy --json -d "$B" app >dep.json 2>dep.err || bad "deploy: $(cat dep.err)"
+expect_in "$(cat dep.json)" '"verified":true' "the deploy read the partition back"
 "$ROMFS" query -d "$B" >q.out 2>q.err || bad "query: $(cat q.err)"
 expect_in "$(cat q.out)" "Board's VfsRom accepts it: yes" "query after the deploy"
 "$ROMFS" run --no-reset -t 60 -d "$B" app >run.out 2>run.err || bad "run --no-reset: $(cat run.err)"
@@ -49,6 +49,7 @@ expect_in "$(cat run.out)" "viper 42" "native code deployed with the board's -ma
 # An edit: an incremental deploy, and the next boot runs the new code.
 printf 'import helper\nprint("app v2", helper.twice(50))\n' >app/app.py
 "$ROMFS" deploy --json -d "$B" app >dep2.json 2>dep2.err || bad "second deploy: $(cat dep2.err)"
+expect_in "$(cat dep2.json)" '"files_kept":2' "the edit's deploy kept the unchanged files in place"
 "$ROMFS" run --no-reset -t 60 -d "$B" app >run.out 2>run.err || bad "run after the edit: $(cat run.err)"
 expect_in "$(cat run.out)" "app v2 100" "run after an incremental deploy"
 
