@@ -74,7 +74,7 @@ run() {
 : > "$log"
 case $piece in
 mpy-cross)
-    run make -C "$mp/mpy-cross" $jobs BUILD="$obj" PROG="$obj/mpy-cross"
+    run make -C "$mp/mpy-cross" $jobs BUILD="$obj"
     out=$obj/mpy-cross; name=mpy-cross ;;
 unix)
     run make -C "$mp/ports/unix" $jobs BUILD="$obj" PROG=micropython-bin "${unix_flags[@]}"
