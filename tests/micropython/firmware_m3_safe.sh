@@ -9,7 +9,8 @@
 #  - one firmware process behind a pty (socat): deploy compiles with the
 #    -march the board's _mpy names and writes the partition, run (soft reset,
 #    /rom mounted afresh) runs the native code, an edit deploys incrementally,
-#    and watch deploys and runs an edit.
+#    and watch deploys and runs an edit, and reports a syntax error with the
+#    user's path and line (the real mpy-cross names its staged input).
 BOARD=m3-safe PART=0x21000000 MARCH=armv7em FW=firmware-m3-safe.elf
 FINISH_LATER=1
 . "$(dirname "$0")/lib-firmware.sh"
@@ -57,6 +58,13 @@ wait_for() { for _ in $(seq 1200); do grep -qF -- "$2" "$1" && return 0; sleep 0
 wait_for w.out "main v2 100" || bad "watch: no first run: $(tail -n 5 w.err)"
 printf 'import helper\nprint("main v3", helper.twice(7))\n' >app/main.py
 wait_for w.out "main v3 14" || bad "watch: the edit did not run: $(tail -n 5 w.err)"
+# A syntax error: the real compiler's message names the user's path and
+# line (not the staged copy), and the watch goes on.
+printf 'def twice(x):\n    return (2 * x\n' >app/lib/helper.py
+wait_for w.err 'File "app/lib/helper.py", line 3' || bad "watch: no traceback naming the user's path: $(tail -n 8 w.err)"
+grep -q 'romfs-mpy-' w.err && bad "watch showed the staged temporary path: $(grep romfs-mpy- w.err)"
+printf 'def twice(x):\n    return 3 * x\n' >app/lib/helper.py
+wait_for w.out "main v3 21" || bad "watch: the fix did not run: $(tail -n 5 w.err)"
 kill -INT $W
 wait $W || bad "watch did not stop cleanly on SIGINT (status $?): $(tail -n 5 w.err)"
 kill $SOCAT
