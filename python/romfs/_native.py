@@ -172,7 +172,8 @@ class romfs_session_board_t(Structure):
 
 class romfs_session_opts_t(Structure):
     _fields_ = [("cache_dir", c_void_p), ("full", c_int), ("nor", c_int), ("allow_unverified", c_int),
-                ("align", c_uint32), ("compact", c_uint32)]
+                ("align", c_uint32), ("compact", c_uint32),
+                ("sized", c_void_p), ("sized_ctx", c_void_p)]   # NULL: no callback
 
 
 class romfs_layout_stats_t(Structure):
