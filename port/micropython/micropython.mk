@@ -8,5 +8,6 @@ CFLAGS_USERMOD += -I$(ROMFS_VFSROM_DIR)/../../include
 
 # Upstream's extmod/vfs_rom.c is still compiled (the port's Makefile lists
 # it), but its type gets another name, so nothing refers to it and the
-# linker's --gc-sections drops it; mp_type_vfs_rom is this module's.
-$(BUILD)/extmod/vfs_rom.o: CFLAGS += -Dmp_type_vfs_rom=mp_type_vfs_rom_upstream_unused
+# linker's --gc-sections drops it; mp_type_vfs_rom is this module's. (The
+# tests' unix build exports it as upstream_vfsrom.VfsRom, to compare.)
+$(BUILD)/extmod/vfs_rom.o: CFLAGS += -Dmp_type_vfs_rom=mp_type_vfs_rom_upstream

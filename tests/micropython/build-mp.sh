@@ -6,8 +6,9 @@
 # PIECE: source    WORK/src: the tarball extracted (a checkout: a link to it)
 #        mpy-cross WORK/bin/mpy-cross
 #        unix      WORK/bin/micropython        (readline: answers a raw REPL on a pty)
-#        unix-safe WORK/bin/micropython-safe   (with port/micropython's VfsRom, and
-#                  vfs.rom_ioctl over NOR flash in a file: tests/micropython/romboard)
+#        unix-safe WORK/bin/micropython-safe   (with port/micropython's VfsRom,
+#                  vfs.rom_ioctl over NOR flash in a file: tests/micropython/romboard,
+#                  and upstream's VfsRom as upstream_vfsrom.VfsRom)
 #        m3        WORK/bin/firmware-m3.elf    (qemu MPS2_AN385, ROMFS at 0x21000000)
 #        m3-safe   WORK/bin/firmware-m3-safe.elf (port/micropython's VfsRom, and a
 #                  writable partition: tests/micropython/romboard)
@@ -83,7 +84,7 @@ unix-safe)
     : "${root:?unix-safe needs ROMFS_ROOT}"
     run make -C "$mp/ports/unix" $jobs BUILD="$obj" PROG=micropython-bin "${unix_flags[@]}" \
         VARIANT_DIR="$root/tests/micropython/romboard/variant" \
-        USER_C_MODULES="$root/port/micropython $root/tests/micropython/romboard"
+        USER_C_MODULES="$root/port/micropython $root/tests/micropython/romboard $root/tests/micropython/upstream"
     out=$obj/micropython-bin; name=micropython-safe ;;
 m3|m3-safe)
     extra=()

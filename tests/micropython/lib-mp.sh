@@ -37,7 +37,8 @@ expect_in() {
     case "$1" in *"$2"*) ;; *) bad "$3: expected '$2' in: $1" ;; esac
 }
 MPY_CROSS_REAL=$MP_BIN/mpy-cross
-UNIX=$MP_BIN/micropython
+# The unix port (port/micropython's VfsRom; upstream's is upstream_vfsrom.VfsRom).
+UNIX=$MP_BIN/micropython-safe
 
 # unix_rom IMAGE CODE: run CODE on the unix port with IMAGE mounted at /rom
 # (read into RAM: the unix port has no ROM partition) and /rom, /rom/lib on

@@ -3,7 +3,8 @@
 """A deterministic corpus of mutated ROMFS images, walked by MicroPython.
 
     mutants.py gen DIR VECTOR... [-n N]   write N mutants (default 3000) to DIR
-    mutants.py run MICROPYTHON DIR        walk each mutant with vfs.VfsRom
+    mutants.py run MICROPYTHON DIR [TYPE] walk each mutant with TYPE (default
+                                          vfs.VfsRom; e.g. upstream_vfsrom.VfsRom)
 
 `gen` derives mutant k from vector k % len(vectors) with random.Random(k):
 1 to 4 edits (a byte set to a random value or to 0x00/0x7f/0x80/0xff, a byte
@@ -22,6 +23,7 @@ import os, random, signal, subprocess, sys
 
 WALKER = r'''
 import vfs, uctypes, sys
+VfsRom = __import__(TYPE_MODULE).VfsRom
 def walk(fs, path, lo, hi, depth, bad):
     if depth > 40:
         return
@@ -63,7 +65,7 @@ for line in sys.stdin:
     hi = lo + len(img)
     bad = []
     try:
-        fs = vfs.VfsRom(img)
+        fs = VfsRom(img)
         fs.statvfs("")
         walk(fs, "", lo, hi, 0, bad)
     except (OSError, MemoryError, UnicodeError):
@@ -102,13 +104,15 @@ def gen(out, vectors, n):
         with open(os.path.join(out, "m%05d.romfs" % k), "wb") as f:
             f.write(d)
 
-def run(mp, folder):
+def run(mp, folder, kind="vfs.VfsRom"):
+    module = kind.rsplit(".", 1)[0]
+    walker = "TYPE_MODULE = %r\n" % module + WALKER
     names = sorted(os.path.join(folder, x) for x in os.listdir(folder) if x.endswith(".romfs"))
     crashed = errors = 0
     oob = set()
     todo = list(names)
     while todo:
-        p = subprocess.run([mp, "-c", WALKER], input="\n".join(todo) + "\n", capture_output=True,
+        p = subprocess.run([mp, "-c", walker], input="\n".join(todo) + "\n", capture_output=True,
                            text=True, errors="replace", timeout=600)
         done, current = set(), None
         for line in p.stdout.splitlines():
@@ -133,7 +137,7 @@ def run(mp, folder):
         why = ("signal %d" % -p.returncode) if p.returncode < 0 else ("status %d" % p.returncode)
         print("crashed:", os.path.basename(current), why)
         todo = todo[todo.index(current) + 1:]
-    print("mutants %d crashed %d out_of_image %d errors %d" % (len(names), crashed, len(oob), errors))
+    print("mutants %d crashed %d out_of_image %d errors %d (%s)" % (len(names), crashed, len(oob), errors, kind))
 
 def main():
     a = sys.argv[1:]
@@ -145,7 +149,7 @@ def main():
             del a[i:i + 2]
         gen(a[1], a[2:], n)
     elif a[:1] == ["run"]:
-        run(a[1], a[2])
+        run(a[1], a[2], *a[3:4])
     else:
         sys.exit(__doc__)
 

@@ -1,11 +1,12 @@
 #!/bin/bash
 # SPDX-License-Identifier: MIT
-# Images built with the real mpy-cross, run on the real unix port: .mpy and
+# Images built with the real mpy-cross, run on the real unix port (the tests'
+# build, with port/micropython's VfsRom): .mpy and
 # .py modules import from /rom, tracebacks name the path inside the image
 # (-s), native code (@native, @viper) built with the -march of the port's
 # sys.implementation._mpy runs, and --mpy-cross-arg=-O1 drops asserts.
 . "$(dirname "$0")/lib-mp.sh"
-need mpy-cross micropython
+need mpy-cross micropython-safe
 cd "$TMP" || exit 1
 
 mkdir -p app/lib app/pkg
