@@ -77,6 +77,11 @@ void cli_mpy_cfg_free(cli_mpy_cfg_t *cfg)
 int cli_mpy_cfg_board(const cli_mpy_cfg_t *cfg, const char *march, char buf[48], cli_mpy_cfg_t *out)
 {
     *out = *cfg;
+    for (size_t i = 0; march && i < cfg->nargs; i++)
+        if (strncmp(cfg->args[i], "-march=", 7) == 0 && strcmp(cfg->args[i] + 7, march) != 0)
+            cli_warn("%s does not match the board's architecture (%s): the board will refuse its native "
+                     "code (ValueError: incompatible .mpy arch)",
+                     cfg->args[i], march);
     if (!march || romfs_mpy_args_have_march(cfg->args, cfg->nargs))
         return 0;
     const char **args = malloc((cfg->nargs + 1) * sizeof *args);

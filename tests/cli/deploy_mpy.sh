@@ -50,6 +50,8 @@ expect 0 "$ROMFS" deploy -d "$ARM" --no-cache "$A"
 [ "$(grep -c -- '-march=armv7emsp' "$TMP/log")" = 2 ] || bad "the board's -march not passed: $(cat "$TMP/log")"
 : >"$TMP/log"
 expect 0 "$ROMFS" deploy -d "$ARM" --no-cache --mpy-cross-arg -march=armv6m "$A"
+# ...but it does not match the board: a warning before anything is written.
+err_has "-march=armv6m does not match the board's architecture (armv7emsp)"
 grep -q -- '-march=armv7emsp' "$TMP/log" && bad "the board's -march overrode the user's: $(cat "$TMP/log")"
 [ "$(grep -c -- '-march=armv6m' "$TMP/log")" = 2 ] || bad "the user's -march not passed: $(cat "$TMP/log")"
 

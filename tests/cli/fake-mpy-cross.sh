@@ -5,8 +5,8 @@
 # each compile's arguments (to $FAKE_MPY_LOG, one line each; --version is not
 # logged), accepts `[ARGS...] -o OUT -s NAME SRC`, and writes a recognisable
 # "compiled" file with a real .mpy header ('M', version 6). A source holding
-# SYNTAX_ERROR fails as the real compiler does: a message naming the -s name
-# on stderr and exit 1. FAKE_MPY_DELAY (seconds) makes each compile slow;
+# SYNTAX_ERROR fails as the real compiler does: a message naming the source
+# file given on stderr and exit 1. FAKE_MPY_DELAY (seconds) makes each compile slow;
 # FAKE_MPY_SPAN appends "start"/"end" lines to show concurrency.
 if [ "${1:-}" = --version ]; then
     echo "${FAKE_MPY_VERSION:-MicroPython v1.29.0-fake on 2026-12-01; mpy-cross emitting mpy v6.3}"
@@ -25,8 +25,14 @@ while [ $# -gt 0 ]; do
 done
 [ -n "$out" ] && [ -n "$src" ] || { echo "fake-mpy-cross: usage: -o OUT [-s NAME] SRC" >&2; exit 2; }
 [ -n "${FAKE_MPY_DELAY:-}" ] && sleep "$FAKE_MPY_DELAY"
+# A syntax error names the file given (the lexer's name), not -s NAME, as
+# the real compiler does; native code without -march is "invalid arch".
 if grep -q SYNTAX_ERROR "$src"; then
-    printf 'Traceback (most recent call last):\n  File "%s", line 1\nSyntaxError: invalid syntax\n' "$name" >&2
+    printf 'Traceback (most recent call last):\n  File "%s", line 1\nSyntaxError: invalid syntax\n' "$src" >&2
+    exit 1
+fi
+if grep -q '^@micropython\.\(native\|viper\)' "$src" && ! case "$extra" in *-march=*) true ;; *) false ;; esac; then
+    printf 'Traceback (most recent call last):\n  File "%s", line 1\nSyntaxError: invalid arch\n' "$src" >&2
     exit 1
 fi
 # The header's version byte is the one --version claims (6 by default).
