@@ -102,11 +102,20 @@ def test_build_matches_the_command_with_align(tmp_path):
 
 def test_build_without_mpy_cross_warns_and_stores_sources(tmp_path, monkeypatch):
     src = extract("doc_example", tmp_path / "src")
-    monkeypatch.setenv("MPY_CROSS", str(tmp_path / "no-such-mpy-cross"))
+    monkeypatch.delenv("MPY_CROSS", raising=False)
     monkeypatch.setenv("PATH", os.path.dirname(shutil.which("python")))
     with pytest.warns(romfs.RomfsWarning, match="mpy-cross"):
         data = romfs.build(src)
     assert "main.py" in romfs.Image(data).listdir("/")
+
+
+def test_build_with_a_missing_mpy_cross_names_it(tmp_path, monkeypatch):
+    # $MPY_CROSS is the user's choice: naming nothing is an error, never a
+    # silent build of sources (issue 20 item 15).
+    src = extract("doc_example", tmp_path / "src")
+    monkeypatch.setenv("MPY_CROSS", str(tmp_path / "no-such-mpy-cross"))
+    with pytest.raises(romfs.BuildError, match=r"\$MPY_CROSS"):
+        romfs.build(src)
 
 
 def test_build_errors_name_the_path(tmp_path):
