@@ -22,7 +22,14 @@ const char cli_mpy_help[] =
     "                    bounded by $ROMFS_MPY_CACHE_MAX, default 256M)\n"
     "      --mpy-cross-arg ARG\n"
     "                    pass ARG to mpy-cross (repeatable), e.g. -march=armv7emsp,\n"
-    "                    or -O2, or '-X emit=native'\n";
+    "                    or -O2, or '-X emit=native'\n"
+    "      --exclude PATTERN\n"
+    "                    leave out what PATTERN matches (gitignore syntax,\n"
+    "                    repeatable), after SRC/.romfsignore and the defaults:\n"
+    "                    .git/ .hg/ .svn/ __pycache__/ .DS_Store Thumbs.db .*.swp\n"
+    "                    .*.swo .*.swx ?*~ #*# .#* .romfsignore\n"
+    "      --no-default-excludes\n"
+    "                    pack those too, as mpremote does\n";
 
 void cli_mpy_cfg_init(cli_mpy_cfg_t *cfg)
 {
@@ -43,6 +50,19 @@ int cli_mpy_option(cli_mpy_cfg_t *cfg, int ch, const char *arg, const char *cmd)
     case CLI_MPY_OPT_NO_CACHE:
         cfg->no_cache = 1;
         return 1;
+    case CLI_MPY_OPT_NO_DEFAULT_EXCLUDES:
+        cfg->no_default_excludes = 1;
+        return 1;
+    case CLI_MPY_OPT_EXCLUDE: {
+        const char **n = realloc(cfg->excludes, (cfg->nexcludes + 1) * sizeof *n);
+        if (!n) {
+            cli_error("%s: out of memory", cmd);
+            return -1;
+        }
+        cfg->excludes = n;
+        cfg->excludes[cfg->nexcludes++] = arg;
+        return 1;
+    }
     case CLI_MPY_OPT_JOBS: {
         long long v = cli_parse_size(arg);
         if (v < 1 || v > 1024) {
@@ -72,6 +92,64 @@ void cli_mpy_cfg_free(cli_mpy_cfg_t *cfg)
     free(cfg->args);
     cfg->args = NULL;
     cfg->nargs = 0;
+    free(cfg->excludes);
+    cfg->excludes = NULL;
+    cfg->nexcludes = 0;
+}
+
+romfs_ignore_t *cli_build_ignore(const cli_mpy_cfg_t *cfg, const char *src)
+{
+    romfs_ignore_t *ig = romfs_ignore_new();
+    int r = ig ? 0 : ROMFS_ERR_NOMEM;
+    for (size_t i = 0; r == 0 && !cfg->no_default_excludes && romfs_ignore_defaults[i]; i++)
+        r = romfs_ignore_add(ig, romfs_ignore_defaults[i], strlen(romfs_ignore_defaults[i]), "default");
+    char *path = NULL;
+    if (r == 0 && asprintf(&path, "%s/.romfsignore", src) < 0)
+        r = ROMFS_ERR_NOMEM;
+    FILE *f = r == 0 ? fopen(path, "rb") : NULL;
+    if (r == 0 && !f && errno != ENOENT) {
+        cli_error("%s: %s", path, strerror(errno));
+        free(path);
+        romfs_ignore_free(ig);
+        return NULL;
+    }
+    if (f) {
+        char *text = NULL;
+        size_t len = 0, cap = 0, n;
+        char buf[4096];
+        while (r == 0 && (n = fread(buf, 1, sizeof buf, f)) > 0) {
+            if (len + n > cap) {
+                cap = (len + n) * 2;
+                char *t = realloc(text, cap);
+                if (!t)
+                    r = ROMFS_ERR_NOMEM;
+                else
+                    text = t;
+            }
+            if (r == 0) {
+                memcpy(text + len, buf, n);
+                len += n;
+            }
+        }
+        if (r == 0 && ferror(f)) {
+            cli_error("%s: cannot read", path);
+            r = -EIO;
+        }
+        fclose(f);
+        if (r == 0)
+            r = romfs_ignore_add_text(ig, text ? text : "", len, ".romfsignore");
+        free(text);
+    }
+    free(path);
+    for (size_t i = 0; r == 0 && i < cfg->nexcludes; i++)
+        r = romfs_ignore_add(ig, cfg->excludes[i], strlen(cfg->excludes[i]), "--exclude");
+    if (r < 0) {
+        if (r == ROMFS_ERR_NOMEM)
+            cli_error("out of memory");
+        romfs_ignore_free(ig);
+        return NULL;
+    }
+    return ig;
 }
 
 int cli_mpy_cfg_board(const cli_mpy_cfg_t *cfg, const char *march, char buf[48], cli_mpy_cfg_t *out)
@@ -182,6 +260,28 @@ static int queue_compile(cli_build_dir_t *c, romfs_dirscan_file_t *f, const char
     return 0;
 }
 
+/* 1 when the host file path (inside the source) is left out of the build. */
+static int excluded_sibling(const cli_build_dir_t *c, const char *path)
+{
+    size_t sl = strlen(c->src);
+    while (sl > 1 && c->src[sl - 1] == '/')
+        sl--;
+    if (!c->ignore || strncmp(path, c->src, sl) != 0)
+        return 0;
+    const char *rel = path + sl;
+    while (*rel == '/')
+        rel++;
+    return romfs_ignore_path(c->ignore, rel, strlen(rel), 0);
+}
+
+/* -v: each path the build leaves out, and the rule that did. */
+static void on_excluded(void *ctx, const char *rel, const char *rule, const char *origin)
+{
+    cli_build_dir_t *c = ctx;
+    if (c->cfg->verbose)
+        fprintf(stderr, "romfs: excluded %s (%s, %s)\n", rel, rule ? rule : "?", origin ? origin : "?");
+}
+
 static int on_file(void *ctx, romfs_dirscan_file_t *f)
 {
     cli_build_dir_t *c = ctx;
@@ -194,12 +294,17 @@ static int on_file(void *ctx, romfs_dirscan_file_t *f)
     if (f->root && (strcmp(f->name, "boot.py") == 0 || strcmp(f->name, "main.py") == 0))
         cli_warn("%s: firmware does not run boot.py or main.py from /rom; import it from "
                  "the boot filesystem's own %s instead", f->host_path, f->name);
-    if (!c->cfg->want_mpy || !is_py)
+    if (!is_py)
         return 0;
     char *stem = strndup(f->name, n - 3);
     char *sibling = stem ? join(f->dir_path, stem, ".mpy") : NULL;
     int r = sibling ? 0 : -ENOMEM;
-    if (r == 0 && !is_file(sibling)) {
+    int beside = r == 0 && is_file(sibling) && !excluded_sibling(c, sibling);
+    if (beside)
+        cli_warn("%s sits beside %s.mpy: both are stored, MicroPython imports the .py and the .mpy is "
+                 "never used; remove one (or exclude it)",
+                 f->host_path, stem);
+    if (r == 0 && c->cfg->want_mpy && !beside) {
         if (!c->mpy)
             c->missed++;
         else
@@ -288,6 +393,8 @@ static int compile_queued(cli_build_dir_t *c, romfs_builder_t *b)
 
 void cli_build_dir_done(cli_build_dir_t *c)
 {
+    romfs_ignore_free(c->ignore);
+    c->ignore = NULL;
     romfs_mpy_free(c->mpy);
     free(c->later);
     free(c->mpy_name);
@@ -318,8 +425,12 @@ int cli_build_dir_cfg(cli_build_dir_t *c, romfs_builder_t *b, const char *src,
     memset(c, 0, sizeof *c);
     c->info = info;
     c->cfg = cfg;
-    if (check_source(c, src) != 0 || (cfg->want_mpy && start_mpy(c) != 0))
+    c->src = src;
+    if (check_source(c, src) != 0 || !(c->ignore = cli_build_ignore(cfg, src)) ||
+        (cfg->want_mpy && start_mpy(c) != 0)) {
+        c->reported = 1;
         return -1;
+    }
     /* mpremote's header: the source with exactly one final '/'. */
     size_t sl = strlen(src);
     while (sl > 1 && src[sl - 1] == '/')
@@ -328,7 +439,7 @@ int cli_build_dir_cfg(cli_build_dir_t *c, romfs_builder_t *b, const char *src,
         fprintf(info, "Building romfs filesystem, source directory: %.*s%s\n", (int)sl, src,
                 sl && src[sl - 1] == '/' ? "" : "/");
     /* Quiet: no tree lines to compose at all. */
-    romfs_dirscan_opts_t so = {info ? on_line : NULL, on_file, on_error, output_path, c};
+    romfs_dirscan_opts_t so = {info ? on_line : NULL, on_file, on_error, output_path, c, c->ignore, on_excluded};
     if (romfs_build_from_dir(b, src, &so) < 0) {
         if (!c->reported && !c->interrupted)
             cli_error("%s: build failed", src);
@@ -350,6 +461,6 @@ int cli_build_dir_cfg(cli_build_dir_t *c, romfs_builder_t *b, const char *src,
 int cli_build_dir(cli_build_dir_t *c, romfs_builder_t *b, const char *src, int want_mpy,
                   const char *output_path, FILE *info)
 {
-    static cli_mpy_cfg_t cfgs[2] = {{0, 0, 0, NULL, 0, 0}, {1, 0, 0, NULL, 0, 0}};
+    static cli_mpy_cfg_t cfgs[2] = {{.want_mpy = 0}, {.want_mpy = 1}};
     return cli_build_dir_cfg(c, b, src, &cfgs[want_mpy != 0], output_path, info);
 }

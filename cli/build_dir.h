@@ -13,6 +13,7 @@
 #include <stdio.h>
 
 #include "romfs/romfs_build.h"
+#include "romfs/romfs_ignore.h"
 #include "romfs/romfs_mpy.h"
 
 /* The compile options, as every command that builds takes them. */
@@ -22,7 +23,10 @@ typedef struct cli_mpy_cfg {
     int no_cache;           /* --no-cache */
     const char **args;      /* --mpy-cross-arg ARG, in order */
     size_t nargs;
-    int verbose;            /* say which compiler was used */
+    int verbose;            /* say which compiler was used, and what was left out */
+    const char **excludes;  /* --exclude PATTERN, in order */
+    size_t nexcludes;
+    int no_default_excludes; /* --no-default-excludes */
 } cli_mpy_cfg_t;
 
 /* Option values for getopt_long: 'j' is also the short option -j. */
@@ -32,6 +36,8 @@ enum {
     CLI_MPY_OPT_NO_MPY,
     CLI_MPY_OPT_NO_CACHE,
     CLI_MPY_OPT_ARG,
+    CLI_MPY_OPT_EXCLUDE,
+    CLI_MPY_OPT_NO_DEFAULT_EXCLUDES,
 };
 
 /* Put these in a command's longopts (and "j:" in its short options). */
@@ -40,7 +46,9 @@ enum {
         {"no-mpy", no_argument, NULL, CLI_MPY_OPT_NO_MPY},                       \
         {"jobs", required_argument, NULL, CLI_MPY_OPT_JOBS},                     \
         {"no-cache", no_argument, NULL, CLI_MPY_OPT_NO_CACHE},                   \
-        {"mpy-cross-arg", required_argument, NULL, CLI_MPY_OPT_ARG}
+        {"mpy-cross-arg", required_argument, NULL, CLI_MPY_OPT_ARG},             \
+        {"exclude", required_argument, NULL, CLI_MPY_OPT_EXCLUDE},               \
+        {"no-default-excludes", no_argument, NULL, CLI_MPY_OPT_NO_DEFAULT_EXCLUDES}
 
 /* The options' lines for a command's --help. */
 extern const char cli_mpy_help[];
@@ -78,6 +86,8 @@ typedef struct cli_build_dir {
     size_t nlater, cap;
     char *mpy_name;        /* the hook's stored name for the current file */
     int missed;            /* .py files stored as source for lack of mpy-cross */
+    romfs_ignore_t *ignore; /* what the build leaves out (cli_build_ignore) */
+    const char *src;       /* the source directory */
     int reported;          /* an error line was printed */
     int interrupted;       /* stopped by cli_build_signal */
 } cli_build_dir_t;
@@ -94,6 +104,11 @@ int cli_build_dir_cfg(cli_build_dir_t *s, romfs_builder_t *b, const char *src,
 /* cli_build_dir_cfg with the default options but want_mpy. */
 int cli_build_dir(cli_build_dir_t *s, romfs_builder_t *b, const char *src, int want_mpy,
                   const char *output_path, FILE *info);
+
+/* What a build of src leaves out: the default excludes (unless
+ * --no-default-excludes), src/.romfsignore, then each --exclude. NULL after
+ * printing one error (an unreadable .romfsignore, out of memory). */
+romfs_ignore_t *cli_build_ignore(const cli_mpy_cfg_t *cfg, const char *src);
 
 /* Release everything (the compile session, its temporary directory). Safe
  * to call more than once. */

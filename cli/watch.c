@@ -58,6 +58,7 @@ typedef struct watcher {
      * board did not say (compile without -march). */
     int mpy_known;
     romfs_mpy_board_t mpy_board;
+    romfs_ignore_t *ignore; /* what the build leaves out: changes there are not changes */
 } watcher_t;
 
 static volatile sig_atomic_t stop_sig;
@@ -191,10 +192,32 @@ static int remember_dir(watcher_t *w, int wd, const char *path)
     return w->dirs[wd] ? 0 : -1;
 }
 
+/* 1 when dir/name (dir a watched directory, name NULL for dir itself) is
+ * left out of the build: editor swap files, .git/ and the like. */
+static int excluded(const watcher_t *w, const char *dir, const char *name, int is_dir)
+{
+    size_t sl = strlen(w->o.src);
+    while (sl > 1 && w->o.src[sl - 1] == '/')
+        sl--;
+    if (!w->ignore || strncmp(dir, w->o.src, sl) != 0)
+        return 0;
+    const char *rel = dir + sl;
+    while (*rel == '/')
+        rel++;
+    char *path = NULL;
+    if (asprintf(&path, "%s%s%s", rel, *rel && name ? "/" : "", name ? name : "") < 0)
+        return 0;
+    int r = *path && romfs_ignore_path(w->ignore, path, strlen(path), is_dir);
+    free(path);
+    return r;
+}
+
 /* Watch path and every directory below it (symbolic links not followed,
  * as the build does not follow them into directories either). */
 static int watch_tree(watcher_t *w, const char *path)
 {
+    if (excluded(w, path, NULL, 1))
+        return 0;
     int wd = inotify_add_watch(w->ifd, path, EVENTS | IN_ONLYDIR | IN_DONT_FOLLOW);
     if (wd < 0)
         return errno == ENOENT || errno == ENOTDIR ? 0 : -errno;
@@ -238,6 +261,16 @@ static int read_events(watcher_t *w)
     for (char *p = buf; p < buf + n;) {
         struct inotify_event *ev = (struct inotify_event *)p;
         p += sizeof *ev + ev->len;
+        const char *dir = ev->wd >= 0 && ev->wd < w->ndirs ? w->dirs[ev->wd] : NULL;
+        if (dir && ev->len && strcmp(dir, w->o.src) == 0 && strcmp(ev->name, ".romfsignore") == 0) {
+            romfs_ignore_t *ig = cli_build_ignore(&w->o.mpy, w->o.src);   /* the rules changed */
+            if (ig) {
+                romfs_ignore_free(w->ignore);
+                w->ignore = ig;
+            }
+        } else if (dir && ev->len && excluded(w, dir, ev->name, (ev->mask & IN_ISDIR) != 0)) {
+            continue;   /* a swap file saved, .git/ touched: not a change */
+        }
         count++;
         if ((ev->mask & IN_ISDIR) && (ev->mask & (IN_CREATE | IN_MOVED_TO)) && ev->wd >= 0 &&
             ev->wd < w->ndirs && w->dirs[ev->wd] && ev->len) {
@@ -275,8 +308,10 @@ static int wait_change(watcher_t *w, int timeout_ms)
         return -1;
     if (r <= 0)
         return 0;
-    if (read_events(w) < 0)
+    if ((r = read_events(w)) < 0)
         return -1;
+    if (r == 0)
+        return 0;   /* only excluded paths changed */
     int64_t cap = now_ms() + 2000;
     while (!stop_sig && now_ms() < cap && poll(&p, 1, w->o.debounce_ms) > 0)
         if (read_events(w) < 0)
@@ -541,6 +576,10 @@ int cmd_watch(int argc, char **argv)
         cli_error("%s: not a directory (romfs watch watches a source directory)", w.o.src);
         return CLI_FAIL;
     }
+    if (!(w.ignore = cli_build_ignore(&w.o.mpy, w.o.src))) {
+        cli_mpy_cfg_free(&w.o.mpy);
+        return CLI_FAIL;
+    }
     w.ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
     if (w.ifd < 0 || (r = watch_tree(&w, w.o.src)) < 0) {
         cli_error("%s: cannot watch: %s", w.o.src, strerror(w.ifd < 0 ? errno : -r));
@@ -562,6 +601,7 @@ int cmd_watch(int argc, char **argv)
         free(w.dirs[i]);
     free(w.dirs);
     close(w.ifd);
+    romfs_ignore_free(w.ignore);
     cli_mpy_cfg_free(&w.o.mpy);
     return CLI_OK;
 }

@@ -149,6 +149,13 @@ typedef struct romfs_dirscan_opts {
      * inside the directory: the image would be built into its own source. */
     const char *output_path;
     void *ctx;
+    /* Leave out what this excludes (romfs_ignore.h; paths relative to the
+     * scanned directory; an excluded directory is not entered). NULL:
+     * nothing is left out, as mpremote does. */
+    const struct romfs_ignore *ignore;
+    /* Hears each path left out ("lib/x.py~", a directory with a final '/')
+     * with the rule that decided and its origin. May be NULL. */
+    void (*on_excluded)(void *ctx, const char *rel_path, const char *rule, const char *origin);
 } romfs_dirscan_opts_t;
 
 /* Add the contents of host directory dir to b's current directory, as

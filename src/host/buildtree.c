@@ -10,6 +10,7 @@
  */
 #include "romfs/romfs_build.h"
 #include "io_links.h"
+#include "romfs/romfs_ignore.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -346,6 +347,40 @@ static int scan_entry(struct scan *sc, const struct entry *e, int last, const ch
     return fail(sc, sc->path.s, ROMFS_ERR_INVAL, msg);
 }
 
+/* Drop the entries the ignore rules exclude, before the tree lines are
+ * drawn (the last line of a directory must be its last kept entry). */
+static int drop_excluded(struct scan *sc, struct entry *v, size_t *n)
+{
+    const romfs_ignore_t *ig = sc->o ? sc->o->ignore : NULL;
+    if (!ig)
+        return 0;
+    size_t w = 0, i = 0, base = sc->path.len;
+    int r = 0;
+    for (; i < *n && r == 0; i++) {
+        int is_dir = !v[i].err && S_ISDIR(v[i].st.st_mode);
+        const char *rule = NULL, *origin = NULL;
+        if (str_add(&sc->path, v[i].name, strlen(v[i].name)) != 0) {
+            r = fail(sc, v[i].name, ROMFS_ERR_NOMEM, "out of memory");
+        } else {
+            const char *rel = sc->path.s + sc->root_len;
+            size_t rl = sc->path.len - sc->root_len;
+            if (romfs_ignore_match(ig, rel, rl, is_dir))
+                rule = romfs_ignore_rule(ig, rel, rl, is_dir, &origin);
+            if (rule && sc->o->on_excluded && (!is_dir || str_add(&sc->path, "/", 1) == 0))
+                sc->o->on_excluded(sc->o->ctx, sc->path.s + sc->root_len, rule, origin);
+        }
+        str_cut(&sc->path, base);
+        if (rule)
+            free(v[i].name);
+        else
+            v[w++] = v[i];
+    }
+    for (; i < *n; i++)
+        v[w++] = v[i];
+    *n = w;
+    return r;
+}
+
 static int scan_dir(struct scan *sc)
 {
     struct entry *v = NULL;
@@ -353,6 +388,10 @@ static int scan_dir(struct scan *sc)
     int r = list_dir(sc, &v, &n);
     if (r < 0)
         return r;
+    if ((r = drop_excluded(sc, v, &n)) < 0) {
+        free_entries(v, n);
+        return r;
+    }
     size_t path_len = sc->path.len;
     /* The directory's own path, once for all its files (for the hook). */
     char *dir_path = strndup(sc->path.s, path_len);

@@ -522,7 +522,7 @@ static void log_err(void *ctx, const char *path, const char *msg)
 static int scan(romfs_builder_t *b, const char *dir, struct scanlog *l, const char *out)
 {
     memset(l, 0, sizeof *l);
-    romfs_dirscan_opts_t o = {log_line, NULL, log_err, out, l};
+    romfs_dirscan_opts_t o = {log_line, NULL, log_err, out, l, NULL, NULL};
     int r = romfs_build_from_dir(b, dir, &o);
     if (r < 0)
         assert_int_equal(l->nerr, 1);
