@@ -79,9 +79,12 @@ function ourWalk(image, extra = []) {
   return JSON.parse(r.stdout);
 }
 
+// Every generated name is packed (--no-default-excludes): the trees hold
+// names like "x~" that romfs leaves out by default, and the oracle compares
+// the image with the whole tree.
 function build(src, out, align) {
   if (!ROMFS) die("ROMFS_BIN is not set");
-  const args = ["build", "--no-mpy", ...(align ? ["--align", String(align)] : []), "-o", out, src];
+  const args = ["build", "--no-mpy", "--no-default-excludes", ...(align ? ["--align", String(align)] : []), "-o", out, src];
   const r = spawnSync(ROMFS, args, { encoding: "utf8" });
   if (r.error) throw new Error(`cannot run ${ROMFS}: ${r.error.message} (is the romfs command built?)`);
   if (r.status !== 0) {
