@@ -58,8 +58,10 @@ CHECK_FN = CFUNCTYPE(None, c_void_p, c_int, c_size_t, c_char_p)
 
 
 class romfs_dirscan_opts_t(Structure):
+    # ignore (a romfs_ignore_t *) and on_excluded stay NULL: the Python build
+    # packs every file, as mpremote does.
     _fields_ = [("on_line", ON_LINE), ("on_file", ON_FILE), ("on_error", ON_ERROR),
-                ("output_path", c_char_p), ("ctx", c_void_p)]
+                ("output_path", c_char_p), ("ctx", c_void_p), ("ignore", c_void_p), ("on_excluded", c_void_p)]
 
 
 class romfs_mpy_opts_t(Structure):
