@@ -82,6 +82,8 @@ int cmd_mount(int argc, char **argv)
 #include <limits.h>
 
 #include "mount_ops.h"
+#include <fuse_lowlevel.h>
+#include <signal.h>
 
 static struct {
     romfs_t fs;
@@ -138,6 +140,8 @@ static int fs_readdir(const char *path, void *buf, fuse_fill_dir_t fill, off_t o
         int r = romfs_dir_read(&dir, &info);
         if (r == 0)
             break;
+        if (r < 0 && !info.name)
+            return -EIO;   /* the directory's records end corrupt: never a silently short listing */
         /* A corrupt entry still shows its name when it has one; stat and
          * open of it say EIO. Names a path cannot hold are left out, and
          * so are names longer than NAME_MAX: no lookup could reach them
@@ -197,7 +201,18 @@ static int fs_statfs(const char *path, struct statvfs *st)
     return 0;
 }
 
+/* Inode numbers from image offsets (fill_stat), not FUSE's lookup
+ * counter: the same on every mount. */
+static void *fs_init(struct fuse_conn_info *conn, struct fuse_config *cfg)
+{
+    (void)conn;
+    cfg->use_ino = 1;
+    cfg->readdir_ino = 1;
+    return NULL;
+}
+
 static const struct fuse_operations ops = {
+    .init = fs_init,
     .getattr = fs_getattr,
     .readdir = fs_readdir,
     .open = fs_open,
@@ -210,6 +225,40 @@ const struct fuse_operations *mount_operations(const romfs_t *fs, const struct s
     M.fs = *fs;
     M.img = *img;
     return &ops;
+}
+
+/* fuse_main without its multi-threaded loop (libfuse 3.14 warns "Ignoring
+ * invalid max threads value 4294967295" there): one thread serves the
+ * reader well. A SIGINT, SIGTERM or SIGHUP unmounts and ends it cleanly:
+ * 0, as an unmount does. */
+static int serve(int argc, char **argv)
+{
+    struct fuse_args args = FUSE_ARGS_INIT(argc, argv);
+    struct fuse_cmdline_opts co;
+    memset(&co, 0, sizeof co);
+    int r = -1;
+    if (fuse_parse_cmdline(&args, &co) != 0 || !co.mountpoint) {
+        fuse_opt_free_args(&args);
+        free(co.mountpoint);
+        return -1;
+    }
+    struct fuse *fu = fuse_new(&args, &ops, sizeof ops, NULL);
+    if (fu && fuse_mount(fu, co.mountpoint) == 0) {
+        struct fuse_session *se = fuse_get_session(fu);
+        if (fuse_daemonize(co.foreground) == 0 && fuse_set_signal_handlers(se) == 0) {
+            r = fuse_loop(fu);
+            /* libfuse reports the signal that ended the loop as its result. */
+            if (r == SIGINT || r == SIGTERM || r == SIGHUP)
+                r = 0;
+            fuse_remove_signal_handlers(se);
+        }
+        fuse_unmount(fu);
+    }
+    if (fu)
+        fuse_destroy(fu);
+    free(co.mountpoint);
+    fuse_opt_free_args(&args);
+    return r;
 }
 
 int cmd_mount(int argc, char **argv)
@@ -246,7 +295,7 @@ int cmd_mount(int argc, char **argv)
     if (o.foreground)
         fargv[fargc++] = "-f";
     fargv[fargc] = NULL;
-    r = fuse_main(fargc, fargv, &ops, NULL);
+    r = serve(fargc, fargv);
     cli_file_free(&f);
     return r == 0 ? CLI_OK : CLI_FAIL;
 }
