@@ -20,13 +20,12 @@
 #include "varuint.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
+
+#include "platform.h"
 
 enum src_kind { SRC_NONE, SRC_MEM, SRC_CB, SRC_HOST };
 
@@ -597,29 +596,24 @@ static int data_from_cb(struct out *o, struct romfs_build_file *f)
     return 0;
 }
 
-static int64_t mtime_of(const struct stat *st)
-{
-    return (int64_t)st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec;
-}
-
 static int data_from_host(struct out *o, struct romfs_build_file *f)
 {
     const char *p = f->host_path;
-    int fd = open(p, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    int fd = rp_open(p, RP_RDONLY | RP_NONBLOCK, 0);
     if (fd < 0) {
         int e = errno;
         seterr(o->b, "%s: cannot read: %s", p, strerror(e));
         return o->err = -e;
     }
-    struct stat st;
+    rp_stat_t st;
     int err = 0;
-    if (fstat(fd, &st) != 0) {
+    if (rp_fstat(fd, &st) != 0) {
         err = -errno;
         seterr(o->b, "%s: %s", p, strerror(errno));
-    } else if (!S_ISREG(st.st_mode)) {
+    } else if (st.type != RP_REG) {
         err = ROMFS_ERR_IO;
         seterr(o->b, "%s: no longer a regular file (changed while building)", p);
-    } else if ((uint64_t)st.st_size != f->size || mtime_of(&st) != f->mtime_ns) {
+    } else if (st.size != f->size || st.mtime_ns != f->mtime_ns) {
         err = ROMFS_ERR_IO;
         seterr(o->b, "%s: changed while building (size or modification time differs)", p);
     }
@@ -631,9 +625,7 @@ static int data_from_host(struct out *o, struct romfs_build_file *f)
             break;
         if (room > f->size - done)
             room = (size_t)(f->size - done);
-        ssize_t r = read(fd, dst, room);
-        if (r < 0 && errno == EINTR)
-            continue;
+        long r = rp_read(fd, dst, room);
         if (r < 0) {
             err = -errno;
             seterr(o->b, "%s: read error: %s", p, strerror(errno));
@@ -650,14 +642,13 @@ static int data_from_host(struct out *o, struct romfs_build_file *f)
     }
     /* Rewritten while it was read (in place, same size): the bytes taken
      * may be half old and half new. Checked again now it is read. */
-    struct stat after;
-    if (!err && o->err == 0 && fstat(fd, &after) == 0 &&
-        (after.st_size != st.st_size || mtime_of(&after) != mtime_of(&st) ||
-         after.st_ctim.tv_sec != st.st_ctim.tv_sec || after.st_ctim.tv_nsec != st.st_ctim.tv_nsec)) {
+    rp_stat_t after;
+    if (!err && o->err == 0 && rp_fstat(fd, &after) == 0 &&
+        (after.size != st.size || after.mtime_ns != st.mtime_ns || after.ctime_ns != st.ctime_ns)) {
         err = ROMFS_ERR_IO;
         seterr(o->b, "%s: changed while building (rewritten while it was read)", p);
     }
-    close(fd);
+    rp_close(fd);
     if (err)
         o->err = err;
     return o->err;

@@ -12,15 +12,13 @@
 #include "io_links.h"
 #include "romfs/romfs_ignore.h"
 
-#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
+
+#include "platform.h"
 
 /* A growable NUL-terminated string. */
 struct str {
@@ -62,8 +60,7 @@ static void str_cut(struct str *s, size_t len)
 
 /* (dev, ino) of each directory on the current path, to catch link loops. */
 struct dirid {
-    dev_t dev;
-    ino_t ino;
+    uint64_t dev, ino;
 };
 
 struct scan {
@@ -101,7 +98,7 @@ static void emit_line(struct scan *sc, const char *entry, const char *name, cons
 /* One directory entry: its name and what fstatat said of it. */
 struct entry {
     char *name;
-    struct stat st;
+    rp_stat_t st;
     int err;       /* errno of the fstatat that failed, -1 for a broken link, else 0 */
 };
 
@@ -171,28 +168,21 @@ static void free_entries(struct entry *v, size_t n)
  * relative to the directory's descriptor, sorted by name bytes. */
 static int list_dir(struct scan *sc, struct entry **out, size_t *n_out)
 {
-    int fd = open(sc->path.s, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+    rp_dirstream_t *d = rp_opendir(sc->path.s);
     if (!d) {
         int e = errno;
-        if (fd >= 0)
-            close(fd);
         return fail(sc, sc->path.s, -e, strerror(e));
     }
     struct entry *v = NULL;
     size_t n = 0, cap = 0;
     int err = 0;
     for (;;) {
-        errno = 0;
-        struct dirent *de = readdir(d);
-        if (!de) {
+        const char *nm = rp_readdir(d);
+        if (!nm) {
             if (errno)
                 err = fail(sc, sc->path.s, -errno, strerror(errno));
             break;
         }
-        const char *nm = de->d_name;
-        if (nm[0] == '.' && (nm[1] == '\0' || (nm[1] == '.' && nm[2] == '\0')))
-            continue;
         if (n == cap) {
             size_t ncap = cap ? cap * 2 : 16;
             struct entry *nv = realloc(v, ncap * sizeof *nv);
@@ -209,11 +199,12 @@ static int list_dir(struct scan *sc, struct entry **out, size_t *n_out)
             break;
         }
         n++;
-        e->err = fstatat(dirfd(d), nm, &e->st, 0) == 0 ? 0 : errno;
-        if (e->err == ENOENT && fstatat(dirfd(d), nm, &e->st, AT_SYMLINK_NOFOLLOW) == 0)
+        int dfd = rp_dirstream_dirfd(d);
+        e->err = rp_statat(dfd, nm, &e->st, 1) == 0 ? 0 : errno;
+        if (e->err == ENOENT && rp_statat(dfd, nm, &e->st, 0) == 0)
             e->err = -1; /* the name exists: a broken symbolic link */
     }
-    closedir(d);
+    rp_closedir(d);
     if (err) {
         free_entries(v, n);
         return err;
@@ -225,23 +216,24 @@ static int list_dir(struct scan *sc, struct entry **out, size_t *n_out)
     return 0;
 }
 
-static const char *kind_name(mode_t m)
+static const char *kind_name(int type)
 {
-    if (S_ISFIFO(m))
+    if (type == RP_FIFO)
         return "a fifo";
-    if (S_ISSOCK(m))
+    if (type == RP_SOCK)
         return "a socket";
-    if (S_ISCHR(m))
+    if (type == RP_CHR)
         return "a character device";
-    if (S_ISBLK(m))
+    if (type == RP_BLK)
         return "a block device";
     return "a special file";
 }
 
-static int push_dir(struct scan *sc, const struct stat *st, const char *path)
+static int push_dir(struct scan *sc, const rp_stat_t *st, const char *path)
 {
-    for (size_t i = 0; i < sc->depth; i++)
-        if (sc->stack[i].dev == st->st_dev && sc->stack[i].ino == st->st_ino)
+    /* (0, 0): an OS that cannot tell (links there are not followed anyway) */
+    for (size_t i = 0; i < sc->depth && (st->dev || st->ino); i++)
+        if (sc->stack[i].dev == st->dev && sc->stack[i].ino == st->ino)
             return fail(sc, path, ROMFS_ERR_INVAL,
                         "symbolic link loop: this directory contains itself");
     if (sc->depth == sc->stack_cap) {
@@ -252,8 +244,8 @@ static int push_dir(struct scan *sc, const struct stat *st, const char *path)
         sc->stack = ns;
         sc->stack_cap = ncap;
     }
-    sc->stack[sc->depth].dev = st->st_dev;
-    sc->stack[sc->depth].ino = st->st_ino;
+    sc->stack[sc->depth].dev = st->dev;
+    sc->stack[sc->depth].ino = st->ino;
     sc->depth++;
     return 0;
 }
@@ -285,17 +277,16 @@ static int add_file(struct scan *sc, const struct entry *e, const char *entry_li
         r = romfs_builder_add_file_later(sc->b, f.name, f.name_len, f.later);
         return r < 0 ? builder_fail(sc, full, r) : 0;
     }
-    struct stat st2;
-    const struct stat *use = &e->st;
+    rp_stat_t st2;
+    const rp_stat_t *use = &e->st;
     if (f.host_path != full) {
-        if (stat(f.host_path, &st2) != 0) {
+        if (rp_stat(f.host_path, &st2) != 0) {
             int err = errno;
             return fail(sc, f.host_path, -err, strerror(err));
         }
         use = &st2;
     }
-    int64_t mt = (int64_t)use->st_mtim.tv_sec * 1000000000 + use->st_mtim.tv_nsec;
-    r = romfs_builder_add_file_host(sc->b, f.name, f.name_len, f.host_path, (uint64_t)use->st_size, mt);
+    r = romfs_builder_add_file_host(sc->b, f.name, f.name_len, f.host_path, use->size, use->mtime_ns);
     return r < 0 ? builder_fail(sc, full, r) : 0;
 }
 
@@ -338,12 +329,12 @@ static int scan_entry(struct scan *sc, const struct entry *e, int last, const ch
                     e->err < 0       ? "broken symbolic link"
                     : e->err == ELOOP ? "symbolic link loop"
                                       : strerror(e->err));
-    if (S_ISDIR(e->st.st_mode))
+    if (e->st.type == RP_DIR)
         return add_dir(sc, e, entry_line, last);
-    if (S_ISREG(e->st.st_mode))
+    if (e->st.type == RP_REG)
         return add_file(sc, e, entry_line, dir_path);
     char msg[80];
-    snprintf(msg, sizeof msg, "is %s, not a regular file or directory", kind_name(e->st.st_mode));
+    snprintf(msg, sizeof msg, "is %s, not a regular file or directory", kind_name(e->st.type));
     return fail(sc, sc->path.s, ROMFS_ERR_INVAL, msg);
 }
 
@@ -394,7 +385,7 @@ static int scan_dir(struct scan *sc)
     }
     size_t path_len = sc->path.len;
     /* The directory's own path, once for all its files (for the hook). */
-    char *dir_path = strndup(sc->path.s, path_len);
+    char *dir_path = rp_strndup(sc->path.s, path_len);
     if (!dir_path)
         r = fail(sc, sc->path.s, ROMFS_ERR_NOMEM, "out of memory");
     for (size_t i = 0; i < n && r == 0; i++) {
@@ -416,12 +407,12 @@ static int output_inside(const char *dir_real, const char *out)
     char *copy = romfs_io_resolve_links(out);
     if (!copy)
         return 0;
-    char *slash = strrchr(copy, '/');
+    char *slash = (char *)rp_last_sep(copy);
     const char *base = slash ? slash + 1 : copy;
     const char *parent = slash ? (slash == copy ? "/" : copy) : ".";
     if (slash)
         *slash = '\0';
-    char *real_parent = realpath(parent, NULL);
+    char *real_parent = rp_realpath(parent);
     int inside = 0;
     if (real_parent) {
         size_t dl = strlen(dir_real);
@@ -430,7 +421,7 @@ static int output_inside(const char *dir_real, const char *out)
         if (strcmp(dir_real, "/") == 0)
             inside = 1;
         else if (strncmp(real_parent, dir_real, dl) == 0 &&
-                 (real_parent[dl] == '\0' || real_parent[dl] == '/'))
+                 (real_parent[dl] == '\0' || rp_is_sep(real_parent[dl])))
             inside = 1;
         /* An output that is the directory itself (or its parent "..") is not inside. */
         if (inside && real_parent[dl] == '\0' && (strcmp(base, "..") == 0 || strcmp(base, ".") == 0 || !*base))
@@ -444,16 +435,16 @@ static int output_inside(const char *dir_real, const char *out)
 int romfs_build_from_dir(romfs_builder_t *b, const char *dir, const romfs_dirscan_opts_t *opts)
 {
     struct scan sc = {b, opts, {0}, {0}, {0}, NULL, 0, 0, 0};
-    struct stat st;
+    rp_stat_t st;
     int r;
-    if (stat(dir, &st) != 0) {
+    if (rp_stat(dir, &st) != 0) {
         int e = errno;
         return fail(&sc, dir, -e, strerror(e));
     }
-    if (!S_ISDIR(st.st_mode))
+    if (st.type != RP_DIR)
         return fail(&sc, dir, ROMFS_ERR_NOTDIR, "not a directory");
     if (opts && opts->output_path) {
-        char *real = realpath(dir, NULL);
+        char *real = rp_realpath(dir);
         if (!real) {
             int e = errno;
             return fail(&sc, dir, -e, strerror(e));
@@ -465,7 +456,7 @@ int romfs_build_from_dir(romfs_builder_t *b, const char *dir, const romfs_dirsca
                         "output file is inside the source directory; choose another with -o");
     }
     size_t dl = strlen(dir);
-    if ((r = str_add(&sc.path, dir, dl)) == 0 && (dl == 0 || dir[dl - 1] != '/'))
+    if ((r = str_add(&sc.path, dir, dl)) == 0 && (dl == 0 || !rp_is_sep(dir[dl - 1])))
         r = str_add(&sc.path, "/", 1);
     sc.root_len = sc.path.len;
     if (r == 0)

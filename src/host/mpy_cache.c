@@ -3,15 +3,13 @@
 #include "mpy_cache.h"
 #include "romfs/romfs_io.h"
 
-#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
-#include <unistd.h>
+
+#include "platform.h"
 
 #include "romfs/romfs_mpy.h"
 #include "sha256.h"
@@ -47,10 +45,10 @@ long long romfs_mpy_parse_bytes(const char *s)
 static int mkdirs(char *path)
 {
     for (char *p = path + 1;; p++) {
-        if (*p == '/' || *p == '\0') {
+        if ((rp_is_sep(*p) && !(p[-1] == ':' && rp_is_sep('\\'))) || *p == '\0') {
             char c = *p;
             *p = '\0';
-            int r = mkdir(path, 0700);
+            int r = rp_mkdir(path, 0700);
             int e = errno;
             *p = c;
             if (r != 0 && e != EEXIST)
@@ -73,8 +71,8 @@ int mpy_cache_open(mpy_cache_t *c, const char *dir, uint64_t max, char *msg, siz
     if (!max)
         max = ROMFS_MPY_CACHE_DEFAULT;
     int r = mkdirs(buf);
-    struct stat st;
-    if (r == 0 && (stat(buf, &st) != 0 || !S_ISDIR(st.st_mode) || access(buf, W_OK) != 0))
+    errno = 0;
+    if (r == 0 && !rp_writable_dir(buf))
         r = -(errno ? errno : ENOTDIR);
     if (r != 0) {
         snprintf(msg, cap, "%s: cannot use as the mpy-cross cache: %s", buf, strerror(-r));
@@ -99,9 +97,7 @@ static char *entry_path(const mpy_cache_t *c, const char *key, const char *suffi
 static int read_all(int fd, uint8_t *p, size_t n)
 {
     while (n) {
-        ssize_t r = read(fd, p, n);
-        if (r < 0 && errno == EINTR)
-            continue;
+        long r = rp_read(fd, p, n);
         if (r <= 0)
             return -1;
         p += r;
@@ -113,15 +109,15 @@ static int read_all(int fd, uint8_t *p, size_t n)
 /* The entry's content when it is whole and its digest matches, else NULL. */
 static uint8_t *load_entry(int fd, size_t *len)
 {
-    struct stat st;
+    rp_stat_t st;
     uint8_t hdr[HDR];
-    if (fstat(fd, &st) != 0 || st.st_size < HDR || read_all(fd, hdr, HDR) != 0 ||
+    if (rp_fstat(fd, &st) != 0 || st.size < HDR || read_all(fd, hdr, HDR) != 0 ||
         memcmp(hdr, MAGIC, 8) != 0)
         return NULL;
     uint64_t n = 0;
     for (int i = 7; i >= 0; i--)
         n = n << 8 | hdr[8 + i];
-    if (n != (uint64_t)st.st_size - HDR || n > (64u << 20))
+    if (n != st.size - HDR || n > (64u << 20))
         return NULL;
     uint8_t *data = malloc(n ? (size_t)n : 1);
     if (!data)
@@ -146,23 +142,23 @@ int mpy_cache_get(mpy_cache_t *c, const char *key, uint8_t **data, size_t *len,
     char *p = entry_path(c, key, ".mpy");
     if (!p)
         return 0;
-    int fd = open(p, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    int fd = rp_open(p, RP_RDONLY | RP_NOFOLLOW, 0);
     if (fd < 0) {
         free(p);
         return 0;
     }
     uint8_t *d = load_entry(fd, len);
-    close(fd);
+    rp_close(fd);
     if (d && check && check(d, *len, arg) != 0) {
         free(d);
         d = NULL;
     }
     if (!d) {
-        unlink(p);
+        rp_unlink(p);
         free(p);
         return -1;
     }
-    utimensat(AT_FDCWD, p, NULL, 0); /* mark as recently used */
+    rp_touch(p); /* mark as recently used */
     free(p);
     *data = d;
     return 1;
@@ -176,7 +172,7 @@ void mpy_cache_put(mpy_cache_t *c, const char *key, const uint8_t *data, size_t 
      * torn entry fails its checksum and is compiled again. */
     char name[KEY_LEN + 8];
     snprintf(name, sizeof name, "%s.mpy", key);
-    int dfd = open(c->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    int dfd = rp_dir_open(c->dir);
     romfs_out_t o;
     if (dfd < 0)
         return;
@@ -193,7 +189,7 @@ void mpy_cache_put(mpy_cache_t *c, const char *key, const uint8_t *data, size_t 
         else if (romfs_out_commit(&o) == 0)
             c->stored++;
     }
-    close(dfd);
+    rp_dir_close(dfd);
 }
 
 struct ent {
@@ -211,23 +207,23 @@ static int by_use(const void *a, const void *b)
 /* Every entry's name, size and last use; stale temporary files removed. */
 static struct ent *list_entries(const mpy_cache_t *c, size_t *n_out, uint64_t *total)
 {
-    DIR *d = opendir(c->dir);
+    rp_dirstream_t *d = rp_opendir(c->dir);
     if (!d)
         return NULL;
     struct ent *v = NULL;
     size_t n = 0, cap = 0;
     time_t now = time(NULL);
-    for (struct dirent *de; (de = readdir(d)) != NULL;) {
-        size_t l = strlen(de->d_name);
-        struct stat st;
-        if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode))
+    for (const char *nm; (nm = rp_readdir(d)) != NULL;) {
+        size_t l = strlen(nm);
+        rp_stat_t st;
+        if (rp_statat(rp_dirstream_dirfd(d), nm, &st, 0) != 0 || st.type != RP_REG)
             continue;
-        if (strstr(de->d_name, ".tmp-") != NULL) {
-            if (now - st.st_mtime > 3600) /* left by a killed build */
-                unlinkat(dirfd(d), de->d_name, 0);
+        if (strstr(nm, ".tmp-") != NULL) {
+            if (now - st.mtime_ns / 1000000000 > 3600) /* left by a killed build */
+                rp_unlinkat(rp_dirstream_dirfd(d), nm, 0);
             continue;
         }
-        if (l != KEY_LEN + 4 || strcmp(de->d_name + KEY_LEN, ".mpy") != 0)
+        if (l != KEY_LEN + 4 || strcmp(nm + KEY_LEN, ".mpy") != 0)
             continue;
         if (n == cap) {
             struct ent *nv = realloc(v, (cap = cap ? cap * 2 : 256) * sizeof *nv);
@@ -235,13 +231,13 @@ static struct ent *list_entries(const mpy_cache_t *c, size_t *n_out, uint64_t *t
                 break;
             v = nv;
         }
-        memcpy(v[n].name, de->d_name, l + 1);
-        v[n].size = (uint64_t)st.st_size;
-        v[n].used = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
+        memcpy(v[n].name, nm, l + 1);
+        v[n].size = st.size;
+        v[n].used = st.mtime_ns;
         *total += v[n].size;
         n++;
     }
-    closedir(d);
+    rp_closedir(d);
     *n_out = n;
     return v;
 }
@@ -255,12 +251,11 @@ void mpy_cache_trim(mpy_cache_t *c)
     struct ent *v = list_entries(c, &n, &total);
     if (v && total > c->max) {
         qsort(v, n, sizeof *v, by_use);
-        int dfd = open(c->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        int dfd = rp_dir_open(c->dir);
         for (size_t i = 0; i < n && total > c->max && dfd >= 0; i++)
-            if (unlinkat(dfd, v[i].name, 0) == 0)
+            if (rp_unlinkat(dfd, v[i].name, 0) == 0)
                 total -= v[i].size;
-        if (dfd >= 0)
-            close(dfd);
+        rp_dir_close(dfd);
     }
     free(v);
 }

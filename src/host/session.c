@@ -10,15 +10,14 @@
 #include "romfs/romfs_io.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
-#include <unistd.h>
 #include <zlib.h>
+
+#include "platform.h"
 
 #include "sha256.h"
 
@@ -56,9 +55,7 @@ typedef struct view {
 
 static double now_s(void)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+    return (double)rp_monotonic_ns() / 1e9;
 }
 
 static void note(romfs_session_result_t *res, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -620,7 +617,7 @@ static int run_plan(view_t *v, const uint8_t *img, size_t len)
         return fail(res, r, "deploy failed: %s; %s", r == ROMFS_ERR_INVAL ? romfs_strerror(r) : dev_err(s, r),
                     romfs_deploy_state_str(dr.state));
     if (s->cpath && save_file(s->cpath, img, len) == 0 && s->ppath)
-        unlink(s->ppath);
+        rp_unlink(s->ppath);
     keep_copy(&s->last, &s->last_len, img, len);
     return 0;
 }

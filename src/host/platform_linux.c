@@ -1,0 +1,182 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The Linux-only parts of the platform layer (platform_os.h): renameat2's
+ * RENAME_NOREPLACE, syncfs, /proc/self/exe and the inotify watcher. The
+ * only file of the project that may use Linux-only interfaces
+ * (tests/cli/portable_apis.sh checks that).
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include "platform_os.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/inotify.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+int rp_os_rename_noreplace(int dirfd, const char *from, const char *to)
+{
+    int d = dirfd == RP_AT_CWD ? AT_FDCWD : dirfd;
+    if (renameat2(d, from, d, to, RENAME_NOREPLACE) == 0)
+        return 0;
+    return errno == EINVAL || errno == ENOSYS ? -2 : -1;
+}
+
+int rp_os_fs_sync(int dirfd)
+{
+    return syncfs(dirfd == RP_AT_CWD ? AT_FDCWD : dirfd);
+}
+
+char *rp_os_exe_path(void)
+{
+    char buf[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
+    if (n <= 0)
+        return NULL;
+    buf[n] = '\0';
+    return strdup(buf);
+}
+
+/// inotify: every directory of the tree watched, new ones added ///
+
+#define EVENTS (IN_CLOSE_WRITE | IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO | IN_MODIFY | IN_ATTRIB)
+
+struct rp_watch_native {
+    int ifd;
+    char **dirs;    /* watch descriptor -> directory path */
+    int ndirs;
+};
+
+static int remember_dir(struct rp_watch_native *w, int wd, const char *path)
+{
+    if (wd >= w->ndirs) {
+        int n = wd + 64;
+        char **d = realloc(w->dirs, (size_t)n * sizeof *d);
+        if (!d)
+            return -1;
+        memset(d + w->ndirs, 0, (size_t)(n - w->ndirs) * sizeof *d);
+        w->dirs = d;
+        w->ndirs = n;
+    }
+    free(w->dirs[wd]);
+    w->dirs[wd] = strdup(path);
+    return w->dirs[wd] ? 0 : -1;
+}
+
+/* Watch path and every directory below it (symbolic links not followed,
+ * as the build does not follow them into directories either). */
+static int watch_tree(struct rp_watch_native *w, const char *path)
+{
+    int wd = inotify_add_watch(w->ifd, path, EVENTS | IN_ONLYDIR | IN_DONT_FOLLOW);
+    if (wd < 0)
+        return errno == ENOENT || errno == ENOTDIR ? 0 : -errno;
+    if (remember_dir(w, wd, path) < 0)
+        return -ENOMEM;
+    DIR *d = opendir(path);
+    if (!d)
+        return 0;   /* gone again, or unreadable: the build will say so */
+    struct dirent *de;
+    int r = 0;
+    while (r == 0 && (de = readdir(d))) {
+        if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+            continue;
+        if (de->d_type != DT_DIR && de->d_type != DT_UNKNOWN)
+            continue;
+        size_t n = strlen(path) + strlen(de->d_name) + 2;
+        char *sub = malloc(n);
+        if (!sub) {
+            r = -ENOMEM;
+            break;
+        }
+        snprintf(sub, n, "%s/%s", path, de->d_name);
+        struct stat st;
+        if (lstat(sub, &st) == 0 && S_ISDIR(st.st_mode))
+            r = watch_tree(w, sub);
+        free(sub);
+    }
+    closedir(d);
+    return r;
+}
+
+/* Read pending events; watch new directories. Returns the number of
+ * events, 0 when none, -1 on a read error. */
+static int read_events(struct rp_watch_native *w)
+{
+    char buf[16384] __attribute__((aligned(__alignof__(struct inotify_event))));
+    ssize_t n = read(w->ifd, buf, sizeof buf);
+    if (n <= 0)
+        return n < 0 && (errno == EAGAIN || errno == EINTR) ? 0 : -1;
+    int count = 0;
+    for (char *p = buf; p < buf + n;) {
+        struct inotify_event *ev = (struct inotify_event *)p;
+        p += sizeof *ev + ev->len;
+        count++;
+        if ((ev->mask & IN_ISDIR) && (ev->mask & (IN_CREATE | IN_MOVED_TO)) && ev->wd >= 0 &&
+            ev->wd < w->ndirs && w->dirs[ev->wd] && ev->len) {
+            size_t len = strlen(w->dirs[ev->wd]) + strlen(ev->name) + 2;
+            char *sub = malloc(len);
+            if (sub) {
+                snprintf(sub, len, "%s/%s", w->dirs[ev->wd], ev->name);
+                watch_tree(w, sub);
+                free(sub);
+            }
+        }
+        if ((ev->mask & IN_IGNORED) && ev->wd >= 0 && ev->wd < w->ndirs) {
+            free(w->dirs[ev->wd]);
+            w->dirs[ev->wd] = NULL;
+        }
+    }
+    return count;
+}
+
+struct rp_watch_native *rp_os_watch_open(const char *dir)
+{
+    struct rp_watch_native *w = calloc(1, sizeof *w);
+    if (!w)
+        return NULL;
+    w->ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+    int r = w->ifd < 0 ? -errno : watch_tree(w, dir);
+    if (r < 0) {
+        rp_os_watch_close(w);
+        errno = -r;
+        return NULL;
+    }
+    return w;
+}
+
+int rp_os_watch_wait(struct rp_watch_native *w, int timeout_ms)
+{
+    struct pollfd p = {.fd = w->ifd, .events = POLLIN};
+    int r = poll(&p, 1, timeout_ms);
+    if (r < 0)
+        return -1;
+    if (r == 0)
+        return 0;
+    int n = read_events(w);
+    return n < 0 ? -1 : n > 0;
+}
+
+const char *rp_os_watch_name(void)
+{
+    return "inotify";
+}
+
+void rp_os_watch_close(struct rp_watch_native *w)
+{
+    if (!w)
+        return;
+    if (w->ifd >= 0)
+        close(w->ifd);
+    for (int i = 0; i < w->ndirs; i++)
+        free(w->dirs[i]);
+    free(w->dirs);
+    free(w);
+}

@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Inside the platform layer: what platform_posix.c asks of the OS-specific
+ * part beside it (platform_linux.c on Linux, platform_posix_other.c on
+ * macOS, the BSDs and the portable-POSIX build), and the polling watcher
+ * that every platform has (platform_watch_poll.c).
+ */
+#ifndef ROMFS_PLATFORM_OS_H
+#define ROMFS_PLATFORM_OS_H
+
+#include "platform.h"
+
+/* rename without replacing, atomically: 0, -1 with errno, or -2 when the
+ * OS or filesystem cannot (the caller checks, then renames). */
+int rp_os_rename_noreplace(int dirfd, const char *from, const char *to);
+/* syncfs or a whole sync: 0 or -1. */
+int rp_os_fs_sync(int dirfd);
+/* The executable's path, malloc'd, or NULL. */
+char *rp_os_exe_path(void);
+
+/* The native watcher: NULL when there is none (the poller is used). */
+struct rp_watch_native;
+struct rp_watch_native *rp_os_watch_open(const char *dir);
+int rp_os_watch_wait(struct rp_watch_native *w, int timeout_ms);
+const char *rp_os_watch_name(void);
+void rp_os_watch_close(struct rp_watch_native *w);
+
+/* The polling watcher. */
+struct rp_poll_watch;
+struct rp_poll_watch *rp_poll_watch_open(const char *dir);
+int rp_poll_watch_wait(struct rp_poll_watch *w, int timeout_ms);
+void rp_poll_watch_close(struct rp_poll_watch *w);
+
+#endif

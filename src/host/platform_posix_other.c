@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The OS-specific parts of the platform layer (platform_os.h) on POSIX
+ * systems other than Linux: macOS, the BSDs, and the portable-POSIX build
+ * that proves on Linux that nothing else Linux-only is used
+ * (ROMFS_PORTABLE_POSIX). Only POSIX.1-2008 here, plus macOS's
+ * _NSGetExecutablePath where it exists. The directory watcher is the
+ * polling one (platform_watch_poll.c).
+ */
+#include "platform_os.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#if defined(__APPLE__)
+#include <mach-o/dyld.h>
+#endif
+
+int rp_os_rename_noreplace(int dirfd, const char *from, const char *to)
+{
+    (void)dirfd;
+    (void)from;
+    (void)to;
+    return -2; /* check, then rename */
+}
+
+int rp_os_fs_sync(int dirfd)
+{
+    (void)dirfd;
+    sync();
+    return 0;
+}
+
+char *rp_os_exe_path(void)
+{
+#if defined(__APPLE__)
+    char buf[PATH_MAX];
+    uint32_t n = sizeof buf;
+    if (_NSGetExecutablePath(buf, &n) != 0)
+        return NULL;
+    return realpath(buf, NULL);
+#else
+    /* No portable way: the command falls back on its build tree. */
+    errno = ENOSYS;
+    return NULL;
+#endif
+}
+
+struct rp_watch_native *rp_os_watch_open(const char *dir)
+{
+    (void)dir;
+    return NULL;
+}
+
+int rp_os_watch_wait(struct rp_watch_native *w, int timeout_ms)
+{
+    (void)w;
+    (void)timeout_ms;
+    errno = ENOSYS;
+    return -1;
+}
+
+const char *rp_os_watch_name(void)
+{
+    return "poll";
+}
+
+void rp_os_watch_close(struct rp_watch_native *w)
+{
+    (void)w;
+}
