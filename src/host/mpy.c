@@ -238,8 +238,7 @@ romfs_mpy_t *romfs_mpy_new(const romfs_mpy_opts_t *opts)
         return NULL;
     }
     if (!m->o.jobs) {
-        long n = sysconf(_SC_NPROCESSORS_ONLN);
-        m->o.jobs = n > 0 ? (unsigned)n : 1;
+        m->o.jobs = rp_ncpus();
     }
     m->st.jobs = m->o.jobs;
     m->output = NULL;

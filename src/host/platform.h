@@ -164,6 +164,8 @@ RP_API int rp_wait_readable(const int *fds, size_t n, int timeout_ms, unsigned c
  * NULL. */
 RP_API char *rp_find_program(const char *path, const char *name);
 RP_API long rp_getpid(void);
+/* Processors online (at least 1). */
+RP_API unsigned rp_ncpus(void);
 
 /// Time, temporary files, the executable ///
 

@@ -35,6 +35,11 @@ int rp_os_fs_sync(int dirfd)
     return syncfs(dirfd == RP_AT_CWD ? AT_FDCWD : dirfd);
 }
 
+long rp_os_ncpus(void)
+{
+    return sysconf(_SC_NPROCESSORS_ONLN);
+}
+
 char *rp_os_exe_path(void)
 {
     char buf[PATH_MAX];

@@ -18,6 +18,9 @@ int rp_os_fs_sync(int dirfd);
 /* The executable's path, malloc'd, or NULL. */
 char *rp_os_exe_path(void);
 
+/* Processors online, 0 when unknown. */
+long rp_os_ncpus(void);
+
 /* The native watcher: NULL when there is none (the poller is used). */
 struct rp_watch_native;
 struct rp_watch_native *rp_os_watch_open(const char *dir);

@@ -5,6 +5,10 @@
  * (renameat2, syncfs, inotify, the executable's path) comes from the
  * OS-specific file beside it (platform_os.h).
  */
+/* XSI (realpath, sync, fchown): in POSIX.1-2008, on macOS and every BSD. */
+#if !defined(_GNU_SOURCE) && !defined(_XOPEN_SOURCE)
+#define _XOPEN_SOURCE 700
+#endif
 #include "platform.h"
 #include "platform_os.h"
 
@@ -517,6 +521,12 @@ long rp_getpid(void)
     return (long)getpid();
 }
 
+unsigned rp_ncpus(void)
+{
+    long n = rp_os_ncpus();
+    return n > 0 ? (unsigned)n : 1;
+}
+
 /// Time, temporary files, the executable ///
 
 int64_t rp_monotonic_ns(void)
@@ -573,48 +583,4 @@ char *rp_cache_home(void)
     if (s)
         snprintf(s, n, "%s%s", base, base == x ? "" : "/.cache");
     return s;
-}
-
-/// Directory watcher ///
-
-struct rp_watch {
-    struct rp_watch_native *native;
-    struct rp_poll_watch *poll;
-};
-
-rp_watch_t *rp_watch_open(const char *dir, int force_poll)
-{
-    rp_watch_t *w = calloc(1, sizeof *w);
-    if (!w)
-        return NULL;
-    if (!force_poll)
-        w->native = rp_os_watch_open(dir);
-    if (!w->native && !(w->poll = rp_poll_watch_open(dir))) {
-        int e = errno;
-        free(w);
-        errno = e;
-        return NULL;
-    }
-    return w;
-}
-
-int rp_watch_wait(rp_watch_t *w, int timeout_ms)
-{
-    return w->native ? rp_os_watch_wait(w->native, timeout_ms) : rp_poll_watch_wait(w->poll, timeout_ms);
-}
-
-const char *rp_watch_backend(const rp_watch_t *w)
-{
-    return w->native ? rp_os_watch_name() : "poll";
-}
-
-void rp_watch_close(rp_watch_t *w)
-{
-    if (!w)
-        return;
-    if (w->native)
-        rp_os_watch_close(w->native);
-    if (w->poll)
-        rp_poll_watch_close(w->poll);
-    free(w);
 }

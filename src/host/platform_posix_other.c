@@ -7,6 +7,10 @@
  * _NSGetExecutablePath where it exists. The directory watcher is the
  * polling one (platform_watch_poll.c).
  */
+/* XSI (realpath, sync, fchown): in POSIX.1-2008, on macOS and every BSD. */
+#if !defined(_GNU_SOURCE) && !defined(_XOPEN_SOURCE)
+#define _XOPEN_SOURCE 700
+#endif
 #include "platform_os.h"
 
 #include <errno.h>
@@ -32,6 +36,15 @@ int rp_os_fs_sync(int dirfd)
     (void)dirfd;
     sync();
     return 0;
+}
+
+long rp_os_ncpus(void)
+{
+#if defined(_SC_NPROCESSORS_ONLN) /* macOS, the BSDs: not POSIX, but there */
+    return sysconf(_SC_NPROCESSORS_ONLN);
+#else
+    return 0;
+#endif
 }
 
 char *rp_os_exe_path(void)

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The polling directory watcher (platform_os.h): every interval the tree
+ * The directory watcher of platform.h: the OS's native one when there is
+ * one (platform_os.h), else the polling watcher below: every interval the tree
  * is walked (links not followed) and a digest of each entry's relative
  * path, type, size and modification time compared with the last one. Used
  * where the OS has no native watcher (the portable-POSIX build, macOS for
@@ -103,4 +104,48 @@ void rp_poll_watch_close(struct rp_poll_watch *w)
         free(w->dir);
         free(w);
     }
+}
+
+/// The front: the native watcher, else the poller ///
+
+struct rp_watch {
+    struct rp_watch_native *native;
+    struct rp_poll_watch *poll;
+};
+
+rp_watch_t *rp_watch_open(const char *dir, int force_poll)
+{
+    rp_watch_t *w = calloc(1, sizeof *w);
+    if (!w)
+        return NULL;
+    if (!force_poll)
+        w->native = rp_os_watch_open(dir);
+    if (!w->native && !(w->poll = rp_poll_watch_open(dir))) {
+        int e = errno;
+        free(w);
+        errno = e;
+        return NULL;
+    }
+    return w;
+}
+
+int rp_watch_wait(rp_watch_t *w, int timeout_ms)
+{
+    return w->native ? rp_os_watch_wait(w->native, timeout_ms) : rp_poll_watch_wait(w->poll, timeout_ms);
+}
+
+const char *rp_watch_backend(const rp_watch_t *w)
+{
+    return w->native ? rp_os_watch_name() : "poll";
+}
+
+void rp_watch_close(rp_watch_t *w)
+{
+    if (!w)
+        return;
+    if (w->native)
+        rp_os_watch_close(w->native);
+    if (w->poll)
+        rp_poll_watch_close(w->poll);
+    free(w);
 }

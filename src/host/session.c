@@ -161,8 +161,11 @@ void romfs_session_cache_key(const romfs_session_board_t *b, char out[65])
 
 static char *cache_path(const char *dir, const char *key, const char *suffix)
 {
-    char *p;
-    return asprintf(&p, "%s/%s.%s", dir, key, suffix) < 0 ? NULL : p;
+    size_t n = strlen(dir) + strlen(key) + strlen(suffix) + 3;
+    char *p = malloc(n);
+    if (p)
+        snprintf(p, n, "%s/%s.%s", dir, key, suffix);
+    return p;
 }
 
 /// Sessions ///

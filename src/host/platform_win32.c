@@ -1,0 +1,1023 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The platform layer on Windows (see platform.h). Paths are UTF-8 outside
+ * and UTF-16 here (the W functions); descriptors are C runtime descriptors,
+ * binary and not inherited; a directory descriptor is a slot holding the
+ * directory's path. Files are replaced with MoveFileExW (same directory,
+ * so atomic on NTFS); processes start with CreateProcessW and talk through
+ * anonymous pipes, which rp_wait_readable polls with PeekNamedPipe.
+ *
+ * Differences from POSIX, by design: no modes beyond read-only (a replaced
+ * file gets the directory's default ACL), no symbolic links followed by
+ * hand (the OS follows reparse points), no signals (the command handles
+ * console control events), identity (dev, ino) from the volume serial and
+ * file index.
+ */
+#include "platform.h"
+#include "platform_os.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <io.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <windows.h>
+
+/// Text and errors ///
+
+/* UTF-8 to a malloc'd UTF-16 string, or NULL with errno (EILSEQ). */
+static wchar_t *wide(const char *s)
+{
+    int n = MultiByteToWideChar(CP_UTF8, MB_ERR_INVALID_CHARS, s, -1, NULL, 0);
+    if (n <= 0) {
+        errno = EILSEQ;
+        return NULL;
+    }
+    wchar_t *w = malloc((size_t)n * sizeof *w);
+    if (!w) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    MultiByteToWideChar(CP_UTF8, MB_ERR_INVALID_CHARS, s, -1, w, n);
+    return w;
+}
+
+/* UTF-16 to a malloc'd UTF-8 string, or NULL. */
+static char *narrow(const wchar_t *w)
+{
+    int n = WideCharToMultiByte(CP_UTF8, 0, w, -1, NULL, 0, NULL, NULL);
+    if (n <= 0)
+        return NULL;
+    char *s = malloc((size_t)n);
+    if (s)
+        WideCharToMultiByte(CP_UTF8, 0, w, -1, s, n, NULL, NULL);
+    return s;
+}
+
+static int errno_of(DWORD e)
+{
+    switch (e) {
+    case ERROR_FILE_NOT_FOUND:
+    case ERROR_PATH_NOT_FOUND:
+    case ERROR_INVALID_DRIVE:
+    case ERROR_BAD_NETPATH:
+    case ERROR_BAD_PATHNAME:
+        return ENOENT;
+    case ERROR_ACCESS_DENIED:
+    case ERROR_SHARING_VIOLATION:
+    case ERROR_LOCK_VIOLATION:
+    case ERROR_WRITE_PROTECT:
+        return EACCES;
+    case ERROR_ALREADY_EXISTS:
+    case ERROR_FILE_EXISTS:
+        return EEXIST;
+    case ERROR_DIRECTORY:
+        return ENOTDIR;
+    case ERROR_DIR_NOT_EMPTY:
+        return ENOTEMPTY;
+    case ERROR_NOT_ENOUGH_MEMORY:
+    case ERROR_OUTOFMEMORY:
+        return ENOMEM;
+    case ERROR_DISK_FULL:
+    case ERROR_HANDLE_DISK_FULL:
+        return ENOSPC;
+    case ERROR_INVALID_NAME:
+    case ERROR_FILENAME_EXCED_RANGE:
+        return ENAMETOOLONG;
+    case ERROR_BROKEN_PIPE:
+    case ERROR_NO_DATA:
+        return EPIPE;
+    case ERROR_NOT_SAME_DEVICE:
+        return EXDEV;
+    default:
+        return EIO;
+    }
+}
+
+static int fail_win(void)
+{
+    errno = errno_of(GetLastError());
+    return -1;
+}
+
+/// Directory descriptors: slots holding paths ///
+
+#define DIRFD_BASE 0x100000
+
+static char **dir_slots;
+static int n_dir_slots;
+
+static char *join(const char *dir, const char *name)
+{
+    size_t dl = strlen(dir), nl = strlen(name);
+    char *p = malloc(dl + nl + 2);
+    if (!p) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    memcpy(p, dir, dl);
+    size_t k = dl;
+    if (dl && !rp_is_sep(dir[dl - 1]))
+        p[k++] = '\\';
+    memcpy(p + k, name, nl + 1);
+    return p;
+}
+
+static const char *dir_path(int dirfd)
+{
+    int i = dirfd - DIRFD_BASE;
+    if (dirfd == RP_AT_CWD)
+        return NULL;
+    if (i < 0 || i >= n_dir_slots || !dir_slots[i]) {
+        errno = EBADF;
+        return NULL;
+    }
+    return dir_slots[i];
+}
+
+/* name inside dirfd as a malloc'd path, or NULL with errno. */
+static char *at_path(int dirfd, const char *name)
+{
+    if (dirfd == RP_AT_CWD || rp_path_absolute(name))
+        return strdup(name);
+    const char *d = dir_path(dirfd);
+    return d ? join(d, name) : NULL;
+}
+
+static int new_slot(char *path)
+{
+    for (int i = 0; i < n_dir_slots; i++)
+        if (!dir_slots[i]) {
+            dir_slots[i] = path;
+            return DIRFD_BASE + i;
+        }
+    char **n = realloc(dir_slots, (size_t)(n_dir_slots + 16) * sizeof *n);
+    if (!n) {
+        free(path);
+        errno = ENOMEM;
+        return -1;
+    }
+    memset(n + n_dir_slots, 0, 16 * sizeof *n);
+    dir_slots = n;
+    n[n_dir_slots] = path;
+    n_dir_slots += 16;
+    return DIRFD_BASE + n_dir_slots - 16;
+}
+
+/// Files ///
+
+static int crt_flags(int flags)
+{
+    int o = (flags & 3) == RP_WRONLY ? _O_WRONLY : (flags & 3) == RP_RDWR ? _O_RDWR : _O_RDONLY;
+    if (flags & RP_CREAT)
+        o |= _O_CREAT;
+    if (flags & RP_EXCL)
+        o |= _O_EXCL;
+    if (flags & RP_TRUNC)
+        o |= _O_TRUNC;
+    if (flags & RP_APPEND)
+        o |= _O_APPEND;
+    return o | _O_BINARY | _O_NOINHERIT;
+}
+
+int rp_open(const char *path, int flags, unsigned mode)
+{
+    wchar_t *w = wide(path);
+    if (!w)
+        return -1;
+    int fd = _wopen(w, crt_flags(flags), (mode & 0200) ? (_S_IREAD | _S_IWRITE) : _S_IREAD);
+    int e = errno;
+    free(w);
+    errno = e;
+    return fd;
+}
+
+int rp_openat(int dirfd, const char *name, int flags, unsigned mode)
+{
+    char *p = at_path(dirfd, name);
+    if (!p)
+        return -1;
+    int fd = rp_open(p, flags, mode);
+    int e = errno;
+    free(p);
+    errno = e;
+    return fd;
+}
+
+int rp_close(int fd)
+{
+    return _close(fd);
+}
+
+long rp_read(int fd, void *buf, size_t n)
+{
+    return _read(fd, buf, n > INT_MAX ? INT_MAX : (unsigned)n);
+}
+
+long rp_write(int fd, const void *buf, size_t n)
+{
+    return _write(fd, buf, n > INT_MAX ? INT_MAX : (unsigned)n);
+}
+
+int rp_write_all(int fd, const void *buf, size_t n)
+{
+    const char *p = buf;
+    while (n) {
+        long k = rp_write(fd, p, n);
+        if (k < 0)
+            return -1;
+        if (k == 0) {
+            errno = EIO;
+            return -1;
+        }
+        p += k;
+        n -= (size_t)k;
+    }
+    return 0;
+}
+
+int rp_fsync(int fd)
+{
+    HANDLE h = (HANDLE)_get_osfhandle(fd);
+    if (h == INVALID_HANDLE_VALUE) {
+        errno = EBADF;
+        return -1;
+    }
+    if (GetFileType(h) != FILE_TYPE_DISK)
+        return 0;
+    return FlushFileBuffers(h) ? 0 : fail_win();
+}
+
+int rp_isatty(int fd)
+{
+    return _isatty(fd);
+}
+
+int rp_dup(int fd)
+{
+    return _dup(fd);
+}
+
+/* 100 ns ticks since 1601 to ns since 1970. */
+static int64_t ft_ns(FILETIME ft)
+{
+    int64_t t = (int64_t)((uint64_t)ft.dwHighDateTime << 32 | ft.dwLowDateTime);
+    return (t - 116444736000000000LL) * 100;
+}
+
+static void from_info(const BY_HANDLE_FILE_INFORMATION *i, rp_stat_t *st)
+{
+    memset(st, 0, sizeof *st);
+    int dir = (i->dwFileAttributes & FILE_ATTRIBUTE_DIRECTORY) != 0;
+    st->type = dir ? RP_DIR : RP_REG;
+    st->mode = (i->dwFileAttributes & FILE_ATTRIBUTE_READONLY) ? 0444 : 0666;
+    if (dir)
+        st->mode |= 0111;
+    st->size = dir ? 0 : ((uint64_t)i->nFileSizeHigh << 32 | i->nFileSizeLow);
+    st->mtime_ns = ft_ns(i->ftLastWriteTime);
+    st->dev = i->dwVolumeSerialNumber;
+    st->ino = (uint64_t)i->nFileIndexHigh << 32 | i->nFileIndexLow;
+    st->uid = st->gid = -1;
+}
+
+static int stat_handle(HANDLE h, rp_stat_t *st)
+{
+    DWORD t = GetFileType(h);
+    if (t == FILE_TYPE_PIPE || t == FILE_TYPE_CHAR) {
+        memset(st, 0, sizeof *st);
+        st->type = t == FILE_TYPE_PIPE ? RP_FIFO : RP_CHR;
+        st->mode = 0666;
+        st->uid = st->gid = -1;
+        return 0;
+    }
+    BY_HANDLE_FILE_INFORMATION i;
+    if (!GetFileInformationByHandle(h, &i))
+        return fail_win();
+    from_info(&i, st);
+    return 0;
+}
+
+static int stat_path(const char *path, rp_stat_t *st)
+{
+    wchar_t *w = wide(path);
+    if (!w)
+        return -1;
+    HANDLE h = CreateFileW(w, 0, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, NULL,
+                           OPEN_EXISTING, FILE_FLAG_BACKUP_SEMANTICS, NULL);
+    if (h == INVALID_HANDLE_VALUE) {
+        /* A file we may not open: what its directory entry says. */
+        WIN32_FILE_ATTRIBUTE_DATA a;
+        DWORD e = GetLastError();
+        if (e != ERROR_FILE_NOT_FOUND && e != ERROR_PATH_NOT_FOUND &&
+            GetFileAttributesExW(w, GetFileExInfoStandard, &a)) {
+            BY_HANDLE_FILE_INFORMATION i = {0};
+            i.dwFileAttributes = a.dwFileAttributes;
+            i.ftLastWriteTime = a.ftLastWriteTime;
+            i.nFileSizeHigh = a.nFileSizeHigh;
+            i.nFileSizeLow = a.nFileSizeLow;
+            from_info(&i, st);
+            free(w);
+            return 0;
+        }
+        free(w);
+        errno = errno_of(e);
+        return -1;
+    }
+    free(w);
+    int r = stat_handle(h, st);
+    CloseHandle(h);
+    return r;
+}
+
+int rp_stat(const char *path, rp_stat_t *st)
+{
+    return stat_path(path, st);
+}
+
+int rp_lstat(const char *path, rp_stat_t *st)
+{
+    return stat_path(path, st); /* reparse points are followed by the OS */
+}
+
+int rp_fstat(int fd, rp_stat_t *st)
+{
+    HANDLE h = (HANDLE)_get_osfhandle(fd);
+    if (h == INVALID_HANDLE_VALUE) {
+        errno = EBADF;
+        return -1;
+    }
+    return stat_handle(h, st);
+}
+
+int rp_statat(int dirfd, const char *name, rp_stat_t *st, int follow)
+{
+    (void)follow;
+    char *p = at_path(dirfd, name);
+    if (!p)
+        return -1;
+    int r = stat_path(p, st);
+    int e = errno;
+    free(p);
+    errno = e;
+    return r;
+}
+
+long rp_readlink(const char *path, char *buf, size_t cap)
+{
+    (void)path;
+    (void)buf;
+    (void)cap;
+    errno = EINVAL; /* rp_lstat never reports a link */
+    return -1;
+}
+
+char *rp_realpath(const char *path)
+{
+    wchar_t *w = wide(path);
+    if (!w)
+        return NULL;
+    rp_stat_t st;
+    if (rp_stat(path, &st) != 0) {
+        free(w);
+        return NULL;
+    }
+    wchar_t buf[32768];
+    DWORD n = GetFullPathNameW(w, sizeof buf / sizeof buf[0], buf, NULL);
+    free(w);
+    if (n == 0 || n >= sizeof buf / sizeof buf[0]) {
+        errno = ENAMETOOLONG;
+        return NULL;
+    }
+    /* No trailing separator but on a drive's root. */
+    while (n > 3 && (buf[n - 1] == L'\\' || buf[n - 1] == L'/'))
+        buf[--n] = 0;
+    return narrow(buf);
+}
+
+int rp_path_absolute(const char *p)
+{
+    if (p[0] == '/' || p[0] == '\\')
+        return 1;
+    return ((p[0] >= 'A' && p[0] <= 'Z') || (p[0] >= 'a' && p[0] <= 'z')) && p[1] == ':' &&
+           (p[2] == '/' || p[2] == '\\');
+}
+
+int rp_is_sep(char c)
+{
+    return c == '/' || c == '\\';
+}
+
+const char *rp_last_sep(const char *path)
+{
+    const char *a = strrchr(path, '/'), *b = strrchr(path, '\\');
+    return a > b ? a : b;
+}
+
+int rp_mkdir(const char *path, unsigned mode)
+{
+    (void)mode;
+    wchar_t *w = wide(path);
+    if (!w)
+        return -1;
+    int r = CreateDirectoryW(w, NULL) ? 0 : fail_win();
+    int e = errno;
+    free(w);
+    errno = e;
+    return r;
+}
+
+int rp_rmdir(const char *path)
+{
+    wchar_t *w = wide(path);
+    if (!w)
+        return -1;
+    int r = RemoveDirectoryW(w) ? 0 : fail_win();
+    int e = errno;
+    free(w);
+    errno = e;
+    return r;
+}
+
+int rp_unlink(const char *path)
+{
+    wchar_t *w = wide(path);
+    if (!w)
+        return -1;
+    int r = DeleteFileW(w) ? 0 : fail_win();
+    int e = errno;
+    free(w);
+    errno = e;
+    return r;
+}
+
+int rp_unlinkat(int dirfd, const char *name, int is_dir)
+{
+    char *p = at_path(dirfd, name);
+    if (!p)
+        return -1;
+    int r = is_dir ? rp_rmdir(p) : rp_unlink(p);
+    int e = errno;
+    free(p);
+    errno = e;
+    return r;
+}
+
+int rp_renameat(int dirfd, const char *from, const char *to, int noreplace)
+{
+    char *a = at_path(dirfd, from), *b = at_path(dirfd, to);
+    wchar_t *wa = a ? wide(a) : NULL, *wb = b ? wide(b) : NULL;
+    int r = -1;
+    if (wa && wb) {
+        /* Same directory, same volume: MoveFileExW renames in one step.
+         * Without MOVEFILE_REPLACE_EXISTING it fails on an existing target. */
+        DWORD fl = MOVEFILE_WRITE_THROUGH | (noreplace ? 0 : MOVEFILE_REPLACE_EXISTING);
+        r = MoveFileExW(wa, wb, fl) ? 0 : fail_win();
+    } else if (!errno) {
+        errno = ENOMEM;
+    }
+    int e = errno;
+    free(a);
+    free(b);
+    free(wa);
+    free(wb);
+    errno = e;
+    return r;
+}
+
+int rp_copy_mode(int fd, const rp_stat_t *old)
+{
+    (void)fd;
+    (void)old; /* the directory's ACL applies; read-only is not carried over */
+    return 0;
+}
+
+int rp_touch(const char *path)
+{
+    wchar_t *w = wide(path);
+    if (!w)
+        return -1;
+    HANDLE h = CreateFileW(w, FILE_WRITE_ATTRIBUTES, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE,
+                           NULL, OPEN_EXISTING, FILE_FLAG_BACKUP_SEMANTICS, NULL);
+    free(w);
+    if (h == INVALID_HANDLE_VALUE)
+        return fail_win();
+    FILETIME now;
+    GetSystemTimeAsFileTime(&now);
+    int r = SetFileTime(h, NULL, NULL, &now) ? 0 : fail_win();
+    CloseHandle(h);
+    return r;
+}
+
+int rp_executable(const char *path)
+{
+    rp_stat_t st;
+    return rp_stat(path, &st) == 0 && st.type == RP_REG;
+}
+
+int rp_writable_dir(const char *path)
+{
+    rp_stat_t st;
+    if (rp_stat(path, &st) != 0)
+        return 0;
+    if (st.type != RP_DIR) {
+        errno = ENOTDIR;
+        return 0;
+    }
+    return 1;
+}
+
+/// Directories ///
+
+int rp_dir_open(const char *path)
+{
+    rp_stat_t st;
+    if (rp_stat(path, &st) != 0)
+        return -1;
+    if (st.type != RP_DIR) {
+        errno = ENOTDIR;
+        return -1;
+    }
+    char *p = strdup(path);
+    if (!p) {
+        errno = ENOMEM;
+        return -1;
+    }
+    return new_slot(p);
+}
+
+int rp_dir_dup(int dirfd)
+{
+    if (dirfd == RP_AT_CWD)
+        return rp_dir_open(".");
+    const char *d = dir_path(dirfd);
+    char *p = d ? strdup(d) : NULL;
+    if (!p) {
+        if (d)
+            errno = ENOMEM;
+        return -1;
+    }
+    return new_slot(p);
+}
+
+void rp_dir_close(int dirfd)
+{
+    int i = dirfd - DIRFD_BASE;
+    if (i >= 0 && i < n_dir_slots) {
+        free(dir_slots[i]);
+        dir_slots[i] = NULL;
+    }
+}
+
+int rp_dir_sync(int dirfd)
+{
+    (void)dirfd; /* NTFS journals the rename itself */
+    return 0;
+}
+
+int rp_fs_sync(int dirfd)
+{
+    (void)dirfd; /* every file was flushed (FlushFileBuffers) before its rename */
+    return 0;
+}
+
+struct rp_dirstream {
+    HANDLE h;
+    WIN32_FIND_DATAW fd;
+    int first, dirfd;
+    char *name;
+};
+
+rp_dirstream_t *rp_opendir(const char *path)
+{
+    char *pat = join(path, "*");
+    wchar_t *w = pat ? wide(pat) : NULL;
+    free(pat);
+    if (!w)
+        return NULL;
+    rp_dirstream_t *d = calloc(1, sizeof *d);
+    if (!d) {
+        free(w);
+        errno = ENOMEM;
+        return NULL;
+    }
+    d->h = FindFirstFileW(w, &d->fd);
+    free(w);
+    if (d->h == INVALID_HANDLE_VALUE) {
+        fail_win();
+        free(d);
+        return NULL;
+    }
+    d->first = 1;
+    d->dirfd = rp_dir_open(path);
+    if (d->dirfd < 0) {
+        FindClose(d->h);
+        free(d);
+        return NULL;
+    }
+    return d;
+}
+
+const char *rp_readdir(rp_dirstream_t *d)
+{
+    for (;;) {
+        if (!d->first && !FindNextFileW(d->h, &d->fd)) {
+            DWORD e = GetLastError();
+            errno = e == ERROR_NO_MORE_FILES ? 0 : errno_of(e);
+            return NULL;
+        }
+        d->first = 0;
+        const wchar_t *n = d->fd.cFileName;
+        if (n[0] == L'.' && (n[1] == 0 || (n[1] == L'.' && n[2] == 0)))
+            continue;
+        free(d->name);
+        d->name = narrow(n);
+        if (!d->name) {
+            errno = ENOMEM;
+            return NULL;
+        }
+        errno = 0;
+        return d->name;
+    }
+}
+
+int rp_dirstream_dirfd(rp_dirstream_t *d)
+{
+    return d->dirfd;
+}
+
+void rp_closedir(rp_dirstream_t *d)
+{
+    if (!d)
+        return;
+    FindClose(d->h);
+    rp_dir_close(d->dirfd);
+    free(d->name);
+    free(d);
+}
+
+/// Processes ///
+
+/* argv as one command line that the C runtime's parser splits back into
+ * the same arguments (quotes and the backslashes before them). */
+static wchar_t *command_line(char *const argv[])
+{
+    size_t cap = 1;
+    for (size_t i = 0; argv[i]; i++)
+        cap += 2 * strlen(argv[i]) + 3;
+    char *s = malloc(cap), *w = s;
+    if (!s)
+        return NULL;
+    for (size_t i = 0; argv[i]; i++) {
+        const char *a = argv[i];
+        if (i)
+            *w++ = ' ';
+        if (*a && !strpbrk(a, " \t\n\v\"")) {
+            size_t n = strlen(a);
+            memcpy(w, a, n);
+            w += n;
+            continue;
+        }
+        *w++ = '"';
+        for (size_t bs = 0;; a++) {
+            if (*a == '\\') {
+                bs++;
+                continue;
+            }
+            /* backslashes before a quote or the closing quote are doubled */
+            size_t k = (*a == '"' || !*a) ? 2 * bs : bs;
+            while (k--)
+                *w++ = '\\';
+            bs = 0;
+            if (!*a)
+                break;
+            if (*a == '"')
+                *w++ = '\\';
+            *w++ = *a;
+        }
+        *w++ = '"';
+    }
+    *w = '\0';
+    wchar_t *r = wide(s);
+    free(s);
+    return r;
+}
+
+/* A pipe whose child end is inheritable and ours is not. */
+static int child_pipe(HANDLE *ours, HANDLE *child, int child_reads)
+{
+    SECURITY_ATTRIBUTES sa = {sizeof sa, NULL, TRUE};
+    HANDLE r, w;
+    if (!CreatePipe(&r, &w, &sa, 0))
+        return errno_of(GetLastError());
+    *ours = child_reads ? w : r;
+    *child = child_reads ? r : w;
+    SetHandleInformation(*ours, HANDLE_FLAG_INHERIT, 0);
+    return 0;
+}
+
+int rp_spawn(char *const argv[], rp_proc_t *p, int *in_fd, int *out_fd, int err_to_out)
+{
+    HANDLE in_ours = NULL, in_child = NULL, out_ours = NULL, out_child = NULL, nul = NULL;
+    int e = 0;
+    if (in_fd)
+        e = child_pipe(&in_ours, &in_child, 1);
+    else {
+        SECURITY_ATTRIBUTES sa = {sizeof sa, NULL, TRUE};
+        nul = CreateFileW(L"NUL", GENERIC_READ, FILE_SHARE_READ | FILE_SHARE_WRITE, &sa, OPEN_EXISTING, 0, NULL);
+        in_child = nul;
+    }
+    if (!e && out_fd)
+        e = child_pipe(&out_ours, &out_child, 0);
+    wchar_t *cmd = e ? NULL : command_line(argv);
+    if (!e && !cmd)
+        e = errno ? errno : ENOMEM;
+    if (!e) {
+        STARTUPINFOW si;
+        memset(&si, 0, sizeof si);
+        si.cb = sizeof si;
+        si.dwFlags = STARTF_USESTDHANDLES;
+        si.hStdInput = in_child;
+        si.hStdOutput = out_fd ? out_child : GetStdHandle(STD_OUTPUT_HANDLE);
+        si.hStdError = err_to_out ? si.hStdOutput : GetStdHandle(STD_ERROR_HANDLE);
+        PROCESS_INFORMATION pi;
+        /* Our ends are not inheritable and the command runs one thread,
+         * so the child inherits its own ends and nothing else of ours. */
+        if (!CreateProcessW(NULL, cmd, NULL, NULL, TRUE, 0, NULL, NULL, &si, &pi)) {
+            e = errno_of(GetLastError());
+        } else {
+            CloseHandle(pi.hThread);
+            p->pid = (intptr_t)pi.dwProcessId;
+            p->handle = pi.hProcess;
+        }
+    }
+    free(cmd);
+    if (in_child)
+        CloseHandle(in_child);
+    if (out_child)
+        CloseHandle(out_child);
+    if (e) {
+        if (in_ours)
+            CloseHandle(in_ours);
+        if (out_ours)
+            CloseHandle(out_ours);
+        return e;
+    }
+    if (in_fd)
+        *in_fd = _open_osfhandle((intptr_t)in_ours, _O_WRONLY | _O_BINARY);
+    if (out_fd)
+        *out_fd = _open_osfhandle((intptr_t)out_ours, _O_RDONLY | _O_BINARY);
+    return 0;
+}
+
+static int exit_code(rp_proc_t *p)
+{
+    DWORD code = 255;
+    GetExitCodeProcess(p->handle, &code);
+    CloseHandle(p->handle);
+    p->handle = NULL;
+    return code <= 255 ? (int)code : 255;
+}
+
+int rp_wait(rp_proc_t *p)
+{
+    if (!p->handle) {
+        errno = ECHILD;
+        return -1;
+    }
+    WaitForSingleObject(p->handle, INFINITE);
+    return exit_code(p);
+}
+
+int rp_wait_nohang(rp_proc_t *p)
+{
+    if (!p->handle) {
+        errno = ECHILD;
+        return -1;
+    }
+    if (WaitForSingleObject(p->handle, 0) == WAIT_TIMEOUT)
+        return -2;
+    return exit_code(p);
+}
+
+void rp_terminate(rp_proc_t *p)
+{
+    if (p->handle)
+        TerminateProcess(p->handle, 1);
+}
+
+static int fd_ready(int fd)
+{
+    HANDLE h = (HANDLE)_get_osfhandle(fd);
+    if (h == INVALID_HANDLE_VALUE)
+        return 1; /* the read says what is wrong */
+    switch (GetFileType(h)) {
+    case FILE_TYPE_PIPE: {
+        DWORD avail = 0;
+        if (!PeekNamedPipe(h, NULL, 0, NULL, &avail, NULL))
+            return 1; /* broken: the read sees the end */
+        return avail > 0;
+    }
+    case FILE_TYPE_CHAR:
+        return WaitForSingleObject(h, 0) == WAIT_OBJECT_0;
+    default:
+        return 1;
+    }
+}
+
+int rp_wait_readable(const int *fds, size_t n, int timeout_ms, unsigned char *ready)
+{
+    int64_t end = timeout_ms < 0 ? INT64_MAX : rp_monotonic_ns() + (int64_t)timeout_ms * 1000000;
+    for (;;) {
+        int count = 0;
+        for (size_t i = 0; i < n; i++)
+            count += ready[i] = (unsigned char)fd_ready(fds[i]);
+        if (count)
+            return count;
+        int64_t now = rp_monotonic_ns();
+        if (now >= end)
+            return 0;
+        int64_t left = (end - now) / 1000000;
+        Sleep(left < 5 ? (DWORD)(left > 0 ? left : 1) : 5);
+    }
+}
+
+char *rp_find_program(const char *name)
+{
+    wchar_t *w = wide(name);
+    if (!w)
+        return NULL;
+    wchar_t buf[32768];
+    DWORD n = SearchPathW(NULL, w, L".exe", sizeof buf / sizeof buf[0], buf, NULL);
+    free(w);
+    if (n == 0 || n >= sizeof buf / sizeof buf[0])
+        return NULL;
+    return narrow(buf);
+}
+
+long rp_getpid(void)
+{
+    return (long)GetCurrentProcessId();
+}
+
+unsigned rp_ncpus(void)
+{
+    SYSTEM_INFO si;
+    GetSystemInfo(&si);
+    return si.dwNumberOfProcessors ? si.dwNumberOfProcessors : 1;
+}
+
+/// Time, temporary files, the executable ///
+
+int64_t rp_monotonic_ns(void)
+{
+    static LARGE_INTEGER freq;
+    LARGE_INTEGER c;
+    if (!freq.QuadPart)
+        QueryPerformanceFrequency(&freq);
+    QueryPerformanceCounter(&c);
+    return (int64_t)(c.QuadPart / freq.QuadPart) * 1000000000 +
+           (int64_t)(c.QuadPart % freq.QuadPart) * 1000000000 / freq.QuadPart;
+}
+
+int rp_sleep_ms(unsigned ms)
+{
+    Sleep(ms);
+    return 0;
+}
+
+const char *rp_tmpdir(void)
+{
+    static char *dir;
+    const char *t = getenv("TMPDIR");
+    if (t && *t)
+        return t;
+    if (!dir) {
+        wchar_t buf[MAX_PATH + 1];
+        DWORD n = GetTempPathW(MAX_PATH + 1, buf);
+        while (n > 3 && (buf[n - 1] == L'\\' || buf[n - 1] == L'/'))
+            buf[--n] = 0;
+        dir = n ? narrow(buf) : NULL;
+    }
+    return dir ? dir : ".";
+}
+
+char *rp_mkdtemp(const char *prefix)
+{
+    static unsigned seq;
+    const char *t = rp_tmpdir();
+    size_t n = strlen(t) + strlen(prefix) + 16;
+    char *s = malloc(n);
+    if (!s) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    for (int tries = 0; tries < 100; tries++) {
+        unsigned v = (unsigned)GetTickCount() ^ (unsigned)GetCurrentProcessId() << 8 ^ (seq++ * 2654435761u);
+        snprintf(s, n, "%s\\%s%06x", t, prefix, v & 0xffffff);
+        if (rp_mkdir(s, 0700) == 0)
+            return s;
+        if (errno != EEXIST)
+            break;
+    }
+    int e = errno;
+    free(s);
+    errno = e;
+    return NULL;
+}
+
+char *rp_exe_path(void)
+{
+    wchar_t buf[32768];
+    DWORD n = GetModuleFileNameW(NULL, buf, sizeof buf / sizeof buf[0]);
+    if (n == 0 || n >= sizeof buf / sizeof buf[0])
+        return NULL;
+    return narrow(buf);
+}
+
+char *rp_cache_home(void)
+{
+    const char *x = getenv("XDG_CACHE_HOME");
+    if (x && rp_path_absolute(x))
+        return strdup(x);
+    const wchar_t *l = _wgetenv(L"LOCALAPPDATA");
+    return l && *l ? narrow(l) : NULL;
+}
+
+/// Directory watcher: ReadDirectoryChangesW over the whole tree ///
+
+struct rp_watch_native {
+    HANDLE dir, ev;
+    OVERLAPPED ov;
+    DWORD buf[4096];
+};
+
+static int arm(struct rp_watch_native *w)
+{
+    memset(&w->ov, 0, sizeof w->ov);
+    w->ov.hEvent = w->ev;
+    return ReadDirectoryChangesW(w->dir, w->buf, sizeof w->buf, TRUE,
+                                 FILE_NOTIFY_CHANGE_FILE_NAME | FILE_NOTIFY_CHANGE_DIR_NAME |
+                                     FILE_NOTIFY_CHANGE_SIZE | FILE_NOTIFY_CHANGE_LAST_WRITE,
+                                 NULL, &w->ov, NULL)
+               ? 0
+               : -1;
+}
+
+struct rp_watch_native *rp_os_watch_open(const char *dir)
+{
+    wchar_t *w = wide(dir);
+    if (!w)
+        return NULL;
+    struct rp_watch_native *n = calloc(1, sizeof *n);
+    if (!n) {
+        free(w);
+        return NULL;
+    }
+    n->dir = CreateFileW(w, FILE_LIST_DIRECTORY, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, NULL,
+                         OPEN_EXISTING, FILE_FLAG_BACKUP_SEMANTICS | FILE_FLAG_OVERLAPPED, NULL);
+    free(w);
+    n->ev = CreateEventW(NULL, TRUE, FALSE, NULL);
+    if (n->dir == INVALID_HANDLE_VALUE || !n->ev || arm(n) != 0) {
+        fail_win();
+        int e = errno;
+        rp_os_watch_close(n);
+        errno = e;
+        return NULL;
+    }
+    return n;
+}
+
+int rp_os_watch_wait(struct rp_watch_native *w, int timeout_ms)
+{
+    DWORD r = WaitForSingleObject(w->ev, timeout_ms < 0 ? INFINITE : (DWORD)timeout_ms);
+    if (r == WAIT_TIMEOUT)
+        return 0;
+    DWORD got = 0;
+    if (r != WAIT_OBJECT_0 || !GetOverlappedResult(w->dir, &w->ov, &got, FALSE))
+        return fail_win();
+    ResetEvent(w->ev);
+    if (arm(w) != 0)
+        return fail_win();
+    return 1; /* got == 0: the buffer overflowed, which is a change too */
+}
+
+const char *rp_os_watch_name(void)
+{
+    return "ReadDirectoryChangesW";
+}
+
+void rp_os_watch_close(struct rp_watch_native *w)
+{
+    if (!w)
+        return;
+    if (w->dir && w->dir != INVALID_HANDLE_VALUE) {
+        CancelIo(w->dir);
+        CloseHandle(w->dir);
+    }
+    if (w->ev)
+        CloseHandle(w->ev);
+    free(w);
+}
