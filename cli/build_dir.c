@@ -7,8 +7,8 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
+
+#include "platform.h"
 
 #include "cli.h"
 
@@ -197,13 +197,7 @@ static void on_signal(int sig)
 
 void cli_build_signals_catch(void)
 {
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-    sigaction(SIGHUP, &sa, NULL);
+    rp_interrupt_install(on_signal, 0);
 }
 
 static void on_line(void *ctx, const char *line)
@@ -228,14 +222,17 @@ static void on_error(void *ctx, const char *path, const char *msg)
 /* a b c concatenated (malloc'd), or NULL. */
 static char *join(const char *a, const char *b, const char *c)
 {
-    char *s;
-    return asprintf(&s, "%s%s%s", a, b, c) < 0 ? NULL : s;
+    size_t n = strlen(a) + strlen(b) + strlen(c) + 1;
+    char *s = malloc(n);
+    if (s)
+        snprintf(s, n, "%s%s%s", a, b, c);
+    return s;
 }
 
 static int is_file(const char *path)
 {
-    struct stat st;
-    return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+    rp_stat_t st;
+    return rp_stat(path, &st) == 0 && st.type == RP_REG;
 }
 
 /* Queue f for the compiler: stored as stem.mpy, contents after the run. */
@@ -296,7 +293,7 @@ static int on_file(void *ctx, romfs_dirscan_file_t *f)
                  "the boot filesystem's own %s instead", f->host_path, f->name);
     if (!is_py)
         return 0;
-    char *stem = strndup(f->name, n - 3);
+    char *stem = rp_strndup(f->name, n - 3);
     char *sibling = stem ? join(f->dir_path, stem, ".mpy") : NULL;
     int r = sibling ? 0 : -ENOMEM;
     int beside = r == 0 && is_file(sibling) && !excluded_sibling(c, sibling);
@@ -408,10 +405,10 @@ void cli_build_dir_done(cli_build_dir_t *c)
  * tree output that would suggest a build had started. */
 static int check_source(cli_build_dir_t *c, const char *src)
 {
-    struct stat st;
-    if (stat(src, &st) != 0)
+    rp_stat_t st;
+    if (rp_stat(src, &st) != 0)
         cli_error("%s: %s", src, strerror(errno));
-    else if (!S_ISDIR(st.st_mode))
+    else if (st.type != RP_DIR)
         cli_error("%s: not a directory", src);
     else
         return 0;

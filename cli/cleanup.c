@@ -1,21 +1,18 @@
 /* SPDX-License-Identifier: MIT */
-/* Files and directories to remove when SIGINT, SIGTERM or SIGHUP ends the
- * command; see cli.h. The handler only makes async-signal-safe calls
- * (unlinkat, openat, getdents64, close), on names copied when they were
- * registered. */
+/* Files and directories to remove when SIGINT, SIGTERM or SIGHUP (a
+ * console control event on Windows) ends the command; see cli.h. The
+ * handler only makes async-signal-safe calls (the platform layer's unlinkat
+ * and tree removal, write), on names copied when they were registered. */
 #include "cli.h"
 
 #include "romfs/romfs_io.h"
 
-#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/syscall.h>
-#include <unistd.h>
+
+#include "platform.h"
 
 #define SLOTS 64
 
@@ -26,8 +23,6 @@ static struct slot {
     char *name;
 } slots[SLOTS];
 
-static const int sigs[] = {SIGINT, SIGTERM, SIGHUP};
-static const char *const sig_names[] = {"SIGINT", "SIGTERM", "SIGHUP"};
 /* cli_cleanup_note: the line, in two parts around the signal's name. */
 static char note_before[256], note_after[256];
 static volatile sig_atomic_t noted;
@@ -36,48 +31,16 @@ static volatile sig_atomic_t board_group;   /* cli_cleanup_board_group */
 static long stop_at = -1;   /* ROMFS_TEST_STOP_AT: stop after this registration */
 static long registered;
 
-/* Remove the tree name of dirfd, bounded in depth; what is left is left. */
-static void remove_tree(int dirfd, const char *name, int depth)
-{
-    int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    if (fd >= 0) {
-        char buf[4096];
-        long n;
-        while ((n = syscall(SYS_getdents64, fd, buf, sizeof buf)) > 0) {
-            for (long off = 0; off < n;) {
-                struct dirent64 *d = (struct dirent64 *)(void *)(buf + off);
-                off += d->d_reclen;
-                if (strcmp(d->d_name, ".") == 0 || strcmp(d->d_name, "..") == 0)
-                    continue;
-                if (unlinkat(fd, d->d_name, 0) != 0 && depth < 16)
-                    remove_tree(fd, d->d_name, depth + 1);
-            }
-        }
-        close(fd);
-    }
-    unlinkat(dirfd, name, AT_REMOVEDIR);
-}
-
 /* write(2) all of s; errors ignored (nothing can be done about them). */
 static void say_raw(const char *s)
 {
-    size_t n = strlen(s);
-    while (n > 0) {
-        ssize_t w = write(2, s, n);
-        if (w <= 0)
-            return;
-        s += w;
-        n -= (size_t)w;
-    }
+    (void)rp_write_all(2, s, strlen(s));
 }
 
 static void on_signal(int sig)
 {
     if (noted) {
-        const char *name = "a signal";
-        for (size_t i = 0; i < sizeof sigs / sizeof *sigs; i++)
-            if (sigs[i] == sig)
-                name = sig_names[i];
+        const char *name = rp_signal_name(sig);
         say_raw("romfs: ");
         say_raw(note_before);
         say_raw(" (");
@@ -90,20 +53,14 @@ static void on_signal(int sig)
         if (!slots[i].used)
             continue;
         if (slots[i].is_dir)
-            remove_tree(slots[i].dirfd, slots[i].name, 0);
+            rp_remove_tree_at(slots[i].dirfd, slots[i].name);
         else
-            unlinkat(slots[i].dirfd, slots[i].name, 0);
+            rp_unlinkat(slots[i].dirfd, slots[i].name, 0);
     }
     if (board_group > 0)
         kill(-(pid_t)board_group, SIGKILL);
     /* Die of the signal itself, so the parent sees it (status 128+sig). */
-    signal(sig, SIG_DFL);
-    sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, sig);
-    sigprocmask(SIG_UNBLOCK, &set, NULL);
-    raise(sig);
-    _exit(128 + sig);
+    rp_interrupt_exit(sig);
 }
 
 static void install(void)
@@ -112,23 +69,15 @@ static void install(void)
     const char *s = getenv("ROMFS_TEST_STOP_AT");
     if (s && *s)
         stop_at = strtol(s, NULL, 10);
-    for (size_t i = 0; i < sizeof sigs / sizeof *sigs; i++) {
-        struct sigaction sa, old;
-        memset(&sa, 0, sizeof sa);
-        sa.sa_handler = on_signal;
-        sigfillset(&sa.sa_mask);
-        /* A signal ignored by whoever started us (nohup) stays ignored. */
-        if (sigaction(sigs[i], NULL, &old) == 0 && old.sa_handler == SIG_IGN)
-            continue;
-        sigaction(sigs[i], &sa, NULL);
-    }
+    /* A signal ignored by whoever started us (nohup) stays ignored. */
+    rp_interrupt_install(on_signal, 1);
 }
 
 void cli_cleanup_note(const char *before, const char *after)
 {
     if (!installed)
         install();
-    sigset_t old;
+    cli_sigmask_t old;
     cli_cleanup_hold(&old);
     noted = 0;
     if (before) {
@@ -141,18 +90,14 @@ void cli_cleanup_note(const char *before, const char *after)
     cli_cleanup_release(&old);
 }
 
-void cli_cleanup_hold(sigset_t *old)
+void cli_cleanup_hold(cli_sigmask_t *old)
 {
-    sigset_t set;
-    sigemptyset(&set);
-    for (size_t i = 0; i < sizeof sigs / sizeof *sigs; i++)
-        sigaddset(&set, sigs[i]);
-    sigprocmask(SIG_BLOCK, &set, old);
+    rp_interrupt_block(old);
 }
 
-void cli_cleanup_release(const sigset_t *old)
+void cli_cleanup_release(const cli_sigmask_t *old)
 {
-    sigprocmask(SIG_SETMASK, old, NULL);
+    rp_interrupt_restore(old);
 }
 
 void cli_cleanup_install(void)
@@ -181,7 +126,7 @@ static int add_at(int dirfd, const char *name, int is_dir)
         slots[i].name = copy;
         slots[i].used = 1;
         if (++registered == stop_at)
-            raise(SIGSTOP);   /* tests send their signal here */
+            rp_stop_self();   /* tests send their signal here */
         return i;
     }
     free(copy);
@@ -190,7 +135,7 @@ static int add_at(int dirfd, const char *name, int is_dir)
 
 /* The host library's temporary files (romfs_io.h), every one of them: the
  * atomic outputs of build, extract, deploy -o and the caches. */
-static sigset_t hook_saved;
+static cli_sigmask_t hook_saved;
 static void hook_hold(void *ctx)
 {
     (void)ctx;
@@ -229,7 +174,7 @@ int cli_cleanup_add_at(int dirfd, const char *name, int is_dir)
 
 int cli_cleanup_add(const char *path, int is_dir)
 {
-    return cli_cleanup_add_at(AT_FDCWD, path, is_dir);
+    return cli_cleanup_add_at(RP_AT_CWD, path, is_dir);
 }
 
 void cli_cleanup_remove(int slot)

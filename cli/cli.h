@@ -7,7 +7,7 @@
 #ifndef ROMFS_CLI_H
 #define ROMFS_CLI_H
 
-#include <signal.h>
+#include <signal.h> /* sig_atomic_t */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -15,6 +15,9 @@
 
 #include "romfs/romfs_board.h"
 #include "romfs/romfs_io.h"
+
+/* What cli_cleanup_hold saved (the platform layer's signal mask). */
+typedef union rp_sigmask cli_sigmask_t;
 
 /* Exit statuses: success, failure of the operation, bad usage. */
 #define CLI_OK 0
@@ -131,8 +134,8 @@ void cli_out_abort(cli_out_t *o);
 int cli_cleanup_add(const char *path, int is_dir);
 int cli_cleanup_add_at(int dirfd, const char *name, int is_dir);
 void cli_cleanup_remove(int slot);
-void cli_cleanup_hold(sigset_t *old);
-void cli_cleanup_release(const sigset_t *old);
+void cli_cleanup_hold(cli_sigmask_t *old);
+void cli_cleanup_release(const cli_sigmask_t *old);
 /* What a signal interrupts, said on its way out: "romfs: BEFORE (SIGNAME)
  * AFTER" on stderr (installs the handlers if need be). Copied (truncated to
  * a line); NULL clears it. */

@@ -15,9 +15,9 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
-#include <unistd.h>
+
+#include "platform.h"
 
 #include "imgwalk.h"
 #include "romfs/romfs.h"
@@ -77,9 +77,7 @@ static void usage(FILE *fp)
 
 static double now_s(void)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+    return (double)rp_monotonic_ns() / 1e9;
 }
 
 /// Source ///
@@ -317,12 +315,12 @@ static void say(deploy_t *d, const char *fmt, ...)
 
 static int load_source(deploy_t *d, const cli_mpy_cfg_t *cfg)
 {
-    struct stat st;
-    if (stat(d->o.src, &st) != 0) {
+    rp_stat_t st;
+    if (rp_stat(d->o.src, &st) != 0) {
         cli_error("%s: %s", d->o.src, strerror(errno));
         return -1;
     }
-    d->is_dir = S_ISDIR(st.st_mode);
+    d->is_dir = st.type == RP_DIR;
     if (d->is_dir)
         return build_dir(&d->o, cfg, &d->src, &d->src_len, &d->mpy_ver, &d->mpy_sub);
     cli_file_t f;
@@ -536,8 +534,8 @@ static int build_for_board(deploy_t *d, romfs_board_t *b)
  * bad source never reaches the board. */
 static int compile_for_board(const deploy_t *d)
 {
-    struct stat st;
-    return d->o.mpy.want_mpy && stat(d->o.src, &st) == 0 && S_ISDIR(st.st_mode);
+    rp_stat_t st;
+    return d->o.mpy.want_mpy && rp_stat(d->o.src, &st) == 0 && st.type == RP_DIR;
 }
 
 static int deploy_to_board(deploy_t *d)
@@ -549,7 +547,7 @@ static int deploy_to_board(deploy_t *d)
         return CLI_FAIL;
     cli_board_cfg_t cfg;
     cli_board_config(&cfg);
-    progress_t pg = {.tty = !d->o.quiet && isatty(2), .t0 = now_s()};
+    progress_t pg = {.tty = !d->o.quiet && rp_isatty(2), .t0 = now_s()};
     cfg.opts.progress = on_progress;
     cfg.opts.progress_ctx = &pg;
     if (open_board(d, &b, &info, &cfg.opts, 0) < 0)

@@ -16,7 +16,8 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
+
+#include "platform.h"
 
 #include "romfs/romfs.h"
 #include "romfs/romfs_deploy.h"
@@ -67,13 +68,13 @@ static int load_side(side_t *s, int part, int mpy)
         s->len = im.len;
         snprintf(s->name, sizeof s->name, "%s", im.name);
     } else {
-        struct stat st;
+        rp_stat_t st;
         snprintf(s->name, sizeof s->name, "%s", s->arg);
-        if (stat(s->arg, &st) != 0) {
+        if (rp_stat(s->arg, &st) != 0) {
             cli_error("%s: %s", s->arg, strerror(errno));
             return -1;
         }
-        if ((s->dir = S_ISDIR(st.st_mode))) {
+        if ((s->dir = st.type == RP_DIR)) {
             cli_mpy_cfg_t cfg;
             cli_mpy_cfg_init(&cfg);
             cfg.want_mpy = mpy;

@@ -8,12 +8,11 @@
 #include "cli.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
+
+#include "platform.h"
 
 #include "imgwalk.h"
 
@@ -47,8 +46,7 @@ static void usage(FILE *fp)
 }
 
 struct dir_id {
-    dev_t dev;
-    ino_t ino;
+    uint64_t dev, ino;
 };
 
 struct ex {
@@ -74,8 +72,8 @@ static void fail(struct ex *e, const romfs_walk_t *w, const char *what, int err)
 
 static int remember(struct ex *e, size_t depth, int fd)
 {
-    struct stat st;
-    if (fstat(fd, &st) != 0)
+    rp_stat_t st;
+    if (rp_dir_stat(fd, &st) != 0)
         return -1;
     if (depth >= e->ids_cap) {
         size_t cap = e->ids_cap ? e->ids_cap * 2 : 64;
@@ -87,7 +85,7 @@ static int remember(struct ex *e, size_t depth, int fd)
         e->ids = ids;
         e->ids_cap = cap;
     }
-    e->ids[depth] = (struct dir_id){st.st_dev, st.st_ino};
+    e->ids[depth] = (struct dir_id){st.dev, st.ino};
     return 0;
 }
 
@@ -95,16 +93,16 @@ static int remember(struct ex *e, size_t depth, int fd)
  * came from (someone may have moved things while we were writing). */
 static int go_up(struct ex *e)
 {
-    int fd = openat(e->fd, "..", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    struct stat st;
+    int fd = rp_dir_openat(e->fd, "..", 0);
+    rp_stat_t st;
     if (fd < 0)
         return -1;
-    if (fstat(fd, &st) != 0 || st.st_dev != e->ids[e->depth - 1].dev || st.st_ino != e->ids[e->depth - 1].ino) {
-        close(fd);
+    if (rp_dir_stat(fd, &st) != 0 || st.dev != e->ids[e->depth - 1].dev || st.ino != e->ids[e->depth - 1].ino) {
+        rp_dir_close(fd);
         errno = ESTALE;
         return -1;
     }
-    close(e->fd);
+    rp_dir_close(e->fd);
     e->fd = fd;
     e->depth--;
     return 0;
@@ -112,16 +110,16 @@ static int go_up(struct ex *e)
 
 static int enter_dir(struct ex *e, const romfs_walk_t *w, const char *name)
 {
-    if (mkdirat(e->fd, name, 0777) != 0 && errno != EEXIST) {
+    if (rp_mkdirat(e->fd, name, 0777) != 0 && errno != EEXIST) {
         fail(e, w, "cannot create directory", errno);
         return -1;
     }
     /* O_NOFOLLOW: an existing symbolic link is refused, not followed. */
-    int fd = openat(e->fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    int fd = rp_dir_openat(e->fd, name, 1);
     if (fd < 0) {
-        struct stat st;
+        rp_stat_t st;
         int err = errno;
-        if (fstatat(e->fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode))
+        if (rp_statat(e->fd, name, &st, 0) == 0 && st.type == RP_LNK)
             fail(e, w, "exists as a symbolic link; refusing to follow it", 0);
         else if (err == ENOTDIR)
             fail(e, w, "exists and is not a directory", 0);
@@ -131,10 +129,10 @@ static int enter_dir(struct ex *e, const romfs_walk_t *w, const char *name)
     }
     if (remember(e, e->depth + 1, fd) != 0) {
         fail(e, w, "cannot open directory", errno);
-        close(fd);
+        rp_dir_close(fd);
         return -1;
     }
-    close(e->fd);
+    rp_dir_close(e->fd);
     e->fd = fd;
     e->depth++;
     return 0;
@@ -280,7 +278,7 @@ static int make_entry(struct ex *e, const romfs_walk_t *w)
         fail(e, w, "unsafe name; refusing to extract it", 0);
         return -1;
     }
-    char *name = strndup((const char *)w->info.name, w->info.name_len);
+    char *name = rp_strndup((const char *)w->info.name, w->info.name_len);
     if (!name) {
         cli_error("out of memory");
         return -1;
@@ -293,6 +291,35 @@ static int make_entry(struct ex *e, const romfs_walk_t *w)
         printf("%s\n", w->info.type == ROMFS_TYPE_DIR ? "/" : "");
     }
     return ok;
+}
+
+/* Names this system cannot hold as one entry (on Windows "a:b", "con",
+ * "x\\y"): refused like unsafe names, before anything is written. */
+static int vet_names(struct ex *e, const romfs_info_t *root)
+{
+    romfs_walk_t w;
+    int r;
+    size_t refused = 0;
+    if (!rp_names_restricted())
+        return 0;
+    if (romfs_walk_begin(&w, &e->img->fs, root, "", 0) != 0) {
+        cli_error("out of memory");
+        return -1;
+    }
+    while ((r = romfs_walk_next(&w)) == ROMFS_WALK_ENTRY) {
+        if (w.info.flags & ROMFS_INFO_UNSAFE_NAME)
+            continue; /* make_entry refuses it */
+        char *name = rp_strndup((const char *)w.info.name, w.info.name_len);
+        const char *why = name ? rp_name_refused(name) : NULL;
+        if (why && refused++ < VET_SHOWN)
+            fail(e, &w, why, 0);
+        free(name);
+    }
+    romfs_walk_end(&w);
+    if (refused)
+        cli_error("%s: %zu name%s this system cannot create: nothing extracted", e->img->path, refused,
+                  refused == 1 ? "" : "s");
+    return refused ? -1 : 0;
 }
 
 static int extract(struct ex *e, const romfs_info_t *root, const struct vet *v)
@@ -365,7 +392,7 @@ static int open_dest(struct ex *e)
         cli_error("%s: cannot create directory: %s", e->dest, strerror(-r));
         return -1;
     }
-    e->fd = open(e->dest, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    e->fd = rp_dir_open(e->dest);
     if (e->fd < 0 || remember(e, 0, e->fd) != 0) {
         cli_error("%s: cannot open directory: %s", e->dest, strerror(errno));
         return -1;
@@ -389,9 +416,9 @@ int cmd_extract(int argc, char **argv)
     romfs_info_t root;
     struct vet v;
     romfs_stat(&img.fs, "/", &root);
-    if (vet(&img, &v) == 0 && open_dest(&e) == 0 && extract(&e, &root, &v) == 0)
+    if (vet(&img, &v) == 0 && vet_names(&e, &root) == 0 && open_dest(&e) == 0 && extract(&e, &root, &v) == 0)
         rc = CLI_OK;
-    if (rc == CLI_OK && syncfs(e.fd) != 0) {
+    if (rc == CLI_OK && rp_fs_sync(e.fd) != 0) {
         cli_error("%s: %s", e.dest, strerror(errno));
         rc = CLI_FAIL;
     }
@@ -401,7 +428,7 @@ int cmd_extract(int argc, char **argv)
     }
     free(v.dups);
     if (e.fd >= 0)
-        close(e.fd);
+        rp_dir_close(e.fd);
     free(e.ids);
     iw_image_close(&img);
     return rc;

@@ -11,6 +11,7 @@
 
 #include <string.h>
 
+#include "platform.h"
 #include "romfs/romfs.h"
 
 struct command {
@@ -170,6 +171,7 @@ static int help(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+    rp_main_init(&argc, &argv);
     cli_cleanup_hook_outputs();
     if (argc < 2) {
         cli_error("no command given");

@@ -12,7 +12,6 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "romfs/romfs.h"
 
@@ -65,7 +64,19 @@ static int parse(int argc, char **argv, struct mount_opts *o)
     return -1;
 }
 
-#ifndef ROMFS_HAVE_FUSE
+#if defined(ROMFS_MOUNT_UNAVAILABLE)
+
+int cmd_mount(int argc, char **argv)
+{
+    struct mount_opts o = {0};
+    int r = parse(argc, argv, &o);
+    if (r >= 0)
+        return r;
+    cli_error("mount: not available on Windows (FUSE is on Linux, and on macOS as macFUSE)");
+    return CLI_USAGE;
+}
+
+#elif !defined(ROMFS_HAVE_FUSE)
 
 int cmd_mount(int argc, char **argv)
 {
@@ -84,6 +95,7 @@ int cmd_mount(int argc, char **argv)
 #include "mount_ops.h"
 #include <fuse_lowlevel.h>
 #include <signal.h>
+#include <sys/stat.h>
 
 static struct {
     romfs_t fs;

@@ -4,11 +4,10 @@
 #include "cli.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
+
+#include "platform.h"
 
 #include "romfs/romfs_check.h"
 
@@ -98,16 +97,16 @@ int cli_out_open(cli_out_t *o, const char *path)
         cli_error("%s: cannot write: %s", o->path, strerror(-r));
         return -1;
     }
-    if (o->o.fd == STDOUT_FILENO && !o->o.own_fd) {
+    if (o->o.fd == 1 && !o->o.own_fd) {
         o->fp = stdout;
         return 0;
     }
-    int fd = fcntl(o->o.fd, F_DUPFD_CLOEXEC, 0);
+    int fd = rp_dup(o->o.fd);
     o->fp = fd < 0 ? NULL : fdopen(fd, "wb");
     if (!o->fp) {
         cli_error("%s: %s", o->path, strerror(errno));
         if (fd >= 0)
-            close(fd);
+            rp_close(fd);
         cli_out_abort(o);
         return -1;
     }

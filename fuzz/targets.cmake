@@ -30,7 +30,7 @@ endfunction()
 # romfs_fuzz_setup(target name): includes, definitions and libraries.
 function(romfs_fuzz_setup target name)
   target_include_directories(${target} PRIVATE ${PROJECT_SOURCE_DIR}/include
-    ${PROJECT_SOURCE_DIR}/cli ${PROJECT_SOURCE_DIR}/src/board ${PROJECT_SOURCE_DIR}/fuzz)
+    ${PROJECT_SOURCE_DIR}/cli ${PROJECT_SOURCE_DIR}/src/board ${PROJECT_SOURCE_DIR}/src/host ${PROJECT_SOURCE_DIR}/fuzz)
   target_compile_definitions(${target} PRIVATE _GNU_SOURCE ${ROMFS_FUZZ_DEFS_${name}})
   target_link_libraries(${target} PRIVATE romfs_host ${ROMFS_FUZZ_LIBS_${name}})
 endfunction()

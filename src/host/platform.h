@@ -18,6 +18,7 @@
 #ifndef ROMFS_PLATFORM_H
 #define ROMFS_PLATFORM_H
 
+#include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -35,6 +36,10 @@ extern "C" {
 #define RP_API
 #else
 #define RP_API __attribute__((visibility("default")))
+#endif
+
+#ifndef ESTALE /* not in MSVCRT's errno.h */
+#define ESTALE 116
 #endif
 
 /* The current directory as a directory descriptor. */
@@ -115,6 +120,17 @@ RP_API int rp_writable_dir(const char *path);
 /* A directory descriptor for the *at functions (path "." is the current
  * directory), closed by rp_dir_close. */
 RP_API int rp_dir_open(const char *path);
+/* The subdirectory name of dirfd (".." is the parent); nofollow: refuse a
+ * symbolic link (ELOOP or ENOTDIR). */
+RP_API int rp_dir_openat(int dirfd, const char *name, int nofollow);
+RP_API int rp_dir_stat(int dirfd, rp_stat_t *st);
+RP_API int rp_mkdirat(int dirfd, const char *name, unsigned mode);
+/* 0 when a name taken from an image (no '/', not "", "." or "..") can be
+ * created as one entry on this system; else a reason ("a name Windows
+ * reserves", ...). Every name is fine on POSIX. */
+RP_API const char *rp_name_refused(const char *name);
+/* 1 when rp_name_refused may refuse anything here (Windows). */
+RP_API int rp_names_restricted(void);
 RP_API int rp_dir_dup(int dirfd);
 RP_API void rp_dir_close(int dirfd);
 /* Make the entries of a directory durable (fsync of it; best effort). */
@@ -167,6 +183,11 @@ RP_API long rp_getpid(void);
 /* Processors online (at least 1). */
 RP_API unsigned rp_ncpus(void);
 
+/* At the start of main: on Windows, argv becomes the command line in UTF-8
+ * (not the ANSI code page) and standard input, output and error binary, as
+ * on POSIX; nothing elsewhere. */
+RP_API void rp_main_init(int *argc, char ***argv);
+
 /// Time, temporary files, the executable ///
 
 /* A monotonic clock in nanoseconds. */
@@ -185,6 +206,41 @@ RP_API char *rp_exe_path(void);
 /* The per-user cache directory's base: $XDG_CACHE_HOME, $HOME/.cache, or
  * %LOCALAPPDATA% on Windows (malloc'd), or NULL. */
 RP_API char *rp_cache_home(void);
+
+/// Interruption: signals on POSIX, console control events on Windows ///
+
+/* The numbers handlers see; the same on every POSIX system. On Windows
+ * Ctrl-C and Ctrl-Break arrive as RP_SIGINT, closing the console, logoff
+ * and shutdown as RP_SIGHUP. */
+#define RP_SIGHUP 1
+#define RP_SIGINT 2
+#define RP_SIGTERM 15
+
+/* What rp_interrupt_block saved. */
+typedef union rp_sigmask {
+    unsigned char bytes[128];
+    long long align;
+} rp_sigmask_t;
+
+/* Call handler(sig) when the command is asked to stop (SIGINT, SIGTERM,
+ * SIGHUP on POSIX, every signal blocked while it runs, no SA_RESTART so
+ * waits end with EINTR; console control events on Windows, where the
+ * handler runs on the event's own thread once no rp_interrupt_block is
+ * held, and the process goes on when it returns). keep_ignored: a signal
+ * ignored by whoever started us (nohup) stays ignored. */
+RP_API void rp_interrupt_install(void (*handler)(int sig), int keep_ignored);
+/* Hold interruptions off (nests), and let them in again. */
+RP_API void rp_interrupt_block(rp_sigmask_t *old);
+RP_API void rp_interrupt_restore(const rp_sigmask_t *old);
+/* From a handler: end the process as sig would (status 128 + sig). */
+RP_API void rp_interrupt_exit(int sig);
+/* "SIGINT", "SIGTERM", "SIGHUP" or "a signal". */
+RP_API const char *rp_signal_name(int sig);
+/* Stop this process (SIGSTOP) for a test to signal it; nothing on Windows. */
+RP_API void rp_stop_self(void);
+/* Remove the tree name of dirfd (bounded depth; what cannot go stays),
+ * safe to call from a signal handler on POSIX. */
+RP_API void rp_remove_tree_at(int dirfd, const char *name);
 
 /* strndup, which not every C library has (MSVCRT). */
 static inline char *rp_strndup(const char *s, size_t n)

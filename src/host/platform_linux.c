@@ -20,6 +20,7 @@
 #include <string.h>
 #include <sys/inotify.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 int rp_os_rename_noreplace(int dirfd, const char *from, const char *to)
@@ -33,6 +34,29 @@ int rp_os_rename_noreplace(int dirfd, const char *from, const char *to)
 int rp_os_fs_sync(int dirfd)
 {
     return syncfs(dirfd == RP_AT_CWD ? AT_FDCWD : dirfd);
+}
+
+/* Only async-signal-safe calls (openat, getdents64, unlinkat, close): the
+ * cleanup runs in a signal handler. */
+void rp_os_remove_tree_at(int dirfd, const char *name, int depth)
+{
+    int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd >= 0) {
+        char buf[4096];
+        long n;
+        while ((n = syscall(SYS_getdents64, fd, buf, sizeof buf)) > 0) {
+            for (long off = 0; off < n;) {
+                struct dirent64 *d = (struct dirent64 *)(void *)(buf + off);
+                off += d->d_reclen;
+                if (strcmp(d->d_name, ".") == 0 || strcmp(d->d_name, "..") == 0)
+                    continue;
+                if (unlinkat(fd, d->d_name, 0) != 0 && depth < 16)
+                    rp_os_remove_tree_at(fd, d->d_name, depth + 1);
+            }
+        }
+        close(fd);
+    }
+    unlinkat(dirfd, name, AT_REMOVEDIR);
 }
 
 long rp_os_ncpus(void)

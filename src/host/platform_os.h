@@ -18,6 +18,9 @@ int rp_os_fs_sync(int dirfd);
 /* The executable's path, malloc'd, or NULL. */
 char *rp_os_exe_path(void);
 
+/* Remove the tree name of dirfd, async-signal-safe where the OS allows. */
+void rp_os_remove_tree_at(int dirfd, const char *name, int depth);
+
 /* Processors online, 0 when unknown. */
 long rp_os_ncpus(void);
 

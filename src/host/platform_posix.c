@@ -294,6 +294,38 @@ int rp_dir_open(const char *path)
     return fd;
 }
 
+int rp_dir_openat(int dirfd, const char *name, int nofollow)
+{
+    int fd;
+    while ((fd = openat(dirfd_of(dirfd), name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | (nofollow ? O_NOFOLLOW : 0))) < 0 &&
+           errno == EINTR)
+        ;
+    return fd;
+}
+
+int rp_dir_stat(int dirfd, rp_stat_t *st)
+{
+    if (dirfd == RP_AT_CWD)
+        return rp_stat(".", st);
+    return rp_fstat(dirfd, st);
+}
+
+int rp_mkdirat(int dirfd, const char *name, unsigned mode)
+{
+    return mkdirat(dirfd_of(dirfd), name, (mode_t)mode);
+}
+
+const char *rp_name_refused(const char *name)
+{
+    (void)name;
+    return NULL;
+}
+
+int rp_names_restricted(void)
+{
+    return 0;
+}
+
 int rp_dir_dup(int dirfd)
 {
     if (dirfd == RP_AT_CWD)
@@ -527,6 +559,12 @@ unsigned rp_ncpus(void)
     return n > 0 ? (unsigned)n : 1;
 }
 
+void rp_main_init(int *argc, char ***argv)
+{
+    (void)argc;
+    (void)argv;
+}
+
 /// Time, temporary files, the executable ///
 
 int64_t rp_monotonic_ns(void)
@@ -583,4 +621,67 @@ char *rp_cache_home(void)
     if (s)
         snprintf(s, n, "%s%s", base, base == x ? "" : "/.cache");
     return s;
+}
+
+/// Interruption ///
+
+static const int int_sigs[] = {SIGINT, SIGTERM, SIGHUP};
+
+_Static_assert(sizeof(sigset_t) <= sizeof(rp_sigmask_t), "rp_sigmask_t holds a sigset_t");
+
+void rp_interrupt_install(void (*handler)(int sig), int keep_ignored)
+{
+    for (size_t i = 0; i < sizeof int_sigs / sizeof *int_sigs; i++) {
+        struct sigaction sa, old;
+        memset(&sa, 0, sizeof sa);
+        sa.sa_handler = handler;
+        sigfillset(&sa.sa_mask);
+        if (keep_ignored && sigaction(int_sigs[i], NULL, &old) == 0 && old.sa_handler == SIG_IGN)
+            continue;
+        sigaction(int_sigs[i], &sa, NULL);
+    }
+}
+
+void rp_interrupt_block(rp_sigmask_t *old)
+{
+    sigset_t set, prev;
+    sigemptyset(&set);
+    for (size_t i = 0; i < sizeof int_sigs / sizeof *int_sigs; i++)
+        sigaddset(&set, int_sigs[i]);
+    sigprocmask(SIG_BLOCK, &set, &prev);
+    memcpy(old->bytes, &prev, sizeof prev);
+}
+
+void rp_interrupt_restore(const rp_sigmask_t *old)
+{
+    sigset_t prev;
+    memcpy(&prev, old->bytes, sizeof prev);
+    sigprocmask(SIG_SETMASK, &prev, NULL);
+}
+
+void rp_interrupt_exit(int sig)
+{
+    /* Die of the signal itself, so the parent sees it (status 128+sig). */
+    signal(sig, SIG_DFL);
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, sig);
+    sigprocmask(SIG_UNBLOCK, &set, NULL);
+    raise(sig);
+    _exit(128 + sig);
+}
+
+const char *rp_signal_name(int sig)
+{
+    return sig == SIGINT ? "SIGINT" : sig == SIGTERM ? "SIGTERM" : sig == SIGHUP ? "SIGHUP" : "a signal";
+}
+
+void rp_stop_self(void)
+{
+    raise(SIGSTOP);
+}
+
+void rp_remove_tree_at(int dirfd, const char *name)
+{
+    rp_os_remove_tree_at(dirfd_of(dirfd), name, 0);
 }

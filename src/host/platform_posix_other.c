@@ -17,6 +17,8 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
+#include <fcntl.h>
 #include <unistd.h>
 
 #if defined(__APPLE__)
@@ -36,6 +38,27 @@ int rp_os_fs_sync(int dirfd)
     (void)dirfd;
     sync();
     return 0;
+}
+
+/* POSIX has no async-signal-safe way to list a directory; readdir on a
+ * descriptor of our own is what the BSDs' and macOS's rm do too. */
+void rp_os_remove_tree_at(int dirfd, const char *name, int depth)
+{
+    int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+    if (d) {
+        struct dirent *de;
+        while ((de = readdir(d)) != NULL) {
+            if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+                continue;
+            if (unlinkat(fd, de->d_name, 0) != 0 && depth < 16)
+                rp_os_remove_tree_at(fd, de->d_name, depth + 1);
+        }
+        closedir(d);
+    } else if (fd >= 0) {
+        close(fd);
+    }
+    unlinkat(dirfd, name, AT_REMOVEDIR);
 }
 
 long rp_os_ncpus(void)

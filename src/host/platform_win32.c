@@ -548,6 +548,61 @@ int rp_dir_open(const char *path)
     return new_slot(p);
 }
 
+int rp_dir_openat(int dirfd, const char *name, int nofollow)
+{
+    (void)nofollow; /* reparse points are the OS's to follow */
+    char *p = at_path(dirfd, name);
+    if (!p)
+        return -1;
+    int r = rp_dir_open(p);
+    int e = errno;
+    free(p);
+    errno = e;
+    return r;
+}
+
+int rp_dir_stat(int dirfd, rp_stat_t *st)
+{
+    const char *d = dirfd == RP_AT_CWD ? "." : dir_path(dirfd);
+    return d ? rp_stat(d, st) : -1;
+}
+
+int rp_mkdirat(int dirfd, const char *name, unsigned mode)
+{
+    char *p = at_path(dirfd, name);
+    if (!p)
+        return -1;
+    int r = rp_mkdir(p, mode);
+    int e = errno;
+    free(p);
+    errno = e;
+    return r;
+}
+
+const char *rp_name_refused(const char *name)
+{
+    for (const unsigned char *p = (const unsigned char *)name; *p; p++)
+        if (*p < 0x20 || strchr("\\:*?\"<>|/", *p))
+            return "has a character Windows does not allow in names (\\ : * ? \" < > | or a control character)";
+    size_t n = strlen(name);
+    if (n && (name[n - 1] == '.' || name[n - 1] == ' '))
+        return "ends with a dot or a space, which Windows drops";
+    /* CON, PRN, AUX, NUL, COM1-9, LPT1-9, with any extension */
+    size_t base = strcspn(name, ".");
+    char up[5] = {0};
+    for (size_t i = 0; i < base && i < 4; i++)
+        up[i] = (char)(name[i] >= 'a' && name[i] <= 'z' ? name[i] - 32 : name[i]);
+    if ((base == 3 && (!strcmp(up, "CON") || !strcmp(up, "PRN") || !strcmp(up, "AUX") || !strcmp(up, "NUL"))) ||
+        (base == 4 && (!strncmp(up, "COM", 3) || !strncmp(up, "LPT", 3)) && up[3] >= '1' && up[3] <= '9'))
+        return "is a device name Windows reserves";
+    return NULL;
+}
+
+int rp_names_restricted(void)
+{
+    return 1;
+}
+
 int rp_dir_dup(int dirfd)
 {
     if (dirfd == RP_AT_CWD)
@@ -869,6 +924,26 @@ unsigned rp_ncpus(void)
     return si.dwNumberOfProcessors ? si.dwNumberOfProcessors : 1;
 }
 
+void rp_main_init(int *argc, char ***argv)
+{
+    _setmode(0, _O_BINARY);
+    _setmode(1, _O_BINARY);
+    _setmode(2, _O_BINARY);
+    int n = 0;
+    wchar_t **w = CommandLineToArgvW(GetCommandLineW(), &n);
+    if (!w || n < 1)
+        return;
+    char **v = calloc((size_t)n + 1, sizeof *v);
+    for (int i = 0; v && i < n; i++)
+        if (!(v[i] = narrow(w[i])))
+            return; /* keep the C runtime's argv (kept for the process's life) */
+    LocalFree(w);
+    if (v) {
+        *argc = n;
+        *argv = v;
+    }
+}
+
 /// Time, temporary files, the executable ///
 
 int64_t rp_monotonic_ns(void)
@@ -1020,4 +1095,95 @@ void rp_os_watch_close(struct rp_watch_native *w)
     if (w->ev)
         CloseHandle(w->ev);
     free(w);
+}
+
+/// Interruption: console control events ///
+
+static void (*ctrl_handler)(int sig);
+static CRITICAL_SECTION ctrl_lock;
+static INIT_ONCE ctrl_once = INIT_ONCE_STATIC_INIT;
+
+static BOOL CALLBACK init_lock(PINIT_ONCE once, PVOID arg, PVOID *ctx)
+{
+    (void)once;
+    (void)arg;
+    (void)ctx;
+    InitializeCriticalSection(&ctrl_lock);
+    return TRUE;
+}
+
+static void lock_init(void)
+{
+    InitOnceExecuteOnce(&ctrl_once, init_lock, NULL, NULL);
+}
+
+/* Runs on a thread of its own: waits for the main thread's block to end. */
+static BOOL WINAPI on_ctrl(DWORD type)
+{
+    void (*h)(int) = ctrl_handler;
+    if (!h)
+        return FALSE;
+    int sig = type == CTRL_C_EVENT || type == CTRL_BREAK_EVENT ? RP_SIGINT : RP_SIGHUP;
+    EnterCriticalSection(&ctrl_lock);
+    h(sig);
+    LeaveCriticalSection(&ctrl_lock);
+    return TRUE;
+}
+
+void rp_interrupt_install(void (*handler)(int sig), int keep_ignored)
+{
+    (void)keep_ignored;
+    lock_init();
+    if (!ctrl_handler)
+        SetConsoleCtrlHandler(on_ctrl, TRUE);
+    ctrl_handler = handler;
+}
+
+void rp_interrupt_block(rp_sigmask_t *old)
+{
+    (void)old;
+    lock_init();
+    EnterCriticalSection(&ctrl_lock);
+}
+
+void rp_interrupt_restore(const rp_sigmask_t *old)
+{
+    (void)old;
+    LeaveCriticalSection(&ctrl_lock);
+}
+
+void rp_interrupt_exit(int sig)
+{
+    fflush(NULL);
+    ExitProcess((UINT)(128 + sig));
+}
+
+const char *rp_signal_name(int sig)
+{
+    return sig == RP_SIGINT ? "SIGINT" : sig == RP_SIGTERM ? "SIGTERM" : sig == RP_SIGHUP ? "SIGHUP" : "a signal";
+}
+
+void rp_stop_self(void)
+{
+}
+
+static void remove_tree(const char *path, int depth)
+{
+    rp_dirstream_t *d = depth < 16 ? rp_opendir(path) : NULL;
+    for (const char *n; d && (n = rp_readdir(d)) != NULL;) {
+        char *sub = join(path, n);
+        if (sub && rp_unlink(sub) != 0)
+            remove_tree(sub, depth + 1);
+        free(sub);
+    }
+    rp_closedir(d);
+    rp_rmdir(path);
+}
+
+void rp_remove_tree_at(int dirfd, const char *name)
+{
+    char *p = at_path(dirfd, name);
+    if (p)
+        remove_tree(p, 0);
+    free(p);
 }

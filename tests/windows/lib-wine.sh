@@ -1,0 +1,53 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# Shared by the Windows tests: romfs.exe (the mingw-w64 build, $ROMFS_WIN)
+# run under wine in the prefix the fixture win.prefix made ($WINEPREFIX,
+# inside the build directory), next to the Linux build ($ROMFS) on the same
+# inputs. A missing prerequisite skips (77), or fails when CI is set.
+set -u
+: "${ROMFS:?} ${ROMFS_WIN:?} ${WINEPREFIX:?}"
+export WINEPREFIX WINEDEBUG=-all WINEDLLOVERRIDES="mscoree,mshtml="
+WINE=${WINE:-}
+for w in "$WINE" /usr/lib/wine/wine64 "$(command -v wine64 2>/dev/null)" "$(command -v wine 2>/dev/null)"; do
+    [ -n "$w" ] && [ -x "$w" ] && { WINE=$w; break; }
+done
+me=$(basename "$0" .sh)
+prereq() {
+    echo "$me: $*" >&2
+    [ -n "${CI:-}" ] && exit 1
+    exit 77
+}
+[ -x "$WINE" ] || prereq "wine is not installed (Debian: wine64)"
+[ -f "$ROMFS_WIN" ] || prereq "no Windows build at $ROMFS_WIN (Debian: gcc-mingw-w64-x86-64)"
+[ -f "$WINEPREFIX/system.reg" ] || prereq "the wine prefix $WINEPREFIX is not initialised (test win.prefix)"
+
+fails=0
+bad() { echo "FAIL $me: $*" >&2; fails=$((fails + 1)); }
+finish() {
+    [ "$fails" = 0 ] || { echo "$me: $fails failure(s)" >&2; exit 1; }
+    exit 0
+}
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+mkdir -p "$tmp/L" "$tmp/W"
+
+# romfs.exe ARGS in the current directory; its exit status.
+winromfs() { "$WINE" "$ROMFS_WIN" "$@"; }
+
+# both ARGS...: the same command in $tmp/L (Linux) and $tmp/W (Windows);
+# stdout, stderr and the exit status must be the same bytes.
+both() {
+    local lr wr
+    (cd "$tmp/L" && "$ROMFS" "$@" > ../l.out 2> ../l.err); lr=$?
+    (cd "$tmp/W" && winromfs "$@" > ../w.out 2> ../w.err); wr=$?
+    [ "$lr" = "$wr" ] || bad "romfs $*: exit $lr on Linux, $wr on Windows: $(head -c 300 "$tmp/w.err")"
+    cmp -s "$tmp/l.out" "$tmp/w.out" || { bad "romfs $*: stdout differs"; diff <(od -c "$tmp/l.out") <(od -c "$tmp/w.out") | head -10 >&2; }
+    cmp -s "$tmp/l.err" "$tmp/w.err" || { bad "romfs $*: stderr differs"; diff "$tmp/l.err" "$tmp/w.err" | head -10 >&2; }
+    return "$lr"
+}
+
+# same FILE: what both commands wrote is the same bytes.
+same() {
+    cmp -s "$tmp/L/$1" "$tmp/W/$1" || bad "$1 differs between the Linux and Windows builds"
+}
