@@ -294,12 +294,27 @@ static int make_entry(struct ex *e, const romfs_walk_t *w)
 }
 
 /* Names this system cannot hold as one entry (on Windows "a:b", "con",
- * "x\\y"): refused like unsafe names, before anything is written. */
-static int vet_names(struct ex *e, const romfs_info_t *root)
+ * "x\\y") or cannot tell apart ("a" and "A" on Windows): refused like
+ * unsafe names, before anything is written. */
+struct key {
+    char *key;      /* the path as the filesystem compares it */
+    char *path;
+    size_t offset;  /* the entry's record */
+};
+
+static int by_key(const void *a, const void *b)
+{
+    const struct key *x = a, *y = b;
+    int c = strcmp(x->key, y->key);
+    return c ? c : x->offset < y->offset ? -1 : x->offset > y->offset;
+}
+
+static int vet_names(struct ex *e, const romfs_info_t *root, const struct vet *v)
 {
     romfs_walk_t w;
     int r;
-    size_t refused = 0;
+    size_t refused = 0, n = 0, cap = 0;
+    struct key *keys = NULL;
     if (!rp_names_restricted())
         return 0;
     if (romfs_walk_begin(&w, &e->img->fs, root, "", 0) != 0) {
@@ -307,15 +322,45 @@ static int vet_names(struct ex *e, const romfs_info_t *root)
         return -1;
     }
     while ((r = romfs_walk_next(&w)) == ROMFS_WALK_ENTRY) {
-        if (w.info.flags & ROMFS_INFO_UNSAFE_NAME)
-            continue; /* make_entry refuses it */
+        if ((w.info.flags & ROMFS_INFO_UNSAFE_NAME) || is_dup(v, w.info.record_offset)) {
+            romfs_walk_skip_children(&w); /* refused, or skipped, later */
+            continue;
+        }
         char *name = rp_strndup((const char *)w.info.name, w.info.name_len);
         const char *why = name ? rp_name_refused(name) : NULL;
         if (why && refused++ < VET_SHOWN)
             fail(e, &w, why, 0);
         free(name);
+        char *path = rp_strndup(w.path, w.path_len);
+        if (n == cap) {
+            struct key *nk = realloc(keys, (cap = cap ? 2 * cap : 64) * sizeof *nk);
+            if (!nk) {
+                free(path);
+                break;
+            }
+            keys = nk;
+        }
+        keys[n].key = path ? rp_name_key(path) : NULL;
+        keys[n].path = path;
+        keys[n].offset = w.info.record_offset;
+        if (keys[n].key)
+            n++;
+        else
+            free(path);
     }
     romfs_walk_end(&w);
+    if (n > 1)
+        qsort(keys, n, sizeof *keys, by_key);
+    for (size_t i = 1; i < n; i++)
+        if (strcmp(keys[i].key, keys[i - 1].key) == 0 && refused++ < VET_SHOWN)
+            cli_error("%s: offset 0x%zx: %s/%s: differs only in letter case from the entry at offset 0x%zx, "
+                      "and this system cannot tell them apart", e->img->path, keys[i].offset, e->dest,
+                      keys[i].path + (keys[i].path[0] == '/'), keys[i - 1].offset);
+    for (size_t i = 0; i < n; i++) {
+        free(keys[i].key);
+        free(keys[i].path);
+    }
+    free(keys);
     if (refused)
         cli_error("%s: %zu name%s this system cannot create: nothing extracted", e->img->path, refused,
                   refused == 1 ? "" : "s");
@@ -416,7 +461,7 @@ int cmd_extract(int argc, char **argv)
     romfs_info_t root;
     struct vet v;
     romfs_stat(&img.fs, "/", &root);
-    if (vet(&img, &v) == 0 && vet_names(&e, &root) == 0 && open_dest(&e) == 0 && extract(&e, &root, &v) == 0)
+    if (vet(&img, &v) == 0 && vet_names(&e, &root, &v) == 0 && open_dest(&e) == 0 && extract(&e, &root, &v) == 0)
         rc = CLI_OK;
     if (rc == CLI_OK && rp_fs_sync(e.fd) != 0) {
         cli_error("%s: %s", e.dest, strerror(errno));

@@ -199,9 +199,8 @@ static int list_dir(struct scan *sc, struct entry **out, size_t *n_out)
             break;
         }
         n++;
-        int dfd = rp_dirstream_dirfd(d);
-        e->err = rp_statat(dfd, nm, &e->st, 1) == 0 ? 0 : errno;
-        if (e->err == ENOENT && rp_statat(dfd, nm, &e->st, 0) == 0)
+        e->err = rp_dirstream_stat(d, &e->st, 1) == 0 ? 0 : errno;
+        if (e->err == ENOENT && rp_dirstream_stat(d, &e->st, 0) == 0)
             e->err = -1; /* the name exists: a broken symbolic link */
     }
     rp_closedir(d);

@@ -129,6 +129,9 @@ RP_API int rp_mkdirat(int dirfd, const char *name, unsigned mode);
  * created as one entry on this system; else a reason ("a name Windows
  * reserves", ...). Every name is fine on POSIX. */
 RP_API const char *rp_name_refused(const char *name);
+/* The name as this system's filesystems compare names (malloc'd): itself
+ * on POSIX, upper-cased on Windows, where "a" and "A" are one file. */
+RP_API char *rp_name_key(const char *name);
 /* 1 when rp_name_refused may refuse anything here (Windows). */
 RP_API int rp_names_restricted(void);
 RP_API int rp_dir_dup(int dirfd);
@@ -147,6 +150,9 @@ RP_API const char *rp_readdir(rp_dirstream_t *d);
 /* A directory descriptor of the stream's directory for the *at functions
  * (owned by the stream). */
 RP_API int rp_dirstream_dirfd(rp_dirstream_t *d);
+/* rp_statat of the entry rp_readdir returned last, cheaper where the
+ * listing already says (Windows: a regular file's size and time). */
+RP_API int rp_dirstream_stat(rp_dirstream_t *d, rp_stat_t *st, int follow);
 RP_API void rp_closedir(rp_dirstream_t *d);
 
 /// Processes ///

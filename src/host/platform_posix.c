@@ -321,6 +321,11 @@ const char *rp_name_refused(const char *name)
     return NULL;
 }
 
+char *rp_name_key(const char *name)
+{
+    return strdup(name);
+}
+
 int rp_names_restricted(void)
 {
     return 0;
@@ -351,6 +356,7 @@ int rp_fs_sync(int dirfd)
 
 struct rp_dirstream {
     DIR *d;
+    const char *last;   /* the name rp_readdir returned last */
 };
 
 rp_dirstream_t *rp_opendir(const char *path)
@@ -379,13 +385,18 @@ const char *rp_readdir(rp_dirstream_t *s)
         const char *n = de->d_name;
         if (n[0] == '.' && (n[1] == '\0' || (n[1] == '.' && n[2] == '\0')))
             continue;
-        return n;
+        return s->last = n;
     }
 }
 
 int rp_dirstream_dirfd(rp_dirstream_t *s)
 {
     return dirfd(s->d);
+}
+
+int rp_dirstream_stat(rp_dirstream_t *s, rp_stat_t *st, int follow)
+{
+    return rp_statat(dirfd(s->d), s->last, st, follow);
 }
 
 void rp_closedir(rp_dirstream_t *s)

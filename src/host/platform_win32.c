@@ -598,6 +598,17 @@ const char *rp_name_refused(const char *name)
     return NULL;
 }
 
+char *rp_name_key(const char *name)
+{
+    wchar_t *w = wide(name);
+    if (!w)
+        return NULL;
+    CharUpperBuffW(w, (DWORD)wcslen(w));
+    char *k = narrow(w);
+    free(w);
+    return k;
+}
+
 int rp_names_restricted(void)
 {
     return 1;
@@ -701,6 +712,21 @@ const char *rp_readdir(rp_dirstream_t *d)
 int rp_dirstream_dirfd(rp_dirstream_t *d)
 {
     return d->dirfd;
+}
+
+int rp_dirstream_stat(rp_dirstream_t *d, rp_stat_t *st, int follow)
+{
+    DWORD a = d->fd.dwFileAttributes;
+    if (!d->name || (a & (FILE_ATTRIBUTE_DIRECTORY | FILE_ATTRIBUTE_REPARSE_POINT | FILE_ATTRIBUTE_DEVICE)))
+        return rp_statat(d->dirfd, d->name ? d->name : "", st, follow); /* identity for loop checks */
+    BY_HANDLE_FILE_INFORMATION i;
+    memset(&i, 0, sizeof i);
+    i.dwFileAttributes = a;
+    i.ftLastWriteTime = d->fd.ftLastWriteTime;
+    i.nFileSizeHigh = d->fd.nFileSizeHigh;
+    i.nFileSizeLow = d->fd.nFileSizeLow;
+    from_info(&i, st);
+    return 0;
 }
 
 void rp_closedir(rp_dirstream_t *d)

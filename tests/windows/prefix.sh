@@ -7,15 +7,15 @@ set -u
 : "${WINEPREFIX:?}"
 export WINEPREFIX WINEDEBUG=-all WINEDLLOVERRIDES="mscoree,mshtml="
 fail() { echo "win.prefix: $*" >&2; [ -n "${CI:-}" ] && exit 1; exit 77; }
-boot=""
-for w in /usr/lib/wine/wineboot "$(command -v wineboot 2>/dev/null)"; do
-    [ -n "$w" ] && [ -x "$w" ] && { boot=$w; break; }
+wine=""
+for w in /usr/lib/wine/wine64 "$(command -v wine64 2>/dev/null)" "$(command -v wine 2>/dev/null)"; do
+    [ -n "$w" ] && [ -x "$w" ] && { wine=$w; break; }
 done
-[ -n "$boot" ] || fail "wine is not installed (Debian: wine64)"
+[ -n "$wine" ] || fail "wine is not installed (Debian: wine64)"
 [ -f "$WINEPREFIX/system.reg" ] && exit 0
 mkdir -p "$(dirname "$WINEPREFIX")"
-DISPLAY= "$boot" -i >/dev/null 2>&1 || fail "wineboot -i failed"
-server=$(dirname "$boot")/wineserver
+DISPLAY= "$wine" wineboot -i >/dev/null 2>&1 || fail "wineboot -i failed"
+server=$(dirname "$wine")/wineserver
 [ -x "$server" ] || server=$(command -v wineserver)
 "$server" -w
 [ -f "$WINEPREFIX/system.reg" ] || fail "wineboot made no prefix at $WINEPREFIX"
