@@ -6,7 +6,7 @@
  *
  *   platform_posix.c   POSIX.1-2008 (Linux, macOS, the BSDs)
  *   platform_linux.c   the Linux-only parts (renameat2, inotify, syncfs,
- *                      /proc/self/exe), used when ROMFS_PLATFORM_LINUX
+ *                      /proc/self/exe), on Linux unless ROMFS_PORTABLE_POSIX
  *   platform_win32.c   Windows (UTF-8 paths converted to UTF-16, W APIs)
  *
  * Paths are UTF-8 on every platform. Errors: -1 (or NULL) with errno set,

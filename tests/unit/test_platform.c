@@ -1,0 +1,276 @@
+/* SPDX-License-Identifier: MIT */
+/* The platform layer (src/host/platform.h) on this system: files and
+ * directories, no-replace renames, processes with pipes and waits with a
+ * timeout, the clock, temporary directories, the executable's path, and
+ * both directory watchers (the native one and the polling one, which the
+ * macOS and portable builds use). */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "platform.h"
+
+static char *dir;
+
+static int setup(void **state)
+{
+    (void)state;
+    dir = rp_mkdtemp("test_platform-");
+    return dir ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    rp_remove_tree_at(RP_AT_CWD, dir);
+    rp_stat_t st;
+    int gone = rp_stat(dir, &st) != 0 && errno == ENOENT;
+    free(dir);
+    return gone ? 0 : -1;
+}
+
+static const char *at(const char *name)
+{
+    static char buf[4][512];
+    static int k;
+    k = (k + 1) % 4;
+    snprintf(buf[k], sizeof buf[k], "%s/%s", dir, name);
+    return buf[k];
+}
+
+static void put(const char *name, const char *text)
+{
+    int fd = rp_open(at(name), RP_WRONLY | RP_CREAT | RP_TRUNC, 0644);
+    assert_true(fd >= 0);
+    assert_int_equal(rp_write_all(fd, text, strlen(text)), 0);
+    assert_int_equal(rp_close(fd), 0);
+}
+
+static void test_stat_and_listing(void **state)
+{
+    (void)state;
+    put("a.txt", "hello");
+    assert_int_equal(rp_mkdir(at("sub"), 0755), 0);
+    assert_int_equal(rp_mkdir(at("sub"), 0755), -1);
+    assert_int_equal(errno, EEXIST);
+    rp_stat_t st;
+    assert_int_equal(rp_stat(at("a.txt"), &st), 0);
+    assert_int_equal(st.type, RP_REG);
+    assert_int_equal(st.size, 5);
+    assert_true(st.mtime_ns > (int64_t)1500000000 * 1000000000);
+    assert_int_equal(rp_stat(at("sub"), &st), 0);
+    assert_int_equal(st.type, RP_DIR);
+    assert_int_equal(rp_stat(at("missing"), &st), -1);
+    assert_int_equal(errno, ENOENT);
+
+    rp_dirstream_t *d = rp_opendir(dir);
+    assert_non_null(d);
+    int files = 0, dirs = 0;
+    for (const char *n; (n = rp_readdir(d)) != NULL;) {
+        assert_int_equal(rp_dirstream_stat(d, &st, 1), 0);
+        if (strcmp(n, "a.txt") == 0 && st.type == RP_REG && st.size == 5)
+            files++;
+        else if (strcmp(n, "sub") == 0 && st.type == RP_DIR)
+            dirs++;
+        else
+            fail_msg("unexpected entry %s", n);
+    }
+    assert_int_equal(errno, 0);
+    rp_closedir(d);
+    assert_int_equal(files, 1);
+    assert_int_equal(dirs, 1);
+
+    int dfd = rp_dir_open(dir);
+    assert_true(dfd >= 0);
+    assert_int_equal(rp_statat(dfd, "a.txt", &st, 0), 0);
+    assert_int_equal(st.size, 5);
+    int sub = rp_dir_openat(dfd, "sub", 1);
+    assert_true(sub >= 0);
+    rp_stat_t up, top;
+    int parent = rp_dir_openat(sub, "..", 0);
+    assert_true(parent >= 0);
+    assert_int_equal(rp_dir_stat(parent, &up), 0);
+    assert_int_equal(rp_dir_stat(dfd, &top), 0);
+    assert_true(up.dev == top.dev && up.ino == top.ino);
+    rp_dir_close(parent);
+    rp_dir_close(sub);
+    rp_dir_close(dfd);
+}
+
+static void test_rename_noreplace(void **state)
+{
+    (void)state;
+    put("from", "new");
+    put("to", "old");
+    int dfd = rp_dir_open(dir);
+    assert_true(dfd >= 0);
+    assert_int_equal(rp_renameat(dfd, "from", "to", 1), -1);
+    assert_int_equal(errno, EEXIST);
+    rp_stat_t st;
+    assert_int_equal(rp_statat(dfd, "to", &st, 0), 0);
+    assert_int_equal(st.size, 3);
+    assert_int_equal(rp_renameat(dfd, "from", "fresh", 1), 0);
+    assert_int_equal(rp_renameat(dfd, "fresh", "to", 0), 0);
+    assert_int_equal(rp_statat(dfd, "fresh", &st, 0), -1);
+    assert_int_equal(rp_unlinkat(dfd, "to", 0), 0);
+    rp_dir_close(dfd);
+}
+
+static void test_process_pipes(void **state)
+{
+    (void)state;
+    char *argv[] = {"sh", "-c", "read x; echo \"got $x\"; echo err >&2; exit 3", NULL};
+    rp_proc_t p;
+    int in = -1, out = -1;
+    assert_int_equal(rp_spawn(argv, &p, &in, &out, 1), 0);
+    unsigned char ready = 9;
+    /* nothing to read until it has its line */
+    assert_int_equal(rp_wait_readable(&out, 1, 50, &ready), 0);
+    assert_int_equal(ready, 0);
+    assert_int_equal(rp_write_all(in, "hi\n", 3), 0);
+    rp_close(in);
+    char buf[64];
+    size_t n = 0;
+    int64_t t0 = rp_monotonic_ns();
+    for (;;) {
+        assert_true(rp_wait_readable(&out, 1, 5000, &ready) >= 0);
+        long k = rp_read(out, buf + n, sizeof buf - 1 - n);
+        assert_true(k >= 0);
+        if (k == 0)
+            break;
+        n += (size_t)k;
+    }
+    buf[n] = '\0';
+    assert_true(rp_monotonic_ns() > t0);
+    rp_close(out);
+    assert_string_equal(buf, "got hi\nerr\n");
+    assert_int_equal(rp_wait(&p), 3);
+
+    char *missing[] = {"romfs-no-such-program-xyz", NULL};
+    int r = rp_spawn(missing, &p, NULL, NULL, 0);
+    if (r == 0) /* some systems start it, then it exits 127 */
+        assert_int_equal(rp_wait(&p), 127);
+    else
+        assert_int_equal(r, ENOENT);
+
+    char *sleeper[] = {"sleep", "10", NULL};
+    assert_int_equal(rp_spawn(sleeper, &p, NULL, NULL, 0), 0);
+    assert_int_equal(rp_wait_nohang(&p), -2);
+    rp_terminate(&p);
+    assert_int_equal(rp_wait(&p), 256 + RP_SIGTERM);
+}
+
+static void test_find_program_and_exe(void **state)
+{
+    (void)state;
+    char *sh = rp_find_program("sh");
+    assert_non_null(sh);
+    assert_true(rp_path_absolute(sh) || sh[0] == '.');
+    assert_true(rp_executable(sh));
+    free(sh);
+    assert_null(rp_find_program("romfs-no-such-program-xyz"));
+    assert_true(rp_ncpus() >= 1);
+    char *exe = rp_exe_path();
+    /* The portable-POSIX build has no way to know it; Linux, macOS and
+     * Windows do. */
+    if (exe) {
+        assert_non_null(strstr(exe, "test_platform"));
+        free(exe);
+    }
+}
+
+static void test_names(void **state)
+{
+    (void)state;
+    /* POSIX holds every name; Windows refuses some (tests/windows). */
+    if (!rp_names_restricted()) {
+        assert_null(rp_name_refused("a:b"));
+        assert_null(rp_name_refused("con"));
+        char *k = rp_name_key("Ab");
+        assert_string_equal(k, "Ab");
+        free(k);
+    }
+    assert_true(rp_is_sep('/'));
+    assert_true(rp_path_absolute("/x"));
+    assert_false(rp_path_absolute("x/y"));
+    assert_string_equal(rp_last_sep("a/b/c"), "/c");
+}
+
+/* A watcher sees a new file, a changed size and a new directory's file,
+ * and times out when nothing happens. */
+static void watch_with(int force_poll)
+{
+    char *w_dir = rp_mkdtemp("test_watch-");
+    assert_non_null(w_dir);
+    char p[512];
+    snprintf(p, sizeof p, "%s/sub", w_dir);
+    assert_int_equal(rp_mkdir(p, 0755), 0);
+    rp_watch_t *w = rp_watch_open(w_dir, force_poll);
+    assert_non_null(w);
+    if (force_poll)
+        assert_string_equal(rp_watch_backend(w), "poll");
+    assert_int_equal(rp_watch_wait(w, 150), 0);
+
+    snprintf(p, sizeof p, "%s/sub/new.py", w_dir);
+    int fd = rp_open(p, RP_WRONLY | RP_CREAT, 0644);
+    assert_true(fd >= 0);
+    assert_int_equal(rp_write_all(fd, "x", 1), 0);
+    rp_close(fd);
+    assert_int_equal(rp_watch_wait(w, 2000), 1);
+    while (rp_watch_wait(w, 150) == 1) /* the rest of the same change */
+        ;
+    assert_int_equal(rp_watch_wait(w, 150), 0);
+
+    fd = rp_open(p, RP_WRONLY | RP_APPEND, 0);
+    assert_true(fd >= 0);
+    assert_int_equal(rp_write_all(fd, "yz", 2), 0);
+    rp_close(fd);
+    assert_int_equal(rp_watch_wait(w, 2000), 1);
+    rp_watch_close(w);
+    rp_remove_tree_at(RP_AT_CWD, w_dir);
+    free(w_dir);
+}
+
+static void test_watch_native(void **state)
+{
+    (void)state;
+    watch_with(0);
+}
+
+static void test_watch_poll(void **state)
+{
+    (void)state;
+    watch_with(1);
+}
+
+static void test_tmpdir_and_sleep(void **state)
+{
+    (void)state;
+    assert_non_null(rp_tmpdir());
+    assert_true(strncmp(dir, rp_tmpdir(), strlen(rp_tmpdir())) == 0);
+    int64_t t0 = rp_monotonic_ns();
+    assert_int_equal(rp_sleep_ms(20), 0);
+    assert_true(rp_monotonic_ns() - t0 >= 15 * 1000000);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_stat_and_listing, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_rename_noreplace, setup, teardown),
+        cmocka_unit_test(test_process_pipes),
+        cmocka_unit_test(test_find_program_and_exe),
+        cmocka_unit_test(test_names),
+        cmocka_unit_test(test_watch_native),
+        cmocka_unit_test(test_watch_poll),
+        cmocka_unit_test_setup_teardown(test_tmpdir_and_sleep, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
