@@ -22,7 +22,8 @@ pkgs=(git xxd
       gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm
       socat fuse3 python3-pytest
       libffi-dev libreadline-dev gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf
-      qemu-system-misc) # the last two lines: real MicroPython (tests/micropython)
+      qemu-system-misc # real MicroPython (tests/micropython)
+      gcc-mingw-w64-x86-64 libz-mingw-w64-dev wine64) # Windows under wine (tests/windows)
 case $what in
 demo) pkgs=("${demo[@]}") ;;
 package) pkgs=("${demo[@]}" "${package[@]}") ;;
