@@ -1,16 +1,18 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The board side of a build that has none yet: the Windows build, until
- * the board library (transport, deploys to boards, watch) runs on the
- * platform layer. Every board command and every -d says so in one line
- * and exits 1; image files, builds and deploys to files work.
+ * the board library (src/board) runs on the platform layer. Every board
+ * command and every -d says so in one line and exits 1; image files,
+ * builds and deploys to files work. The romfs_board_* functions the
+ * shared command code calls are here only so that it links: no board is
+ * ever opened, so none of them is reached with one.
  */
 #include "cli.h"
 
 #include <string.h>
 
 #include "boardimg.h"
-#include "deploy_board.h"
+#include "romfs/romfs_board.h"
 
 #define NO_BOARDS "boards are not supported by this build of romfs yet (Windows: image commands only)"
 
@@ -75,7 +77,7 @@ int boardimg_run(int argc, char **argv, int (*fn)(int, char **))
     return no_boards(argv[0]);
 }
 
-int boardimg_fetch(const char *dev, int part, board_image_t *im)
+int boardimg_fetch(const char *dev, int part, romfs_board_image_t *im)
 {
     (void)part;
     (void)im;
@@ -83,65 +85,86 @@ int boardimg_fetch(const char *dev, int part, board_image_t *im)
     return -1;
 }
 
-int board_open(board_t **out, const char *spec, const char **err_msg)
+void cli_board_config(cli_board_cfg_t *c)
 {
-    (void)spec;
-    *out = NULL;
-    *err_msg = NO_BOARDS;
-    return BOARD_ERR_NODEV;
+    memset(c, 0, sizeof *c);
 }
 
-const char *board_describe(const board_t *b)
+const char *cli_board_spec(const char *spec)
+{
+    return spec;
+}
+
+int cli_board_open(romfs_board_t **out, const char *spec, const cli_board_cfg_t *cfg, char *msg, size_t size)
+{
+    (void)spec;
+    (void)cfg;
+    *out = NULL;
+    snprintf(msg, size, "%s", NO_BOARDS);
+    return ROMFS_ERR_NODEV;
+}
+
+void romfs_board_close(romfs_board_t *b)
+{
+    (void)b;
+}
+
+const char *romfs_board_errmsg(const romfs_board_t *b)
+{
+    (void)b;
+    return NO_BOARDS;
+}
+
+const char *romfs_board_describe(const romfs_board_t *b)
 {
     (void)b;
     return "";
 }
 
-uint64_t board_bytes_sent(const board_t *b)
+uint64_t romfs_board_bytes_sent(const romfs_board_t *b)
 {
     (void)b;
     return 0;
 }
 
-void board_close(board_t *b)
-{
-    (void)b;
-}
-
-int dboard_open(board_t *b, int part, dboard_t **out, dboard_info_t *info, char **detail)
+int romfs_board_probe(romfs_board_t *b, int part, romfs_board_info_t *info)
 {
     (void)b;
     (void)part;
-    (void)info;
-    *out = NULL;
-    *detail = NULL;
-    return BOARD_ERR_NODEV;
+    memset(info, 0, sizeof *info);
+    return ROMFS_ERR_NODEV;
 }
 
-romfs_deploy_ops_t dboard_ops(dboard_t *d, void (*progress)(void *, uint64_t, uint64_t), void *pctx)
+romfs_deploy_ops_t romfs_board_deploy_ops(romfs_board_t *b)
 {
-    (void)d;
-    (void)progress;
-    (void)pctx;
+    (void)b;
     romfs_deploy_ops_t ops;
     memset(&ops, 0, sizeof ops);
     return ops;
 }
 
-int dboard_mpy(dboard_t *d, long long *sys_mpy)
+romfs_session_board_t romfs_board_session_board(const romfs_board_info_t *info, const char *fallback_key)
 {
-    (void)d;
+    (void)info;
+    (void)fallback_key;
+    romfs_session_board_t sb;
+    memset(&sb, 0, sizeof sb);
+    return sb;
+}
+
+int romfs_board_mpy(romfs_board_t *b, long long *sys_mpy)
+{
+    (void)b;
     *sys_mpy = -1;
-    return BOARD_ERR_NODEV;
+    return ROMFS_ERR_NODEV;
 }
 
-const char *dboard_last_error(const dboard_t *d)
+int romfs_board_holds(romfs_board_t *b, int part, const char *fallback_key, const uint8_t *img, size_t len)
 {
-    (void)d;
-    return NO_BOARDS;
-}
-
-void dboard_free(dboard_t *d)
-{
-    (void)d;
+    (void)b;
+    (void)part;
+    (void)fallback_key;
+    (void)img;
+    (void)len;
+    return ROMFS_ERR_NODEV;
 }

@@ -9,6 +9,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "platform.h"
+
 #ifndef ROMFS_SOURCE_DIR
 #define ROMFS_SOURCE_DIR "."
 #endif
@@ -23,16 +25,20 @@
 static void emulator_path(char *buf, size_t size)
 {
     char exe[4096];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    char *slash = n > 0 ? memrchr(exe, '/', (size_t)n) : NULL;
+    char *self = rp_exe_path();
+    snprintf(exe, sizeof exe, "%s", self ? self : "");
+    free(self);
+    char *slash = (char *)rp_last_sep(exe);
     if (slash) {
         *slash = '\0';
         snprintf(buf, size, "%s/../%s/board/emulator.mjs", exe, ROMFS_DATADIR_REL);
         if (access(buf, R_OK) == 0)
             return;
 #ifdef ROMFS_BINARY_DIR
-        char built[4096];
-        if (!realpath(ROMFS_BINARY_DIR, built) || strcmp(built, exe) != 0)
+        char *built = rp_realpath(ROMFS_BINARY_DIR);
+        int ours = built && strcmp(built, exe) == 0;
+        free(built);
+        if (!ours)
             return; /* not the build tree's binary: buf names the missing file */
 #endif
     }
@@ -131,22 +137,4 @@ int cli_board_open(romfs_board_t **out, const char *spec, const cli_board_cfg_t 
     romfs_board_close(*out);
     *out = NULL;
     return e;
-}
-
-const char *cli_cache_home(char *buf, size_t size)
-{
-    const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
-    if (xdg && *xdg == '/')
-        snprintf(buf, size, "%s", xdg);
-    else if (home && *home)
-        snprintf(buf, size, "%s/.cache", home);
-    else
-        return NULL;
-    return buf;
-}
-
-char *cli_cache_dir(void)
-{
-    char buf[4096];
-    return romfs_session_cache_dir(cli_cache_home(buf, sizeof buf));
 }

@@ -3,7 +3,7 @@
  * Many boards at once: `romfs deploy` and `romfs query` with -d given more
  * than once, or `-d all` (every serial port that looks like a MicroPython
  * board). One child process per board re-runs this very program
- * (/proc/self/exe) as `romfs CMD --json -d DEV ...`; the parent gathers
+ * (its own executable, from the platform layer) as `romfs CMD --json -d DEV ...`; the parent gathers
  * each child's JSON and errors, prints one status line per board as it
  * finishes, then a summary table (or, with --json, one object per board).
  * Exit status 1 when any board failed. docs/DESIGN.md says why processes.
@@ -18,6 +18,8 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "platform.h"
 
 
 #define MAX_BOARDS 256
@@ -167,9 +169,12 @@ static int spawn(child_t *c, const mopts_t *m)
         close(out[1]);
         return -e;
     }
+    /* This very program again: its path from the platform layer (a child
+     * cannot look it up once it has forked). */
+    char *self = rp_exe_path();
     fflush(NULL);
     c->t0 = mono_s();
-    c->pid = fork();
+    c->pid = self ? fork() : -1;
     if (c->pid == 0) {
         dup2(out[1], 1);
         dup2(err[1], 2);
@@ -188,10 +193,13 @@ static int spawn(child_t *c, const mopts_t *m)
         av[n++] = (char *)c->dev;
         for (int k = 0; k < m->nrest; k++)
             av[n++] = m->rest[k];
-        execv("/proc/self/exe", av);
-        fprintf(stderr, "romfs: cannot run /proc/self/exe: %s\n", strerror(errno));
+        execv(self, av);
+        fprintf(stderr, "romfs: cannot run %s: %s\n", self, strerror(errno));
         _exit(1);
     }
+    if (!self)
+        errno = ENOENT;
+    free(self);
     close(out[1]);
     close(err[1]);
     if (c->pid < 0) {

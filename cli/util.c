@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "platform.h"
+#include "romfs/romfs_session.h"
 
 #include "romfs/romfs_check.h"
 
@@ -245,4 +246,22 @@ long long cli_parse_size(const char *s)
     if (errno || *end || s[0] == '-' || v > (unsigned long long)INT64_MAX)
         return -1;
     return (long long)v;
+}
+
+/* Not board-specific, and every platform has one (rp_cache_home:
+ * $XDG_CACHE_HOME when absolute, else ~/.cache, else %LOCALAPPDATA%). */
+const char *cli_cache_home(char *buf, size_t size)
+{
+    char *h = rp_cache_home();
+    if (!h)
+        return NULL;
+    snprintf(buf, size, "%s", h);
+    free(h);
+    return buf;
+}
+
+char *cli_cache_dir(void)
+{
+    char buf[4096];
+    return romfs_session_cache_dir(cli_cache_home(buf, sizeof buf));
 }

@@ -14,6 +14,7 @@
 
 #include <libserialport.h>
 
+#include "platform.h"
 #include "romfs/romfs.h"
 
 int64_t chan_now_ms(void)
@@ -144,13 +145,13 @@ void chan_close(chan_t *c)
         for (int i = 0; i < 20 && r == 0; i++) {
             r = waitpid(c->pid, &st, WNOHANG);
             if (r == 0)
-                usleep(10000);
+                rp_sleep_ms(10);
         }
         kill(-c->pid, SIGTERM);
         for (int i = 0; i < 50 && r == 0; i++) {
             r = waitpid(c->pid, &st, WNOHANG);
             if (r == 0)
-                usleep(10000);
+                rp_sleep_ms(10);
         }
         if (r == 0) {
             kill(-c->pid, SIGKILL);

@@ -11,17 +11,18 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "platform.h"
 #include "romfs/romfs.h"
 
 int chan_open_exec(chan_t *c, const char *cmd, const char **err)
 {
     int in[2], out[2];
     chan_init_fds(c, -1, -1);
-    if (pipe2(in, O_CLOEXEC) != 0) {
+    if (rp_pipe(in) != 0) {
         *err = "cannot create a pipe for the board process";
         return -errno;
     }
-    if (pipe2(out, O_CLOEXEC) != 0) {
+    if (rp_pipe(out) != 0) {
         int e = errno;
         close(in[0]);
         close(in[1]);
@@ -73,7 +74,7 @@ const char *chan_child_status(chan_t *c, char *buf, size_t size)
             }
             if (r < 0)
                 return NULL;
-            usleep(10000);
+            rp_sleep_ms(10);
         }
         if (c->exit_status < 0)
             return NULL;

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "platform.h"
 #include "romfs/romfs.h"
 
 #define RAW_BANNER "raw REPL; CTRL-B to exit\r\n"
@@ -385,7 +386,7 @@ static int plain_write(rawrepl_t *r, const uint8_t *code, size_t len, int64_t de
         /* A UART board reads its input in small bursts: give it time, as
          * mpremote does (256 bytes per 10 ms). */
         if (r->ch->pace && i + n < len)
-            usleep(10000);
+            rp_sleep_ms(10);
     }
     int e = put(r, "\x04", 1, deadline, "sending code");
     if (e)
@@ -506,7 +507,7 @@ int rr_soft_reset(rawrepl_t *r, rr_buf_t *boot)
      * without the reboot line is an answer the link corrupted. */
     rr_buf_t text = {0};
     e = read_reset_text(r, &text, deadline);
-    const char *at = e ? NULL : memmem(text.data, text.len, reboot, sizeof reboot - 1);
+    const char *at = e ? NULL : (const char *)rp_memmem(text.data, text.len, reboot, sizeof reboot - 1);
     if (!e && !at)
         e = fail(r, ROMFS_ERR_PROTOCOL, "board came back to the raw REPL without saying it reset");
     if (!e && boot) {

@@ -30,10 +30,16 @@ static int open_plain_tty(chan_t *c, const char *path, const char **err)
         *err = "not a serial port (tty)";
         return ROMFS_ERR_NOBOARD;
     }
-    cfmakeraw(&t);
+    /* Raw mode as cfmakeraw sets it, in POSIX flags only. */
+    t.c_iflag &= ~(tcflag_t)(IGNBRK | BRKINT | PARMRK | ISTRIP | INLCR | IGNCR | ICRNL | IXON);
+    t.c_oflag &= ~(tcflag_t)OPOST;
+    t.c_lflag &= ~(tcflag_t)(ECHO | ECHONL | ICANON | ISIG | IEXTEN);
     cfsetispeed(&t, B115200);
     cfsetospeed(&t, B115200);
-    t.c_cflag &= ~(tcflag_t)(CSIZE | PARENB | CSTOPB | CRTSCTS);
+    t.c_cflag &= ~(tcflag_t)(CSIZE | PARENB | CSTOPB);
+#ifdef CRTSCTS /* hardware flow control off, where the OS names it (not POSIX) */
+    t.c_cflag &= ~(tcflag_t)CRTSCTS;
+#endif
     t.c_cflag |= CS8 | CLOCAL | CREAD;
     t.c_iflag &= ~(tcflag_t)(IXON | IXOFF | IXANY);
     t.c_cc[VMIN] = 1;

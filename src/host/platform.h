@@ -169,6 +169,9 @@ typedef struct rp_proc {
  * the output pipe too. Our ends are not inherited by later children.
  * Returns 0 or a positive errno. */
 RP_API int rp_spawn(char *const argv[], rp_proc_t *p, int *in_fd, int *out_fd, int err_to_out);
+/* A pipe whose ends are not inherited by children (pipe2 on Linux, pipe
+ * and fcntl elsewhere, _pipe on Windows): 0, or -1 with errno. */
+RP_API int rp_pipe(int p[2]);
 /* Wait for the child to end. Returns its exit status (0..255), or
  * 256 + N when signal N ended it (POSIX), or -1 with errno. */
 RP_API int rp_wait(rp_proc_t *p);
@@ -260,6 +263,18 @@ static inline char *rp_strndup(const char *s, size_t n)
         d[l] = '\0';
     }
     return d;
+}
+
+/* memmem, which POSIX does not have. */
+static inline const void *rp_memmem(const void *hay, size_t n, const void *needle, size_t k)
+{
+    const unsigned char *h = (const unsigned char *)hay;
+    if (k == 0)
+        return hay;
+    for (size_t i = 0; k <= n && i <= n - k; i++)
+        if (h[i] == *(const unsigned char *)needle && memcmp(h + i, needle, k) == 0)
+            return h + i;
+    return NULL;
 }
 
 /// Directory watcher ///

@@ -31,6 +31,11 @@ int rp_os_rename_noreplace(int dirfd, const char *from, const char *to)
     return errno == EINVAL || errno == ENOSYS ? -2 : -1;
 }
 
+int rp_os_pipe(int p[2])
+{
+    return pipe2(p, O_CLOEXEC);
+}
+
 int rp_os_fs_sync(int dirfd)
 {
     return syncfs(dirfd == RP_AT_CWD ? AT_FDCWD : dirfd);

@@ -13,6 +13,8 @@
 /* rename without replacing, atomically: 0, -1 with errno, or -2 when the
  * OS or filesystem cannot (the caller checks, then renames). */
 int rp_os_rename_noreplace(int dirfd, const char *from, const char *to);
+/* A close-on-exec pipe: 0 or -1. */
+int rp_os_pipe(int p[2]);
 /* syncfs or a whole sync: 0 or -1. */
 int rp_os_fs_sync(int dirfd);
 /* The executable's path, malloc'd, or NULL. */

@@ -409,21 +409,15 @@ void rp_closedir(rp_dirstream_t *s)
 
 /// Processes ///
 
-/* A pipe whose both ends are close-on-exec (pipe + fcntl: pipe2 is not
- * POSIX). Children are only started by posix_spawn here, with the lock
- * below, so no other spawn can inherit the ends between the two calls. */
+/* A pipe whose both ends are close-on-exec. */
 static int cloexec_pipe(int p[2])
 {
-    if (pipe(p) != 0)
-        return -1;
-    if (fcntl(p[0], F_SETFD, FD_CLOEXEC) != 0 || fcntl(p[1], F_SETFD, FD_CLOEXEC) != 0) {
-        int e = errno;
-        close(p[0]);
-        close(p[1]);
-        errno = e;
-        return -1;
-    }
-    return 0;
+    return rp_os_pipe(p);
+}
+
+int rp_pipe(int p[2])
+{
+    return rp_os_pipe(p);
 }
 
 int rp_spawn(char *const argv[], rp_proc_t *p, int *in_fd, int *out_fd, int err_to_out)

@@ -33,6 +33,22 @@ int rp_os_rename_noreplace(int dirfd, const char *from, const char *to)
     return -2; /* check, then rename */
 }
 
+/* pipe2 is not POSIX: pipe, then close-on-exec on each end (a fork
+ * between the two calls on another thread could inherit them). */
+int rp_os_pipe(int p[2])
+{
+    if (pipe(p) != 0)
+        return -1;
+    if (fcntl(p[0], F_SETFD, FD_CLOEXEC) != 0 || fcntl(p[1], F_SETFD, FD_CLOEXEC) != 0) {
+        int e = errno;
+        close(p[0]);
+        close(p[1]);
+        errno = e;
+        return -1;
+    }
+    return 0;
+}
+
 int rp_os_fs_sync(int dirfd)
 {
     (void)dirfd;

@@ -853,6 +853,11 @@ int rp_spawn(char *const argv[], rp_proc_t *p, int *in_fd, int *out_fd, int err_
     return 0;
 }
 
+int rp_pipe(int p[2])
+{
+    return _pipe(p, 65536, _O_BINARY | _O_NOINHERIT);
+}
+
 static int exit_code(rp_proc_t *p)
 {
     DWORD code = 255;
@@ -925,14 +930,17 @@ int rp_wait_readable(const int *fds, size_t n, int timeout_ms, unsigned char *re
     }
 }
 
-char *rp_find_program(const char *name)
+char *rp_find_program(const char *path, const char *name)
 {
-    wchar_t *w = wide(name);
-    if (!w)
+    wchar_t *w = wide(name), *wp = path ? wide(path) : NULL;
+    if (!w || (path && !wp)) {
+        free(w);
         return NULL;
+    }
     wchar_t buf[32768];
-    DWORD n = SearchPathW(NULL, w, L".exe", sizeof buf / sizeof buf[0], buf, NULL);
+    DWORD n = SearchPathW(wp, w, L".exe", sizeof buf / sizeof buf[0], buf, NULL);
     free(w);
+    free(wp);
     if (n == 0 || n >= sizeof buf / sizeof buf[0])
         return NULL;
     return narrow(buf);
@@ -1005,10 +1013,10 @@ const char *rp_tmpdir(void)
     return dir ? dir : ".";
 }
 
-char *rp_mkdtemp(const char *prefix)
+char *rp_mkdtemp(const char *dir, const char *prefix)
 {
     static unsigned seq;
-    const char *t = rp_tmpdir();
+    const char *t = dir && *dir ? dir : rp_tmpdir();
     size_t n = strlen(t) + strlen(prefix) + 16;
     char *s = malloc(n);
     if (!s) {

@@ -22,7 +22,7 @@ static char *dir;
 static int setup(void **state)
 {
     (void)state;
-    dir = rp_mkdtemp("test_platform-");
+    dir = rp_mkdtemp(NULL, "test_platform-");
     return dir ? 0 : -1;
 }
 
@@ -170,12 +170,13 @@ static void test_process_pipes(void **state)
 static void test_find_program_and_exe(void **state)
 {
     (void)state;
-    char *sh = rp_find_program("sh");
+    char *sh = rp_find_program(NULL, "sh");
     assert_non_null(sh);
     assert_true(rp_path_absolute(sh) || sh[0] == '.');
     assert_true(rp_executable(sh));
     free(sh);
-    assert_null(rp_find_program("romfs-no-such-program-xyz"));
+    assert_null(rp_find_program(NULL, "romfs-no-such-program-xyz"));
+    assert_null(rp_find_program("/nonexistent-dir", "sh"));
     assert_true(rp_ncpus() >= 1);
     char *exe = rp_exe_path();
     /* The portable-POSIX build has no way to know it; Linux, macOS and
@@ -207,7 +208,7 @@ static void test_names(void **state)
  * and times out when nothing happens. */
 static void watch_with(int force_poll)
 {
-    char *w_dir = rp_mkdtemp("test_watch-");
+    char *w_dir = rp_mkdtemp(NULL, "test_watch-");
     assert_non_null(w_dir);
     char p[512];
     snprintf(p, sizeof p, "%s/sub", w_dir);
