@@ -31,12 +31,9 @@
 extern "C" {
 #endif
 
-/* The command links these from the host library, shared or static. */
-#if defined(_WIN32)
+/* Internal: every binary that uses the layer links its objects (see
+ * CMakeLists.txt); shared libraries keep them hidden. */
 #define RP_API
-#else
-#define RP_API __attribute__((visibility("default")))
-#endif
 
 #ifndef ESTALE /* not in MSVCRT's errno.h */
 #define ESTALE 116
