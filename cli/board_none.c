@@ -168,3 +168,9 @@ int romfs_board_holds(romfs_board_t *b, int part, const char *fallback_key, cons
     (void)len;
     return ROMFS_ERR_NODEV;
 }
+
+int romfs_board_restore(romfs_board_t *b)
+{
+    (void)b;
+    return ROMFS_ERR_NODEV;
+}

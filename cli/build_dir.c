@@ -103,8 +103,11 @@ romfs_ignore_t *cli_build_ignore(const cli_mpy_cfg_t *cfg, const char *src)
     int r = ig ? 0 : ROMFS_ERR_NOMEM;
     for (size_t i = 0; r == 0 && !cfg->no_default_excludes && romfs_ignore_defaults[i]; i++)
         r = romfs_ignore_add(ig, romfs_ignore_defaults[i], strlen(romfs_ignore_defaults[i]), "default");
-    char *path = NULL;
-    if (r == 0 && asprintf(&path, "%s/.romfsignore", src) < 0)
+    size_t plen = strlen(src) + sizeof "/.romfsignore";
+    char *path = r == 0 ? malloc(plen) : NULL;
+    if (path)
+        snprintf(path, plen, "%s/.romfsignore", src);
+    else if (r == 0)
         r = ROMFS_ERR_NOMEM;
     FILE *f = r == 0 ? fopen(path, "rb") : NULL;
     if (r == 0 && !f && errno != ENOENT) {

@@ -58,7 +58,7 @@ static void on_signal(int sig)
             rp_unlinkat(slots[i].dirfd, slots[i].name, 0);
     }
     if (board_group > 0)
-        kill(-(pid_t)board_group, SIGKILL);
+        rp_kill_group((long)board_group);
     /* Die of the signal itself, so the parent sees it (status 128+sig). */
     rp_interrupt_exit(sig);
 }

@@ -39,7 +39,7 @@ void cli_warn(const char *fmt, ...)
 void cli_put_escaped(FILE *fp, const void *s, size_t len, int name)
 {
     const uint8_t *b = s;
-    if (!name && !isatty(fileno(fp))) {
+    if (!name && !rp_isatty(fileno(fp))) {
         fwrite(b, 1, len, fp);
         return;
     }

@@ -347,7 +347,7 @@ static int drop_excluded(struct scan *sc, struct entry *v, size_t *n)
     size_t w = 0, i = 0, base = sc->path.len;
     int r = 0;
     for (; i < *n && r == 0; i++) {
-        int is_dir = !v[i].err && S_ISDIR(v[i].st.st_mode);
+        int is_dir = !v[i].err && v[i].st.type == RP_DIR;
         const char *rule = NULL, *origin = NULL;
         if (str_add(&sc->path, v[i].name, strlen(v[i].name)) != 0) {
             r = fail(sc, v[i].name, ROMFS_ERR_NOMEM, "out of memory");

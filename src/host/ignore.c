@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "platform.h"
 #include "romfs/romfs.h"
 
 const char *const romfs_ignore_defaults[] = {
@@ -96,7 +97,7 @@ int romfs_ignore_add(romfs_ignore_t *ig, const char *line, size_t len, const cha
         trailing = 0;
     size_t cap = body + 8;
     r.pat = malloc(cap);
-    r.text = strndup(line, len);
+    r.text = rp_strndup(line, len);
     r.origin = strdup(origin ? origin : "");
     if (!r.pat || !r.text || !r.origin) {
         free(r.pat);

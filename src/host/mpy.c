@@ -184,7 +184,7 @@ static char *python_script_interpreter(const char *path)
         base--;
     if (p[0] != '/' || strncmp(base, "python", 6) != 0 || p[n] != '\0')
         return NULL;
-    return strndup(p, n);
+    return rp_strndup(p, n);
 }
 
 char *romfs_mpy_find_compiler(const char *mpy_cross, const char *path)
@@ -296,11 +296,11 @@ int romfs_mpy_start(romfs_mpy_t *m)
     if (!m->compiler && env && *env) {
         /* The user's choice: a name that leads nowhere is an error, never a
          * silent build without the compiler. */
-        char *p = strchr(env, '/') ? NULL : search_path(m->o.path, env);
-        struct stat st;
-        if (!p && (!strchr(env, '/') || stat(env, &st) != 0)) {
-            int e = strchr(env, '/') ? errno : ENOENT;
-            seterr(m, "$MPY_CROSS is '%s': %s", env, strchr(env, '/') ? strerror(e) : "not found on PATH");
+        char *p = rp_last_sep(env) ? NULL : search_path(m->o.path, env);
+        rp_stat_t st;
+        if (!p && (!rp_last_sep(env) || rp_stat(env, &st) != 0)) {
+            int e = rp_last_sep(env) ? errno : ENOENT;
+            seterr(m, "$MPY_CROSS is '%s': %s", env, rp_last_sep(env) ? strerror(e) : "not found on PATH");
             return ROMFS_ERR_INVAL;
         }
         m->compiler = p ? p : strdup(env);

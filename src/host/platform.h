@@ -242,6 +242,9 @@ RP_API void rp_interrupt_restore(const rp_sigmask_t *old);
 RP_API void rp_interrupt_exit(int sig);
 /* "SIGINT", "SIGTERM", "SIGHUP" or "a signal". */
 RP_API const char *rp_signal_name(int sig);
+/* Kill process group pgid outright (SIGKILL; async-signal-safe); nothing
+ * on Windows. */
+RP_API void rp_kill_group(long pgid);
 /* Stop this process (SIGSTOP) for a test to signal it; nothing on Windows. */
 RP_API void rp_stop_self(void);
 /* Remove the tree name of dirfd (bounded depth; what cannot go stays),

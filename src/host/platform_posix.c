@@ -681,6 +681,12 @@ const char *rp_signal_name(int sig)
     return sig == SIGINT ? "SIGINT" : sig == SIGTERM ? "SIGTERM" : sig == SIGHUP ? "SIGHUP" : "a signal";
 }
 
+void rp_kill_group(long pgid)
+{
+    if (pgid > 0)
+        kill(-(pid_t)pgid, SIGKILL);
+}
+
 void rp_stop_self(void)
 {
     raise(SIGSTOP);

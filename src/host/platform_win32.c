@@ -1197,6 +1197,11 @@ const char *rp_signal_name(int sig)
     return sig == RP_SIGINT ? "SIGINT" : sig == RP_SIGTERM ? "SIGTERM" : sig == RP_SIGHUP ? "SIGHUP" : "a signal";
 }
 
+void rp_kill_group(long pgid)
+{
+    (void)pgid; /* no process groups: the board side is not on Windows yet */
+}
+
 void rp_stop_self(void)
 {
 }
