@@ -11,12 +11,10 @@
 
 #include <string.h>
 
-#include "boardimg.h"
+#include "imgwalk.h"
 #include "romfs/romfs_board.h"
 
 #define NO_BOARDS "boards are not supported by this build of romfs yet (Windows: image commands only)"
-
-uint64_t cli_board_addr;
 
 static int no_boards(const char *what)
 {
@@ -61,27 +59,11 @@ int multi_run(int argc, char **argv)
     return no_boards(argv[0]);
 }
 
-/* -d / --device on an image command. */
-int boardimg_wanted(int argc, char **argv)
-{
-    for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
-        if (strncmp(argv[i], "-d", 2) == 0 || strncmp(argv[i], "--device", 8) == 0)
-            return 1;
-    return 0;
-}
-
-int boardimg_run(int argc, char **argv, int (*fn)(int, char **))
-{
-    (void)argc;
-    (void)fn;
-    return no_boards(argv[0]);
-}
-
-int boardimg_fetch(const char *dev, int part, romfs_board_image_t *im)
+int iw_board_fetch(const char *dev, int part, romfs_board_image_t *im)
 {
     (void)part;
     (void)im;
-    no_boards(dev);
+    no_boards(dev ? dev : "-d");
     return -1;
 }
 

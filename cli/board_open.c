@@ -3,6 +3,7 @@
  * library's options (romfs_board_opts_t), the default device, and the
  * emulated board found beside the installed binary or in the source tree. */
 #include "cli.h"
+#include "imgwalk.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -137,4 +138,22 @@ int cli_board_open(romfs_board_t **out, const char *spec, const cli_board_cfg_t 
     romfs_board_close(*out);
     *out = NULL;
     return e;
+}
+
+int iw_board_fetch(const char *dev, int part, romfs_board_image_t *im)
+{
+    memset(im, 0, sizeof im[0]);
+    romfs_board_t *b = NULL;
+    char msg[700];
+    if (cli_board_open(&b, dev, NULL, msg, sizeof msg) != 0) {
+        cli_error("cannot open %s: %s", dev ? dev : "a board", msg);
+        return -1;
+    }
+    int rc = romfs_board_read_image(b, part, im);
+    if (rc < 0)
+        cli_error("%s", romfs_board_errmsg(b));
+    else if (im->warning[0])
+        cli_warn("%s", im->warning);
+    romfs_board_close(b);
+    return rc < 0 ? -1 : 0;
 }

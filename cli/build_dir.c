@@ -457,10 +457,3 @@ int cli_build_dir_cfg(cli_build_dir_t *c, romfs_builder_t *b, const char *src,
     }
     return 0;
 }
-
-int cli_build_dir(cli_build_dir_t *c, romfs_builder_t *b, const char *src, int want_mpy,
-                  const char *output_path, FILE *info)
-{
-    static cli_mpy_cfg_t cfgs[2] = {{.want_mpy = 0}, {.want_mpy = 1}};
-    return cli_build_dir_cfg(c, b, src, &cfgs[want_mpy != 0], output_path, info);
-}

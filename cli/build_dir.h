@@ -101,10 +101,6 @@ typedef struct cli_build_dir {
 int cli_build_dir_cfg(cli_build_dir_t *s, romfs_builder_t *b, const char *src,
                       const cli_mpy_cfg_t *cfg, const char *output_path, FILE *info);
 
-/* cli_build_dir_cfg with the default options but want_mpy. */
-int cli_build_dir(cli_build_dir_t *s, romfs_builder_t *b, const char *src, int want_mpy,
-                  const char *output_path, FILE *info);
-
 /* What a build of src leaves out: the default excludes (unless
  * --no-default-excludes), src/.romfsignore, then each --exclude. NULL after
  * printing one error (an unreadable .romfsignore, out of memory). */

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "imgwalk.h"
 #include "romfs/romfs_check.h"
 
 static void usage(FILE *fp)
@@ -147,28 +148,42 @@ int cmd_check(int argc, char **argv)
         {"quiet", no_argument, NULL, 'q'},
         {"json", no_argument, NULL, 'j'},
         {"help", no_argument, NULL, 'h'},
+        IW_SOURCE_LONGOPTS,
         {NULL, 0, NULL, 0},
     };
+    iw_source_t src = {0};
+    const char *path;
     int c, verbose = 0, quiet = 0, json = 0;
-    while ((c = getopt_long(argc, argv, "vqh", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "vqh" IW_SOURCE_SHORTOPTS, longopts, NULL)) != -1) {
         switch (c) {
         case 'v': verbose = 1; break;
         case 'q': quiet = 1; break;
         case 'j': json = 1; break;
         case 'h': usage(stdout); return CLI_OK;
-        default: usage(stderr); return CLI_USAGE;
+        default:
+            if (iw_source_opt(&src, c, optarg, "check") > 0)
+                break;
+            usage(stderr);
+            return CLI_USAGE;
         }
     }
-    if (argc - optind != 1) {
+    if (iw_source_image(&src, argc, argv, &optind, &path) < 0 || argc - optind != 0) {
         cli_error("check: expected IMAGE");
         usage(stderr);
         return CLI_USAGE;
     }
-    const char *path = argv[optind];
-    const char *name = strcmp(path, "-") == 0 ? "<stdin>" : path;
+    /* Read as it is, never mounted: a corrupt image is what is checked. */
+    romfs_board_image_t bim;
     cli_file_t file;
-    if (cli_file_load(path, &file) != 0 || cli_flash_unwrap(name, &file) != 0)
+    const char *name = !path ? bim.name : strcmp(path, "-") == 0 ? "<stdin>" : path;
+    if (!path) {
+        if (iw_board_fetch(src.dev, src.part, &bim) != 0)
+            return CLI_FAIL;
+        file.data = bim.data;
+        file.len = bim.len;
+    } else if (cli_file_load(path, &file) != 0 || cli_flash_unwrap(name, &file) != 0) {
         return CLI_FAIL;
+    }
     struct findings f = {0};
     romfs_check_stats_t st;
     int rc = CLI_FAIL;

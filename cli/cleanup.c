@@ -166,17 +166,6 @@ void cli_cleanup_hook_outputs(void)
     romfs_io_set_tmp_hooks(&h);
 }
 
-int cli_cleanup_add_at(int dirfd, const char *name, int is_dir)
-{
-    cli_cleanup_install();
-    return add_at(dirfd, name, is_dir);
-}
-
-int cli_cleanup_add(const char *path, int is_dir)
-{
-    return cli_cleanup_add_at(RP_AT_CWD, path, is_dir);
-}
-
 void cli_cleanup_remove(int slot)
 {
     if (slot < 0 || slot >= SLOTS || !slots[slot].used)

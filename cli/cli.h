@@ -46,10 +46,6 @@ int cmd_diff(int argc, char **argv);
 int multi_wanted(int argc, char **argv);
 int multi_run(int argc, char **argv);
 
-/* cli/boardimg.c: memory-mapped address of the board partition whose image
- * an image command is showing (-d DEV), 0 for an image file. */
-extern uint64_t cli_board_addr;
-
 /* cli/board_open.c: the board library's options from the environment
  * (ROMFS_TIMEOUT_MS, ROMFS_DEPLOY_ENCODING, ROMFS_BOARD_CMD,
  * ROMFS_BOARD_DIR, XDG_CACHE_HOME, HOME) and the emulated board's paths. */
@@ -124,15 +120,12 @@ int cli_out_finish(cli_out_t *o);
 int cli_out_commit(cli_out_t *o);
 void cli_out_abort(cli_out_t *o);
 
-/* Cleanup on signals. Registered files (and directory trees) are removed
- * when SIGINT, SIGTERM or SIGHUP arrives; the command then dies of that
- * signal (exit status 128+N). The first registration installs the handlers.
- * Returns a slot for cli_cleanup_remove, or -1 when the table is full.
+/* Cleanup on signals. Registered files (the host library's temporary files,
+ * through cli_cleanup_hook_outputs) are removed when SIGINT, SIGTERM or
+ * SIGHUP arrives; the command then dies of that signal (exit status 128+N).
  * Bracket "create + register" with hold/release so no signal falls between.
  * ROMFS_TEST_STOP_AT=N stops the process (SIGSTOP) right after the Nth
  * registration, for tests that signal it while debris exists. */
-int cli_cleanup_add(const char *path, int is_dir);
-int cli_cleanup_add_at(int dirfd, const char *name, int is_dir);
 void cli_cleanup_remove(int slot);
 void cli_cleanup_hold(cli_sigmask_t *old);
 void cli_cleanup_release(const cli_sigmask_t *old);
@@ -142,8 +135,8 @@ void cli_cleanup_release(const cli_sigmask_t *old);
 void cli_cleanup_note(const char *before, const char *after);
 /* Register every temporary file the host library creates (romfs_io.h's
  * hooks): main() calls it once. The registrations take effect once the
- * handlers are installed (cli_cleanup_install, any cli_cleanup_add*,
- * cli_cleanup_note, cli_out_open*): until then a command's own handlers
+ * handlers are installed (cli_cleanup_install, cli_cleanup_note,
+ * cli_out_open*): until then a command's own handlers
  * are in charge. */
 void cli_cleanup_hook_outputs(void);
 void cli_cleanup_install(void);

@@ -8,7 +8,7 @@
  * relative to A, as `romfs deploy` lays it out).
  */
 #include "cli.h"
-#include "boardimg.h"
+#include "imgwalk.h"
 #include "build_dir.h"
 #include "deploy_seam.h"
 #include "imgwalk.h"
@@ -62,7 +62,7 @@ static int load_side(side_t *s, int part, int mpy)
 {
     if (s->board) {
         romfs_board_image_t im;
-        if (boardimg_fetch(s->arg, part, &im) < 0)
+        if (iw_board_fetch(s->arg, part, &im) < 0)
             return -1;
         s->img = im.data;
         s->len = im.len;

@@ -51,6 +51,8 @@ struct dir_id {
 
 struct ex {
     iw_image_t *img;
+    iw_source_t src;        /* -d/-p: the board whose image is extracted */
+    const char *image;      /* the IMAGE operand, NULL with -d */
     const char *dest;
     int force, verbose;
     int fd;                 /* the directory at depth `depth` */
@@ -408,23 +410,28 @@ static int parse_args(struct ex *e, int argc, char **argv)
         {"force", no_argument, NULL, 'f'},
         {"verbose", no_argument, NULL, 'v'},
         {"help", no_argument, NULL, 'h'},
+        IW_SOURCE_LONGOPTS,
         {NULL, 0, NULL, 0},
     };
     int c;
-    while ((c = getopt_long(argc, argv, "fvh", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "fvh" IW_SOURCE_SHORTOPTS, longopts, NULL)) != -1) {
         switch (c) {
         case 'f': e->force = 1; break;
         case 'v': e->verbose = 1; break;
         case 'h': usage(stdout); return CLI_OK;
-        default: usage(stderr); return CLI_USAGE;
+        default:
+            if (iw_source_opt(&e->src, c, optarg, "extract") > 0)
+                break;
+            usage(stderr);
+            return CLI_USAGE;
         }
     }
-    if (argc - optind != 2) {
+    if (iw_source_image(&e->src, argc, argv, &optind, &e->image) < 0 || argc - optind != 1) {
         cli_error("extract: expected IMAGE DIR");
         usage(stderr);
         return CLI_USAGE;
     }
-    e->dest = argv[optind + 1];
+    e->dest = argv[optind];
     return -1;
 }
 
@@ -454,7 +461,7 @@ int cmd_extract(int argc, char **argv)
     if (rc >= 0)
         return rc;
     iw_image_t img;
-    if (iw_image_open(&img, argv[optind]) != 0)
+    if (iw_image_open(&img, e.image, &e.src) != 0)
         return CLI_FAIL;
     e.img = &img;
     rc = CLI_FAIL;

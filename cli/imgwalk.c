@@ -2,6 +2,7 @@
 /* Loading, paths and names for the reading subcommands; see imgwalk.h. */
 #include "imgwalk.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -9,15 +10,66 @@
 
 /// Loading ///
 
-int iw_image_open(iw_image_t *img, const char *path)
+int iw_source_opt(iw_source_t *s, int c, const char *arg, const char *cmd)
+{
+    if (c == 'd') {
+        if (!*arg) {
+            cli_error("%s: -d needs a device", cmd);
+            return -1;
+        }
+        s->dev = arg;
+        return 1;
+    }
+    if (c != 'p')
+        return 0;
+    long long v = cli_parse_size(arg);
+    if (v < 0 || v > 255) {
+        cli_error("%s: bad partition index '%s'", cmd, arg);
+        return -1;
+    }
+    s->part = (int)v;
+    return 1;
+}
+
+int iw_source_image(const iw_source_t *s, int argc, char **argv, int *optind, const char **image)
+{
+    *image = NULL;
+    if (s->dev)
+        return 0;
+    if (*optind >= argc)
+        return -1;
+    *image = argv[(*optind)++];
+    return 0;
+}
+
+/* The image in a board's partition, into img (data owned by img). */
+static int load_board(iw_image_t *img, const iw_source_t *s)
+{
+    romfs_board_image_t im;
+    if (iw_board_fetch(s->dev, s->part, &im) < 0)
+        return -1;
+    snprintf(img->name, sizeof img->name, "%s", im.name);
+    img->path = img->name;
+    img->data = im.data;
+    img->len = im.len;
+    img->addr = im.addr;
+    return 0;
+}
+
+int iw_image_open(iw_image_t *img, const char *path, const iw_source_t *s)
 {
     memset(img, 0, sizeof *img);
-    cli_file_t f;
-    if (cli_file_load(path, &f) != 0 || cli_flash_unwrap(path, &f) != 0)
-        return -1;
-    img->path = strcmp(path, "-") == 0 ? "<stdin>" : path;
-    img->data = f.data;
-    img->len = f.len;
+    if (!path) {
+        if (load_board(img, s) < 0)
+            return -1;
+    } else {
+        cli_file_t f;
+        if (cli_file_load(path, &f) != 0 || cli_flash_unwrap(path, &f) != 0)
+            return -1;
+        img->path = strcmp(path, "-") == 0 ? "<stdin>" : path;
+        img->data = f.data;
+        img->len = f.len;
+    }
     int err = romfs_mount(&img->fs, img->data, img->len);
     if (err) {
         char msg[1024];

@@ -12,23 +12,46 @@
 #include <stdio.h>
 
 #include "romfs/romfs.h"
+#include "romfs/romfs_board.h"
 #include "romfs/romfs_check.h"
 
 
 /// Loading ///
 
-/* An image loaded from a file (or "-" for stdin) and mounted. */
+/* An image loaded from a file (or "-" for stdin), or read from a board's
+ * partition, and mounted. */
 typedef struct iw_image {
-    const char *path;       /* as given; "<stdin>" for "-" */
+    const char *path;       /* as given; "<stdin>" for "-"; "ROMFS0 on DEV" */
     uint8_t *data;
     size_t len;
     romfs_t fs;
+    uint64_t addr;          /* a board's: where the partition is mapped, 0 unknown */
+    char name[128];
 } iw_image_t;
 
-/* Load and mount; on failure prints one line naming the file (for an image
- * the reader refuses, the checker's first problem and its offset) and
- * returns -1. */
-int iw_image_open(iw_image_t *img, const char *path);
+/* Where the image commands read: an IMAGE operand, or with -d/--device
+ * and -p/--partition a board's partition (no IMAGE operand then). */
+typedef struct iw_source {
+    const char *dev;
+    int part;
+} iw_source_t;
+#define IW_SOURCE_SHORTOPTS "d:p:"
+#define IW_SOURCE_LONGOPTS {"device", required_argument, NULL, 'd'}, {"partition", required_argument, NULL, 'p'}
+/* Take option c (from IW_SOURCE_*): 1 taken, 0 not one of them, -1 after
+ * one error line (bad usage). */
+int iw_source_opt(iw_source_t *s, int c, const char *arg, const char *cmd);
+/* After the options: the IMAGE operand at argv[*optind] (advancing past
+ * it) unless -d was given, then *image is NULL. -1 when it is missing. */
+int iw_source_image(const iw_source_t *s, int argc, char **argv, int *optind, const char **image);
+
+/* Read partition part's image from board dev (NULL: the default board).
+ * 0, or -1 after one error line (no image, damaged transfer, board errors). */
+int iw_board_fetch(const char *dev, int part, romfs_board_image_t *im);
+
+/* Load and mount (image NULL: from the board of s); on failure prints one
+ * line naming the file or board (for an image the reader refuses, the
+ * checker's first problem and its offset) and returns -1. */
+int iw_image_open(iw_image_t *img, const char *image, const iw_source_t *s);
 void iw_image_close(iw_image_t *img);
 
 /* Normalise a user path into "/a/b" (empty components dropped; root is "").

@@ -40,6 +40,7 @@ static void usage(FILE *fp)
 struct ls_opts {
     int lng, recursive, json;
     size_t count;           /* entries printed so far (JSON commas) */
+    uint64_t addr;          /* -d DEV: where the partition is mapped on the board, 0 unknown */
 };
 
 /* An entry no path reaches: flagged on stderr (and in JSON), since a
@@ -65,8 +66,8 @@ static void print_json(struct ls_opts *o, const romfs_info_t *info, size_t offse
            info->size, offset, info->record_offset);
     if (!dir)
         printf(", \"align\": %zu", iw_align(offset));
-    if (!dir && cli_board_addr)   /* -d DEV: where the data is mapped on the board */
-        printf(", \"address\": %llu", (unsigned long long)(cli_board_addr + offset));
+    if (!dir && o->addr)   /* -d DEV: where the data is mapped on the board */
+        printf(", \"address\": %llu", (unsigned long long)(o->addr + offset));
     if (info->flags & ROMFS_INFO_UNSAFE_NAME)
         printf(", \"unsafe\": true");
     printf("}");
@@ -87,8 +88,8 @@ static void print_entry(struct ls_opts *o, const iw_image_t *img, const romfs_in
         if (o->lng) {
             if (dir)
                 printf("dir  %10zu %10zu     -  ", info->size, offset);
-            else if (cli_board_addr)   /* -d DEV: the data's address on the board */
-                printf("file %10zu 0x%08llx %5zu  ", info->size, (unsigned long long)(cli_board_addr + offset),
+            else if (o->addr)   /* -d DEV: the data's address on the board */
+                printf("file %10zu 0x%08llx %5zu  ", info->size, (unsigned long long)(o->addr + offset),
                        iw_align(offset));
             else
                 printf("file %10zu %10zu %5zu  ", info->size, offset, iw_align(offset));
@@ -109,29 +110,37 @@ int cmd_ls(int argc, char **argv)
         {"recursive", no_argument, NULL, 'R'},
         {"json", no_argument, NULL, 'j'},
         {"help", no_argument, NULL, 'h'},
+        IW_SOURCE_LONGOPTS,
         {NULL, 0, NULL, 0},
     };
     struct ls_opts o = {0};
+    iw_source_t src = {0};
+    const char *image;
     int c;
-    while ((c = getopt_long(argc, argv, "lRh", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "lRh" IW_SOURCE_SHORTOPTS, longopts, NULL)) != -1) {
         switch (c) {
         case 'l': o.lng = 1; break;
         case 'R': o.recursive = 1; break;
         case 'j': o.json = 1; break;
         case 'h': usage(stdout); return CLI_OK;
-        default: usage(stderr); return CLI_USAGE;
+        default:
+            if (iw_source_opt(&src, c, optarg, "ls") > 0)
+                break;
+            usage(stderr);
+            return CLI_USAGE;
         }
     }
-    if (argc - optind < 1 || argc - optind > 2) {
+    if (iw_source_image(&src, argc, argv, &optind, &image) < 0 || argc - optind > 1) {
         cli_error("ls: expected IMAGE [PATH]");
         usage(stderr);
         return CLI_USAGE;
     }
     iw_image_t img;
-    if (iw_image_open(&img, argv[optind]) != 0)
+    if (iw_image_open(&img, image, &src) != 0)
         return CLI_FAIL;
+    o.addr = img.addr;
     int rc = CLI_FAIL;
-    char *path = iw_path_normalise(argc - optind == 2 ? argv[optind + 1] : "/");
+    char *path = iw_path_normalise(argc - optind == 1 ? argv[optind] : "/");
     romfs_info_t info;
     romfs_walk_t w;
     int err;

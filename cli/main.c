@@ -7,7 +7,6 @@
  * typed, before each command prints its usage.
  */
 #include "cli.h"
-#include "boardimg.h"
 
 #include <string.h>
 
@@ -198,8 +197,6 @@ int main(int argc, char **argv)
     }
     if (cmd && multi_wanted(argc - 1, argv + 1))   /* several -d, or -d all: cli/multi.c */
         return multi_run(argc - 1, argv + 1);
-    if (cmd && boardimg_wanted(argc - 1, argv + 1))   /* -d on an image command: cli/boardimg.c */
-        return boardimg_run(argc - 1, argv + 1, cmd->fn);
     if (cmd)
         return run_command(cmd, argc - 1, argv + 1);
     return unknown_command(a);

@@ -39,26 +39,33 @@ int cmd_stat(int argc, char **argv)
     static const struct option longopts[] = {
         {"json", no_argument, NULL, 'j'},
         {"help", no_argument, NULL, 'h'},
+        IW_SOURCE_LONGOPTS,
         {NULL, 0, NULL, 0},
     };
+    iw_source_t src = {0};
+    const char *image;
     int c, json = 0;
-    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "h" IW_SOURCE_SHORTOPTS, longopts, NULL)) != -1) {
         switch (c) {
         case 'j': json = 1; break;
         case 'h': usage(stdout); return CLI_OK;
-        default: usage(stderr); return CLI_USAGE;
+        default:
+            if (iw_source_opt(&src, c, optarg, "stat") > 0)
+                break;
+            usage(stderr);
+            return CLI_USAGE;
         }
     }
-    if (argc - optind != 2) {
+    if (iw_source_image(&src, argc, argv, &optind, &image) < 0 || argc - optind != 1) {
         cli_error("stat: expected IMAGE PATH");
         usage(stderr);
         return CLI_USAGE;
     }
     iw_image_t img;
-    if (iw_image_open(&img, argv[optind]) != 0)
+    if (iw_image_open(&img, image, &src) != 0)
         return CLI_FAIL;
     int rc = CLI_FAIL, err;
-    char *path = iw_path_normalise(argv[optind + 1]);
+    char *path = iw_path_normalise(argv[optind]);
     romfs_info_t info;
     if (!path) {
         cli_error("out of memory");

@@ -38,10 +38,15 @@ int cmd_tree(int argc, char **argv)
 {
     static const struct option longopts[] = {
         {"help", no_argument, NULL, 'h'},
+        IW_SOURCE_LONGOPTS,
         {NULL, 0, NULL, 0},
     };
+    iw_source_t src = {0};
+    const char *image;
     int c;
-    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "h" IW_SOURCE_SHORTOPTS, longopts, NULL)) != -1) {
+        if (iw_source_opt(&src, c, optarg, "tree") > 0)
+            continue;
         if (c == 'h') {
             usage(stdout);
             return CLI_OK;
@@ -49,16 +54,16 @@ int cmd_tree(int argc, char **argv)
         usage(stderr);
         return CLI_USAGE;
     }
-    if (argc - optind < 1 || argc - optind > 2) {
+    if (iw_source_image(&src, argc, argv, &optind, &image) < 0 || argc - optind > 1) {
         cli_error("tree: expected IMAGE [PATH]");
         usage(stderr);
         return CLI_USAGE;
     }
     iw_image_t img;
-    if (iw_image_open(&img, argv[optind]) != 0)
+    if (iw_image_open(&img, image, &src) != 0)
         return CLI_FAIL;
     int rc = CLI_FAIL, err, r;
-    char *path = iw_path_normalise(argc - optind == 2 ? argv[optind + 1] : "/");
+    char *path = iw_path_normalise(argc - optind == 1 ? argv[optind] : "/");
     romfs_info_t info;
     romfs_walk_t w;
     if (!path) {
