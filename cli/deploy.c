@@ -10,6 +10,7 @@
  */
 #include "cli.h"
 #include "build_dir.h"
+#include "deploy_seam.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -494,39 +495,13 @@ static void report(deploy_t *d, const romfs_session_result_t *res, uint64_t wire
         say(d, "stable layout: fresh (%zu files%s)", res->lst.files, res->lst.compacted ? ", compacted" : "");
 }
 
-/* Build directory SRC for board b: the compiler gets the -march of the
- * board's sys.implementation._mpy unless the user gave one, and an output
- * the board cannot load is refused before anything is written. A board
- * that does not say (-1, or an answer that does not decode) gets a plain
- * compile and a warning. */
+/* Build directory SRC for board b (cli_build_for_board). */
 static int build_for_board(deploy_t *d, romfs_board_t *b)
 {
-    cli_mpy_cfg_t cfg = d->o.mpy;
     romfs_mpy_board_t bm;
-    char msg[256], march[48];
-    long long v = -1;
-    int have = 0;
-    if (romfs_board_mpy(b, &v) < 0)
-        cli_warn("%s", romfs_board_errmsg(b));
-    else if (v >= 0 && romfs_mpy_board_decode(v, &bm, msg, sizeof msg) == 0)
-        have = 1;
-    else
-        cli_warn("the board does not say which .mpy files it loads%s%s: compiling without -march",
-                 v >= 0 ? ": " : "", v >= 0 ? msg : "");
-    if (cli_mpy_cfg_board(&d->o.mpy, have ? bm.march : NULL, march, &cfg) < 0) {
-        cli_error("out of memory");
-        return -1;
-    }
-    int r = load_source(d, &cfg);
-    cli_mpy_cfg_board_free(&d->o.mpy, &cfg);
-    if (r < 0)
-        return -1;
-    if (have && d->mpy_ver &&
-        romfs_mpy_board_check(&bm, d->mpy_ver, d->mpy_sub, cli_mpy_cfg_native(&d->o.mpy), msg, sizeof msg) != 0) {
-        cli_error("%s: %s", d->o.src, msg);
-        return -1;
-    }
-    return 0;
+    int have = cli_board_mpy(b, &bm);
+    d->is_dir = 1;
+    return cli_build_for_board(d->o.src, &d->o.mpy, have ? &bm : NULL, &d->src, &d->src_len);
 }
 
 /* Directories compiled with mpy-cross are built after the board is opened
@@ -660,5 +635,39 @@ int cli_deploy_build(const char *src, const cli_mpy_cfg_t *cfg, uint8_t **img, s
         *mpy_ver = ver;
     if (mpy_sub)
         *mpy_sub = sub;
+    return r;
+}
+
+int cli_board_mpy(romfs_board_t *b, romfs_mpy_board_t *bm)
+{
+    char msg[256] = "";
+    long long v = -1;
+    if (romfs_board_mpy(b, &v) < 0)
+        snprintf(msg, sizeof msg, "%s", romfs_board_errmsg(b));
+    else if (v >= 0 && romfs_mpy_board_decode(v, bm, msg, sizeof msg) == 0)
+        return 1;
+    cli_warn("the board does not say which .mpy files it loads%s%s: compiling without -march", *msg ? ": " : "",
+             msg);
+    return 0;
+}
+
+int cli_build_for_board(const char *src, const cli_mpy_cfg_t *user, const romfs_mpy_board_t *bm, uint8_t **img,
+                        size_t *len)
+{
+    cli_mpy_cfg_t cfg;
+    char march[48], msg[256];
+    unsigned ver = 0, sub = 0;
+    if (cli_mpy_cfg_board(user, bm ? bm->march : NULL, march, &cfg) < 0) {
+        cli_error("out of memory");
+        return -1;
+    }
+    int r = cli_deploy_build(src, &cfg, img, len, &ver, &sub);
+    cli_mpy_cfg_board_free(user, &cfg);
+    if (r == 0 && bm && ver && romfs_mpy_board_check(bm, ver, sub, cli_mpy_cfg_native(user), msg, sizeof msg) != 0) {
+        cli_error("%s: %s", src, msg);
+        free(*img);
+        *img = NULL;
+        r = -1;
+    }
     return r;
 }

@@ -439,48 +439,15 @@ static int deploy_image(watcher_t *w, const uint8_t *img, size_t len)
     return -1;
 }
 
-/* Compiling for the board, as `romfs deploy DIR` does: learn what it
- * loads before the first build that compiles (opening the board first). */
-static void learn_mpy(watcher_t *w)
-{
-    if (w->mpy_known || !w->o.mpy.want_mpy || romfs_mpy_args_have_march(w->o.mpy.args, w->o.mpy.nargs) ||
-        ensure_board(w) < 0)
-        return;
-    long long v = -1;
-    char msg[200] = "";
-    w->mpy_known = -1;
-    int e = romfs_board_mpy(w->s.b, &v);
-    if (e < 0)
-        snprintf(msg, sizeof msg, "%s", romfs_board_errmsg(w->s.b));
-    else if (v >= 0 && romfs_mpy_board_decode(v, &w->mpy_board, msg, sizeof msg) == 0)
-        w->mpy_known = 1;
-    else
-        cli_warn("the board does not say which .mpy files it loads%s%s: compiling without -march",
-                 *msg ? ": " : "", msg);
-}
-
-/* Build the tree for the board; 0, or -1 after the error was printed. */
+/* Compiling for the board, as `romfs deploy DIR` does (one
+ * cli_build_for_board): learn what it loads once per connection, before
+ * the first build that compiles, even when the user gave a -march (the
+ * output is checked against the board either way). */
 static int build_for_board(watcher_t *w, uint8_t **img, size_t *len)
 {
-    learn_mpy(w);
-    const romfs_mpy_board_t *bm = w->mpy_known > 0 ? &w->mpy_board : NULL;
-    cli_mpy_cfg_t cfg;
-    char march[48], msg[256];
-    unsigned ver = 0, sub = 0;
-    if (cli_mpy_cfg_board(&w->o.mpy, bm ? bm->march : NULL, march, &cfg) < 0) {
-        cli_error("out of memory");
-        return -1;
-    }
-    int r = cli_deploy_build(w->o.src, &cfg, img, len, &ver, &sub);
-    cli_mpy_cfg_board_free(&w->o.mpy, &cfg);
-    if (r == 0 && bm && ver &&
-        romfs_mpy_board_check(bm, ver, sub, cli_mpy_cfg_native(&w->o.mpy), msg, sizeof msg) != 0) {
-        cli_error("%s: %s", w->o.src, msg);
-        free(*img);
-        *img = NULL;
-        r = -1;
-    }
-    return r;
+    if (!w->mpy_known && w->o.mpy.want_mpy && ensure_board(w) == 0)
+        w->mpy_known = cli_board_mpy(w->s.b, &w->mpy_board) ? 1 : -1;
+    return cli_build_for_board(w->o.src, &w->o.mpy, w->mpy_known > 0 ? &w->mpy_board : NULL, img, len);
 }
 
 static void cycle(watcher_t *w)
