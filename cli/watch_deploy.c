@@ -42,10 +42,15 @@ static int probe(wsession_t *s)
                   r == ROMFS_ERR_NOROMFS ? "ROMFS is not enabled on this device" : "ROMFS partition not found");
     } else if (r < 0) {
         cli_error("%s: probing the board: %s", romfs_board_describe(s->b), romfs_board_errmsg(s->b));
-    } else if (s->info.part_size > UINT32_MAX || !s->info.has_view || !s->info.has_crc) {
-        cli_error("%s: the board cannot checksum its partition (or its size is unsupported): use 'romfs deploy'",
+    } else if (s->info.part_size > UINT32_MAX || !s->info.has_view) {
+        /* As `romfs deploy`: a board that cannot read its partition back
+         * cannot be verified (deploy needs --unverified for it). */
+        cli_error("%s: the board cannot read its partition back (or its size is unsupported): use 'romfs deploy'",
                   romfs_board_describe(s->b));
         r = ROMFS_ERR_OPNOTSUPP;
+    } else if (!s->info.has_crc && !s->sess && !s->quiet) {
+        /* As `romfs deploy`: every block rewritten, verified by reading back. */
+        cli_warn("the board has no binascii.crc32: rewriting everything, verifying by reading back");
     }
     return r;
 }
@@ -53,7 +58,6 @@ static int probe(wsession_t *s)
 static int open_session(wsession_t *s)
 {
     romfs_session_board_t sb = romfs_board_session_board(&s->info, s->dev);
-    sb.slow_crcs = 0;
     romfs_deploy_ops_t ops = romfs_board_deploy_ops(s->b);
     romfs_session_opts_t so = {.cache_dir = s->cache_dir, .align = s->align};
     int r = romfs_session_open(&s->sess, &ops, &sb, &so);

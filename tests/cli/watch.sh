@@ -195,6 +195,18 @@ rc=$?
 [ "$rc" = 0 ] || bad "SIGINT while retrying: exit status $rc, expected 0"
 [ "$(count "$TMP/c.err" "retrying")" = 1 ] || bad "the retry message was repeated"
 
+# A board without binascii.crc32 is watched as `romfs deploy` handles it:
+# every block rewritten, verified by reading back (watch refused it before).
+NOCRC='exec("import sys,binascii as b\nclass B:pass\nm=B()\nfor k in dir(b):\n if k!=\"crc32\" and not k.startswith(\"__\"):setattr(m,k,getattr(b,k))\nsys.modules[\"binascii\"]=m")'
+"$ROMFS" watch --no-mpy -d "exec:sh $SRC/tests/cli/board/fake-patched.sh '$NOCRC' --partition $TMP/p5.bin" "$B" \
+    >"$TMP/n.out" 2>"$TMP/n.err" &
+W=$!
+wait_for "$TMP/n.err" "watching"
+kill -INT $W
+wait $W
+grep -qF "deployed: wrote" "$TMP/n.err" || bad "no deploy to a board without crc32: $(cat "$TMP/n.err")"
+grep -qF "no binascii.crc32: rewriting everything" "$TMP/n.err" || bad "no warning about the missing crc32"
+
 # Usage errors.
 expect 2 "$ROMFS" watch
 expect 2 "$ROMFS" watch --run 'x;y' "$A"
