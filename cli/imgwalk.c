@@ -31,14 +31,14 @@ int iw_source_opt(iw_source_t *s, int c, const char *arg, const char *cmd)
     return 1;
 }
 
-int iw_source_image(const iw_source_t *s, int argc, char **argv, int *optind, const char **image)
+int iw_source_image(const iw_source_t *s, int argc, char **argv, int *next, const char **image)
 {
     *image = NULL;
     if (s->dev)
         return 0;
-    if (*optind >= argc)
+    if (*next >= argc)
         return -1;
-    *image = argv[(*optind)++];
+    *image = argv[(*next)++];
     return 0;
 }
 

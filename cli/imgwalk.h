@@ -40,9 +40,10 @@ typedef struct iw_source {
 /* Take option c (from IW_SOURCE_*): 1 taken, 0 not one of them, -1 after
  * one error line (bad usage). */
 int iw_source_opt(iw_source_t *s, int c, const char *arg, const char *cmd);
-/* After the options: the IMAGE operand at argv[*optind] (advancing past
- * it) unless -d was given, then *image is NULL. -1 when it is missing. */
-int iw_source_image(const iw_source_t *s, int argc, char **argv, int *optind, const char **image);
+/* After the options: the IMAGE operand at argv[*next] (advancing past it;
+ * callers pass &optind) unless -d was given, then *image is NULL. -1 when
+ * it is missing. */
+int iw_source_image(const iw_source_t *s, int argc, char **argv, int *next, const char **image);
 
 /* Read partition part's image from board dev (NULL: the default board).
  * 0, or -1 after one error line (no image, damaged transfer, board errors). */
