@@ -30,29 +30,11 @@ static void usage(FILE *fp)
 
 int cmd_cat(int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        {"help", no_argument, NULL, 'h'},
-        IW_SOURCE_LONGOPTS,
-        {NULL, 0, NULL, 0},
-    };
     iw_source_t src = {0};
     const char *image;
-    int c;
-    while ((c = getopt_long(argc, argv, "h" IW_SOURCE_SHORTOPTS, longopts, NULL)) != -1) {
-        if (iw_source_opt(&src, c, optarg, "cat") > 0)
-            continue;
-        if (c == 'h') {
-            usage(stdout);
-            return CLI_OK;
-        }
-        usage(stderr);
-        return CLI_USAGE;
-    }
-    if (iw_source_image(&src, argc, argv, &optind, &image) < 0 || argc - optind < 1) {
-        cli_error("cat: expected IMAGE PATH...");
-        usage(stderr);
-        return CLI_USAGE;
-    }
+    int pr = iw_parse_simple(argc, argv, usage, &src, &image, 1, -1, "IMAGE PATH...");
+    if (pr >= 0)
+        return pr;
     iw_image_t img;
     if (iw_image_open(&img, image, &src) != 0)
         return CLI_FAIL;

@@ -513,6 +513,31 @@ static int compile_for_board(const deploy_t *d)
     return d->o.mpy.want_mpy && rp_stat(d->o.src, &st) == 0 && st.type == RP_DIR;
 }
 
+/* The deploy failed (res->error). After the commit was sent, reconnect
+ * (closing *b first: the link is gone) and check what the partition holds:
+ * 0 when it holds the whole new image (the deploy did its job, the link
+ * failed after it), else -1 after one error line. */
+static int failed(deploy_t *d, romfs_board_t **b, const romfs_session_t *s, romfs_session_result_t *res)
+{
+    if (res->state != ROMFS_DEPLOY_COMMITTED) {
+        cli_error("%s", res->error);
+        return -1;
+    }
+    romfs_board_close(*b);
+    *b = NULL;
+    int holds = 0;
+    const char *holds_what = holds_after_reconnect(d, s, &holds);
+    int n = (int)strcspn(res->error, ";");
+    if (!holds) {
+        cli_error("%.*s; %s", n, res->error, holds_what);
+        return -1;
+    }
+    cli_warn("%.*s; %s", n, res->error, holds_what);
+    res->verified = 1;
+    snprintf(res->note, sizeof res->note, "verified after reconnecting (the link failed after the commit)");
+    return 0;
+}
+
 static int deploy_to_board(deploy_t *d)
 {
     romfs_board_t *b = NULL;
@@ -567,25 +592,8 @@ static int deploy_to_board(deploy_t *d)
     char desc[256];
     snprintf(desc, sizeof desc, "%s", romfs_board_describe(b));
     uint64_t wire = romfs_board_bytes_sent(b) - wire0;
-    if (r < 0 && res.state == ROMFS_DEPLOY_COMMITTED) {
-        romfs_board_close(b);    /* the link is gone: close it before reconnecting */
-        b = NULL;
-        int holds = 0;
-        const char *holds_what = holds_after_reconnect(d, s, &holds);
-        int n = (int)strcspn(res.error, ";");
-        if (!holds) {
-            cli_error("%.*s; %s", n, res.error, holds_what);
-            goto out;
-        }
-        /* The new image is there, every block checked: the deploy did its
-         * job, the link failed after it. */
-        cli_warn("%.*s; %s", n, res.error, holds_what);
-        res.verified = 1;
-        snprintf(res.note, sizeof res.note, "verified after reconnecting (the link failed after the commit)");
-    } else if (r < 0) {
-        cli_error("%s", res.error);
+    if (r < 0 && failed(d, &b, s, &res) < 0)
         goto out;
-    }
     report(d, &res, wire);
     if (d->o.json)
         json_summary(desc, &info, sb.block_size, &res, wire);

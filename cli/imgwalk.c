@@ -2,6 +2,7 @@
 /* Loading, paths and names for the reading subcommands; see imgwalk.h. */
 #include "imgwalk.h"
 
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +30,30 @@ int iw_source_opt(iw_source_t *s, int c, const char *arg, const char *cmd)
     }
     s->part = (int)v;
     return 1;
+}
+
+int iw_parse_simple(int argc, char **argv, void (*usage)(FILE *), iw_source_t *src, const char **image, int min,
+                    int max, const char *what)
+{
+    static const struct option longopts[] = {
+        {"help", no_argument, NULL, 'h'},
+        IW_SOURCE_LONGOPTS,
+        {NULL, 0, NULL, 0},
+    };
+    int c;
+    while ((c = getopt_long(argc, argv, "h" IW_SOURCE_SHORTOPTS, longopts, NULL)) != -1) {
+        if (iw_source_opt(src, c, optarg, argv[0]) > 0)
+            continue;
+        usage(c == 'h' ? stdout : stderr);
+        return c == 'h' ? CLI_OK : CLI_USAGE;
+    }
+    if (iw_source_image(src, argc, argv, &optind, image) < 0 || argc - optind < min ||
+        (max >= 0 && argc - optind > max)) {
+        cli_error("%s: expected %s", argv[0], what);
+        usage(stderr);
+        return CLI_USAGE;
+    }
+    return -1;
 }
 
 int iw_source_image(const iw_source_t *s, int argc, char **argv, int *next, const char **image)

@@ -45,6 +45,13 @@ int iw_source_opt(iw_source_t *s, int c, const char *arg, const char *cmd);
  * it is missing. */
 int iw_source_image(const iw_source_t *s, int argc, char **argv, int *next, const char **image);
 
+/* The whole command line of an image command whose only options are
+ * -h and -d/-p: IMAGE (unless -d), then min..max operands (max -1: any)
+ * left at argv[optind..]. -1 to go on, else the exit status (help, or bad
+ * usage after "CMD: expected WHAT" and the usage). */
+int iw_parse_simple(int argc, char **argv, void (*usage)(FILE *), iw_source_t *src, const char **image, int min,
+                    int max, const char *what);
+
 /* Read partition part's image from board dev (NULL: the default board).
  * 0, or -1 after one error line (no image, damaged transfer, board errors). */
 int iw_board_fetch(const char *dev, int part, romfs_board_image_t *im);

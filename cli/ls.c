@@ -103,7 +103,9 @@ static void print_entry(struct ls_opts *o, const iw_image_t *img, const romfs_in
     o->count++;
 }
 
-int cmd_ls(int argc, char **argv)
+/* Options and operands: -1 to go on (*image NULL with -d), else the exit
+ * status (help, bad usage). */
+static int parse_ls(int argc, char **argv, struct ls_opts *o, iw_source_t *src, const char **image)
 {
     static const struct option longopts[] = {
         {"long", no_argument, NULL, 'l'},
@@ -113,28 +115,36 @@ int cmd_ls(int argc, char **argv)
         IW_SOURCE_LONGOPTS,
         {NULL, 0, NULL, 0},
     };
-    struct ls_opts o = {0};
-    iw_source_t src = {0};
-    const char *image;
     int c;
     while ((c = getopt_long(argc, argv, "lRh" IW_SOURCE_SHORTOPTS, longopts, NULL)) != -1) {
         switch (c) {
-        case 'l': o.lng = 1; break;
-        case 'R': o.recursive = 1; break;
-        case 'j': o.json = 1; break;
+        case 'l': o->lng = 1; break;
+        case 'R': o->recursive = 1; break;
+        case 'j': o->json = 1; break;
         case 'h': usage(stdout); return CLI_OK;
         default:
-            if (iw_source_opt(&src, c, optarg, "ls") > 0)
+            if (iw_source_opt(src, c, optarg, "ls") > 0)
                 break;
             usage(stderr);
             return CLI_USAGE;
         }
     }
-    if (iw_source_image(&src, argc, argv, &optind, &image) < 0 || argc - optind > 1) {
+    if (iw_source_image(src, argc, argv, &optind, image) < 0 || argc - optind > 1) {
         cli_error("ls: expected IMAGE [PATH]");
         usage(stderr);
         return CLI_USAGE;
     }
+    return -1;
+}
+
+int cmd_ls(int argc, char **argv)
+{
+    struct ls_opts o = {0};
+    iw_source_t src = {0};
+    const char *image;
+    int pr = parse_ls(argc, argv, &o, &src, &image);
+    if (pr >= 0)
+        return pr;
     iw_image_t img;
     if (iw_image_open(&img, image, &src) != 0)
         return CLI_FAIL;
