@@ -135,7 +135,7 @@ static void test_mpy_and_raise(void **state)
     assert_int_equal(romfs_board_mpy(b, &v), 0);
     assert_int_equal(v, 6);
     romfs_board_close(b);
-    b = open_fake("FAKE_KEYS=_mpy FAKE__mpy='M 99999'", 10000);
+    b = open_fake("FAKE_KEYS=_mpy FAKE__mpy='M 99999999'", 10000);
     assert_int_equal(romfs_board_mpy(b, &v), ROMFS_ERR_PROTOCOL);
     assert_non_null(strstr(romfs_board_errmsg(b), "_mpy query"));
     romfs_board_close(b);
