@@ -37,7 +37,7 @@ static void probe(const char *t, size_t n)
         FUZZ_ASSERT(w >= 0 && w <= ANS_MAX_WSIZE);
     long long m = -2;
     if (ans_mpy(t, n, &m, &why) == 0)
-        FUZZ_ASSERT(m >= -1 && m <= 65535);
+        FUZZ_ASSERT(m >= -1 && m <= 0xffffff); /* RISC-V flags sit above bit 15 */
 }
 
 static void lists(const uint8_t *d, size_t n)
