@@ -52,6 +52,8 @@ An emulated MicroPython board on stdin/stdout with a ROM partition in a file.
   --block-size BYTES   erase block size (default 4096)
   --min-write BYTES    minimum write size and alignment (default 8)
   --no-romfs           a board without ROMFS (vfs has no rom_ioctl)
+  --read-only          a read-only partition: rom_ioctl ops 3-6 return
+                       -EINVAL, as on the QEMU firmware
   --block-device       rom_ioctl(2, 0) returns a block-device object (ioctl,
                        readblocks, writeblocks) as some ports do, and
                        rom_ioctl(3/4) refuse; tools must use the object
@@ -121,6 +123,7 @@ function parseArgs(argv) {
       case "--min-write": o.minWrite = num(a, argv[++i]); break;
       case "--no-romfs": o.romfs = false; break;
       case "--block-device": o.blockDevice = true; break;
+      case "--read-only": o.readOnly = true; break;
       case "--raw-paste": o.rawPaste = num(a, argv[++i]); break;
       case "--die-after": o.dieAfter = num(a, argv[++i]); break;
       case "--die-mid": o.dieMid = true; break;
@@ -467,6 +470,7 @@ async function boot() {
   await loadBoard();
   mp.registerJsModule("_board", boardModule());
   const prelude = `_ROMFS = ${opts.romfs ? "True" : "False"}\n_BLOCKDEV = ${opts.blockDevice ? "True" : "False"}\n` +
+    `_RO = ${opts.readOnly ? "True" : "False"}\n` +
     `_BS = ${flash.blockSize}\n_MINW = ${flash.minWrite}\n` +
     `_HEAP = ${opts.heap || 0}\n`;
   mp.globals.set("_standin_src", prelude + standinSource);

@@ -5,8 +5,8 @@
 # object that forwards every attribute to the real module except rom_ioctl,
 # which works on the partition file through the JS module `_board` (NOR-flash
 # rules are enforced there). `machine` provides the few calls a board has.
-# _ROMFS, _BLOCKDEV, _BS, _MINW and _HEAP (--heap, else 0) are defined by
-# the emulator before this runs.
+# _ROMFS, _BLOCKDEV, _RO (--read-only), _BS, _MINW and _HEAP (--heap, else
+# 0) are defined by the emulator before this runs.
 import sys
 import vfs as _real_vfs
 import _board
@@ -88,6 +88,8 @@ def _rom_ioctl(op, *args):
     if not args or args[0] != 0:
         return -_EINVAL
     n = len(args)
+    if _RO and 3 <= op <= 6:
+        return -_EINVAL  # as the QEMU firmware: no write support at all
     if _BLOCKDEV and op == 2 and n == 1:
         return _BlockDev()
     if _BLOCKDEV and op in (3, 4):

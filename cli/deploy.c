@@ -423,6 +423,8 @@ static int open_board(deploy_t *d, romfs_board_t **b, romfs_board_info_t *info, 
             cli_error("ROMFS_DEPLOY_ENCODING=%s: expected deflate, base64, hex or literal", cfg.opts.encoding);
         else if (r == ROMFS_ERR_NOROMFS || r == ROMFS_ERR_NOPART)
             cli_error("%s", romfs_board_errmsg(*b));
+        else if (r == ROMFS_ERR_ROFS)
+            cli_error("%s: nothing was changed", romfs_board_errmsg(*b));
         else
             cli_error("probing the board: %s", romfs_board_errmsg(*b));
     }

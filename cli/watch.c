@@ -59,6 +59,7 @@ typedef struct watcher {
     int mpy_known;
     romfs_mpy_board_t mpy_board;
     romfs_ignore_t *ignore; /* what the build leaves out: changes there are not changes */
+    int fatal;              /* the board can never take a deploy (read-only partition): stop, exit 1 */
 } watcher_t;
 
 static volatile sig_atomic_t stop_sig;
@@ -91,7 +92,7 @@ static void usage(FILE *fp)
             "  -h, --help         this help\n"
             "Status lines go to stderr; the board's output to stdout.\n"
             "Exit status: 0 stopped by Ctrl-C (SIGINT), SIGTERM or SIGHUP, 1 SRC\n"
-            "cannot be watched, 2 bad usage.\n",
+            "cannot be watched or the board's partition is read-only, 2 bad usage.\n",
             cli_mpy_help);
 }
 
@@ -431,6 +432,7 @@ static int deploy_image(watcher_t *w, const uint8_t *img, size_t len)
         int r = watch_deploy_once(&w->s, img, len);
         if (r == 0)
             return 0;
+        w->fatal = r == ROMFS_ERR_ROFS;
         if (!watch_lost(r))
             return -1;
         drop_board(w);   /* lost: reopen and deploy again from what the board says */
@@ -467,7 +469,8 @@ static void cycle(watcher_t *w)
     t1 = now_ms();
     if (deploy_image(w, img, len) < 0) {
         free(img);
-        status(w, "deploy failed; watching %s", w->o.src);
+        if (!w->fatal)
+            status(w, "deploy failed; watching %s", w->o.src);
         return;
     }
     free(w->last);
@@ -496,7 +499,7 @@ static void cycle(watcher_t *w)
 static void run_loop(watcher_t *w)
 {
     cycle(w);
-    while (!stop_sig) {
+    while (!stop_sig && !w->fatal) {
         int r = wait_change(w, w->child ? 50 : 1000);
         if (r < 0)
             break;
@@ -570,5 +573,5 @@ int cmd_watch(int argc, char **argv)
     close(w.ifd);
     romfs_ignore_free(w.ignore);
     cli_mpy_cfg_free(&w.o.mpy);
-    return CLI_OK;
+    return w.fatal ? CLI_FAIL : CLI_OK;
 }

@@ -40,6 +40,8 @@ static int probe(wsession_t *s)
     if (r == ROMFS_ERR_NOROMFS || r == ROMFS_ERR_NOPART) {
         cli_error("%s: %s", romfs_board_describe(s->b),
                   r == ROMFS_ERR_NOROMFS ? "ROMFS is not enabled on this device" : "ROMFS partition not found");
+    } else if (r == ROMFS_ERR_ROFS) {
+        cli_error("%s: %s", romfs_board_describe(s->b), romfs_board_errmsg(s->b));
     } else if (r < 0) {
         cli_error("%s: probing the board: %s", romfs_board_describe(s->b), romfs_board_errmsg(s->b));
     } else if (s->info.part_size > UINT32_MAX || !s->info.has_view) {

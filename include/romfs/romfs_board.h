@@ -87,6 +87,7 @@ typedef struct romfs_board_info {
     int has_view;                 /* the partition can be read back */
     int has_hex;                  /* bytes.fromhex */
     int block_device;             /* rom_ioctl(2) gave an ioctl/readblocks object */
+    int read_only;                /* rom_ioctl cannot erase or write it (ops 6 and 5 fail) */
 } romfs_board_info_t;
 
 /* An image read from a board's partition. */
@@ -186,8 +187,11 @@ int romfs_board_interrupt(romfs_board_t *b);
 
 /* Probe partition part and load the helpers the deploy
  * operations use. 0 with *info filled; ROMFS_ERR_NOROMFS, ROMFS_ERR_NOPART,
- * a board error, or ROMFS_ERR_INVAL for a bad opts.encoding. Probing again
- * (after a soft reset drops the helpers) replaces the previous probe. */
+ * ROMFS_ERR_ROFS (the partition is read-only on this board, as on QEMU
+ * firmware: *info filled with read_only 1, nothing loaded or changed, the
+ * errmsg "partition N is read-only on this board ..."), a board error, or
+ * ROMFS_ERR_INVAL for a bad opts.encoding. Probing again (after a soft
+ * reset drops the helpers) replaces the previous probe. */
 int romfs_board_probe(romfs_board_t *b, int part, romfs_board_info_t *info);
 
 /* After a deploy: the board's __main__ put back as the probe found it (the

@@ -205,7 +205,7 @@ class romfs_board_opts_t(Structure):
 class romfs_board_info_t(Structure):
     _fields_ = [("part", c_int), ("part_size", c_uint64), ("block_size", ctypes.c_longlong),
                 ("uid", ctypes.c_char * 80), ("has_crc", c_int), ("has_deflate", c_int), ("has_b64", c_int),
-                ("has_view", c_int), ("has_hex", c_int), ("block_device", c_int)]
+                ("has_view", c_int), ("has_hex", c_int), ("block_device", c_int), ("read_only", c_int)]
 
 
 class romfs_board_image_t(Structure):

@@ -88,13 +88,13 @@ static int is_lower_hex(const cur_t *t, size_t min, size_t max)
     return 1;
 }
 
-/* feat: a subsequence of "ocdbhv", each letter once, in that order. */
+/* feat: a subsequence of "ocdbhvr", each letter once, in that order. */
 static int valid_feat(const cur_t *t)
 {
-    static const char order[] = "ocdbhv";
+    static const char order[] = "ocdbhvr";
     const char *o = order;
     for (const char *p = t->s; p < t->e; p++) {
-        const char *q = memchr(o, *p, (size_t)(order + 6 - o));
+        const char *q = memchr(o, *p, (size_t)(order + sizeof order - 1 - o));
         if (!*p || !q)
             return 0;
         o = q + 1;

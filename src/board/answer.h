@@ -28,7 +28,7 @@
  * the byte sum of the text before it (mod 65536), so that a corrupted
  * feature flag or number is an error, never a silently different board;
  * or "R NOROMFS", or "R NOPART code". feat is "-" or a subsequence of
- * "ocdbhv" (see deploy_board.c). */
+ * "ocdbhvr" (see probe.c). */
 typedef struct ans_probe {
     uint64_t part_size;           /* 1 .. ANS_MAX_PART_SIZE */
     long long block_size;         /* as reported; <= 0: whole partition */

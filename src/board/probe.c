@@ -112,6 +112,7 @@ static const char PROBE[] =
     " if isinstance(_d,int):print('R NOPART',_d)\n"
     " else:\n"
     "  _f=''\n"
+    "  _r=0\n"
     "  if hasattr(_d,'ioctl'):\n"
     "   _B=_d.ioctl(5,0)\n"
     "   _n=_d.ioctl(4,0)*_B\n"
@@ -119,6 +120,7 @@ static const char PROBE[] =
     "  else:\n"
     "   _n=len(_d)\n"
     "   _B=vfs.rom_ioctl(6,%d)\n"
+    "   if _B<0 and vfs.rom_ioctl(5,%d)<0:_r=1\n"
     "  try:\n"
     "   from binascii import crc32\n"
     "   _f+='c'\n"
@@ -137,6 +139,7 @@ static const char PROBE[] =
     "   _m=_d if 'o' in _f and hasattr(_d,'readblocks') else memoryview(_d)\n"
     "   _f+='v'\n"
     "  except Exception:pass\n"
+    "  if _r:_f+='r'\n"
     "  _l=' '.join(('R OK',str(_n),str(_B),_u or '-',_f or '-'))\n"
     "  print(_l,sum(_l.encode())&65535)\n";
 
@@ -225,7 +228,13 @@ static int parse_probe(romfs_board_t *b, const char *o, int part, romfs_board_in
     info->has_view = strchr(p.feat, 'v') != NULL;
     info->has_hex = strchr(p.feat, 'h') != NULL;
     info->block_device = strchr(p.feat, 'o') != NULL;
+    info->read_only = strchr(p.feat, 'r') != NULL;
     cap_encoding(info, b->enc_level);
+    /* Found here, before anything is unmounted or erased (QEMU firmware:
+     * rom_ioctl ops 3-6 answer -EINVAL). */
+    if (info->read_only)
+        return board_fail(b, ROMFS_ERR_ROFS,
+                          "partition %d is read-only on this board (rom_ioctl cannot erase or write it)", part);
     return 0;
 }
 
@@ -260,7 +269,7 @@ int romfs_board_probe(romfs_board_t *b, int part, romfs_board_info_t *info)
     if (b->enc_level < 0)
         return board_fail(b, ROMFS_ERR_INVAL, "unknown encoding: expected deflate, base64, hex or literal");
     char code[sizeof PROBE + 64];
-    int n = snprintf(code, sizeof code, PROBE, part, part);
+    int n = snprintf(code, sizeof code, PROBE, part, part, part);
     char *o = NULL;
     int r = romfs_board_exec(b, code, (size_t)n, &o, NULL, EXEC_TIMEOUT_MS);
     if (r == 0)

@@ -112,6 +112,19 @@ static void test_probe_answers(void **state)
     assert_int_equal(romfs_board_probe(b, 3, &info), ROMFS_ERR_NOPART);
     assert_string_equal(romfs_board_errmsg(b), "ROMFS3 partition not found on device");
     romfs_board_close(b);
+    /* A read-only partition (rom_ioctl 6 and 5 fail, as on QEMU firmware):
+     * refused by the probe itself, the partition named. */
+    b = open_fake("FAKE_KEYS=vfs FAKE_vfs='R OK 262144 -22 - cbhvr 1426'", 10000);
+    assert_int_equal(romfs_board_probe(b, 0, &info), ROMFS_ERR_ROFS);
+    assert_true(info.read_only);
+    assert_int_equal(info.part_size, 262144);
+    assert_string_equal(romfs_board_errmsg(b),
+                        "partition 0 is read-only on this board (rom_ioctl cannot erase or write it)");
+    romfs_board_close(b);
+    /* Flags out of their order are not understood. */
+    b = open_fake("FAKE_KEYS=vfs FAKE_vfs='R OK 262144 -22 - rcbhv 1426'", 10000);
+    assert_int_equal(romfs_board_probe(b, 0, &info), ROMFS_ERR_PROTOCOL);
+    romfs_board_close(b);
     /* A probe line whose byte sum does not match: a protocol error. */
     b = open_fake("FAKE_KEYS=vfs FAKE_vfs='R OK 262144 4096 - ocdbhv 1'", 10000);
     assert_int_equal(romfs_board_probe(b, 0, &info), ROMFS_ERR_PROTOCOL);
