@@ -52,6 +52,8 @@ An emulated MicroPython board on stdin/stdout with a ROM partition in a file.
   --block-size BYTES   erase block size (default 4096)
   --min-write BYTES    minimum write size and alignment (default 8)
   --no-romfs           a board without ROMFS (vfs has no rom_ioctl)
+  --reset-exits        a soft reset ends the process, as on the unix port
+                       (and boards behind exec: that work like it)
   --read-only          a read-only partition: rom_ioctl ops 3-6 return
                        -EINVAL, as on the QEMU firmware
   --block-device       rom_ioctl(2, 0) returns a block-device object (ioctl,
@@ -124,6 +126,7 @@ function parseArgs(argv) {
       case "--no-romfs": o.romfs = false; break;
       case "--block-device": o.blockDevice = true; break;
       case "--read-only": o.readOnly = true; break;
+      case "--reset-exits": o.resetExits = true; break;
       case "--raw-paste": o.rawPaste = num(a, argv[++i]); break;
       case "--die-after": o.dieAfter = num(a, argv[++i]); break;
       case "--die-mid": o.dieMid = true; break;
@@ -481,6 +484,7 @@ async function boot() {
 
 // A reboot as the port's main loop does it: new VM, same REPL mode.
 async function reboot(kind) {
+  if (kind === "soft" && opts.resetExits) process.exit(0);
   if (kind === "soft") emit(Buffer.from("MPY: soft reboot\r\n", "latin1"));
   if (kind === "hard") rawMode = false;
   await boot();

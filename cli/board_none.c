@@ -156,3 +156,9 @@ int romfs_board_restore(romfs_board_t *b)
     (void)b;
     return ROMFS_ERR_NODEV;
 }
+
+int romfs_board_remount(romfs_board_t *b)
+{
+    (void)b;
+    return ROMFS_ERR_NODEV;
+}

@@ -597,6 +597,8 @@ static int deploy_to_board(deploy_t *d)
     if (r < 0 && failed(d, &b, s, &res) < 0)
         goto out;
     report(d, &res, wire);
+    if (res.verified)
+        romfs_board_remount(b);   /* the new image at /rom, importable without a reset */
     if (d->o.json)
         json_summary(desc, &info, sb.block_size, &res, wire);
     rc = CLI_OK;

@@ -40,6 +40,7 @@ typedef struct wopts {
     const char *src, *module;
     cli_mpy_cfg_t mpy;      /* --mpy/--no-mpy, -j, --no-cache, --mpy-cross-arg */
     int debounce_ms, quiet, verbose;
+    int no_reset;           /* --no-reset: no soft reset; /rom re-mounted, modules dropped */
 } wopts_t;
 
 typedef struct watcher {
@@ -73,7 +74,8 @@ static void usage(FILE *fp)
 {
     fprintf(fp,
             "usage: romfs watch [-d DEV] [-p N] [--run MODULE] [--mpy | --no-mpy] [-j N]\n"
-            "                   [--no-cache] [--mpy-cross-arg ARG] [--debounce MS] [--align N] [-q] SRC\n"
+            "                   [--no-cache] [--mpy-cross-arg ARG] [--debounce MS] [--align N]\n"
+            "                   [--no-reset] [-q] SRC\n"
             "Deploy directory SRC to the board, then watch it: on every change (new\n"
             "files and directories included) rebuild, deploy incrementally over the\n"
             "connection that stays open, soft-reset the board so /rom is mounted\n"
@@ -86,6 +88,9 @@ static void usage(FILE *fp)
             "  -r, --run MODULE   import MODULE from /rom after each deploy\n"
             "%s"
             "      --debounce MS  wait until the tree is quiet this long (default 50)\n"
+            "      --no-reset     no soft reset after a deploy, for boards where a reset\n"
+            "                     ends the session (the unix port, exec: boards like it):\n"
+            "                     /rom is mounted again and MODULE imported afresh\n"
             "      --align N      start file data on N-byte boundaries (power of two)\n"
             "  -q, --quiet        print errors and the module's output only\n"
             "  -v, --verbose      say how long each step of a cycle took\n"
@@ -103,7 +108,7 @@ static int parse_opts(int argc, char **argv, watcher_t *w)
         {"run", required_argument, NULL, 'r'},    CLI_MPY_LONGOPTS,
         {"debounce", required_argument, NULL, 'D'}, {"align", required_argument, NULL, 'a'},
         {"quiet", no_argument, NULL, 'q'},        {"help", no_argument, NULL, 'h'},
-        {"verbose", no_argument, NULL, 'v'},
+        {"verbose", no_argument, NULL, 'v'},      {"no-reset", no_argument, NULL, 'N'},
         {NULL, 0, NULL, 0},
     };
     wopts_t *o = &w->o;
@@ -150,6 +155,7 @@ static int parse_opts(int argc, char **argv, watcher_t *w)
             break;
         case 'q': o->quiet = w->s.quiet = 1; break;
         case 'v': o->verbose = 1; break;
+        case 'N': o->no_reset = 1; break;
         case 'h': usage(stdout); return CLI_OK;
         default: usage(stderr); return CLI_USAGE;
         }
@@ -478,8 +484,12 @@ static void cycle(watcher_t *w)
     w->last_len = len;
     char *boot = NULL;
     t2 = now_ms();
-    if (romfs_board_soft_reset(w->s.b, &boot, NULL) != 0) {
-        cli_error("%s: soft reset: %s", romfs_board_describe(w->s.b), romfs_board_errmsg(w->s.b));
+    int e = w->o.no_reset ? 0 : romfs_board_soft_reset(w->s.b, &boot, NULL);
+    if (e) {
+        if (e == ROMFS_ERR_CLOSED)   /* the unix port: the reset ended the process */
+            cli_error("%s: %s: use --no-reset", romfs_board_describe(w->s.b), romfs_board_errmsg(w->s.b));
+        else
+            cli_error("%s: soft reset: %s", romfs_board_describe(w->s.b), romfs_board_errmsg(w->s.b));
         drop_board(w);
         free(boot);
         return;

@@ -87,6 +87,8 @@ int watch_deploy_once(wsession_t *s, const uint8_t *src, size_t src_len)
         watch_forget(s);   /* the board may not hold what the session believes */
         return r;
     }
+    if (res.verified)
+        romfs_board_remount(s->b);   /* /rom again without a reset (watch --no-reset) */
     s->wire_bytes = romfs_board_bytes_sent(s->b) - wire0;
     if (res.note[0] && !s->quiet)
         fprintf(stderr, "romfs: note: %s\n", res.note);

@@ -176,7 +176,10 @@ int romfs_board_exec_stream(romfs_board_t *b, const char *code, size_t len, romf
                             char **err, size_t *err_len, int timeout_ms);
 
 /* Soft reset, waiting for the board to come back to the raw REPL; boot
- * output in *out (may be NULL). */
+ * output in *out (may be NULL). ROMFS_ERR_CLOSED with the errmsg "soft
+ * reset ended the session (...)" on boards whose reset ends the process
+ * (the unix port, exec: boards like it): use romfs_board_run without a
+ * reset there. */
 int romfs_board_soft_reset(romfs_board_t *b, char **out, size_t *out_len);
 
 /* Interrupt whatever runs (Ctrl-C) and wait for the raw REPL prompt, in
@@ -193,6 +196,13 @@ int romfs_board_interrupt(romfs_board_t *b);
  * ROMFS_ERR_INVAL for a bad opts.encoding. Probing again (after a soft
  * reset drops the helpers) replaces the previous probe. */
 int romfs_board_probe(romfs_board_t *b, int part, romfs_board_info_t *info);
+
+/* After a verified deploy, before romfs_board_restore: mount partition 0
+ * at /rom again when the deploy unmounted it (its first erase does, as
+ * mpremote's), so the new code imports without a soft reset (boards whose
+ * reset ends the session). A board that cannot mount it is left as it is.
+ * 0 (also when nothing was erased since the probe) or a board error. */
+int romfs_board_remount(romfs_board_t *b);
 
 /* After a deploy: the board's __main__ put back as the probe found it (the
  * deploy's helpers and imports gone, the user's names as they were). 0
@@ -246,6 +256,9 @@ int romfs_board_module_name_ok(const char *m);
 /* Import module (default "main" when NULL) from /rom with /rom and
  * /rom/lib first on sys.path, after a soft reset when reset (boot output
  * to fn too), the module imported afresh; output to fn as it arrives.
+ * Without reset every module imported from /rom is dropped first (a new
+ * image's code runs, helpers included) and /rom is mounted again when a
+ * deploy left it unmounted.
  * 0 when it ran, ROMFS_ERR_RAISED with *err the traceback, ROMFS_ERR_INVAL
  * for a bad module name, or a board error. */
 int romfs_board_run(romfs_board_t *b, const char *module, int reset, romfs_board_output_fn fn, void *ctx,

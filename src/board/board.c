@@ -273,6 +273,8 @@ int romfs_board_soft_reset(romfs_board_t *b, char **out, size_t *out_len)
         return e;
     rr_buf_t boot = {0};
     e = keep(b, rr_soft_reset(&b->rr, &boot));
+    if (e == ROMFS_ERR_CLOSED)   /* the unix port, exec: boards like it */
+        board_fail(b, e, "soft reset ended the session (%s)", b->rr.err);
     if (e) {
         rr_buf_free(&boot);
         return e;

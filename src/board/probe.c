@@ -262,6 +262,18 @@ int romfs_board_restore(romfs_board_t *b)
     return r < 0 ? r : run(b->db, RESTORE, sizeof RESTORE - 1, NULL);
 }
 
+int romfs_board_remount(romfs_board_t *b)
+{
+    /* Nothing erased since the probe: /rom was never unmounted. */
+    if (!b || !b->db || b->db->wsize == 0)
+        return 0;
+    static const char code[] = "import vfs\n"
+                               "try:vfs.mount(vfs.VfsRom(vfs.rom_ioctl(2,0)),'/rom')\n"
+                               "except Exception:pass\n";
+    int r = flush(b->db);
+    return r < 0 ? r : run(b->db, code, sizeof code - 1, NULL);
+}
+
 int romfs_board_probe(romfs_board_t *b, int part, romfs_board_info_t *info)
 {
     dboard_free(b->db);

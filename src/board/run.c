@@ -47,18 +47,26 @@ int romfs_board_run(romfs_board_t *b, const char *module, int reset, romfs_board
     int e = reset ? reset_first(b, fn, ctx) : 0;
     if (e)
         return e;
-    /* Without a reset the module may be imported already: drop it so that
-     * it runs again. */
-    char code[640];
+    /* Without a reset modules from /rom may be imported already: drop
+     * every one (the module and what it imports) so the new code runs; a
+     * /rom a deploy left unmounted is mounted again (boot mounts
+     * partition 0 there). */
+    char code[900];
     int len = snprintf(code, sizeof code,
                        "import sys,os\n"
                        "try:\n"
                        " os.stat('/rom')\n"
                        "except OSError:\n"
-                       " raise ImportError('no ROMFS mounted at /rom')\n"
+                       " try:\n"
+                       "  import vfs\n"
+                       "  vfs.mount(vfs.VfsRom(vfs.rom_ioctl(2,0)),'/rom')\n"
+                       " except Exception:\n"
+                       "  raise ImportError('no ROMFS mounted at /rom')\n"
                        "for p in ('/rom/lib','/rom'):\n"
                        " while p in sys.path:sys.path.remove(p)\n"
                        " sys.path.insert(0,p)\n"
+                       "for n in [n for n,m in sys.modules.items() if str(getattr(m,'__file__','')).startswith('/rom/')]:\n"
+                       " del sys.modules[n]\n"
                        "sys.modules.pop('%s',None)\n"
                        "__import__('%s')\n",
                        module, module);
