@@ -10,7 +10,13 @@
 #    sys.implementation._mpy, verified, and the next boot mounts it at /rom;
 #  - query reads it back; run --no-reset imports from it, native code runs;
 #  - an incremental deploy of an edit keeps the unchanged files; run sees it;
-#  - run with a reset (the board's process ends) fails with a clear error.
+#  - run with a reset (the board's process ends) fails, says the reset ended
+#    the session and suggests --no-reset; watch without --no-reset says the
+#    same;
+#  - watch --no-reset: the first deploy runs the module, an edit while
+#    watching (the module, then a helper in /rom/lib) is deployed and the
+#    new code runs, over one board process (/rom re-mounted after each
+#    deploy, modules from /rom imported afresh).
 . "$(dirname "$0")/lib-mp.sh"
 need mpy-cross micropython-safe
 command -v socat >/dev/null || die "socat missing (scripts/setup.sh installs it)"
@@ -55,5 +61,40 @@ expect_in "$(cat run.out)" "app v2 100" "run after an incremental deploy"
 
 # A soft reset ends this board's process: run says so, and fails.
 "$ROMFS" run -t 60 -d "$B" app >run.out 2>run.err && bad "run with a reset succeeded on a board whose reset ends it"
-[ -s run.err ] || bad "run with a reset: no error message"
+expect_in "$(cat run.err)" "soft reset ended the session" "run with a reset"
+expect_in "$(cat run.err)" "--no-reset" "run with a reset suggests --no-reset"
+
+# wait_for FILE TEXT: until FILE holds TEXT (60 s at most).
+wait_for() {
+    for _ in $(seq 600); do
+        grep -qF -- "$2" "$1" 2>/dev/null && return 0
+        sleep 0.1
+    done
+    bad "timed out waiting for '$2' in $1: $(tail -n 5 "$1")"
+    return 1
+}
+# watch_stop PID: SIGINT, then its exit status must be 0.
+watch_stop() {
+    kill -INT "$1" 2>/dev/null
+    wait "$1" || bad "watch exited $? after SIGINT"
+}
+
+# watch without --no-reset: the same advice.
+"$ROMFS" watch --debounce 100 -d "$B" --run app app >w1.out 2>w1.err &
+W=$!
+wait_for w1.err "--no-reset"
+expect_in "$(cat w1.err)" "soft reset ended the session" "watch with a reset"
+watch_stop $W
+
+# watch --no-reset: every edit deployed and run, one board process.
+"$ROMFS" watch --no-reset --debounce 100 -d "$B" --run app app >w.out 2>w.err &
+W=$!
+wait_for w.out "app v2 100"
+wait_for w.err "app finished"
+printf 'import helper\nprint("app v3", helper.twice(4))\n' >app/app.py
+wait_for w.out "app v3 8"
+printf 'def twice(x):\n    return 3 * x\n' >app/lib/helper.py
+wait_for w.out "app v3 12"
+grep -q "disconnected\|reopening\|ended the session" w.err && bad "watch --no-reset lost the board: $(cat w.err)"
+watch_stop $W
 finish
