@@ -2,6 +2,16 @@
 // The oracle: real MicroPython 1.29 (WebAssembly, pinned in package.json)
 // walking a ROMFS image. Its JSON has exactly the shape walk.c prints, so the
 // driver compares data, never formatting.
+//
+// With CONF_MICROPYTHON=PATH the oracle is instead the unix port at PATH
+// built with port/micropython's bounds-safe VfsRom and tests/micropython's
+// romboard (tests/micropython/conformance_safe.sh): the image is written to
+// its flash file ($ROMFS_UNIX_FLASH, padded with 0xFF to whole 4 KiB blocks,
+// as an erased partition is) and mounted at /rom by MicroPython's own boot.
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { spawnSync } from "node:child_process";
 import { loadMicroPython } from "@micropython/micropython-webassembly-pyscript";
 
 // Mirrors seq_ops[] in walk.c: [0] tell, [1, n] read(n) (n < 0: read()),
@@ -114,9 +124,9 @@ def _walk(base, lo, maxn, probes):
         print(json.dumps({'probe': _entry(base, p, None, lo)}))
 `;
 
-export class Oracle {
+export class WasmOracle {
   static async load(romfs) {
-    const o = new Oracle();
+    const o = new WasmOracle();
     o.lines = [];
     const opts = {
       stdout: (l) => o.lines.push(l),
@@ -176,6 +186,70 @@ export class Oracle {
     return res;
   }
 }
+
+// The unix port as the oracle: one process per run(), which first runs again
+// the code every earlier successful run() ran (helpers, mounts), so state
+// carries over as in one interpreter; output after a marker line is this
+// run's. Boot mounts the flash file's image at /rom; /rom and /rom/lib then
+// go first on sys.path, as a board's boot puts them (the unix port resets
+// sys.path after its boot).
+const UNIX_MARK = "--- romfs oracle run ---";
+
+export class UnixOracle {
+  static partition(bytes) {
+    const n = Math.max(4096, Math.ceil(bytes.length / 4096) * 4096);
+    const b = Buffer.alloc(n, 0xff);
+    Buffer.from(bytes).copy(b);
+    return b;
+  }
+
+  static async load(romfs) {
+    const o = new UnixOracle();
+    o.bin = process.env.CONF_MICROPYTHON;
+    o.dir = fs.mkdtempSync(path.join(process.env.CONF_WORK || os.tmpdir(), "unix-"));
+    o.flash = romfs ? path.join(o.dir, "flash.bin") : "";
+    if (romfs) fs.writeFileSync(o.flash, UnixOracle.partition(romfs));
+    o.prelude = "import sys, os\ntry:\n    os.stat('/rom')\n    sys.path[:0] = ['/rom', '/rom/lib']\nexcept OSError:\n    pass\n";
+    return o;
+  }
+
+  run(code) {
+    const script = path.join(this.dir, "run.py");
+    fs.writeFileSync(script, `${this.prelude}print(${JSON.stringify(UNIX_MARK)})\n${code}\n`);
+    const r = spawnSync(this.bin, ["-X", "heapsize=32M", script], {
+      cwd: this.dir, encoding: "utf8", maxBuffer: 1 << 28, env: { ...process.env, ROMFS_UNIX_FLASH: this.flash },
+    });
+    if (r.error) throw new Error(`cannot run ${this.bin}: ${r.error.message}`);
+    const out = r.stdout.split("\n");
+    if (out.at(-1) === "") out.pop();
+    const lines = out.slice(out.indexOf(UNIX_MARK) + 1);
+    if (r.status !== 0) {
+      const last = r.stderr.trim().split("\n").at(-1) || `exit ${r.status ?? r.signal}`;
+      const err = new Error(`MicroPython ${last}\n${r.stderr}`);
+      err.pyType = r.signal ? `killed by ${r.signal}` : /^(\w+)/.exec(last)?.[1];
+      throw err;
+    }
+    this.prelude += `${code}\n`;
+    return lines;
+  }
+
+  helpers() {
+    if (!this.hasHelpers) this.run(PY_HELPERS);
+    this.hasHelpers = true;
+  }
+
+  // The unix port's root is the host's (VfsPosix): /rom is there when mounted.
+  booted() {
+    return this.run("import os\ntry:\n    os.stat('/rom')\n    print(True)\nexcept OSError:\n    print(False)")[0] === "True";
+  }
+
+  walk(opts) {
+    return WasmOracle.prototype.walk.call(this, opts);
+  }
+}
+
+// The oracle the suite compares with (see the top of this file).
+export const Oracle = process.env.CONF_MICROPYTHON ? UnixOracle : WasmOracle;
 
 // Walk an image the way a board sees it: booted at /rom when MicroPython's
 // boot accepts it, else mounted by hand with VfsRom to record the error.

@@ -7,7 +7,9 @@
 // Environment (set by tests/conformance/CMakeLists.txt): ROMFS_BIN (the romfs
 // command), WALK_BIN (walk.c), RELAYOUT_BIN (relayout.c), ROMFS_VECTORS,
 // CONF_WORK (scratch directory, wiped at the start).
-// CONF_SEED=N (or --seed N) reproduces one generated case.
+// CONF_SEED=N (or --seed N) reproduces one generated case; CONF_SEEDS=1,2,..
+// runs those seeds only. CONF_MICROPYTHON=PATH: the unix port at PATH is the
+// oracle instead of the WebAssembly build (oracle.mjs).
 import fs from "node:fs";
 import path from "node:path";
 import crypto from "node:crypto";
@@ -43,9 +45,9 @@ const ROMFS = process.env.ROMFS_BIN;
 const RELAYOUT = process.env.RELAYOUT_BIN;
 
 // The oracle is a hard requirement: a missing npm package fails the suite.
-let Oracle, oracleWalk;
+let Oracle, WasmOracle, oracleWalk;
 try {
-  ({ Oracle, oracleWalk } = await import("./oracle.mjs"));
+  ({ Oracle, WasmOracle, oracleWalk } = await import("./oracle.mjs"));
 } catch (e) {
   die(`cannot load MicroPython (@micropython/micropython-webassembly-pyscript): run \`npm ci\` in the repository root (${e.message})`);
 }
@@ -177,6 +179,10 @@ async function modeGenerated() {
   let seeds;
   if (SEED !== null) {
     seeds = [SEED];
+  } else if (process.env.CONF_SEEDS) {
+    // A fixed subset (CONF_SEEDS=1,2,3,4: one tree of each shape).
+    seeds = process.env.CONF_SEEDS.split(",").map(Number);
+    if (!seeds.every(Number.isInteger)) die("CONF_SEEDS must be integers separated by commas");
   } else {
     const fresh = [crypto.randomInt(1, 2 ** 31), crypto.randomInt(1, 2 ** 31)];
     seeds = [...DEFAULT_SEEDS, ...fresh];
@@ -264,8 +270,9 @@ async function modeImports() {
   const srcDir = path.join(VEC, "mpy/src");
   const mpyDir = path.join(VEC, "mpy/mpy");
   // The reference: the .py sources imported by MicroPython from its own
-  // (non-ROMFS) filesystem.
-  const ref = await Oracle.load(null);
+  // (non-ROMFS) filesystem (the WebAssembly build's, also when the unix
+  // port is the oracle: its filesystem is the host's).
+  const ref = await WasmOracle.load(null);
   const files = [];
   for (const f of fs.readdirSync(srcDir, { recursive: true })) {
     if (f.endsWith(".py")) files.push(f);
@@ -384,9 +391,11 @@ async function modeBoot() {
   cases.push(["upstream/random_romfs.bin", fs.readFileSync(path.join(VEC, "upstream/random_romfs.bin"))]);
   let via = "";
   console.log("partition                                   MicroPython  ours");
-  for (const [label, bytes] of cases) {
+  for (const [label, given] of cases) {
     images++;
     compared++;
+    // What the board's partition holds (the unix port's: whole 4 KiB blocks).
+    const bytes = Oracle.partition ? Oracle.partition(given) : given;
     const file = path.join(WORK, `boot-${images}.bin`);
     fs.writeFileSync(file, bytes);
     const r2 = spawnSync(WALK, ["--boot", file], { encoding: "utf8" });
