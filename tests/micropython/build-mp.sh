@@ -13,9 +13,9 @@
 #        m3-safe   WORK/bin/firmware-m3-safe.elf (port/micropython's VfsRom, and a
 #                  writable partition: tests/micropython/romboard)
 #        rv32      WORK/bin/firmware-rv32.elf  (qemu VIRT_RV32, ROMFS at 0x80610000)
-# Object files go to WORK/obj/PIECE, never into the source (the program is
-# micropython-bin there: port/micropython's objects take the folder
-# micropython/). Parallelism: under CMake's Makefile generator the pieces
+# Object files go to WORK/obj/PIECE, never into the source (the unix
+# program under its default name, micropython: port/micropython's module
+# objects go to vfsrom/). Parallelism: under CMake's Makefile generator the pieces
 # join the build's jobserver (ROMFS_MP_MAKE is set to $(MAKE), so make
 # shares its job slots with them): `cmake --build -j2` runs two jobs in all,
 # the project's and MicroPython's together. Elsewhere each piece runs
@@ -78,14 +78,14 @@ mpy-cross)
     run make -C "$mp/mpy-cross" $jobs BUILD="$obj"
     out=$obj/mpy-cross; name=mpy-cross ;;
 unix)
-    run make -C "$mp/ports/unix" $jobs BUILD="$obj" PROG=micropython-bin "${unix_flags[@]}"
-    out=$obj/micropython-bin; name=micropython ;;
+    run make -C "$mp/ports/unix" $jobs BUILD="$obj" "${unix_flags[@]}"
+    out=$obj/micropython; name=micropython ;;
 unix-safe)
     : "${root:?unix-safe needs ROMFS_ROOT}"
-    run make -C "$mp/ports/unix" $jobs BUILD="$obj" PROG=micropython-bin "${unix_flags[@]}" \
+    run make -C "$mp/ports/unix" $jobs BUILD="$obj" "${unix_flags[@]}" \
         VARIANT_DIR="$root/tests/micropython/romboard/variant" \
         USER_C_MODULES="$root/port/micropython $root/tests/micropython/romboard $root/tests/micropython/upstream"
-    out=$obj/micropython-bin; name=micropython-safe ;;
+    out=$obj/micropython; name=micropython-safe ;;
 m3|m3-safe)
     extra=()
     [ "$piece" = m3-safe ] && extra=(USER_C_MODULES="${root:?m3-safe needs ROMFS_ROOT}/port/micropython $root/tests/micropython/romboard")

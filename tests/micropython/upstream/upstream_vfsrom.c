@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Test only: MicroPython's own VfsRom (extmod/vfs_rom.c), which
- * port/micropython's micropython.mk renames to mp_type_vfs_rom_upstream when
+ * port/micropython/vfsrom/micropython.mk renames to mp_type_vfs_rom_upstream when
  * its module takes vfs.VfsRom's place, exposed as upstream_vfsrom.VfsRom. One
  * unix build then holds both, and the mutant corpus (mutants.py) runs
  * against each side by side.

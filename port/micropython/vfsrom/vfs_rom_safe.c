@@ -9,8 +9,9 @@
  * image raises OSError or lists nothing, but never reads, or hands out a
  * memoryview of, memory outside the image.
  *
- * Add it with USER_C_MODULES=<romfs>/port/micropython (micropython.mk
- * renames upstream's type so the linker drops it); see README.md.
+ * Add it with USER_C_MODULES=<romfs>/port/micropython (the module is its
+ * folder vfsrom/; micropython.mk renames upstream's type so the linker
+ * drops it); see ../README.md.
  */
 #include <string.h>
 
@@ -23,7 +24,7 @@
 #if MICROPY_VFS_ROM
 
 /* The reader, compiled into this unit so the compiler sees every call. */
-#include "../../src/reader/romfs.c"
+#include "../../../src/reader/romfs.c"
 
 typedef struct {
     mp_obj_base_t base;

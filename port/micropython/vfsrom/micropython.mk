@@ -1,10 +1,12 @@
 # SPDX-License-Identifier: MIT
 # romfs's bounds-safe vfs.VfsRom as a MicroPython user C module, for the
 # make-based ports: make USER_C_MODULES=<romfs>/port/micropython ...
-# (see README.md, also for the CMake-based ports).
+# (see ../README.md, also for the CMake-based ports). The module is this
+# folder, vfsrom/: its objects go to $(BUILD)/vfsrom/, clear of the unix
+# port's program $(BUILD)/micropython.
 ROMFS_VFSROM_DIR := $(USERMOD_DIR)
 SRC_USERMOD_C += $(ROMFS_VFSROM_DIR)/vfs_rom_safe.c
-CFLAGS_USERMOD += -I$(ROMFS_VFSROM_DIR)/../../include
+CFLAGS_USERMOD += -I$(ROMFS_VFSROM_DIR)/../../../include
 
 # Upstream's extmod/vfs_rom.c is still compiled (the port's Makefile lists
 # it), but its type gets another name, so nothing refers to it and the
