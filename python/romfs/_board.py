@@ -202,7 +202,10 @@ class Board:
         with build(source, mpy=mpy, ...), laid out stably against what the
         board holds), an image file, image bytes or an Image.
         full: rewrite every block. cache: use and update the base-image
-        cache the command uses. Returns a DeployResult."""
+        cache the command uses. Afterwards, as after the command, the new
+        image is mounted at /rom (exec() and run(reset=False) import the
+        new code without a reset) and the board's globals are as found.
+        Returns a DeployResult."""
         import ctypes
         from . import _native
         tree = 0
@@ -255,6 +258,15 @@ class Board:
                 msg = res.error.decode("utf-8", "replace") or lib.romfs_board_errmsg(h).decode("utf-8", "replace")
                 cls = BoardTimeout if r == _native.board_err("TIMEOUT") else BoardError
                 raise cls(f"deploy to {self.device}: {msg}", r)
+            # As `romfs deploy`: the new image at /rom again (the first
+            # erase unmounted it), importable without a reset, then the
+            # board's __main__ as the probe found it (the helpers gone).
+            if res.verified:
+                lib.romfs_board_remount(h)
+            if lib.romfs_board_restore(h) < 0:
+                import warnings
+                warnings.warn(f"{self.device}: could not remove the deploy's helpers from the board", RuntimeWarning,
+                              stacklevel=2)
         return DeployResult(res.blocks_written, res.blocks_total, res.bytes_programmed, res.image_len,
                             bool(res.verified), host.romfs_session_layout_name(res.layout).decode(),
                             host.romfs_session_base_name(res.base).decode())

@@ -254,6 +254,8 @@ def board():
             _sig(lib, "romfs_board_exec", c_int, vp, c_char_p, c_size_t, POINTER(c_void_p), POINTER(c_size_t), c_int)
             _sig(lib, "romfs_board_probe", c_int, vp, c_int, POINTER(romfs_board_info_t))
             _sig(lib, "romfs_board_deploy_ops", romfs_deploy_ops_t, vp)
+            _sig(lib, "romfs_board_remount", c_int, vp)
+            _sig(lib, "romfs_board_restore", c_int, vp)
             _sig(lib, "romfs_board_session_board", romfs_session_board_t, POINTER(romfs_board_info_t), c_char_p)
             _sig(lib, "romfs_board_mpy", c_int, vp, POINTER(ctypes.c_longlong))
             _sig(lib, "romfs_board_read_image", c_int, vp, c_int, POINTER(romfs_board_image_t))

@@ -57,6 +57,26 @@ def test_query_deploy_image_run(tmp_path, monkeypatch):
         board.query()
 
 
+def test_deployed_code_imports_without_a_reset(tmp_path, monkeypatch):
+    """As `romfs deploy` does: /rom mounted again after the deploy (its
+    first erase unmounted it), so a board that stays alive imports the new
+    code with no soft reset, and the deploy's helpers gone from __main__."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    app = tmp_path / "app"
+    app.mkdir()
+    with romfs.Board("emulated", emulator_partition=tmp_path / "p.bin", timeout=60) as board:
+        names = board.exec("print(sorted(globals()))")
+        for version in ("v1", "v2"):
+            (app / "fresh.py").write_text(f'print("fresh {version}")\n')
+            assert board.deploy(app, mpy=False).verified
+            out = board.exec("import sys\nsys.modules.pop('fresh', None)\n"
+                             "if '/rom' not in sys.path: sys.path.insert(0, '/rom')\n"
+                             "import fresh\ndel fresh, sys\n")
+            assert out.strip() == f"fresh {version}"
+            assert board.exec("print(sorted(globals()))") == names, "the deploy left names in __main__"
+        assert "fresh v2" in board.run("fresh", reset=False)
+
+
 def test_one_line_edit_writes_the_same_blocks_as_the_command(tmp_path, monkeypatch):
     app = make_app(tmp_path / "app")
     a, b = tmp_path / "a", tmp_path / "b"
