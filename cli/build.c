@@ -39,8 +39,8 @@ static void usage(FILE *fp)
             "                    ESP32S3, NRF52840, STM32F4, ... ('list': all) or a number\n"
             "  -q, --quiet       do not print the tree\n"
             "  -v, --verbose     say which mpy-cross was used and what it compiled\n"
-            "      --json        print one JSON object (output, size, compiler) instead\n"
-            "                    of the tree\n"
+            "      --json        print one JSON object (image, image_size, compiler)\n"
+            "                    instead of the tree\n"
             "  -h, --help        show this help\n"
             "\n"
             "Interrupted (SIGINT, SIGTERM, SIGHUP), it removes its temporary files, leaves\n"
@@ -59,9 +59,9 @@ static int parse_align(const char *s, uint32_t *out)
 
 static void print_json(const char *out_path, uint64_t size, const cli_build_dir_t *c)
 {
-    printf("{\"output\": ");
+    printf("{\"image\": ");
     cli_json_string(stdout, (const uint8_t *)out_path, strlen(out_path));
-    printf(", \"size\": %llu, \"mpy_cross\": ", (unsigned long long)size);
+    printf(", \"image_size\": %llu, \"mpy_cross\": ", (unsigned long long)size);
     if (!c->mpy) {
         printf("null");
     } else {

@@ -98,7 +98,7 @@ static void print_json(const char *name, size_t size, const romfs_check_stats_t 
 {
     printf("{\"image\": ");
     cli_json_string(stdout, (const uint8_t *)name, strlen(name));
-    printf(", \"ok\": %s, \"size\": %zu, \"fs_size\": %zu, \"dirs\": %zu, \"files\": %zu, \"bytes\": %zu, "
+    printf(", \"ok\": %s, \"image_size\": %zu, \"payload_size\": %zu, \"dirs\": %zu, \"files\": %zu, \"bytes\": %zu, "
            "\"problems\": [",
            st->problems[ROMFS_CHECK_FAIL] ? "false" : "true", size, st->fs_size, st->dirs, st->files, st->bytes);
     for (size_t i = 0; i < f->n; i++) {

@@ -69,6 +69,9 @@ char *cli_cache_dir(void);
 
 /* "romfs: <message>\n" on stderr. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Set to 1 when --json was given: cli_error then also prints its first
+ * error as {"error": "..."} on stdout (docs/JSON.md). */
+extern int cli_json_errors;
 /* "romfs: warning: <message>\n" on stderr. */
 void cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

@@ -67,8 +67,10 @@ int cmd_devs(int argc, char **argv)
         usage(stderr);
         return CLI_USAGE;
     }
-    if (d.json)
+    if (d.json) {
         printf("[");
+        cli_json_errors = 2;   /* the array has begun: errors go to stderr only */
+    }
     int n = romfs_board_list_ports(all, show, &d);
     if (n < 0) {
         if (d.json)

@@ -162,8 +162,10 @@ int cmd_ls(int argc, char **argv)
         cli_error("%s: %s: %s", img.path, *path ? path : "/", romfs_strerror(err));
         goto out;
     }
-    if (o.json)
+    if (o.json) {
         printf("[");
+        cli_json_errors = 2;   /* the array has begun: errors go to stderr only */
+    }
     if (info.type == ROMFS_TYPE_FILE) {
         print_entry(&o, &img, &info, path, strlen(path));
         rc = CLI_OK;

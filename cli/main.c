@@ -184,6 +184,9 @@ int main(int argc, char **argv)
         printf("romfs %s\n", romfs_version());
         return CLI_OK;
     }
+    for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+        if (strcmp(argv[i], "--json") == 0)
+            cli_json_errors = 1;
     const struct command *cmd;
     if (a[0] == '-') {
         cmd = command_after_options(argc, argv);

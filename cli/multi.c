@@ -360,7 +360,7 @@ static void pump(const mopts_t *m, child_t *cs, int n)
 static void print_json(const mopts_t *m, const child_t *c)
 {
     char err[300];
-    printf("{\"board\":");
+    printf("{\"device\":");
     cli_json_string(stdout, (const uint8_t *)c->dev, strlen(c->dev));
     printf(",\"command\":\"%s\",\"ok\":%s,\"exit\":%d,\"seconds\":%.3f,\"error\":", m->cmd,
            c->status == 0 ? "true" : "false", c->status, c->secs);
@@ -436,6 +436,8 @@ int multi_run(int argc, char **argv)
     child_t *cs = NULL;
     if (collect(argc, argv, &m) < 0)
         goto out;
+    if (m.json)
+        cli_json_errors = 2;   /* each board's object carries its error (docs/JSON.md) */
     cs = calloc((size_t)m.ndevs, sizeof *cs);
     if (!cs)
         goto out;

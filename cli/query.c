@@ -108,16 +108,18 @@ static void print_json_part(const romfs_board_part_t *p, int first)
         return;
     }
     printf(", \"size\": %lld, \"block_device\": %s", p->size, p->block_device ? "true" : "false");
+    /* One name for the erase unit (docs/JSON.md): a block device's block,
+     * else rom_ioctl(6)'s erase block. */
     if (p->block_device)
         printf(", \"block_count\": %lld, \"block_size\": %lld", p->block_count, p->block_size);
-    if (p->erase > 0)
-        printf(", \"erase_block_size\": %lld", p->erase);
+    else if (p->erase > 0)
+        printf(", \"block_count\": %lld, \"block_size\": %lld", p->size / p->erase, p->erase);
     printf(", \"raw\": \"");
     print_raw(p);
     printf("\", \"valid_header\": %s", p->isize >= 0 ? "true" : "false");
     if (p->isize >= 0) {
-        printf(", \"image_size\": %lld, \"fits\": %s, \"mountable\": %s", p->isize, p->fits ? "true" : "false",
-               mountable[p->mountable]);
+        printf(", \"payload_size\": %lld, \"image_size\": %lld, \"fits\": %s, \"mountable\": %s", p->isize,
+               p->image_len, p->fits ? "true" : "false", mountable[p->mountable]);
         if (p->sha256[0])
             printf(", \"sha256\": \"%s\"", p->sha256);
     }

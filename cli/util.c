@@ -20,12 +20,27 @@ static void vmsg(const char *prefix, const char *fmt, va_list ap)
     fputc('\n', stderr);
 }
 
+int cli_json_errors;
+
 void cli_error(const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
     vmsg("", fmt, ap);
     va_end(ap);
+    if (cli_json_errors == 1) {
+        /* --json: the first error as JSON on stdout too (docs/JSON.md). */
+        char msg[1024];
+        va_start(ap, fmt);
+        vsnprintf(msg, sizeof msg, fmt, ap);
+        va_end(ap);
+        fflush(stdout);
+        fputs("{\"error\": ", stdout);
+        cli_json_string(stdout, (const uint8_t *)msg, strlen(msg));
+        fputs("}\n", stdout);
+        fflush(stdout);
+        cli_json_errors = 2;
+    }
 }
 
 void cli_warn(const char *fmt, ...)

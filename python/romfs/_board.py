@@ -11,21 +11,25 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:  # pragma: no cover
     from typing import List, Optional, Union
 
-Partition = _record("Partition", "id size block_size erase_size image_len mountable sha256 head", """One ROM
-partition as Board.query() reports it: id (its index), size (bytes, -1 when
-the board reports it missing), block_size, erase_size (vfs.rom_ioctl(6);
-<= 0: none), image_len (bytes of the ROMFS image it holds with its header,
--1: no image), mountable (the board's VfsRom accepts it: True/False, None
-when not checked), sha256 (computed on the board, "" when it cannot) and
-head (its first bytes).""")
+Partition = _record("Partition", "id size block_size block_count image_size payload_size mountable sha256 head",
+                    """One ROM
+partition as Board.query() reports it, in the names of `romfs query --json`
+(docs/JSON.md): id (its index), size (bytes, -1 when the board reports it
+missing), block_size and block_count (the erase unit: a block device's
+block, else vfs.rom_ioctl(6)'s erase block; 0 when the board has none),
+image_size (bytes of the ROMFS image it holds with its header, -1: no
+image), payload_size (what that header counts, -1: no image), mountable
+(the board's VfsRom accepts it: True/False, None when not checked),
+sha256 (computed on the board, "" when it cannot) and head (its first
+bytes).""")
 Partition.__module__ = "romfs"
 
-DeployResult = _record("DeployResult", "blocks_written blocks_total bytes_written image_len verified layout base",
+DeployResult = _record("DeployResult", "blocks_written blocks_total bytes_programmed image_size verified layout base",
                        """What Board.deploy() did: blocks_written of blocks_total erase blocks rewritten,
-bytes_written (bytes programmed), image_len (bytes of the image deployed),
-verified (every written block read back and matched), layout ("stable",
-"packed" or "as-is") and base (the image it was laid out against:
-"session", "cache", "board" or "none").""")
+bytes_programmed, image_size (bytes of the image deployed; the names of
+`romfs deploy --json`), verified (every written block read back and
+matched), layout ("stable", "packed" or "as-is") and base (the image it was
+laid out against: "session", "cache", "board" or "none").""")
 DeployResult.__module__ = "romfs"
 
 
@@ -132,7 +136,9 @@ class Board:
         out = []
         for p in q.parts[:q.n]:
             mountable = None if p.mountable == 2 else bool(p.mountable)
-            out.append(Partition(p.id, -1 if p.missing else p.size, p.block_size, p.erase, p.image_len, mountable,
+            bsize = p.block_size if p.block_device else max(p.erase, 0)
+            bcount = p.block_count if p.block_device else (p.size // bsize if bsize > 0 and p.size > 0 else 0)
+            out.append(Partition(p.id, -1 if p.missing else p.size, bsize, bcount, p.image_len, p.isize, mountable,
                                  p.sha256.decode(), bytes(p.head[:p.head_len])))
         return out
 

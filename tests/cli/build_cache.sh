@@ -152,7 +152,7 @@ done
 python3 - out.json "$tmp/bin/mpy-cross" <<'PY' || fail "--json: $(cat out.json)"
 import json, sys
 j = json.load(open(sys.argv[1])); m = j["mpy_cross"]
-assert j["output"] == "s.romfs" and j["size"] > 0, j
+assert j["image"] == "s.romfs" and j["image_size"] > 0, j
 assert m["path"] == sys.argv[2] and "emitting mpy v6.3" in m["version"], m
 assert m["sources"] == 8 and m["compiled"] == 0 and m["cached"] == 8 and m["jobs"] >= 1, m
 PY

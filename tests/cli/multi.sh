@@ -39,7 +39,7 @@ for (const l of lines) {
   if (!o.ok || o.exit !== 0 || o.error !== null) throw new Error("not ok: " + l);
   if (!(o.report.blocks_written >= 1 && o.report.blocks_written < o.report.blocks_total)) throw new Error("not incremental: " + l);
   if (!o.report.verified || !/^[0-9a-f]+$/.test(o.report.unique_id)) throw new Error("bad report: " + l);
-  boards.add(o.board);
+  boards.add(o.device);
 }
 if (boards.size !== 3) throw new Error("expected 3 distinct boards");
 ' "$OUT" || bad "--json objects are wrong"

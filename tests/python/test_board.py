@@ -39,12 +39,12 @@ def test_query_deploy_image_run(tmp_path, monkeypatch):
     app = make_app(tmp_path / "app", modules=3)
     with romfs.Board("emulated", emulator_partition=tmp_path / "p.bin", timeout=60) as board:
         parts = board.query()
-        assert parts and parts[0].id == 0 and parts[0].image_len == -1  # erased
+        assert parts and parts[0].id == 0 and parts[0].image_size == -1 and parts[0].payload_size == -1  # erased
         res = board.deploy(app, mpy=False)
         assert isinstance(res, romfs.DeployResult) and res.verified
-        assert 0 < res.blocks_written <= res.blocks_total and res.bytes_written >= res.image_len
+        assert 0 < res.blocks_written <= res.blocks_total and res.bytes_programmed >= res.image_size
         parts = board.query()
-        assert parts[0].image_len > 0 and parts[0].mountable is not False
+        assert 0 < parts[0].payload_size < parts[0].image_size and parts[0].block_size > 0 and parts[0].mountable is not False
         img = board.image()
         assert bytes(img.read("/hello.py")) == (app / "hello.py").read_bytes()
         assert sorted(img.listdir("/lib")) == [f"mod{i:02d}.py" for i in range(3)]
@@ -93,7 +93,7 @@ def test_one_line_edit_writes_the_same_blocks_as_the_command(tmp_path, monkeypat
         py = board.deploy(app, mpy=False)
     print(f"one-line edit: command wrote {cmd['blocks_written']}/{cmd['blocks_total']} blocks, "
           f"romfs.Board.deploy {py.blocks_written}/{py.blocks_total}")
-    assert (py.blocks_written, py.blocks_total, py.image_len) == \
+    assert (py.blocks_written, py.blocks_total, py.image_size) == \
         (cmd["blocks_written"], cmd["blocks_total"], cmd["image_size"])
     assert 0 < py.blocks_written < py.blocks_total
     assert (a / "partition.bin").read_bytes() == (b / "partition.bin").read_bytes()

@@ -23,7 +23,7 @@ expect_in "$out" "  Image SHA-256: $(sha256sum "$T/img" | cut -c1-64)" "image ha
 ref=$out
 
 json=$("$ROMFS" query --json -d "exec:$EMU --partition $P") || fail "query --json"
-expect_in "$json" '"image_size": 33, "fits": true, "mountable": true' "json facts"
+expect_in "$json" '"payload_size": 33, "image_size": 38, "fits": true, "mountable": true' "json facts"
 node -e 'JSON.parse(require("fs").readFileSync(0, "utf8"))' <<<"$json" || fail "query --json is not JSON"
 
 # --verify reads the image back and checks every record.
