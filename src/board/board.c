@@ -8,7 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "answer.h"
 
@@ -156,7 +155,7 @@ const char *romfs_board_describe(const romfs_board_t *b)
 
 int romfs_board_process_group(const romfs_board_t *b)
 {
-    return b && b->ch.pid > 0 ? (int)b->ch.pid : 0;
+    return b && b->ch.proc.pid > 0 ? (int)b->ch.proc.pid : 0;
 }
 
 const char *romfs_board_errmsg(const romfs_board_t *b)

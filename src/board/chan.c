@@ -1,27 +1,18 @@
 /* SPDX-License-Identifier: MIT */
-/* Byte channel over file descriptors: reads and writes that always end by a
- * deadline. */
+/* Byte channel: reads and writes that always end by a deadline, over the
+ * serial backend or over descriptors waited on through the platform
+ * layer. */
 #include "chan.h"
 
 #include <errno.h>
-#include <poll.h>
-#include <pthread.h>
-#include <signal.h>
 #include <string.h>
-#include <sys/wait.h>
-#include <time.h>
-#include <unistd.h>
-
-#include <libserialport.h>
 
 #include "platform.h"
 #include "romfs/romfs.h"
 
 int64_t chan_now_ms(void)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    return rp_monotonic_ns() / 1000000;
 }
 
 void chan_init_fds(chan_t *c, int rfd, int wfd)
@@ -32,34 +23,53 @@ void chan_init_fds(chan_t *c, int rfd, int wfd)
     c->exit_status = -1;
 }
 
-static int wait_fd(int fd, short events, int64_t deadline)
+/* Milliseconds left until deadline, at most a minute (waits are cut in
+ * pieces so that a clock far ahead never overflows an int). */
+static int left_ms(int64_t deadline)
+{
+    int64_t left = deadline - chan_now_ms();
+    return left < 0 ? 0 : left > 60000 ? 60000 : (int)left;
+}
+
+/* Wait until fd is readable (or writable) or the deadline passes: 1
+ * ready (or hung up: the I/O call tells which), 0 deadline passed,
+ * ROMFS_ERR_CLOSED on an error of the wait itself. */
+static int wait_fd(int fd, int for_write, int64_t deadline)
 {
     for (;;) {
-        int64_t left = deadline - chan_now_ms();
-        if (left < 0)
-            left = 0;
-        struct pollfd p = {.fd = fd, .events = events};
-        int r = poll(&p, 1, left > 60000 ? 60000 : (int)left);
+        int left = left_ms(deadline);
+        unsigned char ready = 0;
+        int r = for_write ? rp_wait_writable(fd, left) : rp_wait_readable(&fd, 1, left, &ready);
         if (r < 0 && errno == EINTR)
             continue;
         if (r < 0)
             return ROMFS_ERR_CLOSED;
-        if (r == 0) {
-            if (left == 0 || chan_now_ms() >= deadline)
-                return 0;
-            continue;
-        }
-        return 1; /* readable/writable, or hung up: the I/O call tells which */
+        if (r > 0)
+            return 1;
+        if (left == 0 || chan_now_ms() >= deadline)
+            return 0;
+    }
+}
+
+static int serial_read(chan_t *c, uint8_t *buf, size_t n, int64_t deadline)
+{
+    for (;;) {
+        int left = left_ms(deadline);
+        int r = chan_serial_read(c->ser, buf, n, left);
+        if (r != 0 || left == 0 || chan_now_ms() >= deadline)
+            return r;
     }
 }
 
 int chan_read(chan_t *c, uint8_t *buf, size_t n, int64_t deadline)
 {
+    if (c->ser)
+        return serial_read(c, buf, n, deadline);
     for (;;) {
-        int r = wait_fd(c->rfd, POLLIN, deadline);
+        int r = wait_fd(c->rfd, 0, deadline);
         if (r <= 0)
             return r;
-        ssize_t got = read(c->rfd, buf, n);
+        long got = rp_read(c->rfd, buf, n);
         if (got > 0)
             return (int)got;
         if (got < 0 && (errno == EINTR || errno == EAGAIN))
@@ -70,42 +80,33 @@ int chan_read(chan_t *c, uint8_t *buf, size_t n, int64_t deadline)
     }
 }
 
-/* write(), where a reader that went away gives EPIPE and never kills the
- * process: SIGPIPE is blocked in this thread for the call and a SIGPIPE it
- * raised is taken back, whatever the program's own disposition (a library
- * leaves that alone). */
-static ssize_t write_nosig(int fd, const void *buf, size_t n)
+static int serial_write(chan_t *c, const uint8_t *buf, size_t n, int64_t deadline)
 {
-    sigset_t pipe, old;
-    sigemptyset(&pipe);
-    sigaddset(&pipe, SIGPIPE);
-    sigset_t pending;
-    sigemptyset(&pending);
-    sigpending(&pending);
-    int was_pending = sigismember(&pending, SIGPIPE);
-    pthread_sigmask(SIG_BLOCK, &pipe, &old);
-    ssize_t r = write(fd, buf, n);
-    int e = errno;
-    if (r < 0 && e == EPIPE && !was_pending) {
-        struct timespec zero = {0, 0};
-        while (sigtimedwait(&pipe, NULL, &zero) < 0 && errno == EINTR)
-            ;
+    size_t done = 0;
+    while (done < n) {
+        int left = left_ms(deadline);
+        if (left == 0)
+            return ROMFS_ERR_TIMEOUT;
+        int put = chan_serial_write(c->ser, buf + done, n - done, left);
+        if (put < 0)
+            return put;
+        done += (size_t)put;
     }
-    pthread_sigmask(SIG_SETMASK, &old, NULL);
-    errno = e;
-    return r;
+    return 0;
 }
 
 int chan_write(chan_t *c, const uint8_t *buf, size_t n, int64_t deadline)
 {
+    if (c->ser)
+        return serial_write(c, buf, n, deadline);
     size_t done = 0;
     while (done < n) {
-        int r = wait_fd(c->wfd, POLLOUT, deadline);
+        int r = wait_fd(c->wfd, 1, deadline);
         if (r == 0)
             return ROMFS_ERR_TIMEOUT;
         if (r < 0)
             return r;
-        ssize_t put = write_nosig(c->wfd, buf + done, n - done);
+        long put = rp_write_nosigpipe(c->wfd, buf + done, n - done);
         if (put < 0 && (errno == EINTR || errno == EAGAIN))
             continue;
         if (put <= 0)
@@ -115,17 +116,28 @@ int chan_write(chan_t *c, const uint8_t *buf, size_t n, int64_t deadline)
     return 0;
 }
 
+/* 1 once the child is reaped (its status kept), 0 while it runs. */
+static int reaped(chan_t *c)
+{
+    if (c->exit_status >= 0)
+        return 1;
+    int r = rp_wait_nohang(&c->proc);
+    if (r == -2)
+        return 0;
+    if (r >= 0)
+        c->exit_status = r;
+    return 1; /* reaped, or not ours to reap any more */
+}
+
 void chan_close(chan_t *c)
 {
-    if (c->sp) {
-        sp_close(c->sp);
-        sp_free_port(c->sp);
-        c->sp = NULL;
-        c->rfd = c->wfd = -1;
+    if (c->ser) {
+        chan_serial_close(c->ser);
+        c->ser = NULL;
     }
     if (c->wfd >= 0 && c->wfd != c->rfd)
-        close(c->wfd);
-    if (c->pid > 0 && c->rfd >= 0 && c->rfd != c->wfd) {
+        rp_close(c->wfd);
+    if (c->proc.pid > 0 && c->rfd >= 0 && c->rfd != c->wfd) {
         /* Closing its stdin is the polite goodbye: read what the process
          * still sends until it closes its end (briefly), so that it never
          * writes into a closed pipe (socat's "Broken pipe", node's EPIPE). */
@@ -135,28 +147,28 @@ void chan_close(chan_t *c)
             ;
     }
     if (c->rfd >= 0)
-        close(c->rfd);
+        rp_close(c->rfd);
     c->rfd = c->wfd = -1;
-    if (c->pid > 0) {
-        /* Give it a moment to exit, then insist on the whole process group
-         * (sh and what it ran), so no board process outlives the command. */
-        int st;
-        pid_t r = c->exit_status >= 0 ? c->pid : 0;
-        for (int i = 0; i < 20 && r == 0; i++) {
-            r = waitpid(c->pid, &st, WNOHANG);
-            if (r == 0)
-                rp_sleep_ms(10);
+    if (c->proc.pid > 0) {
+        /* Give it a moment to exit, then insist on the whole group (sh and
+         * what it ran), so no board process outlives the command. */
+        int done = reaped(c);
+        for (int i = 0; i < 20 && !done; i++) {
+            rp_sleep_ms(10);
+            done = reaped(c);
         }
-        kill(-c->pid, SIGTERM);
-        for (int i = 0; i < 50 && r == 0; i++) {
-            r = waitpid(c->pid, &st, WNOHANG);
-            if (r == 0)
-                rp_sleep_ms(10);
+        rp_terminate_group(&c->proc, 0);
+        for (int i = 0; i < 50 && !done; i++) {
+            rp_sleep_ms(10);
+            done = reaped(c);
         }
-        if (r == 0) {
-            kill(-c->pid, SIGKILL);
-            waitpid(c->pid, &st, 0);
+        if (!done) {
+            rp_terminate_group(&c->proc, 1);
+            int r = rp_wait(&c->proc);
+            if (r >= 0)
+                c->exit_status = r;
         }
-        c->pid = 0;
+        rp_proc_release(&c->proc);
+        c->proc.pid = 0;
     }
 }

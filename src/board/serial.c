@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
-/* Serial ports through libserialport: it gives portable port enumeration
- * with USB VID/PID and descriptions, which `-d auto` and `romfs devs` need;
- * once open, the tty's descriptor is read and written like any other. */
+/* Serial ports through libserialport's own API: enumeration with USB
+ * VID/PID and descriptions (`-d auto`, `romfs devs`), and once open,
+ * sp_wait on an event set and sp_nonblocking_read / sp_blocking_write with
+ * timeouts, never its descriptor. The Windows cross build, which has no
+ * libserialport, uses serial_win32.c behind the same functions. */
 #include "chan.h"
 
 #include <errno.h>
@@ -13,7 +15,13 @@
 
 #include <libserialport.h>
 
+#include "platform.h"
 #include "romfs/romfs.h"
+
+struct chan_serial {
+    struct sp_port *sp;
+    struct sp_event_set *ev;   /* SP_EVENT_RX_READY on sp */
+};
 
 /* A tty libserialport does not know (it needs sysfs: pseudo-terminals,
  * some virtual ports): the same settings through termios. */
@@ -75,19 +83,60 @@ int chan_open_serial(chan_t *c, const char *path, const char **err)
         sp_free_port(sp);
         return ROMFS_ERR_NOBOARD;
     }
-    int fd = -1;
-    if (sp_get_port_handle(sp, &fd) != SP_OK || fd < 0) {
-        *err = "cannot get the serial port's descriptor";
+    struct chan_serial *s = calloc(1, sizeof *s);
+    if (!s || sp_new_event_set(&s->ev) != SP_OK || sp_add_port_events(s->ev, sp, SP_EVENT_RX_READY) != SP_OK) {
+        *err = "out of memory";
+        if (s && s->ev)
+            sp_free_event_set(s->ev);
+        free(s);
         sp_close(sp);
         sp_free_port(sp);
-        return ROMFS_ERR_NOBOARD;
+        return ROMFS_ERR_NOMEM;
     }
-    c->sp = sp;
-    c->rfd = c->wfd = fd;
+    s->sp = sp;
+    c->ser = s;
     /* Only UART bridges can overrun a board's input buffer; USB CDC boards
      * are flow-controlled by USB, but pacing costs them little. */
     c->pace = 1;
     return 0;
+}
+
+int chan_serial_read(struct chan_serial *s, uint8_t *buf, size_t n, int timeout_ms)
+{
+    enum sp_return r = sp_nonblocking_read(s->sp, buf, n);
+    if (r > 0)
+        return (int)r;
+    if (r < 0)
+        return ROMFS_ERR_CLOSED;   /* EIO: the board went away */
+    if (timeout_ms <= 0)
+        return 0;
+    int64_t t0 = rp_monotonic_ns();
+    if (sp_wait(s->ev, (unsigned)timeout_ms) != SP_OK)
+        return ROMFS_ERR_CLOSED;
+    r = sp_nonblocking_read(s->sp, buf, n);
+    if (r > 0)
+        return (int)r;
+    if (r < 0)
+        return ROMFS_ERR_CLOSED;
+    /* Ready before the time was up, yet nothing to read: the port hung up
+     * (a USB board unplugged, a pty's other side closed). */
+    if ((rp_monotonic_ns() - t0) / 1000000 + 1 < timeout_ms)
+        return ROMFS_ERR_CLOSED;
+    return 0;
+}
+
+int chan_serial_write(struct chan_serial *s, const uint8_t *buf, size_t n, int timeout_ms)
+{
+    enum sp_return r = sp_blocking_write(s->sp, buf, n, timeout_ms > 0 ? (unsigned)timeout_ms : 1);
+    return r < 0 ? ROMFS_ERR_CLOSED : (int)r;
+}
+
+void chan_serial_close(struct chan_serial *s)
+{
+    sp_free_event_set(s->ev);
+    sp_close(s->sp);
+    sp_free_port(s->sp);
+    free(s);
 }
 
 /* USB vendors whose serial ports are likely MicroPython REPLs: boards that

@@ -157,6 +157,7 @@ RP_API void rp_closedir(rp_dirstream_t *d);
 typedef struct rp_proc {
     intptr_t pid;
     void *handle;       /* Windows: the process handle */
+    void *job;          /* Windows: the job holding an rp_spawn_shell child */
 } rp_proc_t;
 
 /* Start argv (argv[0] looked up in PATH when it has no separator). Each of
@@ -166,6 +167,24 @@ typedef struct rp_proc {
  * the output pipe too. Our ends are not inherited by later children.
  * Returns 0 or a positive errno. */
 RP_API int rp_spawn(char *const argv[], rp_proc_t *p, int *in_fd, int *out_fd, int err_to_out);
+/* Run the shell command cmd (/bin/sh -c on POSIX, %ComSpec% /d /s /c on
+ * Windows) in a process group of its own (a job object on Windows), with
+ * *in_fd / *out_fd our ends of pipes to its standard input / output and
+ * its standard error ours; SIGPIPE is at its default in the child.
+ * Returns 0 or a positive errno. */
+RP_API int rp_spawn_shell(const char *cmd, rp_proc_t *p, int *in_fd, int *out_fd);
+/* End the whole group of an rp_spawn_shell child: SIGTERM, or SIGKILL when
+ * hard (POSIX); the job's processes on Windows. */
+RP_API void rp_terminate_group(rp_proc_t *p, int hard);
+/* Let go of what rp_spawn_shell kept beside the pid (Windows: the job,
+ * whose processes end with it); after the wait. */
+RP_API void rp_proc_release(rp_proc_t *p);
+/* Wait up to timeout_ms until a write to fd would not block: 1, 0 on
+ * timeout, -1 with errno. Windows pipes cannot tell: always 1. */
+RP_API int rp_wait_writable(int fd, int timeout_ms);
+/* One write(2) that never raises SIGPIPE: a reader that went away gives
+ * -1 with EPIPE, whatever the program's disposition of the signal. */
+RP_API long rp_write_nosigpipe(int fd, const void *buf, size_t n);
 /* A pipe whose ends are not inherited by children (pipe2 on Linux, pipe
  * and fcntl elsewhere, _pipe on Windows): 0, or -1 with errno. */
 RP_API int rp_pipe(int p[2]);

@@ -465,9 +465,94 @@ int rp_spawn(char *const argv[], rp_proc_t *p, int *in_fd, int *out_fd, int err_
     }
     if (r == 0) {
         p->pid = pid;
-        p->handle = NULL;
+        p->handle = p->job = NULL;
     }
     return r;
+}
+
+int rp_spawn_shell(const char *cmd, rp_proc_t *p, int *in_fd, int *out_fd)
+{
+    int ip[2], op[2];
+    if (cloexec_pipe(ip) != 0)
+        return errno;
+    if (cloexec_pipe(op) != 0) {
+        int e = errno;
+        close(ip[0]);
+        close(ip[1]);
+        return e;
+    }
+    posix_spawn_file_actions_t fa;
+    posix_spawnattr_t at;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawnattr_init(&at);
+    posix_spawn_file_actions_adddup2(&fa, ip[0], 0);
+    posix_spawn_file_actions_adddup2(&fa, op[1], 1);
+    /* Own process group, so ending the board ends all of it (sh and what
+     * it ran); SIGPIPE back at its default whatever we do with it. */
+    sigset_t def;
+    sigemptyset(&def);
+    sigaddset(&def, SIGPIPE);
+    posix_spawnattr_setpgroup(&at, 0);
+    posix_spawnattr_setsigdefault(&at, &def);
+    posix_spawnattr_setflags(&at, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF);
+    char *argv[] = {"sh", "-c", (char *)cmd, NULL};
+    pid_t pid;
+    int r = posix_spawn(&pid, "/bin/sh", &fa, &at, argv, environ);
+    posix_spawn_file_actions_destroy(&fa);
+    posix_spawnattr_destroy(&at);
+    close(ip[0]);
+    close(op[1]);
+    if (r != 0) {
+        close(ip[1]);
+        close(op[0]);
+        return r;
+    }
+    *in_fd = ip[1];
+    *out_fd = op[0];
+    p->pid = pid;
+    p->handle = p->job = NULL;
+    return 0;
+}
+
+void rp_terminate_group(rp_proc_t *p, int hard)
+{
+    if (p->pid > 0)
+        kill(-(pid_t)p->pid, hard ? SIGKILL : SIGTERM);
+}
+
+void rp_proc_release(rp_proc_t *p)
+{
+    (void)p;
+}
+
+int rp_wait_writable(int fd, int timeout_ms)
+{
+    struct pollfd pf = {.fd = fd, .events = POLLOUT};
+    int r = poll(&pf, 1, timeout_ms);
+    return r < 0 ? -1 : r > 0; /* writable, or hung up: the write tells which */
+}
+
+long rp_write_nosigpipe(int fd, const void *buf, size_t n)
+{
+    /* SIGPIPE blocked in this thread for the call, and one the call raised
+     * taken back (a library leaves the program's disposition alone). */
+    sigset_t pipe, old, pending;
+    sigemptyset(&pipe);
+    sigaddset(&pipe, SIGPIPE);
+    sigemptyset(&pending);
+    sigpending(&pending);
+    int was_pending = sigismember(&pending, SIGPIPE);
+    pthread_sigmask(SIG_BLOCK, &pipe, &old);
+    ssize_t r = write(fd, buf, n);
+    int e = errno;
+    if (r < 0 && e == EPIPE && !was_pending) {
+        struct timespec zero = {0, 0};
+        while (sigtimedwait(&pipe, NULL, &zero) < 0 && errno == EINTR)
+            ;
+    }
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    errno = e;
+    return (long)r;
 }
 
 static int decode(int status)

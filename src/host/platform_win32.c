@@ -832,6 +832,7 @@ int rp_spawn(char *const argv[], rp_proc_t *p, int *in_fd, int *out_fd, int err_
             CloseHandle(pi.hThread);
             p->pid = (intptr_t)pi.dwProcessId;
             p->handle = pi.hProcess;
+            p->job = NULL;
         }
     }
     free(cmd);
@@ -851,6 +852,107 @@ int rp_spawn(char *const argv[], rp_proc_t *p, int *in_fd, int *out_fd, int err_
     if (out_fd)
         *out_fd = _open_osfhandle((intptr_t)out_ours, _O_RDONLY | _O_BINARY);
     return 0;
+}
+
+int rp_spawn_shell(const char *cmd, rp_proc_t *p, int *in_fd, int *out_fd)
+{
+    HANDLE in_ours = NULL, in_child = NULL, out_ours = NULL, out_child = NULL;
+    int e = child_pipe(&in_ours, &in_child, 1);
+    if (!e && (e = child_pipe(&out_ours, &out_child, 0)) != 0) {
+        CloseHandle(in_ours);
+        CloseHandle(in_child);
+        return e;
+    }
+    if (e)
+        return e;
+    /* cmd.exe /s /c "CMD": the outer quotes go, CMD stays as written. */
+    const wchar_t *shell = _wgetenv(L"ComSpec");
+    if (!shell || !*shell)
+        shell = L"cmd.exe";
+    wchar_t *wcmd = wide(cmd);
+    size_t cap = wcmd ? wcslen(shell) + wcslen(wcmd) + 32 : 0;
+    wchar_t *line = wcmd ? malloc(cap * sizeof *line) : NULL;
+    if (!line) {
+        e = ENOMEM;
+    } else {
+        swprintf(line, cap, L"\"%ls\" /d /s /c \"%ls\"", shell, wcmd);
+        /* A job that ends every process of the board with its last handle
+         * (ours: closed when the command ends, whatever way). */
+        HANDLE job = CreateJobObjectW(NULL, NULL);
+        if (job) {
+            JOBOBJECT_EXTENDED_LIMIT_INFORMATION li;
+            memset(&li, 0, sizeof li);
+            li.BasicLimitInformation.LimitFlags = JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE;
+            SetInformationJobObject(job, JobObjectExtendedLimitInformation, &li, sizeof li);
+        }
+        STARTUPINFOW si;
+        memset(&si, 0, sizeof si);
+        si.cb = sizeof si;
+        si.dwFlags = STARTF_USESTDHANDLES;
+        si.hStdInput = in_child;
+        si.hStdOutput = out_child;
+        si.hStdError = GetStdHandle(STD_ERROR_HANDLE);
+        PROCESS_INFORMATION pi;
+        if (!CreateProcessW(NULL, line, NULL, NULL, TRUE, CREATE_SUSPENDED | CREATE_NEW_PROCESS_GROUP, NULL, NULL,
+                            &si, &pi)) {
+            e = errno_of(GetLastError());
+            if (job)
+                CloseHandle(job);
+        } else {
+            if (job && !AssignProcessToJobObject(job, pi.hProcess)) {
+                CloseHandle(job); /* inside a job that allows none (old Windows): TerminateProcess only */
+                job = NULL;
+            }
+            ResumeThread(pi.hThread);
+            CloseHandle(pi.hThread);
+            p->pid = (intptr_t)pi.dwProcessId;
+            p->handle = pi.hProcess;
+            p->job = job;
+        }
+    }
+    free(wcmd);
+    free(line);
+    CloseHandle(in_child);
+    CloseHandle(out_child);
+    if (e) {
+        CloseHandle(in_ours);
+        CloseHandle(out_ours);
+        return e;
+    }
+    *in_fd = _open_osfhandle((intptr_t)in_ours, _O_WRONLY | _O_BINARY);
+    *out_fd = _open_osfhandle((intptr_t)out_ours, _O_RDONLY | _O_BINARY);
+    return 0;
+}
+
+void rp_terminate_group(rp_proc_t *p, int hard)
+{
+    (void)hard;
+    if (p->job)
+        TerminateJobObject(p->job, 1);
+    else if (p->handle)
+        TerminateProcess(p->handle, 1);
+}
+
+void rp_proc_release(rp_proc_t *p)
+{
+    if (p->job)
+        CloseHandle(p->job);
+    p->job = NULL;
+    if (p->handle)
+        CloseHandle(p->handle);
+    p->handle = NULL;
+}
+
+int rp_wait_writable(int fd, int timeout_ms)
+{
+    (void)fd;
+    (void)timeout_ms;
+    return 1;
+}
+
+long rp_write_nosigpipe(int fd, const void *buf, size_t n)
+{
+    return rp_write(fd, buf, n);
 }
 
 int rp_pipe(int p[2])

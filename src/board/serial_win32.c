@@ -1,0 +1,227 @@
+/* SPDX-License-Identifier: MIT */
+/* Serial ports on Windows through the Win32 COMM API, behind the functions
+ * serial.c gives elsewhere with libserialport (which Debian does not build
+ * for mingw): CreateFileW on \\.\COMn, SetCommState (115200 8N1, no flow
+ * control), SetCommTimeouts per call, ReadFile/WriteFile, PurgeComm; the
+ * ports listed from HKLM\HARDWARE\DEVICEMAP\SERIALCOMM. */
+#include "chan.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <windows.h>
+
+#include "platform.h"
+#include "romfs/romfs.h"
+
+struct chan_serial {
+    HANDLE h;
+    COMMTIMEOUTS cur;   /* what the port has now */
+};
+
+static wchar_t *wide(const char *s)
+{
+    int n = MultiByteToWideChar(CP_UTF8, MB_ERR_INVALID_CHARS, s, -1, NULL, 0);
+    wchar_t *w = n > 0 ? malloc((size_t)n * sizeof *w) : NULL;
+    if (w && MultiByteToWideChar(CP_UTF8, MB_ERR_INVALID_CHARS, s, -1, w, n) != n) {
+        free(w);
+        w = NULL;
+    }
+    return w;
+}
+
+static char *narrow(const wchar_t *w)
+{
+    int n = WideCharToMultiByte(CP_UTF8, 0, w, -1, NULL, 0, NULL, NULL);
+    char *s = n > 0 ? malloc((size_t)n) : NULL;
+    if (s && WideCharToMultiByte(CP_UTF8, 0, w, -1, s, n, NULL, NULL) != n) {
+        free(s);
+        s = NULL;
+    }
+    return s;
+}
+
+int chan_open_serial(chan_t *c, const char *path, const char **err)
+{
+    chan_init_fds(c, -1, -1);
+    /* "COM12" is \\.\COM12 (COM10 and up exist only so); a \\.\ or \\?\
+     * path is taken as it is. */
+    size_t n = strlen(path);
+    char *dev = malloc(n + 5);
+    if (!dev) {
+        *err = "out of memory";
+        return ROMFS_ERR_NOMEM;
+    }
+    if (n >= 2 && rp_is_sep(path[0]) && rp_is_sep(path[1]))
+        memcpy(dev, path, n + 1);
+    else {
+        memcpy(dev, "\\\\.\\", 4);
+        memcpy(dev + 4, path, n + 1);
+    }
+    wchar_t *w = wide(dev);
+    free(dev);
+    if (!w) {
+        *err = "not a port name (bad UTF-8)";
+        return ROMFS_ERR_NOBOARD;
+    }
+    HANDLE h = CreateFileW(w, GENERIC_READ | GENERIC_WRITE, 0, NULL, OPEN_EXISTING, 0, NULL);
+    free(w);
+    if (h == INVALID_HANDLE_VALUE) {
+        DWORD e = GetLastError();
+        *err = e == ERROR_FILE_NOT_FOUND || e == ERROR_PATH_NOT_FOUND ? "no such serial port"
+             : e == ERROR_ACCESS_DENIED ? "cannot open the serial port (in use by another program?)"
+             : "cannot open the serial port";
+        return ROMFS_ERR_NOBOARD;
+    }
+    /* MicroPython's USB-serial and UART REPLs: 115200 8N1, no flow control
+     * (USB CDC ignores the rate; UART boards need it). */
+    DCB dcb;
+    memset(&dcb, 0, sizeof dcb);
+    dcb.DCBlength = sizeof dcb;
+    if (!GetCommState(h, &dcb)) {
+        CloseHandle(h);
+        *err = "not a serial port";
+        return ROMFS_ERR_NOBOARD;
+    }
+    dcb.BaudRate = CBR_115200;
+    dcb.ByteSize = 8;
+    dcb.Parity = NOPARITY;
+    dcb.StopBits = ONESTOPBIT;
+    dcb.fBinary = TRUE;
+    dcb.fParity = FALSE;
+    dcb.fOutxCtsFlow = FALSE;
+    dcb.fOutxDsrFlow = FALSE;
+    dcb.fDtrControl = DTR_CONTROL_ENABLE;
+    dcb.fRtsControl = RTS_CONTROL_ENABLE;
+    dcb.fDsrSensitivity = FALSE;
+    dcb.fOutX = FALSE;
+    dcb.fInX = FALSE;
+    dcb.fErrorChar = FALSE;
+    dcb.fNull = FALSE;
+    dcb.fAbortOnError = FALSE;
+    if (!SetCommState(h, &dcb)) {
+        CloseHandle(h);
+        *err = "cannot configure the serial port (115200 8N1)";
+        return ROMFS_ERR_NOBOARD;
+    }
+    PurgeComm(h, PURGE_RXCLEAR | PURGE_TXCLEAR);
+    struct chan_serial *s = calloc(1, sizeof *s);
+    if (!s) {
+        CloseHandle(h);
+        *err = "out of memory";
+        return ROMFS_ERR_NOMEM;
+    }
+    s->h = h;
+    c->ser = s;
+    c->pace = 1;
+    return 0;
+}
+
+static int set_timeouts(struct chan_serial *s, const COMMTIMEOUTS *t)
+{
+    if (memcmp(&s->cur, t, sizeof *t) == 0)
+        return 0;
+    if (!SetCommTimeouts(s->h, (COMMTIMEOUTS *)t))
+        return -1;
+    s->cur = *t;
+    return 0;
+}
+
+int chan_serial_read(struct chan_serial *s, uint8_t *buf, size_t n, int timeout_ms)
+{
+    /* MAXDWORD, MAXDWORD, T: return at once with what is there, else with
+     * the first bytes that come within T; MAXDWORD, 0, 0: never wait. */
+    COMMTIMEOUTS t = s->cur;
+    t.ReadIntervalTimeout = MAXDWORD;
+    t.ReadTotalTimeoutMultiplier = timeout_ms > 0 ? MAXDWORD : 0;
+    t.ReadTotalTimeoutConstant = timeout_ms > 0 ? (DWORD)timeout_ms : 0;
+    if (set_timeouts(s, &t) != 0)
+        return ROMFS_ERR_CLOSED;
+    DWORD got = 0;
+    if (!ReadFile(s->h, buf, n > 65536 ? 65536 : (DWORD)n, &got, NULL))
+        return ROMFS_ERR_CLOSED;   /* the device went away */
+    return (int)got;
+}
+
+int chan_serial_write(struct chan_serial *s, const uint8_t *buf, size_t n, int timeout_ms)
+{
+    COMMTIMEOUTS t = s->cur;
+    t.WriteTotalTimeoutMultiplier = 0;
+    t.WriteTotalTimeoutConstant = timeout_ms > 0 ? (DWORD)timeout_ms : 1;
+    if (set_timeouts(s, &t) != 0)
+        return ROMFS_ERR_CLOSED;
+    DWORD put = 0;
+    if (!WriteFile(s->h, buf, n > 65536 ? 65536 : (DWORD)n, &put, NULL) && GetLastError() != ERROR_TIMEOUT)
+        return ROMFS_ERR_CLOSED;
+    return (int)put;
+}
+
+void chan_serial_close(struct chan_serial *s)
+{
+    CloseHandle(s->h);
+    free(s);
+}
+
+static int cmp_port(const void *a, const void *b)
+{
+    const struct chan_port *x = a, *y = b;
+    return strcmp(x->name, y->name);
+}
+
+/* The ports Windows knows: HKLM\HARDWARE\DEVICEMAP\SERIALCOMM maps each
+ * serial device (\Device\Serial0, \Device\USBSER000, ...) to its COM name.
+ * No USB VID/PID from here, so none is "likely": `-d auto` on Windows
+ * needs a port given by name. */
+int chan_list_ports(struct chan_port **out, size_t *count)
+{
+    *out = NULL;
+    *count = 0;
+    HKEY key;
+    if (RegOpenKeyExW(HKEY_LOCAL_MACHINE, L"HARDWARE\\DEVICEMAP\\SERIALCOMM", 0, KEY_READ, &key) != ERROR_SUCCESS)
+        return 0;   /* no serial ports at all */
+    struct chan_port *ports = NULL;
+    size_t n = 0;
+    int rc = 0;
+    for (DWORD i = 0;; i++) {
+        wchar_t vname[256], data[256];
+        DWORD vlen = sizeof vname / sizeof vname[0], dlen = sizeof data - sizeof data[0], type = 0;
+        LONG r = RegEnumValueW(key, i, vname, &vlen, NULL, &type, (BYTE *)data, &dlen);
+        if (r == ERROR_NO_MORE_ITEMS)
+            break;
+        if (r != ERROR_SUCCESS || type != REG_SZ)
+            continue;
+        data[dlen / sizeof data[0]] = 0;
+        struct chan_port *p = realloc(ports, (n + 1) * sizeof *p);
+        if (!p) {
+            rc = ROMFS_ERR_NOMEM;
+            break;
+        }
+        ports = p;
+        memset(&ports[n], 0, sizeof ports[n]);
+        ports[n].name = narrow(data);
+        ports[n].desc = narrow(vname);
+        n++;
+        if (!ports[n - 1].name || !ports[n - 1].desc) {
+            rc = ROMFS_ERR_NOMEM;
+            break;
+        }
+    }
+    RegCloseKey(key);
+    if (rc) {
+        chan_free_ports(ports, n);
+        return rc;
+    }
+    if (n)
+        qsort(ports, n, sizeof *ports, cmp_port);
+    *out = ports;
+    *count = n;
+    return 0;
+}
+
+void chan_free_ports(struct chan_port *ports, size_t count)
+{
+    for (size_t i = 0; i < count; i++) {
+        free(ports[i].name);
+        free(ports[i].desc);
+    }
+    free(ports);
+}
