@@ -128,17 +128,24 @@ static int set_timeouts(struct chan_serial *s, const COMMTIMEOUTS *t)
 
 int chan_serial_read(struct chan_serial *s, uint8_t *buf, size_t n, int timeout_ms)
 {
-    /* MAXDWORD, MAXDWORD, T: return at once with what is there, else with
-     * the first bytes that come within T; MAXDWORD, 0, 0: never wait. */
+    /* Bytes waiting: take them without waiting (MAXDWORD, 0, 0). None:
+     * wait for the first ones in short slices (MAXDWORD, MAXDWORD, T),
+     * the caller calling again until its deadline. Windows returns at the
+     * first byte within T; wine waits all of T, so T stays short. */
+    COMSTAT cs;
+    DWORD errs = 0;
+    if (!ClearCommError(s->h, &errs, &cs))
+        return ROMFS_ERR_CLOSED;   /* the device went away */
     COMMTIMEOUTS t = s->cur;
     t.ReadIntervalTimeout = MAXDWORD;
-    t.ReadTotalTimeoutMultiplier = timeout_ms > 0 ? MAXDWORD : 0;
-    t.ReadTotalTimeoutConstant = timeout_ms > 0 ? (DWORD)timeout_ms : 0;
+    int wait = cs.cbInQue == 0 && timeout_ms > 0;
+    t.ReadTotalTimeoutMultiplier = wait ? MAXDWORD : 0;
+    t.ReadTotalTimeoutConstant = wait ? (DWORD)(timeout_ms < 5 ? timeout_ms : 5) : 0;
     if (set_timeouts(s, &t) != 0)
         return ROMFS_ERR_CLOSED;
     DWORD got = 0;
     if (!ReadFile(s->h, buf, n > 65536 ? 65536 : (DWORD)n, &got, NULL))
-        return ROMFS_ERR_CLOSED;   /* the device went away */
+        return ROMFS_ERR_CLOSED;
     return (int)got;
 }
 

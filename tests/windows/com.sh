@@ -1,0 +1,91 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# win.com: romfs.exe and a board on a COM port. The emulated board
+# (board/emulator.mjs) is served on a pty by socat, and wine maps COMn to
+# it ($WINEPREFIX/dosdevices/comN -> /dev/pts/K), so romfs.exe -d COMn
+# talks to it through the Win32 COMM backend (src/board/serial_win32.c)
+# as to a board on a USB serial port. The Linux build deploys the same
+# tree to a second emulated board (exec:); both partitions must end equal.
+# query, deploy (full, then incremental after a one-line edit: the blocks
+# written and the wire bytes equal the Linux build's), run, ls -d, cat -d.
+. "$(dirname "$0")/lib-wine.sh"
+: "${SRC:?}"
+command -v socat >/dev/null || prereq "socat is not installed"
+command -v node >/dev/null || prereq "node is not installed (the emulated board)"
+[ -d "${NODE_MODULES:-$SRC/node_modules}/@micropython" ] || prereq "npm packages missing: run npm ci"
+
+t_start=$(date +%s.%N)
+com=com7
+socat_pid=""
+cleanup() {
+    [ -n "$socat_pid" ] && kill "$socat_pid" 2>/dev/null && wait "$socat_pid" 2>/dev/null
+    rm -f "$WINEPREFIX/dosdevices/$com"
+    rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+emu="node $SRC/board/emulator.mjs"
+socat PTY,link="$tmp/pty",raw,echo=0 EXEC:"$emu --partition $tmp/wpart.bin",pty,raw,echo=0 2> "$tmp/socat.err" &
+socat_pid=$!
+for _ in $(seq 100); do [ -e "$tmp/pty" ] && break; sleep 0.1; done
+[ -e "$tmp/pty" ] || { bad "socat made no pty: $(cat "$tmp/socat.err")"; finish; }
+ln -sfn "$(readlink -f "$tmp/pty")" "$WINEPREFIX/dosdevices/$com"
+COM=$(echo "$com" | tr a-z A-Z)
+
+# Caches apart from the user's (the Windows one as a Windows path).
+export XDG_CACHE_HOME="$tmp/lcache"
+wcache="Z:$(printf '%s' "$tmp/wcache" | tr / '\\')"
+lin() { (cd "$tmp/L" && "$ROMFS" "$@"); }
+win() { (cd "$tmp/W" && XDG_CACHE_HOME="$wcache" timeout 120 "$WINE" "$ROMFS_WIN" "$@"); }
+LDEV="exec:$emu --partition $tmp/lpart.bin"
+
+# query
+win query -d "$COM" > "$tmp/q.out" 2> "$tmp/q.err" || bad "query -d $COM: $(cat "$tmp/q.err")"
+grep -q "ROMFS0 partition has size 262144 bytes" "$tmp/q.out" || bad "query -d $COM said: $(cat "$tmp/q.out" "$tmp/q.err")"
+
+# An app of 40 modules over several blocks.
+for d in L W; do
+    mkdir -p "$tmp/$d/app/lib"
+    for i in $(seq 1 40); do
+        { echo "# module $i"; for k in $(seq 1 20); do echo "VALUE_$k = $((i * 100 + k))  # padding padding"; done; } > "$tmp/$d/app/lib/m$i.py"
+    done
+    printf 'import lib.m7\nprint("hello from main", lib.m7.VALUE_3)\n' > "$tmp/$d/app/hello.py"
+done
+
+field() { sed -n "s/.*\"$2\":\\([^,}]*\\).*/\\1/p" "$1"; }
+deploy_both() { # label
+    lin deploy --no-mpy --json -d "$LDEV" app > "$tmp/l.$1.json" 2> "$tmp/l.$1.err" || bad "Linux deploy ($1): $(cat "$tmp/l.$1.err")"
+    win deploy --no-mpy --json -d "$COM" app > "$tmp/w.$1.json" 2> "$tmp/w.$1.err" || bad "deploy -d $COM ($1): $(cat "$tmp/w.$1.err")"
+    for f in image_size blocks_total blocks_written blocks_skipped wire_bytes layout verified; do
+        lv=$(field "$tmp/l.$1.json" $f); wv=$(field "$tmp/w.$1.json" $f)
+        [ -n "$wv" ] && [ "$lv" = "$wv" ] || bad "deploy ($1): $f is '$wv' over $COM, '$lv' on Linux"
+    done
+    cmp -s "$tmp/lpart.bin" "$tmp/wpart.bin" || bad "deploy ($1): the partitions differ"
+    echo "win.com: deploy ($1): $(field "$tmp/w.$1.json" blocks_written) of $(field "$tmp/w.$1.json" blocks_total) blocks," \
+        "$(field "$tmp/w.$1.json" wire_bytes) wire bytes over $COM, $(field "$tmp/l.$1.json" wire_bytes) on Linux"
+}
+deploy_both full
+[ "$(field "$tmp/w.full.json" blocks_written)" = "$(field "$tmp/w.full.json" blocks_total)" ] || bad "the first deploy did not write every block"
+for d in L W; do sed -i 's/^VALUE_5 = 3305 /VALUE_5 = 9999 /' "$tmp/$d/app/lib/m33.py"; done
+deploy_both edit
+bw=$(field "$tmp/w.edit.json" blocks_written); bt=$(field "$tmp/w.edit.json" blocks_total)
+[ -n "$bw" ] && [ "$bw" -ge 1 ] && [ "$bw" -lt "$bt" ] || bad "the incremental deploy wrote $bw of $bt blocks"
+
+# run, ls -d, cat -d: the same output as the Linux build's on its board.
+win run -d "$COM" hello > "$tmp/w.run" 2> "$tmp/w.run.err" || bad "run -d $COM: $(cat "$tmp/w.run.err")"
+lin run -d "$LDEV" hello > "$tmp/l.run" 2>&1 || bad "Linux run failed"
+grep -q "hello from main 703" "$tmp/w.run" || bad "run -d $COM printed: $(cat "$tmp/w.run")"
+cmp -s "$tmp/l.run" "$tmp/w.run" || bad "run output differs: $(cat "$tmp/w.run")"
+win ls -lR -d "$COM" > "$tmp/w.ls" 2> "$tmp/w.ls.err" || bad "ls -d $COM: $(cat "$tmp/w.ls.err")"
+lin ls -lR -d "$LDEV" > "$tmp/l.ls" 2>&1
+grep -q "m33.py" "$tmp/w.ls" || bad "ls -d $COM lists no m33.py: $(head -5 "$tmp/w.ls")"
+cmp -s "$tmp/l.ls" "$tmp/w.ls" || { bad "ls -lR -d differs"; diff "$tmp/l.ls" "$tmp/w.ls" | head -5 >&2; }
+win cat -d "$COM" /lib/m33.py > "$tmp/w.cat" 2> "$tmp/w.cat.err" || bad "cat -d $COM: $(cat "$tmp/w.cat.err")"
+cmp -s "$tmp/w.cat" "$tmp/W/app/lib/m33.py" || bad "cat -d $COM /lib/m33.py is not the edited file"
+
+# A port that is not there: one line, exit 1.
+win query -d COM99 > /dev/null 2> "$tmp/none.err"; r=$?
+[ "$r" = 1 ] && grep -q "COM99: no such serial port" "$tmp/none.err" || bad "query -d COM99: exit $r, $(cat "$tmp/none.err")"
+
+echo "win.com: $(awk -v a="$t_start" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }') s"
+finish
