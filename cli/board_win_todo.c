@@ -1,25 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The board commands the Windows build does not have yet: several boards
- * at once (multi.c forks children that re-run the command) and watch
- * (watch.c's module child is a fork). Each says so in one line, exit 1;
- * every other board command works on Windows.
+ * What the Windows build does not have yet: several boards at once
+ * (multi.c forks children that re-run the command). It says so in one
+ * line, exit 1; every other board command works on Windows.
  */
 #include "cli.h"
 
 #include <string.h>
-
-static int not_yet(const char *what)
-{
-    cli_error("%s: not available in the Windows build yet", what);
-    return CLI_FAIL;
-}
-
-int cmd_watch(int argc, char **argv)
-{
-    (void)argc;
-    return not_yet(argv[0]);
-}
 
 /* deploy/query with -d given twice or -d all: refused rather than taken as
  * the last -d (a rough count: an option's value that is itself "-d" counts

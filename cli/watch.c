@@ -3,14 +3,16 @@
  * romfs watch: deploy a directory, then redeploy it on every change and run
  * a module after each deploy, over one board connection kept open.
  *
- * The source tree is watched with inotify (every directory, new ones added
- * as they appear); events are debounced so an editor saving several files
- * makes one deploy. Each cycle: build (cli_deploy_build, as `romfs deploy`),
+ * The source tree is watched through the platform layer (rp_watch:
+ * inotify, ReadDirectoryChangesW, or the polling watcher; what the build
+ * leaves out is filtered there); events are debounced so an editor saving
+ * several files makes one deploy. Each cycle: build (cli_deploy_build, as `romfs deploy`),
  * incremental deploy (watch_deploy.c, which keeps what this session wrote),
  * soft reset (MicroPython's boot mounts /rom again), then `import MODULE`
  * in a child process that streams the output; the parent keeps watching,
  * and a change or Ctrl-C kills the child and interrupts the board (Ctrl-C
- * on its REPL). Errors are printed and the watch goes on; a board that goes
+ * on its REPL). Windows has no fork: there the module runs in the
+ * foreground, and a change made while it runs is deployed when it ends. Errors are printed and the watch goes on; a board that goes
  * away is reopened.
  */
 #include "cli.h"
@@ -18,21 +20,19 @@
 #include "build_dir.h"
 #include "deploy_seam.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/inotify.h>
-#include <sys/stat.h>
+#ifndef _WIN32
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
+#endif
 
-#define EVENTS (IN_CLOSE_WRITE | IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO | IN_MODIFY | IN_ATTRIB)
+#include "platform.h"
+
 #define REOPEN_MS 500
 #define ATTEMPTS 3
 
@@ -46,12 +46,10 @@ typedef struct wopts {
 typedef struct watcher {
     wopts_t o;
     wsession_t s;
-    int ifd;                /* inotify */
-    char **dirs;            /* watch descriptor -> directory path */
-    int ndirs;
+    rp_watch_t *rw;         /* the source tree's watcher */
     uint8_t *last;          /* packed image of the last deploy that succeeded */
     size_t last_len;
-    pid_t child;            /* the running module, or 0 */
+    long child;             /* the running module's process, or 0 */
     int reopens;            /* boards lost by the module since the last change */
     int reopen;             /* the module lost the board: reopen and deploy */
     /* What the board loads (sys.implementation._mpy), asked once per
@@ -183,146 +181,59 @@ static void status(const watcher_t *w, const char *fmt, ...)
 
 /// Watching the tree ///
 
-static int remember_dir(watcher_t *w, int wd, const char *path)
+/* The watcher's filter: 1 when rel (relative to the source) is left out
+ * of the build (editor swap files, .git/ and the like), so its changes are
+ * no changes. .romfsignore itself always counts: it changes the rules. */
+static int leave_out(void *ctx, const char *rel, int is_dir)
 {
-    if (wd >= w->ndirs) {
-        int n = wd + 64;
-        char **d = realloc(w->dirs, (size_t)n * sizeof *d);
-        if (!d)
-            return -1;
-        memset(d + w->ndirs, 0, (size_t)(n - w->ndirs) * sizeof *d);
-        w->dirs = d;
-        w->ndirs = n;
-    }
-    free(w->dirs[wd]);
-    w->dirs[wd] = strdup(path);
-    return w->dirs[wd] ? 0 : -1;
+    const watcher_t *w = ctx;
+    if (!w->ignore || strcmp(rel, ".romfsignore") == 0)
+        return 0;
+    return romfs_ignore_path(w->ignore, rel, strlen(rel), is_dir > 0);
 }
 
-/* 1 when dir/name (dir a watched directory, name NULL for dir itself) is
- * left out of the build: editor swap files, .git/ and the like. */
-static int excluded(const watcher_t *w, const char *dir, const char *name, int is_dir)
+/* After a wait that saw changes: new rules when .romfsignore changed (or
+ * the watcher lost names). */
+static void note_changes(watcher_t *w)
 {
-    size_t sl = strlen(w->o.src);
-    while (sl > 1 && w->o.src[sl - 1] == '/')
-        sl--;
-    if (!w->ignore || strncmp(dir, w->o.src, sl) != 0)
-        return 0;
-    const char *rel = dir + sl;
-    while (*rel == '/')
-        rel++;
-    char *path = NULL;
-    if (asprintf(&path, "%s%s%s", rel, *rel && name ? "/" : "", name ? name : "") < 0)
-        return 0;
-    int r = *path && romfs_ignore_path(w->ignore, path, strlen(path), is_dir);
-    free(path);
-    return r;
-}
-
-/* Watch path and every directory below it (symbolic links not followed,
- * as the build does not follow them into directories either). */
-static int watch_tree(watcher_t *w, const char *path)
-{
-    if (excluded(w, path, NULL, 1))
-        return 0;
-    int wd = inotify_add_watch(w->ifd, path, EVENTS | IN_ONLYDIR | IN_DONT_FOLLOW);
-    if (wd < 0)
-        return errno == ENOENT || errno == ENOTDIR ? 0 : -errno;
-    if (remember_dir(w, wd, path) < 0)
-        return -ENOMEM;
-    DIR *d = opendir(path);
-    if (!d)
-        return 0;   /* gone again, or unreadable: the build will say so */
-    struct dirent *de;
-    int r = 0;
-    while (r == 0 && (de = readdir(d))) {
-        if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-            continue;
-        if (de->d_type != DT_DIR && de->d_type != DT_UNKNOWN)
-            continue;
-        size_t n = strlen(path) + strlen(de->d_name) + 2;
-        char *sub = malloc(n);
-        if (!sub) {
-            r = -ENOMEM;
-            break;
-        }
-        snprintf(sub, n, "%s/%s", path, de->d_name);
-        struct stat st;
-        if (lstat(sub, &st) == 0 && S_ISDIR(st.st_mode))
-            r = watch_tree(w, sub);
-        free(sub);
-    }
-    closedir(d);
-    return r;
-}
-
-/* Read pending events; watch new directories. Returns the number of
- * events, 0 when none, -1 on a read error. */
-static int read_events(watcher_t *w)
-{
-    char buf[16384] __attribute__((aligned(__alignof__(struct inotify_event))));
-    ssize_t n = read(w->ifd, buf, sizeof buf);
-    if (n <= 0)
-        return n < 0 && (errno == EAGAIN || errno == EINTR) ? 0 : -1;
-    int count = 0;
-    for (char *p = buf; p < buf + n;) {
-        struct inotify_event *ev = (struct inotify_event *)p;
-        p += sizeof *ev + ev->len;
-        const char *dir = ev->wd >= 0 && ev->wd < w->ndirs ? w->dirs[ev->wd] : NULL;
-        if (dir && ev->len && strcmp(dir, w->o.src) == 0 && strcmp(ev->name, ".romfsignore") == 0) {
-            romfs_ignore_t *ig = cli_build_ignore(&w->o.mpy, w->o.src);   /* the rules changed */
-            if (ig) {
-                romfs_ignore_free(w->ignore);
-                w->ignore = ig;
-            }
-        } else if (dir && ev->len && excluded(w, dir, ev->name, (ev->mask & IN_ISDIR) != 0)) {
-            continue;   /* a swap file saved, .git/ touched: not a change */
-        }
-        count++;
-        if ((ev->mask & IN_ISDIR) && (ev->mask & (IN_CREATE | IN_MOVED_TO)) && ev->wd >= 0 &&
-            ev->wd < w->ndirs && w->dirs[ev->wd] && ev->len) {
-            size_t len = strlen(w->dirs[ev->wd]) + strlen(ev->name) + 2;
-            char *sub = malloc(len);
-            if (sub) {
-                snprintf(sub, len, "%s/%s", w->dirs[ev->wd], ev->name);
-                watch_tree(w, sub);
-                free(sub);
-            }
-        }
-        if ((ev->mask & IN_IGNORED) && ev->wd >= 0 && ev->wd < w->ndirs) {
-            free(w->dirs[ev->wd]);
-            w->dirs[ev->wd] = NULL;
+    size_t n;
+    int overflow;
+    const char *const *names = rp_watch_changes(w->rw, &n, &overflow);
+    int reload = overflow;
+    for (size_t i = 0; i < n && !reload; i++)
+        reload = strcmp(names[i], ".romfsignore") == 0;
+    if (reload) {
+        romfs_ignore_t *ig = cli_build_ignore(&w->o.mpy, w->o.src);   /* the rules changed */
+        if (ig) {
+            romfs_ignore_free(w->ignore);
+            w->ignore = ig;
         }
     }
-    return count;
 }
 
 static int64_t now_ms(void)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    return rp_monotonic_ns() / 1000000;
 }
 
 /* Wait up to timeout_ms (-1: for ever) for the tree to change, then until
  * it has been quiet for the debounce time. 1: changed; 0: timeout; -1:
- * stop requested or inotify failed. */
+ * stop requested or the watcher failed. */
 static int wait_change(watcher_t *w, int timeout_ms)
 {
-    struct pollfd p = {.fd = w->ifd, .events = POLLIN};
-    int r = poll(&p, 1, timeout_ms);
+    int r = rp_watch_wait(w->rw, timeout_ms);
     if (stop_sig)
+        return -1;
+    if (r < 0 && errno != EINTR)
         return -1;
     if (r <= 0)
         return 0;
-    if ((r = read_events(w)) < 0)
-        return -1;
-    if (r == 0)
-        return 0;   /* only excluded paths changed */
+    note_changes(w);
     int64_t cap = now_ms() + 2000;
-    while (!stop_sig && now_ms() < cap && poll(&p, 1, w->o.debounce_ms) > 0)
-        if (read_events(w) < 0)
-            return -1;
+    while (!stop_sig && now_ms() < cap && (r = rp_watch_wait(w->rw, w->o.debounce_ms)) > 0)
+        note_changes(w);
+    if (r < 0 && errno != EINTR)
+        return -1;
     return stop_sig ? -1 : 1;
 }
 
@@ -357,20 +268,6 @@ static int ensure_board(watcher_t *w)
     return 0;
 }
 
-/* Stop the module: kill the child that streams its output, then Ctrl-C
- * the board back to the raw REPL prompt (reopened when it does not come). */
-static void stop_child(watcher_t *w, int interrupt)
-{
-    if (w->child > 0) {
-        kill(w->child, SIGKILL);
-        waitpid(w->child, NULL, 0);
-        w->child = 0;
-        interrupt = 1;
-    }
-    if (interrupt && w->s.b && romfs_board_interrupt(w->s.b) != 0)
-        drop_board(w);
-}
-
 static void to_stdout(const char *data, size_t len, void *ctx)
 {
     (void)ctx;
@@ -378,12 +275,10 @@ static void to_stdout(const char *data, size_t len, void *ctx)
     fflush(stdout);
 }
 
-/* Child: import the module and stream its output; exit 0 when it ran, 1
- * when it raised (traceback on stderr), 3 on a board error. */
-static void run_child(watcher_t *w)
+/* Import the module and stream its output: 0 when it ran, 1 when it
+ * raised (traceback on stderr), 3 on a board error. */
+static int run_module(watcher_t *w)
 {
-    signal(SIGINT, SIG_DFL);
-    signal(SIGTERM, SIG_DFL);
     char *err = NULL;
     int e = romfs_board_run(w->s.b, w->o.module, 0, to_stdout, NULL, &err, INT_MAX);
     int status = 0;
@@ -394,30 +289,17 @@ static void run_child(watcher_t *w)
         cli_error("%s: %s", romfs_board_describe(w->s.b), romfs_board_errmsg(w->s.b));
         status = 3;
     }
+    romfs_board_free(err);
     fflush(NULL);
-    _exit(status);
+    return status;
 }
 
-static void start_module(watcher_t *w)
-{
-    fflush(NULL);
-    pid_t pid = fork();
-    if (pid == 0)
-        run_child(w);
-    if (pid < 0)
-        cli_error("cannot start a process to run %s: %s", w->o.module, strerror(errno));
-    w->child = pid > 0 ? pid : 0;
-}
+static void stop_child(watcher_t *w, int interrupt);
 
-/* The module's child ended by itself: say how; resync the board when the
- * child lost track of it. */
-static void reap_child(watcher_t *w)
+/* The module ended with code: say how; resync the board when the run lost
+ * track of it. */
+static void module_ended(watcher_t *w, int code)
 {
-    int st;
-    if (w->child <= 0 || waitpid(w->child, &st, WNOHANG) != w->child)
-        return;
-    w->child = 0;
-    int code = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
     if (code == 0)
         status(w, "%s finished; watching %s", w->o.module, w->o.src);
     else if (code == 1)
@@ -426,6 +308,70 @@ static void reap_child(watcher_t *w)
         stop_child(w, 1);
     /* A board that dies under every run is not reopened for ever. */
     w->reopen = !w->s.b && w->reopens++ < ATTEMPTS;
+}
+
+#ifndef _WIN32
+/* A child process shares the board's connection and streams the module's
+ * output while the parent keeps watching. */
+static void start_module(watcher_t *w)
+{
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid == 0) {
+        signal(SIGINT, SIG_DFL);
+        signal(SIGTERM, SIG_DFL);
+        _exit(run_module(w));
+    }
+    if (pid < 0)
+        cli_error("cannot start a process to run %s: %s", w->o.module, strerror(errno));
+    w->child = pid > 0 ? pid : 0;
+}
+
+static void kill_module(watcher_t *w)
+{
+    kill((pid_t)w->child, SIGKILL);
+    waitpid((pid_t)w->child, NULL, 0);
+}
+
+/* The module's child ended by itself: say how. */
+static void reap_child(watcher_t *w)
+{
+    int st;
+    if (w->child <= 0 || waitpid((pid_t)w->child, &st, WNOHANG) != (pid_t)w->child)
+        return;
+    w->child = 0;
+    module_ended(w, WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+}
+#else
+/* No fork: the module runs in the foreground, and changes made meanwhile
+ * are deployed when it ends. */
+static void start_module(watcher_t *w)
+{
+    module_ended(w, run_module(w));
+}
+
+static void kill_module(watcher_t *w)
+{
+    (void)w;
+}
+
+static void reap_child(watcher_t *w)
+{
+    (void)w;
+}
+#endif
+
+/* Stop the module: kill the child that streams its output, then Ctrl-C
+ * the board back to the raw REPL prompt (reopened when it does not come). */
+static void stop_child(watcher_t *w, int interrupt)
+{
+    if (w->child > 0) {
+        kill_module(w);
+        w->child = 0;
+        interrupt = 1;
+    }
+    if (interrupt && w->s.b && romfs_board_interrupt(w->s.b) != 0)
+        drop_board(w);
 }
 
 /// One cycle: build, deploy, reset, run ///
@@ -529,15 +475,11 @@ static void run_loop(watcher_t *w)
     }
 }
 
+/* SIGINT, SIGTERM, SIGHUP (the terminal closed: stop as cleanly) and
+ * Windows's console events: no SA_RESTART, so waits return at once. */
 static void catch_stops(void)
 {
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_stop;   /* no SA_RESTART: poll returns at once */
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-    sigaction(SIGHUP, &sa, NULL);   /* the terminal closed: stop as cleanly */
+    rp_interrupt_install(on_stop, 0);
 }
 
 int cmd_watch(int argc, char **argv)
@@ -547,12 +489,12 @@ int cmd_watch(int argc, char **argv)
     int r = parse_opts(argc, argv, &w);
     if (r >= 0)
         return r;
-    struct stat st;
-    if (stat(w.o.src, &st) != 0) {
+    rp_stat_t st;
+    if (rp_stat(w.o.src, &st) != 0) {
         cli_error("%s: %s", w.o.src, strerror(errno));
         return CLI_FAIL;
     }
-    if (!S_ISDIR(st.st_mode)) {
+    if (st.type != RP_DIR) {
         cli_error("%s: not a directory (romfs watch watches a source directory)", w.o.src);
         return CLI_FAIL;
     }
@@ -560,11 +502,13 @@ int cmd_watch(int argc, char **argv)
         cli_mpy_cfg_free(&w.o.mpy);
         return CLI_FAIL;
     }
-    w.ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-    if (w.ifd < 0 || (r = watch_tree(&w, w.o.src)) < 0) {
-        cli_error("%s: cannot watch: %s", w.o.src, strerror(w.ifd < 0 ? errno : -r));
-        if (w.ifd >= 0)
-            close(w.ifd);
+    /* ROMFS_WATCH_POLL=1: the polling watcher even where the OS has its
+     * own (the tests run both). */
+    const char *force = getenv("ROMFS_WATCH_POLL");
+    if (!(w.rw = rp_watch_open_filtered(w.o.src, force && *force && strcmp(force, "0") != 0, leave_out, &w))) {
+        cli_error("%s: cannot watch: %s", w.o.src, strerror(errno));
+        romfs_ignore_free(w.ignore);
+        cli_mpy_cfg_free(&w.o.mpy);
         return CLI_FAIL;
     }
     w.s.cache_dir = cli_cache_dir();
@@ -577,10 +521,7 @@ int cmd_watch(int argc, char **argv)
     watch_forget(&w.s);
     free(w.s.cache_dir);
     free(w.last);
-    for (int i = 0; i < w.ndirs; i++)
-        free(w.dirs[i]);
-    free(w.dirs);
-    close(w.ifd);
+    rp_watch_close(w.rw);
     romfs_ignore_free(w.ignore);
     cli_mpy_cfg_free(&w.o.mpy);
     return w.fatal ? CLI_FAIL : CLI_OK;

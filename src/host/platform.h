@@ -302,10 +302,22 @@ static inline const void *rp_memmem(const void *hay, size_t n, const void *needl
  * ReadDirectoryChangesW on Windows) or, with force_poll or where there is
  * none, a polling watcher comparing (name, type, size, mtime) snapshots. */
 typedef struct rp_watch rp_watch_t;
+/* 1 when the path rel (relative to the watched directory, '/'-separated;
+ * is_dir 1, 0, or -1 when unknown: it is gone) is left out: its changes
+ * are no changes, and an excluded directory is not looked into. */
+typedef int (*rp_watch_filter_t)(void *ctx, const char *rel, int is_dir);
 RP_API rp_watch_t *rp_watch_open(const char *dir, int force_poll);
+/* rp_watch_open with a filter (NULL: nothing left out), called from
+ * rp_watch_open and rp_watch_wait only. */
+RP_API rp_watch_t *rp_watch_open_filtered(const char *dir, int force_poll, rp_watch_filter_t filter, void *ctx);
 /* Wait up to timeout_ms for a change: 1 when something changed (events
  * consumed), 0 on timeout, -1 with errno (EINTR on a signal). */
 RP_API int rp_watch_wait(rp_watch_t *w, int timeout_ms);
+/* What the last rp_watch_wait that returned 1 saw: the relative paths
+ * that changed ('/'-separated, *n of them, valid until the next wait);
+ * *overflow 1 when the backend lost some names (the list is incomplete:
+ * assume anything changed). */
+RP_API const char *const *rp_watch_changes(const rp_watch_t *w, size_t *n, int *overflow);
 /* "inotify", "ReadDirectoryChangesW" or "poll". */
 RP_API const char *rp_watch_backend(const rp_watch_t *w);
 RP_API void rp_watch_close(rp_watch_t *w);

@@ -87,7 +87,18 @@ struct rp_watch_native {
     int ifd;
     char **dirs;    /* watch descriptor -> directory path */
     int ndirs;
+    size_t root_len; /* of the watched directory's path */
+    rp_watch_names_t *names;
 };
+
+/* path relative to the watched directory ("" for itself). */
+static const char *rel_of(const struct rp_watch_native *w, const char *path)
+{
+    const char *r = path + w->root_len;
+    while (*r == '/')
+        r++;
+    return r;
+}
 
 static int remember_dir(struct rp_watch_native *w, int wd, const char *path)
 {
@@ -109,6 +120,8 @@ static int remember_dir(struct rp_watch_native *w, int wd, const char *path)
  * as the build does not follow them into directories either). */
 static int watch_tree(struct rp_watch_native *w, const char *path)
 {
+    if (rp_watch_excluded(w->names, rel_of(w, path), 1))
+        return 0;
     int wd = inotify_add_watch(w->ifd, path, EVENTS | IN_ONLYDIR | IN_DONT_FOLLOW);
     if (wd < 0)
         return errno == ENOENT || errno == ENOTDIR ? 0 : -errno;
@@ -152,18 +165,27 @@ static int read_events(struct rp_watch_native *w)
     for (char *p = buf; p < buf + n;) {
         struct inotify_event *ev = (struct inotify_event *)p;
         p += sizeof *ev + ev->len;
-        count++;
-        if ((ev->mask & IN_ISDIR) && (ev->mask & (IN_CREATE | IN_MOVED_TO)) && ev->wd >= 0 &&
-            ev->wd < w->ndirs && w->dirs[ev->wd] && ev->len) {
-            size_t len = strlen(w->dirs[ev->wd]) + strlen(ev->name) + 2;
-            char *sub = malloc(len);
-            if (sub) {
-                snprintf(sub, len, "%s/%s", w->dirs[ev->wd], ev->name);
-                watch_tree(w, sub);
-                free(sub);
-            }
+        const char *dir = ev->wd >= 0 && ev->wd < w->ndirs ? w->dirs[ev->wd] : NULL;
+        if (ev->mask & IN_Q_OVERFLOW) {
+            w->names->overflow = 1;
+            count++;
+            continue;
         }
-        if ((ev->mask & IN_IGNORED) && ev->wd >= 0 && ev->wd < w->ndirs) {
+        char *sub = NULL;
+        if (dir && ev->len) {
+            size_t len = strlen(dir) + strlen(ev->name) + 2;
+            if ((sub = malloc(len)) != NULL)
+                snprintf(sub, len, "%s/%s", dir, ev->name);
+        }
+        if (sub) {
+            count += rp_watch_names_add(w->names, rel_of(w, sub), (ev->mask & IN_ISDIR) != 0);
+            if ((ev->mask & IN_ISDIR) && (ev->mask & (IN_CREATE | IN_MOVED_TO)))
+                watch_tree(w, sub);
+            free(sub);
+        } else if (dir && !(ev->mask & IN_IGNORED)) {
+            count += rp_watch_names_add(w->names, rel_of(w, dir), 1); /* the directory itself */
+        }
+        if ((ev->mask & IN_IGNORED) && dir) {
             free(w->dirs[ev->wd]);
             w->dirs[ev->wd] = NULL;
         }
@@ -171,11 +193,13 @@ static int read_events(struct rp_watch_native *w)
     return count;
 }
 
-struct rp_watch_native *rp_os_watch_open(const char *dir)
+struct rp_watch_native *rp_os_watch_open(const char *dir, rp_watch_names_t *names)
 {
     struct rp_watch_native *w = calloc(1, sizeof *w);
     if (!w)
         return NULL;
+    w->names = names;
+    w->root_len = strlen(dir);
     w->ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
     int r = w->ifd < 0 ? -errno : watch_tree(w, dir);
     if (r < 0) {
@@ -188,14 +212,20 @@ struct rp_watch_native *rp_os_watch_open(const char *dir)
 
 int rp_os_watch_wait(struct rp_watch_native *w, int timeout_ms)
 {
-    struct pollfd p = {.fd = w->ifd, .events = POLLIN};
-    int r = poll(&p, 1, timeout_ms);
-    if (r < 0)
-        return -1;
-    if (r == 0)
-        return 0;
-    int n = read_events(w);
-    return n < 0 ? -1 : n > 0;
+    int64_t end = rp_monotonic_ns() + (int64_t)timeout_ms * 1000000;
+    for (;;) {
+        struct pollfd p = {.fd = w->ifd, .events = POLLIN};
+        int64_t left = timeout_ms < 0 ? -1 : (end - rp_monotonic_ns()) / 1000000;
+        int r = poll(&p, 1, left < 0 && timeout_ms >= 0 ? 0 : (int)left);
+        if (r < 0)
+            return -1;
+        if (r == 0)
+            return 0;
+        int n = read_events(w);
+        if (n != 0)
+            return n < 0 ? -1 : 1;
+        /* only what the filter leaves out changed: wait on */
+    }
 }
 
 const char *rp_os_watch_name(void)

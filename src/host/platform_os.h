@@ -26,16 +26,32 @@ void rp_os_remove_tree_at(int dirfd, const char *name, int depth);
 /* Processors online, 0 when unknown. */
 long rp_os_ncpus(void);
 
-/* The native watcher: NULL when there is none (the poller is used). */
+/* What a watcher reports: the names of one wait's changes, through the
+ * filter. */
+typedef struct rp_watch_names {
+    char **v;
+    size_t n, cap;
+    int overflow;
+    rp_watch_filter_t filter;
+    void *ctx;
+} rp_watch_names_t;
+/* 1 when rel is left out by the filter. */
+int rp_watch_excluded(const rp_watch_names_t *c, const char *rel, int is_dir);
+/* Count a change of rel unless the filter leaves it out: 1 counted, 0 not. */
+int rp_watch_names_add(rp_watch_names_t *c, const char *rel, int is_dir);
+void rp_watch_names_clear(rp_watch_names_t *c);
+
+/* The native watcher: NULL when there is none (the poller is used). It
+ * reports into names (kept by the caller for its life). */
 struct rp_watch_native;
-struct rp_watch_native *rp_os_watch_open(const char *dir);
+struct rp_watch_native *rp_os_watch_open(const char *dir, rp_watch_names_t *names);
 int rp_os_watch_wait(struct rp_watch_native *w, int timeout_ms);
 const char *rp_os_watch_name(void);
 void rp_os_watch_close(struct rp_watch_native *w);
 
 /* The polling watcher. */
 struct rp_poll_watch;
-struct rp_poll_watch *rp_poll_watch_open(const char *dir);
+struct rp_poll_watch *rp_poll_watch_open(const char *dir, rp_watch_names_t *names);
 int rp_poll_watch_wait(struct rp_poll_watch *w, int timeout_ms);
 void rp_poll_watch_close(struct rp_poll_watch *w);
 

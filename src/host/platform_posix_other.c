@@ -101,9 +101,10 @@ char *rp_os_exe_path(void)
 #endif
 }
 
-struct rp_watch_native *rp_os_watch_open(const char *dir)
+struct rp_watch_native *rp_os_watch_open(const char *dir, rp_watch_names_t *names)
 {
     (void)dir;
+    (void)names;
     return NULL;
 }
 

@@ -1163,6 +1163,8 @@ struct rp_watch_native {
     HANDLE dir, ev;
     OVERLAPPED ov;
     DWORD buf[4096];
+    char *root;
+    rp_watch_names_t *names;
 };
 
 static int arm(struct rp_watch_native *w)
@@ -1177,16 +1179,18 @@ static int arm(struct rp_watch_native *w)
                : -1;
 }
 
-struct rp_watch_native *rp_os_watch_open(const char *dir)
+struct rp_watch_native *rp_os_watch_open(const char *dir, rp_watch_names_t *names)
 {
     wchar_t *w = wide(dir);
     if (!w)
         return NULL;
     struct rp_watch_native *n = calloc(1, sizeof *n);
-    if (!n) {
+    if (!n || !(n->root = strdup(dir))) {
+        free(n);
         free(w);
         return NULL;
     }
+    n->names = names;
     n->dir = CreateFileW(w, FILE_LIST_DIRECTORY, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, NULL,
                          OPEN_EXISTING, FILE_FLAG_BACKUP_SEMANTICS | FILE_FLAG_OVERLAPPED, NULL);
     free(w);
@@ -1201,18 +1205,66 @@ struct rp_watch_native *rp_os_watch_open(const char *dir)
     return n;
 }
 
+/* The changes in the buffer, named relative to the root with '/': how
+ * many the filter lets count. */
+static int take_changes(struct rp_watch_native *w, DWORD got)
+{
+    if (got == 0) { /* the buffer overflowed: a change, names lost */
+        w->names->overflow = 1;
+        return 1;
+    }
+    int count = 0;
+    for (const unsigned char *p = (const unsigned char *)w->buf;;) {
+        const FILE_NOTIFY_INFORMATION *fi = (const FILE_NOTIFY_INFORMATION *)p;
+        size_t len = fi->FileNameLength / sizeof(WCHAR);
+        wchar_t *name = malloc((len + 1) * sizeof *name);
+        char *rel = NULL;
+        if (name) {
+            memcpy(name, fi->FileName, len * sizeof *name);
+            name[len] = 0;
+            rel = narrow(name);
+            free(name);
+        }
+        if (!rel) {
+            w->names->overflow = 1;
+            count++;
+        } else {
+            for (char *c = rel; *c; c++)
+                if (*c == '\\')
+                    *c = '/';
+            char *full = join(w->root, rel);
+            rp_stat_t st;
+            int is_dir = full && rp_lstat(full, &st) == 0 ? st.type == RP_DIR : -1;
+            free(full);
+            count += rp_watch_names_add(w->names, rel, is_dir);
+            free(rel);
+        }
+        if (!fi->NextEntryOffset)
+            break;
+        p += fi->NextEntryOffset;
+    }
+    return count;
+}
+
 int rp_os_watch_wait(struct rp_watch_native *w, int timeout_ms)
 {
-    DWORD r = WaitForSingleObject(w->ev, timeout_ms < 0 ? INFINITE : (DWORD)timeout_ms);
-    if (r == WAIT_TIMEOUT)
-        return 0;
-    DWORD got = 0;
-    if (r != WAIT_OBJECT_0 || !GetOverlappedResult(w->dir, &w->ov, &got, FALSE))
-        return fail_win();
-    ResetEvent(w->ev);
-    if (arm(w) != 0)
-        return fail_win();
-    return 1; /* got == 0: the buffer overflowed, which is a change too */
+    int64_t end = rp_monotonic_ns() + (int64_t)timeout_ms * 1000000;
+    for (;;) {
+        int64_t left = timeout_ms < 0 ? 0 : (end - rp_monotonic_ns()) / 1000000;
+        DWORD r = WaitForSingleObject(w->ev, timeout_ms < 0 ? INFINITE : (DWORD)(left > 0 ? left : 0));
+        if (r == WAIT_TIMEOUT)
+            return 0;
+        DWORD got = 0;
+        if (r != WAIT_OBJECT_0 || !GetOverlappedResult(w->dir, &w->ov, &got, FALSE))
+            return fail_win();
+        ResetEvent(w->ev);
+        int count = take_changes(w, got);
+        if (arm(w) != 0)
+            return fail_win();
+        if (count > 0)
+            return 1;
+        /* only what the filter leaves out changed: wait on */
+    }
 }
 
 const char *rp_os_watch_name(void)
@@ -1230,6 +1282,7 @@ void rp_os_watch_close(struct rp_watch_native *w)
     }
     if (w->ev)
         CloseHandle(w->ev);
+    free(w->root);
     free(w);
 }
 

@@ -239,16 +239,86 @@ static void watch_with(int force_poll)
     free(w_dir);
 }
 
+/* Leaves out "skip/" and every "*.swp". */
+static int leave_out(void *ctx, const char *rel, int is_dir)
+{
+    (*(int *)ctx)++;
+    size_t n = strlen(rel);
+    (void)is_dir;
+    return strncmp(rel, "skip", 4) == 0 || (n > 4 && strcmp(rel + n - 4, ".swp") == 0);
+}
+
+static int changed(rp_watch_t *w, const char *name)
+{
+    size_t n;
+    int overflow;
+    const char *const *v = rp_watch_changes(w, &n, &overflow);
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(v[i], name) == 0)
+            return 1;
+    return 0;
+}
+
+static void touch_file(const char *root, const char *rel, const char *data)
+{
+    char p[512];
+    snprintf(p, sizeof p, "%s/%s", root, rel);
+    int fd = rp_open(p, RP_WRONLY | RP_CREAT | RP_APPEND, 0644);
+    assert_true(fd >= 0);
+    assert_int_equal(rp_write_all(fd, data, strlen(data)), 0);
+    rp_close(fd);
+}
+
+/* The changes come named relative to the root, '/'-separated; what the
+ * filter leaves out (a directory and what is in it, a pattern) is no
+ * change: the wait times out. */
+static void watch_filtered(int force_poll)
+{
+    char *w_dir = rp_mkdtemp(NULL, "test_watchf-");
+    assert_non_null(w_dir);
+    char p[512];
+    snprintf(p, sizeof p, "%s/sub", w_dir);
+    assert_int_equal(rp_mkdir(p, 0755), 0);
+    snprintf(p, sizeof p, "%s/skip", w_dir);
+    assert_int_equal(rp_mkdir(p, 0755), 0);
+    int calls = 0;
+    rp_watch_t *w = rp_watch_open_filtered(w_dir, force_poll, leave_out, &calls);
+    assert_non_null(w);
+    assert_true(calls > 0); /* the filter decides what is watched */
+
+    touch_file(w_dir, "skip/x.py", "x");
+    touch_file(w_dir, "sub/a.swp", "x");
+    assert_int_equal(rp_watch_wait(w, 400), 0);
+
+    touch_file(w_dir, "sub/a.py", "x");
+    assert_int_equal(rp_watch_wait(w, 2000), 1);
+    int seen = changed(w, "sub/a.py");
+    while (!seen && rp_watch_wait(w, 300) == 1)
+        seen = changed(w, "sub/a.py");
+    assert_true(seen);
+    assert_false(changed(w, "sub/a.swp"));
+    while (rp_watch_wait(w, 200) == 1)
+        ;
+    touch_file(w_dir, ".romfsignore", "x");
+    assert_int_equal(rp_watch_wait(w, 2000), 1);
+    assert_true(changed(w, ".romfsignore"));
+    rp_watch_close(w);
+    rp_remove_tree_at(RP_AT_CWD, w_dir);
+    free(w_dir);
+}
+
 static void test_watch_native(void **state)
 {
     (void)state;
     watch_with(0);
+    watch_filtered(0);
 }
 
 static void test_watch_poll(void **state)
 {
     (void)state;
     watch_with(1);
+    watch_filtered(1);
 }
 
 static void test_tmpdir_and_sleep(void **state)

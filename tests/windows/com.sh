@@ -7,7 +7,10 @@
 # as to a board on a USB serial port. The Linux build deploys the same
 # tree to a second emulated board (exec:); both partitions must end equal.
 # query, deploy (full, then incremental after a one-line edit: the blocks
-# written and the wire bytes equal the Linux build's), run, ls -d, cat -d.
+# written and the wire bytes equal the Linux build's), run, ls -d, cat -d,
+# and watch: an edit made from the Linux side is deployed and run, and
+# SIGINT (which wine turns into the console's Ctrl-C event) stops it with
+# status 0 and no temporary file left.
 . "$(dirname "$0")/lib-wine.sh"
 : "${SRC:?}"
 command -v socat >/dev/null || prereq "socat is not installed"
@@ -82,6 +85,47 @@ grep -q "m33.py" "$tmp/w.ls" || bad "ls -d $COM lists no m33.py: $(head -5 "$tmp
 cmp -s "$tmp/l.ls" "$tmp/w.ls" || { bad "ls -lR -d differs"; diff "$tmp/l.ls" "$tmp/w.ls" | head -5 >&2; }
 win cat -d "$COM" /lib/m33.py > "$tmp/w.cat" 2> "$tmp/w.cat.err" || bad "cat -d $COM: $(cat "$tmp/w.cat.err")"
 cmp -s "$tmp/w.cat" "$tmp/W/app/lib/m33.py" || bad "cat -d $COM /lib/m33.py is not the edited file"
+
+# watch: ReadDirectoryChangesW on the Linux tree, the module run after
+# each deploy; an edit from the Linux side, then Ctrl-C.
+# Temporary files go to the prefix's Temp (TMPDIR is wineserver's own).
+wintemp() { find "$WINEPREFIX/drive_c/users" -path '*/Temp/*' -name 'romfs*' 2>/dev/null | sort; }
+wintemp > "$tmp/temp.before"
+touch "$tmp/marker"
+cd "$tmp/W" || exit 1
+XDG_CACHE_HOME="$wcache" "$WINE" "$ROMFS_WIN" watch --no-mpy -d "$COM" -r hello app \
+    > "$tmp/watch.out" 2> "$tmp/watch.err" &
+watch_pid=$!
+cd - > /dev/null || exit 1
+wait_for() { # file text seconds
+    for _ in $(seq $(($3 * 10))); do grep -qF "$2" "$1" && return 0; sleep 0.1; done
+    return 1
+}
+wait_for "$tmp/watch.err" "hello finished; watching" 60 || bad "watch: no first deploy and run: $(cat "$tmp/watch.err")"
+grep -q "hello from main 703" "$tmp/watch.out" || bad "watch: the first run printed: $(cat "$tmp/watch.out")"
+t_edit=$(date +%s.%N)
+printf 'print("hello again")\n' > "$tmp/W/app/hello.py"
+if wait_for "$tmp/watch.out" "hello again" 30; then
+    echo "win.com: watch: edit to output in $(awk -v a="$t_edit" -v b="$(date +%s.%N)" 'BEGIN { printf "%.2f", b - a }') s"
+else
+    bad "watch: the edit was not deployed and run: $(cat "$tmp/watch.err")"
+fi
+grep -q "change detected" "$tmp/watch.err" || bad "watch: no change detected: $(cat "$tmp/watch.err")"
+kill -INT "$watch_pid"
+for _ in $(seq 150); do kill -0 "$watch_pid" 2>/dev/null || break; sleep 0.1; done
+if kill -0 "$watch_pid" 2>/dev/null; then
+    bad "watch: still running 15 s after SIGINT (Ctrl-C)"
+    kill -KILL "$watch_pid"
+fi
+wait "$watch_pid"; r=$?
+[ "$r" = 0 ] || bad "watch: exit status $r after Ctrl-C, not 0: $(tail -3 "$tmp/watch.err")"
+tail -1 "$tmp/watch.err" | grep -q "romfs: stopped" || bad "watch: did not say it stopped: $(tail -2 "$tmp/watch.err")"
+left=$(find "$tmp/W" "$tmp/wcache" -newer "$tmp/marker" -type f ! -name '*.romfs' ! -name hello.py)
+[ -z "$left" ] || bad "watch: files left behind: $left"
+wintemp | comm -13 "$tmp/temp.before" - > "$tmp/temp.new"
+[ -s "$tmp/temp.new" ] && bad "watch: temporary files left: $(cat "$tmp/temp.new")"
+win cat -d "$COM" /hello.py > "$tmp/w.cat" 2>&1; r=$?; [ "$r" = 0 ] || bad "cat -d after watch: exit $r: $(cat "$tmp/w.cat")"
+cmp -s "$tmp/w.cat" "$tmp/W/app/hello.py" || bad "the board does not hold the edit watch deployed"
 
 # A port that is not there: one line, exit 1.
 win query -d COM99 > /dev/null 2> "$tmp/none.err"; r=$?
