@@ -124,7 +124,7 @@ left=$(find "$tmp/W" "$tmp/wcache" -newer "$tmp/marker" -type f ! -name '*.romfs
 [ -z "$left" ] || bad "watch: files left behind: $left"
 wintemp | comm -13 "$tmp/temp.before" - > "$tmp/temp.new"
 [ -s "$tmp/temp.new" ] && bad "watch: temporary files left: $(cat "$tmp/temp.new")"
-# (Tried up to three times: once in 2 runs out of 4 under load it failed
+# (Tried up to three times: once in three runs under load it failed
 # with nothing said, right after watch ended; the reason is not known.)
 for try in 1 2 3; do
     win cat -d "$COM" /hello.py > "$tmp/w.cat" 2> "$tmp/w.cat.err"; r=$?
