@@ -134,10 +134,11 @@ romfs_session_board_t romfs_board_session_board(const romfs_board_info_t *info, 
     return sb;
 }
 
-int romfs_board_mpy(romfs_board_t *b, long long *sys_mpy)
+int romfs_board_build(romfs_board_t *b, const char *src, const romfs_dirbuild_opts_t *opts, romfs_board_target_t *t,
+                      romfs_dirbuild_t **d, uint8_t **img, size_t *len)
 {
-    (void)b;
-    *sys_mpy = -1;
+    (void)b, (void)src, (void)t, (void)img, (void)len;
+    *d = romfs_dirbuild_new(opts);
     return ROMFS_ERR_NODEV;
 }
 

@@ -57,17 +57,18 @@ static int parse_align(const char *s, uint32_t *out)
     return 0;
 }
 
-static void print_json(const char *out_path, uint64_t size, const cli_build_dir_t *c)
+static void print_json(const char *out_path, uint64_t size, const romfs_dirbuild_t *d)
 {
     printf("{\"image\": ");
     cli_json_string(stdout, (const uint8_t *)out_path, strlen(out_path));
     printf(", \"image_size\": %llu, \"mpy_cross\": ", (unsigned long long)size);
-    if (!c->mpy) {
+    romfs_mpy_t *m = romfs_dirbuild_compiler(d);
+    if (!m) {
         printf("null");
     } else {
         romfs_mpy_stats_t st;
-        romfs_mpy_stats(c->mpy, &st);
-        const char *p = romfs_mpy_compiler(c->mpy), *v = romfs_mpy_version(c->mpy);
+        romfs_mpy_stats(m, &st);
+        const char *p = romfs_mpy_compiler(m), *v = romfs_mpy_version(m);
         printf("{\"path\": ");
         cli_json_string(stdout, (const uint8_t *)p, strlen(p));
         printf(", \"version\": ");
@@ -76,7 +77,7 @@ static void print_json(const char *out_path, uint64_t size, const cli_build_dir_
                "\"jobs\": %u}",
                st.sources, st.compiled, st.cached, st.corrupt, st.jobs);
     }
-    printf(", \"stored_as_source\": %d}\n", c->missed);
+    printf(", \"stored_as_source\": %u}\n", romfs_dirbuild_result(d)->missed);
 }
 
 struct build_args {
@@ -187,7 +188,7 @@ int cmd_build(int argc, char **argv)
     while (sl > 1 && a.src[sl - 1] == '/')
         sl--;
     char *def_out = malloc(sl + sizeof ".romfs");
-    cli_build_dir_t c;
+    cli_build_t c;
     memset(&c, 0, sizeof c);
     romfs_builder_t *b = def_out ? romfs_builder_new(&a.bopts) : NULL;
     rc = CLI_FAIL;
@@ -199,17 +200,18 @@ int cmd_build(int argc, char **argv)
     const char *out_path = a.out_path ? a.out_path : def_out;
     int to_stdout = strcmp(out_path, "-") == 0;
     FILE *info = a.quiet || a.json ? NULL : to_stdout ? stderr : stdout;
-    if (cli_build_dir_cfg(&c, b, a.src, &a.mpy, to_stdout ? NULL : out_path, info) != 0 ||
+    cli_build_init(&c, &a.mpy, to_stdout ? NULL : out_path, info);
+    if (cli_build_run(&c, b, a.src) != 0 ||
         cli_build_signal || write_image(b, &a.flash, out_path, info) != 0)
         goto done;
     if (a.json)
-        print_json(out_path, romfs_builder_image_size(b), &c);
+        print_json(out_path, romfs_builder_image_size(b), c.d);
     rc = CLI_OK;
 done:
     if (cli_build_signal && rc != CLI_OK)
         rc = 128 + cli_build_signal;
     romfs_builder_free(b);
-    cli_build_dir_done(&c);
+    cli_build_done(&c);
     cli_mpy_cfg_free(&a.mpy);
     free(def_out);
     return rc;

@@ -13,6 +13,7 @@
 #include <stdio.h>
 
 #include "romfs/romfs_build.h"
+#include "romfs/romfs_dirbuild.h"
 #include "romfs/romfs_ignore.h"
 #include "romfs/romfs_mpy.h"
 
@@ -60,16 +61,6 @@ void cli_mpy_cfg_init(cli_mpy_cfg_t *cfg);
 int cli_mpy_option(cli_mpy_cfg_t *cfg, int ch, const char *arg, const char *cmd);
 void cli_mpy_cfg_free(cli_mpy_cfg_t *cfg);
 
-/* The options for compiling for a board: cfg with -march=MARCH added when
- * march is set and cfg has no -march of the user's (the user's choice
- * wins). *out shares cfg's strings and uses buf (the -march option);
- * release it with cli_mpy_cfg_board_free. 0, or -1 out of memory. */
-int cli_mpy_cfg_board(const cli_mpy_cfg_t *cfg, const char *march, char buf[48], cli_mpy_cfg_t *out);
-void cli_mpy_cfg_board_free(const cli_mpy_cfg_t *cfg, cli_mpy_cfg_t *out);
-/* 1 when an argument asks for native code (-march, -X emit=...): then the
- * board must load the exact .mpy sub-version too. */
-int cli_mpy_cfg_native(const cli_mpy_cfg_t *cfg);
-
 /* Set by the handlers of cli_build_signals_catch: the signal that arrived,
  * else 0. Builds stop at the next step; the caller removes what it wrote
  * and exits 128 + the signal. */
@@ -78,36 +69,43 @@ extern volatile sig_atomic_t cli_build_signal;
  * waits are interrupted). */
 void cli_build_signals_catch(void);
 
-typedef struct cli_build_dir {
-    FILE *info;            /* header, tree and warnings for people (NULL: quiet) */
-    const cli_mpy_cfg_t *cfg;
-    romfs_mpy_t *mpy;      /* NULL when not compiling or no compiler */
-    romfs_build_file_t **later;  /* per compiled source, its file in the builder */
-    size_t nlater, cap;
-    char *mpy_name;        /* the hook's stored name for the current file */
-    int missed;            /* .py files stored as source for lack of mpy-cross */
-    romfs_ignore_t *ignore; /* what the build leaves out (cli_build_ignore) */
-    const char *src;       /* the source directory */
-    int reported;          /* an error line was printed */
-    int interrupted;       /* stopped by cli_build_signal */
-} cli_build_dir_t;
+/* A build of a directory with the compile options (romfs_dirbuild.h):
+ * the environment mapped to options, warnings printed to stderr, mpremote's
+ * lines to info (NULL: quiet). */
+typedef struct cli_build {
+    romfs_dirbuild_opts_t o;
+    romfs_dirbuild_t *d;
+    FILE *info;
+    int verbose;
+    char cdir[4200], why[160];
+} cli_build_t;
 
-/* Add directory src to b's current directory, printing mpremote's lines to
- * info. With cfg->want_mpy, name.py without a name.mpy beside it is compiled
- * (source name: its path inside the tree, lib/pkg/core.py) and stored as
- * name.mpy. output_path (may be NULL) is refused when inside src. Returns 0,
- * or -1 after printing one error (s->interrupted: a signal stopped it,
- * nothing printed). Compiled bytes are copied into b. */
-int cli_build_dir_cfg(cli_build_dir_t *s, romfs_builder_t *b, const char *src,
-                      const cli_mpy_cfg_t *cfg, const char *output_path, FILE *info);
+/* The options of cfg (output_path: refused inside the source, may be NULL). */
+void cli_build_init(cli_build_t *c, const cli_mpy_cfg_t *cfg, const char *output_path, FILE *info);
+/* Add directory src to b. 0, or -1 after printing one error (nothing when
+ * cli_build_signal stopped it). */
+int cli_build_run(cli_build_t *c, romfs_builder_t *b, const char *src);
+/* Release the build (safe more than once). */
+void cli_build_done(cli_build_t *c);
+/* The message (and the compiler's own output) of a failed build, unless
+ * cli_build_signal stopped it; -v's compiler line after a compile. */
+void cli_build_report(const cli_build_t *c, int r);
 
-/* What a build of src leaves out: the default excludes (unless
- * --no-default-excludes), src/.romfsignore, then each --exclude. NULL after
- * printing one error (an unreadable .romfsignore, out of memory). */
+/* What a build of src leaves out (romfs_dirbuild_rules). NULL after
+ * printing one error. */
 romfs_ignore_t *cli_build_ignore(const cli_mpy_cfg_t *cfg, const char *src);
 
-/* Release everything (the compile session, its temporary directory). Safe
- * to call more than once. */
-void cli_build_dir_done(cli_build_dir_t *s);
+/* Build directory src into memory as `romfs deploy DIR` does. 0, or -1
+ * after one error line. *img is malloc'd. */
+int cli_deploy_build(const char *src, const cli_mpy_cfg_t *cfg, uint8_t **img, size_t *len);
+
+struct romfs_board;
+/* The one build for a board, used by `deploy DIR` and `watch`
+ * (romfs_board_build): b (may be NULL) is asked what it loads unless t
+ * says already; the output is refused (one error line, -1) when the board
+ * could not load it, before anything is written to the board. */
+typedef struct romfs_board_target romfs_board_target_t;
+int cli_build_for_board(const char *src, const cli_mpy_cfg_t *cfg, struct romfs_board *b, romfs_board_target_t *t,
+                        uint8_t **img, size_t *len);
 
 #endif

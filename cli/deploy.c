@@ -10,7 +10,6 @@
  */
 #include "cli.h"
 #include "build_dir.h"
-#include "deploy_seam.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -82,67 +81,6 @@ static double now_s(void)
 }
 
 /// Source ///
-
-/* The image being built, in memory: a deploy needs all of it anyway. */
-struct membuf {
-    uint8_t *p;
-    size_t len, cap;
-};
-
-static int mem_write(void *ctx, const void *data, size_t n)
-{
-    struct membuf *m = ctx;
-    if (n > m->cap - m->len) {
-        size_t cap = m->cap ? m->cap : 65536;
-        while (cap - m->len < n)
-            cap *= 2;
-        uint8_t *p = realloc(m->p, cap);
-        if (!p)
-            return ROMFS_ERR_NOMEM;
-        m->p = p;
-        m->cap = cap;
-    }
-    memcpy(m->p + m->len, data, n);
-    m->len += n;
-    return 0;
-}
-
-/* Build directory src exactly as `romfs build` does (same scan, order and
- * mpy-cross step, cli/build_dir.c), into memory. Quiet but for warnings. */
-static int build_dir(const opts_t *o, const cli_mpy_cfg_t *cfg, uint8_t **img, size_t *len,
-                     unsigned *mpy_ver, unsigned *mpy_sub)
-{
-    romfs_build_opts_t bopts = {.keep_order = 1};
-    romfs_builder_t *b = romfs_builder_new(&bopts);
-    cli_build_dir_t c;
-    struct membuf m = {0};
-    int rc = -1;
-    memset(&c, 0, sizeof c);
-    if (!b) {
-        cli_error("out of memory");
-        return -1;
-    }
-    if (cli_build_dir_cfg(&c, b, o->src, cfg, NULL, NULL) != 0)
-        goto done;
-    /* The .mpy version the compiler emitted, if it compiled anything. */
-    if (c.mpy && romfs_mpy_version_num(c.mpy, mpy_ver, mpy_sub) != 0)
-        *mpy_ver = 0;
-    int r = romfs_builder_write(b, mem_write, &m);
-    if (r < 0) {
-        const char *msg = romfs_builder_errmsg(b);
-        cli_error("%s", msg && *msg ? msg : romfs_strerror(r));
-        goto done;
-    }
-    *img = m.p;
-    *len = m.len;
-    m.p = NULL;
-    rc = 0;
-done:
-    free(m.p);
-    romfs_builder_free(b);
-    cli_build_dir_done(&c);
-    return rc;
-}
 
 /* Mount it and walk every record: a deploy must never start with an image
  * the board would reject or misread. One error line naming the first
@@ -298,7 +236,6 @@ typedef struct deploy {
     size_t lay_len;
     romfs_layout_stats_t lst;
     FILE *info;             /* human lines, NULL with -q */
-    unsigned mpy_ver, mpy_sub;  /* the .mpy version compiled, 0: nothing compiled */
 } deploy_t;
 
 static void say(deploy_t *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -323,7 +260,7 @@ static int load_source(deploy_t *d, const cli_mpy_cfg_t *cfg)
     }
     d->is_dir = st.type == RP_DIR;
     if (d->is_dir)
-        return build_dir(&d->o, cfg, &d->src, &d->src_len, &d->mpy_ver, &d->mpy_sub);
+        return cli_deploy_build(d->o.src, cfg, &d->src, &d->src_len);
     cli_file_t f;
     if (cli_file_load(d->o.src, &f) < 0 || cli_flash_unwrap(d->o.src, &f) < 0)
         return -1;
@@ -500,10 +437,8 @@ static void report(deploy_t *d, const romfs_session_result_t *res, uint64_t wire
 /* Build directory SRC for board b (cli_build_for_board). */
 static int build_for_board(deploy_t *d, romfs_board_t *b)
 {
-    romfs_mpy_board_t bm;
-    int have = cli_board_mpy(b, &bm);
     d->is_dir = 1;
-    return cli_build_for_board(d->o.src, &d->o.mpy, have ? &bm : NULL, &d->src, &d->src_len);
+    return cli_build_for_board(d->o.src, &d->o.mpy, b, NULL, &d->src, &d->src_len);
 }
 
 /* Directories compiled with mpy-cross are built after the board is opened
@@ -631,55 +566,4 @@ int cmd_deploy(int argc, char **argv)
     free(d.src);
     free(d.lay);
     return rc;
-}
-
-/// Seam for `romfs watch` and `romfs diff` (declared in cli/deploy_seam.h) ///
-
-int cli_deploy_build(const char *src, const cli_mpy_cfg_t *cfg, uint8_t **img, size_t *len, unsigned *mpy_ver,
-                     unsigned *mpy_sub)
-{
-    opts_t o;
-    unsigned ver = 0, sub = 0;
-    memset(&o, 0, sizeof o);
-    o.src = src;
-    int r = build_dir(&o, cfg, img, len, &ver, &sub);
-    if (mpy_ver)
-        *mpy_ver = ver;
-    if (mpy_sub)
-        *mpy_sub = sub;
-    return r;
-}
-
-int cli_board_mpy(romfs_board_t *b, romfs_mpy_board_t *bm)
-{
-    char msg[256] = "";
-    long long v = -1;
-    if (romfs_board_mpy(b, &v) < 0)
-        snprintf(msg, sizeof msg, "%s", romfs_board_errmsg(b));
-    else if (v >= 0 && romfs_mpy_board_decode(v, bm, msg, sizeof msg) == 0)
-        return 1;
-    cli_warn("the board does not say which .mpy files it loads%s%s: compiling without -march", *msg ? ": " : "",
-             msg);
-    return 0;
-}
-
-int cli_build_for_board(const char *src, const cli_mpy_cfg_t *user, const romfs_mpy_board_t *bm, uint8_t **img,
-                        size_t *len)
-{
-    cli_mpy_cfg_t cfg;
-    char march[48], msg[256];
-    unsigned ver = 0, sub = 0;
-    if (cli_mpy_cfg_board(user, bm ? bm->march : NULL, march, &cfg) < 0) {
-        cli_error("out of memory");
-        return -1;
-    }
-    int r = cli_deploy_build(src, &cfg, img, len, &ver, &sub);
-    cli_mpy_cfg_board_free(user, &cfg);
-    if (r == 0 && bm && ver && romfs_mpy_board_check(bm, ver, sub, cli_mpy_cfg_native(user), msg, sizeof msg) != 0) {
-        cli_error("%s: %s", src, msg);
-        free(*img);
-        *img = NULL;
-        r = -1;
-    }
-    return r;
 }

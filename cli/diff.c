@@ -10,7 +10,6 @@
 #include "cli.h"
 #include "imgwalk.h"
 #include "build_dir.h"
-#include "deploy_seam.h"
 #include "imgwalk.h"
 
 #include <errno.h>
@@ -78,7 +77,7 @@ static int load_side(side_t *s, int part, int mpy)
             cli_mpy_cfg_t cfg;
             cli_mpy_cfg_init(&cfg);
             cfg.want_mpy = mpy;
-            if (cli_deploy_build(s->arg, &cfg, &s->img, &s->len, NULL, NULL) < 0)
+            if (cli_deploy_build(s->arg, &cfg, &s->img, &s->len) < 0)
                 return -1;
         } else {
             if (cli_file_load(s->arg, &s->file) < 0)

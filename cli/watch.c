@@ -18,7 +18,6 @@
 #include "cli.h"
 #include "watch.h"
 #include "build_dir.h"
-#include "deploy_seam.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -53,10 +52,8 @@ typedef struct watcher {
     int reopens;            /* boards lost by the module since the last change */
     int reopen;             /* the module lost the board: reopen and deploy */
     /* What the board loads (sys.implementation._mpy), asked once per
-     * connection before a build that compiles: mpy_known 1 known, -1 the
-     * board did not say (compile without -march). */
-    int mpy_known;
-    romfs_mpy_board_t mpy_board;
+     * connection before a build that compiles (romfs_board_target). */
+    romfs_board_target_t target;
     romfs_ignore_t *ignore; /* what the build leaves out: changes there are not changes */
     int fatal;              /* the board can never take a deploy (read-only partition): stop, exit 1 */
 } watcher_t;
@@ -243,7 +240,7 @@ static void drop_board(watcher_t *w)
 {
     romfs_board_close(w->s.b);
     w->s.b = NULL;
-    w->mpy_known = 0;   /* another board may answer next */
+    w->target.known = 0;   /* another board may answer next */
     watch_forget(&w->s);
 }
 
@@ -399,9 +396,8 @@ static int deploy_image(watcher_t *w, const uint8_t *img, size_t len)
  * output is checked against the board either way). */
 static int build_for_board(watcher_t *w, uint8_t **img, size_t *len)
 {
-    if (!w->mpy_known && w->o.mpy.want_mpy && ensure_board(w) == 0)
-        w->mpy_known = cli_board_mpy(w->s.b, &w->mpy_board) ? 1 : -1;
-    return cli_build_for_board(w->o.src, &w->o.mpy, w->mpy_known > 0 ? &w->mpy_board : NULL, img, len);
+    romfs_board_t *b = !w->target.known && w->o.mpy.want_mpy && ensure_board(w) == 0 ? w->s.b : NULL;
+    return cli_build_for_board(w->o.src, &w->o.mpy, b, &w->target, img, len);
 }
 
 static void cycle(watcher_t *w)

@@ -43,6 +43,7 @@
 #include "romfs/romfs.h"
 #include "romfs/romfs_check.h"
 #include "romfs/romfs_deploy.h"
+#include "romfs/romfs_dirbuild.h"
 #include "romfs/romfs_export.h"
 #include "romfs/romfs_session.h"
 
@@ -230,6 +231,29 @@ int romfs_board_mpy(romfs_board_t *b, long long *sys_mpy);
  * deploy's own check): the re-check after a link failed past the commit.
  * Probes part itself. 1 yes, 0 no, negative: board error. */
 int romfs_board_holds(romfs_board_t *b, int part, const char *fallback_key, const uint8_t *img, size_t len);
+
+/* What a board loads, for compiling for it (the answer is kept per
+ * connection by the caller). */
+typedef struct romfs_board_target {
+    int known;              /* 0: not asked; 1: mpy says; -1: the board does not say (why) */
+    romfs_mpy_board_t mpy;
+    char why[320];          /* known -1: the warning, ending "compiling without -march" */
+} romfs_board_target_t;
+
+/* Ask b (sys.implementation._mpy) into *t; returns t->known (1 or -1). */
+int romfs_board_target(romfs_board_t *b, romfs_board_target_t *t);
+
+/* The one build for a board (`deploy DIR`, `watch`): directory src built
+ * into memory (*img malloc'd) with opts (romfs_dirbuild.h) for what b
+ * loads: with opts->mpy and t->known 0, b is asked first (t keeps the
+ * answer; t NULL: ask now; b NULL: build for no board) and t->why goes to
+ * opts->on_warning when the board does not say. The output is compiled
+ * with the board's -march unless opts give one, and refused (before
+ * anything reaches the board) when the board could not load it. *d holds
+ * the build (errmsg, result, compiler) for the caller to free, also after
+ * a failure; NULL only when out of memory. */
+int romfs_board_build(romfs_board_t *b, const char *src, const romfs_dirbuild_opts_t *opts, romfs_board_target_t *t,
+                      romfs_dirbuild_t **d, uint8_t **img, size_t *len);
 
 /// Images and queries ///
 

