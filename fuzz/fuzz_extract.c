@@ -1,21 +1,22 @@
 /* SPDX-License-Identifier: MIT */
 /* libFuzzer target: `romfs extract` name handling. An arbitrary image is
- * extracted (the real cmd_extract) into a fresh directory three levels down
+ * extracted (romfs_extract, what the command calls; UF2 and Intel HEX
+ * files decoded first, as the command reads them) into a fresh directory three levels down
  * a private tree; afterwards nothing may exist outside that directory but
  * the image file, nothing inside it but directories and regular files, and
  * an image the checker calls corrupt must be refused with nothing created. */
 #include <dirent.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cli.h"
 #include "fuzz_common.h"
 #include "romfs/romfs_check.h"
+#include "romfs/romfs_extract.h"
+#include "romfs/romfs_io.h"
 #include "romfs/romfs_flashfmt.h"
 
 static char base[256], jail[300], img[320], out[320];
@@ -148,11 +149,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
         FUZZ_ASSERT(romfs_check(img_bytes, img_len, NULL, NULL, &st) == 0);
     else
         st.problems[ROMFS_CHECK_FAIL] = 1;   /* an undecodable UF2/HEX file */
+    romfs_extract_opts_t eo = {.name = img};
+    int rc = img_bytes ? romfs_extract(img_bytes, img_len, out, &eo) : -1;
     free(decoded);
-
-    char *argv[] = {"extract", img, out, NULL};
-    optind = 0;
-    int rc = cmd_extract(3, argv);
 
     static const char *const in_base[] = {"a", NULL}, *const in_a[] = {"b", NULL}, *const in_b[] = {"c", NULL},
                              *const in_jail[] = {"img.romfs", NULL};

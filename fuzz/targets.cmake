@@ -6,9 +6,6 @@
 # fuzz/CMakeLists.txt (libFuzzer builds) and fuzz/replay.cmake (the corpus
 # replayed in the normal test build), so both always build the same targets.
 set(ROMFS_FUZZ_TARGETS reader check extract flashfmt session board vfs layout build boardimg mount ignore)
-set(ROMFS_FUZZ_CLI_extract cli/extract.c cli/imgwalk.c cli/util.c cli/cleanup.c cli/flash_in.c
-  cli/board_open.c)
-set(ROMFS_FUZZ_LIBS_extract romfs_board)
 set(ROMFS_FUZZ_LIBS_board romfs_board)
 set(ROMFS_FUZZ_LIBS_boardimg romfs_board)
 # The FUSE daemon's operations, without a kernel (needs libfuse3, as the
