@@ -80,21 +80,6 @@ int cli_flash_check(const cli_flash_t *fo)
     return 0;
 }
 
-struct membuf {
-    uint8_t *p;
-    size_t len, cap;
-};
-
-static int mem_write(void *ctx, const void *data, size_t len)
-{
-    struct membuf *m = ctx;
-    if (len > m->cap - m->len)
-        return ROMFS_ERR_NOSPC;
-    memcpy(m->p + m->len, data, len);
-    m->len += len;
-    return 0;
-}
-
 /* A builder failure that is not a write error (cli_out_write has already
  * named the output for those). */
 static int builder_error(romfs_builder_t *b, const cli_out_t *out, int r)
@@ -144,17 +129,17 @@ int cli_flash_write(const cli_flash_t *fo, romfs_builder_t *b, cli_out_t *out, c
         return -1;
     }
     uint64_t total = fo->pad_to ? fo->pad_to : size;
-    struct membuf m = {.p = malloc(total ? (size_t)total : 1), .cap = (size_t)total};
-    if (!m.p) {
+    struct {
+        uint8_t *p;
+        size_t len;
+    } m;
+    int r = romfs_builder_write_mem(b, (size_t)total, &m.p, &m.len);   /* padded as erased flash */
+    if (r == ROMFS_ERR_NOMEM) {
         cli_error("%s: out of memory for %llu bytes", out_path, (unsigned long long)total);
         return -1;
     }
-    int r = romfs_builder_write(b, mem_write, &m);
-    if (r < 0) {
-        free(m.p);
+    if (r < 0)
         return builder_error(b, out, r);
-    }
-    memset(m.p + m.len, 0xff, (size_t)total - m.len); /* erased flash */
     uint64_t hex_bytes = 0;
     if (fo->format == ROMFS_FLASHFMT_IHEX && romfs_ihex_write(m.p, (size_t)total, fo->address, count_bytes,
                                                               &hex_bytes) == 0 && hex_bytes > ROMFS_LOAD_MAX) {

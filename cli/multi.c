@@ -16,7 +16,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "platform.h"
@@ -48,9 +47,7 @@ typedef struct mopts {
 
 static double mono_s(void)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+    return (double)rp_monotonic_ns() / 1e9;
 }
 
 /* The device value of argument i ("-d X", "-dX", "--device X",

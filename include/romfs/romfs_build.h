@@ -109,6 +109,11 @@ uint64_t romfs_builder_image_size(romfs_builder_t *b);
  * first negative error from a reader, the writer, or the builder. */
 int romfs_builder_write(romfs_builder_t *b, romfs_write_fn fn, void *ctx);
 
+/* Emit the image into one malloc'd buffer (*out) of at least size bytes:
+ * what is past the image (*len bytes) is 0xff, as erased flash reads.
+ * Returns 0, ROMFS_ERR_NOMEM, or romfs_builder_write's error. */
+int romfs_builder_write_mem(romfs_builder_t *b, size_t size, uint8_t **out, size_t *len);
+
 /* Free the builder and everything it holds. NULL is allowed. */
 void romfs_builder_free(romfs_builder_t *b);
 

@@ -752,3 +752,41 @@ int romfs_builder_write(romfs_builder_t *b, romfs_write_fn fn, void *ctx)
     }
     return o.err;
 }
+
+struct membuf {
+    uint8_t *p;
+    size_t len, cap;
+};
+
+static int mem_write(void *ctx, const void *data, size_t n)
+{
+    struct membuf *m = ctx;
+    if (n > m->cap - m->len)
+        return ROMFS_ERR_NOSPC;   /* cannot happen: the image's size was asked first */
+    memcpy(m->p + m->len, data, n);
+    m->len += n;
+    return 0;
+}
+
+int romfs_builder_write_mem(romfs_builder_t *b, size_t size, uint8_t **out, size_t *len)
+{
+    uint64_t need = romfs_builder_image_size(b);
+    if (need > SIZE_MAX - 1) {
+        seterr(b, "the image does not fit in memory");
+        return ROMFS_ERR_NOMEM;
+    }
+    struct membuf m = {NULL, 0, size > need ? size : (size_t)need};
+    if (!(m.p = malloc(m.cap ? m.cap : 1))) {
+        seterr(b, "out of memory");
+        return ROMFS_ERR_NOMEM;
+    }
+    int r = romfs_builder_write(b, mem_write, &m);
+    if (r < 0) {
+        free(m.p);
+        return r;
+    }
+    memset(m.p + m.len, 0xff, m.cap - m.len);
+    *out = m.p;
+    *len = m.len;
+    return 0;
+}

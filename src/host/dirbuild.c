@@ -425,46 +425,22 @@ int romfs_dirbuild_run(romfs_dirbuild_t *d, romfs_builder_t *b, const char *src)
     return check_board(d, src);
 }
 
-struct membuf {
-    uint8_t *p;
-    size_t len, cap;
-};
-
-static int mem_write(void *ctx, const void *data, size_t n)
-{
-    struct membuf *m = ctx;
-    uint8_t *p = romfs_grow(m->p, &m->cap, m->len + n, 1, 65536);
-    if (!p)
-        return ROMFS_ERR_NOMEM;
-    m->p = p;
-    memcpy(m->p + m->len, data, n);
-    m->len += n;
-    return 0;
-}
-
 int romfs_dirbuild_image(romfs_dirbuild_t *d, const char *src, const romfs_build_opts_t *bopts, uint8_t **img,
                          size_t *len)
 {
     romfs_build_opts_t def = {.keep_order = 1};
     romfs_builder_t *b = romfs_builder_new(bopts ? bopts : &def);
-    struct membuf m = {0};
     if (!b) {
         fail(d, "out of memory");
         return ROMFS_ERR_NOMEM;
     }
     int r = romfs_dirbuild_run(d, b, src);
-    if (r == 0 && (r = romfs_builder_write(b, mem_write, &m)) < 0) {
+    if (r == 0 && (r = romfs_builder_write_mem(b, 0, img, len)) < 0) {
         const char *msg = romfs_builder_errmsg(b);
         fail(d, "%s", msg && *msg ? msg : romfs_strerror(r));
     }
     romfs_builder_free(b);
-    if (r < 0) {
-        free(m.p);
-        return r;
-    }
-    *img = m.p;
-    *len = m.len;
-    return 0;
+    return r;
 }
 
 const romfs_dirbuild_result_t *romfs_dirbuild_result(const romfs_dirbuild_t *d)
