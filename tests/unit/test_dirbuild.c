@@ -24,25 +24,7 @@
 
 #include "romfs/romfs.h"
 #include "romfs/romfs_dirbuild.h"
-
-static char root[256];
-
-static const char *tpath(const char *rel)
-{
-    static char buf[4][1024];
-    static int k;
-    k = (k + 1) % 4;
-    snprintf(buf[k], sizeof buf[k], "%s/%s", root, rel);
-    return buf[k];
-}
-
-static void put_file(const char *rel, const char *content)
-{
-    FILE *fp = fopen(tpath(rel), "wb");
-    assert_non_null(fp);
-    fputs(content, fp);
-    fclose(fp);
-}
+#include "buildtest.h"
 
 /* Emits mpy v6.3; records each call's arguments in bin/calls. */
 static const char fake_cc[] =
@@ -55,9 +37,8 @@ static const char fake_cc[] =
 static int setup(void **state)
 {
     (void)state;
-    const char *t = getenv("TMPDIR");
-    snprintf(root, sizeof root, "%s/test_dirbuild.XXXXXX", t && *t ? t : "/tmp");
-    if (!mkdtemp(root) || mkdir(tpath("bin"), 0755) || mkdir(tpath("src"), 0755) || mkdir(tpath("src/lib"), 0755) ||
+    tmp_setup();
+    if (mkdir(tpath("bin"), 0755) || mkdir(tpath("src"), 0755) || mkdir(tpath("src/lib"), 0755) ||
         mkdir(tpath("src/.git"), 0755))
         return -1;
     put_file("bin/mpy-cross", fake_cc);
@@ -68,14 +49,6 @@ static int setup(void **state)
     put_file("src/.git/HEAD", "ref\n");
     put_file("src/x.py~", "backup\n");
     return chmod(tpath("bin/mpy-cross"), 0755);
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    char cmd[300];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", root);
-    return system(cmd);
 }
 
 /* What the hooks heard. */
@@ -323,5 +296,5 @@ int main(void)
         cmocka_unit_test(test_for_a_board),
         cmocka_unit_test(test_failures),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, setup, teardown_tmp);
 }

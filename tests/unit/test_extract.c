@@ -19,34 +19,15 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "buildtest.h"
 #include "imgmk.h"
 #include "romfs/romfs_extract.h"
-
-static char root[256];
-
-static const char *tpath(const char *rel)
-{
-    static char buf[4][1024];
-    static int k;
-    k = (k + 1) % 4;
-    snprintf(buf[k], sizeof buf[k], "%s/%s", root, rel);
-    return buf[k];
-}
 
 static int setup(void **state)
 {
     (void)state;
-    const char *t = getenv("TMPDIR");
-    snprintf(root, sizeof root, "%s/test_extract.XXXXXX", t && *t ? t : "/tmp");
-    return mkdtemp(root) ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    char cmd[300];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", root);
-    return system(cmd);
+    tmp_setup();
+    return 0;
 }
 
 typedef struct heard {
@@ -156,5 +137,5 @@ int main(void)
         cmocka_unit_test(test_writes_and_keeps),
         cmocka_unit_test(test_refusals),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, setup, teardown_tmp);
 }
