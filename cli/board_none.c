@@ -46,17 +46,16 @@ int cmd_watch(int argc, char **argv)
     return no_boards(argv[0]);
 }
 
-int multi_wanted(int argc, char **argv)
+int multi_wanted(const char *const *devs, int ndevs, int given)
 {
-    (void)argc;
-    (void)argv;
-    return 0;
+    (void)devs, (void)ndevs;
+    return given > 1;
 }
 
-int multi_run(int argc, char **argv)
+int multi_run(const char *cmd, const char *const *devs, int ndevs, int json, int quiet, cli_board_fn fn, void *ctx)
 {
-    (void)argc;
-    return no_boards(argv[0]);
+    (void)devs, (void)ndevs, (void)json, (void)quiet, (void)fn, (void)ctx;
+    return no_boards(cmd);
 }
 
 int iw_board_fetch(const char *dev, int part, romfs_board_image_t *im)

@@ -40,11 +40,24 @@ int cmd_mount(int argc, char **argv);
 int cmd_watch(int argc, char **argv);
 int cmd_diff(int argc, char **argv);
 
-/* cli/multi.c: `deploy`/`query` with several -d or -d all (argv[0] is the
- * subcommand): multi_wanted says whether argv asks for it, multi_run runs
- * one child per board and returns the exit status. */
-int multi_wanted(int argc, char **argv);
-int multi_run(int argc, char **argv);
+/* cli/multi.c: `deploy`/`query` with several -d or -d all. The command
+ * parses its options once (every -d into devs, given counts them) and,
+ * when multi_wanted,
+ * calls multi_run with its per-board function: fn runs in one child per
+ * board with --json set, prints the board's JSON object and fills *res;
+ * returns the board's exit status. multi_run returns the command's. */
+#define CLI_MAX_BOARDS 256
+typedef struct cli_board_result {
+    long long written, total, wire;            /* deploy: blocks written, of, bytes on the wire */
+    long long part_size, image_size, parts;    /* query: partition 0's size, its image's, partitions */
+    char uid[80];                              /* the board's unique id, "" unknown */
+} cli_board_result_t;
+typedef int (*cli_board_fn)(void *ctx, const char *dev, cli_board_result_t *res);
+int multi_wanted(const char *const *devs, int ndevs, int given);
+/* A -d of such a command: into devs (each board once, at most
+ * CLI_MAX_BOARDS); *given counts every -d. -1 after an error line. */
+int cli_add_device(const char **devs, int *n, int *given, const char *dev, const char *cmd);
+int multi_run(const char *cmd, const char *const *devs, int ndevs, int json, int quiet, cli_board_fn fn, void *ctx);
 
 /* cli/board_open.c: the board library's options from the environment
  * (ROMFS_TIMEOUT_MS, ROMFS_DEPLOY_ENCODING, ROMFS_BOARD_CMD,

@@ -27,6 +27,8 @@
 
 typedef struct opts {
     const char *dev;
+    const char *devs[CLI_MAX_BOARDS];   /* every -d, each once; several (or "all"): cli/multi.c */
+    int ndevs, nd_given;
     int part;
     int full;
     int json;
@@ -175,7 +177,11 @@ static int parse_opts(int argc, char **argv, opts_t *o)
         if (m > 0)
             continue;
         switch (c) {
-        case 'd': o->dev = optarg; break;
+        case 'd':
+            if (cli_add_device(o->devs, &o->ndevs, &o->nd_given, optarg, "deploy") < 0)
+                return CLI_FAIL;
+            o->dev = optarg;
+            break;
         case 'p':
             if ((v = cli_parse_size(optarg)) < 0 || v > 255) {
                 cli_error("deploy: bad partition index '%s'", optarg);
@@ -236,6 +242,7 @@ typedef struct deploy {
     size_t lay_len;
     romfs_layout_stats_t lst;
     FILE *info;             /* human lines, NULL with -q */
+    cli_board_result_t *res; /* one of many boards: filled on success */
 } deploy_t;
 
 static void say(deploy_t *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -536,6 +543,11 @@ static int deploy_to_board(deploy_t *d)
         romfs_board_remount(b);   /* the new image at /rom, importable without a reset */
     if (d->o.json)
         json_summary(desc, &info, sb.block_size, &res, wire);
+    if (d->res) {
+        *d->res = (cli_board_result_t){.written = res.blocks_written, .total = res.blocks_total,
+                                       .wire = (long long)wire};
+        snprintf(d->res->uid, sizeof d->res->uid, "%s", info.uid);
+    }
     rc = CLI_OK;
     if (romfs_board_restore(b) < 0)   /* none after a reconnect (b is NULL then) */
         cli_warn("%s: could not remove the deploy's helpers from the board", desc);
@@ -544,6 +556,25 @@ out:
     free(cdir);
     romfs_board_close(b);
     return rc;
+}
+
+static int deploy_run(deploy_t *d)
+{
+    int out_stdout = d->o.output && strcmp(d->o.output, "-") == 0;
+    d->info = d->o.quiet ? NULL : d->o.json || out_stdout ? stderr : stdout;
+    if (d->o.output)
+        return load_source(d, &d->o.mpy) == 0 ? write_output(d) : CLI_FAIL;
+    return deploy_to_board(d);
+}
+
+/* One of many boards (cli/multi.c, in its own process). */
+static int deploy_one(void *ctx, const char *dev, cli_board_result_t *res)
+{
+    deploy_t *d = ctx;
+    d->o.dev = dev;
+    d->o.json = d->o.quiet = 1;
+    d->res = res;
+    return deploy_run(d);
 }
 
 int cmd_deploy(int argc, char **argv)
@@ -555,13 +586,9 @@ int cmd_deploy(int argc, char **argv)
         cli_mpy_cfg_free(&d.o.mpy);
         return r;
     }
-    int out_stdout = d.o.output && strcmp(d.o.output, "-") == 0;
-    d.info = d.o.quiet ? NULL : d.o.json || out_stdout ? stderr : stdout;
-    int rc = CLI_FAIL;
-    if (d.o.output)
-        rc = load_source(&d, &d.o.mpy) == 0 ? write_output(&d) : CLI_FAIL;
-    else
-        rc = deploy_to_board(&d);
+    int rc = multi_wanted(d.o.devs, d.o.ndevs, d.o.nd_given)
+                 ? multi_run("deploy", d.o.devs, d.o.ndevs, d.o.json, d.o.quiet, deploy_one, &d)
+                 : deploy_run(&d);
     cli_mpy_cfg_free(&d.o.mpy);
     free(d.src);
     free(d.lay);

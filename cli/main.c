@@ -198,8 +198,6 @@ int main(int argc, char **argv)
     } else {
         cmd = find_command(a);
     }
-    if (cmd && multi_wanted(argc - 1, argv + 1))   /* several -d, or -d all: cli/multi.c */
-        return multi_run(argc - 1, argv + 1);
     if (cmd)
         return run_command(cmd, argc - 1, argv + 1);
     return unknown_command(a);

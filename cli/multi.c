@@ -2,11 +2,14 @@
 /*
  * Many boards at once: `romfs deploy` and `romfs query` with -d given more
  * than once, or `-d all` (every serial port that looks like a MicroPython
- * board). One child process per board re-runs this very program
- * (its own executable, from the platform layer) as `romfs CMD --json -d DEV ...`; the parent gathers
- * each child's JSON and errors, prints one status line per board as it
- * finishes, then a summary table (or, with --json, one object per board).
- * Exit status 1 when any board failed. docs/DESIGN.md says why processes.
+ * board). The command parsed its options once, with its own table; one
+ * child process per board (forked, not re-run: no argv is parsed again)
+ * calls the command's per-board function with --json, and hands back its
+ * result as a struct through a pipe; its --json object (stdout) and its
+ * last error line (stderr) are gathered too. The parent prints one status
+ * line per board as it finishes, then a summary table (or, with --json, one
+ * object per board). Exit status 1 when any board failed. docs/DESIGN.md
+ * says why processes.
  */
 #include "cli.h"
 
@@ -21,26 +24,27 @@
 #include "platform.h"
 
 
-#define MAX_BOARDS 256
+#define MAX_BOARDS CLI_MAX_BOARDS
 #define OUT_MAX (4u << 20)   /* what one child may print; more is an error */
 
 typedef struct child {
     const char *dev;
     pid_t pid;
-    int fd[2];              /* stdout, stderr pipes (read ends), -1 when closed */
-    char *buf[2];
-    size_t len[2];
+    int fd[3];              /* stdout, stderr, result pipes (read ends), -1 when closed */
+    char *buf[3];
+    size_t len[3];
     int status;             /* exit status; -1 killed / not started */
     double t0, secs;
+    cli_board_result_t res; /* what the child handed back (status 0) */
 } child_t;
 
 typedef struct mopts {
     const char *cmd;
     const char *devs[MAX_BOARDS];
     int ndevs;
-    char **rest;            /* the command's other arguments */
-    int nrest;
     int json, quiet;
+    cli_board_fn fn;
+    void *ctx;
     char *ports[MAX_BOARDS]; /* owned copies from -d all */
     int nports;
 } mopts_t;
@@ -50,47 +54,12 @@ static double mono_s(void)
     return (double)rp_monotonic_ns() / 1e9;
 }
 
-/* The device value of argument i ("-d X", "-dX", "--device X",
- * "--device=X"), advancing *i past it; NULL when argv[*i] is not -d. */
-static const char *device_arg(int argc, char **argv, int *i)
+int multi_wanted(const char *const *devs, int n, int given)
 {
-    const char *a = argv[*i];
-    if (strcmp(a, "-d") == 0 || strcmp(a, "--device") == 0)
-        return *i + 1 < argc ? argv[++*i] : NULL;
-    if (strncmp(a, "-d", 2) == 0 && a[2] && a[1] != '-')
-        return a + 2;
-    if (strncmp(a, "--device=", 9) == 0)
-        return a + 9;
-    return NULL;
-}
-
-/* Options of deploy and query whose value is the next argument. */
-static int takes_value(const char *a)
-{
-    static const char *const v[] = {"-p", "-o", "--partition", "--output", "--align", "--compact",
-                                    "--block-size", "--base"};
-    for (size_t k = 0; k < sizeof v / sizeof v[0]; k++)
-        if (strcmp(a, v[k]) == 0)
+    for (int i = 0; i < n; i++)
+        if (strcmp(devs[i], "all") == 0)
             return 1;
-    return 0;
-}
-
-int multi_wanted(int argc, char **argv)
-{
-    if (argc < 1 || (strcmp(argv[0], "deploy") != 0 && strcmp(argv[0], "query") != 0))
-        return 0;
-    int n = 0;
-    for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++) {
-        if (takes_value(argv[i])) {
-            i++;
-            continue;
-        }
-        const char *d = device_arg(argc, argv, &i);
-        if (d && strcmp(d, "all") == 0)
-            return 1;
-        n += d != NULL;
-    }
-    return n > 1;
+    return given > 1;
 }
 
 static void add_port(const char *port, const char *desc, void *ctx)
@@ -118,32 +87,12 @@ static int add_dev(mopts_t *m, const char *d)
     return 0;
 }
 
-/* Split argv into the devices and the rest (passed to every child). */
-static int collect(int argc, char **argv, mopts_t *m)
+/* The boards: -d all expanded, each board once. */
+static int collect(mopts_t *m, const char *const *devs, int n)
 {
-    m->cmd = argv[0];
-    m->rest = calloc((size_t)argc + 1, sizeof *m->rest);
-    if (!m->rest)
-        return -1;
-    int opts = 1;
-    for (int i = 1; i < argc; i++) {
-        const char *d = opts ? device_arg(argc, argv, &i) : NULL;
-        if (d) {
-            if (add_dev(m, d) < 0)
-                return -1;
-            continue;
-        }
-        if (opts && strcmp(argv[i], "--") == 0)
-            opts = 0;
-        if (opts && strcmp(argv[i], "--json") == 0)
-            m->json = 1;
-        else if (opts && (strcmp(argv[i], "-q") == 0 || strcmp(argv[i], "--quiet") == 0))
-            m->quiet = 1;
-        else
-            m->rest[m->nrest++] = argv[i];
-        if (opts && takes_value(argv[i]) && i + 1 < argc)
-            m->rest[m->nrest++] = argv[++i];
-    }
+    for (int i = 0; i < n; i++)
+        if (add_dev(m, devs[i]) < 0)
+            return -1;
     if (m->ndevs == 0) {
         cli_error("%s: no MicroPython board found on any serial port (see 'romfs devs')", m->cmd);
         return -1;
@@ -153,59 +102,59 @@ static int collect(int argc, char **argv, mopts_t *m)
 
 /// Children ///
 
+static void close_pipes(int p[][2], int n)
+{
+    for (int k = 0; k < n; k++) {
+        close(p[k][0]);
+        close(p[k][1]);
+    }
+}
+
+/* The child: the command's per-board function with the options the
+ * parent parsed, its result struct written to the result pipe. */
+static void child(const mopts_t *m, const child_t *c, int p[3][2])
+{
+    dup2(p[0][1], 1);
+    dup2(p[1][1], 2);
+    for (int k = 0; k < 3; k++)
+        close(p[k][0]);
+    cli_board_result_t res;
+    memset(&res, 0, sizeof res);
+    int rc = m->fn(m->ctx, c->dev, &res);
+    fflush(NULL);
+    if (rc == 0 && write(p[2][1], &res, sizeof res) != (ssize_t)sizeof res)
+        rc = CLI_FAIL;
+    _exit(rc);
+}
+
 static int spawn(child_t *c, const mopts_t *m)
 {
-    int out[2], err[2];
-    c->fd[0] = c->fd[1] = -1;
+    int p[3][2], k;
+    for (k = 0; k < 3; k++)
+        c->fd[k] = -1;
     c->status = -1;
-    if (pipe(out) != 0)
-        return -errno;
-    if (pipe(err) != 0) {
+    for (k = 0; k < 3 && pipe(p[k]) == 0; k++)
+        ;
+    if (k < 3) {
         int e = errno;
-        close(out[0]);
-        close(out[1]);
+        close_pipes(p, k);
         return -e;
     }
-    /* This very program again: its path from the platform layer (a child
-     * cannot look it up once it has forked). */
-    char *self = rp_exe_path();
     fflush(NULL);
     c->t0 = mono_s();
-    c->pid = self ? fork() : -1;
-    if (c->pid == 0) {
-        dup2(out[1], 1);
-        dup2(err[1], 2);
-        close(out[0]);
-        close(err[0]);
-        char **av = calloc((size_t)m->nrest + 8, sizeof *av);
-        if (!av)
-            _exit(1);
-        int n = 0;
-        av[n++] = "romfs";
-        av[n++] = (char *)m->cmd;
-        av[n++] = "--json";
-        if (strcmp(m->cmd, "deploy") == 0)
-            av[n++] = "-q";
-        av[n++] = "-d";
-        av[n++] = (char *)c->dev;
-        for (int k = 0; k < m->nrest; k++)
-            av[n++] = m->rest[k];
-        execv(self, av);
-        fprintf(stderr, "romfs: cannot run %s: %s\n", self, strerror(errno));
-        _exit(1);
-    }
-    if (!self)
-        errno = ENOENT;
-    free(self);
-    close(out[1]);
-    close(err[1]);
+    c->pid = fork();
+    if (c->pid == 0)
+        child(m, c, p);
+    int e = errno;
+    for (k = 0; k < 3; k++)
+        close(p[k][1]);
     if (c->pid < 0) {
-        close(out[0]);
-        close(err[0]);
-        return -errno;
+        for (k = 0; k < 3; k++)
+            close(p[k][0]);
+        return -e;
     }
-    c->fd[0] = out[0];
-    c->fd[1] = err[0];
+    for (k = 0; k < 3; k++)
+        c->fd[k] = p[k][0];
     return 0;
 }
 
@@ -232,49 +181,6 @@ static int drain_fd(child_t *c, int k)
 }
 
 /// What the children said ///
-
-/* The raw text of top-level-ish field key in a child's JSON (our own
- * output: keys are never escaped, and a key inside an escaped string would
- * read \"key\", which does not match). NULL when absent. */
-static const char *field(const char *js, const char *key)
-{
-    if (!js)
-        return NULL;
-    size_t k = strlen(key);
-    for (const char *p = js; (p = strchr(p, '"')); p++) {
-        if (strncmp(p + 1, key, k) == 0 && p[k + 1] == '"') {
-            const char *q = p + k + 2;
-            while (*q == ' ')
-                q++;
-            if (*q == ':') {
-                for (q++; *q == ' '; q++)
-                    ;
-                return q;
-            }
-        }
-    }
-    return NULL;
-}
-
-static long long field_num(const char *js, const char *key)
-{
-    const char *v = field(js, key);
-    return v && ((*v >= '0' && *v <= '9') || *v == '-') ? strtoll(v, NULL, 10) : -1;
-}
-
-/* A plain string field into buf ("-" when absent or escaped). */
-static void field_str(const char *js, const char *key, char *buf, size_t size)
-{
-    const char *v = field(js, key);
-    size_t n = 0;
-    if (v && *v == '"') {
-        for (v++; v[n] && v[n] != '"' && v[n] != '\\'; n++)
-            ;
-        if (v[n] != '"')
-            n = 0;
-    }
-    snprintf(buf, size, "%.*s", (int)(n ? n : 1), n ? v : "-");
-}
 
 /* The last line a child wrote to stderr, without our "romfs: " prefix. */
 static void last_error(const child_t *c, char *buf, size_t size)
@@ -303,18 +209,17 @@ static void status_line(const mopts_t *m, const child_t *c, int done, int total)
         return;
     FILE *fp = m->json ? stderr : stdout;
     fprintf(fp, "[%d/%d] %s: ", done, total, c->dev);
-    const char *js = c->buf[0];
+    const cli_board_result_t *r = &c->res;
     char err[300];
     if (c->status != 0) {
         last_error(c, err, sizeof err);
         fprintf(fp, "FAILED: %s\n", err);
     } else if (strcmp(m->cmd, "deploy") == 0) {
-        fprintf(fp, "ok: wrote %lld of %lld blocks, %lld bytes on the wire, %.2fs\n",
-                field_num(js, "blocks_written"), field_num(js, "blocks_total"), field_num(js, "wire_bytes"),
-                c->secs);
+        fprintf(fp, "ok: wrote %lld of %lld blocks, %lld bytes on the wire, %.2fs\n", r->written, r->total,
+                r->wire, c->secs);
     } else {
-        fprintf(fp, "ok: %lld bytes in partition 0, image %lld bytes, %.2fs\n", field_num(js, "size"),
-                field_num(js, "image_size"), c->secs);
+        fprintf(fp, "ok: %lld bytes in partition 0, image %lld bytes, %.2fs\n", r->part_size, r->image_size,
+                c->secs);
     }
     fflush(fp);
 }
@@ -325,29 +230,33 @@ static void pump(const mopts_t *m, child_t *cs, int n)
     int left = 0, done = 0;
     for (int i = 0; i < n; i++)
         left += cs[i].pid > 0;
-    struct pollfd p[2 * MAX_BOARDS];
-    int who[2 * MAX_BOARDS];
+    struct pollfd p[3 * MAX_BOARDS];
+    int who[3 * MAX_BOARDS];
     while (left > 0) {
         int np = 0;
         for (int i = 0; i < n; i++)
-            for (int k = 0; k < 2; k++)
+            for (int k = 0; k < 3; k++)
                 if (cs[i].fd[k] >= 0) {
                     p[np] = (struct pollfd){.fd = cs[i].fd[k], .events = POLLIN};
-                    who[np++] = i * 2 + k;
+                    who[np++] = i * 3 + k;
                 }
         if (np && poll(p, (nfds_t)np, 1000) < 0 && errno != EINTR)
             break;
         for (int j = 0; j < np; j++)
             if (p[j].revents)
-                drain_fd(&cs[who[j] / 2], who[j] % 2);
+                drain_fd(&cs[who[j] / 3], who[j] % 3);
         for (int i = 0; i < n; i++) {
             child_t *c = &cs[i];
             int st;
-            if (c->pid <= 0 || c->fd[0] >= 0 || c->fd[1] >= 0 || waitpid(c->pid, &st, 0) != c->pid)
+            if (c->pid <= 0 || c->fd[0] >= 0 || c->fd[1] >= 0 || c->fd[2] >= 0 || waitpid(c->pid, &st, 0) != c->pid)
                 continue;
             c->pid = 0;
             c->secs = mono_s() - c->t0;
             c->status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+            if (c->len[2] == sizeof c->res)
+                memcpy(&c->res, c->buf[2], sizeof c->res);
+            else if (c->status == 0)
+                c->status = CLI_FAIL;   /* no result: cannot happen */
             left--;
             status_line(m, c, ++done, n);
         }
@@ -382,15 +291,6 @@ static void print_json(const mopts_t *m, const child_t *c)
     printf("}\n");
 }
 
-/* Partitions in a query report: its "id" fields. */
-static long long count_parts(const char *js)
-{
-    long long n = 0;
-    for (const char *p = js; p && (p = field(p, "id")); n++)
-        ;
-    return js ? n : -1;
-}
-
 /* The board column: long exec: specs keep their end, which tells them apart. */
 static void board_cell(const char *dev, char *buf, size_t size)
 {
@@ -408,12 +308,12 @@ static void summary(const mopts_t *m, const child_t *cs, int n)
            deploy ? "bytes" : "image", "seconds", "result");
     for (int i = 0; i < n; i++) {
         const child_t *c = &cs[i];
-        const char *js = c->buf[0];
-        char bcell[64], uid[80];
+        const cli_board_result_t *r = &c->res;
+        char bcell[64];
         board_cell(c->dev, bcell, sizeof bcell);
-        field_str(js, "unique_id", uid, sizeof uid);
-        long long a = deploy ? field_num(js, "blocks_written") : count_parts(js);
-        long long b = deploy ? field_num(js, "wire_bytes") : field_num(js, "image_size");
+        const char *uid = c->status == 0 && r->uid[0] ? r->uid : "-";
+        long long a = c->status != 0 ? -1 : deploy ? r->written : r->parts;
+        long long b = c->status != 0 ? -1 : deploy ? r->wire : r->image_size;
         char as[24] = "-", bs[24] = "-";
         if (c->status == 0 && a >= 0)
             snprintf(as, sizeof as, "%lld", a);
@@ -425,13 +325,18 @@ static void summary(const mopts_t *m, const child_t *cs, int n)
 
 /// The command ///
 
-int multi_run(int argc, char **argv)
+int multi_run(const char *cmd, const char *const *devs, int ndevs, int json, int quiet, cli_board_fn fn, void *ctx)
 {
     mopts_t m;
     memset(&m, 0, sizeof m);
+    m.cmd = cmd;
+    m.json = json;
+    m.quiet = quiet;
+    m.fn = fn;
+    m.ctx = ctx;
     int rc = CLI_FAIL;
     child_t *cs = NULL;
-    if (collect(argc, argv, &m) < 0)
+    if (collect(&m, devs, ndevs) < 0)
         goto out;
     if (m.json)
         cli_json_errors = 2;   /* each board's object carries its error (docs/JSON.md) */
@@ -468,12 +373,10 @@ int multi_run(int argc, char **argv)
         summary(&m, cs, m.ndevs);
     rc = failed ? CLI_FAIL : CLI_OK;
 out:
-    for (int i = 0; cs && i < m.ndevs; i++) {
-        free(cs[i].buf[0]);
-        free(cs[i].buf[1]);
-    }
+    for (int i = 0; cs && i < m.ndevs; i++)
+        for (int k = 0; k < 3; k++)
+            free(cs[i].buf[k]);
     free(cs);
-    free(m.rest);
     for (int i = 0; i < m.nports; i++)
         free(m.ports[i]);
     return rc;

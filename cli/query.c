@@ -165,6 +165,60 @@ static int show(romfs_board_t *b, const romfs_board_query_t *q, int json, int ch
     return status;
 }
 
+struct qopts {
+    const char *device;
+    const char *devs[CLI_MAX_BOARDS];   /* every -d, each once; several (or "all"): cli/multi.c */
+    int ndevs, nd_given;
+    int json, check;
+    cli_board_result_t *res;            /* one of many boards: filled on success */
+};
+
+/* What a board's query gives the many-boards summary. */
+static void result(const romfs_board_query_t *q, cli_board_result_t *res)
+{
+    res->part_size = res->image_size = -1;
+    res->parts = q->n;
+    for (int i = 0; i < q->n; i++) {
+        const romfs_board_part_t *p = &q->parts[i];
+        if (!p->missing && res->part_size < 0)
+            res->part_size = p->size;
+        if (!p->missing && p->isize >= 0 && res->image_size < 0)
+            res->image_size = p->isize;
+    }
+}
+
+static int query_run(const struct qopts *o)
+{
+    romfs_board_t *b;
+    char msg[700];
+    if (cli_board_open(&b, o->device, NULL, msg, sizeof msg) != 0) {
+        cli_error("%s", msg);
+        return CLI_FAIL;
+    }
+    int status = CLI_FAIL;
+    romfs_board_query_t *q = malloc(sizeof *q);
+    int e = q ? romfs_board_query(b, o->check, q) : ROMFS_ERR_NOMEM;
+    if (e)
+        cli_error("%s: %s", romfs_board_describe(b), q ? romfs_board_errmsg(b) : "out of memory");
+    else
+        status = show(b, q, o->json, o->check);
+    if (status == CLI_OK && o->res)
+        result(q, o->res);
+    free(q);
+    romfs_board_close(b);
+    return status;
+}
+
+/* One of many boards (cli/multi.c, in its own process). */
+static int query_one(void *ctx, const char *dev, cli_board_result_t *res)
+{
+    struct qopts *o = ctx;
+    o->device = dev;
+    o->json = 1;
+    o->res = res;
+    return query_run(o);
+}
+
 int cmd_query(int argc, char **argv)
 {
     static const struct option longopts[] = {
@@ -174,14 +228,19 @@ int cmd_query(int argc, char **argv)
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    const char *device = NULL;
-    int json = 0, check = 0, c;
+    struct qopts o;
+    memset(&o, 0, sizeof o);
+    int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "d:h", longopts, NULL)) != -1) {
         switch (c) {
-        case 'd': device = optarg; break;
-        case 'j': json = 1; break;
-        case 'v': check = 1; break;
+        case 'd':
+            if (cli_add_device(o.devs, &o.ndevs, &o.nd_given, optarg, "query") < 0)
+                return CLI_FAIL;
+            o.device = optarg;
+            break;
+        case 'j': o.json = 1; break;
+        case 'v': o.check = 1; break;
         case 'h': usage(stdout); return CLI_OK;
         default: usage(stderr); return CLI_USAGE;
         }
@@ -191,21 +250,7 @@ int cmd_query(int argc, char **argv)
         usage(stderr);
         return CLI_USAGE;
     }
-
-    romfs_board_t *b;
-    char msg[700];
-    if (cli_board_open(&b, device, NULL, msg, sizeof msg) != 0) {
-        cli_error("%s", msg);
-        return CLI_FAIL;
-    }
-    int status = CLI_FAIL;
-    romfs_board_query_t *q = malloc(sizeof *q);
-    int e = q ? romfs_board_query(b, check, q) : ROMFS_ERR_NOMEM;
-    if (e)
-        cli_error("%s: %s", romfs_board_describe(b), q ? romfs_board_errmsg(b) : "out of memory");
-    else
-        status = show(b, q, json, check);
-    free(q);
-    romfs_board_close(b);
-    return status;
+    if (multi_wanted(o.devs, o.ndevs, o.nd_given))
+        return multi_run("query", o.devs, o.ndevs, o.json, 0, query_one, &o);
+    return query_run(&o);
 }

@@ -280,3 +280,17 @@ char *cli_cache_dir(void)
     char buf[4096];
     return romfs_session_cache_dir(cli_cache_home(buf, sizeof buf));
 }
+
+int cli_add_device(const char **devs, int *n, int *given, const char *dev, const char *cmd)
+{
+    ++*given;
+    for (int k = 0; k < *n; k++)
+        if (strcmp(devs[k], dev) == 0)
+            return 0;   /* the same board twice would race with itself */
+    if (*n == CLI_MAX_BOARDS) {
+        cli_error("%s: at most %d boards at once", cmd, CLI_MAX_BOARDS);
+        return -1;
+    }
+    devs[(*n)++] = dev;
+    return 0;
+}
