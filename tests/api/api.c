@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Proof that the libraries are enough: what `romfs query`, `deploy`, `ls`,
- * `cat` and `run` do to a board, done with the installed public headers and
- * libraries only (no cli/ source), against the emulated board.
+ * Proof that the libraries are enough: what `romfs query`, `deploy DIR`,
+ * `diff`, `ls`, `cat`, `extract` and `run` do to a board, done with the
+ * installed public headers and libraries only (no cli/ source), against
+ * the emulated board.
  *
  *   api EMULATOR_MJS PARTITION_FILE WORKDIR
  *
@@ -17,6 +18,9 @@
 #include <romfs/romfs.h>
 #include <romfs/romfs_board.h>
 #include <romfs/romfs_build.h>
+#include <romfs/romfs_diff.h>
+#include <romfs/romfs_dirbuild.h>
+#include <romfs/romfs_extract.h>
 #include <romfs/romfs_session.h>
 
 static int fails;
@@ -58,16 +62,16 @@ static int to_mem(void *ctx, const void *data, size_t len)
     return 0;
 }
 
-/* Build directory dir into memory with the host library. */
-static int build_dir(const char *dir, mem_t *img)
+/* Build directory dir into memory for board b, as `romfs deploy DIR`
+ * does (romfs_board_build; sources stored as they are). */
+static int build_dir(romfs_board_t *b, const char *dir, mem_t *img)
 {
-    img->data = NULL;
-    img->len = 0;
-    romfs_builder_t *b = romfs_builder_new(NULL);
-    int r = b ? romfs_build_from_dir(b, dir, NULL) : ROMFS_ERR_NOMEM;
-    if (r == 0)
-        r = romfs_builder_write(b, to_mem, img);
-    romfs_builder_free(b);
+    romfs_dirbuild_opts_t o = {.mpy = 0};
+    romfs_dirbuild_t *d = NULL;
+    int r = romfs_board_build(b, dir, &o, NULL, &d, &img->data, &img->len);
+    if (r < 0)
+        printf("  build: %s\n", d ? romfs_dirbuild_errmsg(d) : "out of memory");
+    romfs_dirbuild_free(d);
     return r;
 }
 
@@ -105,6 +109,27 @@ static void step_query(romfs_board_t *b)
     free(q);
 }
 
+/* What changed between the two builds, and the blocks a deploy of the
+ * second over the first writes, as `romfs diff` says it. */
+static void step_diff(const mem_t *a, const mem_t *b)
+{
+    romfs_t fa, fb;
+    romfs_diff_counts_t c = {0};
+    romfs_diff_deploy_t d = {0};
+    char msg[200];
+    int side;
+    int r = romfs_mount(&fa, a->data, a->len) == 0 && romfs_mount(&fb, b->data, b->len) == 0
+                ? romfs_diff(&fa, &fb, NULL, NULL, &c, &side, msg, sizeof msg)
+                : ROMFS_ERR_NODEV;
+    check(r == 0 && c.changed == 1 && c.added == 0 && c.removed == 0 && c.same == 2,
+          "diff: %zu changed, %zu added, %zu removed, %zu same (1 changed, 2 same expected)", c.changed, c.added,
+          c.removed, c.same);
+    r = romfs_diff_deploy(a->data, a->len, ROMFS_DIFF_TREE, b->data, b->len, ROMFS_DIFF_TREE, 4096, &d, &side, msg,
+                          sizeof msg);
+    check(r == 0 && d.nwrite == 2 && d.nblocks == 6 && d.used_base,
+          "diff: a deploy of the edit writes %u of %u blocks (2 of 6 expected)", d.nwrite, d.nblocks);
+}
+
 static const char MAIN_PY[] = "print('hello from the api test')\n";
 static const char LIB_PY[] = "X = 1\nY = 'abcdefghijklmnopqrstuvwxyz'\nZ = 3\n";
 
@@ -133,21 +158,25 @@ static void step_deploys(romfs_board_t *b, const char *work)
     check(info.part_size == 262144 && info.block_size == 4096 && info.has_crc && info.has_view,
           "probe: 256 KiB, 4 KiB blocks, crc32 and read-back (%llu, %lld)", (unsigned long long)info.part_size,
           info.block_size);
-    mem_t img;
-    r = build_dir(dir, &img);
+    mem_t img, first;
+    r = build_dir(b, dir, &first);
     check(r == 0, "build the directory: %s", romfs_strerror(r));
+    if (r)
+        return;
     romfs_session_result_t res;
-    r = deploy(b, &info, &img, &res);
+    r = deploy(b, &info, &first, &res);
     check(r == 0 && res.verified && res.blocks_written == res.blocks_total && res.blocks_total == 6,
           "first deploy: wrote %u of %u blocks, verified %d", res.blocks_written, res.blocks_total, res.verified);
-    free(img.data);
 
     /* The one-line edit: Y keeps its length, so the file stays in place
      * and only its data block and the header block change. */
     snprintf(path, sizeof path, "%s/lib.py", dir);
     write_text(path, "X = 1\nY = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ'\nZ = 3\n");
-    r = romfs_board_probe(b, 0, &info) == 0 ? build_dir(dir, &img) : -1;
+    r = romfs_board_probe(b, 0, &info) == 0 ? build_dir(b, dir, &img) : -1;
     check(r == 0, "rebuild after the edit");
+    if (r == 0)
+        step_diff(&first, &img);
+    free(first.data);
     if (r == 0) {
         r = deploy(b, &info, &img, &res);
         check(r == 0 && res.verified && res.blocks_written == 2 && res.blocks_total == 6 &&
@@ -158,7 +187,7 @@ static void step_deploys(romfs_board_t *b, const char *work)
     }
 }
 
-static void step_image(romfs_board_t *b)
+static void step_image(romfs_board_t *b, const char *work)
 {
     romfs_board_image_t im;
     int r = romfs_board_read_image(b, 0, &im);
@@ -182,6 +211,18 @@ static void step_image(romfs_board_t *b)
     if (r == 0 && romfs_file_open(&fs, &f, "lib.py") == 0)
         n = (long)romfs_file_read(&f, buf, sizeof buf - 1);
     check(n > 0 && strstr(buf, "Y = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ'") != NULL, "read lib.py: the edited line");
+    /* Unpacked into a host directory, as `romfs extract` does. */
+    char out[4096], path[4200];
+    snprintf(out, sizeof out, "%s/extracted", work);
+    romfs_extract_opts_t eo = {.name = im.name};
+    r = romfs_extract(im.data, im.len, out, &eo);
+    snprintf(path, sizeof path, "%s/lib.py", out);
+    FILE *fp = r == 0 ? fopen(path, "rb") : NULL;
+    n = fp ? (long)fread(buf, 1, sizeof buf - 1, fp) : -1;
+    if (fp)
+        fclose(fp);
+    buf[n > 0 ? n : 0] = '\0';
+    check(n > 0 && strstr(buf, "Y = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ'") != NULL, "extract: lib.py holds the edited line");
     romfs_board_image_free(&im);
 }
 
@@ -221,7 +262,7 @@ int main(int argc, char **argv)
     }
     step_query(b);
     step_deploys(b, argv[3]);
-    step_image(b);
+    step_image(b, argv[3]);
     step_run(b);
     romfs_board_close(b);
     printf("%s\n", fails ? "FAILED" : "all passed");
