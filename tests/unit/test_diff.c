@@ -69,7 +69,7 @@ static int record(void *ctx, romfs_diff_kind_t kind, const char *path, size_t le
         snprintf(line, sizeof line, "%c%.*s %zu%s", kind, (int)len, path, e->size, before ? "<" : "");
     strcat(out, line);
     strcat(out, ";");
-    return strstr(path, "stop") ? ROMFS_ERR_IO : 0;
+    return len == 5 && memcmp(path, "/stop", 5) == 0 ? ROMFS_ERR_IO : 0;   /* path is not NUL-terminated */
 }
 
 static const char *const A[] = {"f:same=1", "f:grow=12", "d:lib", "f:x.py=x", "d:deep", "f:y=y", "u", "u",
