@@ -120,6 +120,7 @@ static void child(const mopts_t *m, const child_t *c, int p[3][2])
         close(p[k][0]);
     cli_board_result_t res;
     memset(&res, 0, sizeof res);
+    cli_json_errors = 1;   /* its --json: the first error as its object (docs/JSON.md) */
     int rc = m->fn(m->ctx, c->dev, &res);
     fflush(NULL);
     if (rc == 0 && write(p[2][1], &res, sizeof res) != (ssize_t)sizeof res)

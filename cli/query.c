@@ -183,7 +183,7 @@ static void result(const romfs_board_query_t *q, cli_board_result_t *res)
         if (!p->missing && res->part_size < 0)
             res->part_size = p->size;
         if (!p->missing && p->isize >= 0 && res->image_size < 0)
-            res->image_size = p->isize;
+            res->image_size = p->image_len;   /* the whole image, as its JSON's image_size */
     }
 }
 
