@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * What the Windows build does not have yet: several boards at once
- * (multi.c forks children that re-run the command). It says so in one
+ * (multi.c forks a child per board). It says so in one
  * line, exit 1; every other board command works on Windows.
  */
 #include "cli.h"
@@ -9,31 +9,18 @@
 #include <string.h>
 
 /* deploy/query with -d given twice or -d all: refused rather than taken as
- * the last -d (a rough count: an option's value that is itself "-d" counts
- * too, which only errs towards refusing). */
-int multi_wanted(int argc, char **argv)
+ * the last -d. */
+int multi_wanted(const char *const *devs, int ndevs, int given)
 {
-    if (argc < 1 || (strcmp(argv[0], "deploy") != 0 && strcmp(argv[0], "query") != 0))
-        return 0;
-    int n = 0;
-    for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++) {
-        const char *a = argv[i], *v = NULL;
-        if (strcmp(a, "-d") == 0 || strcmp(a, "--device") == 0)
-            v = i + 1 < argc ? argv[++i] : "";
-        else if (strncmp(a, "--device=", 9) == 0)
-            v = a + 9;
-        else if (strncmp(a, "-d", 2) == 0)
-            v = a + 2;
-        if (v && strcmp(v, "all") == 0)
+    for (int i = 0; i < ndevs; i++)
+        if (strcmp(devs[i], "all") == 0)
             return 1;
-        n += v != NULL;
-    }
-    return n > 1;
+    return given > 1;
 }
 
-int multi_run(int argc, char **argv)
+int multi_run(const char *cmd, const char *const *devs, int ndevs, int json, int quiet, cli_board_fn fn, void *ctx)
 {
-    (void)argc;
-    cli_error("%s: several boards at once (-d twice, -d all) are not available in the Windows build yet", argv[0]);
+    (void)devs, (void)ndevs, (void)json, (void)quiet, (void)fn, (void)ctx;
+    cli_error("%s: several boards at once (-d twice, -d all) are not available in the Windows build yet", cmd);
     return CLI_FAIL;
 }
