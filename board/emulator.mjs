@@ -94,8 +94,8 @@ An emulated MicroPython board on stdin/stdout with a ROM partition in a file.
                        and stop answering until the host is gone (a board
                        hung mid-deploy: tests signal the host there)
   --stats FILE         at exit, write the flash operations done as JSON
-                       {"erases": N, "programs": N, "heapGrowths": N}
-                       (for tests)
+                       {"erases": N, "programs": N, "heapGrowths": N,
+                       "sent": bytes sent to the host} (for tests)
   --baud BPS           throttle both directions like a serial link (BPS/10
                        bytes/s each way)
   --help               this text
@@ -220,7 +220,7 @@ const rng = makeRng(opts.seed * 2654435761 + 12345);
 if (opts.stats) {
   process.on("exit", () => {
     fs.writeFileSync(opts.stats, JSON.stringify({ erases: flash.ops - flash.programs, programs: flash.programs,
-      heapGrowths }) + "\n");
+      heapGrowths, sent: bytesSent }) + "\n");
   });
 }
 const standinSource = fs.readFileSync(path.join(HERE, "standin.py"), "utf8");
@@ -262,12 +262,15 @@ class Link {
 
 // ---- output: straight to fd 1, optionally throttled to a serial rate ----
 let silenced = false;
+let bytesSent = 0; // --stats: every byte the board sent the host
 
 function writeOut(bytes) {
   let off = 0;
   while (off < bytes.length) {
     try {
-      off += fs.writeSync(1, bytes, off, bytes.length - off);
+      const n = fs.writeSync(1, bytes, off, bytes.length - off);
+      off += n;
+      bytesSent += n;
     } catch (e) {
       if (e.code === "EAGAIN") continue;
       process.exit(0); // the host went away

@@ -66,6 +66,26 @@ int iw_board_fetch(const char *dev, int part, romfs_board_image_t *im)
     return -1;
 }
 
+int iw_board_open_lazy(iw_image_t *img, const iw_source_t *s)
+{
+    (void)img;
+    no_boards(s->dev ? s->dev : "-d");
+    return -1;
+}
+
+int iw_board_need(iw_image_t *img, const char *path, int what)
+{
+    (void)img;
+    (void)path;
+    (void)what;
+    return 0;
+}
+
+void iw_board_close_lazy(iw_image_t *img)
+{
+    (void)img;
+}
+
 void cli_board_config(cli_board_cfg_t *c)
 {
     memset(c, 0, sizeof *c);

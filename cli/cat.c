@@ -36,7 +36,7 @@ int cmd_cat(int argc, char **argv)
     if (pr >= 0)
         return pr;
     iw_image_t img;
-    if (iw_image_open(&img, image, &src) != 0)
+    if (iw_image_open_lazy(&img, image, &src) != 0)
         return CLI_FAIL;
     int rc = CLI_OK;
     for (int i = optind; i < argc; i++) {
@@ -46,6 +46,11 @@ int cmd_cat(int argc, char **argv)
         int err;
         if (!path) {
             cli_error("out of memory");
+            rc = CLI_FAIL;
+            break;
+        }
+        if (iw_image_need(&img, path, ROMFS_NEED_DATA) != 0) {
+            free(path);
             rc = CLI_FAIL;
             break;
         }

@@ -81,10 +81,13 @@ static int load_board(iw_image_t *img, const iw_source_t *s)
     return 0;
 }
 
-int iw_image_open(iw_image_t *img, const char *path, const iw_source_t *s)
+static int image_open(iw_image_t *img, const char *path, const iw_source_t *s, int lazy)
 {
     memset(img, 0, sizeof *img);
-    if (!path) {
+    if (!path && lazy) {
+        if (iw_board_open_lazy(img, s) < 0)
+            return -1;
+    } else if (!path) {
         if (load_board(img, s) < 0)
             return -1;
     } else {
@@ -109,9 +112,27 @@ int iw_image_open(iw_image_t *img, const char *path, const iw_source_t *s)
     return 0;
 }
 
+int iw_image_open(iw_image_t *img, const char *path, const iw_source_t *s)
+{
+    return image_open(img, path, s, 0);
+}
+
+int iw_image_open_lazy(iw_image_t *img, const char *path, const iw_source_t *s)
+{
+    return image_open(img, path, s, 1);
+}
+
+int iw_image_need(iw_image_t *img, const char *path, int what)
+{
+    return img->lazy ? iw_board_need(img, path, what) : 0;
+}
+
 void iw_image_close(iw_image_t *img)
 {
-    free(img->data);
+    if (img->lazy)
+        iw_board_close_lazy(img);
+    else
+        free(img->data);
     memset(img, 0, sizeof *img);
 }
 

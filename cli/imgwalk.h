@@ -27,6 +27,9 @@ typedef struct iw_image {
     romfs_t fs;
     uint64_t addr;          /* a board's: where the partition is mapped, 0 unknown */
     char name[128];
+    romfs_board_t *board;   /* iw_image_open_lazy on a board: read on demand */
+    romfs_board_lazy_t *lazy;
+    romfs_board_image_t bim;
 } iw_image_t;
 
 /* Where the image commands read: an IMAGE operand, or with -d/--device
@@ -61,6 +64,16 @@ int iw_board_fetch(const char *dev, int part, romfs_board_image_t *im);
  * checker's first problem and its offset) and returns -1. */
 int iw_image_open(iw_image_t *img, const char *image, const iw_source_t *s);
 void iw_image_close(iw_image_t *img);
+/* As iw_image_open, but a board's image is read on demand: only its header
+ * here, then before each lookup iw_image_need(img, PATH, ROMFS_NEED_*) for
+ * what the command reads at PATH (iw_path_normalise's form). For an image
+ * file need does nothing. 0, or -1 after one error line. */
+int iw_image_open_lazy(iw_image_t *img, const char *image, const iw_source_t *s);
+int iw_image_need(iw_image_t *img, const char *path, int what);
+/* The board side of those (board_open.c; board_none.c without boards). */
+int iw_board_open_lazy(iw_image_t *img, const iw_source_t *s);
+int iw_board_need(iw_image_t *img, const char *path, int what);
+void iw_board_close_lazy(iw_image_t *img);
 
 /* Normalise a user path into "/a/b" (empty components dropped; root is "").
  * Returns a malloc'd string or NULL when out of memory. */

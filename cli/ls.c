@@ -146,7 +146,7 @@ int cmd_ls(int argc, char **argv)
     if (pr >= 0)
         return pr;
     iw_image_t img;
-    if (iw_image_open(&img, image, &src) != 0)
+    if (iw_image_open_lazy(&img, image, &src) != 0)
         return CLI_FAIL;
     o.addr = img.addr;
     int rc = CLI_FAIL;
@@ -158,6 +158,8 @@ int cmd_ls(int argc, char **argv)
         cli_error("out of memory");
         goto out;
     }
+    if (iw_image_need(&img, path, o.recursive ? ROMFS_NEED_TREE : ROMFS_NEED_LIST) != 0)
+        goto out;
     if ((err = romfs_stat(&img.fs, path, &info)) != 0) {
         cli_error("%s: %s: %s", img.path, *path ? path : "/", romfs_strerror(err));
         goto out;

@@ -62,7 +62,7 @@ int cmd_stat(int argc, char **argv)
         return CLI_USAGE;
     }
     iw_image_t img;
-    if (iw_image_open(&img, image, &src) != 0)
+    if (iw_image_open_lazy(&img, image, &src) != 0)
         return CLI_FAIL;
     int rc = CLI_FAIL, err;
     char *path = iw_path_normalise(argv[optind]);
@@ -71,6 +71,8 @@ int cmd_stat(int argc, char **argv)
         cli_error("out of memory");
         goto out;
     }
+    if (iw_image_need(&img, path, ROMFS_NEED_STAT) != 0)
+        goto out;
     if ((err = romfs_stat(&img.fs, path, &info)) != 0) {
         cli_error("%s: %s: %s", img.path, *path ? path : "/", romfs_strerror(err));
         goto out;

@@ -42,7 +42,7 @@ int cmd_tree(int argc, char **argv)
     if (pr >= 0)
         return pr;
     iw_image_t img;
-    if (iw_image_open(&img, image, &src) != 0)
+    if (iw_image_open_lazy(&img, image, &src) != 0)
         return CLI_FAIL;
     int rc = CLI_FAIL, err, r;
     char *path = iw_path_normalise(argc - optind == 1 ? argv[optind] : "/");
@@ -52,6 +52,8 @@ int cmd_tree(int argc, char **argv)
         cli_error("out of memory");
         goto out;
     }
+    if (iw_image_need(&img, path, ROMFS_NEED_TREE) != 0)
+        goto out;
     if ((err = romfs_stat(&img.fs, path, &info)) != 0 || (info.type != ROMFS_TYPE_DIR && (err = ROMFS_ERR_NOTDIR))) {
         cli_error("%s: %s: %s", img.path, *path ? path : "/", romfs_strerror(err));
         goto out;

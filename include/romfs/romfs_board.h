@@ -265,6 +265,28 @@ int romfs_board_build(romfs_board_t *b, const char *src, const romfs_dirbuild_op
 int romfs_board_read_image(romfs_board_t *b, int part, romfs_board_image_t *im);
 void romfs_board_image_free(romfs_board_image_t *im);
 
+/* The image in partition part, read on demand: romfs_board_image_open
+ * reads its header, and im->data is then a buffer of im->len bytes, zero
+ * but for the header and what romfs_board_image_need has fetched (pages of
+ * 64 bytes, each fetched once, CRC-checked). The reader can mount it at
+ * once; before each lookup, need what it reads: the records along path
+ * (STAT), and the entries of the directory it names (LIST), or of its
+ * whole subtree (TREE), or the file's bytes (DATA), or everything (ALL).
+ * A missing path or a corrupt record is not an error here: the reader
+ * finds it in what was fetched. The board must stay open until
+ * romfs_board_image_close, which removes the reader's helpers from it (a
+ * failure is left in im->warning) and frees im. Errors as
+ * romfs_board_read_image's. */
+typedef struct romfs_board_lazy romfs_board_lazy_t;
+enum { ROMFS_NEED_STAT, ROMFS_NEED_LIST, ROMFS_NEED_TREE, ROMFS_NEED_DATA, ROMFS_NEED_ALL };
+int romfs_board_image_open(romfs_board_t *b, int part, romfs_board_image_t *im, romfs_board_lazy_t **lazy);
+int romfs_board_image_need(romfs_board_lazy_t *lz, const char *path, size_t path_len, int what);
+/* What was read so far: image bytes, bytes of the board's replies (base64
+ * and CRC lines, the probe's included) and statements run. */
+void romfs_board_image_counts(const romfs_board_lazy_t *lz, uint64_t *image_bytes, uint64_t *reply_bytes,
+                              unsigned *reads);
+void romfs_board_image_close(romfs_board_lazy_t *lz, romfs_board_image_t *im);
+
 /* Every ROM partition the board has (what mpremote's `romfs query` shows,
  * and more). verify: also read each image back and check it
  * (romfs_check); a partition that cannot be read gets verified -1. 0 with

@@ -1,12 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The image in a board's ROM partition, read over the raw REPL: its header
- * first (to learn the image's length), then exactly the image's bytes in
- * chunks, each checked against the board's own CRC32
- * (romfs_board_read_image). Used by `romfs ls|tree|cat|stat|check|extract
- * -d DEV`, `romfs diff` and the query's verify.
+ * first (to learn the image's length), then the image's bytes in chunks,
+ * each checked against the board's own CRC32: all of them
+ * (romfs_board_read_image: `romfs check|extract -d DEV`, `romfs diff`, the
+ * query's verify), or on demand only the pages a command reads
+ * (romfs_board_image_open/need: `romfs ls|tree|cat|stat -d DEV`; the
+ * sparse buffer and its pass are sparse.c's).
  */
 #include "board_int.h"
+#include "sparse.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -62,7 +65,8 @@ static int fail_board(romfs_board_t *b, int r, const char *what)
     return board_fail(b, r, "%.100s: %.60s: %.150s", romfs_board_describe(b), what, m);
 }
 
-static int probe(romfs_board_t *b, int part, romfs_board_image_t *im, uint8_t *head, size_t *hlen, size_t *per_exec)
+static int probe(romfs_board_t *b, int part, romfs_board_image_t *im, uint8_t *head, size_t *hlen, size_t *per_exec,
+                 uint64_t *reply)
 {
     char code[sizeof PROBE + 16];
     int n = snprintf(code, sizeof code, PROBE, part);
@@ -72,6 +76,7 @@ static int probe(romfs_board_t *b, int part, romfs_board_image_t *im, uint8_t *h
         free(out);
         return fail_board(b, r, "reading the partition");
     }
+    *reply += out ? strlen(out) : 0;
     uint64_t size = 0;
     long long addr = -1, heap = -1;
     r = boardimg_parse_probe(out, &size, &addr, head, hlen, &heap);
@@ -88,55 +93,147 @@ static int probe(romfs_board_t *b, int part, romfs_board_image_t *im, uint8_t *h
     return 0;
 }
 
-static int read_image(romfs_board_t *b, romfs_board_image_t *im, size_t per_exec)
+/* The lazy image: the sparse buffer (sparse.c) fetching through _r. */
+struct romfs_board_lazy {
+    romfs_board_t *b;
+    romfs_board_image_t *im;
+    size_t per_exec;
+    sparse_t sp;
+    uint64_t reply;           /* bytes of the board's replies */
+    unsigned reads;
+};
+
+_Static_assert((int)ROMFS_NEED_STAT == (int)SPARSE_STAT && (int)ROMFS_NEED_LIST == (int)SPARSE_LIST &&
+                   (int)ROMFS_NEED_TREE == (int)SPARSE_TREE && (int)ROMFS_NEED_DATA == (int)SPARSE_DATA &&
+                   (int)ROMFS_NEED_ALL == (int)SPARSE_ALL,
+               "one list of needs");
+
+/* The image's n bytes at off, per_exec bytes a statement (sparse_fetch_fn). */
+static int fetch(void *ctx, size_t off, size_t n, uint8_t *dst)
 {
-    for (size_t off = 0; off < im->len; off += per_exec) {
-        size_t n = im->len - off < per_exec ? im->len - off : per_exec;
+    romfs_board_lazy_t *lz = ctx;
+    romfs_board_t *b = lz->b;
+    for (size_t done = 0; done < n; done += lz->per_exec) {
+        size_t at = off + done, k = n - done < lz->per_exec ? n - done : lz->per_exec;
         char code[64];
-        int k = snprintf(code, sizeof code, "_r(%zu,%zu,%d)\n", off, n, BOARDIMG_CHUNK);
+        int m = snprintf(code, sizeof code, "_r(%zu,%zu,%d)\n", at, k, BOARDIMG_CHUNK);
         char *out = NULL;
-        int r = romfs_board_exec(b, code, (size_t)k, &out, NULL, EXEC_TIMEOUT_MS);
+        int r = romfs_board_exec(b, code, (size_t)m, &out, NULL, EXEC_TIMEOUT_MS);
+        lz->reads++;
         if (r < 0) {
             free(out);
             return fail_board(b, r, "reading the image");
         }
-        r = boardimg_take_chunks(out, im->data + off, n);
+        lz->reply += out ? strlen(out) : 0;
+        r = boardimg_take_chunks(out, dst + done, k);
         free(out);
         if (r < 0)
             return board_fail(b, r, "%.200s: the image's bytes at offset %zu arrived damaged (CRC mismatch or short)",
-                              romfs_board_describe(b), off);
+                              romfs_board_describe(b), at);
     }
     return 0;
 }
 
-int romfs_board_read_image(romfs_board_t *b, int part, romfs_board_image_t *im)
+/* Best effort: a failed cleanup leaves names, not a wrong image. */
+static void cleanup(romfs_board_t *b, romfs_board_image_t *im, int failed)
 {
-    memset(im, 0, sizeof im[0]);
-    snprintf(im->name, sizeof im->name, "ROMFS%d on %.100s", part, romfs_board_describe(b));
-    uint8_t head[30];
-    size_t hlen = 0, per_exec = 0;
-    int rc = probe(b, part, im, head, &hlen, &per_exec);
-    if (rc < 0)
-        return rc;
-    im->len = boardimg_declared_len(head, hlen);
-    if (!im->len || im->len > im->part_size)
-        rc = board_fail(b, ROMFS_ERR_NODEV, "%s: the partition holds no ROMFS image%s", im->name,
-                        im->len ? " that fits it" : "");
-    else if (!(im->data = malloc(im->len)))
-        rc = board_fail(b, ROMFS_ERR_NOMEM, "out of memory");
-    else
-        rc = read_image(b, im, per_exec);
-    /* Best effort: a failed cleanup leaves names, not a wrong image. */
     char saved[sizeof b->msg];
     snprintf(saved, sizeof saved, "%s", b->msg);
     char *out = NULL;
-    if (romfs_board_exec(b, CLEANUP, sizeof CLEANUP - 1, &out, NULL, EXEC_TIMEOUT_MS) < 0 && rc == 0)
+    if (romfs_board_exec(b, CLEANUP, sizeof CLEANUP - 1, &out, NULL, EXEC_TIMEOUT_MS) < 0 && !failed)
         snprintf(im->warning, sizeof im->warning, "%.60s: could not remove the reader's helpers from the board: %.70s",
                  romfs_board_describe(b), b->msg);
     snprintf(b->msg, sizeof b->msg, "%s", saved);
     free(out);
+}
+
+int romfs_board_image_open(romfs_board_t *b, int part, romfs_board_image_t *im, romfs_board_lazy_t **lazy)
+{
+    memset(im, 0, sizeof im[0]);
+    *lazy = NULL;
+    snprintf(im->name, sizeof im->name, "ROMFS%d on %.100s", part, romfs_board_describe(b));
+    romfs_board_lazy_t *lz = calloc(1, sizeof *lz);
+    if (!lz)
+        return board_fail(b, ROMFS_ERR_NOMEM, "out of memory");
+    lz->b = b;
+    lz->im = im;
+    uint8_t head[30];
+    size_t hlen = 0;
+    uint64_t reply = 0;
+    int rc = probe(b, part, im, head, &hlen, &lz->per_exec, &reply);
+    lz->reply = reply;
+    lz->reads = 1;
+    if (rc == 0) {
+        im->len = boardimg_declared_len(head, hlen);
+        if (!im->len || im->len > im->part_size)
+            rc = board_fail(b, ROMFS_ERR_NODEV, "%s: the partition holds no ROMFS image%s", im->name,
+                            im->len ? " that fits it" : "");
+        else if (sparse_init(&lz->sp, im->len, fetch, lz) < 0)
+            rc = board_fail(b, ROMFS_ERR_NOMEM, "%s: out of memory for %zu bytes", im->name, im->len);
+        else
+            rc = sparse_fetch(&lz->sp, 0, 1);   /* the header */
+    }
+    if (rc < 0) {
+        cleanup(b, im, 1);
+        sparse_free(&lz->sp, 0);
+        free(lz);
+        im->data = NULL;
+        im->len = 0;
+        return rc;
+    }
+    im->data = lz->sp.data;
+    *lazy = lz;
+    return 0;
+}
+
+int romfs_board_image_need(romfs_board_lazy_t *lz, const char *path, size_t path_len, int what)
+{
+    if (what < ROMFS_NEED_STAT || what > ROMFS_NEED_ALL)
+        return board_fail(lz->b, ROMFS_ERR_INVAL, "romfs_board_image_need: no such need %d", what);
+    int r = sparse_need(&lz->sp, path ? path : "", path ? path_len : 0, what);
+    if (r == ROMFS_ERR_NOMEM)
+        return board_fail(lz->b, r, "out of memory");
+    return r;
+}
+
+void romfs_board_image_counts(const romfs_board_lazy_t *lz, uint64_t *image_bytes, uint64_t *reply_bytes,
+                              unsigned *reads)
+{
+    if (image_bytes)
+        *image_bytes = lz->sp.fetched;
+    if (reply_bytes)
+        *reply_bytes = lz->reply;
+    if (reads)
+        *reads = lz->reads;
+}
+
+/* Closes lz; the buffer stays im's when keep (read_image's caller frees it). */
+static void lazy_close(romfs_board_lazy_t *lz, romfs_board_image_t *im, int keep)
+{
+    if (!lz)
+        return;
+    cleanup(lz->b, im, 0);
+    sparse_free(&lz->sp, keep);
+    if (!keep) {
+        im->data = NULL;
+        im->len = 0;
+    }
+    free(lz);
+}
+
+void romfs_board_image_close(romfs_board_lazy_t *lz, romfs_board_image_t *im)
+{
+    lazy_close(lz, im, 0);
+}
+
+int romfs_board_read_image(romfs_board_t *b, int part, romfs_board_image_t *im)
+{
+    romfs_board_lazy_t *lz;
+    int rc = romfs_board_image_open(b, part, im, &lz);
     if (rc < 0)
-        romfs_board_image_free(im);
+        return rc;
+    rc = romfs_board_image_need(lz, NULL, 0, ROMFS_NEED_ALL);
+    lazy_close(lz, im, rc == 0);
     return rc;
 }
 
