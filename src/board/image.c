@@ -147,7 +147,8 @@ static void cleanup(romfs_board_t *b, romfs_board_image_t *im, int failed)
     free(out);
 }
 
-int romfs_board_image_open(romfs_board_t *b, int part, romfs_board_image_t *im, romfs_board_lazy_t **lazy)
+/* head_now: fetch the header's page now (read_image reads it with the rest). */
+static int image_open(romfs_board_t *b, int part, romfs_board_image_t *im, romfs_board_lazy_t **lazy, int head_now)
 {
     memset(im, 0, sizeof im[0]);
     *lazy = NULL;
@@ -170,7 +171,7 @@ int romfs_board_image_open(romfs_board_t *b, int part, romfs_board_image_t *im, 
                             im->len ? " that fits it" : "");
         else if (sparse_init(&lz->sp, im->len, fetch, lz) < 0)
             rc = board_fail(b, ROMFS_ERR_NOMEM, "%s: out of memory for %zu bytes", im->name, im->len);
-        else
+        else if (head_now)
             rc = sparse_fetch(&lz->sp, 0, 1);   /* the header */
     }
     if (rc < 0) {
@@ -184,6 +185,11 @@ int romfs_board_image_open(romfs_board_t *b, int part, romfs_board_image_t *im, 
     im->data = lz->sp.data;
     *lazy = lz;
     return 0;
+}
+
+int romfs_board_image_open(romfs_board_t *b, int part, romfs_board_image_t *im, romfs_board_lazy_t **lazy)
+{
+    return image_open(b, part, im, lazy, 1);
 }
 
 int romfs_board_image_need(romfs_board_lazy_t *lz, const char *path, size_t path_len, int what)
@@ -229,7 +235,7 @@ void romfs_board_image_close(romfs_board_lazy_t *lz, romfs_board_image_t *im)
 int romfs_board_read_image(romfs_board_t *b, int part, romfs_board_image_t *im)
 {
     romfs_board_lazy_t *lz;
-    int rc = romfs_board_image_open(b, part, im, &lz);
+    int rc = image_open(b, part, im, &lz, 0);   /* then exactly the image, in one read */
     if (rc < 0)
         return rc;
     rc = romfs_board_image_need(lz, NULL, 0, ROMFS_NEED_ALL);
