@@ -82,6 +82,10 @@ unix)
     out=$obj/micropython; name=micropython ;;
 unix-safe)
     : "${root:?unix-safe needs ROMFS_ROOT}"
+    # Before the module moved to port/micropython/vfsrom/, its objects went
+    # to $obj/micropython/, the path the program now links to: a build
+    # directory from then would fail to link. Those objects are stale anyway.
+    [ -d "$obj/micropython" ] && rm -rf "$obj/micropython"
     run make -C "$mp/ports/unix" $jobs BUILD="$obj" "${unix_flags[@]}" \
         VARIANT_DIR="$root/tests/micropython/romboard/variant" \
         USER_C_MODULES="$root/port/micropython $root/tests/micropython/romboard $root/tests/micropython/upstream"
