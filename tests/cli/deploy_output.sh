@@ -47,4 +47,12 @@ expect 2 "$ROMFS" deploy --base "$TMP/a.romfs" "$TMP/app"
 expect 2 "$ROMFS" deploy
 expect 0 "$ROMFS" deploy --help
 out_has "usage: romfs deploy"
+# One size limit (issue 20 item 22): what `check`, `ls` and `cat` cannot read
+# is refused before anything is written, as `build -o` refuses it.
+mkdir -p "$TMP/big" && truncate -s 300M "$TMP/big/huge.bin"
+expect 1 "$ROMFS" deploy -q --no-mpy -o "$TMP/big.romfs" "$TMP/big"
+err_has "larger than 256 MiB, the most romfs reads"
+[ -e "$TMP/big.romfs" ] && bad "deploy -o wrote an image the readers refuse"
+rm -rf "$TMP/big"
+
 exit $((fails > 0))
