@@ -29,6 +29,8 @@ struct job {
     int fd, state;
     char *msg;
     size_t msg_len;
+    rp_stat_t seen;   /* the source as read: checked again after the run */
+    int have_seen;
 };
 
 struct romfs_mpy {
@@ -510,10 +512,20 @@ static char *tmp_file(const romfs_mpy_t *m, size_t i, const char *ext)
 }
 
 /* The whole of path into memory (the bytes hashed are the bytes compiled). */
-static uint8_t *slurp(const char *path, size_t *len, int *err)
+#define SLURP_CHANGED (-1)   /* not an errno value */
+
+static int same_state(const rp_stat_t *a, const rp_stat_t *b)
+{
+    return a->type == b->type && a->size == b->size && a->mtime_ns == b->mtime_ns && a->ctime_ns == b->ctime_ns;
+}
+
+/* Read PATH whole. With SEEN, its state is checked again once read: a file
+ * rewritten meanwhile (the bytes may be half old, half new) is *err
+ * SLURP_CHANGED. */
+static uint8_t *slurp(const char *path, size_t *len, int *err, rp_stat_t *seen)
 {
     int fd = rp_open(path, RP_RDONLY | RP_NONBLOCK, 0);
-    rp_stat_t st;
+    rp_stat_t st, after;
     uint8_t *d = NULL;
     if (fd < 0 || rp_fstat(fd, &st) != 0) {
         *err = errno;
@@ -529,6 +541,10 @@ static uint8_t *slurp(const char *path, size_t *len, int *err)
         }
         *err = r < 0 ? errno : 0;
         *len = got;
+        if (seen && !*err && (got != (size_t)st.size || rp_fstat(fd, &after) != 0 || !same_state(&st, &after)))
+            *err = SLURP_CHANGED;
+        if (seen)
+            *seen = st;
     } else {
         *err = ENOMEM;
     }
@@ -561,11 +577,16 @@ static int prepare(romfs_mpy_t *m, size_t i)
     struct job *j = &m->jobs[i];
     size_t len = 0;
     int e = 0;
-    uint8_t *src = slurp(j->host_path, &len, &e);
+    uint8_t *src = slurp(j->host_path, &len, &e, &j->seen);
+    if (!src && e == SLURP_CHANGED) {
+        seterr(m, "%s: changed while building (rewritten while it was read)", j->shown);
+        return ROMFS_ERR_IO;
+    }
     if (!src) {
         seterr(m, "%s: cannot read: %s", j->shown, strerror(e));
         return -e;
     }
+    j->have_seen = 1;
     if (job_key(m, j, src, len, j->key) != 0) {
         free(src);
         seterr(m, "%s: out of memory", j->shown);
@@ -675,7 +696,7 @@ static int finish(romfs_mpy_t *m, size_t i, int status)
         r = ROMFS_ERR_IO;
     } else if (out) {
         int e = 0;
-        j->out = slurp(out, &j->out_len, &e);
+        j->out = slurp(out, &j->out_len, &e, NULL);
         if (!j->out) {
             seterr(m, "%s: mpy-cross succeeded but its output %s cannot be read: %s", j->shown, out,
                    strerror(e));
@@ -727,6 +748,24 @@ static int poll_running(romfs_mpy_t *m, int *fds, unsigned char *ready, size_t *
     return err;
 }
 
+/* A source rewritten after it was read, while the others compiled: the
+ * image would hold code older than the tree the user sees, so the build
+ * fails naming it (as romfs_builder_write does for stored files). */
+static int recheck_sources(romfs_mpy_t *m)
+{
+    for (size_t i = 0; i < m->njobs; i++) {
+        struct job *j = &m->jobs[i];
+        rp_stat_t now;
+        if (!j->have_seen)
+            continue;
+        if (rp_stat(j->host_path, &now) != 0 || !same_state(&j->seen, &now)) {
+            seterr(m, "%s: changed while building (rewritten after it was read)", j->shown);
+            return ROMFS_ERR_IO;
+        }
+    }
+    return 0;
+}
+
 int romfs_mpy_run(romfs_mpy_t *m)
 {
     if (!m->tmpdir) {
@@ -763,6 +802,8 @@ int romfs_mpy_run(romfs_mpy_t *m)
     free(fds);
     free(ready);
     free(idx);
+    if (!err)
+        err = recheck_sources(m);
     if (!err && m->cache.stored)
         mpy_cache_trim(&m->cache);
     return err;

@@ -64,4 +64,15 @@ printf '@micropython.native\ndef f():\n    pass\n' >"$A/nat.py"
 expect 1 "$ROMFS" build --no-cache -o "$TMP/b.romfs" "$A"
 err_has "SyntaxError: invalid arch"
 err_has "-march"
+rm -f "$A/nat.py"
+
+# A source rewritten while the build runs, after romfs read it (issue 20
+# item 7): the image would hold older code than the tree; an error naming
+# the file, nothing written. The compiler appends to main.py on each run.
+printf '#!/bin/sh\necho "# edited" >>"%s"\nexec bash "%s" "$@"\n' "$A/main.py" "$FAKE" >"$TMP/editing-mpy-cross"
+chmod +x "$TMP/editing-mpy-cross"
+echo 'print(2)' >"$A/other.py"
+expect 1 env MPY_CROSS="$TMP/editing-mpy-cross" "$ROMFS" build --no-cache -o "$TMP/e.romfs" "$A"
+err_has "main.py: changed while building"
+[ -e "$TMP/e.romfs" ] && bad "an image was written from a source rewritten during the build"
 finish
