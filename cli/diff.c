@@ -41,7 +41,8 @@ static void usage(FILE *fp)
             "'romfs deploy' builds it) or '-d DEV' (the image in the board's partition N).\n"
             "Prints '+' for entries only in B, '-' for entries only in A, '~' for files\n"
             "whose bytes differ (with both sizes), then the erase blocks a deploy of B\n"
-            "over A would write.\n"
+            "over A would write. Paths more than 40 levels deep show their first and last\n"
+            "8 levels with [+N] for the N levels between.\n"
             "  -d, --device DEV    one side is the image on this board\n"
             "  -p, --partition N   the board's ROM partition (default 0)\n"
             "      --mpy           compile .py files of directory sides (default)\n"
@@ -92,13 +93,39 @@ static int load_side(side_t *s, int part, int mpy)
 
 /// Comparing (romfs_diff.h) ///
 
+/* Paths deeper than DIFF_FULL levels show their first and last DIFF_KEEP
+ * levels and how many are between (as tree indents them): a deep tree
+ * against nothing prints lines of bounded width, output that grows with
+ * the entries, not with the square of the depth. */
+#define DIFF_FULL 40
+#define DIFF_KEEP 8
+
+static void print_path(const char *path, size_t len)
+{
+    size_t levels = 0;
+    for (size_t i = 0; i < len; i++)
+        levels += path[i] == '/';
+    if (levels <= DIFF_FULL) {
+        iw_print_name(stdout, path, len);   /* control bytes and backslashes escaped */
+        return;
+    }
+    size_t head = 0, tail = len, seen = 0;
+    while (head < len && !(path[head] == '/' && seen++ == DIFF_KEEP))
+        head++;                 /* the '/' that opens level DIFF_KEEP + 1 */
+    for (seen = 0; tail > 0 && !(path[tail - 1] == '/' && ++seen == DIFF_KEEP); )
+        tail--;                 /* just past the '/' that opens the last DIFF_KEEP levels */
+    iw_print_name(stdout, path, head);
+    printf("/[+%zu]/", levels - 2 * DIFF_KEEP);
+    iw_print_name(stdout, path + tail, len - tail);
+}
+
 static int line(void *ctx, romfs_diff_kind_t kind, const char *path, size_t len, const romfs_info_t *e,
                 const romfs_info_t *before)
 {
     (void)ctx;
     int dir = e->type == ROMFS_TYPE_DIR;
     printf("%c %-4s ", kind, dir ? "dir" : "file");
-    iw_print_name(stdout, path, len);   /* control bytes and backslashes escaped */
+    print_path(path, len);
     fputs(dir ? "/" : "", stdout);
     if (before)
         printf("  %zu -> %zu bytes\n", before->size, e->size);

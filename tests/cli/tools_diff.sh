@@ -3,7 +3,8 @@
 # romfs diff and romfs tree on image files at their limits: images without
 # entries (UBSan once caught qsort(NULL, 0)), a tree 20 000 directories deep
 # that check passes (diff refused anything deeper than 4096; tree printed
-# 430 MB for it, its indentation growing with depth), names of odd bytes
+# 430 MB for it, its indentation growing with depth; diff against nothing
+# 400 MB of whole paths), names of odd bytes
 # compared by their bytes, in tree order.
 . "$(dirname "$0")/lib-tools.sh"
 E=$G/empty.romfs
@@ -21,6 +22,16 @@ out_has "0 added, 1 removed, 0 changed"
 expect 0 "$ROMFS" check "$DEEP"
 expect 0 "$ROMFS" diff "$DEEP" "$DEEP"
 out_has "0 added, 0 removed, 0 changed, 20001 unchanged"
+
+# The deep tree against nothing: lines of bounded width (the first and last
+# 8 levels, the levels between counted), not 400 MB of whole paths.
+"$ROMFS" diff "$DEEP" "$E" >"$OUT" 2>"$ERR"; rc=$?
+[ "$rc" = 0 ] || bad "diff of the deep image against nothing: exit $rc"
+size=$(stat -c %s "$OUT")
+[ "$size" -lt 4000000 ] || bad "diff of the deep image against nothing printed $size bytes"
+out_has "0 added, 20001 removed, 0 changed, 0 unchanged"
+out_has "- file /d/d/d/d/d/d/d/d/[+19985]/d/d/d/d/d/d/d/ok  4 bytes"
+out_has "- dir  /d/d/d/d/d/d/d/d/[+25]/d/d/d/d/d/d/d/d/"
 
 # Changes, additions, removals and a file that became a directory, with
 # names that sort differently as bytes than as paths ("lib" < "lib.py" <
