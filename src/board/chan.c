@@ -5,6 +5,7 @@
 #include "chan.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "platform.h"
@@ -171,4 +172,29 @@ void chan_close(chan_t *c)
         rp_proc_release(&c->proc);
         c->proc.pid = 0;
     }
+}
+
+/// Port lists (both serial backends) ///
+
+static int cmp_port(const void *a, const void *b)
+{
+    const struct chan_port *x = a, *y = b;
+    if (x->likely != y->likely)
+        return y->likely - x->likely;
+    return strcmp(x->name, y->name);
+}
+
+void chan_sort_ports(struct chan_port *ports, size_t count)
+{
+    if (count)
+        qsort(ports, count, sizeof *ports, cmp_port);
+}
+
+void chan_free_ports(struct chan_port *ports, size_t count)
+{
+    for (size_t i = 0; i < count; i++) {
+        free(ports[i].name);
+        free(ports[i].desc);
+    }
+    free(ports);
 }

@@ -62,14 +62,17 @@ int chan_serial_write(struct chan_serial *s, const uint8_t *buf, size_t n, int t
 void chan_serial_close(struct chan_serial *s);
 
 /* Enumerate serial ports. likely: VID/PID or description of a
- * MicroPython board or a common USB-UART bridge. Sorted by port name. */
+ * MicroPython board or a common USB-UART bridge. Likely ports first,
+ * then by name. */
 struct chan_port {
     char *name;
     char *desc;
     unsigned vid, pid;   /* 0 when not USB */
     int likely;
 };
-int chan_list_ports(struct chan_port **out, size_t *count);
+int chan_list_ports(struct chan_port **out, size_t *count);   /* per backend */
+/* Shared by the backends (chan.c): likely ports first, then by name. */
+void chan_sort_ports(struct chan_port *ports, size_t count);
 void chan_free_ports(struct chan_port *ports, size_t count);
 
 #endif

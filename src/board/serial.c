@@ -156,14 +156,6 @@ static char *dupstr(const char *s)
     return strdup(s ? s : "");
 }
 
-static int cmp_port(const void *a, const void *b)
-{
-    const struct chan_port *x = a, *y = b;
-    if (x->likely != y->likely)
-        return y->likely - x->likely;
-    return strcmp(x->name, y->name);
-}
-
 int chan_list_ports(struct chan_port **out, size_t *count)
 {
     struct sp_port **list;
@@ -203,17 +195,8 @@ int chan_list_ports(struct chan_port **out, size_t *count)
         }
     }
     sp_free_port_list(list);
-    qsort(ports, n, sizeof *ports, cmp_port);
+    chan_sort_ports(ports, n);
     *out = ports;
     *count = n;
     return 0;
-}
-
-void chan_free_ports(struct chan_port *ports, size_t count)
-{
-    for (size_t i = 0; i < count; i++) {
-        free(ports[i].name);
-        free(ports[i].desc);
-    }
-    free(ports);
 }

@@ -168,12 +168,6 @@ void chan_serial_close(struct chan_serial *s)
     free(s);
 }
 
-static int cmp_port(const void *a, const void *b)
-{
-    const struct chan_port *x = a, *y = b;
-    return strcmp(x->name, y->name);
-}
-
 /* The ports Windows knows: HKLM\HARDWARE\DEVICEMAP\SERIALCOMM maps each
  * serial device (\Device\Serial0, \Device\USBSER000, ...) to its COM name.
  * No USB VID/PID from here, so none is "likely": `-d auto` on Windows
@@ -217,18 +211,8 @@ int chan_list_ports(struct chan_port **out, size_t *count)
         chan_free_ports(ports, n);
         return rc;
     }
-    if (n)
-        qsort(ports, n, sizeof *ports, cmp_port);
+    chan_sort_ports(ports, n);
     *out = ports;
     *count = n;
     return 0;
-}
-
-void chan_free_ports(struct chan_port *ports, size_t count)
-{
-    for (size_t i = 0; i < count; i++) {
-        free(ports[i].name);
-        free(ports[i].desc);
-    }
-    free(ports);
 }
