@@ -105,6 +105,10 @@ void cli_put_escaped(FILE *fp, const void *s, size_t len, int name);
 /* Load path ("-" is stdin) into *f, at most ROMFS_LOAD_MAX bytes. On failure
  * prints one error line naming the file and returns -1. */
 int cli_file_load(const char *path, cli_file_t *f);
+/* The one size limit for what the command writes: an output of BYTES that
+ * cli_file_load would refuse is refused before anything is written (one
+ * line naming OUT and WHAT it is, -1); 0 when it fits. */
+int cli_refuse_unreadable(const char *out, const char *what, uint64_t bytes);
 void cli_file_free(cli_file_t *f);
 
 /* Atomic output (romfs_out_* of romfs_io.h) whose temporary file is removed

@@ -295,20 +295,9 @@ static int layout(deploy_t *d, const uint8_t *base, size_t blen, uint32_t block,
     return r;
 }
 
-/* The one size limit (as build -o): an image check, ls and cat cannot read
- * is refused before anything is written. */
-static int refuse_unreadable(const deploy_t *d, size_t len)
-{
-    if (len <= ROMFS_LOAD_MAX)
-        return 0;
-    cli_error("%s: the image would be %zu bytes, larger than %zu MiB, the most romfs reads (check, ls, cat, "
-              "deploy); nothing written", d->o.output, len, ROMFS_LOAD_MAX >> 20);
-    return -1;
-}
-
 static int write_output(deploy_t *d)
 {
-    if (refuse_unreadable(d, d->src_len) < 0)   /* the stable layout is never smaller */
+    if (cli_refuse_unreadable(d->o.output, "image", d->src_len) < 0)   /* the stable layout is never smaller */
         return CLI_FAIL;
     cli_file_t base;
     memset(&base, 0, sizeof base);
@@ -320,7 +309,7 @@ static int write_output(deploy_t *d)
         return CLI_FAIL;
     const uint8_t *img = d->lay;
     size_t len = d->lay_len;
-    if (refuse_unreadable(d, len) < 0)
+    if (cli_refuse_unreadable(d->o.output, "image", len) < 0)
         return CLI_FAIL;
     say(d, "Image size is %zu bytes (stable layout: %zu files kept, %zu in place, %zu moved, %zu added%s)", len,
         d->lst.kept, d->lst.in_place, d->lst.moved, d->lst.added, d->lst.compacted ? ", compacted" : "");

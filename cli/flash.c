@@ -106,12 +106,7 @@ static int refuse_unreadable(const cli_flash_t *fo, uint64_t total, const char *
         bytes = (total + ROMFS_UF2_PAYLOAD - 1) / ROMFS_UF2_PAYLOAD * 512;
     else if (fo->format == ROMFS_FLASHFMT_IHEX)
         bytes = total / 16 * 44; /* at least its data records; counted exactly below */
-    if (bytes <= ROMFS_LOAD_MAX)
-        return 0;
-    cli_error("%s: the %s would be %llu bytes, larger than %zu MiB, the most romfs reads (check, ls, cat, "
-              "deploy); nothing written", out_path, fo->format == ROMFS_FLASHFMT_RAW ? "image" : "output file",
-              (unsigned long long)bytes, ROMFS_LOAD_MAX >> 20);
-    return -1;
+    return cli_refuse_unreadable(out_path, fo->format == ROMFS_FLASHFMT_RAW ? "image" : "output file", bytes);
 }
 
 int cli_flash_write(const cli_flash_t *fo, romfs_builder_t *b, cli_out_t *out, const char *out_path)
@@ -142,9 +137,8 @@ int cli_flash_write(const cli_flash_t *fo, romfs_builder_t *b, cli_out_t *out, c
         return builder_error(b, out, r);
     uint64_t hex_bytes = 0;
     if (fo->format == ROMFS_FLASHFMT_IHEX && romfs_ihex_write(m.p, (size_t)total, fo->address, count_bytes,
-                                                              &hex_bytes) == 0 && hex_bytes > ROMFS_LOAD_MAX) {
-        cli_error("%s: the output file would be %llu bytes, larger than %zu MiB, the most romfs reads (check, ls, "
-                  "cat, deploy); nothing written", out_path, (unsigned long long)hex_bytes, ROMFS_LOAD_MAX >> 20);
+                                                              &hex_bytes) == 0 &&
+        cli_refuse_unreadable(out_path, "output file", hex_bytes) < 0) {
         free(m.p);
         return -1;
     }

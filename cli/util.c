@@ -87,6 +87,15 @@ int cli_file_load(const char *path, cli_file_t *f)
     return r < 0 ? -1 : 0;
 }
 
+int cli_refuse_unreadable(const char *out, const char *what, uint64_t bytes)
+{
+    if (bytes <= ROMFS_LOAD_MAX)
+        return 0;
+    cli_error("%s: the %s would be %llu bytes, larger than %zu MiB, the most romfs reads (check, ls, cat, deploy); "
+              "nothing written", out, what, (unsigned long long)bytes, ROMFS_LOAD_MAX >> 20);
+    return -1;
+}
+
 void cli_file_free(cli_file_t *f)
 {
     free(f->data);
