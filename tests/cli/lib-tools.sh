@@ -59,6 +59,20 @@ finish() {
     exit 0
 }
 
+# wait_for FILE TEXT [SECONDS]: until FILE contains TEXT (a fixed string),
+# at most SECONDS (default 40); else a failure showing FILE's last lines.
+wait_for() {
+    local t=$((${3:-40} * 10))
+    while [ "$t" -gt 0 ]; do
+        grep -qF -- "$2" "$1" 2>/dev/null && return 0
+        sleep 0.1
+        t=$((t - 1))
+    done
+    bad "timed out waiting for '$2' in $(basename "$1")"
+    sed 's/^/  | /' "$1" | tail -8
+    return 1
+}
+
 # wait_stopped PID: until the process has stopped itself (or exited).
 wait_stopped() {
     local i

@@ -21,18 +21,6 @@ wrap() {
         "$TMP/board.pid" "$TMP/sent.log" "$SRC" "$TMP/p.bin"
 }
 
-# wait_for FILE TEXT [SECONDS]: until FILE contains TEXT (fixed string).
-wait_for() {
-    local t=$((${3:-20} * 10))
-    while [ "$t" -gt 0 ]; do
-        grep -qF -- "$2" "$1" 2>/dev/null && return 0
-        sleep 0.1
-        t=$((t - 1))
-    done
-    bad "timed out waiting for '$2' in $(basename "$1")"
-    sed 's/^/  | /' "$1" | tail -8
-    return 1
-}
 count() { grep -cF -- "$2" "$1" 2>/dev/null; }
 # wait_more FILE TEXT N: until TEXT occurs more than N times in FILE.
 wait_more() {

@@ -12,16 +12,6 @@ printf 'notes\n' >"$A/notes.txt"
 printf '*.log\n' >"$A/.romfsignore"
 "$ROMFS" watch --no-mpy --debounce 100 -d "$(dev "$TMP/p.bin")" --run app "$A" >"$TMP/w.out" 2>"$TMP/w.err" &
 W=$!
-wait_for() {
-    local t=$((${3:-30} * 10))
-    while [ "$t" -gt 0 ]; do
-        grep -qF -- "$2" "$1" 2>/dev/null && return 0
-        sleep 0.1
-        t=$((t - 1))
-    done
-    bad "timed out waiting for '$2' in $(basename "$1"): $(tail -5 "$1")"
-    return 1
-}
 wait_for "$TMP/w.out" "app v1"
 wait_for "$TMP/w.err" "app finished"
 changes() { grep -c "change detected" "$TMP/w.err"; }

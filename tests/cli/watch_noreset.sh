@@ -32,16 +32,6 @@ kill -INT $W 2>/dev/null
 wait $W
 
 # watch --no-reset: each change deployed and imported afresh.
-wait_for() {
-    local t=$((${3:-40} * 10))
-    while [ "$t" -gt 0 ]; do
-        grep -qF -- "$2" "$1" 2>/dev/null && return 0
-        sleep 0.1
-        t=$((t - 1))
-    done
-    bad "timed out waiting for '$2' in $(basename "$1"): $(tail -5 "$1")"
-    return 1
-}
 "$ROMFS" watch --no-mpy --no-reset --debounce 100 -d "$DEV" --run app "$A" >"$TMP/w.out" 2>"$TMP/w.err" &
 W=$!
 wait_for "$TMP/w.out" "app v1 1"
