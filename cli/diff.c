@@ -93,29 +93,24 @@ static int load_side(side_t *s, int part, int mpy)
 
 /// Comparing (romfs_diff.h) ///
 
-/* Paths deeper than DIFF_FULL levels show their first and last DIFF_KEEP
- * levels and how many are between (as tree indents them): a deep tree
- * against nothing prints lines of bounded width, output that grows with
- * the entries, not with the square of the depth. */
-#define DIFF_FULL 40
-#define DIFF_KEEP 8
-
+/* Paths deeper than IW_DEEP_FULL levels are cut as tree cuts them: a deep
+ * tree against nothing prints lines of bounded width. */
 static void print_path(const char *path, size_t len)
 {
     size_t levels = 0;
     for (size_t i = 0; i < len; i++)
         levels += path[i] == '/';
-    if (levels <= DIFF_FULL) {
+    if (levels <= IW_DEEP_FULL) {
         iw_print_name(stdout, path, len);   /* control bytes and backslashes escaped */
         return;
     }
     size_t head = 0, tail = len, seen = 0;
-    while (head < len && !(path[head] == '/' && seen++ == DIFF_KEEP))
-        head++;                 /* the '/' that opens level DIFF_KEEP + 1 */
-    for (seen = 0; tail > 0 && !(path[tail - 1] == '/' && ++seen == DIFF_KEEP); )
-        tail--;                 /* just past the '/' that opens the last DIFF_KEEP levels */
+    while (head < len && !(path[head] == '/' && seen++ == IW_DEEP_KEEP))
+        head++;                 /* the '/' that opens level IW_DEEP_KEEP + 1 */
+    for (seen = 0; tail > 0 && !(path[tail - 1] == '/' && ++seen == IW_DEEP_KEEP); )
+        tail--;                 /* just past the '/' that opens the last IW_DEEP_KEEP levels */
     iw_print_name(stdout, path, head);
-    printf("/[+%zu]/", levels - 2 * DIFF_KEEP);
+    printf("/[+%zu]/", levels - 2 * IW_DEEP_KEEP);
     iw_print_name(stdout, path + tail, len - tail);
 }
 

@@ -85,6 +85,12 @@ char *iw_path_normalise(const char *path);
  * and backslash as \xNN so a hostile name cannot drive the terminal. */
 void iw_print_name(FILE *fp, const void *name, size_t len);
 
+/* tree and diff: entries more than IW_DEEP_FULL levels deep show their first
+ * and last IW_DEEP_KEEP levels and how many are between, so output grows
+ * with the entries, not with the square of the depth. */
+#define IW_DEEP_FULL 40
+#define IW_DEEP_KEEP 8
+
 /* "romfs: IMAGE: offset 0x..: directory 'PATH': <error>" on stderr for a
  * ROMFS_WALK_ERROR of the walk, the path escaped and truncated. */
 void iw_walk_error(const romfs_walk_t *w, const char *image);

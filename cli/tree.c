@@ -8,12 +8,6 @@
 
 #include "imgwalk.h"
 
-/* Levels drawn in full; deeper entries show the first and last TREE_KEEP
- * levels and how many are between, so output grows with the entries, not
- * with the square of the depth. */
-#define TREE_FULL 40
-#define TREE_KEEP 8
-
 static void usage(FILE *fp)
 {
     fprintf(fp,
@@ -67,13 +61,13 @@ int cmd_tree(int argc, char **argv)
     printf("%s\n", *path ? "/" : "");
     while ((r = romfs_walk_next(&w)) != ROMFS_WALK_END) {
         if (r == ROMFS_WALK_ENTRY) {
-            /* Deep trees keep their lines short: past TREE_FULL levels the
-             * first and last TREE_KEEP are drawn, the rest counted. */
+            /* Deep trees keep their lines short: past IW_DEEP_FULL levels the
+             * first and last IW_DEEP_KEEP are drawn, the rest counted. */
             size_t levels = w.entry_depth - 1;
             for (size_t level = 1; level <= levels; level++) {
-                if (levels > TREE_FULL && level == TREE_KEEP + 1) {
-                    printf("[+%zu] ", levels - 2 * TREE_KEEP);
-                    level = levels - TREE_KEEP;
+                if (levels > IW_DEEP_FULL && level == IW_DEEP_KEEP + 1) {
+                    printf("[+%zu] ", levels - 2 * IW_DEEP_KEEP);
+                    level = levels - IW_DEEP_KEEP;
                     continue;
                 }
                 fputs(romfs_walk_ancestor_last(&w, level) ? "    " : "|   ", stdout);
