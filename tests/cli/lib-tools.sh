@@ -73,6 +73,33 @@ wait_for() {
     return 1
 }
 
+# wait_exit PID [SECONDS]: wait for a background job of this shell and
+# set $rc to its exit status; one that is still running after SECONDS (60)
+# is a failure that says where it hangs (its process tree and stacks),
+# then it is killed (rc 124): a hang never eats the suite's whole timeout.
+wait_exit() {
+    local t=$((${2:-60} * 10))
+    while [ "$t" -gt 0 ] && kill -0 "$1" 2>/dev/null; do
+        sleep 0.1
+        t=$((t - 1))
+    done
+    if kill -0 "$1" 2>/dev/null; then
+        bad "pid $1 still running after ${2:-60} s"
+        ps -o pid,ppid,pgid,stat,etime,args --forest -g "$(ps -o sid= -p $$ | tr -d ' ')" 2>/dev/null | sed 's/^/  | /'
+        local p
+        for p in "$1" $(pgrep -P "$1"); do
+            echo "  | pid $p wchan: $(cat /proc/$p/wchan 2>/dev/null)"
+            command -v gdb >/dev/null && timeout 30 gdb -batch -p "$p" -ex bt 2>/dev/null | grep '^#' | sed 's/^/  | /'
+        done
+        kill -9 "$1" 2>/dev/null
+        wait "$1" 2>/dev/null
+        rc=124
+        return 0
+    fi
+    wait "$1"
+    rc=$?
+}
+
 # wait_stopped PID: until the process has stopped itself (or exited).
 wait_stopped() {
     local i

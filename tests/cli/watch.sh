@@ -102,8 +102,7 @@ grep -q "reopening the board" "$TMP/w.err" || bad "the board was not reopened"
 # SIGINT: status 0, the board left in the friendly REPL (Ctrl-B sent last).
 n_before=$(count "$TMP/w.err" "stopped")
 kill -INT $W
-wait $W
-rc=$?
+wait_exit $W 60
 [ "$rc" = 0 ] || bad "SIGINT: exit status $rc, expected 0"
 wait_for "$TMP/w.err" "stopped" 2
 [ "$(tail -c 1 "$TMP/sent.log" | od -An -tx1 | tr -d ' ')" = 02 ] ||
@@ -136,8 +135,7 @@ n0=$(count "$TMP/b.err" "deployed:")
 printf 'x = 3\n' >"$B/m.py"
 wait_more "$TMP/b.err" "deployed:" "$n0"
 kill -TERM $W
-wait $W
-rc=$?
+wait_exit $W 60
 [ "$rc" = 0 ] || bad "SIGTERM: exit status $rc, expected 0"
 
 # A board whose sys.implementation._mpy says armv7emsp (v6.3, arch 7; the
@@ -155,7 +153,7 @@ wait_for "$TMP/m.err" "watching"
 grep -q -- '-march=armv7emsp .*-s n.py' "$TMP/march.log" ||
     bad "watch did not compile for the board's armv7emsp: $(cat "$TMP/march.log" 2>/dev/null)"
 kill -INT $W
-wait $W
+wait_exit $W 60
 
 # SIGHUP (the terminal closed) stops it as cleanly, leaving no temporary
 # file behind.
@@ -166,8 +164,7 @@ TMPDIR=$HUP_TMP MPY_CROSS=$TMP/mpy-cross "$ROMFS" watch --mpy --debounce 30 -d "
 W=$!
 wait_for "$TMP/h.err" "watching"
 kill -HUP $W
-wait $W
-rc=$?
+wait_exit $W 60
 [ "$rc" = 0 ] || bad "SIGHUP: exit status $rc, expected 0"
 [ -z "$(ls -A "$HUP_TMP")" ] || bad "SIGHUP left files in TMPDIR: $(ls -A "$HUP_TMP")"
 
@@ -178,8 +175,7 @@ W=$!
 wait_for "$TMP/c.err" "retrying until it answers"
 sleep 1
 kill -INT $W
-wait $W
-rc=$?
+wait_exit $W 60
 [ "$rc" = 0 ] || bad "SIGINT while retrying: exit status $rc, expected 0"
 [ "$(count "$TMP/c.err" "retrying")" = 1 ] || bad "the retry message was repeated"
 
@@ -191,7 +187,7 @@ NOCRC='exec("import sys,binascii as b\nclass B:pass\nm=B()\nfor k in dir(b):\n i
 W=$!
 wait_for "$TMP/n.err" "watching"
 kill -INT $W
-wait $W
+wait_exit $W 60
 grep -qF "deployed: wrote" "$TMP/n.err" || bad "no deploy to a board without crc32: $(cat "$TMP/n.err")"
 grep -qF "no binascii.crc32: rewriting everything" "$TMP/n.err" || bad "no warning about the missing crc32"
 

@@ -45,7 +45,6 @@ sleep 1.5
 [ "$n2" -ge "$n" ] || bad "impossible count"
 
 kill -INT $W
-wait $W
-rc=$?
+wait_exit $W 60
 [ "$rc" = 0 ] || bad "watch exited $rc after SIGINT: $(tail -5 "$TMP/w.err")"
 finish
