@@ -138,7 +138,7 @@ static void on_warning(void *ctx, const char *msg)
 static void on_excluded(void *ctx, const char *rel, const char *rule, const char *origin)
 {
     (void)ctx;
-    fprintf(stderr, "romfs: excluded %s (%s, %s)\n", rel, rule ? rule : "?", origin ? origin : "?");
+    fprintf(cli_stderr(), "romfs: excluded %s (%s, %s)\n", rel, rule ? rule : "?", origin ? origin : "?");
 }
 
 void cli_build_init(cli_build_t *c, const cli_mpy_cfg_t *cfg, const char *output_path, FILE *info)
@@ -173,14 +173,14 @@ void cli_build_report(const cli_build_t *c, int r)
     if (c->verbose && m && romfs_dirbuild_result(c->d)->compiled) {
         romfs_mpy_stats_t st;
         romfs_mpy_stats(m, &st);
-        fprintf(stderr, "mpy-cross: %s (%s): %u source%s, %u compiled, %u cached, -j%u\n", romfs_mpy_compiler(m),
+        fprintf(cli_stderr(), "mpy-cross: %s (%s): %u source%s, %u compiled, %u cached, -j%u\n", romfs_mpy_compiler(m),
                 romfs_mpy_version(m), st.sources, st.sources == 1 ? "" : "s", st.compiled, st.cached, st.jobs);
     }
     if (r >= 0 || r == -EINTR || cli_build_signal)
         return;
     cli_error("%s", c->d ? romfs_dirbuild_errmsg(c->d) : "out of memory");
     if (m)
-        fputs(romfs_mpy_output(m), stderr);
+        fputs(romfs_mpy_output(m), cli_stderr());
 }
 
 int cli_build_run(cli_build_t *c, romfs_builder_t *b, const char *src)

@@ -8,6 +8,7 @@
 #include "romfs/romfs_io.h"
 
 #include <errno.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,21 +16,43 @@
 #include "platform.h"
 
 #define SLOTS 64
+#define NOTES 64   /* one per thread deploying (cli/multi.c), and the main one */
 
+/* The registry is shared by the board threads of cli/multi.c: every
+ * change is made under cli_cleanup_hold (which the handler waits out, see
+ * on_signal) and, between threads, under slots_lock. */
 static struct slot {
     volatile sig_atomic_t used;
     int dirfd;
     int is_dir;
     char *name;
 } slots[SLOTS];
+static atomic_flag slots_lock = ATOMIC_FLAG_INIT;
+static atomic_int holding;   /* threads between cli_cleanup_hold and release */
+static atomic_int dying;     /* the handler runs: no new hold begins */
+static _Thread_local int hold_depth;
 
-/* cli_cleanup_note: the line, in two parts around the signal's name. */
-static char note_before[256], note_after[256];
-static volatile sig_atomic_t noted;
+/* cli_cleanup_note: each thread's line, in two parts around the signal's name. */
+static struct note {
+    volatile sig_atomic_t used;
+    char before[256], after[256];
+} notes[NOTES];
+static _Thread_local int my_note = -1;
 static int installed;
 static volatile sig_atomic_t board_group;   /* cli_cleanup_board_group */
 static long stop_at = -1;   /* ROMFS_TEST_STOP_AT: stop after this registration */
 static long registered;
+
+static void lock(void)
+{
+    while (atomic_flag_test_and_set(&slots_lock))
+        rp_sleep_ms(1);
+}
+
+static void unlock(void)
+{
+    atomic_flag_clear(&slots_lock);
+}
 
 /* write(2) all of s; errors ignored (nothing can be done about them). */
 static void say_raw(const char *s)
@@ -39,14 +62,21 @@ static void say_raw(const char *s)
 
 static void on_signal(int sig)
 {
-    if (noted) {
-        const char *name = rp_signal_name(sig);
+    /* Threads still creating or registering a file finish that first
+     * (they hold the signals off only on their own thread); a hold that
+     * would begin now waits for the end instead. */
+    atomic_store(&dying, 1);
+    while (atomic_load(&holding) > 0)
+        rp_sleep_ms(1);
+    for (int i = 0; i < NOTES; i++) {
+        if (!notes[i].used)
+            continue;
         say_raw("romfs: ");
-        say_raw(note_before);
+        say_raw(notes[i].before);
         say_raw(" (");
-        say_raw(name);
+        say_raw(rp_signal_name(sig));
         say_raw(")");
-        say_raw(note_after);
+        say_raw(notes[i].after);
         say_raw("\n");
     }
     for (int i = 0; i < SLOTS; i++) {
@@ -79,24 +109,42 @@ void cli_cleanup_note(const char *before, const char *after)
         install();
     cli_sigmask_t old;
     cli_cleanup_hold(&old);
-    noted = 0;
-    if (before) {
-        snprintf(note_before, sizeof note_before, "%s", before);
-        snprintf(note_after, sizeof note_after, "%s", after ? after : "");
-        note_before[strcspn(note_before, "\n")] = '\0';
-        note_after[strcspn(note_after, "\n")] = '\0';
-        noted = 1;
+    if (my_note >= 0)
+        notes[my_note].used = 0;
+    my_note = -1;
+    lock();
+    for (int i = 0; before && i < NOTES; i++) {
+        if (notes[i].used)
+            continue;
+        snprintf(notes[i].before, sizeof notes[i].before, "%s", before);
+        snprintf(notes[i].after, sizeof notes[i].after, "%s", after ? after : "");
+        notes[i].before[strcspn(notes[i].before, "\n")] = '\0';
+        notes[i].after[strcspn(notes[i].after, "\n")] = '\0';
+        notes[i].used = 1;
+        my_note = i;
+        break;
     }
+    unlock();
     cli_cleanup_release(&old);
 }
 
 void cli_cleanup_hold(cli_sigmask_t *old)
 {
     rp_interrupt_block(old);
+    if (hold_depth++ == 0) {
+        atomic_fetch_add(&holding, 1);
+        if (atomic_load(&dying)) {   /* the handler is removing everything and ending the process */
+            atomic_fetch_sub(&holding, 1);
+            for (;;)
+                rp_sleep_ms(1000);
+        }
+    }
 }
 
 void cli_cleanup_release(const cli_sigmask_t *old)
 {
+    if (--hold_depth == 0)
+        atomic_fetch_sub(&holding, 1);
     rp_interrupt_restore(old);
 }
 
@@ -118,6 +166,7 @@ void cli_cleanup_board_group(int pgid)
 static int add_at(int dirfd, const char *name, int is_dir)
 {
     char *copy = strdup(name);
+    lock();
     for (int i = 0; copy && i < SLOTS; i++) {
         if (slots[i].used)
             continue;
@@ -125,17 +174,20 @@ static int add_at(int dirfd, const char *name, int is_dir)
         slots[i].is_dir = is_dir;
         slots[i].name = copy;
         slots[i].used = 1;
-        if (++registered == stop_at)
+        int stop = ++registered == stop_at;
+        unlock();
+        if (stop)
             rp_stop_self();   /* tests send their signal here */
         return i;
     }
+    unlock();
     free(copy);
     return -1;
 }
 
 /* The host library's temporary files (romfs_io.h), every one of them: the
  * atomic outputs of build, extract, deploy -o and the caches. */
-static cli_sigmask_t hook_saved;
+static _Thread_local cli_sigmask_t hook_saved;
 static void hook_hold(void *ctx)
 {
     (void)ctx;
@@ -153,11 +205,16 @@ static void hook_created(void *ctx, int dirfd, const char *name)
 static void hook_gone(void *ctx, int dirfd, const char *name)
 {
     (void)ctx;
-    for (int i = 0; i < SLOTS; i++)
-        if (slots[i].used && slots[i].dirfd == dirfd && !slots[i].is_dir && strcmp(slots[i].name, name) == 0) {
-            cli_cleanup_remove(i);
-            return;
-        }
+    cli_sigmask_t old;
+    cli_cleanup_hold(&old);
+    lock();
+    int found = -1;
+    for (int i = 0; i < SLOTS && found < 0; i++)
+        if (slots[i].used && slots[i].dirfd == dirfd && !slots[i].is_dir && strcmp(slots[i].name, name) == 0)
+            found = i;
+    unlock();
+    cli_cleanup_remove(found);
+    cli_cleanup_release(&old);
 }
 
 void cli_cleanup_hook_outputs(void)
@@ -168,9 +225,17 @@ void cli_cleanup_hook_outputs(void)
 
 void cli_cleanup_remove(int slot)
 {
-    if (slot < 0 || slot >= SLOTS || !slots[slot].used)
+    if (slot < 0 || slot >= SLOTS)
         return;
-    slots[slot].used = 0;
-    free(slots[slot].name);
-    slots[slot].name = NULL;
+    cli_sigmask_t old;
+    cli_cleanup_hold(&old);
+    lock();
+    char *name = slots[slot].used ? slots[slot].name : NULL;
+    if (name) {
+        slots[slot].used = 0;
+        slots[slot].name = NULL;
+    }
+    unlock();
+    cli_cleanup_release(&old);
+    free(name);
 }

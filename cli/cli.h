@@ -43,9 +43,10 @@ int cmd_diff(int argc, char **argv);
 /* cli/multi.c: `deploy`/`query` with several -d or -d all. The command
  * parses its options once (every -d into devs, given counts them) and,
  * when multi_wanted,
- * calls multi_run with its per-board function: fn runs in one child per
- * board with --json set, prints the board's JSON object and fills *res;
- * returns the board's exit status. multi_run returns the command's. */
+ * calls multi_run with its per-board function: fn runs on one thread per
+ * board (ctx is shared: fn copies what it changes) as with --json, prints
+ * the board's JSON object (cli_stdout) and fills *res; returns the board's
+ * exit status. multi_run returns the command's. */
 #define CLI_MAX_BOARDS 256
 typedef struct cli_board_result {
     long long written, total, wire;            /* deploy: blocks written, of, bytes on the wire */
@@ -80,12 +81,21 @@ const char *cli_cache_home(char *buf, size_t size);
 /* The deploy cache (romfs_session_cache_dir), malloc'd, or NULL. */
 char *cli_cache_dir(void);
 
-/* "romfs: <message>\n" on stderr. */
+/* Where the command's output goes: stdout and stderr, except on a board's
+ * thread of cli/multi.c, where cli_output_to gave that board's own buffers
+ * (NULL, NULL: back to stdout and stderr). Per thread. */
+FILE *cli_stdout(void);
+FILE *cli_stderr(void);
+void cli_output_to(FILE *out, FILE *err);
+int cli_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* "romfs: <message>\n" on stderr (cli_stderr). */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Set to 1 when --json was given: cli_error then also prints its first
- * error as {"error": "..."} on stdout (docs/JSON.md). */
-extern int cli_json_errors;
-/* "romfs: warning: <message>\n" on stderr. */
+ * error as {"error": "..."} on stdout (cli_stdout; docs/JSON.md). Per
+ * thread. */
+extern _Thread_local int cli_json_errors;
+/* "romfs: warning: <message>\n" on stderr (cli_stderr). */
 void cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* A whole file in memory (a snapshot: read, never mapped). */

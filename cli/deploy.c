@@ -326,9 +326,9 @@ static int write_output(deploy_t *d)
 static void json_summary(const char *desc, const romfs_board_info_t *info, uint32_t bs,
                          const romfs_session_result_t *res, uint64_t wire)
 {
-    printf("{\"device\":");
-    cli_json_string(stdout, (const uint8_t *)desc, strlen(desc));
-    printf(",\"partition\":%d,\"partition_size\":%llu,\"block_size\":%u,\"image_size\":%zu,"
+    cli_printf("{\"device\":");
+    cli_json_string(cli_stdout(), (const uint8_t *)desc, strlen(desc));
+    cli_printf(",\"partition\":%d,\"partition_size\":%llu,\"block_size\":%u,\"image_size\":%zu,"
            "\"layout\":\"%s\",\"base\":\"%s\",\"blocks_total\":%u,\"blocks_written\":%u,"
            "\"blocks_skipped\":%u,\"bytes_programmed\":%llu,\"wire_bytes\":%llu,\"erase_ops\":%u,"
            "\"write_ops\":%u,\"board_bytes_read\":%llu,\"crcs_asked\":%u,\"verified\":%s,\"seconds\":%.3f",
@@ -337,16 +337,16 @@ static void json_summary(const char *desc, const romfs_board_info_t *info, uint3
            res->blocks_total, res->blocks_written, res->blocks_skipped, (unsigned long long)res->bytes_programmed,
            (unsigned long long)wire, res->erase_ops, res->write_ops, (unsigned long long)res->bytes_read,
            res->crcs_asked, res->verified ? "true" : "false", res->seconds);
-    printf(",\"unique_id\":");   /* for the many-boards summary (cli/multi.c) */
-    cli_json_string(stdout, (const uint8_t *)info->uid, strlen(info->uid));
+    cli_printf(",\"unique_id\":");   /* for the many-boards summary (cli/multi.c) */
+    cli_json_string(cli_stdout(), (const uint8_t *)info->uid, strlen(info->uid));
     if (res->layout == ROMFS_SESSION_LAYOUT_STABLE)
-        printf(",\"files\":%zu,\"files_kept\":%zu,\"files_in_place\":%zu,\"files_moved\":%zu,"
+        cli_printf(",\"files\":%zu,\"files_kept\":%zu,\"files_in_place\":%zu,\"files_moved\":%zu,"
                "\"files_added\":%zu,\"compacted\":%s,\"waste\":%zu",
                res->lst.files, res->lst.kept, res->lst.in_place, res->lst.moved, res->lst.added,
                res->lst.compacted ? "true" : "false", res->lst.waste);
-    printf(",\"note\":");
-    cli_json_string(stdout, (const uint8_t *)res->note, strlen(res->note));
-    printf("}\n");
+    cli_printf(",\"note\":");
+    cli_json_string(cli_stdout(), (const uint8_t *)res->note, strlen(res->note));
+    cli_printf("}\n");
 }
 
 /* Open the board and probe partition N; one error line on failure (none
@@ -565,20 +565,23 @@ out:
 static int deploy_run(deploy_t *d)
 {
     int out_stdout = d->o.output && strcmp(d->o.output, "-") == 0;
-    d->info = d->o.quiet ? NULL : d->o.json || out_stdout ? stderr : stdout;
+    d->info = d->o.quiet ? NULL : d->o.json || out_stdout ? cli_stderr() : cli_stdout();
     if (d->o.output)
         return load_source(d, &d->o.mpy) == 0 ? write_output(d) : CLI_FAIL;
     return deploy_to_board(d);
 }
 
-/* One of many boards (cli/multi.c, in its own process). */
+/* One of many boards (cli/multi.c, on its own thread: its own copy). */
 static int deploy_one(void *ctx, const char *dev, cli_board_result_t *res)
 {
-    deploy_t *d = ctx;
-    d->o.dev = dev;
-    d->o.json = d->o.quiet = 1;
-    d->res = res;
-    return deploy_run(d);
+    deploy_t d = *(const deploy_t *)ctx;
+    d.o.dev = dev;
+    d.o.json = d.o.quiet = 1;
+    d.res = res;
+    int rc = deploy_run(&d);
+    free(d.src);
+    free(d.lay);
+    return rc;
 }
 
 int cmd_deploy(int argc, char **argv)

@@ -3,42 +3,45 @@
  * Many boards at once: `romfs deploy` and `romfs query` with -d given more
  * than once, or `-d all` (every serial port that looks like a MicroPython
  * board). The command parsed its options once, with its own table; one
- * child process per board (forked, not re-run: no argv is parsed again)
- * calls the command's per-board function with --json, and hands back its
- * result as a struct through a pipe; its --json object (stdout) and its
- * last error line (stderr) are gathered too. The parent prints one status
- * line per board as it finishes, then a summary table (or, with --json, one
- * object per board). Exit status 1 when any board failed. docs/DESIGN.md
- * says why processes.
+ * thread per board (at most MAX_RUNNING at once; the platform layer's
+ * threads, on every OS) calls the command's per-board function as with
+ * --json, which hands back its result as a struct; its --json object
+ * (cli_stdout) and its last error line (cli_stderr) go to that board's own
+ * buffers. The command prints one status line per board as it finishes,
+ * then a summary table (or, with --json, one object per board). Exit
+ * status 1 when any board failed. docs/DESIGN.md says why threads.
  */
 #include "cli.h"
 
 #include <errno.h>
-#include <poll.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include "platform.h"
 
 
 #define MAX_BOARDS CLI_MAX_BOARDS
-#define OUT_MAX (4u << 20)   /* what one child may print; more is an error */
+#define MAX_RUNNING 32       /* boards at once; the others wait for a thread */
+#define OUT_MAX (4u << 20)   /* what one board's output keeps; more is cut */
 
-typedef struct child {
+typedef struct mopts mopts_t;
+
+typedef struct job {
     const char *dev;
-    pid_t pid;
-    int fd[3];              /* stdout, stderr, result pipes (read ends), -1 when closed */
-    char *buf[3];
-    size_t len[3];
-    int status;             /* exit status; -1 killed / not started */
+    const mopts_t *m;
+    rp_thread_t *t;         /* its thread while it runs */
+    atomic_int done;        /* its thread has finished (set by the thread) */
+    FILE *sink[2];          /* its stdout and stderr, while it runs */
+    char *buf[2];           /* what it wrote there */
+    size_t len[2];
+    int status;             /* exit status; -1 not started */
     double t0, secs;
-    cli_board_result_t res; /* what the child handed back (status 0) */
-} child_t;
+    cli_board_result_t res; /* what it handed back (status 0) */
+} job_t;
 
-typedef struct mopts {
+struct mopts {
     const char *cmd;
     const char *devs[MAX_BOARDS];
     int ndevs;
@@ -47,7 +50,7 @@ typedef struct mopts {
     void *ctx;
     char *ports[MAX_BOARDS]; /* owned copies from -d all */
     int nports;
-} mopts_t;
+};
 
 static double mono_s(void)
 {
@@ -100,91 +103,68 @@ static int collect(mopts_t *m, const char *const *devs, int n)
     return 0;
 }
 
-/// Children ///
+/// Boards' threads ///
 
-static void close_pipes(int p[][2], int n)
+/* Read back what a board's thread wrote to one of its buffers. */
+static void take_sink(job_t *c, int k)
 {
-    for (int k = 0; k < n; k++) {
-        close(p[k][0]);
-        close(p[k][1]);
+    FILE *fp = c->sink[k];
+    c->sink[k] = NULL;
+    if (!fp)
+        return;
+    long n = fflush(fp) == 0 && fseek(fp, 0, SEEK_END) == 0 ? ftell(fp) : -1;
+    if (n > (long)OUT_MAX)
+        n = (long)OUT_MAX;
+    if (n > 0 && fseek(fp, 0, SEEK_SET) == 0 && (c->buf[k] = malloc((size_t)n + 1)) != NULL) {
+        c->len[k] = fread(c->buf[k], 1, (size_t)n, fp);
+        c->buf[k][c->len[k]] = '\0';
     }
+    fclose(fp);
 }
 
-/* The child: the command's per-board function with the options the
- * parent parsed, its result struct written to the result pipe. */
-static void child(const mopts_t *m, const child_t *c, int p[3][2])
+/* A board's thread: the command's per-board function with the options the
+ * command parsed, its output into the board's own buffers. */
+static int board_main(void *arg)
 {
-    dup2(p[0][1], 1);
-    dup2(p[1][1], 2);
-    for (int k = 0; k < 3; k++)
-        close(p[k][0]);
+    job_t *c = arg;
+    cli_output_to(c->sink[0], c->sink[1]);
+    cli_json_errors = 1;   /* its --json: the first error as its object (docs/JSON.md) */
     cli_board_result_t res;
     memset(&res, 0, sizeof res);
-    cli_json_errors = 1;   /* its --json: the first error as its object (docs/JSON.md) */
-    int rc = m->fn(m->ctx, c->dev, &res);
-    fflush(NULL);
-    if (rc == 0 && write(p[2][1], &res, sizeof res) != (ssize_t)sizeof res)
-        rc = CLI_FAIL;
-    _exit(rc);
+    int rc = c->m->fn(c->m->ctx, c->dev, &res);
+    fflush(c->sink[0]);
+    fflush(c->sink[1]);
+    cli_output_to(NULL, NULL);
+    if (rc == 0)
+        c->res = res;
+    c->secs = mono_s() - c->t0;
+    atomic_store(&c->done, 1);
+    return rc;
 }
 
-static int spawn(child_t *c, const mopts_t *m)
+/* Start c's thread: 0, or a positive errno (its buffers closed). */
+static int start(job_t *c, const mopts_t *m)
 {
-    int p[3][2], k;
-    for (k = 0; k < 3; k++)
-        c->fd[k] = -1;
-    c->status = -1;
-    for (k = 0; k < 3 && pipe(p[k]) == 0; k++)
-        ;
-    if (k < 3) {
-        int e = errno;
-        close_pipes(p, k);
-        return -e;
-    }
-    fflush(NULL);
+    c->m = m;
     c->t0 = mono_s();
-    c->pid = fork();
-    if (c->pid == 0)
-        child(m, c, p);
-    int e = errno;
-    for (k = 0; k < 3; k++)
-        close(p[k][1]);
-    if (c->pid < 0) {
-        for (k = 0; k < 3; k++)
-            close(p[k][0]);
-        return -e;
-    }
-    for (k = 0; k < 3; k++)
-        c->fd[k] = p[k][0];
-    return 0;
+    for (int k = 0; k < 2; k++)
+        if (!(c->sink[k] = rp_tmpfile())) {
+            int e = errno ? errno : ENOMEM;
+            for (k = 0; k < 2; k++)
+                take_sink(c, k);
+            return e;
+        }
+    int e = rp_thread_start(&c->t, board_main, c);
+    if (e)
+        for (int k = 0; k < 2; k++)
+            take_sink(c, k);
+    return e;
 }
 
-/* Read what is there from one pipe; 0 at end of file. */
-static int drain_fd(child_t *c, int k)
-{
-    char tmp[8192];
-    ssize_t n = read(c->fd[k], tmp, sizeof tmp);
-    if (n < 0 && errno == EINTR)
-        return 1;
-    if (n <= 0 || c->len[k] + (size_t)n > OUT_MAX) {
-        close(c->fd[k]);
-        c->fd[k] = -1;
-        return 0;
-    }
-    char *b = realloc(c->buf[k], c->len[k] + (size_t)n + 1);
-    if (!b)
-        return 1;
-    memcpy(b + c->len[k], tmp, (size_t)n);
-    c->buf[k] = b;
-    c->len[k] += (size_t)n;
-    b[c->len[k]] = '\0';
-    return 1;
-}
+/// What the boards said ///
 
-/// What the children said ///
-
-/* The last line a child wrote to stderr, without our "romfs: " prefix. */
-static void last_error(const child_t *c, char *buf, size_t size)
+/* The last line a board wrote to its stderr, without our "romfs: " prefix. */
+static void last_error(const job_t *c, char *buf, size_t size)
 {
     const char *e = c->buf[1] ? c->buf[1] : "";
     size_t n = c->len[1];
@@ -196,7 +176,7 @@ static void last_error(const child_t *c, char *buf, size_t size)
     if (n - s > 7 && strncmp(e + s, "romfs: ", 7) == 0)
         s += 7;
     if (n == s)
-        snprintf(buf, size, "%s", c->status == -1 ? "killed" : "failed with no message");
+        snprintf(buf, size, "%s", "failed with no message");
     else
         snprintf(buf, size, "%.*s", (int)(n - s), e + s);
     for (char *p = buf; *p; p++)
@@ -204,7 +184,7 @@ static void last_error(const child_t *c, char *buf, size_t size)
             *p = '?';
 }
 
-static void status_line(const mopts_t *m, const child_t *c, int done, int total)
+static void status_line(const mopts_t *m, const job_t *c, int done, int total)
 {
     if (m->quiet && c->status == 0)
         return;
@@ -225,46 +205,45 @@ static void status_line(const mopts_t *m, const child_t *c, int done, int total)
     fflush(fp);
 }
 
-/* Wait for every child, printing a status line as each one finishes. */
-static void pump(const mopts_t *m, child_t *cs, int n)
+/* Run every board, at most MAX_RUNNING at once, printing a status line as
+ * each one finishes. */
+static void pump(const mopts_t *m, job_t *cs, int n)
 {
-    int left = 0, done = 0;
-    for (int i = 0; i < n; i++)
-        left += cs[i].pid > 0;
-    struct pollfd p[3 * MAX_BOARDS];
-    int who[3 * MAX_BOARDS];
-    while (left > 0) {
-        int np = 0;
-        for (int i = 0; i < n; i++)
-            for (int k = 0; k < 3; k++)
-                if (cs[i].fd[k] >= 0) {
-                    p[np] = (struct pollfd){.fd = cs[i].fd[k], .events = POLLIN};
-                    who[np++] = i * 3 + k;
-                }
-        if (np && poll(p, (nfds_t)np, 1000) < 0 && errno != EINTR)
-            break;
-        for (int j = 0; j < np; j++)
-            if (p[j].revents)
-                drain_fd(&cs[who[j] / 3], who[j] % 3);
-        for (int i = 0; i < n; i++) {
-            child_t *c = &cs[i];
-            int st;
-            if (c->pid <= 0 || c->fd[0] >= 0 || c->fd[1] >= 0 || c->fd[2] >= 0 || waitpid(c->pid, &st, 0) != c->pid)
+    int next = 0, running = 0, done = 0;
+    while (done < n) {
+        while (next < n && running < MAX_RUNNING) {
+            job_t *c = &cs[next++];
+            int e = start(c, m);
+            if (e == 0) {
+                running++;
                 continue;
-            c->pid = 0;
-            c->secs = mono_s() - c->t0;
-            c->status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-            if (c->len[2] == sizeof c->res)
-                memcpy(&c->res, c->buf[2], sizeof c->res);
-            else if (c->status == 0)
-                c->status = CLI_FAIL;   /* no result: cannot happen */
-            left--;
+            }
+            c->status = CLI_FAIL;
+            char msg[200];
+            snprintf(msg, sizeof msg, "romfs: cannot start a thread: %s\n", strerror(e));
+            c->buf[1] = strdup(msg);
+            c->len[1] = c->buf[1] ? strlen(c->buf[1]) : 0;
             status_line(m, c, ++done, n);
         }
+        int finished = 0;
+        for (int i = 0; i < next; i++) {
+            job_t *c = &cs[i];
+            if (!c->t || !atomic_load(&c->done))
+                continue;
+            c->status = rp_thread_join(c->t);
+            c->t = NULL;
+            take_sink(c, 0);
+            take_sink(c, 1);
+            running--;
+            finished++;
+            status_line(m, c, ++done, n);
+        }
+        if (!finished && done < n)
+            rp_sleep_ms(20);
     }
 }
 
-static void print_json(const mopts_t *m, const child_t *c)
+static void print_json(const mopts_t *m, const job_t *c)
 {
     char err[300];
     printf("{\"device\":");
@@ -277,7 +256,7 @@ static void print_json(const mopts_t *m, const child_t *c)
     } else {
         printf("null");
     }
-    /* The child's own object, on one line (raw newlines only sit between
+    /* The board's own object, on one line (raw newlines only sit between
      * tokens: strings are escaped). */
     const char *js = c->buf[0];
     size_t n = js ? strlen(js) : 0;
@@ -302,13 +281,13 @@ static void board_cell(const char *dev, char *buf, size_t size)
         snprintf(buf, size, "...%s", dev + n - (w - 3));
 }
 
-static void summary(const mopts_t *m, const child_t *cs, int n)
+static void summary(const mopts_t *m, const job_t *cs, int n)
 {
     int deploy = strcmp(m->cmd, "deploy") == 0;
     printf("\n%-44s  %-16s  %8s  %10s  %7s  %s\n", "board", "unique id", deploy ? "blocks" : "parts",
            deploy ? "bytes" : "image", "seconds", "result");
     for (int i = 0; i < n; i++) {
-        const child_t *c = &cs[i];
+        const job_t *c = &cs[i];
         const cli_board_result_t *r = &c->res;
         char bcell[64];
         board_cell(c->dev, bcell, sizeof bcell);
@@ -336,7 +315,7 @@ int multi_run(const char *cmd, const char *const *devs, int ndevs, int json, int
     m.fn = fn;
     m.ctx = ctx;
     int rc = CLI_FAIL;
-    child_t *cs = NULL;
+    job_t *cs = NULL;
     if (collect(&m, devs, ndevs) < 0)
         goto out;
     if (m.json)
@@ -344,16 +323,14 @@ int multi_run(const char *cmd, const char *const *devs, int ndevs, int json, int
     cs = calloc((size_t)m.ndevs, sizeof *cs);
     if (!cs)
         goto out;
-    signal(SIGPIPE, SIG_IGN);
+#ifdef SIGPIPE
+    signal(SIGPIPE, SIG_IGN);   /* a board's link that goes away is that board's error */
+#endif
     if (!m.quiet)
         fprintf(m.json ? stderr : stdout, "%s on %d boards in parallel\n", m.cmd, m.ndevs);
     for (int i = 0; i < m.ndevs; i++) {
         cs[i].dev = m.devs[i];
-        int e = spawn(&cs[i], &m);
-        if (e < 0) {
-            cli_error("%s: cannot start a process: %s", cs[i].dev, strerror(-e));
-            cs[i].pid = 0;
-        }
+        cs[i].status = -1;
     }
     pump(&m, cs, m.ndevs);
     int failed = 0, usage = 0;
@@ -375,7 +352,7 @@ int multi_run(const char *cmd, const char *const *devs, int ndevs, int json, int
     rc = failed ? CLI_FAIL : CLI_OK;
 out:
     for (int i = 0; cs && i < m.ndevs; i++)
-        for (int k = 0; k < 3; k++)
+        for (int k = 0; k < 2; k++)
             free(cs[i].buf[k]);
     free(cs);
     for (int i = 0; i < m.nports; i++)

@@ -36,7 +36,7 @@ static void usage(FILE *fp)
 static void print_raw(const romfs_board_part_t *p)
 {
     for (int i = 0; i < p->head_len; i++)
-        printf("%s%02x", i ? ":" : "", p->head[i]);
+        cli_printf("%s%02x", i ? ":" : "", p->head[i]);
 }
 
 static const char *const accepts[] = {"no", "yes", "not checked (the image does not fit the board's free memory)"};
@@ -44,94 +44,94 @@ static const char *const accepts[] = {"no", "yes", "not checked (the image does 
 static void print_text(const romfs_board_part_t *p)
 {
     if (p->missing) {
-        printf("ROMFS%lld partition not found on device (rom_ioctl returned %lld)\n", p->id, p->size);
+        cli_printf("ROMFS%lld partition not found on device (rom_ioctl returned %lld)\n", p->id, p->size);
         return;
     }
     /* mpremote's line; without a block device its "blocks" are erase blocks
      * (rom_ioctl 6), or the whole partition when the board reports none. */
     long long bsize = p->block_device ? p->block_size : (p->erase > 0 ? p->erase : p->size);
-    printf("ROMFS%lld partition has size %lld bytes (%lld blocks of %lld bytes each)\n", p->id, p->size,
+    cli_printf("ROMFS%lld partition has size %lld bytes (%lld blocks of %lld bytes each)\n", p->id, p->size,
            bsize > 0 ? p->size / bsize : 0, bsize);
-    printf("  Raw contents: ");
+    cli_printf("  Raw contents: ");
     print_raw(p);
-    printf(" ...\n");
+    cli_printf(" ...\n");
     long long whole = p->image_len;
     if (p->isize < 0) {
-        printf("  Not a valid ROMFS\n");
+        cli_printf("  Not a valid ROMFS\n");
     } else {
         /* mpremote prints the payload length under this name; say what the
          * whole image takes too, as `romfs deploy` and `build` count it. */
-        printf("  ROMFS image size: %lld\n", p->isize);
+        cli_printf("  ROMFS image size: %lld\n", p->isize);
         if (whole >= 0)
-            printf("  Image with its header: %lld bytes\n", whole);
+            cli_printf("  Image with its header: %lld bytes\n", whole);
     }
     if (p->erase > 0)
-        printf("  Erase block size: %lld bytes (%lld blocks)\n", p->erase, p->size / p->erase);
+        cli_printf("  Erase block size: %lld bytes (%lld blocks)\n", p->erase, p->size / p->erase);
     if (p->isize >= 0) {
-        printf("  Image fits the partition: %s\n", p->fits ? "yes" : "no");
-        printf("  Board's VfsRom accepts it: %s\n", accepts[p->mountable]);
+        cli_printf("  Image fits the partition: %s\n", p->fits ? "yes" : "no");
+        cli_printf("  Board's VfsRom accepts it: %s\n", accepts[p->mountable]);
         if (p->sha256[0])
-            printf("  Image SHA-256: %s\n", p->sha256);
+            cli_printf("  Image SHA-256: %s\n", p->sha256);
     }
     const romfs_board_part_t *c = p;
     if (c->verified > 0 && c->check.problems[ROMFS_CHECK_FAIL] == 0)
-        printf("  Image check: valid (%zu files, %zu directories, %zu data bytes)\n", c->check.files,
+        cli_printf("  Image check: valid (%zu files, %zu directories, %zu data bytes)\n", c->check.files,
                c->check.dirs, c->check.bytes);
     else if (c->verified > 0)
-        printf("  Image check: %zu problem(s), first at %s\n", c->check.problems[ROMFS_CHECK_FAIL], c->first_problem);
+        cli_printf("  Image check: %zu problem(s), first at %s\n", c->check.problems[ROMFS_CHECK_FAIL], c->first_problem);
     else if (c->verified < 0)
-        printf("  Image check: could not read the image from the board\n");
+        cli_printf("  Image check: could not read the image from the board\n");
 }
 
 static void print_json_check(const romfs_board_part_t *c)
 {
     if (c->verified > 0) {
-        printf(", \"check\": {\"valid\": %s, \"problems\": %zu, \"files\": %zu, \"dirs\": %zu",
+        cli_printf(", \"check\": {\"valid\": %s, \"problems\": %zu, \"files\": %zu, \"dirs\": %zu",
                c->check.problems[ROMFS_CHECK_FAIL] ? "false" : "true", c->check.problems[ROMFS_CHECK_FAIL], c->check.files,
                c->check.dirs);
         if (c->first_problem[0]) {
-            printf(", \"first_problem\": ");
-            cli_json_string(stdout, (const uint8_t *)c->first_problem, strlen(c->first_problem));
+            cli_printf(", \"first_problem\": ");
+            cli_json_string(cli_stdout(), (const uint8_t *)c->first_problem, strlen(c->first_problem));
         }
-        printf("}");
+        cli_printf("}");
     } else if (c->verified < 0) {
-        printf(", \"check\": null");
+        cli_printf(", \"check\": null");
     }
 }
 
 static void print_json_part(const romfs_board_part_t *p, int first)
 {
     static const char *const mountable[] = {"false", "true", "null"};
-    printf("%s\n  {\"id\": %lld", first ? "" : ",", p->id);
+    cli_printf("%s\n  {\"id\": %lld", first ? "" : ",", p->id);
     if (p->missing) {
-        printf(", \"error\": %lld}", p->size);
+        cli_printf(", \"error\": %lld}", p->size);
         return;
     }
-    printf(", \"size\": %lld, \"block_device\": %s", p->size, p->block_device ? "true" : "false");
+    cli_printf(", \"size\": %lld, \"block_device\": %s", p->size, p->block_device ? "true" : "false");
     /* One name for the erase unit (docs/JSON.md): a block device's block,
      * else rom_ioctl(6)'s erase block. */
     if (p->block_device)
-        printf(", \"block_count\": %lld, \"block_size\": %lld", p->block_count, p->block_size);
+        cli_printf(", \"block_count\": %lld, \"block_size\": %lld", p->block_count, p->block_size);
     else if (p->erase > 0)
-        printf(", \"block_count\": %lld, \"block_size\": %lld", p->size / p->erase, p->erase);
-    printf(", \"raw\": \"");
+        cli_printf(", \"block_count\": %lld, \"block_size\": %lld", p->size / p->erase, p->erase);
+    cli_printf(", \"raw\": \"");
     print_raw(p);
-    printf("\", \"valid_header\": %s", p->isize >= 0 ? "true" : "false");
+    cli_printf("\", \"valid_header\": %s", p->isize >= 0 ? "true" : "false");
     if (p->isize >= 0) {
-        printf(", \"payload_size\": %lld, \"image_size\": %lld, \"fits\": %s, \"mountable\": %s", p->isize,
+        cli_printf(", \"payload_size\": %lld, \"image_size\": %lld, \"fits\": %s, \"mountable\": %s", p->isize,
                p->image_len, p->fits ? "true" : "false", mountable[p->mountable]);
         if (p->sha256[0])
-            printf(", \"sha256\": \"%s\"", p->sha256);
+            cli_printf(", \"sha256\": \"%s\"", p->sha256);
     }
     print_json_check(p);
-    printf("}");
+    cli_printf("}");
 }
 
 static void print_json_head(const romfs_board_t *b, int romfs)
 {
-    printf("{\"device\": ");
-    cli_json_string(stdout, (const uint8_t *)romfs_board_describe(b), strlen(romfs_board_describe(b)));
-    printf(", \"romfs\": %s, \"partitions\": [", romfs ? "true" : "false");
+    cli_printf("{\"device\": ");
+    cli_json_string(cli_stdout(), (const uint8_t *)romfs_board_describe(b), strlen(romfs_board_describe(b)));
+    cli_printf(", \"romfs\": %s, \"partitions\": [", romfs ? "true" : "false");
 }
 
 /* Print what the board answered (and --verify found). */
@@ -141,9 +141,9 @@ static int show(romfs_board_t *b, const romfs_board_query_t *q, int json, int ch
     if (!q->romfs || q->n == 0) {
         if (json) {
             print_json_head(b, q->romfs);
-            printf("]}\n");
+            cli_printf("]}\n");
         } else {
-            printf(q->romfs ? "No ROMFS partitions available\n" : "ROMFS is not enabled on this device\n");
+            cli_printf(q->romfs ? "No ROMFS partitions available\n" : "ROMFS is not enabled on this device\n");
         }
         return CLI_FAIL;
     }
@@ -161,7 +161,7 @@ static int show(romfs_board_t *b, const romfs_board_query_t *q, int json, int ch
             print_text(&q->parts[i]);
     }
     if (json)
-        printf("\n]}\n");
+        cli_printf("\n]}\n");
     return status;
 }
 
@@ -209,14 +209,14 @@ static int query_run(const struct qopts *o)
     return status;
 }
 
-/* One of many boards (cli/multi.c, in its own process). */
+/* One of many boards (cli/multi.c, on its own thread: its own copy). */
 static int query_one(void *ctx, const char *dev, cli_board_result_t *res)
 {
-    struct qopts *o = ctx;
-    o->device = dev;
-    o->json = 1;
-    o->res = res;
-    return query_run(o);
+    struct qopts o = *(const struct qopts *)ctx;
+    o.device = dev;
+    o.json = 1;
+    o.res = res;
+    return query_run(&o);
 }
 
 int cmd_query(int argc, char **argv)

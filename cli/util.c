@@ -12,15 +12,44 @@
 
 #include "romfs/romfs_check.h"
 
-static void vmsg(const char *prefix, const char *fmt, va_list ap)
+/* One board's output buffers on its thread (cli/multi.c), else NULL. */
+static _Thread_local FILE *out_sink, *err_sink;
+
+FILE *cli_stdout(void)
 {
-    fputs("romfs: ", stderr);
-    fputs(prefix, stderr);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
+    return out_sink ? out_sink : stdout;
 }
 
-int cli_json_errors;
+FILE *cli_stderr(void)
+{
+    return err_sink ? err_sink : stderr;
+}
+
+void cli_output_to(FILE *out, FILE *err)
+{
+    out_sink = out;
+    err_sink = err;
+}
+
+int cli_printf(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vfprintf(cli_stdout(), fmt, ap);
+    va_end(ap);
+    return n;
+}
+
+static void vmsg(const char *prefix, const char *fmt, va_list ap)
+{
+    FILE *err = cli_stderr();
+    fputs("romfs: ", err);
+    fputs(prefix, err);
+    vfprintf(err, fmt, ap);
+    fputc('\n', err);
+}
+
+_Thread_local int cli_json_errors;
 
 void cli_error(const char *fmt, ...)
 {
@@ -34,11 +63,12 @@ void cli_error(const char *fmt, ...)
         va_start(ap, fmt);
         vsnprintf(msg, sizeof msg, fmt, ap);
         va_end(ap);
-        fflush(stdout);
-        fputs("{\"error\": ", stdout);
-        cli_json_string(stdout, (const uint8_t *)msg, strlen(msg));
-        fputs("}\n", stdout);
-        fflush(stdout);
+        FILE *out = cli_stdout();
+        fflush(out);
+        fputs("{\"error\": ", out);
+        cli_json_string(out, (const uint8_t *)msg, strlen(msg));
+        fputs("}\n", out);
+        fflush(out);
         cli_json_errors = 2;
     }
 }

@@ -213,6 +213,18 @@ RP_API unsigned rp_ncpus(void);
  * on POSIX; nothing elsewhere. */
 RP_API void rp_main_init(int *argc, char ***argv);
 
+/// Threads ///
+
+/* A thread running fn(arg), with a stack of at least 8 MiB (what the
+ * board code expects on every OS) and SIGINT, SIGTERM and SIGHUP blocked
+ * (POSIX), so they reach the thread that started it. pthreads on POSIX,
+ * CreateThread on Windows. */
+typedef struct rp_thread rp_thread_t;
+/* Start it: 0 with *t set, or a positive errno. */
+RP_API int rp_thread_start(rp_thread_t **t, int (*fn)(void *arg), void *arg);
+/* Wait for it to end and free it: fn's return value. */
+RP_API int rp_thread_join(rp_thread_t *t);
+
 /// Time, temporary files, the executable ///
 
 /* A monotonic clock in nanoseconds. */
@@ -226,6 +238,10 @@ RP_API const char *rp_tmpdir(void);
  * mode 0700 where modes exist. Returns its malloc'd path, or NULL with
  * errno. */
 RP_API char *rp_mkdtemp(const char *dir, const char *prefix);
+/* A temporary file open for reading and writing, binary, that is gone once
+ * closed and leaves nothing behind when the process dies (unlinked on
+ * POSIX, delete-on-close on Windows), in rp_tmpdir(). NULL with errno. */
+RP_API FILE *rp_tmpfile(void);
 /* The running executable's absolute path (malloc'd), or NULL. */
 RP_API char *rp_exe_path(void);
 /* The per-user cache directory's base: $XDG_CACHE_HOME, $HOME/.cache, or

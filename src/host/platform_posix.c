@@ -17,6 +17,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -695,6 +696,35 @@ char *rp_mkdtemp(const char *dir, const char *prefix)
     return s;
 }
 
+FILE *rp_tmpfile(void)
+{
+    const char *t = rp_tmpdir();
+    size_t n = strlen(t) + 20;
+    char *s = malloc(n);
+    if (!s) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    snprintf(s, n, "%s/romfs-tmp-XXXXXX", t);
+    rp_sigmask_t old;
+    rp_interrupt_block(&old);   /* no signal between its creation and its unlink */
+    int fd = mkstemp(s);
+    if (fd >= 0)
+        unlink(s);
+    rp_interrupt_restore(&old);
+    free(s);
+    if (fd < 0)
+        return NULL;
+    fcntl(fd, F_SETFD, FD_CLOEXEC);
+    FILE *fp = fdopen(fd, "w+b");
+    if (!fp) {
+        int e = errno;
+        close(fd);
+        errno = e;
+    }
+    return fp;
+}
+
 char *rp_exe_path(void)
 {
     return rp_os_exe_path();
@@ -738,7 +768,7 @@ void rp_interrupt_block(rp_sigmask_t *old)
     sigemptyset(&set);
     for (size_t i = 0; i < sizeof int_sigs / sizeof *int_sigs; i++)
         sigaddset(&set, int_sigs[i]);
-    sigprocmask(SIG_BLOCK, &set, &prev);
+    pthread_sigmask(SIG_BLOCK, &set, &prev);
     memcpy(old->bytes, &prev, sizeof prev);
 }
 
@@ -746,7 +776,7 @@ void rp_interrupt_restore(const rp_sigmask_t *old)
 {
     sigset_t prev;
     memcpy(&prev, old->bytes, sizeof prev);
-    sigprocmask(SIG_SETMASK, &prev, NULL);
+    pthread_sigmask(SIG_SETMASK, &prev, NULL);
 }
 
 void rp_interrupt_exit(int sig)
@@ -756,7 +786,7 @@ void rp_interrupt_exit(int sig)
     sigset_t set;
     sigemptyset(&set);
     sigaddset(&set, sig);
-    sigprocmask(SIG_UNBLOCK, &set, NULL);
+    pthread_sigmask(SIG_UNBLOCK, &set, NULL);
     raise(sig);
     _exit(128 + sig);
 }
@@ -780,4 +810,56 @@ void rp_stop_self(void)
 void rp_remove_tree_at(int dirfd, const char *name)
 {
     rp_os_remove_tree_at(dirfd_of(dirfd), name, 0);
+}
+
+/// Threads ///
+
+struct rp_thread {
+    pthread_t id;
+    int (*fn)(void *arg);
+    void *arg;
+    int rc;
+};
+
+static void *thread_main(void *p)
+{
+    rp_thread_t *t = p;
+    t->rc = t->fn(t->arg);
+    return NULL;
+}
+
+int rp_thread_start(rp_thread_t **out, int (*fn)(void *arg), void *arg)
+{
+    rp_thread_t *t = calloc(1, sizeof *t);
+    if (!t)
+        return ENOMEM;
+    t->fn = fn;
+    t->arg = arg;
+    pthread_attr_t at;
+    int e = pthread_attr_init(&at);
+    if (e) {
+        free(t);
+        return e;
+    }
+    pthread_attr_setstacksize(&at, (size_t)8 << 20);
+    /* The new thread inherits our mask: interruptions blocked there. */
+    rp_sigmask_t old;
+    rp_interrupt_block(&old);
+    e = pthread_create(&t->id, &at, thread_main, t);
+    rp_interrupt_restore(&old);
+    pthread_attr_destroy(&at);
+    if (e) {
+        free(t);
+        return e;
+    }
+    *out = t;
+    return 0;
+}
+
+int rp_thread_join(rp_thread_t *t)
+{
+    pthread_join(t->id, NULL);
+    int rc = t->rc;
+    free(t);
+    return rc;
 }

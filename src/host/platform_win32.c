@@ -109,6 +109,7 @@ static int fail_win(void)
 
 static char **dir_slots;
 static int n_dir_slots;
+static SRWLOCK slots_lock = SRWLOCK_INIT; /* threads open and close directories too */
 
 static char *join(const char *dir, const char *name)
 {
@@ -131,11 +132,12 @@ static const char *dir_path(int dirfd)
     int i = dirfd - DIRFD_BASE;
     if (dirfd == RP_AT_CWD)
         return NULL;
-    if (i < 0 || i >= n_dir_slots || !dir_slots[i]) {
+    AcquireSRWLockShared(&slots_lock);
+    const char *p = i >= 0 && i < n_dir_slots ? dir_slots[i] : NULL;
+    ReleaseSRWLockShared(&slots_lock);
+    if (!p)
         errno = EBADF;
-        return NULL;
-    }
-    return dir_slots[i];
+    return p;
 }
 
 /* name inside dirfd as a malloc'd path, or NULL with errno. */
@@ -147,7 +149,7 @@ static char *at_path(int dirfd, const char *name)
     return d ? join(d, name) : NULL;
 }
 
-static int new_slot(char *path)
+static int new_slot_locked(char *path)
 {
     for (int i = 0; i < n_dir_slots; i++)
         if (!dir_slots[i]) {
@@ -165,6 +167,14 @@ static int new_slot(char *path)
     n[n_dir_slots] = path;
     n_dir_slots += 16;
     return DIRFD_BASE + n_dir_slots - 16;
+}
+
+static int new_slot(char *path)
+{
+    AcquireSRWLockExclusive(&slots_lock);
+    int r = new_slot_locked(path);
+    ReleaseSRWLockExclusive(&slots_lock);
+    return r;
 }
 
 /// Files ///
@@ -631,10 +641,12 @@ int rp_dir_dup(int dirfd)
 void rp_dir_close(int dirfd)
 {
     int i = dirfd - DIRFD_BASE;
+    AcquireSRWLockExclusive(&slots_lock);
     if (i >= 0 && i < n_dir_slots) {
         free(dir_slots[i]);
         dir_slots[i] = NULL;
     }
+    ReleaseSRWLockExclusive(&slots_lock);
 }
 
 int rp_dir_sync(int dirfd)
@@ -1139,6 +1151,40 @@ char *rp_mkdtemp(const char *dir, const char *prefix)
     return NULL;
 }
 
+FILE *rp_tmpfile(void)
+{
+    static volatile LONG seq;
+    const char *t = rp_tmpdir();
+    char name[64];
+    snprintf(name, sizeof name, "romfs-tmp-%lx-%lx", (unsigned long)GetCurrentProcessId(),
+             (unsigned long)InterlockedIncrement(&seq));
+    char *path = join(t, name);
+    wchar_t *w = path ? wide(path) : NULL;
+    free(path);
+    if (!w) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    /* Deleted when its last handle closes, the process's end included. */
+    HANDLE h = CreateFileW(w, GENERIC_READ | GENERIC_WRITE, FILE_SHARE_DELETE, NULL, CREATE_NEW,
+                           FILE_ATTRIBUTE_TEMPORARY | FILE_FLAG_DELETE_ON_CLOSE, NULL);
+    free(w);
+    if (h == INVALID_HANDLE_VALUE) {
+        fail_win();
+        return NULL;
+    }
+    int fd = _open_osfhandle((intptr_t)h, _O_RDWR | _O_BINARY);
+    if (fd < 0) {
+        CloseHandle(h);
+        errno = EMFILE;
+        return NULL;
+    }
+    FILE *fp = _fdopen(fd, "w+b");
+    if (!fp)
+        _close(fd);
+    return fp;
+}
+
 char *rp_exe_path(void)
 {
     wchar_t buf[32768];
@@ -1380,4 +1426,46 @@ void rp_remove_tree_at(int dirfd, const char *name)
     if (p)
         remove_tree(p, 0);
     free(p);
+}
+
+/// Threads ///
+
+struct rp_thread {
+    HANDLE h;
+    int (*fn)(void *arg);
+    void *arg;
+    int rc;
+};
+
+static DWORD WINAPI thread_main(LPVOID p)
+{
+    rp_thread_t *t = p;
+    t->rc = t->fn(t->arg);
+    return 0;
+}
+
+int rp_thread_start(rp_thread_t **out, int (*fn)(void *arg), void *arg)
+{
+    rp_thread_t *t = calloc(1, sizeof *t);
+    if (!t)
+        return ENOMEM;
+    t->fn = fn;
+    t->arg = arg;
+    t->h = CreateThread(NULL, (SIZE_T)8 << 20, thread_main, t, STACK_SIZE_PARAM_IS_A_RESERVATION, NULL);
+    if (!t->h) {
+        int e = errno_of(GetLastError());
+        free(t);
+        return e ? e : EAGAIN;
+    }
+    *out = t;
+    return 0;
+}
+
+int rp_thread_join(rp_thread_t *t)
+{
+    WaitForSingleObject(t->h, INFINITE);
+    CloseHandle(t->h);
+    int rc = t->rc;
+    free(t);
+    return rc;
 }

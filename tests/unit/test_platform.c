@@ -3,7 +3,8 @@
  * directories, no-replace renames, processes with pipes and waits with a
  * timeout, the clock, temporary directories, the executable's path, and
  * both directory watchers (the native one and the polling one, which the
- * macOS and portable builds use). */
+ * macOS and portable builds use), threads, and temporary files that leave
+ * nothing behind. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -331,6 +332,101 @@ static void test_tmpdir_and_sleep(void **state)
     assert_true(rp_monotonic_ns() - t0 >= 15 * 1000000);
 }
 
+/* Threads: each runs its own function on its own argument, concurrently
+ * (two threads that wait for each other finish only if both run at once),
+ * with a stack that takes what the board code puts there, and hands back
+ * its return value; a thread-local variable is each thread's own. */
+static _Thread_local int tls_value;
+
+typedef struct meet {
+    volatile int arrived[2];
+    int who;
+    int seen_tls;
+} meet_t;
+
+static meet_t meet_pair[2];
+
+static volatile int *other_flag(meet_t *m)
+{
+    return &meet_pair[1 - m->who].arrived[0];
+}
+
+static int thread_fn(void *arg)
+{
+    meet_t *m = arg;
+    tls_value = 100 + m->who;
+    volatile char big[4u << 20];   /* 4 MiB on the stack */
+    big[0] = (char)m->who;
+    big[sizeof big - 1] = 1;
+    m->arrived[0] = 1;
+    int64_t t0 = rp_monotonic_ns();
+    while (!*other_flag(m))   /* the other thread runs at the same time */
+        if (rp_monotonic_ns() - t0 > 20LL * 1000000000)
+            return -1;
+        else
+            rp_sleep_ms(1);
+    rp_sleep_ms(10);
+    m->seen_tls = tls_value;
+    return 7 + m->who + big[0] + big[sizeof big - 1] - 1;
+}
+
+static void test_threads(void **state)
+{
+    (void)state;
+    tls_value = 5;
+    rp_thread_t *t[2];
+    for (int i = 0; i < 2; i++) {
+        memset(&meet_pair[i], 0, sizeof meet_pair[i]);
+        meet_pair[i].who = i;
+    }
+    for (int i = 0; i < 2; i++)
+        assert_int_equal(rp_thread_start(&t[i], thread_fn, &meet_pair[i]), 0);
+    assert_int_equal(rp_thread_join(t[0]), 7);
+    assert_int_equal(rp_thread_join(t[1]), 9);
+    assert_int_equal(meet_pair[0].seen_tls, 100);
+    assert_int_equal(meet_pair[1].seen_tls, 101);
+    assert_int_equal(tls_value, 5);
+}
+
+/* rp_tmpfile: readable and writable, and no name left in the directory. */
+static void test_tmpfile(void **state)
+{
+    (void)state;
+    const char *old = getenv("TMPDIR");
+    char *saved = old ? strdup(old) : NULL;
+#ifdef _WIN32
+    _putenv_s("TMPDIR", dir);
+#else
+    setenv("TMPDIR", dir, 1);
+#endif
+    FILE *fp = rp_tmpfile();
+    assert_non_null(fp);
+    assert_true(fputs("hello, tmp\n", fp) >= 0);
+    rewind(fp);
+    char buf[32] = "";
+    assert_non_null(fgets(buf, sizeof buf, fp));
+    assert_string_equal(buf, "hello, tmp\n");
+    rp_dirstream_t *d = rp_opendir(dir);
+    assert_non_null(d);
+#ifndef _WIN32 /* there, the name goes with the last handle */
+    assert_null(rp_readdir(d));
+#endif
+    rp_closedir(d);
+    fclose(fp);
+    d = rp_opendir(dir);
+    assert_null(rp_readdir(d));
+    rp_closedir(d);
+#ifdef _WIN32
+    _putenv_s("TMPDIR", saved ? saved : "");
+#else
+    if (saved)
+        setenv("TMPDIR", saved, 1);
+    else
+        unsetenv("TMPDIR");
+#endif
+    free(saved);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -342,6 +438,8 @@ int main(void)
         cmocka_unit_test(test_watch_native),
         cmocka_unit_test(test_watch_poll),
         cmocka_unit_test_setup_teardown(test_tmpdir_and_sleep, setup, teardown),
+        cmocka_unit_test(test_threads),
+        cmocka_unit_test_setup_teardown(test_tmpfile, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
