@@ -96,16 +96,9 @@ for sig in INT TERM HUP; do
             continue
         fi
         [ -n "$(find "$XDG_CACHE_HOME" -name '*.tmp-*')" ] || bad "cache $sig at $n: no temporary file while stopped"
-        kill -"$sig" $pid
-        kill -CONT $pid
-        wait $pid 2>/dev/null
-        status=$?
-        while [ "$status" = 147 ]; do
-            wait $pid 2>/dev/null
-            status=$?
-        done
+        signal_stopped "$sig" $pid
         want=$((128 + $(kill -l "$sig")))
-        [ "$status" = "$want" ] || bad "cache $sig at $n: status $status, expected $want"
+        [ "$rc" = "$want" ] || bad "cache $sig at $n: status $rc, expected $want"
         [ -z "$(find "$XDG_CACHE_HOME" -name '*.tmp-*')" ] ||
             bad "cache $sig at $n: temporary file left: $(find "$XDG_CACHE_HOME" -name '*.tmp-*')"
         s=$(state "$P" "$old" "$new")

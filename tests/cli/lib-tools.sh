@@ -110,3 +110,16 @@ wait_stopped() {
     done
     return 1
 }
+
+# signal_stopped SIG PID: send SIG to a process wait_stopped saw stop, let
+# it go on (SIGCONT) and wait for its end; its exit status in $rc.
+signal_stopped() {
+    kill -"$1" "$2"
+    kill -CONT "$2"
+    wait "$2" 2>/dev/null
+    rc=$?
+    while [ "$rc" = 147 ]; do   # reported stopped (SIGTSTP-like): wait again
+        wait "$2" 2>/dev/null
+        rc=$?
+    done
+}

@@ -74,15 +74,8 @@ ROMFS_TEST_STOP_AT=1 "$ROMFS" deploy --no-mpy -q -d "$(dev "$TMP/p1.bin" $GEOM)"
 pid=$!
 if wait_stopped $pid; then
     [ -n "$(find "$XDG_CACHE_HOME" -name '*.tmp-*')" ] || bad "cache: no temporary file while stopped"
-    kill -TERM $pid
-    kill -CONT $pid
-    wait $pid 2>/dev/null
-    status=$?
-    while [ "$status" = 147 ]; do
-        wait $pid 2>/dev/null
-        status=$?
-    done
-    [ "$status" = 143 ] || bad "cache SIGTERM: status $status, expected 143: $(cat "$ERR")"
+    signal_stopped TERM $pid
+    [ "$rc" = 143 ] || bad "cache SIGTERM: status $rc, expected 143: $(cat "$ERR")"
     [ -z "$(debris)" ] || bad "cache SIGTERM: temporary files left: $(debris)"
     finishes "cache SIGTERM"
 else

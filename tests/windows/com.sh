@@ -12,10 +12,7 @@
 # SIGINT (which wine turns into the console's Ctrl-C event) stops it with
 # status 0 and no temporary file left.
 . "$(dirname "$0")/lib-wine.sh"
-: "${SRC:?}"
-command -v socat >/dev/null || prereq "socat is not installed"
-command -v node >/dev/null || prereq "node is not installed (the emulated board)"
-[ -d "${NODE_MODULES:-$SRC/node_modules}/@micropython" ] || prereq "npm packages missing: run npm ci"
+need_board
 
 t_start=$(date +%s.%N)
 com=com7
@@ -47,15 +44,8 @@ win query -d "$COM" > "$tmp/q.out" 2> "$tmp/q.err" || bad "query -d $COM: $(cat 
 grep -q "ROMFS0 partition has size 262144 bytes" "$tmp/q.out" || bad "query -d $COM said: $(cat "$tmp/q.out" "$tmp/q.err")"
 
 # An app of 40 modules over several blocks.
-for d in L W; do
-    mkdir -p "$tmp/$d/app/lib"
-    for i in $(seq 1 40); do
-        { echo "# module $i"; for k in $(seq 1 20); do echo "VALUE_$k = $((i * 100 + k))  # padding padding"; done; } > "$tmp/$d/app/lib/m$i.py"
-    done
-    printf 'import lib.m7\nprint("hello from main", lib.m7.VALUE_3)\n' > "$tmp/$d/app/hello.py"
-done
-
-field() { sed -n "s/.*\"$2\":\\([^,}]*\\).*/\\1/p" "$1"; }
+for d in L W; do board_app "$tmp/$d" 40 'import lib.m7
+print("hello from main", lib.m7.VALUE_3)'; done
 deploy_both() { # label
     lin deploy --no-mpy --json -d "$LDEV" app > "$tmp/l.$1.json" 2> "$tmp/l.$1.err" || bad "Linux deploy ($1): $(cat "$tmp/l.$1.err")"
     win deploy --no-mpy --json -d "$COM" app > "$tmp/w.$1.json" 2> "$tmp/w.$1.err" || bad "deploy -d $COM ($1): $(cat "$tmp/w.$1.err")"

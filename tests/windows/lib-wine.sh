@@ -51,3 +51,27 @@ both() {
 same() {
     cmp -s "$tmp/L/$1" "$tmp/W/$1" || bad "$1 differs between the Linux and Windows builds"
 }
+
+# board_app DIR N [TEXT]: an app of N modules (lib/mI.py, 20 lines each,
+# VALUE_K = I*100+K) and hello.py printing TEXT (default "hello"), as
+# DIR/app.
+board_app() {
+    local i k
+    mkdir -p "$1/app/lib"
+    for i in $(seq 1 "$2"); do
+        { echo "# module $i"; for k in $(seq 1 20); do echo "VALUE_$k = $((i * 100 + k))  # padding padding"; done; } > "$1/app/lib/m$i.py"
+    done
+    printf '%s\n' "${3:-print(\"hello\")}" > "$1/app/hello.py"
+}
+
+# field FILE KEY: a number or bool field of a one-line JSON object.
+field() { sed -n "s/.*\"$2\":\\([^,}]*\\).*/\\1/p" "$1"; }
+
+# need_board: what the emulated board on a COM port needs (socat, node,
+# the npm MicroPython), else prereq.
+need_board() {
+    : "${SRC:?}"
+    command -v socat >/dev/null || prereq "socat is not installed"
+    command -v node >/dev/null || prereq "node is not installed (the emulated board)"
+    [ -d "${NODE_MODULES:-$SRC/node_modules}/@micropython" ] || prereq "npm packages missing: run npm ci"
+}

@@ -10,10 +10,7 @@
 # build's partition report; a missing board fails alone (exit 1) while the
 # other is still deployed.
 . "$(dirname "$0")/lib-wine.sh"
-: "${SRC:?}"
-command -v socat >/dev/null || prereq "socat is not installed"
-command -v node >/dev/null || prereq "node is not installed (the emulated board)"
-[ -d "${NODE_MODULES:-$SRC/node_modules}/@micropython" ] || prereq "npm packages missing: run npm ci"
+need_board
 
 t_start=$(date +%s.%N)
 pids=""
@@ -42,14 +39,7 @@ lin() { (cd "$tmp/L" && "$ROMFS" "$@"); }
 win() { (cd "$tmp/W" && XDG_CACHE_HOME="$wcache" timeout 120 "$WINE" "$ROMFS_WIN" "$@"); }
 LDEV="exec:$emu --partition $tmp/lpart.bin"
 
-for d in L W; do
-    mkdir -p "$tmp/$d/app/lib"
-    for i in $(seq 1 12); do
-        { echo "# module $i"; for k in $(seq 1 20); do echo "VALUE_$k = $((i * 100 + k))  # padding"; done; } > "$tmp/$d/app/lib/m$i.py"
-    done
-    printf 'print("hello")\n' > "$tmp/$d/app/hello.py"
-done
-field() { sed -n "s/.*\"$2\":\\([^,}]*\\).*/\\1/p" "$1"; }
+for d in L W; do board_app "$tmp/$d" 12; done
 
 # Two boards: both partitions as the Linux build's, a line each, the table.
 lin deploy --no-mpy --json -d "$LDEV" app > "$tmp/l.json" 2> "$tmp/l.err" || bad "Linux deploy: $(cat "$tmp/l.err")"
