@@ -28,6 +28,8 @@
 #ifndef _WIN32
 #include <sys/wait.h>
 #include <unistd.h>
+#else
+#include <stdatomic.h>
 #endif
 
 #include "platform.h"
@@ -282,6 +284,8 @@ static int run_module(watcher_t *w)
     if (e == ROMFS_ERR_RAISED) {
         cli_put_escaped(stderr, err ? err : "", err ? strlen(err) : 0, 0);
         status = 1;
+    } else if (e == ROMFS_ERR_CANCELED) {   /* stopped by a change (Windows: kill_module) */
+        status = 3;
     } else if (e) {
         cli_error("%s: %s", romfs_board_describe(w->s.b), romfs_board_errmsg(w->s.b));
         status = 3;
@@ -340,21 +344,46 @@ static void reap_child(watcher_t *w)
     module_ended(w, WIFEXITED(st) ? WEXITSTATUS(st) : -1);
 }
 #else
-/* No fork: the module runs in the foreground, and changes made meanwhile
- * are deployed when it ends. */
+/* No fork: the module streams on a thread of its own while this one keeps
+ * watching; w->child is 1 while it runs. A change cancels the board call
+ * it waits in (romfs_board_cancel), then stop_child interrupts the board,
+ * as after killing the child elsewhere. */
+static rp_thread_t *module_thread;
+static atomic_int module_done;
+
+static int module_main(void *arg)
+{
+    int rc = run_module(arg);
+    atomic_store(&module_done, 1);
+    return rc;
+}
+
 static void start_module(watcher_t *w)
 {
-    module_ended(w, run_module(w));
+    atomic_store(&module_done, 0);
+    int e = rp_thread_start(&module_thread, module_main, w);
+    if (e)
+        cli_error("cannot start a thread to run %s: %s", w->o.module, strerror(e));
+    w->child = e ? 0 : 1;
 }
 
 static void kill_module(watcher_t *w)
 {
-    (void)w;
+    romfs_board_cancel(w->s.b, 1);
+    rp_thread_join(module_thread);
+    module_thread = NULL;
+    romfs_board_cancel(w->s.b, 0);
 }
 
+/* The module's thread ended by itself: say how. */
 static void reap_child(watcher_t *w)
 {
-    (void)w;
+    if (w->child <= 0 || !atomic_load(&module_done))
+        return;
+    int rc = rp_thread_join(module_thread);
+    module_thread = NULL;
+    w->child = 0;
+    module_ended(w, rc);
 }
 #endif
 

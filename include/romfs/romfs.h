@@ -76,6 +76,7 @@ enum romfs_error {
     ROMFS_ERR_TIMEOUT = -110,   /* the board stopped answering (ETIMEDOUT) */
     ROMFS_ERR_RAISED = -121,    /* code raised an exception on the board (EREMOTEIO) */
     ROMFS_ERR_NOPART = -123,    /* no such ROM partition on the board (ENOMEDIUM) */
+    ROMFS_ERR_CANCELED = -125,  /* romfs_board_cancel ended the call (ECANCELED) */
 };
 
 /* Record kinds (FORMAT.md). */

@@ -187,6 +187,13 @@ int romfs_board_soft_reset(romfs_board_t *b, char **out, size_t *out_len);
  * whatever state this host believed the board. */
 int romfs_board_interrupt(romfs_board_t *b);
 
+/* From another thread (the one call on a handle that may come from one):
+ * on 1, the call running on b, and every later one until on 0, ends
+ * within about 100 ms with ROMFS_ERR_CANCELED, leaving the board where it
+ * was (a module still running: romfs_board_interrupt after on 0). For a
+ * front end that runs a module on a thread and must stop waiting for it. */
+void romfs_board_cancel(romfs_board_t *b, int on);
+
 /// Deploys ///
 
 /* Probe partition part and load the helpers the deploy

@@ -281,6 +281,12 @@ int romfs_board_soft_reset(romfs_board_t *b, char **out, size_t *out_len)
     return give(&boot, out, out_len) ? board_fail(b, ROMFS_ERR_NOMEM, "out of memory") : 0;
 }
 
+void romfs_board_cancel(romfs_board_t *b, int on)
+{
+    if (b)
+        chan_cancel(&b->ch, on);
+}
+
 uint64_t romfs_board_bytes_sent(const romfs_board_t *b)
 {
     return b ? b->rr.sent : 0;

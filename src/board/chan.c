@@ -32,15 +32,30 @@ static int left_ms(int64_t deadline)
     return left < 0 ? 0 : left > 60000 ? 60000 : (int)left;
 }
 
+void chan_cancel(chan_t *c, int on)
+{
+    atomic_store(&c->cancel, on);
+}
+
+/* A read's wait in slices of CHAN_CANCEL_MS, checking chan_cancel's flag
+ * between them. */
+static int read_slice(int left)
+{
+    return left > CHAN_CANCEL_MS ? CHAN_CANCEL_MS : left;
+}
+
 /* Wait until fd is readable (or writable) or the deadline passes: 1
  * ready (or hung up: the I/O call tells which), 0 deadline passed,
- * ROMFS_ERR_CLOSED on an error of the wait itself. */
-static int wait_fd(int fd, int for_write, int64_t deadline)
+ * ROMFS_ERR_CLOSED on an error of the wait itself, ROMFS_ERR_CANCELED
+ * (reads). */
+static int wait_fd(chan_t *c, int fd, int for_write, int64_t deadline)
 {
     for (;;) {
+        if (!for_write && atomic_load(&c->cancel))
+            return ROMFS_ERR_CANCELED;
         int left = left_ms(deadline);
         unsigned char ready = 0;
-        int r = for_write ? rp_wait_writable(fd, left) : rp_wait_readable(&fd, 1, left, &ready);
+        int r = for_write ? rp_wait_writable(fd, left) : rp_wait_readable(&fd, 1, read_slice(left), &ready);
         if (r < 0 && errno == EINTR)
             continue;
         if (r < 0)
@@ -55,8 +70,10 @@ static int wait_fd(int fd, int for_write, int64_t deadline)
 static int serial_read(chan_t *c, uint8_t *buf, size_t n, int64_t deadline)
 {
     for (;;) {
+        if (atomic_load(&c->cancel))
+            return ROMFS_ERR_CANCELED;
         int left = left_ms(deadline);
-        int r = chan_serial_read(c->ser, buf, n, left);
+        int r = chan_serial_read(c->ser, buf, n, read_slice(left));
         if (r != 0 || left == 0 || chan_now_ms() >= deadline)
             return r;
     }
@@ -67,7 +84,7 @@ int chan_read(chan_t *c, uint8_t *buf, size_t n, int64_t deadline)
     if (c->ser)
         return serial_read(c, buf, n, deadline);
     for (;;) {
-        int r = wait_fd(c->rfd, 0, deadline);
+        int r = wait_fd(c, c->rfd, 0, deadline);
         if (r <= 0)
             return r;
         long got = rp_read(c->rfd, buf, n);
@@ -102,7 +119,7 @@ int chan_write(chan_t *c, const uint8_t *buf, size_t n, int64_t deadline)
         return serial_write(c, buf, n, deadline);
     size_t done = 0;
     while (done < n) {
-        int r = wait_fd(c->wfd, 1, deadline);
+        int r = wait_fd(c, c->wfd, 1, deadline);
         if (r == 0)
             return ROMFS_ERR_TIMEOUT;
         if (r < 0)

@@ -10,6 +10,7 @@
 #ifndef ROMFS_CLI_CHAN_H
 #define ROMFS_CLI_CHAN_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -24,6 +25,7 @@ typedef struct chan {
     rp_proc_t proc;       /* exec: the child (proc.pid > 0), ended on close */
     int pace;             /* pause between 256-byte chunks (UART boards) */
     int exit_status;      /* exec: rp_wait's status once reaped, else -1 */
+    atomic_int cancel;    /* chan_cancel: reads end with ROMFS_ERR_CANCELED */
 } chan_t;
 
 /* Milliseconds on a monotonic clock. */
@@ -36,6 +38,10 @@ void chan_init_fds(chan_t *c, int rfd, int wfd);
  * Returns the count (> 0), 0 when the deadline passed, or ROMFS_ERR_CLOSED
  * (end of file, EIO on a tty that went away, a child that exited). */
 int chan_read(chan_t *c, uint8_t *buf, size_t n, int64_t deadline);
+/* From any thread: reads end (within CHAN_CANCEL_MS) with
+ * ROMFS_ERR_CANCELED while on, and wait as ever once off again. */
+#define CHAN_CANCEL_MS 100
+void chan_cancel(chan_t *c, int on);
 /* Write all n bytes by deadline: 0, ROMFS_ERR_TIMEOUT or ROMFS_ERR_CLOSED. */
 int chan_write(chan_t *c, const uint8_t *buf, size_t n, int64_t deadline);
 /* Close: descriptors, the serial port, and the child's group (SIGTERM,

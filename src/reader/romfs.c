@@ -392,6 +392,7 @@ const char *romfs_strerror(int err)
     case ROMFS_ERR_TIMEOUT: return "board stopped answering";
     case ROMFS_ERR_RAISED: return "board raised an exception";
     case ROMFS_ERR_NOPART: return "ROMFS partition not found on device";
+    case ROMFS_ERR_CANCELED: return "canceled";
     default: return "unknown error";
     }
 }

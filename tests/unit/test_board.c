@@ -4,7 +4,8 @@
  * tests/cli/board/ (fake-board.sh: framing faults; fake-answer.mjs: a raw
  * REPL that answers what it is told): errors come back as ROMFS_ERR_* codes
  * with one line in the handle, never printed; options, not the
- * environment, configure a handle; two boards work from two threads.
+ * environment, configure a handle; two boards work from two threads; a
+ * call on one is canceled from another.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -17,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "romfs/romfs_board.h"
@@ -251,6 +253,56 @@ static void test_two_threads(void **state)
     assert_true(c.ok);
 }
 
+/* romfs_board_cancel from another thread ends a call waiting for a program
+ * that never ends, within its slice, not at the deadline; off again, the
+ * handle waits as ever. */
+struct runner {
+    romfs_board_t *b;
+    int rc;
+    char seen[64];
+};
+
+static void on_out(const char *data, size_t len, void *ctx)
+{
+    struct runner *r = ctx;
+    size_t have = strlen(r->seen);
+    snprintf(r->seen + have, sizeof r->seen - have, "%.*s", (int)len, data);
+}
+
+static void *run_forever(void *arg)
+{
+    struct runner *r = arg;
+    r->rc = romfs_board_exec_stream(r->b, "x", 1, on_out, r, NULL, NULL, 60000);
+    return NULL;
+}
+
+static void test_cancel(void **state)
+{
+    (void)state;
+    char spec[512];
+    snprintf(spec, sizeof spec, "exec:sh '%s/fake-board.sh' runs", FAKES);
+    struct runner r = {NULL, 0, ""};
+    assert_int_equal(romfs_board_open(&r.b, spec, NULL), 0);
+    pthread_t t;
+    assert_int_equal(pthread_create(&t, NULL, run_forever, &r), 0);
+    struct timespec nap = {0, 500 * 1000000L};
+    nanosleep(&nap, NULL);
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    romfs_board_cancel(r.b, 1);
+    pthread_join(t, NULL);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    assert_int_equal(r.rc, ROMFS_ERR_CANCELED);
+    assert_non_null(strstr(r.seen, "running"));
+    assert_true((t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000 < 5000);
+    assert_string_equal(romfs_strerror(ROMFS_ERR_CANCELED), "canceled");
+    romfs_board_cancel(r.b, 0);
+    char *out = NULL;   /* off: a wait ends at its deadline again, not canceled */
+    assert_int_equal(romfs_board_exec(r.b, "y", 1, &out, NULL, 300) == ROMFS_ERR_CANCELED, 0);
+    romfs_board_free(out);
+    romfs_board_close(r.b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -258,6 +310,7 @@ int main(void)
         cmocka_unit_test(test_board_dies),       cmocka_unit_test(test_probe_answers),
         cmocka_unit_test(test_mpy_and_raise),    cmocka_unit_test(test_query),
         cmocka_unit_test(test_run_module_names), cmocka_unit_test(test_two_threads),
+        cmocka_unit_test(test_cancel),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -8,7 +8,8 @@
 # tree to a second emulated board (exec:); both partitions must end equal.
 # query, deploy (full, then incremental after a one-line edit: the blocks
 # written and the wire bytes equal the Linux build's), run, ls -d, cat -d,
-# and watch: an edit made from the Linux side is deployed and run, and
+# and watch: an edit made from the Linux side is deployed and run (also
+# while the module still runs: it is interrupted), and
 # SIGINT (which wine turns into the console's Ctrl-C event) stops it with
 # status 0 and no temporary file left.
 . "$(dirname "$0")/lib-wine.sh"
@@ -101,6 +102,25 @@ else
     bad "watch: the edit was not deployed and run: $(cat "$tmp/watch.err")"
 fi
 grep -q "change detected" "$tmp/watch.err" || bad "watch: no change detected: $(cat "$tmp/watch.err")"
+# A module still running (4 s of ticks; the emulated board cannot be
+# interrupted sooner: its WebAssembly VM runs synchronously): the module
+# runs on a thread, not in the foreground, so an edit meanwhile stops its
+# output there, interrupts it, and the new code is deployed and runs.
+printf 'import time\nt0 = time.ticks_ms()\nn = 0\nwhile time.ticks_diff(time.ticks_ms(), t0) < 4000:\n    t = time.ticks_ms()\n    while time.ticks_diff(time.ticks_ms(), t) < 200:\n        pass\n    n += 1\n    print("tick", n)\nprint("loop end")\n' \
+    > "$tmp/W/app/hello.py"
+if wait_for "$tmp/watch.out" "tick 2" 30; then
+    t_edit=$(date +%s.%N)
+    printf 'print("after the loop")\n' > "$tmp/W/app/hello.py"
+    if wait_for "$tmp/watch.out" "after the loop" 30; then
+        echo "win.com: watch: edit during a running module to its new output in" \
+            "$(awk -v a="$t_edit" -v b="$(date +%s.%N)" 'BEGIN { printf "%.2f", b - a }') s"
+    else
+        bad "watch: an edit while the module ran was not deployed and run: $(tail -5 "$tmp/watch.err")"
+    fi
+    grep -q "loop end" "$tmp/watch.out" && bad "watch: the interrupted module's output went on after the edit"
+else
+    bad "watch: the long module did not run: $(tail -5 "$tmp/watch.err")"
+fi
 kill -INT "$watch_pid"
 for _ in $(seq 150); do kill -0 "$watch_pid" 2>/dev/null || break; sleep 0.1; done
 if kill -0 "$watch_pid" 2>/dev/null; then
