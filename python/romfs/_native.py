@@ -176,7 +176,7 @@ def strerror(code):
 
 # Board error codes of romfs.h (one error space for every library).
 _BOARD_ERRS = {"NOBOARD": -6, "CLOSED": -32, "NOROMFS": -38, "PROTOCOL": -71, "TIMEOUT": -110,
-               "RAISED": -121, "NOPART": -123}
+               "RAISED": -121, "NOPART": -123, "CANCELED": -125}
 
 
 def board_err(name):

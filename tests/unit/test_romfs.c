@@ -386,7 +386,8 @@ static void test_strerror(void **state)
                                 ROMFS_ERR_NOSPC, ROMFS_ERR_ROFS, ROMFS_ERR_NAMETOOLONG,
                                 ROMFS_ERR_OVERFLOW, ROMFS_ERR_OPNOTSUPP, ROMFS_ERR_NOBOARD,
                                 ROMFS_ERR_CLOSED, ROMFS_ERR_NOROMFS, ROMFS_ERR_PROTOCOL,
-                                ROMFS_ERR_TIMEOUT, ROMFS_ERR_RAISED, ROMFS_ERR_NOPART, ROMFS_ERR_CORRUPT};
+                                ROMFS_ERR_TIMEOUT, ROMFS_ERR_RAISED, ROMFS_ERR_NOPART,
+                                ROMFS_ERR_CANCELED, ROMFS_ERR_CORRUPT};
     const size_t n = sizeof codes / sizeof codes[0];
     for (size_t i = 0; i < n; i++) {
         assert_string_not_equal(romfs_strerror(codes[i]), "unknown error");
