@@ -15,6 +15,10 @@
 int rp_os_rename_noreplace(int dirfd, const char *from, const char *to);
 /* A close-on-exec pipe: 0 or -1. */
 int rp_os_pipe(int p[2]);
+/* Around making a descriptor close-on-exec in two steps (pipe, fcntl), so
+ * that no other thread starts a child in between (it would inherit it). */
+void rp_cloexec_begin(void);
+void rp_cloexec_end(void);
 /* syncfs or a whole sync: 0 or -1. */
 int rp_os_fs_sync(int dirfd);
 /* The executable's path, malloc'd, or NULL. */

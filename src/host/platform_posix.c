@@ -421,6 +421,32 @@ int rp_pipe(int p[2])
     return rp_os_pipe(p);
 }
 
+static const int int_sigs[] = {SIGINT, SIGTERM, SIGHUP};
+
+/* Shared by the two-step close-on-exec makers, exclusive for a spawn. */
+static pthread_rwlock_t cloexec_lock = PTHREAD_RWLOCK_INITIALIZER;
+
+void rp_cloexec_begin(void)
+{
+    pthread_rwlock_rdlock(&cloexec_lock);
+}
+
+void rp_cloexec_end(void)
+{
+    pthread_rwlock_unlock(&cloexec_lock);
+}
+
+/* A child starts with the interruptions open, whatever this thread holds
+ * off (rp_thread_start's threads block them for good). */
+static void open_interrupts(posix_spawnattr_t *at)
+{
+    sigset_t m;
+    pthread_sigmask(SIG_BLOCK, NULL, &m);
+    for (size_t i = 0; i < sizeof int_sigs / sizeof *int_sigs; i++)
+        sigdelset(&m, int_sigs[i]);
+    posix_spawnattr_setsigmask(at, &m);
+}
+
 int rp_spawn(char *const argv[], rp_proc_t *p, int *in_fd, int *out_fd, int err_to_out)
 {
     int ip[2] = {-1, -1}, op[2] = {-1, -1};
@@ -447,9 +473,16 @@ int rp_spawn(char *const argv[], rp_proc_t *p, int *in_fd, int *out_fd, int err_
     } else if (err_to_out) {
         posix_spawn_file_actions_adddup2(&fa, 1, 2);
     }
+    posix_spawnattr_t at;
+    posix_spawnattr_init(&at);
+    open_interrupts(&at);
+    posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGMASK);
     pid_t pid;
-    int r = posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ);
+    pthread_rwlock_wrlock(&cloexec_lock);
+    int r = posix_spawnp(&pid, argv[0], &fa, &at, argv, environ);
+    pthread_rwlock_unlock(&cloexec_lock);
     posix_spawn_file_actions_destroy(&fa);
+    posix_spawnattr_destroy(&at);
     if (in_fd) {
         close(ip[0]);
         if (r != 0)
@@ -495,10 +528,13 @@ int rp_spawn_shell(const char *cmd, rp_proc_t *p, int *in_fd, int *out_fd)
     sigaddset(&def, SIGPIPE);
     posix_spawnattr_setpgroup(&at, 0);
     posix_spawnattr_setsigdefault(&at, &def);
-    posix_spawnattr_setflags(&at, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF);
+    open_interrupts(&at);
+    posix_spawnattr_setflags(&at, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
     char *argv[] = {"sh", "-c", (char *)cmd, NULL};
     pid_t pid;
+    pthread_rwlock_wrlock(&cloexec_lock);
     int r = posix_spawn(&pid, "/bin/sh", &fa, &at, argv, environ);
+    pthread_rwlock_unlock(&cloexec_lock);
     posix_spawn_file_actions_destroy(&fa);
     posix_spawnattr_destroy(&at);
     close(ip[0]);
@@ -708,14 +744,17 @@ FILE *rp_tmpfile(void)
     snprintf(s, n, "%s/romfs-tmp-XXXXXX", t);
     rp_sigmask_t old;
     rp_interrupt_block(&old);   /* no signal between its creation and its unlink */
+    rp_cloexec_begin();
     int fd = mkstemp(s);
-    if (fd >= 0)
+    if (fd >= 0) {
         unlink(s);
+        fcntl(fd, F_SETFD, FD_CLOEXEC);
+    }
+    rp_cloexec_end();
     rp_interrupt_restore(&old);
     free(s);
     if (fd < 0)
         return NULL;
-    fcntl(fd, F_SETFD, FD_CLOEXEC);
     FILE *fp = fdopen(fd, "w+b");
     if (!fp) {
         int e = errno;
@@ -744,8 +783,6 @@ char *rp_cache_home(void)
 }
 
 /// Interruption ///
-
-static const int int_sigs[] = {SIGINT, SIGTERM, SIGHUP};
 
 _Static_assert(sizeof(sigset_t) <= sizeof(rp_sigmask_t), "rp_sigmask_t holds a sigset_t");
 

@@ -37,16 +37,17 @@ int rp_os_rename_noreplace(int dirfd, const char *from, const char *to)
  * between the two calls on another thread could inherit them). */
 int rp_os_pipe(int p[2])
 {
-    if (pipe(p) != 0)
-        return -1;
-    if (fcntl(p[0], F_SETFD, FD_CLOEXEC) != 0 || fcntl(p[1], F_SETFD, FD_CLOEXEC) != 0) {
+    rp_cloexec_begin();
+    int r = pipe(p);
+    if (r == 0 && (fcntl(p[0], F_SETFD, FD_CLOEXEC) != 0 || fcntl(p[1], F_SETFD, FD_CLOEXEC) != 0)) {
         int e = errno;
         close(p[0]);
         close(p[1]);
         errno = e;
-        return -1;
+        r = -1;
     }
-    return 0;
+    rp_cloexec_end();
+    return r;
 }
 
 int rp_os_fs_sync(int dirfd)

@@ -798,6 +798,10 @@ static wchar_t *command_line(char *const argv[])
     return r;
 }
 
+/* Held from a child's pipes to its start: every handle a child may inherit
+ * is its own, though other threads start children too. */
+static SRWLOCK spawn_lock = SRWLOCK_INIT;
+
 /* A pipe whose child end is inheritable and ours is not. */
 static int child_pipe(HANDLE *ours, HANDLE *child, int child_reads)
 {
@@ -811,7 +815,7 @@ static int child_pipe(HANDLE *ours, HANDLE *child, int child_reads)
     return 0;
 }
 
-int rp_spawn(char *const argv[], rp_proc_t *p, int *in_fd, int *out_fd, int err_to_out)
+static int spawn_locked(char *const argv[], rp_proc_t *p, int *in_fd, int *out_fd, int err_to_out)
 {
     HANDLE in_ours = NULL, in_child = NULL, out_ours = NULL, out_child = NULL, nul = NULL;
     int e = 0;
@@ -836,8 +840,8 @@ int rp_spawn(char *const argv[], rp_proc_t *p, int *in_fd, int *out_fd, int err_
         si.hStdOutput = out_fd ? out_child : GetStdHandle(STD_OUTPUT_HANDLE);
         si.hStdError = err_to_out ? si.hStdOutput : GetStdHandle(STD_ERROR_HANDLE);
         PROCESS_INFORMATION pi;
-        /* Our ends are not inheritable and the command runs one thread,
-         * so the child inherits its own ends and nothing else of ours. */
+        /* Our ends are not inheritable and spawn_lock is held, so the
+         * child inherits its own ends and nothing else of ours. */
         if (!CreateProcessW(NULL, cmd, NULL, NULL, TRUE, 0, NULL, NULL, &si, &pi)) {
             e = errno_of(GetLastError());
         } else {
@@ -866,7 +870,15 @@ int rp_spawn(char *const argv[], rp_proc_t *p, int *in_fd, int *out_fd, int err_
     return 0;
 }
 
-int rp_spawn_shell(const char *cmd, rp_proc_t *p, int *in_fd, int *out_fd)
+int rp_spawn(char *const argv[], rp_proc_t *p, int *in_fd, int *out_fd, int err_to_out)
+{
+    AcquireSRWLockExclusive(&spawn_lock);
+    int e = spawn_locked(argv, p, in_fd, out_fd, err_to_out);
+    ReleaseSRWLockExclusive(&spawn_lock);
+    return e;
+}
+
+static int spawn_shell_locked(const char *cmd, rp_proc_t *p, int *in_fd, int *out_fd)
 {
     HANDLE in_ours = NULL, in_child = NULL, out_ours = NULL, out_child = NULL;
     int e = child_pipe(&in_ours, &in_child, 1);
@@ -934,6 +946,14 @@ int rp_spawn_shell(const char *cmd, rp_proc_t *p, int *in_fd, int *out_fd)
     *in_fd = _open_osfhandle((intptr_t)in_ours, _O_WRONLY | _O_BINARY);
     *out_fd = _open_osfhandle((intptr_t)out_ours, _O_RDONLY | _O_BINARY);
     return 0;
+}
+
+int rp_spawn_shell(const char *cmd, rp_proc_t *p, int *in_fd, int *out_fd)
+{
+    AcquireSRWLockExclusive(&spawn_lock);
+    int e = spawn_shell_locked(cmd, p, in_fd, out_fd);
+    ReleaseSRWLockExclusive(&spawn_lock);
+    return e;
 }
 
 void rp_terminate_group(rp_proc_t *p, int hard)

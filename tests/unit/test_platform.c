@@ -388,6 +388,33 @@ static void test_threads(void **state)
     assert_int_equal(tls_value, 5);
 }
 
+#ifndef _WIN32
+/* A child started from a thread (where the interruptions are blocked for
+ * good) has them open: SIGTERM ends it. */
+static int spawn_sigterm(void *arg)
+{
+    (void)arg;
+    char *argv[] = {"sh", "-c", "kill -TERM $$; echo alive", NULL};
+    rp_proc_t p;
+    int out = -1;
+    if (rp_spawn(argv, &p, NULL, &out, 0) != 0)
+        return -1;
+    char buf[64];
+    long n = rp_read(out, buf, sizeof buf);
+    rp_close(out);
+    int st = rp_wait(&p);
+    return n == 0 ? st : -2;
+}
+
+static void test_thread_spawn_signals(void **state)
+{
+    (void)state;
+    rp_thread_t *t;
+    assert_int_equal(rp_thread_start(&t, spawn_sigterm, NULL), 0);
+    assert_int_equal(rp_thread_join(t), 256 + RP_SIGTERM);
+}
+#endif
+
 /* rp_tmpfile: readable and writable, and no name left in the directory. */
 static void test_tmpfile(void **state)
 {
@@ -439,6 +466,9 @@ int main(void)
         cmocka_unit_test(test_watch_poll),
         cmocka_unit_test_setup_teardown(test_tmpdir_and_sleep, setup, teardown),
         cmocka_unit_test(test_threads),
+#ifndef _WIN32
+        cmocka_unit_test(test_thread_spawn_signals),
+#endif
         cmocka_unit_test_setup_teardown(test_tmpfile, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
