@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -127,7 +128,7 @@ static void tmp_gone(const romfs_out_t *o)
  * the target exists as a regular file. */
 static int open_temp(romfs_out_t *o, const rp_stat_t *old)
 {
-    static unsigned long seq;
+    static atomic_ulong seq;   /* threads write outputs too (many boards) */
     size_t n = strlen(o->name);
     const char *base = n <= 200 ? o->name : "romfs";
     size_t cap = strlen(base) + 48;
@@ -137,7 +138,7 @@ static int open_temp(romfs_out_t *o, const rp_stat_t *old)
     if (tmp_hooks.hold)
         tmp_hooks.hold(tmp_hooks.ctx);
     for (int tries = 0; tries < 1000; tries++) {
-        snprintf(o->tmp, cap, "%s.tmp-%ld-%lu", base, rp_getpid(), seq++);
+        snprintf(o->tmp, cap, "%s.tmp-%ld-%lu", base, rp_getpid(), atomic_fetch_add(&seq, 1));
         o->fd = rp_openat(o->dirfd, o->tmp, RP_WRONLY | RP_CREAT | RP_EXCL | RP_NOFOLLOW, 0666);
         if (o->fd >= 0 || errno != EEXIST)
             break;

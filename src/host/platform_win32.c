@@ -1149,7 +1149,7 @@ const char *rp_tmpdir(void)
 
 char *rp_mkdtemp(const char *dir, const char *prefix)
 {
-    static unsigned seq;
+    static volatile LONG seq;
     const char *t = dir && *dir ? dir : rp_tmpdir();
     size_t n = strlen(t) + strlen(prefix) + 16;
     char *s = malloc(n);
@@ -1158,7 +1158,7 @@ char *rp_mkdtemp(const char *dir, const char *prefix)
         return NULL;
     }
     for (int tries = 0; tries < 100; tries++) {
-        unsigned v = (unsigned)GetTickCount() ^ (unsigned)GetCurrentProcessId() << 8 ^ (seq++ * 2654435761u);
+        unsigned v = (unsigned)GetTickCount() ^ (unsigned)GetCurrentProcessId() << 8 ^ ((unsigned)InterlockedIncrement(&seq) * 2654435761u);
         snprintf(s, n, "%s\\%s%06x", t, prefix, v & 0xffffff);
         if (rp_mkdir(s, 0700) == 0)
             return s;
