@@ -41,6 +41,11 @@ else()
   set(ROMFS_PC_ZLIB_PUBLIC ", zlib")
   set(ROMFS_PC_ZLIB_PRIVATE "")
 endif()
+if(WIN32) # the platform layer's threads: pthreads, except on Windows
+  set(ROMFS_PC_THREADS "")
+else()
+  set(ROMFS_PC_THREADS "-pthread")
+endif()
 foreach(d LIBDIR INCLUDEDIR) # relative to ${prefix}, so the files relocate
   if(IS_ABSOLUTE "${CMAKE_INSTALL_${d}}")
     set(ROMFS_PC_${d} "${CMAKE_INSTALL_${d}}")
