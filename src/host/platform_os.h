@@ -15,6 +15,21 @@
 int rp_os_rename_noreplace(int dirfd, const char *from, const char *to);
 /* A close-on-exec pipe: 0 or -1. */
 int rp_os_pipe(int p[2]);
+/* What an rp_thread_t runs, on every OS: the OS's struct rp_thread begins
+ * with it. rp_thread_job_new: one of size bytes for fn(arg), or NULL. */
+typedef struct rp_thread_job {
+    int (*fn)(void *arg);
+    void *arg;
+    int rc;
+} rp_thread_job_t;
+static inline void *rp_thread_job_new(size_t size, int (*fn)(void *arg), void *arg)
+{
+    rp_thread_job_t *j = (rp_thread_job_t *)calloc(1, size);
+    if (j)
+        *j = (rp_thread_job_t){fn, arg, 0};
+    return j;
+}
+
 /* Around making a descriptor close-on-exec in two steps (pipe, fcntl), so
  * that no other thread starts a child in between (it would inherit it). */
 void rp_cloexec_begin(void);

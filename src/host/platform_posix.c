@@ -852,26 +852,22 @@ void rp_remove_tree_at(int dirfd, const char *name)
 /// Threads ///
 
 struct rp_thread {
+    rp_thread_job_t job;
     pthread_t id;
-    int (*fn)(void *arg);
-    void *arg;
-    int rc;
 };
 
 static void *thread_main(void *p)
 {
-    rp_thread_t *t = p;
-    t->rc = t->fn(t->arg);
+    rp_thread_job_t *j = p;
+    j->rc = j->fn(j->arg);
     return NULL;
 }
 
 int rp_thread_start(rp_thread_t **out, int (*fn)(void *arg), void *arg)
 {
-    rp_thread_t *t = calloc(1, sizeof *t);
+    rp_thread_t *t = rp_thread_job_new(sizeof *t, fn, arg);
     if (!t)
         return ENOMEM;
-    t->fn = fn;
-    t->arg = arg;
     pthread_attr_t at;
     int e = pthread_attr_init(&at);
     if (e) {
@@ -896,7 +892,7 @@ int rp_thread_start(rp_thread_t **out, int (*fn)(void *arg), void *arg)
 int rp_thread_join(rp_thread_t *t)
 {
     pthread_join(t->id, NULL);
-    int rc = t->rc;
+    int rc = t->job.rc;
     free(t);
     return rc;
 }

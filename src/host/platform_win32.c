@@ -1451,26 +1451,22 @@ void rp_remove_tree_at(int dirfd, const char *name)
 /// Threads ///
 
 struct rp_thread {
+    rp_thread_job_t job;
     HANDLE h;
-    int (*fn)(void *arg);
-    void *arg;
-    int rc;
 };
 
 static DWORD WINAPI thread_main(LPVOID p)
 {
-    rp_thread_t *t = p;
-    t->rc = t->fn(t->arg);
+    rp_thread_job_t *j = p;
+    j->rc = j->fn(j->arg);
     return 0;
 }
 
 int rp_thread_start(rp_thread_t **out, int (*fn)(void *arg), void *arg)
 {
-    rp_thread_t *t = calloc(1, sizeof *t);
+    rp_thread_t *t = rp_thread_job_new(sizeof *t, fn, arg);
     if (!t)
         return ENOMEM;
-    t->fn = fn;
-    t->arg = arg;
     t->h = CreateThread(NULL, (SIZE_T)8 << 20, thread_main, t, STACK_SIZE_PARAM_IS_A_RESERVATION, NULL);
     if (!t->h) {
         int e = errno_of(GetLastError());
@@ -1485,7 +1481,7 @@ int rp_thread_join(rp_thread_t *t)
 {
     WaitForSingleObject(t->h, INFINITE);
     CloseHandle(t->h);
-    int rc = t->rc;
+    int rc = t->job.rc;
     free(t);
     return rc;
 }
