@@ -90,7 +90,7 @@ static void usage(FILE *fp)
             "                     /rom is mounted again and MODULE imported afresh\n"
             "      --align N      start file data on N-byte boundaries (power of two)\n"
             "  -q, --quiet        print errors and the module's output only\n"
-            "  -v, --verbose      say how long each step of a cycle took\n"
+            "  -v, --verbose      say which file watcher runs and how long each step took\n"
             "  -h, --help         this help\n"
             "Status lines go to stderr; the board's output to stdout.\n"
             "Exit status: 0 stopped by Ctrl-C (SIGINT), SIGTERM or SIGHUP, 1 SRC\n"
@@ -536,6 +536,8 @@ int cmd_watch(int argc, char **argv)
         cli_mpy_cfg_free(&w.o.mpy);
         return CLI_FAIL;
     }
+    if (w.o.verbose)
+        fprintf(stderr, "romfs: file watcher: %s\n", rp_watch_backend(w.rw));
     w.s.cache_dir = cli_cache_dir();
     stop_sig = 0;
     catch_stops();

@@ -315,8 +315,10 @@ static inline const void *rp_memmem(const void *hay, size_t n, const void *needl
 /// Directory watcher ///
 
 /* Watches a tree for changes. The native backend (inotify on Linux,
- * ReadDirectoryChangesW on Windows) or, with force_poll or where there is
- * none, a polling watcher comparing (name, type, size, mtime) snapshots. */
+ * ReadDirectoryChangesW on Windows, kqueue on macOS and the BSDs) or, with
+ * force_poll or where there is none (or it cannot watch the tree: kqueue
+ * out of descriptors), a polling watcher comparing (name, type, size,
+ * mtime) snapshots. */
 typedef struct rp_watch rp_watch_t;
 /* 1 when the path rel (relative to the watched directory, '/'-separated;
  * is_dir 1, 0, or -1 when unknown: it is gone) is left out: its changes
@@ -334,7 +336,7 @@ RP_API int rp_watch_wait(rp_watch_t *w, int timeout_ms);
  * *overflow 1 when the backend lost some names (the list is incomplete:
  * assume anything changed). */
 RP_API const char *const *rp_watch_changes(const rp_watch_t *w, size_t *n, int *overflow);
-/* "inotify", "ReadDirectoryChangesW" or "poll". */
+/* "inotify", "ReadDirectoryChangesW", "kqueue" or "poll". */
 RP_API const char *rp_watch_backend(const rp_watch_t *w);
 RP_API void rp_watch_close(rp_watch_t *w);
 

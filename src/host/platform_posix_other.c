@@ -4,7 +4,8 @@
  * systems other than Linux: macOS, the BSDs, and the portable-POSIX build
  * that proves on Linux that nothing else Linux-only is used
  * (ROMFS_PORTABLE_POSIX). Only POSIX.1-2008 here, plus macOS's
- * _NSGetExecutablePath where it exists. The directory watcher is the
+ * _NSGetExecutablePath where it exists. The directory watcher is
+ * kqueue's on macOS and the BSDs (platform_watch_kqueue.c), else the
  * polling one (platform_watch_poll.c).
  */
 /* XSI (realpath, sync, fchown): in POSIX.1-2008, on macOS and every BSD. */
@@ -102,6 +103,7 @@ char *rp_os_exe_path(void)
 #endif
 }
 
+#if !defined(ROMFS_WATCH_KQUEUE) /* else platform_watch_kqueue.c */
 struct rp_watch_native *rp_os_watch_open(const char *dir, rp_watch_names_t *names)
 {
     (void)dir;
@@ -126,3 +128,4 @@ void rp_os_watch_close(struct rp_watch_native *w)
 {
     (void)w;
 }
+#endif

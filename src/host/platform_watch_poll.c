@@ -6,8 +6,8 @@
  * into a snapshot of each entry's relative path, type, size and
  * modification time, and compared with the last one; the paths that
  * differ are the changes. Used where the OS has no native watcher (the
- * portable-POSIX build, macOS for now) and whenever asked for (the tests
- * run it on Linux too).
+ * portable-POSIX build without kqueue), where the native one cannot watch
+ * the tree, and whenever asked for (the tests run it on Linux too).
  */
 #include "platform_os.h"
 

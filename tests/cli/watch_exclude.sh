@@ -3,6 +3,8 @@
 # watch ignores what the build leaves out: saving an editor swap file, a
 # backup, touching .git/ or __pycache__/ or a .romfsignore'd file triggers
 # no redeploy; a real edit still does, and a .romfsignore change is read.
+# ROMFS_WATCHER set: -v must name that file watcher (the build's native
+# one is used, not the poller as a fallback).
 . "$(dirname "$0")/lib-deploy.sh"
 export ROMFS_TIMEOUT_MS=60000
 A=$TMP/app
@@ -10,10 +12,14 @@ mkdir -p "$A/.git" "$A/__pycache__"
 printf 'print("app v1")\n' >"$A/app.py"
 printf 'notes\n' >"$A/notes.txt"
 printf '*.log\n' >"$A/.romfsignore"
-"$ROMFS" watch --no-mpy --debounce 100 -d "$(dev "$TMP/p.bin")" --run app "$A" >"$TMP/w.out" 2>"$TMP/w.err" &
+"$ROMFS" watch -v --no-mpy --debounce 100 -d "$(dev "$TMP/p.bin")" --run app "$A" >"$TMP/w.out" 2>"$TMP/w.err" &
 W=$!
 wait_for "$TMP/w.out" "app v1"
 wait_for "$TMP/w.err" "app finished"
+if [ -n "${ROMFS_WATCHER:-}" ]; then
+    grep -qx "romfs: file watcher: $ROMFS_WATCHER" "$TMP/w.err" ||
+        bad "watch -v does not name the $ROMFS_WATCHER watcher: $(grep 'file watcher' "$TMP/w.err")"
+fi
 changes() { grep -c "change detected" "$TMP/w.err"; }
 [ "$(changes)" = 0 ] || bad "changes before any edit"
 

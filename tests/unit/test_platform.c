@@ -216,8 +216,7 @@ static void watch_with(int force_poll)
     assert_int_equal(rp_mkdir(p, 0755), 0);
     rp_watch_t *w = rp_watch_open(w_dir, force_poll);
     assert_non_null(w);
-    if (force_poll)
-        assert_string_equal(rp_watch_backend(w), "poll");
+    assert_string_equal(rp_watch_backend(w), force_poll ? "poll" : ROMFS_WATCH_NATIVE);
     assert_int_equal(rp_watch_wait(w, 150), 0);
 
     snprintf(p, sizeof p, "%s/sub/new.py", w_dir);
@@ -308,11 +307,87 @@ static void watch_filtered(int force_poll)
     free(w_dir);
 }
 
+/* Wait until a wait names rel (1), or 3 s pass (0); then let the rest of
+ * the same change settle. */
+static int sees(rp_watch_t *w, const char *rel)
+{
+    int seen = 0;
+    int64_t end = rp_monotonic_ns() + 3000 * (int64_t)1000000;
+    while (!seen && rp_monotonic_ns() < end && rp_watch_wait(w, 500) >= 0)
+        seen = changed(w, rel);
+    while (rp_watch_wait(w, 250) == 1)
+        ;
+    return seen;
+}
+
+static void path_in(char *p, size_t n, const char *root, const char *rel)
+{
+    snprintf(p, n, "%s/%s", root, rel);
+}
+
+/* What editors and tools do to a tree, each change named: a save by
+ * renaming a new file over the old one (and an edit of the new file
+ * after it), a deletion, directories made two deep at once and a file
+ * edited in them later, a directory renamed and a file in it edited
+ * under its new name, a directory removed with what it held. */
+static void watch_edits(int force_poll)
+{
+    char *root = rp_mkdtemp(NULL, "test_watche-");
+    assert_non_null(root);
+    char p[512], q[512];
+    path_in(p, sizeof p, root, "sub");
+    assert_int_equal(rp_mkdir(p, 0755), 0);
+    touch_file(root, "sub/main.py", "v1");
+    touch_file(root, "gone.py", "x");
+    rp_watch_t *w = rp_watch_open(root, force_poll);
+    assert_non_null(w);
+    assert_int_equal(rp_watch_wait(w, 150), 0);
+
+    touch_file(root, "sub/.main.py.tmp", "version 2");
+    path_in(p, sizeof p, root, "sub/.main.py.tmp");
+    path_in(q, sizeof q, root, "sub/main.py");
+    assert_int_equal(rp_renameat(RP_AT_CWD, p, q, 0), 0);
+    assert_true(sees(w, "sub/main.py"));
+    touch_file(root, "sub/main.py", " and 3");
+    assert_true(sees(w, "sub/main.py"));
+
+    path_in(p, sizeof p, root, "gone.py");
+    assert_int_equal(rp_unlink(p), 0);
+    assert_true(sees(w, "gone.py"));
+
+    path_in(p, sizeof p, root, "a");
+    assert_int_equal(rp_mkdir(p, 0755), 0);
+    path_in(p, sizeof p, root, "a/b");
+    assert_int_equal(rp_mkdir(p, 0755), 0);
+    touch_file(root, "a/b/deep.py", "1");
+    assert_true(sees(w, "a"));
+    touch_file(root, "a/b/deep.py", "22");
+    assert_true(sees(w, "a/b/deep.py"));
+
+    path_in(p, sizeof p, root, "a");
+    path_in(q, sizeof q, root, "moved");
+    assert_int_equal(rp_renameat(RP_AT_CWD, p, q, 0), 0);
+    assert_true(sees(w, "moved"));
+    touch_file(root, "moved/b/deep.py", "333");
+    assert_true(sees(w, "moved/b/deep.py"));
+
+    path_in(p, sizeof p, root, "sub/main.py");
+    assert_int_equal(rp_unlink(p), 0);
+    path_in(p, sizeof p, root, "sub");
+    assert_int_equal(rp_rmdir(p), 0);
+    assert_true(sees(w, "sub"));
+    assert_int_equal(rp_watch_wait(w, 150), 0);
+    rp_watch_close(w);
+    rp_remove_tree_at(RP_AT_CWD, root);
+    free(root);
+}
+
 static void test_watch_native(void **state)
 {
     (void)state;
     watch_with(0);
     watch_filtered(0);
+    watch_edits(0);
 }
 
 static void test_watch_poll(void **state)
@@ -320,6 +395,7 @@ static void test_watch_poll(void **state)
     (void)state;
     watch_with(1);
     watch_filtered(1);
+    watch_edits(1);
 }
 
 static void test_tmpdir_and_sleep(void **state)
