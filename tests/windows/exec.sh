@@ -1,0 +1,78 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# win.exec: romfs.exe's `exec:` boards under wine. The board library runs
+# an exec: command through cmd.exe in a job object (rp_spawn_shell) and
+# speaks the raw REPL over its standard input and output. Wine's cmd.exe
+# starts Linux programs only when their name has an extension and then
+# gives them no pipes of ours (checked with wine 8: stdin is /dev/null),
+# so the command here is a Windows program, com-stdio.exe (built from
+# com-stdio.c with mingw-w64), that carries its standard input and output
+# to COM9, where socat serves the emulated board on a pty as in win.com.
+# query, deploy (full, then incremental: the same blocks as the Linux
+# build's exec: board), run and a board command that fails.
+. "$(dirname "$0")/lib-wine.sh"
+: "${SRC:?}"
+command -v socat >/dev/null || prereq "socat is not installed"
+command -v node >/dev/null || prereq "node is not installed (the emulated board)"
+command -v x86_64-w64-mingw32-gcc >/dev/null || prereq "x86_64-w64-mingw32-gcc is not installed (gcc-mingw-w64-x86-64)"
+[ -d "${NODE_MODULES:-$SRC/node_modules}/@micropython" ] || prereq "npm packages missing: run npm ci"
+
+com=com9
+socat_pid=""
+cleanup() {
+    [ -n "$socat_pid" ] && kill "$socat_pid" 2>/dev/null && wait "$socat_pid" 2>/dev/null
+    rm -f "$WINEPREFIX/dosdevices/$com"
+    rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+x86_64-w64-mingw32-gcc -O2 -Wall -Werror -o "$tmp/W/com-stdio.exe" "$SRC/tests/windows/com-stdio.c" 2> "$tmp/cc.err" ||
+    { bad "com-stdio.c does not build: $(cat "$tmp/cc.err")"; finish; }
+emu="node $SRC/board/emulator.mjs"
+socat PTY,link="$tmp/pty",raw,echo=0 EXEC:"$emu --partition $tmp/wpart.bin",pty,raw,echo=0 2> "$tmp/socat.err" &
+socat_pid=$!
+for _ in $(seq 100); do [ -e "$tmp/pty" ] && break; sleep 0.1; done
+[ -e "$tmp/pty" ] || { bad "socat made no pty: $(cat "$tmp/socat.err")"; finish; }
+ln -sfn "$(readlink -f "$tmp/pty")" "$WINEPREFIX/dosdevices/$com"
+
+export XDG_CACHE_HOME="$tmp/lcache"
+wcache="Z:$(printf '%s' "$tmp/wcache" | tr / '\\')"
+lin() { (cd "$tmp/L" && "$ROMFS" "$@"); }
+win() { (cd "$tmp/W" && XDG_CACHE_HOME="$wcache" timeout 120 "$WINE" "$ROMFS_WIN" "$@"); }
+WDEV="exec:com-stdio.exe COM9"
+LDEV="exec:$emu --partition $tmp/lpart.bin"
+
+win query -d "$WDEV" > "$tmp/q.out" 2> "$tmp/q.err" || bad "query -d '$WDEV': $(cat "$tmp/q.err")"
+grep -q "ROMFS0 partition has size 262144 bytes" "$tmp/q.out" || bad "query -d '$WDEV' said: $(cat "$tmp/q.out" "$tmp/q.err")"
+
+for d in L W; do
+    mkdir -p "$tmp/$d/app/lib"
+    for i in $(seq 1 12); do
+        { echo "# module $i"; for k in $(seq 1 20); do echo "VALUE_$k = $((i * 100 + k))  # padding padding"; done; } > "$tmp/$d/app/lib/m$i.py"
+    done
+    printf 'import lib.m7\nprint("hello over exec", lib.m7.VALUE_3)\n' > "$tmp/$d/app/hello.py"
+done
+field() { sed -n "s/.*\"$2\":\\([^,}]*\\).*/\\1/p" "$1"; }
+deploy_both() { # label
+    lin deploy --no-mpy --json -d "$LDEV" app > "$tmp/l.$1.json" 2> "$tmp/l.$1.err" || bad "Linux deploy ($1): $(cat "$tmp/l.$1.err")"
+    win deploy --no-mpy --json -d "$WDEV" app > "$tmp/w.$1.json" 2> "$tmp/w.$1.err" || bad "deploy -d '$WDEV' ($1): $(cat "$tmp/w.$1.err")"
+    for f in image_size blocks_total blocks_written layout verified; do
+        lv=$(field "$tmp/l.$1.json" $f); wv=$(field "$tmp/w.$1.json" $f)
+        [ -n "$wv" ] && [ "$lv" = "$wv" ] || bad "deploy ($1): $f is '$wv' over exec:, '$lv' on Linux"
+    done
+    cmp -s "$tmp/lpart.bin" "$tmp/wpart.bin" || bad "deploy ($1): the partitions differ"
+}
+deploy_both full
+for d in L W; do sed -i 's/^VALUE_5 = 305 /VALUE_5 = 9999 /' "$tmp/$d/app/lib/m3.py"; done
+deploy_both edit
+bw=$(field "$tmp/w.edit.json" blocks_written); bt=$(field "$tmp/w.edit.json" blocks_total)
+[ -n "$bw" ] && [ "$bw" -ge 1 ] && [ "$bw" -lt "$bt" ] || bad "the incremental deploy wrote $bw of $bt blocks"
+
+win run -d "$WDEV" hello > "$tmp/w.run" 2> "$tmp/w.run.err" || bad "run -d '$WDEV': $(cat "$tmp/w.run.err")"
+grep -q "hello over exec 703" "$tmp/w.run" || bad "run -d '$WDEV' printed: $(cat "$tmp/w.run" "$tmp/w.run.err")"
+
+# A command that is no board: one line naming it, exit 1.
+win query -d "exec:no-such-board.exe" > /dev/null 2> "$tmp/none.err"; r=$?
+[ "$r" = 1 ] && [ "$(grep -c 'romfs: exec:no-such-board.exe' "$tmp/none.err")" = 1 ] ||
+    bad "query -d exec:no-such-board.exe: exit $r, $(cat "$tmp/none.err")"
+finish
