@@ -193,6 +193,26 @@ void chan_close(chan_t *c)
 
 /// Port lists (both serial backends) ///
 
+/* USB vendors whose serial ports are likely MicroPython REPLs: boards that
+ * run it natively, and the USB-UART bridges common on ESP boards. */
+static const unsigned likely_vids[] = {
+    0x2e8a, /* Raspberry Pi (Pico) */
+    0xf055, /* MicroPython (pyboard and others) */
+    0x303a, /* Espressif native USB */
+    0x239a, /* Adafruit */
+    0x10c4, /* Silicon Labs CP210x */
+    0x1a86, /* WCH CH340 */
+    0x0403, /* FTDI */
+};
+
+int chan_port_likely(unsigned vid, const char *desc)
+{
+    for (size_t k = 0; vid && k < sizeof likely_vids / sizeof likely_vids[0]; k++)
+        if (vid == likely_vids[k])
+            return 1;
+    return desc && strstr(desc, "MicroPython") != NULL;
+}
+
 static int cmp_port(const void *a, const void *b)
 {
     const struct chan_port *x = a, *y = b;

@@ -77,7 +77,10 @@ struct chan_port {
     int likely;
 };
 int chan_list_ports(struct chan_port **out, size_t *count);   /* per backend */
-/* Shared by the backends (chan.c): likely ports first, then by name. */
+/* Shared by the backends (chan.c): 1 when a port of USB vendor vid (0: not
+ * USB) described as desc (or NULL) is likely a MicroPython board. */
+int chan_port_likely(unsigned vid, const char *desc);
+/* Likely ports first, then by name. */
 void chan_sort_ports(struct chan_port *ports, size_t count);
 void chan_free_ports(struct chan_port *ports, size_t count);
 

@@ -139,18 +139,6 @@ void chan_serial_close(struct chan_serial *s)
     free(s);
 }
 
-/* USB vendors whose serial ports are likely MicroPython REPLs: boards that
- * run it natively, and the USB-UART bridges common on ESP boards. */
-static const unsigned likely_vids[] = {
-    0x2e8a, /* Raspberry Pi (Pico) */
-    0xf055, /* MicroPython (pyboard and others) */
-    0x303a, /* Espressif native USB */
-    0x239a, /* Adafruit */
-    0x10c4, /* Silicon Labs CP210x */
-    0x1a86, /* WCH CH340 */
-    0x0403, /* FTDI */
-};
-
 static char *dupstr(const char *s)
 {
     return strdup(s ? s : "");
@@ -180,12 +168,8 @@ int chan_list_ports(struct chan_port **out, size_t *count)
             sp_get_port_usb_vid_pid(sp, &vid, &pid) == SP_OK) {
             p->vid = (unsigned)vid;
             p->pid = (unsigned)pid;
-            for (size_t k = 0; k < sizeof likely_vids / sizeof likely_vids[0]; k++)
-                if (p->vid == likely_vids[k])
-                    p->likely = 1;
         }
-        if (desc && strstr(desc, "MicroPython"))
-            p->likely = 1;
+        p->likely = chan_port_likely(p->vid, desc);
         p->name = dupstr(sp_get_port_name(sp));
         p->desc = dupstr(desc);
         if (!p->name || !p->desc) {

@@ -6,8 +6,10 @@
  * ports listed from HKLM\HARDWARE\DEVICEMAP\SERIALCOMM. */
 #include "chan.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <wchar.h>
 #include <windows.h>
 
 #include "platform.h"
@@ -168,10 +170,54 @@ void chan_serial_close(struct chan_serial *s)
     free(s);
 }
 
+/* A USB serial port's ids and name from the device tree Windows keeps
+ * (and SetupAPI reads), the key <instance> in
+ * HKLM\SYSTEM\CurrentControlSet\Enum\USB\VID_vvvv&PID_pppp[&MI_nn],
+ * whose "Device Parameters" hold its PortName ("COM5") and which holds
+ * its FriendlyName. The tree keeps devices unplugged since: only ports in
+ * SERIALCOMM (present) are asked about. 0 when com is found there. */
+static int usb_port_ids(const wchar_t *com, unsigned *vid, unsigned *pid, wchar_t *friendly, DWORD fsize)
+{
+    HKEY usb;
+    if (RegOpenKeyExW(HKEY_LOCAL_MACHINE, L"SYSTEM\\CurrentControlSet\\Enum\\USB", 0, KEY_READ, &usb) != ERROR_SUCCESS)
+        return -1;
+    int found = -1;
+    for (DWORD i = 0; found != 0; i++) {
+        wchar_t dev[256];
+        DWORD dl = sizeof dev / sizeof dev[0];
+        if (RegEnumKeyExW(usb, i, dev, &dl, NULL, NULL, NULL, NULL) != ERROR_SUCCESS)
+            break;
+        unsigned v, p;
+        HKEY dk;
+        if (swscanf(dev, L"VID_%4x&PID_%4x", &v, &p) != 2 ||
+            RegOpenKeyExW(usb, dev, 0, KEY_READ, &dk) != ERROR_SUCCESS)
+            continue;
+        for (DWORD j = 0; found != 0; j++) {
+            wchar_t inst[256], sub[300], name[64];
+            DWORD il = sizeof inst / sizeof inst[0], nl = sizeof name;
+            if (RegEnumKeyExW(dk, j, inst, &il, NULL, NULL, NULL, NULL) != ERROR_SUCCESS)
+                break;
+            swprintf(sub, sizeof sub / sizeof sub[0], L"%ls\\Device Parameters", inst);
+            if (RegGetValueW(dk, sub, L"PortName", RRF_RT_REG_SZ, NULL, name, &nl) != ERROR_SUCCESS ||
+                _wcsicmp(name, com) != 0)
+                continue;
+            *vid = v;
+            *pid = p;
+            DWORD fl = fsize * sizeof *friendly;
+            if (RegGetValueW(dk, inst, L"FriendlyName", RRF_RT_REG_SZ, NULL, friendly, &fl) != ERROR_SUCCESS)
+                friendly[0] = 0;
+            found = 0;
+        }
+        RegCloseKey(dk);
+    }
+    RegCloseKey(usb);
+    return found;
+}
+
 /* The ports Windows knows: HKLM\HARDWARE\DEVICEMAP\SERIALCOMM maps each
- * serial device (\Device\Serial0, \Device\USBSER000, ...) to its COM name.
- * No USB VID/PID from here, so none is "likely": `-d auto` on Windows
- * needs a port given by name. */
+ * serial device (\Device\Serial0, \Device\USBSER000, ...) to its COM name;
+ * a USB port's VID/PID and friendly name come from the device tree, and
+ * make it "likely" as on Linux (`-d auto`). */
 int chan_list_ports(struct chan_port **out, size_t *count)
 {
     *out = NULL;
@@ -198,8 +244,14 @@ int chan_list_ports(struct chan_port **out, size_t *count)
         }
         ports = p;
         memset(&ports[n], 0, sizeof ports[n]);
+        wchar_t friendly[256];
+        unsigned vid = 0, pid = 0;
+        int usb = usb_port_ids(data, &vid, &pid, friendly, sizeof friendly / sizeof friendly[0]) == 0;
         ports[n].name = narrow(data);
-        ports[n].desc = narrow(vname);
+        ports[n].desc = narrow(usb && friendly[0] ? friendly : vname);
+        ports[n].vid = vid;
+        ports[n].pid = pid;
+        ports[n].likely = chan_port_likely(vid, ports[n].desc);
         n++;
         if (!ports[n - 1].name || !ports[n - 1].desc) {
             rc = ROMFS_ERR_NOMEM;
