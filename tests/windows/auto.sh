@@ -10,10 +10,7 @@
 # tree entry gone, -d auto finds none. A wine process is kept running
 # meanwhile: SERIALCOMM is volatile and goes with the wineserver.
 . "$(dirname "$0")/lib-wine.sh"
-: "${SRC:?}"
-command -v socat >/dev/null || prereq "socat is not installed"
-command -v node >/dev/null || prereq "node is not installed (the emulated board)"
-[ -d "${NODE_MODULES:-$SRC/node_modules}/@micropython" ] || prereq "npm packages missing: run npm ci"
+need_board
 
 com=com14
 usbkey='HKLM\SYSTEM\CurrentControlSet\Enum\USB\VID_2E8A&PID_0005&MI_00'

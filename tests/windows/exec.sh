@@ -11,11 +11,8 @@
 # query, deploy (full, then incremental: the same blocks as the Linux
 # build's exec: board), run and a board command that fails.
 . "$(dirname "$0")/lib-wine.sh"
-: "${SRC:?}"
-command -v socat >/dev/null || prereq "socat is not installed"
-command -v node >/dev/null || prereq "node is not installed (the emulated board)"
+need_board
 command -v x86_64-w64-mingw32-gcc >/dev/null || prereq "x86_64-w64-mingw32-gcc is not installed (gcc-mingw-w64-x86-64)"
-[ -d "${NODE_MODULES:-$SRC/node_modules}/@micropython" ] || prereq "npm packages missing: run npm ci"
 
 com=com9
 socat_pid=""
@@ -45,14 +42,8 @@ LDEV="exec:$emu --partition $tmp/lpart.bin"
 win query -d "$WDEV" > "$tmp/q.out" 2> "$tmp/q.err" || bad "query -d '$WDEV': $(cat "$tmp/q.err")"
 grep -q "ROMFS0 partition has size 262144 bytes" "$tmp/q.out" || bad "query -d '$WDEV' said: $(cat "$tmp/q.out" "$tmp/q.err")"
 
-for d in L W; do
-    mkdir -p "$tmp/$d/app/lib"
-    for i in $(seq 1 12); do
-        { echo "# module $i"; for k in $(seq 1 20); do echo "VALUE_$k = $((i * 100 + k))  # padding padding"; done; } > "$tmp/$d/app/lib/m$i.py"
-    done
-    printf 'import lib.m7\nprint("hello over exec", lib.m7.VALUE_3)\n' > "$tmp/$d/app/hello.py"
-done
-field() { sed -n "s/.*\"$2\":\\([^,}]*\\).*/\\1/p" "$1"; }
+for d in L W; do board_app "$tmp/$d" 12 'import lib.m7
+print("hello over exec", lib.m7.VALUE_3)'; done
 deploy_both() { # label
     lin deploy --no-mpy --json -d "$LDEV" app > "$tmp/l.$1.json" 2> "$tmp/l.$1.err" || bad "Linux deploy ($1): $(cat "$tmp/l.$1.err")"
     win deploy --no-mpy --json -d "$WDEV" app > "$tmp/w.$1.json" 2> "$tmp/w.$1.err" || bad "deploy -d '$WDEV' ($1): $(cat "$tmp/w.$1.err")"
