@@ -4,39 +4,40 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "imgwalk.h"
+#include "opts.h"
 
-static void usage(FILE *fp)
-{
-    fprintf(fp,
-            "usage: romfs cat IMAGE PATH...\n"
-            "\n"
-            "Write the contents of each file PATH of IMAGE to standard output.\n"
-            "IMAGE '-' reads standard input.\n"
-            "\n"
-            "  -d, --device DEV\n"
-            "              the image in a board's ROM partition, read over the\n"
-            "              raw REPL (only the bytes needed), not an image file\n"
-            "  -p, --partition N\n"
-            "              with -d: the partition index (default 0)\n"
-            "  -h, --help  this help\n"
-            "\n"
-            "Exit status: 0 written, 1 missing path, directory or corrupt entry,\n"
-            "2 bad usage.\n");
-}
+struct cat_opts {
+    iw_source_t src;
+};
+
+const cli_cmd_t cli_cmd_cat = {
+    "cat",
+    "usage: romfs cat IMAGE PATH...\n"
+    "\n"
+    "Write the contents of each file PATH of IMAGE to standard output.\n"
+    "IMAGE '-' reads standard input.\n"
+    "\n",
+    (const cli_opt_t[]){CLI_O_SOURCE(struct cat_opts, src), CLI_O_HELP("this help"), CLI_O_END},
+    14,
+    "\n"
+    "Exit status: 0 written, 1 missing path, directory or corrupt entry,\n"
+    "2 bad usage.\n",
+    offsetof(struct cat_opts, src) + 1, 1, -1, "IMAGE PATH...",
+};
 
 int cmd_cat(int argc, char **argv)
 {
-    iw_source_t src = {0};
-    const char *image;
-    int pr = iw_parse_simple(argc, argv, usage, &src, &image, 1, -1, "IMAGE PATH...");
+    struct cat_opts o = {{0}};
+    int pr = cli_parse(&cli_cmd_cat, argc, argv, &o);
     if (pr >= 0)
         return pr;
     iw_image_t img;
-    if (iw_image_open_lazy(&img, image, &src) != 0)
+    if (iw_image_open_lazy(&img, o.src.image, &o.src) != 0)
         return CLI_FAIL;
     int rc = CLI_OK;
     for (int i = optind; i < argc; i++) {

@@ -4,44 +4,50 @@
 #include "cli.h"
 
 #include <errno.h>
-#include <getopt.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "imgwalk.h"
+#include "opts.h"
 #include "romfs/romfs_check.h"
 
-static void usage(FILE *fp)
-{
-    fprintf(fp,
-            "usage: romfs check [-v] [-q] [--json] IMAGE\n"
-            "\n"
-            "Verify every record of IMAGE without trusting any length in it, and report\n"
-            "each problem on stderr with its byte offset. IMAGE '-' reads standard input.\n"
-            "\n"
-            "Failures (exit 1): a bad header, records or names running past their\n"
-            "parent, kind-0 records, files without data, indirect data outside the\n"
-            "filesystem payload, unsafe names ('', '.', '..', '/' or NUL in a name).\n"
-            "Warnings (exit 0): duplicate names in a directory (only the first is\n"
-            "reachable). Information (-v): an odd image size, unknown record kinds,\n"
-            "ignored data records, bytes after the filesystem record (e.g. the erased\n"
-            "tail of a partition).\n"
-            "\n"
-            "The last line on stdout is 'IMAGE: ok (N dirs, M files, S bytes)' (S: file\n"
-            "data bytes; the root is not counted) or 'IMAGE: K problems'.\n"
-            "\n"
-            "  -v, --verbose  also report information\n"
-            "  -q, --quiet    no summary line\n"
-            "      --json     one JSON object on stdout instead of lines\n"
-            "  -d, --device DEV\n"
-            "                 the image in a board's ROM partition, read over the\n"
-            "                 raw REPL (only the bytes needed), not an image file\n"
-            "  -p, --partition N\n"
-            "                 with -d: the partition index (default 0)\n"
-            "  -h, --help     this help\n"
-            "\n"
-            "Exit status: 0 valid (perhaps with warnings), 1 corrupt, 2 bad usage.\n");
-}
+struct check_opts {
+    iw_source_t src;
+    int verbose, quiet, json;
+};
+
+const cli_cmd_t cli_cmd_check = {
+    "check",
+    "usage: romfs check [-v] [-q] [--json] IMAGE\n"
+    "\n"
+    "Verify every record of IMAGE without trusting any length in it, and report\n"
+    "each problem on stderr with its byte offset. IMAGE '-' reads standard input.\n"
+    "\n"
+    "Failures (exit 1): a bad header, records or names running past their\n"
+    "parent, kind-0 records, files without data, indirect data outside the\n"
+    "filesystem payload, unsafe names ('', '.', '..', '/' or NUL in a name).\n"
+    "Warnings (exit 0): duplicate names in a directory (only the first is\n"
+    "reachable). Information (-v): an odd image size, unknown record kinds,\n"
+    "ignored data records, bytes after the filesystem record (e.g. the erased\n"
+    "tail of a partition).\n"
+    "\n"
+    "The last line on stdout is 'IMAGE: ok (N dirs, M files, S bytes)' (S: file\n"
+    "data bytes; the root is not counted) or 'IMAGE: K problems'.\n"
+    "\n",
+    (const cli_opt_t[]){
+        CLI_O_FLAG('v', "verbose", struct check_opts, verbose, "also report information"),
+        CLI_O_FLAG('q', "quiet", struct check_opts, quiet, "no summary line"),
+        CLI_O_FLAG(0, "json", struct check_opts, json, "one JSON object on stdout instead of lines"),
+        CLI_O_SOURCE(struct check_opts, src),
+        CLI_O_HELP("this help"),
+        CLI_O_END,
+    },
+    17,
+    "\n"
+    "Exit status: 0 valid (perhaps with warnings), 1 corrupt, 2 bad usage.\n",
+    offsetof(struct check_opts, src) + 1, 0, 0, "IMAGE",
+};
 
 struct finding {
     int severity;
@@ -143,41 +149,17 @@ static void findings_free(struct findings *f)
 
 int cmd_check(int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        {"verbose", no_argument, NULL, 'v'},
-        {"quiet", no_argument, NULL, 'q'},
-        {"json", no_argument, NULL, 'j'},
-        {"help", no_argument, NULL, 'h'},
-        IW_SOURCE_LONGOPTS,
-        {NULL, 0, NULL, 0},
-    };
-    iw_source_t src = {0};
-    const char *path;
-    int c, verbose = 0, quiet = 0, json = 0;
-    while ((c = getopt_long(argc, argv, "vqh" IW_SOURCE_SHORTOPTS, longopts, NULL)) != -1) {
-        switch (c) {
-        case 'v': verbose = 1; break;
-        case 'q': quiet = 1; break;
-        case 'j': json = 1; break;
-        case 'h': usage(stdout); return CLI_OK;
-        default:
-            if (iw_source_opt(&src, c, optarg, "check") > 0)
-                break;
-            usage(stderr);
-            return CLI_USAGE;
-        }
-    }
-    if (iw_source_image(&src, argc, argv, &optind, &path) < 0 || argc - optind != 0) {
-        cli_error("check: expected IMAGE");
-        usage(stderr);
-        return CLI_USAGE;
-    }
+    struct check_opts o = {{0}, 0, 0, 0};
+    int pr = cli_parse(&cli_cmd_check, argc, argv, &o);
+    if (pr >= 0)
+        return pr;
+    const char *path = o.src.image;
     /* Read as it is, never mounted: a corrupt image is what is checked. */
     romfs_board_image_t bim;
     cli_file_t file;
     const char *name = !path ? bim.name : strcmp(path, "-") == 0 ? "<stdin>" : path;
     if (!path) {
-        if (iw_board_fetch(src.dev, src.part, &bim) != 0)
+        if (iw_board_fetch(o.src.dev, o.src.part, &bim) != 0)
             return CLI_FAIL;
         file.data = bim.data;
         file.len = bim.len;
@@ -193,10 +175,10 @@ int cmd_check(int argc, char **argv)
     }
     if (f.n > 1)
         qsort(f.v, f.n, sizeof *f.v, by_offset);
-    if (json)
+    if (o.json)
         print_json(name, file.len, &st, &f);
     else
-        print_text(name, verbose, quiet, &st, &f);
+        print_text(name, o.verbose, o.quiet, &st, &f);
     rc = st.problems[ROMFS_CHECK_FAIL] ? CLI_FAIL : CLI_OK;
     if (fflush(stdout) != 0) {
         cli_error("<stdout>: write error: %s", strerror(errno));

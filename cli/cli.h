@@ -55,6 +55,13 @@ typedef struct cli_board_result {
 } cli_board_result_t;
 typedef int (*cli_board_fn)(void *ctx, const char *dev, cli_board_result_t *res);
 int multi_wanted(const char *const *devs, int ndevs, int given);
+/* The -d options of such a command (CLI_OPT_DEVS): the last in dev,
+ * each board once in v, every -d counted in given. */
+typedef struct cli_devs {
+    const char *dev;
+    const char *v[CLI_MAX_BOARDS];
+    int n, given;
+} cli_devs_t;
 /* A -d of such a command: into devs (each board once, at most
  * CLI_MAX_BOARDS); *given counts every -d. -1 after an error line. */
 int cli_add_device(const char **devs, int *n, int *given, const char *dev, const char *cmd);

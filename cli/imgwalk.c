@@ -2,7 +2,6 @@
 /* Loading, paths and names for the reading subcommands; see imgwalk.h. */
 #include "imgwalk.h"
 
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,62 +9,6 @@
 #include "cli.h"
 
 /// Loading ///
-
-int iw_source_opt(iw_source_t *s, int c, const char *arg, const char *cmd)
-{
-    if (c == 'd') {
-        if (!*arg) {
-            cli_error("%s: -d needs a device", cmd);
-            return -1;
-        }
-        s->dev = arg;
-        return 1;
-    }
-    if (c != 'p')
-        return 0;
-    long long v = cli_parse_size(arg);
-    if (v < 0 || v > 255) {
-        cli_error("%s: bad partition index '%s'", cmd, arg);
-        return -1;
-    }
-    s->part = (int)v;
-    return 1;
-}
-
-int iw_parse_simple(int argc, char **argv, void (*usage)(FILE *), iw_source_t *src, const char **image, int min,
-                    int max, const char *what)
-{
-    static const struct option longopts[] = {
-        {"help", no_argument, NULL, 'h'},
-        IW_SOURCE_LONGOPTS,
-        {NULL, 0, NULL, 0},
-    };
-    int c;
-    while ((c = getopt_long(argc, argv, "h" IW_SOURCE_SHORTOPTS, longopts, NULL)) != -1) {
-        if (iw_source_opt(src, c, optarg, argv[0]) > 0)
-            continue;
-        usage(c == 'h' ? stdout : stderr);
-        return c == 'h' ? CLI_OK : CLI_USAGE;
-    }
-    if (iw_source_image(src, argc, argv, &optind, image) < 0 || argc - optind < min ||
-        (max >= 0 && argc - optind > max)) {
-        cli_error("%s: expected %s", argv[0], what);
-        usage(stderr);
-        return CLI_USAGE;
-    }
-    return -1;
-}
-
-int iw_source_image(const iw_source_t *s, int argc, char **argv, int *next, const char **image)
-{
-    *image = NULL;
-    if (s->dev)
-        return 0;
-    if (*next >= argc)
-        return -1;
-    *image = argv[(*next)++];
-    return 0;
-}
 
 /* The image in a board's partition, into img (data owned by img). */
 static int load_board(iw_image_t *img, const iw_source_t *s)

@@ -33,27 +33,13 @@ typedef struct iw_image {
 } iw_image_t;
 
 /* Where the image commands read: an IMAGE operand, or with -d/--device
- * and -p/--partition a board's partition (no IMAGE operand then). */
+ * and -p/--partition a board's partition (image NULL then); the options
+ * are CLI_O_SOURCE (opts.h). */
 typedef struct iw_source {
     const char *dev;
     int part;
+    const char *image;
 } iw_source_t;
-#define IW_SOURCE_SHORTOPTS "d:p:"
-#define IW_SOURCE_LONGOPTS {"device", required_argument, NULL, 'd'}, {"partition", required_argument, NULL, 'p'}
-/* Take option c (from IW_SOURCE_*): 1 taken, 0 not one of them, -1 after
- * one error line (bad usage). */
-int iw_source_opt(iw_source_t *s, int c, const char *arg, const char *cmd);
-/* After the options: the IMAGE operand at argv[*next] (advancing past it;
- * callers pass &optind) unless -d was given, then *image is NULL. -1 when
- * it is missing. */
-int iw_source_image(const iw_source_t *s, int argc, char **argv, int *next, const char **image);
-
-/* The whole command line of an image command whose only options are
- * -h and -d/-p: IMAGE (unless -d), then min..max operands (max -1: any)
- * left at argv[optind..]. -1 to go on, else the exit status (help, or bad
- * usage after "CMD: expected WHAT" and the usage). */
-int iw_parse_simple(int argc, char **argv, void (*usage)(FILE *), iw_source_t *src, const char **image, int min,
-                    int max, const char *what);
 
 /* Read partition part's image from board dev (NULL: the default board).
  * 0, or -1 after one error line (no image, damaged transfer, board errors). */

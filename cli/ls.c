@@ -3,44 +3,48 @@
 #include "cli.h"
 
 #include <getopt.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "imgwalk.h"
-
-static void usage(FILE *fp)
-{
-    fprintf(fp,
-            "usage: romfs ls [-l] [-R] [--json] IMAGE [PATH]\n"
-            "\n"
-            "List the directory PATH of IMAGE (default: the root); a file PATH lists\n"
-            "that one entry. IMAGE '-' reads standard input.\n"
-            "\n"
-            "  -l, --long       type, size, offset in the image, its alignment (largest\n"
-            "                   power of two dividing it, at most 4096), name; the offset\n"
-            "                   is where the contents start: a file's first data byte, a\n"
-            "                   directory's first child record (as 'romfs stat' says)\n"
-            "  -R, --recursive  every entry below PATH, by full path\n"
-            "      --json       a JSON array of {path, name, type, size, offset,\n"
-            "                   record_offset[, align]}; name_hex and path_hex hold the\n"
-            "                   bytes of a name that is not valid UTF-8, and \"unsafe\":\n"
-            "                   true marks a name no path reaches ('', '.', '..', '/', NUL)\n"
-            "\n"
-            "Unsafe names are also reported on stderr, with their record offsets.\n"
-            "  -d, --device DEV\n"
-            "                   the image in a board's ROM partition, read over the\n"
-            "                   raw REPL (only the bytes needed), not an image file\n"
-            "  -p, --partition N\n"
-            "                   with -d: the partition index (default 0)\n"
-            "  -h, --help       this help\n"
-            "\n"
-            "Exit status: 0 listed, 1 missing path or corrupt image, 2 bad usage.\n");
-}
+#include "opts.h"
 
 struct ls_opts {
+    iw_source_t src;
     int lng, recursive, json;
     size_t count;           /* entries printed so far (JSON commas) */
     uint64_t addr;          /* -d DEV: where the partition is mapped on the board, 0 unknown */
+};
+
+const cli_cmd_t cli_cmd_ls = {
+    "ls",
+    "usage: romfs ls [-l] [-R] [--json] IMAGE [PATH]\n"
+    "\n"
+    "List the directory PATH of IMAGE (default: the root); a file PATH lists\n"
+    "that one entry. IMAGE '-' reads standard input.\n"
+    "\n",
+    (const cli_opt_t[]){
+        CLI_O_FLAG('l', "long", struct ls_opts, lng,
+                   "type, size, offset in the image, its alignment (largest\n"
+                   "power of two dividing it, at most 4096), name; the offset\n"
+                   "is where the contents start: a file's first data byte, a\n"
+                   "directory's first child record (as 'romfs stat' says)"),
+        CLI_O_FLAG('R', "recursive", struct ls_opts, recursive, "every entry below PATH, by full path"),
+        CLI_O_FLAG(0, "json", struct ls_opts, json,
+                   "a JSON array of {path, name, type, size, offset,\n"
+                   "record_offset[, align]}; name_hex and path_hex hold the\n"
+                   "bytes of a name that is not valid UTF-8, and \"unsafe\":\n"
+                   "true marks a name no path reaches ('', '.', '..', '/', NUL)"),
+        CLI_O_TEXT("\nUnsafe names are also reported on stderr, with their record offsets."),
+        CLI_O_SOURCE(struct ls_opts, src),
+        CLI_O_HELP("this help"),
+        CLI_O_END,
+    },
+    19,
+    "\n"
+    "Exit status: 0 listed, 1 missing path or corrupt image, 2 bad usage.\n",
+    offsetof(struct ls_opts, src) + 1, 0, 1, "IMAGE [PATH]",
 };
 
 /* An entry no path reaches: flagged on stderr (and in JSON), since a
@@ -103,50 +107,14 @@ static void print_entry(struct ls_opts *o, const iw_image_t *img, const romfs_in
     o->count++;
 }
 
-/* Options and operands: -1 to go on (*image NULL with -d), else the exit
- * status (help, bad usage). */
-static int parse_ls(int argc, char **argv, struct ls_opts *o, iw_source_t *src, const char **image)
-{
-    static const struct option longopts[] = {
-        {"long", no_argument, NULL, 'l'},
-        {"recursive", no_argument, NULL, 'R'},
-        {"json", no_argument, NULL, 'j'},
-        {"help", no_argument, NULL, 'h'},
-        IW_SOURCE_LONGOPTS,
-        {NULL, 0, NULL, 0},
-    };
-    int c;
-    while ((c = getopt_long(argc, argv, "lRh" IW_SOURCE_SHORTOPTS, longopts, NULL)) != -1) {
-        switch (c) {
-        case 'l': o->lng = 1; break;
-        case 'R': o->recursive = 1; break;
-        case 'j': o->json = 1; break;
-        case 'h': usage(stdout); return CLI_OK;
-        default:
-            if (iw_source_opt(src, c, optarg, "ls") > 0)
-                break;
-            usage(stderr);
-            return CLI_USAGE;
-        }
-    }
-    if (iw_source_image(src, argc, argv, &optind, image) < 0 || argc - optind > 1) {
-        cli_error("ls: expected IMAGE [PATH]");
-        usage(stderr);
-        return CLI_USAGE;
-    }
-    return -1;
-}
-
 int cmd_ls(int argc, char **argv)
 {
     struct ls_opts o = {0};
-    iw_source_t src = {0};
-    const char *image;
-    int pr = parse_ls(argc, argv, &o, &src, &image);
+    int pr = cli_parse(&cli_cmd_ls, argc, argv, &o);
     if (pr >= 0)
         return pr;
     iw_image_t img;
-    if (iw_image_open_lazy(&img, image, &src) != 0)
+    if (iw_image_open_lazy(&img, o.src.image, &o.src) != 0)
         return CLI_FAIL;
     o.addr = img.addr;
     int rc = CLI_FAIL;

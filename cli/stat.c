@@ -4,65 +4,51 @@
 #include "cli.h"
 
 #include <getopt.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "imgwalk.h"
+#include "opts.h"
 
-static void usage(FILE *fp)
-{
-    fprintf(fp,
-            "usage: romfs stat [--json] IMAGE PATH\n"
-            "\n"
-            "Show the type, size, data offset and record offset of PATH in IMAGE, and\n"
-            "the tuple MicroPython's os.stat() returns for it (st_mode 0x4000 for a\n"
-            "directory, 0x8000 for a file; st_size; the rest 0). A directory's size is\n"
-            "the length of its payload after the name (the root: the whole payload).\n"
-            "The offset (JSON \"offset\") is where the contents start: a file's first\n"
-            "data byte, a directory's first child record; \"record_offset\" is the\n"
-            "entry's own record. 'romfs ls -l' and 'ls --json' use the same meanings.\n"
-            "IMAGE '-' reads standard input.\n"
-            "\n"
-            "      --json  one JSON object\n"
-            "  -d, --device DEV\n"
-            "              the image in a board's ROM partition, read over the\n"
-            "              raw REPL (only the bytes needed), not an image file\n"
-            "  -p, --partition N\n"
-            "              with -d: the partition index (default 0)\n"
-            "  -h, --help  this help\n"
-            "\n"
-            "Exit status: 0 found, 1 missing path or corrupt entry, 2 bad usage.\n");
-}
+struct stat_opts {
+    iw_source_t src;
+    int json;
+};
+
+const cli_cmd_t cli_cmd_stat = {
+    "stat",
+    "usage: romfs stat [--json] IMAGE PATH\n"
+    "\n"
+    "Show the type, size, data offset and record offset of PATH in IMAGE, and\n"
+    "the tuple MicroPython's os.stat() returns for it (st_mode 0x4000 for a\n"
+    "directory, 0x8000 for a file; st_size; the rest 0). A directory's size is\n"
+    "the length of its payload after the name (the root: the whole payload).\n"
+    "The offset (JSON \"offset\") is where the contents start: a file's first\n"
+    "data byte, a directory's first child record; \"record_offset\" is the\n"
+    "entry's own record. 'romfs ls -l' and 'ls --json' use the same meanings.\n"
+    "IMAGE '-' reads standard input.\n"
+    "\n",
+    (const cli_opt_t[]){
+        CLI_O_FLAG(0, "json", struct stat_opts, json, "one JSON object"),
+        CLI_O_SOURCE(struct stat_opts, src),
+        CLI_O_HELP("this help"),
+        CLI_O_END,
+    },
+    14,
+    "\n"
+    "Exit status: 0 found, 1 missing path or corrupt entry, 2 bad usage.\n",
+    offsetof(struct stat_opts, src) + 1, 1, 1, "IMAGE PATH",
+};
 
 int cmd_stat(int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        {"json", no_argument, NULL, 'j'},
-        {"help", no_argument, NULL, 'h'},
-        IW_SOURCE_LONGOPTS,
-        {NULL, 0, NULL, 0},
-    };
-    iw_source_t src = {0};
-    const char *image;
-    int c, json = 0;
-    while ((c = getopt_long(argc, argv, "h" IW_SOURCE_SHORTOPTS, longopts, NULL)) != -1) {
-        switch (c) {
-        case 'j': json = 1; break;
-        case 'h': usage(stdout); return CLI_OK;
-        default:
-            if (iw_source_opt(&src, c, optarg, "stat") > 0)
-                break;
-            usage(stderr);
-            return CLI_USAGE;
-        }
-    }
-    if (iw_source_image(&src, argc, argv, &optind, &image) < 0 || argc - optind != 1) {
-        cli_error("stat: expected IMAGE PATH");
-        usage(stderr);
-        return CLI_USAGE;
-    }
+    struct stat_opts o = {{0}, 0};
+    int pr = cli_parse(&cli_cmd_stat, argc, argv, &o);
+    if (pr >= 0)
+        return pr;
     iw_image_t img;
-    if (iw_image_open_lazy(&img, image, &src) != 0)
+    if (iw_image_open_lazy(&img, o.src.image, &o.src) != 0)
         return CLI_FAIL;
     int rc = CLI_FAIL, err;
     char *path = iw_path_normalise(argv[optind]);
@@ -81,7 +67,7 @@ int cmd_stat(int argc, char **argv)
     unsigned mode = dir ? ROMFS_S_IFDIR : ROMFS_S_IFREG;
     size_t data_offset = (size_t)(info.data - img.fs.image);
     const char *shown = *path ? path : "/";
-    if (json) {
+    if (o.json) {
         printf("{");
         cli_json_name(stdout, "path", (const uint8_t *)shown, strlen(shown));
         printf(", \"type\": \"%s\", \"size\": %zu, \"offset\": %zu, \"record_offset\": %zu, \"mode\": %u, "

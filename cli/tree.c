@@ -3,40 +3,41 @@
 #include "cli.h"
 
 #include <getopt.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "imgwalk.h"
+#include "opts.h"
 
-static void usage(FILE *fp)
-{
-    fprintf(fp,
-            "usage: romfs tree IMAGE [PATH]\n"
-            "\n"
-            "Draw the tree of IMAGE (or of its directory PATH), directories with a\n"
-            "trailing '/', in the image's record order. IMAGE '-' reads standard input.\n"
-            "Entries more than 40 levels deep are indented by their first and last 8\n"
-            "levels with [+N] for the N levels between.\n"
-            "\n"
-            "  -d, --device DEV\n"
-            "              the image in a board's ROM partition, read over the\n"
-            "              raw REPL (only the bytes needed), not an image file\n"
-            "  -p, --partition N\n"
-            "              with -d: the partition index (default 0)\n"
-            "  -h, --help  this help\n"
-            "\n"
-            "Exit status: 0 drawn, 1 missing path or corrupt image, 2 bad usage.\n");
-}
+struct tree_opts {
+    iw_source_t src;
+};
+
+const cli_cmd_t cli_cmd_tree = {
+    "tree",
+    "usage: romfs tree IMAGE [PATH]\n"
+    "\n"
+    "Draw the tree of IMAGE (or of its directory PATH), directories with a\n"
+    "trailing '/', in the image's record order. IMAGE '-' reads standard input.\n"
+    "Entries more than 40 levels deep are indented by their first and last 8\n"
+    "levels with [+N] for the N levels between.\n"
+    "\n",
+    (const cli_opt_t[]){CLI_O_SOURCE(struct tree_opts, src), CLI_O_HELP("this help"), CLI_O_END},
+    14,
+    "\n"
+    "Exit status: 0 drawn, 1 missing path or corrupt image, 2 bad usage.\n",
+    offsetof(struct tree_opts, src) + 1, 0, 1, "IMAGE [PATH]",
+};
 
 int cmd_tree(int argc, char **argv)
 {
-    iw_source_t src = {0};
-    const char *image;
-    int pr = iw_parse_simple(argc, argv, usage, &src, &image, 0, 1, "IMAGE [PATH]");
+    struct tree_opts o = {{0}};
+    int pr = cli_parse(&cli_cmd_tree, argc, argv, &o);
     if (pr >= 0)
         return pr;
     iw_image_t img;
-    if (iw_image_open_lazy(&img, image, &src) != 0)
+    if (iw_image_open_lazy(&img, o.src.image, &o.src) != 0)
         return CLI_FAIL;
     int rc = CLI_FAIL, err, r;
     char *path = iw_path_normalise(argc - optind == 1 ? argv[optind] : "/");
