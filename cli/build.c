@@ -9,53 +9,13 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "build_dir.h"
+#include "opts.h"
 #include "romfs/romfs_build.h"
-
-static void usage(FILE *fp)
-{
-    fprintf(fp,
-            "usage: romfs build [-o OUT] [--mpy | --no-mpy] [-j N] [--no-cache]\n"
-            "                   [--mpy-cross-arg ARG]... [--align N] [-q] [-v] [--json]\n"
-            "                   [--format raw|uf2|ihex [--address A] [--pad-to N] [--family F]] SRC\n"
-            "\n"
-            "Build a ROMFS image from directory SRC (default output SRC.romfs, .uf2, .hex),\n"
-            "printing the tree as `mpremote romfs build` does. With --no-mpy the image is\n"
-            "byte-identical to mpremote's; with --mpy each .mpy names its source by its\n"
-            "path inside the image (lib/pkg/core.py), as MicroPython's freezing does,\n"
-            "where mpremote embeds the host path as typed (docs/COMPATIBILITY.md).\n"
-            "\n"
-            "  -o, --output OUT  write the image to OUT ('-' for stdout)\n"
-            "%s"
-            "      --align N     place file data at image offsets that are multiples of\n"
-            "                    N (a power of two), for zero-copy access to aligned data\n"
-            "      --format F    write F: raw (default), uf2 or ihex (Intel HEX)\n"
-            "      --address A   flash address of the partition (uf2: required; ihex: 0)\n"
-            "      --pad-to N    pad the image with 0xFF to N bytes (the partition size)\n"
-            "      --family F    UF2 family: RP2040, RP2350_ARM_S, RP2350_RISCV, ESP32S2,\n"
-            "                    ESP32S3, NRF52840, STM32F4, ... ('list': all) or a number\n"
-            "  -q, --quiet       do not print the tree\n"
-            "  -v, --verbose     say which mpy-cross was used and what it compiled\n"
-            "      --json        print one JSON object (image, image_size, compiler)\n"
-            "                    instead of the tree\n"
-            "  -h, --help        show this help\n"
-            "\n"
-            "Interrupted (SIGINT, SIGTERM, SIGHUP), it removes its temporary files, leaves\n"
-            "an existing OUT as it was and exits 128 + the signal.\n",
-            cli_mpy_help);
-}
-
-static int parse_align(const char *s, uint32_t *out)
-{
-    long long v = cli_parse_size(s);
-    if (v < 0 || v > (1LL << 30) || (v & (v - 1)))
-        return -1;
-    *out = (uint32_t)v;
-    return 0;
-}
 
 static void print_json(const char *out_path, uint64_t size, const romfs_dirbuild_t *d)
 {
@@ -88,51 +48,55 @@ struct build_args {
     cli_flash_t flash;
 };
 
-/* Parse build's options; CLI_OK with a->src set, else an exit code. */
+const cli_cmd_t cli_cmd_build = {
+    "build",
+    "usage: romfs build [-o OUT] [--mpy | --no-mpy] [-j N] [--no-cache]\n"
+    "                   [--mpy-cross-arg ARG]... [--align N] [-q] [-v] [--json]\n"
+    "                   [--format raw|uf2|ihex [--address A] [--pad-to N] [--family F]] SRC\n"
+    "\n"
+    "Build a ROMFS image from directory SRC (default output SRC.romfs, .uf2, .hex),\n"
+    "printing the tree as `mpremote romfs build` does. With --no-mpy the image is\n"
+    "byte-identical to mpremote's; with --mpy each .mpy names its source by its\n"
+    "path inside the image (lib/pkg/core.py), as MicroPython's freezing does,\n"
+    "where mpremote embeds the host path as typed (docs/COMPATIBILITY.md).\n"
+    "\n",
+    (const cli_opt_t[]){
+        CLI_O_STR('o', "output", "OUT", struct build_args, out_path, "write the image to OUT ('-' for stdout)"),
+        CLI_O_MPY(struct build_args, mpy),
+        CLI_O_NUM(0, "align", "N", struct build_args, bopts.align, 0, 1LL << 30, 1,
+                  "--align wants 0 or a power of two up to 2^30, not '%s'",
+                  "place file data at image offsets that are multiples of\n"
+                  "N (a power of two), for zero-copy access to aligned data"),
+        CLI_O_FN(0, "format", "F", struct build_args, flash, cli_flash_option, CLI_FLASH_OPT_FORMAT,
+                 "write F: raw (default), uf2 or ihex (Intel HEX)"),
+        CLI_O_FN(0, "address", "A", struct build_args, flash, cli_flash_option, CLI_FLASH_OPT_ADDRESS,
+                 "flash address of the partition (uf2: required; ihex: 0)"),
+        CLI_O_FN(0, "pad-to", "N", struct build_args, flash, cli_flash_option, CLI_FLASH_OPT_PAD_TO,
+                 "pad the image with 0xFF to N bytes (the partition size)"),
+        CLI_O_FN(0, "family", "F", struct build_args, flash, cli_flash_option, CLI_FLASH_OPT_FAMILY,
+                 "UF2 family: RP2040, RP2350_ARM_S, RP2350_RISCV, ESP32S2,\n"
+                 "ESP32S3, NRF52840, STM32F4, ... ('list': all) or a number"),
+        CLI_O_FLAG('q', "quiet", struct build_args, quiet, "do not print the tree"),
+        CLI_O_FLAG('v', "verbose", struct build_args, mpy.verbose, "say which mpy-cross was used and what it compiled"),
+        CLI_O_FLAG(0, "json", struct build_args, json,
+                   "print one JSON object (image, image_size, compiler)\n"
+                   "instead of the tree"),
+        CLI_O_HELP("show this help"),
+        CLI_O_END,
+    },
+    20,
+    "\n"
+    "Interrupted (SIGINT, SIGTERM, SIGHUP), it removes its temporary files, leaves\n"
+    "an existing OUT as it was and exits 128 + the signal.\n",
+    0, 0, -1, NULL,
+};
+
+/* Parse build's options; -1 with a->src set, else an exit code. */
 static int parse_args(int argc, char **argv, struct build_args *a)
 {
-    static const struct option longopts[] = {
-        {"output", required_argument, NULL, 'o'}, {"align", required_argument, NULL, 'a'},
-        {"quiet", no_argument, NULL, 'q'},        {"verbose", no_argument, NULL, 'v'},
-        {"json", no_argument, NULL, 'J'},         {"help", no_argument, NULL, 'h'},
-        {"format", required_argument, NULL, CLI_FLASH_OPT_FORMAT},
-        {"address", required_argument, NULL, CLI_FLASH_OPT_ADDRESS},
-        {"pad-to", required_argument, NULL, CLI_FLASH_OPT_PAD_TO},
-        {"family", required_argument, NULL, CLI_FLASH_OPT_FAMILY},
-        CLI_MPY_LONGOPTS,                         {NULL, 0, NULL, 0},
-    };
-    int ch, r;
-    optind = 1;
-    while ((ch = getopt_long(argc, argv, "o:j:mqvh", longopts, NULL)) != -1) {
-        if ((r = cli_mpy_option(&a->mpy, ch, optarg, "build")) != 0) {
-            if (r < 0)
-                return CLI_USAGE;
-            continue;
-        }
-        switch (ch) {
-        case 'o': a->out_path = optarg; break;
-        case 'a':
-            if (parse_align(optarg, &a->bopts.align) != 0) {
-                cli_error("build: --align wants 0 or a power of two up to 2^30, not '%s'", optarg);
-                return CLI_USAGE;
-            }
-            break;
-        case 'q': a->quiet = 1; break;
-        case 'v': a->mpy.verbose = 1; break;
-        case 'J': a->json = 1; break;
-        case 'h': usage(stdout); return -1;
-        case CLI_FLASH_OPT_FORMAT:
-        case CLI_FLASH_OPT_ADDRESS:
-        case CLI_FLASH_OPT_PAD_TO:
-        case CLI_FLASH_OPT_FAMILY:
-            if ((r = cli_flash_option(&a->flash, ch, optarg)) != 0)
-                return r > 0 ? -1 : CLI_USAGE;
-            break;
-        default: /* getopt said which option, as typed */
-            usage(stderr);
-            return CLI_USAGE;
-        }
-    }
+    int r = cli_parse(&cli_cmd_build, argc, argv, a);
+    if (r >= 0)
+        return r;
     if (cli_flash_check(&a->flash) != 0)
         return CLI_USAGE;
     if (argc - optind != 1) {
@@ -149,7 +113,7 @@ static int parse_args(int argc, char **argv, struct build_args *a)
         cli_error("build: --json prints to stdout; it cannot be used with -o -");
         return CLI_USAGE;
     }
-    return CLI_OK;
+    return -1;
 }
 
 /* Write the built image atomically to out_path, in the chosen format. A
@@ -178,9 +142,9 @@ int cmd_build(int argc, char **argv)
     struct build_args a = {.bopts = {.keep_order = 1}};
     cli_mpy_cfg_init(&a.mpy);
     int rc = parse_args(argc, argv, &a);
-    if (rc != CLI_OK) {
+    if (rc >= 0) {
         cli_mpy_cfg_free(&a.mpy);
-        return rc < 0 ? CLI_OK : rc;
+        return rc;
     }
     cli_build_signal = 0;
     cli_build_signals_catch();

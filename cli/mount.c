@@ -10,66 +10,46 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "opts.h"
 #include "romfs/romfs.h"
-
-static void usage(FILE *fp)
-{
-    fprintf(fp,
-            "usage: romfs mount [-f] [-o OPTIONS] IMAGE DIR\n"
-            "\n"
-            "Mount IMAGE (a ROMFS image, or a UF2 / Intel HEX file of one) read-only\n"
-            "on the directory DIR, served in place through the reader. Runs in the\n"
-            "background unless -f; unmount with 'fusermount3 -u DIR'.\n"
-            "\n"
-            "  -f, --foreground  stay in the foreground until unmounted (Ctrl-C unmounts)\n"
-            "  -o OPTIONS        FUSE mount options, passed through (e.g. allow_other)\n"
-            "  -h, --help        this help\n"
-            "\n"
-            "Exit status: 0 mounted (or, with -f, unmounted cleanly), 1 failure, 2 bad usage.\n");
-}
 
 struct mount_opts {
     int foreground;
     const char *fuse_opts;
-    const char *image;
-    const char *dir;
 };
 
-static int parse(int argc, char **argv, struct mount_opts *o)
-{
-    static const struct option longopts[] = {
-        {"foreground", no_argument, NULL, 'f'}, {"options", required_argument, NULL, 'o'},
-        {"help", no_argument, NULL, 'h'},       {NULL, 0, NULL, 0},
-    };
-    int c;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "fo:h", longopts, NULL)) != -1) {
-        switch (c) {
-        case 'f': o->foreground = 1; break;
-        case 'o': o->fuse_opts = optarg; break;
-        case 'h': usage(stdout); return CLI_OK;
-        default: usage(stderr); return CLI_USAGE;
-        }
-    }
-    if (argc - optind != 2) {
-        cli_error("mount: %s", argc - optind < 2 ? "expected IMAGE DIR" : "too many arguments (IMAGE DIR)");
-        usage(stderr);
-        return CLI_USAGE;
-    }
-    o->image = argv[optind];
-    o->dir = argv[optind + 1];
-    return -1;
-}
+const cli_cmd_t cli_cmd_mount = {
+    "mount",
+    "usage: romfs mount [-f] [-o OPTIONS] IMAGE DIR\n"
+    "\n"
+    "Mount IMAGE (a ROMFS image, or a UF2 / Intel HEX file of one) read-only\n"
+    "on the directory DIR, served in place through the reader. Runs in the\n"
+    "background unless -f; unmount with 'fusermount3 -u DIR'.\n"
+    "\n",
+    (const cli_opt_t[]){
+        CLI_O_FLAG('f', "foreground", struct mount_opts, foreground,
+                   "stay in the foreground until unmounted (Ctrl-C unmounts)"),
+        CLI_O_STR('o', NULL, "OPTIONS", struct mount_opts, fuse_opts,
+                  "FUSE mount options, passed through (e.g. allow_other)"),
+        CLI_O_HELP("this help"),
+        CLI_O_END,
+    },
+    20,
+    "\n"
+    "Exit status: 0 mounted (or, with -f, unmounted cleanly), 1 failure, 2 bad usage.\n",
+    0, 2, 2, "IMAGE DIR",
+};
 
 #if defined(ROMFS_MOUNT_UNAVAILABLE)
 
 int cmd_mount(int argc, char **argv)
 {
     struct mount_opts o = {0};
-    int r = parse(argc, argv, &o);
+    int r = cli_parse(&cli_cmd_mount, argc, argv, &o);
     if (r >= 0)
         return r;
     cli_error("mount: not available on Windows (FUSE is on Linux, and on macOS as macFUSE)");
@@ -81,7 +61,7 @@ int cmd_mount(int argc, char **argv)
 int cmd_mount(int argc, char **argv)
 {
     struct mount_opts o = {0};
-    int r = parse(argc, argv, &o);
+    int r = cli_parse(&cli_cmd_mount, argc, argv, &o);
     if (r >= 0)
         return r;
     cli_error("mount: this romfs was built without FUSE (install libfuse3-dev and rebuild)");
@@ -276,29 +256,30 @@ static int serve(int argc, char **argv)
 int cmd_mount(int argc, char **argv)
 {
     struct mount_opts o = {0};
-    int r = parse(argc, argv, &o);
+    int r = cli_parse(&cli_cmd_mount, argc, argv, &o);
     if (r >= 0)
         return r;
+    const char *image = argv[optind], *dir = argv[optind + 1];
     struct stat ds;
-    if (stat(o.dir, &ds) != 0 || !S_ISDIR(ds.st_mode)) {
-        cli_error("mount: %s: %s", o.dir, errno ? strerror(errno) : "not a directory");
+    if (stat(dir, &ds) != 0 || !S_ISDIR(ds.st_mode)) {
+        cli_error("mount: %s: %s", dir, errno ? strerror(errno) : "not a directory");
         return CLI_FAIL;
     }
     cli_file_t f;
-    if (cli_file_load(o.image, &f) != 0 || cli_flash_unwrap(o.image, &f) != 0)
+    if (cli_file_load(image, &f) != 0 || cli_flash_unwrap(image, &f) != 0)
         return CLI_FAIL;
-    if (stat(o.image, &M.img) != 0)
+    if (stat(image, &M.img) != 0)
         memset(&M.img, 0, sizeof M.img);
     int err = romfs_mount(&M.fs, f.data, f.len);
     if (err) {
-        cli_error("%s: %s (see 'romfs check')", o.image, romfs_strerror(err));
+        cli_error("%s: %s (see 'romfs check')", image, romfs_strerror(err));
         cli_file_free(&f);
         return CLI_FAIL;
     }
     char *fargv[8];
     int fargc = 0;
     fargv[fargc++] = "romfs";
-    fargv[fargc++] = (char *)o.dir;
+    fargv[fargc++] = (char *)dir;
     fargv[fargc++] = "-oro,default_permissions,fsname=romfs,subtype=romfs";
     if (o.fuse_opts) {
         fargv[fargc++] = "-o";

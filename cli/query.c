@@ -2,36 +2,13 @@
 /* romfs query: a board's ROM partitions, printed as mpremote prints them,
  * with a few more facts on lines of their own. */
 #include "cli.h"
+#include "opts.h"
 
 #include <getopt.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
-
-static void usage(FILE *fp)
-{
-    fprintf(fp,
-            "usage: romfs query [-d DEVICE] [--verify] [--json]\n"
-            "\n"
-            "Show the board's ROM partitions: size, the first bytes, and the image\n"
-            "they hold (the first lines are the ones mpremote prints). Extra lines:\n"
-            "erase block size, whether the image fits its partition, whether the\n"
-            "board's own VfsRom accepts it, and the image's SHA-256 (computed on\n"
-            "the board).\n"
-            "\n"
-            "  -d, --device DEV  serial port, 'auto', 'exec:COMMAND' or 'emulated'\n"
-            "                    (default: $ROMFS_DEVICE, else the first board found)\n"
-            "      --verify      also read each image from the board and check every\n"
-            "                    record of it, as 'romfs check' does (slow on a\n"
-            "                    serial link: the whole image crosses it)\n"
-            "      --json        one JSON object instead of text\n"
-            "  -h, --help        this help\n"
-            "\n"
-            "Exit status: 0 shown, an erased partition (\"Not a valid ROMFS\")\n"
-            "included; 1 ROMFS is not enabled on the board or it has no ROM\n"
-            "partition, it could not be reached, or --verify found a problem or\n"
-            "could not read an image; 2 bad usage.\n");
-}
 
 static void print_raw(const romfs_board_part_t *p)
 {
@@ -166,9 +143,8 @@ static int show(romfs_board_t *b, const romfs_board_query_t *q, int json, int ch
 }
 
 struct qopts {
-    const char *device;
-    const char *devs[CLI_MAX_BOARDS];   /* every -d, each once; several (or "all"): cli/multi.c */
-    int ndevs, nd_given;
+    const char *device;                 /* the board queried */
+    cli_devs_t devs;                    /* every -d; several (or "all"): cli/multi.c */
     int json, check;
     cli_board_result_t *res;            /* one of many boards: filled on success */
 };
@@ -219,38 +195,48 @@ static int query_one(void *ctx, const char *dev, cli_board_result_t *res)
     return query_run(&o);
 }
 
+const cli_cmd_t cli_cmd_query = {
+    "query",
+    "usage: romfs query [-d DEVICE] [--verify] [--json]\n"
+    "\n"
+    "Show the board's ROM partitions: size, the first bytes, and the image\n"
+    "they hold (the first lines are the ones mpremote prints). Extra lines:\n"
+    "erase block size, whether the image fits its partition, whether the\n"
+    "board's own VfsRom accepts it, and the image's SHA-256 (computed on\n"
+    "the board).\n"
+    "\n",
+    (const cli_opt_t[]){
+        {CLI_OPT_DEVS, 'd', "device", "DEV", CLI_FIELD(struct qopts, devs), 0, 0, 0, NULL, NULL,
+         "serial port, 'auto', 'exec:COMMAND' or 'emulated'\n"
+         "(default: $ROMFS_DEVICE, else the first board found)"},
+        CLI_O_FLAG(0, "verify", struct qopts, check,
+                   "also read each image from the board and check every\n"
+                   "record of it, as 'romfs check' does (slow on a\n"
+                   "serial link: the whole image crosses it)"),
+        CLI_O_FLAG(0, "json", struct qopts, json, "one JSON object instead of text"),
+        CLI_O_HELP("this help"),
+        CLI_O_END,
+    },
+    20,
+    "\n"
+    "Exit status: 0 shown, an erased partition (\"Not a valid ROMFS\")\n"
+    "included; 1 ROMFS is not enabled on the board or it has no ROM\n"
+    "partition, it could not be reached, or --verify found a problem or\n"
+    "could not read an image; 2 bad usage.\n",
+    0, 0, -1, NULL,
+};
+
 int cmd_query(int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        {"device", required_argument, NULL, 'd'},
-        {"json", no_argument, NULL, 'j'},
-        {"verify", no_argument, NULL, 'v'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
     struct qopts o;
     memset(&o, 0, sizeof o);
-    int c;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "d:h", longopts, NULL)) != -1) {
-        switch (c) {
-        case 'd':
-            if (cli_add_device(o.devs, &o.ndevs, &o.nd_given, optarg, "query") < 0)
-                return CLI_FAIL;
-            o.device = optarg;
-            break;
-        case 'j': o.json = 1; break;
-        case 'v': o.check = 1; break;
-        case 'h': usage(stdout); return CLI_OK;
-        default: usage(stderr); return CLI_USAGE;
-        }
-    }
-    if (optind != argc) {
-        cli_error("query: unexpected argument '%s'", argv[optind]);
-        usage(stderr);
-        return CLI_USAGE;
-    }
-    if (multi_wanted(o.devs, o.ndevs, o.nd_given))
-        return multi_run("query", o.devs, o.ndevs, o.json, 0, query_one, &o);
+    int r = cli_parse(&cli_cmd_query, argc, argv, &o);
+    if (r >= 0)
+        return r;
+    if (optind != argc)
+        return cli_usage_error(&cli_cmd_query, "unexpected argument '%s'", argv[optind]);
+    if (multi_wanted(o.devs.v, o.devs.n, o.devs.given))
+        return multi_run("query", o.devs.v, o.devs.n, o.json, 0, query_one, &o);
+    o.device = o.devs.dev;
     return query_run(&o);
 }

@@ -1,35 +1,51 @@
 /* SPDX-License-Identifier: MIT */
 /* romfs run: soft-reset a board and import a module from its /rom. */
 #include "cli.h"
+#include "opts.h"
 
 #include <getopt.h>
+#include <stddef.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
 
-static void usage(FILE *fp)
-{
-    fprintf(fp,
-            "usage: romfs run [-d DEVICE] [-t SECONDS] [--no-reset] [MODULE]\n"
-            "\n"
-            "Soft-reset the board (so /rom is mounted afresh from its partition),\n"
-            "then import MODULE (default: main) with /rom and /rom/lib first on\n"
-            "sys.path, so the module comes from the ROMFS image even when the\n"
-            "board's own filesystem has one of the same name. Its output is\n"
-            "printed as it arrives; if it raises, the traceback goes to stderr.\n"
-            "\n"
-            "  -d, --device DEV    serial port, 'auto', 'exec:COMMAND' or 'emulated'\n"
-            "                      (default: $ROMFS_DEVICE, else the first board found)\n"
-            "  -t, --timeout SEC   give up after SEC seconds (default 60; 0: no limit)\n"
-            "      --no-reset      no soft reset first (mpremote's 'resume'), for boards\n"
-            "                      where a reset ends the session; /rom stays as\n"
-            "                      mounted, and MODULE is imported afresh\n"
-            "  -h, --help          this help\n"
-            "\n"
-            "Exit status: 0 the module ran, 1 it raised or the board failed, 2 bad\n"
-            "usage.\n");
-}
+struct run_opts {
+    const char *device;
+    long long timeout_s;
+    int reset;
+};
+
+const cli_cmd_t cli_cmd_run = {
+    "run",
+    "usage: romfs run [-d DEVICE] [-t SECONDS] [--no-reset] [MODULE]\n"
+    "\n"
+    "Soft-reset the board (so /rom is mounted afresh from its partition),\n"
+    "then import MODULE (default: main) with /rom and /rom/lib first on\n"
+    "sys.path, so the module comes from the ROMFS image even when the\n"
+    "board's own filesystem has one of the same name. Its output is\n"
+    "printed as it arrives; if it raises, the traceback goes to stderr.\n"
+    "\n",
+    (const cli_opt_t[]){
+        CLI_O_STR('d', "device", "DEV", struct run_opts, device,
+                  "serial port, 'auto', 'exec:COMMAND' or 'emulated'\n"
+                  "(default: $ROMFS_DEVICE, else the first board found)"),
+        CLI_O_NUM('t', "timeout", "SEC", struct run_opts, timeout_s, 0, LLONG_MAX, 0,
+                  "--timeout needs a number of seconds, not '%s'",
+                  "give up after SEC seconds (default 60; 0: no limit)"),
+        CLI_O_SET(0, "no-reset", struct run_opts, reset, 0,
+                  "no soft reset first (mpremote's 'resume'), for boards\n"
+                  "where a reset ends the session; /rom stays as\n"
+                  "mounted, and MODULE is imported afresh"),
+        CLI_O_HELP("this help"),
+        CLI_O_END,
+    },
+    22,
+    "\n"
+    "Exit status: 0 the module ran, 1 it raised or the board failed, 2 bad\n"
+    "usage.\n",
+    0, 0, -1, NULL,
+};
 
 static void to_stdout(const char *data, size_t len, void *ctx)
 {
@@ -40,36 +56,14 @@ static void to_stdout(const char *data, size_t len, void *ctx)
 
 int cmd_run(int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        {"device", required_argument, NULL, 'd'},
-        {"timeout", required_argument, NULL, 't'},
-        {"no-reset", no_argument, NULL, 'R'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
-    const char *device = NULL, *module = "main";
-    long long timeout_s = 60;
-    int c, reset = 1;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "d:t:h", longopts, NULL)) != -1) {
-        switch (c) {
-        case 'd': device = optarg; break;
-        case 't':
-            timeout_s = cli_parse_size(optarg);
-            if (timeout_s < 0) {
-                cli_error("run: --timeout needs a number of seconds, not '%s'", optarg);
-                return CLI_USAGE;
-            }
-            break;
-        case 'R': reset = 0; break;
-        case 'h': usage(stdout); return CLI_OK;
-        default: usage(stderr); return CLI_USAGE;
-        }
-    }
+    struct run_opts o = {NULL, 60, 1};
+    const char *module = "main";
+    int r = cli_parse(&cli_cmd_run, argc, argv, &o);
+    if (r >= 0)
+        return r;
     if (argc - optind > 1) {
-        cli_error("run: one module at most (got '%s' and '%s')", argv[optind], argv[optind + 1]);
-        usage(stderr);
-        return CLI_USAGE;
+        return cli_usage_error(&cli_cmd_run, "one module at most (got '%s' and '%s')", argv[optind],
+                               argv[optind + 1]);
     }
     if (optind < argc)
         module = argv[optind];
@@ -77,11 +71,11 @@ int cmd_run(int argc, char **argv)
         cli_error("run: '%s' is not a module name", module);
         return CLI_USAGE;
     }
-    int timeout_ms = timeout_s == 0 || timeout_s > INT_MAX / 1000 ? INT_MAX : (int)(timeout_s * 1000);
+    int timeout_ms = o.timeout_s == 0 || o.timeout_s > INT_MAX / 1000 ? INT_MAX : (int)(o.timeout_s * 1000);
 
     romfs_board_t *b;
     char msg[700];
-    if (cli_board_open(&b, device, NULL, msg, sizeof msg) != 0) {
+    if (cli_board_open(&b, o.device, NULL, msg, sizeof msg) != 0) {
         cli_error("%s", msg);
         return CLI_FAIL;
     }
@@ -90,7 +84,7 @@ int cmd_run(int argc, char **argv)
     size_t blen = 0;
     /* The reset here, not in romfs_board_run: a link it closes is the
      * board's way of resetting (the unix port), not a failure of MODULE. */
-    int e = reset ? romfs_board_soft_reset(b, &boot, &blen) : 0;
+    int e = o.reset ? romfs_board_soft_reset(b, &boot, &blen) : 0;
     if (boot)
         to_stdout(boot, blen, NULL);
     romfs_board_free(boot);
