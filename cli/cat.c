@@ -41,39 +41,29 @@ int cmd_cat(int argc, char **argv)
         return CLI_FAIL;
     int rc = CLI_OK;
     for (int i = optind; i < argc; i++) {
-        char *path = iw_path_normalise(argv[i]);
+        char *path = NULL;
         romfs_info_t info;
         romfs_file_t file;
-        int err;
-        if (!path) {
-            cli_error("out of memory");
-            rc = CLI_FAIL;
-            break;
-        }
-        if (iw_image_need(&img, path, ROMFS_NEED_DATA) != 0) {
-            free(path);
-            rc = CLI_FAIL;
-            break;
-        }
-        if ((err = romfs_stat(&img.fs, path, &info)) != 0 || (err = romfs_file_open_info(&file, &info)) != 0) {
+        int r = iw_lookup(&img, argv[i], ROMFS_NEED_DATA, &path, &info), err;
+        if (r == 0 && (err = romfs_file_open_info(&file, &info)) != 0) {
             cli_error("%s: %s: %s", img.path, *path ? path : "/", romfs_strerror(err));
-            rc = CLI_FAIL;
-        } else {
+            r = -1;
+        }
+        if (r == 0) {
             size_t size;
             const uint8_t *data = romfs_file_data(&file, &size);
             if (size > 0 && fwrite(data, 1, size, stdout) != size) {
                 cli_error("<stdout>: write error: %s", strerror(errno));
-                free(path);
-                rc = CLI_FAIL;
-                break;
+                r = -2;
             }
         }
         free(path);
+        if (r < 0)
+            rc = CLI_FAIL;
+        if (r == -2)
+            break;
     }
-    if (fflush(stdout) != 0) {
-        cli_error("<stdout>: write error: %s", strerror(errno));
-        rc = CLI_FAIL;
-    }
+    rc = iw_flush(rc);
     iw_image_close(&img);
     return rc;
 }

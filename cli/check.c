@@ -179,11 +179,7 @@ int cmd_check(int argc, char **argv)
         print_json(name, file.len, &st, &f);
     else
         print_text(name, o.verbose, o.quiet, &st, &f);
-    rc = st.problems[ROMFS_CHECK_FAIL] ? CLI_FAIL : CLI_OK;
-    if (fflush(stdout) != 0) {
-        cli_error("<stdout>: write error: %s", strerror(errno));
-        rc = CLI_FAIL;
-    }
+    rc = iw_flush(st.problems[ROMFS_CHECK_FAIL] ? CLI_FAIL : CLI_OK);
 out:
     findings_free(&f);
     cli_file_free(&file);

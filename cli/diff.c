@@ -10,8 +10,10 @@
 #include "cli.h"
 #include "imgwalk.h"
 #include "build_dir.h"
+#include "opts.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -32,26 +34,6 @@ typedef struct side {
     romfs_t fs;
     uint32_t bs;            /* (side A) --block-size */
 } side_t;
-
-static void usage(FILE *fp)
-{
-    fprintf(fp,
-            "usage: romfs diff [-p N] [--mpy | --no-mpy] [--block-size N] A B\n"
-            "Compare two images. A and B are each an image file, a directory (built as\n"
-            "'romfs deploy' builds it) or '-d DEV' (the image in the board's partition N).\n"
-            "Prints '+' for entries only in B, '-' for entries only in A, '~' for files\n"
-            "whose bytes differ (with both sizes), then the erase blocks a deploy of B\n"
-            "over A would write. Paths more than 40 levels deep show their first and last\n"
-            "8 levels with [+N] for the N levels between.\n"
-            "  -d, --device DEV    one side is the image on this board\n"
-            "  -p, --partition N   the board's ROM partition (default 0)\n"
-            "      --mpy           compile .py files of directory sides (default)\n"
-            "      --no-mpy        store .py files of directory sides as they are\n"
-            "      --block-size N  erase block size for the deploy estimate (default 4096)\n"
-            "  -h, --help          this help\n"
-            "Exit status: 0 compared (whether or not they differ), 1 a side could not be\n"
-            "read, 2 bad usage.\n");
-}
 
 /// Loading a side ///
 
@@ -165,66 +147,67 @@ static int compare(const side_t *s)
 
 /// The command ///
 
-static int parse(int argc, char **argv, side_t *sides, int *part, int *mpy, uint32_t *bs)
+struct diff_opts {
+    side_t s[2];
+    int n;                  /* sides given; 3: too many */
+    int part, mpy;
+    uint32_t bs;
+};
+
+/* A side, in the order given: an operand, or -d DEV (id 1). */
+static int add_side(void *field, int id, const char *arg, const char *cmd)
 {
-    int n = 0, opts = 1;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        long long v;
-        if (opts && (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0)) {
-            usage(stdout);
-            return CLI_OK;
-        } else if (opts && strcmp(a, "--") == 0) {
-            opts = 0;
-        } else if (opts && (strcmp(a, "-d") == 0 || strcmp(a, "--device") == 0) && i + 1 < argc && n < 2) {
-            sides[n].arg = argv[++i];
-            sides[n++].board = 1;
-        } else if (opts && (strcmp(a, "-p") == 0 || strcmp(a, "--partition") == 0) && i + 1 < argc) {
-            if ((v = cli_parse_size(argv[++i])) < 0 || v > 255) {
-                cli_error("diff: bad partition index '%s'", argv[i]);
-                return CLI_USAGE;
-            }
-            *part = (int)v;
-        } else if (opts && strcmp(a, "--block-size") == 0 && i + 1 < argc) {
-            if ((v = cli_parse_size(argv[++i])) < 512 || v > (1 << 24) || (v & (v - 1))) {
-                cli_error("diff: --block-size wants a power of two from 512, not '%s'", argv[i]);
-                return CLI_USAGE;
-            }
-            *bs = (uint32_t)v;
-        } else if (opts && (strcmp(a, "--mpy") == 0 || strcmp(a, "--no-mpy") == 0)) {
-            *mpy = a[2] == 'm';
-        } else if (opts && a[0] == '-' && a[1]) {
-            if (a[1] == '-')
-                cli_error("diff: unrecognized option '%s'", a);
-            else
-                cli_error("diff: invalid option -- '%s'", a + 1);
-            usage(stderr);
-            return CLI_USAGE;
-        } else if (n < 2) {
-            sides[n++].arg = a;
-        } else {
-            n = 3;
-        }
+    struct diff_opts *o = field;
+    (void)cmd;
+    if (o->n >= 2) {
+        o->n = 3;
+        return 0;
     }
-    if (n != 2) {
-        cli_error("diff: two sides expected (image files, directories or -d DEV)");
-        usage(stderr);
-        return CLI_USAGE;
-    }
-    return -1;
+    o->s[o->n].arg = arg;
+    o->s[o->n++].board = id;
+    return 0;
 }
+
+const cli_cmd_t cli_cmd_diff = {
+    "diff",
+    "usage: romfs diff [-p N] [--mpy | --no-mpy] [--block-size N] A B\n"
+    "Compare two images. A and B are each an image file, a directory (built as\n"
+    "'romfs deploy' builds it) or '-d DEV' (the image in the board's partition N).\n"
+    "Prints '+' for entries only in B, '-' for entries only in A, '~' for files\n"
+    "whose bytes differ (with both sizes), then the erase blocks a deploy of B\n"
+    "over A would write. Paths more than 40 levels deep show their first and last\n"
+    "8 levels with [+N] for the N levels between.\n",
+    (const cli_opt_t[]){
+        CLI_O_FN('d', "device", "DEV", struct diff_opts, s, add_side, 1, "one side is the image on this board"),
+        CLI_O_NUM('p', "partition", "N", struct diff_opts, part, 0, 255, 0, "bad partition index '%s'",
+                  "the board's ROM partition (default 0)"),
+        CLI_O_SET(0, "mpy", struct diff_opts, mpy, 1, "compile .py files of directory sides (default)"),
+        CLI_O_SET(0, "no-mpy", struct diff_opts, mpy, 0, "store .py files of directory sides as they are"),
+        CLI_O_NUM(0, "block-size", "N", struct diff_opts, bs, 512, 1 << 24, 1,
+                  "--block-size wants a power of two from 512, not '%s'",
+                  "erase block size for the deploy estimate (default 4096)"),
+        CLI_O_HELP("this help"),
+        CLI_O_OPERAND(struct diff_opts, s, add_side),
+        CLI_O_END,
+    },
+    22,
+    "Exit status: 0 compared (whether or not they differ), 1 a side could not be\n"
+    "read, 2 bad usage.\n",
+    0, 0, -1, NULL,
+};
 
 int cmd_diff(int argc, char **argv)
 {
-    side_t s[2];
-    memset(s, 0, sizeof s);
-    int part = 0, mpy = 1, rc = CLI_FAIL;
-    uint32_t bs = 4096;
-    int r = parse(argc, argv, s, &part, &mpy, &bs);
-    if (r >= 0)
-        return r;
-    s[0].bs = bs;
-    if (load_side(&s[0], part, mpy) == 0 && load_side(&s[1], part, mpy) == 0) {
+    struct diff_opts o = {.mpy = 1, .bs = 4096};
+    side_t *s = o.s;
+    int rc = cli_parse(&cli_cmd_diff, argc, argv, &o);
+    if (rc >= 0)
+        return rc;
+    if (o.n != 2)
+        return cli_usage_error(&cli_cmd_diff, "two sides expected (image files, directories or -d DEV)");
+    s[0].bs = o.bs;
+    rc = CLI_FAIL;
+    if (load_side(&s[0], o.part, o.mpy) == 0 && load_side(&s[1], o.part, o.mpy) == 0) {
         printf("A: %s (%zu bytes)\nB: %s (%zu bytes)\n", s[0].name, s[0].len, s[1].name, s[1].len);
         rc = compare(s) == 0 ? CLI_OK : CLI_FAIL;
     }

@@ -86,11 +86,7 @@ int cmd_extract(int argc, char **argv)
      * (cli_cleanup_hook_outputs) from here. */
     cli_cleanup_install();
     romfs_extract_opts_t o = {e.force, img.path, on_message, e.verbose ? on_written : NULL, (void *)dest};
-    rc = romfs_extract(img.data, img.len, dest, &o) == 0 ? CLI_OK : CLI_FAIL;
-    if (fflush(stdout) != 0) {
-        cli_error("<stdout>: write error: %s", strerror(errno));
-        rc = CLI_FAIL;
-    }
+    rc = iw_flush(romfs_extract(img.data, img.len, dest, &o) == 0 ? CLI_OK : CLI_FAIL);
     iw_image_close(&img);
     return rc;
 }

@@ -2,6 +2,7 @@
 /* Loading, paths and names for the reading subcommands; see imgwalk.h. */
 #include "imgwalk.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -77,6 +78,55 @@ void iw_image_close(iw_image_t *img)
     else
         free(img->data);
     memset(img, 0, sizeof *img);
+}
+
+int iw_lookup(iw_image_t *img, const char *arg, int need, char **path, romfs_info_t *info)
+{
+    int err;
+    if (!(*path = iw_path_normalise(arg))) {
+        cli_error("out of memory");
+        return -2;
+    }
+    if (iw_image_need(img, *path, need) != 0)
+        return -2;
+    if ((err = romfs_stat(&img->fs, *path, info)) != 0) {
+        cli_error("%s: %s: %s", img->path, **path ? *path : "/", romfs_strerror(err));
+        return -1;
+    }
+    return 0;
+}
+
+int iw_walk(const iw_image_t *img, const romfs_info_t *info, const char *path, void (*fn)(void *ctx, romfs_walk_t *w),
+            void *ctx)
+{
+    romfs_walk_t w;
+    int r, rc = 0;
+    if (romfs_walk_begin(&w, &img->fs, info, path, strlen(path)) != 0) {
+        cli_error("out of memory");
+        return -1;
+    }
+    while ((r = romfs_walk_next(&w)) != ROMFS_WALK_END) {
+        if (r == ROMFS_WALK_ENTRY) {
+            fn(ctx, &w);
+        } else if (r == ROMFS_WALK_ERROR) {
+            iw_walk_error(&w, img->path);
+            rc = -1;
+        } else {
+            cli_error("out of memory");
+            rc = -1;
+            break;
+        }
+    }
+    romfs_walk_end(&w);
+    return rc;
+}
+
+int iw_flush(int rc)
+{
+    if (fflush(stdout) == 0)
+        return rc;
+    cli_error("<stdout>: write error: %s", strerror(errno));
+    return CLI_FAIL;
 }
 
 char *iw_path_normalise(const char *path)

@@ -61,6 +61,20 @@ int iw_board_open_lazy(iw_image_t *img, const iw_source_t *s);
 int iw_board_need(iw_image_t *img, const char *path, int what);
 void iw_board_close_lazy(iw_image_t *img);
 
+/* The entry at the user's path arg in img, read as need (ROMFS_NEED_*)
+ * says: *path its normalised form (malloc'd, the caller frees it, also
+ * after a failure), *info what the image says. 0; after one error line
+ * -1 (the path is not there or corrupt) or -2 (out of memory, the board's
+ * read failed: give up). */
+int iw_lookup(iw_image_t *img, const char *arg, int need, char **path, romfs_info_t *info);
+/* Walk the directory info at path: fn for every entry (it may skip the
+ * children); walk errors are reported and the walk goes on. 0, or -1
+ * when one was reported. */
+int iw_walk(const iw_image_t *img, const romfs_info_t *info, const char *path, void (*fn)(void *ctx, romfs_walk_t *w),
+            void *ctx);
+/* rc, or CLI_FAIL after one error line when stdout cannot be flushed. */
+int iw_flush(int rc);
+
 /* Normalise a user path into "/a/b" (empty components dropped; root is "").
  * Returns a malloc'd string or NULL when out of memory. */
 char *iw_path_normalise(const char *path);

@@ -15,6 +15,7 @@ struct ls_opts {
     int lng, recursive, json;
     size_t count;           /* entries printed so far (JSON commas) */
     uint64_t addr;          /* -d DEV: where the partition is mapped on the board, 0 unknown */
+    const iw_image_t *img;
 };
 
 const cli_cmd_t cli_cmd_ls = {
@@ -107,66 +108,43 @@ static void print_entry(struct ls_opts *o, const iw_image_t *img, const romfs_in
     o->count++;
 }
 
+static void on_entry(void *ctx, romfs_walk_t *w)
+{
+    struct ls_opts *o = ctx;
+    print_entry(o, o->img, &w->info, w->path, w->path_len);
+    if (!o->recursive)
+        romfs_walk_skip_children(w);
+}
+
 int cmd_ls(int argc, char **argv)
 {
     struct ls_opts o = {0};
-    int pr = cli_parse(&cli_cmd_ls, argc, argv, &o);
-    if (pr >= 0)
-        return pr;
+    int rc = cli_parse(&cli_cmd_ls, argc, argv, &o);
+    if (rc >= 0)
+        return rc;
     iw_image_t img;
     if (iw_image_open_lazy(&img, o.src.image, &o.src) != 0)
         return CLI_FAIL;
     o.addr = img.addr;
-    int rc = CLI_FAIL;
-    char *path = iw_path_normalise(argc - optind == 1 ? argv[optind] : "/");
+    o.img = &img;
+    char *path = NULL;
     romfs_info_t info;
-    romfs_walk_t w;
-    int err;
-    if (!path) {
-        cli_error("out of memory");
-        goto out;
-    }
-    if (iw_image_need(&img, path, o.recursive ? ROMFS_NEED_TREE : ROMFS_NEED_LIST) != 0)
-        goto out;
-    if ((err = romfs_stat(&img.fs, path, &info)) != 0) {
-        cli_error("%s: %s: %s", img.path, *path ? path : "/", romfs_strerror(err));
-        goto out;
-    }
-    if (o.json) {
-        printf("[");
-        cli_json_errors = 2;   /* the array has begun: errors go to stderr only */
-    }
-    if (info.type == ROMFS_TYPE_FILE) {
-        print_entry(&o, &img, &info, path, strlen(path));
-        rc = CLI_OK;
-    } else if (romfs_walk_begin(&w, &img.fs, &info, path, strlen(path)) != 0) {
-        cli_error("out of memory");
-    } else {
-        rc = CLI_OK;
-        int r;
-        while ((r = romfs_walk_next(&w)) != ROMFS_WALK_END) {
-            if (r == ROMFS_WALK_ENTRY) {
-                print_entry(&o, &img, &w.info, w.path, w.path_len);
-                if (!o.recursive)
-                    romfs_walk_skip_children(&w);
-            } else if (r == ROMFS_WALK_ERROR) {
-                iw_walk_error(&w, img.path);
-                rc = CLI_FAIL;
-            } else {
-                cli_error("out of memory");
-                rc = CLI_FAIL;
-                break;
-            }
+    rc = CLI_FAIL;
+    if (iw_lookup(&img, argc - optind == 1 ? argv[optind] : "/", o.recursive ? ROMFS_NEED_TREE : ROMFS_NEED_LIST,
+                  &path, &info) == 0) {
+        if (o.json) {
+            printf("[");
+            cli_json_errors = 2;   /* the array has begun: errors go to stderr only */
         }
-        romfs_walk_end(&w);
+        rc = CLI_OK;
+        if (info.type == ROMFS_TYPE_FILE)
+            print_entry(&o, &img, &info, path, strlen(path));
+        else if (iw_walk(&img, &info, path, on_entry, &o) != 0)
+            rc = CLI_FAIL;
+        if (o.json)
+            printf("%s]\n", o.count ? "\n" : "");
+        rc = iw_flush(rc);
     }
-    if (o.json)
-        printf("%s]\n", o.count ? "\n" : "");
-    if (fflush(stdout) != 0) {
-        cli_error("<stdout>: write error");
-        rc = CLI_FAIL;
-    }
-out:
     free(path);
     iw_image_close(&img);
     return rc;

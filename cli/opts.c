@@ -22,8 +22,9 @@ void cli_usage(const cli_cmd_t *c, FILE *fp)
 {
     fputs(c->head, fp);
     for (const cli_opt_t *o = c->opts; o->kind != CLI_OPT_END; o++) {
-        if (o->kind == CLI_OPT_TEXT) {
-            fprintf(fp, "%s\n", o->help);
+        if (o->kind == CLI_OPT_TEXT || o->kind == CLI_OPT_OPERAND) {
+            if (o->help)
+                fprintf(fp, "%s\n", o->help);
             continue;
         }
         char left[80];
@@ -97,7 +98,10 @@ static void getopt_tables(const cli_cmd_t *c, char *sh, struct option *lo)
     size_t ns = 0, nl = 0;
     for (size_t i = 0; c->opts[i].kind != CLI_OPT_END && i < MAX_OPTS; i++) {
         const cli_opt_t *o = &c->opts[i];
-        if (o->key) {
+        if (o->kind == CLI_OPT_OPERAND) { /* getopt returns operands as 1, in order */
+            memmove(sh + 1, sh, ns++);
+            sh[0] = '-';
+        } else if (o->key) {
             sh[ns++] = o->key;
             if (o->arg)
                 sh[ns++] = ':';
@@ -122,7 +126,7 @@ static const cli_opt_t *find_opt(const cli_cmd_t *c, int ch)
 
 int cli_parse(const cli_cmd_t *c, int argc, char **argv, void *opts)
 {
-    char sh[2 * MAX_OPTS + 1];
+    char sh[2 * MAX_OPTS + 2];
     struct option lo[MAX_OPTS + 1];
     getopt_tables(c, sh, lo);
     int ch;
@@ -137,13 +141,17 @@ int cli_parse(const cli_cmd_t *c, int argc, char **argv, void *opts)
             cli_usage(c, stdout);
             return CLI_OK;
         }
-        int r = o->kind == CLI_OPT_FN ? o->fn((char *)opts + o->off, o->val, optarg, c->name)
+        int r = o->kind >= CLI_OPT_FN ? o->fn((char *)opts + o->off, o->val, optarg, c->name)
                                       : take_value(c, o, opts, optarg);
         if (r == 1)
             return CLI_OK;
         if (r < 0)
             return r == -2 ? CLI_FAIL : CLI_USAGE;
     }
+    const cli_opt_t *operand = find_opt(c, 1);
+    for (; operand && optind < argc; optind++) /* those after "--" */
+        if (operand->fn((char *)opts + operand->off, 0, argv[optind], c->name) < 0)
+            return CLI_USAGE;
     if (c->source) {
         iw_source_t *s = (iw_source_t *)((char *)opts + c->source - 1);
         if (!s->dev && optind < argc)

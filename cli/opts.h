@@ -20,6 +20,7 @@ enum cli_opt_kind {
     CLI_OPT_NUM,    /* a number min..max (val 1: a power of two, or 0 if min is 0), an int or long long at off */
     CLI_OPT_DEVS,   /* -d of a command for many boards: a cli_devs_t at off */
     CLI_OPT_FN,     /* fn(o + off, val, value, cmd): 0, 1 done (exit 0), -1 after one error line */
+    CLI_OPT_OPERAND, /* fn as CLI_OPT_FN for each operand, in order among the options */
 };
 
 typedef int (*cli_opt_fn)(void *field, int id, const char *arg, const char *cmd);
@@ -46,6 +47,7 @@ typedef struct cli_opt {
 #define CLI_O_NUM(k, name, arg, T, f, lo, hi, pow2, bad, help)                                                       \
     {CLI_OPT_NUM, k, name, arg, CLI_FIELD(T, f), lo, hi, pow2, bad, NULL, help}
 #define CLI_O_FN(k, name, arg, T, f, fn, id, help) {CLI_OPT_FN, k, name, arg, CLI_FIELD(T, f), 0, 0, id, NULL, fn, help}
+#define CLI_O_OPERAND(T, f, fn) {CLI_OPT_OPERAND, 1, NULL, NULL, CLI_FIELD(T, f), 0, 0, 0, NULL, fn, NULL}
 #define CLI_O_END {CLI_OPT_END, 0, NULL, NULL, 0, 0, 0, 0, 0, NULL, NULL, NULL}
 
 /* The image commands' -d/-p (iw_source_t at f); see imgwalk.h. */

@@ -50,19 +50,11 @@ int cmd_stat(int argc, char **argv)
     iw_image_t img;
     if (iw_image_open_lazy(&img, o.src.image, &o.src) != 0)
         return CLI_FAIL;
-    int rc = CLI_FAIL, err;
-    char *path = iw_path_normalise(argv[optind]);
+    int rc = CLI_FAIL;
+    char *path = NULL;
     romfs_info_t info;
-    if (!path) {
-        cli_error("out of memory");
+    if (iw_lookup(&img, argv[optind], ROMFS_NEED_STAT, &path, &info) != 0)
         goto out;
-    }
-    if (iw_image_need(&img, path, ROMFS_NEED_STAT) != 0)
-        goto out;
-    if ((err = romfs_stat(&img.fs, path, &info)) != 0) {
-        cli_error("%s: %s: %s", img.path, *path ? path : "/", romfs_strerror(err));
-        goto out;
-    }
     int dir = info.type == ROMFS_TYPE_DIR;
     unsigned mode = dir ? ROMFS_S_IFDIR : ROMFS_S_IFREG;
     size_t data_offset = (size_t)(info.data - img.fs.image);
@@ -84,9 +76,7 @@ int cmd_stat(int argc, char **argv)
         printf("record offset: 0x%zx (%zu)\n", info.record_offset, info.record_offset);
         printf("os.stat():     (%u, 0, 0, 0, 0, 0, %zu, 0, 0, 0)  # st_mode 0x%x\n", mode, info.size, mode);
     }
-    rc = fflush(stdout) == 0 ? CLI_OK : CLI_FAIL;
-    if (rc != CLI_OK)
-        cli_error("<stdout>: write error");
+    rc = iw_flush(CLI_OK);
 out:
     free(path);
     iw_image_close(&img);
