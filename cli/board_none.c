@@ -12,7 +12,14 @@
 #include <string.h>
 
 #include "imgwalk.h"
+#include "opts.h"
 #include "romfs/romfs_board.h"
+
+/* No options: every line says NO_BOARDS. */
+#define NO_BOARD_CMD(n) const cli_cmd_t cli_cmd_##n = {#n, "", (const cli_opt_t[]){CLI_O_END}, 0, "", 0, 0, -1, NULL}
+NO_BOARD_CMD(devs);
+NO_BOARD_CMD(query);
+NO_BOARD_CMD(run);
 
 #define NO_BOARDS "boards are not supported by this build of romfs yet (Windows: image commands only)"
 

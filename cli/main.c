@@ -8,8 +8,10 @@
  */
 #include "cli.h"
 
+#include <stdlib.h>
 #include <string.h>
 
+#include "opts.h"
 #include "platform.h"
 #include "romfs/romfs.h"
 
@@ -17,24 +19,25 @@ struct command {
     const char *name;
     int (*fn)(int argc, char **argv);
     const char *summary;
+    const cli_cmd_t *line;   /* its options (opts.h) */
 };
 
 /* One line per command; the order is the order of `romfs --help`. */
 static const struct command commands[] = {
-    {"build", cmd_build, "build an image from a directory"},
-    {"ls", cmd_ls, "list a directory of an image"},
-    {"tree", cmd_tree, "show the whole tree of an image"},
-    {"cat", cmd_cat, "write a file of an image to stdout"},
-    {"stat", cmd_stat, "show what the image says about one path"},
-    {"extract", cmd_extract, "unpack an image into a directory"},
-    {"check", cmd_check, "verify an image and report every problem"},
-    {"mount", cmd_mount, "mount an image read-only on a directory (FUSE)"},
-    {"devs", cmd_devs, "list serial ports that look like MicroPython boards"},
-    {"query", cmd_query, "show a board's ROM partitions"},
-    {"deploy", cmd_deploy, "write an image or a directory to a board"},
-    {"run", cmd_run, "soft-reset a board and run a module from /rom"},
-    {"watch", cmd_watch, "deploy a directory on every change and run a module"},
-    {"diff", cmd_diff, "compare two images, directories or board images"},
+    {"build", cmd_build, "build an image from a directory", &cli_cmd_build},
+    {"ls", cmd_ls, "list a directory of an image", &cli_cmd_ls},
+    {"tree", cmd_tree, "show the whole tree of an image", &cli_cmd_tree},
+    {"cat", cmd_cat, "write a file of an image to stdout", &cli_cmd_cat},
+    {"stat", cmd_stat, "show what the image says about one path", &cli_cmd_stat},
+    {"extract", cmd_extract, "unpack an image into a directory", &cli_cmd_extract},
+    {"check", cmd_check, "verify an image and report every problem", &cli_cmd_check},
+    {"mount", cmd_mount, "mount an image read-only on a directory (FUSE)", &cli_cmd_mount},
+    {"devs", cmd_devs, "list serial ports that look like MicroPython boards", &cli_cmd_devs},
+    {"query", cmd_query, "show a board's ROM partitions", &cli_cmd_query},
+    {"deploy", cmd_deploy, "write an image or a directory to a board", NULL},
+    {"run", cmd_run, "soft-reset a board and run a module from /rom", &cli_cmd_run},
+    {"watch", cmd_watch, "deploy a directory on every change and run a module", NULL},
+    {"diff", cmd_diff, "compare two images, directories or board images", &cli_cmd_diff},
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 
@@ -54,13 +57,25 @@ static const struct command *find_command(const char *name)
     return NULL;
 }
 
-/* Runs cmd with argv[0] = "romfs CMD", the name getopt's messages start with. */
-static int run_command(const struct command *cmd, int argc, char **argv)
+/* Runs cmd on a vector of its own: "romfs CMD" (the name getopt's
+ * messages start with), then argv[1..] without the command's name at
+ * argv[at]. */
+static int run_command(const struct command *cmd, int argc, char **argv, int at)
 {
     char prog[64];
+    char **args = malloc((size_t)argc * sizeof *args);
+    if (!args) {
+        cli_error("out of memory");
+        return CLI_FAIL;
+    }
     snprintf(prog, sizeof prog, "romfs %s", cmd->name);
-    argv[0] = prog;
-    return cmd->fn(argc, argv);
+    args[0] = prog;
+    memcpy(args + 1, argv + 1, (size_t)(at - 1) * sizeof *args);
+    memcpy(args + at, argv + at + 1, (size_t)(argc - at - 1) * sizeof *args);
+    args[argc - 1] = NULL;
+    int rc = cmd->fn(argc - 1, args);
+    free(args);
+    return rc;
 }
 
 /* The one-line hint after a mistyped command (the whole usage is for --help). */
@@ -114,42 +129,32 @@ static int unknown_command(const char *a)
     return CLI_USAGE;
 }
 
-/* Options that take a value in some command, as typed before the command. */
+/* Options that take a value in some command, as typed before the command
+ * ("-o X"; "-oX" and "--output=X" hold theirs). */
 static int takes_value(const char *opt)
 {
-    static const char *const longs[] = {"address", "align",   "base",      "block-size", "compact", "device",
-                                        "family",  "format",  "jobs",      "mpy-cross-arg", "options", "pad-to",
-                                        "partition", "run",   "timeout",   "output",     "exclude"};
-    if (opt[0] == '-' && opt[1] != '-') {
-        /* -o X, -oX; the last letter of a cluster decides */
-        size_t n = strlen(opt);
-        return n == 2 && strchr("dpojrt", opt[1]) != NULL;
-    }
-    if (strchr(opt, '='))
+    /* Until deploy and watch have their tables. */
+    static const char *const more[] = {"--base", "--compact", "--debounce", "--run", "-r"};
+    if (strchr(opt, '=') || (opt[1] != '-' && strlen(opt) != 2))
         return 0;
-    for (size_t i = 0; i < sizeof longs / sizeof longs[0]; i++)
-        if (strcmp(opt + 2, longs[i]) == 0)
+    for (size_t i = 0; i < NCOMMANDS; i++)
+        if (commands[i].line && cli_opt_takes_value(commands[i].line, opt))
+            return 1;
+    for (size_t i = 0; i < sizeof more / sizeof more[0]; i++)
+        if (strcmp(opt, more[i]) == 0)
             return 1;
     return 0;
 }
 
 /* mpremote's habit: `romfs -o x build dir` as `mpremote romfs -o x build
  * dir`. When argv[1..] is options (with their values) up to a command's
- * name, move the command's name first. Returns the command, or NULL. */
-static const struct command *command_after_options(int argc, char **argv)
+ * name, the index of that name, else 0. */
+static int command_after_options(int argc, char **argv)
 {
     int i = 1;
     while (i < argc && argv[i][0] == '-' && strcmp(argv[i], "--") != 0)
         i += takes_value(argv[i]) ? 2 : 1;
-    if (i >= argc || i == 1)
-        return NULL;
-    const struct command *cmd = find_command(argv[i]);
-    if (!cmd)
-        return NULL;
-    char *name = argv[i];
-    memmove(argv + 2, argv + 1, (size_t)(i - 1) * sizeof *argv);
-    argv[1] = name;
-    return cmd;
+    return i < argc && i > 1 && find_command(argv[i]) ? i : 0;
 }
 
 static int help(int argc, char **argv)
@@ -164,8 +169,8 @@ static int help(int argc, char **argv)
         usage(stderr);
         return CLI_USAGE;
     }
-    char *args[] = {argv[1], "--help", NULL};
-    return run_command(cmd, 2, args);
+    char *args[] = {"romfs", argv[1], "--help", NULL};
+    return run_command(cmd, 3, args, 1);
 }
 
 int main(int argc, char **argv)
@@ -187,18 +192,14 @@ int main(int argc, char **argv)
     for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
         if (strcmp(argv[i], "--json") == 0)
             cli_json_errors = 1;
-    const struct command *cmd;
-    if (a[0] == '-') {
-        cmd = command_after_options(argc, argv);
-        if (!cmd) {
-            cli_error("unknown option '%s' before the command", a);
-            usage_hint();
-            return CLI_USAGE;
-        }
-    } else {
-        cmd = find_command(a);
+    int at = a[0] == '-' ? command_after_options(argc, argv) : 1;
+    if (!at) {
+        cli_error("unknown option '%s' before the command", a);
+        usage_hint();
+        return CLI_USAGE;
     }
+    const struct command *cmd = find_command(argv[at]);
     if (cmd)
-        return run_command(cmd, argc - 1, argv + 1);
+        return run_command(cmd, argc, argv, at);
     return unknown_command(a);
 }
