@@ -22,9 +22,10 @@ void cli_usage(const cli_cmd_t *c, FILE *fp)
 {
     fputs(c->head, fp);
     for (const cli_opt_t *o = c->opts; o->kind != CLI_OPT_END; o++) {
-        if (o->kind == CLI_OPT_TEXT || o->kind == CLI_OPT_OPERAND) {
-            if (o->help)
-                fprintf(fp, "%s\n", o->help);
+        if (!o->help) /* not in the help */
+            continue;
+        if (o->kind == CLI_OPT_TEXT) {
+            fprintf(fp, "%s\n", o->help);
             continue;
         }
         char left[80];

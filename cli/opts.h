@@ -35,7 +35,7 @@ typedef struct cli_opt {
     int val;
     const char *bad;       /* CLI_OPT_NUM/STR: "CMD: " then this with the value for %s */
     cli_opt_fn fn;
-    const char *help;      /* its lines in --help, '\n' between them */
+    const char *help;      /* its lines in --help, '\n' between them; NULL: not shown */
 } cli_opt_t;
 
 #define CLI_FIELD(T, f) offsetof(T, f), sizeof(((T *)0)->f)
