@@ -13,11 +13,6 @@
 #define MAX_OPTS 48
 #define LONG_VAL 0x100   /* getopt's value of a long-only option: LONG_VAL + its index */
 
-static void put_line(FILE *fp, int col, const char *s, size_t n)
-{
-    fprintf(fp, "%*s%.*s\n", col, "", (int)n, s);
-}
-
 void cli_usage(const cli_cmd_t *c, FILE *fp)
 {
     fputs(c->head, fp);
@@ -33,16 +28,16 @@ void cli_usage(const cli_cmd_t *c, FILE *fp)
                          o->key && o->name ? ", " : o->name ? "  " : "", o->name ? "--" : "",
                          o->name ? o->name : "", o->arg ? " " : "", o->arg ? o->arg : "");
         fputs(left, fp);
-        const char *h = o->help;
-        size_t len = strcspn(h, "\n");
-        if (n + 2 <= c->col) /* two spaces at least, else the text on the next line */
-            fprintf(fp, "%*s%.*s\n", c->col - n, "", (int)len, h);
-        else
-            fprintf(fp, "\n%*s%.*s\n", c->col, "", (int)len, h);
-        for (h += len; *h == '\n'; h += len) {
-            h++;
-            len = strcspn(h, "\n");
-            put_line(fp, c->col, h, len);
+        /* The text two spaces at least after the option, else on the next line. */
+        int pad = n + 2 <= c->col ? c->col - n : -1;
+        if (pad < 0)
+            fputc('\n', fp);
+        for (const char *h = o->help;; h++, pad = -1) {
+            size_t len = strcspn(h, "\n");
+            fprintf(fp, "%*s%.*s\n", pad < 0 ? c->col : pad, "", (int)len, h);
+            if (!h[len])
+                break;
+            h += len;
         }
     }
     fputs(c->tail, fp);

@@ -54,6 +54,17 @@ for args in "build" "build a b" "ls" "tree" "cat $IMG" "stat $IMG" "extract $IMG
     # shellcheck disable=SC2086
     usage_error "$ROMFS" $args
 done
+# The line names the command once ("romfs: tree: ...", not "romfs: romfs tree:").
+for c in tree cat ls; do
+    usage_error "$ROMFS" "$c"
+    head -n1 "$ERR" | grep -q "^romfs: $c: expected IMAGE" || bad "$c: $(head -n1 "$ERR")"
+done
+# A bad option value is one line naming it.
+for c in ls tree cat stat check extract diff deploy watch; do
+    run "$ROMFS" "$c" -p x "$IMG" /x
+    [ "$rc" = 2 ] && [ "$(wc -l <"$ERR")" = 1 ] && grep -q "^romfs: $c: bad partition index 'x'" "$ERR" ||
+        bad "$c -p x: exit $rc: $(head -n3 "$ERR")"
+done
 usage_error "$ROMFS"
 err_has "no command given"
 usage_error "$ROMFS" frobnicate
