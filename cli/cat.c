@@ -22,7 +22,7 @@ const cli_cmd_t cli_cmd_cat = {
     "Write the contents of each file PATH of IMAGE to standard output.\n"
     "IMAGE '-' reads standard input.\n"
     "\n",
-    (const cli_opt_t[]){CLI_O_SOURCE(struct cat_opts, src), CLI_O_HELP("this help"), CLI_O_END},
+    (const cli_opt_t[]){CLI_O_SOURCE_HELP(struct cat_opts, src)},
     14,
     "\n"
     "Exit status: 0 written, 1 missing path, directory or corrupt entry,\n"

@@ -39,9 +39,7 @@ const cli_cmd_t cli_cmd_check = {
         CLI_O_FLAG('v', "verbose", struct check_opts, verbose, "also report information"),
         CLI_O_FLAG('q', "quiet", struct check_opts, quiet, "no summary line"),
         CLI_O_FLAG(0, "json", struct check_opts, json, "one JSON object on stdout instead of lines"),
-        CLI_O_SOURCE(struct check_opts, src),
-        CLI_O_HELP("this help"),
-        CLI_O_END,
+        CLI_O_SOURCE_HELP(struct check_opts, src),
     },
     17,
     "\n"

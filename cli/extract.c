@@ -60,9 +60,7 @@ const cli_cmd_t cli_cmd_extract = {
     (const cli_opt_t[]){
         CLI_O_FLAG('f', "force", struct ex, force, "replace existing files (never through a symbolic link)"),
         CLI_O_FLAG('v', "verbose", struct ex, verbose, "print each path as it is written"),
-        CLI_O_SOURCE(struct ex, src),
-        CLI_O_HELP("this help"),
-        CLI_O_END,
+        CLI_O_SOURCE_HELP(struct ex, src),
     },
     17,
     "\n"

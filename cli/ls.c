@@ -38,9 +38,7 @@ const cli_cmd_t cli_cmd_ls = {
                    "bytes of a name that is not valid UTF-8, and \"unsafe\":\n"
                    "true marks a name no path reaches ('', '.', '..', '/', NUL)"),
         CLI_O_TEXT("\nUnsafe names are also reported on stderr, with their record offsets."),
-        CLI_O_SOURCE(struct ls_opts, src),
-        CLI_O_HELP("this help"),
-        CLI_O_END,
+        CLI_O_SOURCE_HELP(struct ls_opts, src),
     },
     19,
     "\n"

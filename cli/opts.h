@@ -57,6 +57,9 @@ typedef struct cli_opt {
         CLI_O_NUM('p', "partition", "N", T, f.part, 0, 255, 0, "bad partition index '%s'",                           \
                   "with -d: the partition index (default 0)")
 
+/* The image commands' last entries: -d/-p, -h. */
+#define CLI_O_SOURCE_HELP(T, f) CLI_O_SOURCE(T, f), CLI_O_HELP("this help"), CLI_O_END
+
 /* A command's line: its help around the options, and its operands. */
 typedef struct cli_cmd {
     const char *name;      /* "ls": messages start "romfs: ls: " */

@@ -31,9 +31,7 @@ const cli_cmd_t cli_cmd_stat = {
     "\n",
     (const cli_opt_t[]){
         CLI_O_FLAG(0, "json", struct stat_opts, json, "one JSON object"),
-        CLI_O_SOURCE(struct stat_opts, src),
-        CLI_O_HELP("this help"),
-        CLI_O_END,
+        CLI_O_SOURCE_HELP(struct stat_opts, src),
     },
     14,
     "\n"

@@ -23,7 +23,7 @@ const cli_cmd_t cli_cmd_tree = {
     "Entries more than 40 levels deep are indented by their first and last 8\n"
     "levels with [+N] for the N levels between.\n"
     "\n",
-    (const cli_opt_t[]){CLI_O_SOURCE(struct tree_opts, src), CLI_O_HELP("this help"), CLI_O_END},
+    (const cli_opt_t[]){CLI_O_SOURCE_HELP(struct tree_opts, src)},
     14,
     "\n"
     "Exit status: 0 drawn, 1 missing path or corrupt image, 2 bad usage.\n",
