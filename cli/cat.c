@@ -33,12 +33,10 @@ const cli_cmd_t cli_cmd_cat = {
 int cmd_cat(int argc, char **argv)
 {
     struct cat_opts o = {{0}};
-    int pr = cli_parse(&cli_cmd_cat, argc, argv, &o);
+    iw_image_t img;
+    int pr = iw_command(&cli_cmd_cat, argc, argv, &o, &o.src, &img);
     if (pr >= 0)
         return pr;
-    iw_image_t img;
-    if (iw_image_open_lazy(&img, o.src.image, &o.src) != 0)
-        return CLI_FAIL;
     int rc = CLI_OK;
     for (int i = optind; i < argc; i++) {
         char *path = NULL;

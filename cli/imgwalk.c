@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "opts.h"
 
 /// Loading ///
 
@@ -64,6 +65,14 @@ int iw_image_open(iw_image_t *img, const char *path, const iw_source_t *s)
 int iw_image_open_lazy(iw_image_t *img, const char *path, const iw_source_t *s)
 {
     return image_open(img, path, s, 1);
+}
+
+int iw_command(const cli_cmd_t *c, int argc, char **argv, void *o, iw_source_t *src, iw_image_t *img)
+{
+    int rc = cli_parse(c, argc, argv, o);
+    if (rc >= 0)
+        return rc;
+    return iw_image_open_lazy(img, src->image, src) != 0 ? CLI_FAIL : -1;
 }
 
 int iw_image_need(iw_image_t *img, const char *path, int what)

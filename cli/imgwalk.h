@@ -41,6 +41,12 @@ typedef struct iw_source {
     const char *image;
 } iw_source_t;
 
+struct cli_cmd;
+/* An image command's start: its options into o (src: their iw_source_t),
+ * then the image opened with iw_image_open_lazy. -1 to go on (the
+ * operands after IMAGE at argv[optind..]), else the exit status. */
+int iw_command(const struct cli_cmd *c, int argc, char **argv, void *o, iw_source_t *src, iw_image_t *img);
+
 /* Read partition part's image from board dev (NULL: the default board).
  * 0, or -1 after one error line (no image, damaged transfer, board errors). */
 int iw_board_fetch(const char *dev, int part, romfs_board_image_t *im);

@@ -117,12 +117,10 @@ static void on_entry(void *ctx, romfs_walk_t *w)
 int cmd_ls(int argc, char **argv)
 {
     struct ls_opts o = {0};
-    int rc = cli_parse(&cli_cmd_ls, argc, argv, &o);
+    iw_image_t img;
+    int rc = iw_command(&cli_cmd_ls, argc, argv, &o, &o.src, &img);
     if (rc >= 0)
         return rc;
-    iw_image_t img;
-    if (iw_image_open_lazy(&img, o.src.image, &o.src) != 0)
-        return CLI_FAIL;
     o.addr = img.addr;
     o.img = &img;
     char *path = NULL;

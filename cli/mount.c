@@ -44,7 +44,7 @@ const cli_cmd_t cli_cmd_mount = {
     0, 2, 2, "IMAGE DIR",
 };
 
-#if defined(ROMFS_MOUNT_UNAVAILABLE)
+#if defined(ROMFS_MOUNT_UNAVAILABLE) || !defined(ROMFS_HAVE_FUSE)
 
 int cmd_mount(int argc, char **argv)
 {
@@ -52,20 +52,13 @@ int cmd_mount(int argc, char **argv)
     int r = cli_parse(&cli_cmd_mount, argc, argv, &o);
     if (r >= 0)
         return r;
+#if defined(ROMFS_MOUNT_UNAVAILABLE)
     cli_error("mount: not available on Windows (FUSE is on Linux, and on macOS as macFUSE)");
     return CLI_USAGE;
-}
-
-#elif !defined(ROMFS_HAVE_FUSE)
-
-int cmd_mount(int argc, char **argv)
-{
-    struct mount_opts o = {0};
-    int r = cli_parse(&cli_cmd_mount, argc, argv, &o);
-    if (r >= 0)
-        return r;
+#else
     cli_error("mount: this romfs was built without FUSE (install libfuse3-dev and rebuild)");
     return CLI_FAIL;
+#endif
 }
 
 #else

@@ -42,12 +42,10 @@ const cli_cmd_t cli_cmd_stat = {
 int cmd_stat(int argc, char **argv)
 {
     struct stat_opts o = {{0}, 0};
-    int pr = cli_parse(&cli_cmd_stat, argc, argv, &o);
+    iw_image_t img;
+    int pr = iw_command(&cli_cmd_stat, argc, argv, &o, &o.src, &img);
     if (pr >= 0)
         return pr;
-    iw_image_t img;
-    if (iw_image_open_lazy(&img, o.src.image, &o.src) != 0)
-        return CLI_FAIL;
     int rc = CLI_FAIL;
     char *path = NULL;
     romfs_info_t info;

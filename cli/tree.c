@@ -53,12 +53,10 @@ static void draw(void *ctx, romfs_walk_t *w)
 int cmd_tree(int argc, char **argv)
 {
     struct tree_opts o = {{0}};
-    int rc = cli_parse(&cli_cmd_tree, argc, argv, &o);
+    iw_image_t img;
+    int rc = iw_command(&cli_cmd_tree, argc, argv, &o, &o.src, &img);
     if (rc >= 0)
         return rc;
-    iw_image_t img;
-    if (iw_image_open_lazy(&img, o.src.image, &o.src) != 0)
-        return CLI_FAIL;
     char *path = NULL;
     romfs_info_t info;
     rc = CLI_FAIL;
