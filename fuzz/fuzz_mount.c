@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* libFuzzer target: the FUSE daemon of `romfs mount` (cli/mount.c), its
+/* libFuzzer target: the FUSE daemon of `romfs mount` (src/fuse/ops.c), its
  * operations called directly as the kernel would call them: readdir of
  * every directory reached, getattr, open and read of every entry listed
  * (bounded), statfs, and lookups of paths the input spells. Besides not
@@ -10,7 +10,7 @@
 #include <limits.h>
 
 #include "fuzz_common.h"
-#include "mount_ops.h"
+#include "romfs_fuse_ops.h"
 
 #define MAX_VISITS 512
 

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
-/* The FUSE operations of `romfs mount` (cli/mount.c) over a mounted image,
+/* The FUSE operations of `romfs mount` (src/fuse/ops.c) over a mounted image,
  * callable without a kernel: fuzz/fuzz_mount.c drives them directly. */
-#ifndef ROMFS_CLI_MOUNT_OPS_H
-#define ROMFS_CLI_MOUNT_OPS_H
+#ifndef ROMFS_FUSE_OPS_H
+#define ROMFS_FUSE_OPS_H
 
 #define FUSE_USE_VERSION 31
 #include <fuse.h>
