@@ -11,6 +11,7 @@
 #include "imgwalk.h"
 #include "opts.h"
 #include "romfs/romfs_check.h"
+#include "grow.h"
 
 struct check_opts {
     iw_source_t src;
@@ -65,16 +66,12 @@ static void collect(void *ctx, int severity, size_t offset, const char *msg)
     struct findings *f = ctx;
     if (f->nomem)
         return;
-    if (f->n == f->cap) {
-        size_t cap = f->cap ? f->cap * 2 : 16;
-        struct finding *v = realloc(f->v, cap * sizeof *v);
-        if (!v) {
-            f->nomem = 1;
-            return;
-        }
-        f->v = v;
-        f->cap = cap;
+    struct finding *v = romfs_grow(f->v, &f->cap, f->n + 1, sizeof *v, 16);
+    if (!v) {
+        f->nomem = 1;
+        return;
     }
+    f->v = v;
     char *m = strdup(msg);
     if (!m) {
         f->nomem = 1;

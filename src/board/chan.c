@@ -11,11 +11,6 @@
 #include "platform.h"
 #include "romfs/romfs.h"
 
-int64_t chan_now_ms(void)
-{
-    return rp_monotonic_ns() / 1000000;
-}
-
 void chan_init_fds(chan_t *c, int rfd, int wfd)
 {
     memset(c, 0, sizeof *c);
@@ -28,7 +23,7 @@ void chan_init_fds(chan_t *c, int rfd, int wfd)
  * pieces so that a clock far ahead never overflows an int). */
 static int left_ms(int64_t deadline)
 {
-    int64_t left = deadline - chan_now_ms();
+    int64_t left = deadline - rp_monotonic_ms();
     return left < 0 ? 0 : left > 60000 ? 60000 : (int)left;
 }
 
@@ -62,7 +57,7 @@ static int wait_fd(chan_t *c, int fd, int for_write, int64_t deadline)
             return ROMFS_ERR_CLOSED;
         if (r > 0)
             return 1;
-        if (left == 0 || chan_now_ms() >= deadline)
+        if (left == 0 || rp_monotonic_ms() >= deadline)
             return 0;
     }
 }
@@ -74,7 +69,7 @@ static int serial_read(chan_t *c, uint8_t *buf, size_t n, int64_t deadline)
             return ROMFS_ERR_CANCELED;
         int left = left_ms(deadline);
         int r = chan_serial_read(c->ser, buf, n, read_slice(left));
-        if (r != 0 || left == 0 || chan_now_ms() >= deadline)
+        if (r != 0 || left == 0 || rp_monotonic_ms() >= deadline)
             return r;
     }
 }
@@ -160,7 +155,7 @@ void chan_close(chan_t *c)
          * still sends until it closes its end (briefly), so that it never
          * writes into a closed pipe (socat's "Broken pipe", node's EPIPE). */
         uint8_t sink[512];
-        int64_t deadline = chan_now_ms() + 1000;
+        int64_t deadline = rp_monotonic_ms() + 1000;
         while (chan_read(c, sink, sizeof sink, deadline) > 0)
             ;
     }

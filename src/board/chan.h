@@ -28,13 +28,10 @@ typedef struct chan {
     atomic_int cancel;    /* chan_cancel: reads end with ROMFS_ERR_CANCELED */
 } chan_t;
 
-/* Milliseconds on a monotonic clock. */
-int64_t chan_now_ms(void);
-
 /* Wrap an existing pair of descriptors (tests use a socketpair). */
 void chan_init_fds(chan_t *c, int rfd, int wfd);
 
-/* Read up to n bytes, waiting until deadline (chan_now_ms() value).
+/* Read up to n bytes, waiting until deadline (an rp_monotonic_ms() value).
  * Returns the count (> 0), 0 when the deadline passed, or ROMFS_ERR_CLOSED
  * (end of file, EIO on a tty that went away, a child that exited). */
 int chan_read(chan_t *c, uint8_t *buf, size_t n, int64_t deadline);

@@ -113,7 +113,7 @@ static int fill(rawrepl_t *r, int64_t deadline)
     if (r->pend_pos < r->pend_len)
         return 0;
     r->pend_pos = r->pend_len = 0;
-    if (chan_now_ms() > deadline)
+    if (rp_monotonic_ms() > deadline)
         return ROMFS_ERR_TIMEOUT;
     int n = chan_read(r->ch, r->pend, sizeof r->pend, deadline);
     if (n == 0)
@@ -199,8 +199,8 @@ static int read_exact(rawrepl_t *r, uint8_t *dst, size_t n, int64_t deadline, co
 static void drain(rawrepl_t *r, int quiet_ms, int64_t deadline)
 {
     r->pend_pos = r->pend_len = 0;
-    while (chan_now_ms() < deadline) {
-        int64_t until = chan_now_ms() + quiet_ms;
+    while (rp_monotonic_ms() < deadline) {
+        int64_t until = rp_monotonic_ms() + quiet_ms;
         if (until > deadline)
             until = deadline;
         if (chan_read(r->ch, r->pend, sizeof r->pend, until) <= 0)
@@ -211,7 +211,7 @@ static void drain(rawrepl_t *r, int quiet_ms, int64_t deadline)
 
 int rr_enter(rawrepl_t *r)
 {
-    int64_t deadline = chan_now_ms() + r->timeout_ms;
+    int64_t deadline = rp_monotonic_ms() + r->timeout_ms;
     int e = put(r, "\r\x03\x03", 3, deadline, "interrupting the running program");
     if (e)
         return e;
@@ -219,7 +219,7 @@ int rr_enter(rawrepl_t *r)
      * that never stops talking gets at most a second (or half the timeout)
      * of draining; the rest is left to find the prompt. */
     int half = r->timeout_ms / 2;
-    drain(r, 100, chan_now_ms() + (half < 1000 ? half : 1000));
+    drain(r, 100, rp_monotonic_ms() + (half < 1000 ? half : 1000));
     e = put(r, "\r\x01", 2, deadline, "entering the raw REPL");
     if (e)
         return e;
@@ -236,7 +236,7 @@ int rr_exit(rawrepl_t *r)
     if (!r->in_raw && !r->resync)
         return 0;
     r->in_raw = r->resync = 0;
-    return put(r, "\x02", 1, chan_now_ms() + 1000, "leaving the raw REPL");
+    return put(r, "\x02", 1, rp_monotonic_ms() + 1000, "leaving the raw REPL");
 }
 
 /* Signs in the output that the board restarted instead of finishing. */
@@ -278,8 +278,8 @@ static int read_to_eot(rawrepl_t *r, int64_t deadline, rr_output_fn fn, void *ct
     size_t tlen = 0, seen = 0;
     for (;;) {
         int64_t until = deadline;
-        if (errtext && tlen && tail[tlen - 1] == '>' && chan_now_ms() + PROMPT_QUIET_MS < deadline)
-            until = chan_now_ms() + PROMPT_QUIET_MS;
+        if (errtext && tlen && tail[tlen - 1] == '>' && rp_monotonic_ms() + PROMPT_QUIET_MS < deadline)
+            until = rp_monotonic_ms() + PROMPT_QUIET_MS;
         int e = fill(r, until);
         if (e == ROMFS_ERR_TIMEOUT && until < deadline)
             return fail(r, ROMFS_ERR_PROTOCOL, "board's answer lost its end marker (it is back at its prompt)");
@@ -328,7 +328,7 @@ static int paste_write(rawrepl_t *r, const uint8_t *code, size_t len, unsigned w
         for (;;) {
             if (remain && r->pend_pos == r->pend_len) {
                 /* Anything from the board right now? (a zero-wait poll) */
-                int n = chan_read(r->ch, r->pend, sizeof r->pend, chan_now_ms());
+                int n = chan_read(r->ch, r->pend, sizeof r->pend, rp_monotonic_ms());
                 if (n < 0)
                     return io_fail(r, n, "sending code (raw-paste)", NULL, 0);
                 r->pend_pos = 0;
@@ -405,7 +405,7 @@ static int plain_write(rawrepl_t *r, const uint8_t *code, size_t len, int64_t de
 int rr_exec(rawrepl_t *r, const char *code, size_t len, rr_output_fn on_output, void *ctx,
             rr_buf_t *out, rr_buf_t *errtext, int timeout_ms)
 {
-    int64_t deadline = chan_now_ms() + (timeout_ms > 0 ? timeout_ms : r->timeout_ms);
+    int64_t deadline = rp_monotonic_ms() + (timeout_ms > 0 ? timeout_ms : r->timeout_ms);
     const uint8_t *c = (const uint8_t *)code;
     int e, pasted = 0;
     if (!r->in_raw)
@@ -496,7 +496,7 @@ static int read_reset_text(rawrepl_t *r, rr_buf_t *text, int64_t deadline)
 int rr_soft_reset(rawrepl_t *r, rr_buf_t *boot)
 {
     static const char reboot[] = "soft reboot\r\n";
-    int64_t deadline = chan_now_ms() + r->timeout_ms;
+    int64_t deadline = rp_monotonic_ms() + r->timeout_ms;
     if (!r->in_raw)
         return fail(r, ROMFS_ERR_PROTOCOL, "not in the raw REPL");
     int e = put(r, "\x04", 1, deadline, "soft-resetting the board");

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "romfs/romfs.h"
+#include "grow.h"
 
 int sparse_init(sparse_t *s, size_t len, sparse_fetch_fn fetch, void *ctx)
 {
@@ -257,14 +258,10 @@ static int push_dir(void *ctx, const entry_t *e)
     todo_t *t = ctx;
     if (!e->dir)
         return 0;
-    if (t->n == t->cap) {
-        size_t cap = t->cap ? t->cap * 2 : 16;
-        entry_t *v = realloc(t->v, cap * sizeof *v);
-        if (!v)
-            return ROMFS_ERR_NOMEM;
-        t->v = v;
-        t->cap = cap;
-    }
+    entry_t *v = romfs_grow(t->v, &t->cap, t->n + 1, sizeof *v, 16);
+    if (!v)
+        return ROMFS_ERR_NOMEM;
+    t->v = v;
     t->v[t->n++] = *e;
     return 0;
 }

@@ -26,6 +26,7 @@
 #include <string.h>
 
 #include "platform.h"
+#include "grow.h"
 
 enum src_kind { SRC_NONE, SRC_MEM, SRC_CB, SRC_HOST };
 
@@ -196,14 +197,10 @@ static int add_node(romfs_builder_t *b, const char *name, size_t len, int is_dir
         return ROMFS_ERR_EXIST;
     }
     struct romfs_build_file *d = b->cur;
-    if (d->nkids == d->cap) {
-        size_t ncap = d->cap ? d->cap * 2 : 8;
-        struct romfs_build_file **nk = realloc(d->kids, ncap * sizeof *nk);
-        if (!nk)
-            goto nomem;
-        d->kids = nk;
-        d->cap = ncap;
-    }
+    struct romfs_build_file **nk = romfs_grow(d->kids, &d->cap, d->nkids + 1, sizeof *nk, 8);
+    if (!nk)
+        goto nomem;
+    d->kids = nk;
     struct romfs_build_file *n = calloc(1, sizeof *n);
     if (!n)
         goto nomem;
@@ -643,8 +640,7 @@ static int data_from_host(struct out *o, struct romfs_build_file *f)
     /* Rewritten while it was read (in place, same size): the bytes taken
      * may be half old and half new. Checked again now it is read. */
     rp_stat_t after;
-    if (!err && o->err == 0 && rp_fstat(fd, &after) == 0 &&
-        (after.size != st.size || after.mtime_ns != st.mtime_ns || after.ctime_ns != st.ctime_ns)) {
+    if (!err && o->err == 0 && rp_fstat(fd, &after) == 0 && !rp_stat_same(&after, &st)) {
         err = ROMFS_ERR_IO;
         seterr(o->b, "%s: changed while building (rewritten while it was read)", p);
     }

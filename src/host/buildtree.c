@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "platform.h"
+#include "grow.h"
 
 /* A growable NUL-terminated string. */
 struct str {
@@ -28,16 +29,10 @@ struct str {
 
 static int str_reserve(struct str *s, size_t extra)
 {
-    if (s->len + extra + 1 <= s->cap)
-        return 0;
-    size_t ncap = s->cap ? s->cap : 256;
-    while (ncap < s->len + extra + 1)
-        ncap *= 2;
-    char *n = realloc(s->s, ncap);
+    char *n = extra < SIZE_MAX - s->len - 1 ? romfs_grow(s->s, &s->cap, s->len + extra + 1, 1, 256) : NULL;
     if (!n)
         return ROMFS_ERR_NOMEM;
     s->s = n;
-    s->cap = ncap;
     return 0;
 }
 
@@ -183,16 +178,12 @@ static int list_dir(struct scan *sc, struct entry **out, size_t *n_out)
                 err = fail(sc, sc->path.s, -errno, strerror(errno));
             break;
         }
-        if (n == cap) {
-            size_t ncap = cap ? cap * 2 : 16;
-            struct entry *nv = realloc(v, ncap * sizeof *nv);
-            if (!nv) {
-                err = fail(sc, sc->path.s, ROMFS_ERR_NOMEM, "out of memory");
-                break;
-            }
-            v = nv;
-            cap = ncap;
+        struct entry *nv = romfs_grow(v, &cap, n + 1, sizeof *nv, 16);
+        if (!nv) {
+            err = fail(sc, sc->path.s, ROMFS_ERR_NOMEM, "out of memory");
+            break;
         }
+        v = nv;
         struct entry *e = &v[n];
         if (!(e->name = strdup(nm))) {
             err = fail(sc, sc->path.s, ROMFS_ERR_NOMEM, "out of memory");
@@ -235,14 +226,10 @@ static int push_dir(struct scan *sc, const rp_stat_t *st, const char *path)
         if (sc->stack[i].dev == st->dev && sc->stack[i].ino == st->ino)
             return fail(sc, path, ROMFS_ERR_INVAL,
                         "symbolic link loop: this directory contains itself");
-    if (sc->depth == sc->stack_cap) {
-        size_t ncap = sc->stack_cap ? sc->stack_cap * 2 : 16;
-        struct dirid *ns = realloc(sc->stack, ncap * sizeof *ns);
-        if (!ns)
-            return fail(sc, path, ROMFS_ERR_NOMEM, "out of memory");
-        sc->stack = ns;
-        sc->stack_cap = ncap;
-    }
+    struct dirid *ns = romfs_grow(sc->stack, &sc->stack_cap, sc->depth + 1, sizeof *ns, 16);
+    if (!ns)
+        return fail(sc, path, ROMFS_ERR_NOMEM, "out of memory");
+    sc->stack = ns;
     sc->stack[sc->depth].dev = st->dev;
     sc->stack[sc->depth].ino = st->ino;
     sc->depth++;

@@ -166,16 +166,6 @@ static void on_excluded(void *ctx, const char *rel, const char *rule, const char
         d->o.on_excluded(d->o.ctx, rel, rule, origin);
 }
 
-/* a b c concatenated (malloc'd), or NULL. */
-static char *join(const char *a, const char *b, const char *c)
-{
-    size_t n = strlen(a) + strlen(b) + strlen(c) + 1;
-    char *s = malloc(n);
-    if (s)
-        snprintf(s, n, "%s%s%s", a, b, c);
-    return s;
-}
-
 static int is_file(const char *path)
 {
     rp_stat_t st;
@@ -190,7 +180,7 @@ static int queue_compile(romfs_dirbuild_t *d, romfs_dirscan_file_t *f, const cha
         return -ENOMEM;
     d->later = n;
     free(d->mpy_name);
-    d->mpy_name = join(stem, ".mpy", "");
+    d->mpy_name = rp_concat3(stem, ".mpy", "");
     if (!d->mpy_name || romfs_mpy_add(d->mpy, f->host_path, f->rel_path, f->host_path) < 0)
         return -ENOMEM;
     f->later = &d->later[d->nlater++];
@@ -215,7 +205,7 @@ static int on_file(void *ctx, romfs_dirscan_file_t *f)
     if (!is_py)
         return 0;
     char *stem = rp_strndup(f->name, n - 3);
-    char *sibling = stem ? join(f->dir_path, stem, ".mpy") : NULL;
+    char *sibling = stem ? rp_concat3(f->dir_path, stem, ".mpy") : NULL;
     int r = sibling ? 0 : -ENOMEM;
     int beside = r == 0 && is_file(sibling) && !excluded_sibling(d, sibling);
     if (beside)

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "grow.h"
 #include "platform.h"
 #include "romfs/romfs.h"
 
@@ -37,15 +38,19 @@ romfs_ignore_t *romfs_ignore_new(void)
     return calloc(1, sizeof(romfs_ignore_t));
 }
 
+static void rule_free(rule_t *r)
+{
+    free(r->pat);
+    free(r->text);
+    free(r->origin);
+}
+
 void romfs_ignore_free(romfs_ignore_t *ig)
 {
     if (!ig)
         return;
-    for (size_t i = 0; i < ig->n; i++) {
-        free(ig->rules[i].text);
-        free(ig->rules[i].origin);
-        free(ig->rules[i].pat);
-    }
+    for (size_t i = 0; i < ig->n; i++)
+        rule_free(&ig->rules[i]);
     free(ig->rules);
     free(ig);
 }
@@ -57,7 +62,8 @@ size_t romfs_ignore_count(const romfs_ignore_t *ig)
 
 /// Parsing a line ///
 
-int romfs_ignore_add(romfs_ignore_t *ig, const char *line, size_t len, const char *origin)
+/* The line without its end of line and its unescaped trailing spaces. */
+static size_t trim_line(const char *line, size_t len)
 {
     while (len && (line[len - 1] == '\r' || line[len - 1] == '\n'))
         len--;
@@ -70,6 +76,47 @@ int romfs_ignore_add(romfs_ignore_t *ig, const char *line, size_t len, const cha
             break;
         len--;
     }
+    return len;
+}
+
+/* Write the pattern p..end into r->pat (room for its length + 8):
+ * unanchored ones get a leading "**" component, empty components go
+ * ("a//b" is "a/b") and a final "**" becomes "*" then "**" (at least
+ * one name below). */
+static void rule_compile(rule_t *r, const char *p, const char *end, int anchored)
+{
+    size_t body = (size_t)(end - p);
+    int trailing = body >= 3 && memcmp(end - 3, "/**", 3) == 0;
+    if (body == 2 && memcmp(p, "**", 2) == 0)
+        trailing = 0;
+    size_t w = 0;
+    if (!anchored) {
+        memcpy(r->pat, "**/", 3);
+        w = 3;
+    }
+    for (const char *q = p; q < end;) {
+        const char *s = memchr(q, '/', (size_t)(end - q));
+        size_t n = s ? (size_t)(s - q) : (size_t)(end - q);
+        if (n) {
+            if (w && r->pat[w - 1] != '/')
+                r->pat[w++] = '/';
+            memcpy(r->pat + w, q, n);
+            w += n;
+        }
+        q += n + (s != NULL);
+    }
+    if (trailing) {
+        w -= 2;
+        memcpy(r->pat + w, "*/**", 4);
+        w += 4;
+    }
+    r->pat[w] = '\0';
+    r->len = w;
+}
+
+int romfs_ignore_add(romfs_ignore_t *ig, const char *line, size_t len, const char *origin)
+{
+    len = trim_line(line, len);
     if (len == 0 || line[0] == '#')
         return 0;
     rule_t r = {0};
@@ -89,59 +136,16 @@ int romfs_ignore_add(romfs_ignore_t *ig, const char *line, size_t len, const cha
         p++;
     if (p == end)
         return 0;
-    size_t body = (size_t)(end - p);
-    /* Unanchored: "**" then the name. A final "**" component becomes "*"
-     * then "**": at least one name below. */
-    int trailing = body >= 3 && memcmp(end - 3, "/**", 3) == 0;
-    if (body == 2 && memcmp(p, "**", 2) == 0)
-        trailing = 0;
-    size_t cap = body + 8;
-    r.pat = malloc(cap);
+    r.pat = malloc((size_t)(end - p) + 8);
     r.text = rp_strndup(line, len);
     r.origin = strdup(origin ? origin : "");
-    if (!r.pat || !r.text || !r.origin) {
-        free(r.pat);
-        free(r.text);
-        free(r.origin);
+    rule_t *nr = r.pat && r.text && r.origin ? romfs_grow(ig->rules, &ig->cap, ig->n + 1, sizeof *nr, 16) : NULL;
+    if (!nr) {
+        rule_free(&r);
         return ROMFS_ERR_NOMEM;
     }
-    size_t w = 0;
-    if (!anchored) {
-        memcpy(r.pat, "**/", 3);
-        w = 3;
-    }
-    /* Components without empty ones ("a//b" is "a/b"). */
-    for (const char *q = p; q < end;) {
-        const char *s = memchr(q, '/', (size_t)(end - q));
-        size_t n = s ? (size_t)(s - q) : (size_t)(end - q);
-        if (n) {
-            if (w && r.pat[w - 1] != '/')
-                r.pat[w++] = '/';
-            memcpy(r.pat + w, q, n);
-            w += n;
-        }
-        q += n + (s != NULL);
-    }
-    if (trailing) {
-        /* the final "**" becomes "*" then "**" */
-        w -= 2;
-        memcpy(r.pat + w, "*/**", 4);
-        w += 4;
-    }
-    r.pat[w] = '\0';
-    r.len = w;
-    if (ig->n == ig->cap) {
-        size_t nc = ig->cap ? ig->cap * 2 : 16;
-        rule_t *nr = realloc(ig->rules, nc * sizeof *nr);
-        if (!nr) {
-            free(r.pat);
-            free(r.text);
-            free(r.origin);
-            return ROMFS_ERR_NOMEM;
-        }
-        ig->rules = nr;
-        ig->cap = nc;
-    }
+    ig->rules = nr;
+    rule_compile(&r, p, end, anchored);
     ig->rules[ig->n++] = r;
     return 0;
 }

@@ -15,6 +15,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include "grow.h"
 
 #define HDR_LEN 7                       /* magic + 4-byte fs length */
 #define PAD_HDR_LEN (1 + 4 + ROMFS_LAYOUT_MARKER_LEN + 4)
@@ -66,14 +67,10 @@ static void tree_free(tree_t *t)
 
 static int tree_push(tree_t *t, const romfs_info_t *info, size_t parent)
 {
-    if (t->count == t->cap) {
-        size_t cap = t->cap ? t->cap * 2 : 64;
-        node_t *nn = realloc(t->n, cap * sizeof *nn);
-        if (!nn)
-            return ROMFS_ERR_NOMEM;
-        t->n = nn;
-        t->cap = cap;
-    }
+    node_t *nn = romfs_grow(t->n, &t->cap, t->count + 1, sizeof *nn, 64);
+    if (!nn)
+        return ROMFS_ERR_NOMEM;
+    t->n = nn;
     const char *ppath = parent == NO_OFF ? NULL : t->n[parent].path;
     size_t plen = ppath ? strlen(ppath) + 1 : 0;
     char *path = malloc(plen + info->name_len + 1);

@@ -15,6 +15,7 @@
 #include "platform.h"
 #include "romfs/romfs.h"
 #include "sha256.h"
+#include "grow.h"
 
 #define OUTPUT_MAX 65536 /* compiler messages kept per source */
 
@@ -55,15 +56,6 @@ static void seterr(romfs_mpy_t *m, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(m->errmsg, sizeof m->errmsg, fmt, ap);
     va_end(ap);
-}
-
-static char *join3(const char *a, const char *b, const char *c)
-{
-    size_t n = strlen(a) + strlen(b) + strlen(c) + 1;
-    char *s = malloc(n);
-    if (s)
-        snprintf(s, n, "%s%s%s", a, b, c);
-    return s;
 }
 
 /// Running a program ///
@@ -352,14 +344,10 @@ int romfs_mpy_version_num(const romfs_mpy_t *m, unsigned *version, unsigned *sub
 
 int romfs_mpy_add(romfs_mpy_t *m, const char *host_path, const char *source_name, const char *shown)
 {
-    if (m->njobs == m->cap) {
-        size_t nc = m->cap ? m->cap * 2 : 64;
-        struct job *nj = realloc(m->jobs, nc * sizeof *nj);
-        if (!nj)
-            return ROMFS_ERR_NOMEM;
-        m->jobs = nj;
-        m->cap = nc;
-    }
+    struct job *nj = romfs_grow(m->jobs, &m->cap, m->njobs + 1, sizeof *nj, 64);
+    if (!nj)
+        return ROMFS_ERR_NOMEM;
+    m->jobs = nj;
     struct job *j = &m->jobs[m->njobs];
     memset(j, 0, sizeof *j);
     j->fd = -1;
@@ -508,16 +496,11 @@ static char *tmp_file(const romfs_mpy_t *m, size_t i, const char *ext)
 {
     char n[40];
     snprintf(n, sizeof n, "/%zu%s", i, ext);
-    return join3(m->tmpdir, n, "");
+    return rp_concat3(m->tmpdir, n, "");
 }
 
 /* The whole of path into memory (the bytes hashed are the bytes compiled). */
 #define SLURP_CHANGED (-1)   /* not an errno value */
-
-static int same_state(const rp_stat_t *a, const rp_stat_t *b)
-{
-    return a->type == b->type && a->size == b->size && a->mtime_ns == b->mtime_ns && a->ctime_ns == b->ctime_ns;
-}
 
 /* Read PATH whole. With SEEN, its state is checked again once read: a file
  * rewritten meanwhile (the bytes may be half old, half new) is *err
@@ -541,7 +524,7 @@ static uint8_t *slurp(const char *path, size_t *len, int *err, rp_stat_t *seen)
         }
         *err = r < 0 ? errno : 0;
         *len = got;
-        if (seen && !*err && (got != (size_t)st.size || rp_fstat(fd, &after) != 0 || !same_state(&st, &after)))
+        if (seen && !*err && (got != (size_t)st.size || rp_fstat(fd, &after) != 0 || !rp_stat_same(&st, &after)))
             *err = SLURP_CHANGED;
         if (seen)
             *seen = st;
@@ -758,7 +741,7 @@ static int recheck_sources(romfs_mpy_t *m)
         rp_stat_t now;
         if (!j->have_seen)
             continue;
-        if (rp_stat(j->host_path, &now) != 0 || !same_state(&j->seen, &now)) {
+        if (rp_stat(j->host_path, &now) != 0 || !rp_stat_same(&j->seen, &now)) {
             seterr(m, "%s: changed while building (rewritten after it was read)", j->shown);
             return ROMFS_ERR_IO;
         }

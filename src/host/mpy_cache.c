@@ -13,6 +13,7 @@
 
 #include "romfs/romfs_mpy.h"
 #include "sha256.h"
+#include "grow.h"
 
 #define MAGIC "RFSMPY1\n"
 #define HDR (8 + 8 + 64)
@@ -225,12 +226,10 @@ static struct ent *list_entries(const mpy_cache_t *c, size_t *n_out, uint64_t *t
         }
         if (l != KEY_LEN + 4 || strcmp(nm + KEY_LEN, ".mpy") != 0)
             continue;
-        if (n == cap) {
-            struct ent *nv = realloc(v, (cap = cap ? cap * 2 : 256) * sizeof *nv);
-            if (!nv)
-                break;
-            v = nv;
-        }
+        struct ent *nv = romfs_grow(v, &cap, n + 1, sizeof *nv, 256);
+        if (!nv)
+            break;
+        v = nv;
         memcpy(v[n].name, nm, l + 1);
         v[n].size = st.size;
         v[n].used = st.mtime_ns;

@@ -85,6 +85,12 @@ RP_API int rp_stat(const char *path, rp_stat_t *st);  /* follows links */
 RP_API int rp_lstat(const char *path, rp_stat_t *st); /* does not */
 RP_API int rp_fstat(int fd, rp_stat_t *st);
 RP_API int rp_statat(int dirfd, const char *name, rp_stat_t *st, int follow);
+/* The same state of a file: type, size, mtime and ctime all equal. A file
+ * rewritten between two stats (even in place, same size) differs. */
+static inline int rp_stat_same(const rp_stat_t *a, const rp_stat_t *b)
+{
+    return a->type == b->type && a->size == b->size && a->mtime_ns == b->mtime_ns && a->ctime_ns == b->ctime_ns;
+}
 
 /* The target of the symbolic link path, NUL-terminated: its length or -1. */
 RP_API long rp_readlink(const char *path, char *buf, size_t cap);
@@ -229,6 +235,15 @@ RP_API int rp_thread_join(rp_thread_t *t);
 
 /* A monotonic clock in nanoseconds. */
 RP_API int64_t rp_monotonic_ns(void);
+/* The same clock in milliseconds and in seconds. */
+static inline int64_t rp_monotonic_ms(void)
+{
+    return rp_monotonic_ns() / 1000000;
+}
+static inline double rp_monotonic_s(void)
+{
+    return (double)rp_monotonic_ns() / 1e9;
+}
 /* Sleep; 0, or -1 with EINTR when a signal cut it short (POSIX). */
 RP_API int rp_sleep_ms(unsigned ms);
 /* The directory for temporary files: $TMPDIR, else the OS's (no final
@@ -298,6 +313,19 @@ static inline char *rp_strndup(const char *s, size_t n)
         d[l] = '\0';
     }
     return d;
+}
+
+/* a, b and c concatenated (malloc'd), or NULL. */
+static inline char *rp_concat3(const char *a, const char *b, const char *c)
+{
+    size_t la = strlen(a), lb = strlen(b), lc = strlen(c);
+    char *s = (char *)malloc(la + lb + lc + 1);
+    if (s) {
+        memcpy(s, a, la);
+        memcpy(s + la, b, lb);
+        memcpy(s + la + lb, c, lc + 1);
+    }
+    return s;
 }
 
 /* memmem, which POSIX does not have. */

@@ -53,11 +53,6 @@ typedef struct view {
     size_t blen, plen;
 } view_t;
 
-static double now_s(void)
-{
-    return (double)rp_monotonic_ns() / 1e9;
-}
-
 static void note(romfs_session_result_t *res, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void note(romfs_session_result_t *res, const char *fmt, ...)
 {
@@ -159,15 +154,6 @@ void romfs_session_cache_key(const romfs_session_board_t *b, char out[65])
     free(msg);
 }
 
-static char *cache_path(const char *dir, const char *key, const char *suffix)
-{
-    size_t n = strlen(dir) + strlen(key) + strlen(suffix) + 3;
-    char *p = malloc(n);
-    if (p)
-        snprintf(p, n, "%s/%s.%s", dir, key, suffix);
-    return p;
-}
-
 /// Sessions ///
 
 int romfs_session_open(romfs_session_t **out, const romfs_deploy_ops_t *ops, const romfs_session_board_t *board,
@@ -192,8 +178,11 @@ int romfs_session_open(romfs_session_t **out, const romfs_deploy_ops_t *ops, con
     if (s->o.cache_dir) {
         char key[65];
         romfs_session_cache_key(board, key);
-        s->cpath = cache_path(s->o.cache_dir, key, "romfs");
-        s->ppath = cache_path(s->o.cache_dir, key, "pending.romfs");
+        char name[96];
+        snprintf(name, sizeof name, "%s.romfs", key);
+        s->cpath = rp_concat3(s->o.cache_dir, "/", name);
+        snprintf(name, sizeof name, "%s.pending.romfs", key);
+        s->ppath = rp_concat3(s->o.cache_dir, "/", name);
     }
     s->o.cache_dir = NULL;   /* not kept: the caller owns the string */
     *out = s;
@@ -627,7 +616,7 @@ static int run_plan(view_t *v, const uint8_t *img, size_t len)
 
 int romfs_session_deploy(romfs_session_t *s, const uint8_t *img, size_t len, int tree, romfs_session_result_t *res)
 {
-    double t0 = now_s();
+    double t0 = rp_monotonic_s();
     memset(res, 0, sizeof *res);
     res->bad_block = -1;
     res->layout = tree ? ROMFS_SESSION_LAYOUT_STABLE : ROMFS_SESSION_LAYOUT_ASIS;
@@ -656,7 +645,7 @@ int romfs_session_deploy(romfs_session_t *s, const uint8_t *img, size_t len, int
     free(v.known);
     free(v.base);
     free(v.pend);
-    res->seconds = now_s() - t0;
+    res->seconds = rp_monotonic_s() - t0;
     return r;
 }
 
