@@ -6,11 +6,9 @@
 set -euo pipefail
 build=$1 src=$2 work=$3 cc=$4 cflags=${5:-}
 here=$(cd "$(dirname "$0")" && pwd)
-die() { echo "FAIL api: $*" >&2; exit 1; }
-if ! command -v node >/dev/null; then
-    [ -n "${CI:-}" ] && die "node not found (the emulated board needs it)"
-    echo "skipped: node not found"; exit 77
-fi
+TEST_NAME=api
+. "$here/../lib.sh"
+command -v node >/dev/null || prereq "node not found (the emulated board needs it)"
 rm -rf "$work"
 mkdir -p "$work"
 prefix=$work/prefix

@@ -4,18 +4,17 @@
 # (the npm oracle) when it is installed, identical to its source.
 set -u
 : "${ROMFS:?} ${SRC:?}"
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fail() { echo "FAIL build_align: $*" >&2; exit 1; }
+. "$(dirname "$0")/../lib.sh"
+scratch tmp
 cd "$tmp" || exit 1
 mkdir -p t/lib/deep t/empty
 for s in 0 1 127 128 129 1000 16383 16384 16385; do head -c $s /dev/urandom > t/s$s.bin; done
 printf 'x = 42\n' > t/lib/mod.py
 head -c 5000 /dev/urandom > t/lib/deep/blob
 : > t/lib/deep/zero
-"$ROMFS" build --no-mpy -q -o ref.romfs t || fail "reference build"
-"$ROMFS" build --no-mpy -q --align 1 -o one.romfs t || fail "--align 1"
-cmp ref.romfs one.romfs || fail "--align 1 should be the reference layout"
+"$ROMFS" build --no-mpy -q -o ref.romfs t || die "reference build"
+"$ROMFS" build --no-mpy -q --align 1 -o one.romfs t || die "--align 1"
+cmp ref.romfs one.romfs || die "--align 1 should be the reference layout"
 (cd t && find . -type f | LC_ALL=C sort | while read -r f; do echo "${f#.} $(sha256sum < "$f" | cut -d' ' -f1)"; done) > want.txt
 
 have_oracle=0
@@ -46,13 +45,13 @@ console.log(out.join("\n"));') | LC_ALL=C sort
 }
 
 for n in 0 2 4 16 64 4096; do
-    "$ROMFS" build --no-mpy --align $n -o a$n.romfs t > out.txt 2>&1 || fail "--align $n: $(cat out.txt)"
+    "$ROMFS" build --no-mpy --align $n -o a$n.romfs t > out.txt 2>&1 || die "--align $n: $(cat out.txt)"
     size=$(stat -c %s a$n.romfs)
-    [ $((size % 2)) = 0 ] || fail "--align $n: odd size $size"
-    grep -q "^Writing $size bytes" out.txt || fail "--align $n: size line"
+    [ $((size % 2)) = 0 ] || die "--align $n: odd size $size"
+    grep -q "^Writing $size bytes" out.txt || die "--align $n: size line"
     if [ $have_oracle = 1 ]; then
         oracle "$tmp/a$n.romfs" > got.txt
-        diff want.txt got.txt >&2 || fail "--align $n: MicroPython reads different files"
+        diff want.txt got.txt >&2 || die "--align $n: MicroPython reads different files"
     fi
 done
 exit 0

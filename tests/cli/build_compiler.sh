@@ -7,7 +7,7 @@
 # start per file) gives way to the package's binary; "invalid arch" gets a
 # hint; a failing compile names the user's path, never the staged temp path.
 . "$(dirname "$0")/lib-tools.sh"
-command -v python3 >/dev/null || { echo "SKIP: no python3"; exit 77; }
+command -v python3 >/dev/null || prereq "no python3"
 FAKE=$SRC/tests/cli/fake-mpy-cross.sh
 A=$TMP/app
 mkdir -p "$A"

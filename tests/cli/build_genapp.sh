@@ -5,13 +5,12 @@
 # compile() rejects the same duplicate arguments ("duplicate argument"), so
 # it stands in for the compiler here.
 set -u
+. "$(dirname "$0")/../lib.sh"
 : "${ROMFS:?} ${SRC:?}"
-command -v node > /dev/null && command -v python3 > /dev/null || exit 77
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fail() { echo "FAIL build_genapp: $*" >&2; exit 1; }
-node "$SRC/bench/gen-app.mjs" "$tmp/app" 300 || fail "gen-app.mjs failed"
-python3 - "$tmp/app" <<'PY' || fail "invalid Python generated"
+command -v node > /dev/null && command -v python3 > /dev/null || prereq "needs node and python3"
+scratch tmp
+node "$SRC/bench/gen-app.mjs" "$tmp/app" 300 || die "gen-app.mjs failed"
+python3 - "$tmp/app" <<'PY' || die "invalid Python generated"
 import os, sys
 n = 0
 for d, _, fs in os.walk(sys.argv[1]):

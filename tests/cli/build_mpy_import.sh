@@ -6,12 +6,11 @@
 # -s is the path inside the image. Built cold and then from the cache, the
 # image holds those exact bytes, and real MicroPython imports them from /rom.
 set -u
+. "$(dirname "$0")/../lib.sh"
 : "${ROMFS:?} ${SRC:?} ${VECTORS:?}"
 V=$VECTORS/mpy
-[ -d "$V/mpy" ] || { echo "no $V/mpy" >&2; exit 77; }
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fail() { echo "FAIL build_mpy_import: $*" >&2; exit 1; }
+[ -d "$V/mpy" ] || prereq "no $V/mpy"
+scratch tmp
 cd "$tmp" || exit 1
 cat > mpy-cross <<EOF
 #!/bin/bash
@@ -25,17 +24,17 @@ chmod +x mpy-cross
 export MPY_CROSS=$tmp/mpy-cross TMPDIR=$tmp XDG_CACHE_HOME=$tmp/cache
 cp -r "$V/src" app
 
-"$ROMFS" build -q -v -o cold.romfs app 2> err.txt || fail "cold build: $(cat err.txt)"
+"$ROMFS" build -q -v -o cold.romfs app 2> err.txt || die "cold build: $(cat err.txt)"
 grep -q "(MicroPython v1.29.0-preview on 2026-11-22; mpy-cross emitting mpy v6.3): 4 sources, 4 compiled, 0 cached" err.txt ||
-    fail "-v: $(cat err.txt)"
-"$ROMFS" build -q -v -o warm.romfs app 2> err.txt || fail "warm build: $(cat err.txt)"
-grep -q "4 sources, 0 compiled, 4 cached" err.txt || fail "warm -v: $(cat err.txt)"
-cmp cold.romfs warm.romfs || fail "cached image differs"
+    die "-v: $(cat err.txt)"
+"$ROMFS" build -q -v -o warm.romfs app 2> err.txt || die "warm build: $(cat err.txt)"
+grep -q "4 sources, 0 compiled, 4 cached" err.txt || die "warm -v: $(cat err.txt)"
+cmp cold.romfs warm.romfs || die "cached image differs"
 for f in greet consts pkg/__init__ pkg/inner; do
-    "$ROMFS" cat warm.romfs "$f.mpy" > got.mpy || fail "cat $f.mpy"
-    cmp -s got.mpy "$V/mpy/$f.mpy" || fail "$f.mpy in the image is not the compiler's output"
+    "$ROMFS" cat warm.romfs "$f.mpy" > got.mpy || die "cat $f.mpy"
+    cmp -s got.mpy "$V/mpy/$f.mpy" || die "$f.mpy in the image is not the compiler's output"
 done
-grep -q ' -s pkg/inner.py ' log || fail "-s is not the path inside the image: $(cat log)"
+grep -q ' -s pkg/inner.py ' log || die "-s is not the path inside the image: $(cat log)"
 
 [ -d "${NODE_MODULES:-$SRC/node_modules}/@micropython/micropython-webassembly-pyscript" ] &&
     command -v node > /dev/null || { echo "note: no MicroPython (npm install): imports not run" >&2; exit 0; }
@@ -53,10 +52,10 @@ c = greet.Counter()
 c.bump(); c.bump(2)
 print(greet.greet("board"), c.n, pkg.answer(), greet.__file__)
 `);
-console.log(out.join("\n"));') || fail "MicroPython: $out"
+console.log(out.join("\n"));') || die "MicroPython: $out"
 want=$(cd "$V/src" && python3 -c '
 import greet, pkg
 c = greet.Counter(); c.bump(); c.bump(2)
 print(greet.greet("board"), c.n, pkg.answer(), "/rom/greet.mpy")')
-[ "$out" = "$want" ] || fail "MicroPython printed '$out', the sources give '$want'"
+[ "$out" = "$want" ] || die "MicroPython printed '$out', the sources give '$want'"
 exit 0

@@ -6,9 +6,8 @@
 # the build at a known point.
 set -u
 : "${ROMFS:?} ${SRC:?}"
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fail() { echo "FAIL build_signals: $*" >&2; exit 1; }
+. "$(dirname "$0")/../lib.sh"
+scratch tmp
 cd "$tmp" || exit 1
 mkdir bin private
 cp "$SRC/tests/cli/fake-mpy-cross.sh" bin/mpy-cross && chmod +x bin/mpy-cross
@@ -35,10 +34,10 @@ wait_lines() {
 }
 
 check_clean() {
-    [ -z "$(ls -A private)" ] || fail "$1: temporary files left: $(ls -A private)"
-    ls -A | grep -q 'out.romfs.tmp' && fail "$1: partial output left"
-    cmp -s out.romfs old.romfs || fail "$1: old output changed"
-    ls cache/romfs/mpy 2>/dev/null | grep -q '^\.tmp-' && fail "$1: temporary cache file left"
+    [ -z "$(ls -A private)" ] || die "$1: temporary files left: $(ls -A private)"
+    ls -A | grep -q 'out.romfs.tmp' && die "$1: partial output left"
+    cmp -s out.romfs old.romfs || die "$1: old output changed"
+    ls cache/romfs/mpy 2>/dev/null | grep -q '^\.tmp-' && die "$1: temporary cache file left"
     return 0
 }
 
@@ -56,12 +55,12 @@ run_case() {
     else
         env "${env[@]}" FAKE_MPY_DELAY=$delay "$ROMFS" build -j1 -q -o out.romfs src 2> err.txt & pid=$!
     fi
-    wait_lines "$wait_file" "$lines" || { kill -KILL $pid; fail "$1/$3: build never got there"; }
+    wait_lines "$wait_file" "$lines" || { kill -KILL $pid; die "$1/$3: build never got there"; }
     sleep 0.2
     if [ "$3" = group ]; then kill -s "$1" -- -$pid; else kill -s "$1" $pid; fi
     wait $pid; rc=$?
-    [ $rc = $((128 + $2)) ] || fail "$1/$3: exit $rc, want $((128 + $2)): $(cat err.txt)"
-    grep -q 'mpy-cross failed\|killed by signal' err.txt && fail "$1/$3: reported as a compile error: $(cat err.txt)"
+    [ $rc = $((128 + $2)) ] || die "$1/$3: exit $rc, want $((128 + $2)): $(cat err.txt)"
+    grep -q 'mpy-cross failed\|killed by signal' err.txt && die "$1/$3: reported as a compile error: $(cat err.txt)"
     check_clean "$1/$3"
 }
 
@@ -73,6 +72,6 @@ done
 run_case INT 2 group
 
 # Uninterrupted, the same build replaces the output.
-FAKE_MPY_DELAY=0 "$ROMFS" build -q -o out.romfs src 2>/dev/null || fail "plain build"
-cmp -s out.romfs old.romfs && fail "plain build kept the old output"
+FAKE_MPY_DELAY=0 "$ROMFS" build -q -o out.romfs src 2>/dev/null || die "plain build"
+cmp -s out.romfs old.romfs && die "plain build kept the old output"
 exit 0

@@ -6,7 +6,7 @@
 # that moved a grown file.
 . "$(dirname "$0")/lib-tools.sh"
 MP=$NODE_MODULES/@micropython/micropython-webassembly-pyscript/micropython.mjs
-[ -f "$MP" ] || { echo "SKIP: no MicroPython oracle in $NODE_MODULES"; exit 77; }
+[ -f "$MP" ] || prereq "no MicroPython oracle in $NODE_MODULES (npm ci)"
 
 A=$TMP/app
 mkdir -p "$A/pkg/sub" "$A/empty"

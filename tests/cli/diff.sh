@@ -87,5 +87,5 @@ err_has "junk: Invalid ROMFS image"
 expect 2 "$ROMFS" diff "$TMP/want.romfs"
 expect 2 "$ROMFS" diff --bogus a b
 
-[ "$fails" = 0 ] || { echo "$fails failure(s)"; exit 1; }
+[ "$FAILS" = 0 ] || { echo "$FAILS failure(s)"; exit 1; }
 echo ok

@@ -5,10 +5,8 @@
 # behaviour that the sanitizers stopped with a runtime error).
 set -u
 : "${ROMFS:?}"
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fails=0
-bad() { echo "FAIL diff_files: $*" >&2; fails=$((fails + 1)); }
+. "$(dirname "$0")/../lib.sh"
+scratch tmp
 cd "$tmp" || exit 1
 mkdir empty app && printf 'x = 1\n' > app/a.py
 "$ROMFS" build --no-mpy -q empty && "$ROMFS" build --no-mpy -q app || { echo "build failed" >&2; exit 1; }
@@ -23,4 +21,4 @@ grep -q '^+ file /a.py ' out || bad "empty vs app does not add /a.py: $(cat out)
 grep -q '^1 added, 0 removed, 0 changed, 0 unchanged$' out || bad "empty vs app counts: $(cat out)"
 "$ROMFS" diff app.romfs empty.romfs > out 2> err || bad "app vs empty: exit $?: $(cat err)"
 grep -q '^- file /a.py ' out || bad "app vs empty does not remove /a.py: $(cat out)"
-[ "$fails" = 0 ] || exit 1
+[ "$FAILS" = 0 ] || exit 1

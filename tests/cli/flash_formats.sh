@@ -89,5 +89,5 @@ sed '3s/.$/0/' app.hex > bad.hex
 expect 1 "$ROMFS" ls bad.hex
 grep -q "bad.hex: offset [0-9]*: HEX line 3: checksum" "$ERR" || bad "corrupt HEX: $(cat "$ERR")"
 
-[ "$fails" = 0 ] || { echo "flash_formats: $fails failure(s)"; exit 1; }
+[ "$FAILS" = 0 ] || { echo "flash_formats: $FAILS failure(s)"; exit 1; }
 echo "flash_formats: ok"

@@ -6,6 +6,7 @@
 # file:function pairs that may still be longer while they are being split;
 # it is empty and must stay so.
 set -euo pipefail
+. "$(dirname "$0")/../lib.sh"
 cd "$SRC"
 MAX=80
 ALLOW=""
@@ -33,22 +34,21 @@ measure() {
 }
 
 # The measure itself must catch a long function, whichever brace style.
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+scratch tmp
 { echo "static int long_one(int a,"; echo "                    int b)"; echo "{"
   for i in $(seq 1 79); do echo "    a += b;"; done; echo "}"
   echo "int long_two(void) {"; for i in $(seq 1 79); do echo "    x++;"; done; echo "}"
   echo "int short_one(void)"; echo "{"; echo "    return 0;"; echo "}"; } > "$tmp/t.c"
 got=$(measure "$tmp/t.c" 2>/dev/null)
 [ "$(printf '%s\n' "$got" | grep -c .)" -eq 2 ] && grep -q "long_one is 81 lines" <<< "$got" \
-    && grep -q "long_two is 81 lines" <<< "$got" || { echo "func_length: the measure is broken: $got" >&2; exit 1; }
+    && grep -q "long_two is 81 lines" <<< "$got" || die "the measure is broken: $got"
 
 files=$(find src cli -name '*.c' | sort)
-[ -n "$files" ] || { echo "func_length: no sources found" >&2; exit 1; }
+[ -n "$files" ] || die "no sources found"
 # shellcheck disable=SC2086
 report=$(measure $files 2> "$tmp/count")
 nfn=$(sed -n 's/^functions //p' "$tmp/count")
-[ "$nfn" -gt 500 ] || { echo "func_length: only $nfn functions found: the scan is broken" >&2; exit 1; }
+[ "$nfn" -gt 500 ] || die "only $nfn functions found: the scan is broken"
 bad=0
 while IFS= read -r line; do
     [ -n "$line" ] || continue

@@ -4,9 +4,9 @@
 . "$(dirname "${BASH_SOURCE[0]}")/lib-tools.sh"
 : "${SRC:?SRC must name the source tree}" "${NODE_MODULES:?NODE_MODULES must name node_modules}"
 MP=$NODE_MODULES/@micropython/micropython-webassembly-pyscript/micropython.mjs
-[ -f "$MP" ] || { echo "SKIP: no MicroPython in $NODE_MODULES"; exit 77; }
-[ -f "$SRC/board/emulator.mjs" ] || { echo "SKIP: no emulated board"; exit 77; }
-command -v node >/dev/null || { echo "SKIP: no node"; exit 77; }
+[ -f "$MP" ] || prereq "no MicroPython in $NODE_MODULES (npm ci)"
+[ -f "$SRC/board/emulator.mjs" ] || prereq "no emulated board"
+command -v node >/dev/null || prereq "no node (Debian: nodejs)"
 export XDG_CACHE_HOME=$TMP/cache
 
 # dev PARTFILE [emulator options...]: a device spec for the emulated board.

@@ -1,24 +1,16 @@
 # SPDX-License-Identifier: MIT
 # Shared by the tools_*.sh and hostile.sh tests (sourced, not a test itself).
-# run/expect_* record failures instead of exiting, so one run shows them all.
+# run/expect_* record failures (bad, from tests/lib.sh) instead of exiting,
+# so one run shows them all.
+. "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 : "${ROMFS:?ROMFS must name the romfs binary}" "${VECTORS:?VECTORS must name the test vectors}"
-# A sanitizer report must not pass for an ordinary exit status 1.
-export ASAN_OPTIONS="exitcode=86:abort_on_error=0${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
-export UBSAN_OPTIONS="halt_on_error=1:exitcode=87:print_stacktrace=1${UBSAN_OPTIONS:+:$UBSAN_OPTIONS}"
-[ -x "$ROMFS" ] || { echo "FAIL: $ROMFS is not an executable"; exit 1; }
+[ -x "$ROMFS" ] || die "$ROMFS is not an executable"
 G=$VECTORS/golden
 H=$VECTORS/hostile
-TMP=$(mktemp -d)
-trap 'chmod -R u+w "$TMP" 2>/dev/null; rm -rf "$TMP"' EXIT
+scratch TMP
 OUT=$TMP/out
 ERR=$TMP/err
-fails=0
 rc=0
-
-bad() {
-    echo "FAIL: $*"
-    fails=$((fails + 1))
-}
 
 # run CMD...: stdout in $OUT, stderr in $ERR, status in $rc.
 run() {
@@ -49,29 +41,6 @@ err_empty() { [ ! -s "$ERR" ] || { bad "unexpected stderr"; sed 's/^/  stderr: /
 out_is() { cmp -s "$OUT" "$1" || { bad "stdout differs from $1"; diff "$OUT" "$1" | head -10; }; }
 # The last run's stdout equals the string $1 (plus a final newline).
 out_eq() { printf '%s\n' "$1" | cmp -s "$OUT" - || { bad "stdout is not '$1'"; head -10 "$OUT"; }; }
-
-finish() {
-    if [ "$fails" -gt 0 ]; then
-        echo "$fails failure(s)"
-        exit 1
-    fi
-    echo "all passed"
-    exit 0
-}
-
-# wait_for FILE TEXT [SECONDS]: until FILE contains TEXT (a fixed string),
-# at most SECONDS (default 40); else a failure showing FILE's last lines.
-wait_for() {
-    local t=$((${3:-40} * 10))
-    while [ "$t" -gt 0 ]; do
-        grep -qF -- "$2" "$1" 2>/dev/null && return 0
-        sleep 0.1
-        t=$((t - 1))
-    done
-    bad "timed out waiting for '$2' in $(basename "$1")"
-    sed 's/^/  | /' "$1" | tail -8
-    return 1
-}
 
 # wait_exit PID [SECONDS]: wait for a background job of this shell and
 # set $rc to its exit status; one that is still running after SECONDS (60)

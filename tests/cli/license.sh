@@ -5,6 +5,7 @@
 # templates, completions) carries an SPDX-License-Identifier: MIT line in its
 # first five lines. A new file without one fails here.
 set -euo pipefail
+. "$(dirname "$0")/../lib.sh"
 cd "$SRC"
 grep -q '^MIT License$' LICENSE || { echo "LICENSE is not the MIT licence" >&2; exit 1; }
 grep -q 'Permission is hereby granted, free of charge' LICENSE || { echo "LICENSE text incomplete" >&2; exit 1; }

@@ -15,7 +15,7 @@ if grep -q "built without FUSE" "$ERR"; then echo "skipped: romfs built without 
 cd "$TMP" || exit 1
 mkdir -p mnt
 MNT=$TMP/mnt
-trap 'fusermount3 -u "$MNT" 2>/dev/null; chmod -R u+w "$TMP" 2>/dev/null; rm -rf "$TMP"' EXIT
+on_exit 'fusermount3 -u "$MNT" 2>/dev/null'
 
 mounted() { grep -q " $MNT fuse" /proc/mounts; }
 wait_mounted() { for _ in $(seq 100); do mounted && return 0; sleep 0.05; done; return 1; }

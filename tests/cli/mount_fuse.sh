@@ -8,17 +8,16 @@
 # Needs root, /dev/fuse and fusermount3 (fails under CI, skips otherwise).
 set -u
 . "$(dirname "$0")/lib-tools.sh"
-skip() { echo "skipped: $*"; [ -n "${CI:-}" ] && exit 1; exit 77; }
-[ -e /dev/fuse ] || skip "no /dev/fuse"
-[ "$(id -u)" = 0 ] || skip "mounting needs root here"
-command -v fusermount3 >/dev/null || skip "fusermount3 not found (Debian fuse3)"
+[ -e /dev/fuse ] || prereq "no /dev/fuse"
+[ "$(id -u)" = 0 ] || prereq "mounting needs root here"
+command -v fusermount3 >/dev/null || prereq "fusermount3 not found (Debian fuse3)"
 mkdir -p "$TMP/probe"
 run "$ROMFS" mount "$H/bad_magic.romfs" "$TMP/probe"
-grep -q "built without FUSE" "$ERR" && skip "romfs built without libfuse3"
+grep -q "built without FUSE" "$ERR" && prereq "romfs built without libfuse3"
 cd "$TMP" || exit 1
 mkdir -p mnt
 MNT=$TMP/mnt
-trap 'fusermount3 -u "$MNT" 2>/dev/null; chmod -R u+w "$TMP" 2>/dev/null; rm -rf "$TMP"' EXIT
+on_exit 'fusermount3 -u "$MNT" 2>/dev/null'
 mounted() { grep -q " $MNT fuse" /proc/mounts; }
 wait_mounted() { for _ in $(seq 100); do mounted && return 0; sleep 0.05; done; return 1; }
 umount_it() { fusermount3 -u "$MNT" || bad "fusermount3 -u failed"; ! mounted || bad "still mounted"; }

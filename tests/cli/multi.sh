@@ -64,5 +64,5 @@ if ! "$ROMFS" devs 2>/dev/null | grep -q .; then
     err_has "no MicroPython board found"
 fi
 
-[ "$fails" = 0 ] || { echo "$fails failure(s)"; exit 1; }
+[ "$FAILS" = 0 ] || { echo "$FAILS failure(s)"; exit 1; }
 echo ok

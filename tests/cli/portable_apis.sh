@@ -6,8 +6,9 @@
 # string literals are not ("/proc/self/exe" counts).
 set -u
 : "${SRC:?}"
+. "$(dirname "$0")/../lib.sh"
 cd "$SRC" || exit 1
-command -v perl >/dev/null || { echo "portable_apis: perl is not installed"; [ -n "${CI:-}" ] && exit 1; exit 77; }
+command -v perl >/dev/null || prereq "perl is not installed"
 # The file without its comments (strings and character literals kept).
 code_of() {
     perl -0777 -pe 's{/\*.*?\*/|//[^\n]*|("(?:\\.|[^"\\\n])*"|\x27(?:\\.|[^\x27\\\n])*\x27)}{defined $1 ? $1 : " " . ("\n" x ($& =~ tr/\n//))}gse' "$1"
@@ -17,15 +18,13 @@ headers='sys/inotify\.h|sys/syscall\.h|sys/epoll\.h|linux/|sys/sysmacros\.h|sys/
 # Files still to move onto the layer: the only exceptions, each listed
 # (none left: watch.c went onto rp_watch).
 pending=''
-fails=0
 for f in $(find src cli include -name '*.[ch]' | sort); do
     case " src/host/platform_linux.c $pending " in *" $f "*) continue ;; esac
     hits=$(grep -nE "^[[:space:]]*#[[:space:]]*include[[:space:]]*<($headers)" "$f")
     code=$(code_of "$f" | grep -nwE "$apis|/proc/self")
     if [ -n "$hits$code" ]; then
-        echo "FAIL portable_apis: $f uses a Linux-only interface outside src/host/platform_linux.c:" >&2
+        bad "$f uses a Linux-only interface outside src/host/platform_linux.c:"
         printf '%s\n' "$hits" "$code" | grep . | head -5 >&2
-        fails=$((fails + 1))
     fi
 done
 # The exceptions must still need it: a file that no longer does leaves the list.
@@ -33,9 +32,8 @@ for f in $pending; do
     [ -f "$f" ] || continue
     if ! code_of "$f" | grep -qwE "$apis|/proc/self" &&
        ! grep -qE "^[[:space:]]*#[[:space:]]*include[[:space:]]*<($headers)" "$f"; then
-        echo "FAIL portable_apis: $f is portable now: take it off the pending list" >&2
-        fails=$((fails + 1))
+        bad "$f is portable now: take it off the pending list"
     fi
 done
-[ "$fails" = 0 ] || exit 1
+[ "$FAILS" = 0 ] || exit 1
 echo "portable_apis: no Linux-only interface outside src/host/platform_linux.c${pending:+ (pending: $pending)}"

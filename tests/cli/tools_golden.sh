@@ -3,6 +3,6 @@
 # Reading the golden images through the command agrees with manifest.json
 # (entries, sizes, sha256 of every file); the trees are in tools_tree.sh.
 . "$(dirname "$0")/lib-tools.sh"
-command -v node >/dev/null || { echo "node is not installed"; exit 77; }
+command -v node >/dev/null || prereq "node is not installed (Debian: nodejs)"
 node "$(dirname "$0")/golden_read.mjs" "$ROMFS" "$G" || bad "golden images differ from the manifest"
 finish

@@ -196,5 +196,5 @@ expect 2 "$ROMFS" watch
 expect 2 "$ROMFS" watch --run 'x;y' "$A"
 expect 1 "$ROMFS" watch -d "$(dev "$TMP/p3.bin")" "$TMP/missing"
 
-[ "$fails" = 0 ] || { echo "$fails failure(s)"; exit 1; }
+[ "$FAILS" = 0 ] || { echo "$FAILS failure(s)"; exit 1; }
 echo ok

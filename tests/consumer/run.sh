@@ -6,7 +6,8 @@ mode=$1 src=$2 work=$3 cc=$4
 here=$(cd "$(dirname "$0")" && pwd)
 prefix=$(dirname "$work")/stage   # shared by find_package and pkg_config
 step() { echo "consumer.$mode: $*"; }
-die() { echo "FAIL consumer.$mode: $*" >&2; exit 1; }
+TEST_NAME=consumer.$mode
+. "$here/../lib.sh"
 rm -rf "$work"
 mkdir -p "$work"
 cmake_q() { cmake "$@" >"$work/cmake.log" 2>&1 || { cat "$work/cmake.log"; die "cmake $*"; }; }
@@ -245,7 +246,7 @@ firmware_example)
     # examples/firmware/app.c with the reader and device sources, for a
     # Cortex-M4, linked: what README's firmware section shows.
     arm=${ARM_CC:-arm-none-eabi-gcc}
-    command -v "$arm" >/dev/null || { echo "skipped: $arm not found (gcc-arm-none-eabi)"; exit 77; }
+    command -v "$arm" >/dev/null || prereq "$arm not found (gcc-arm-none-eabi)"
     step "$arm -mcpu=cortex-m4 examples/firmware/app.c + romfs::reader + romfs::device sources"
     "$arm" -mcpu=cortex-m4 -mthumb -Os -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wvla \
         -ffreestanding -ffunction-sections -fdata-sections -I"$src/include" \

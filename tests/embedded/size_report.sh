@@ -1,4 +1,4 @@
-#!/bin/sh
+#!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 # Footprint of the firmware-side modules on Cortex-M0+, Cortex-M3 and
 # Cortex-M4.
@@ -21,6 +21,8 @@
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
+TEST_NAME=embedded.size_report
+. "$here/../lib.sh"
 root=$(cd "$here/../.." && pwd)
 work=${1:-$(mktemp -d)}
 mkdir -p "$work"

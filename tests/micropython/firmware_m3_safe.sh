@@ -33,7 +33,7 @@ TTY=$TMP/tty
 board "$TMP/empty.romfs" | sed 's/^exec:/exec /' >qemu.sh
 socat PTY,link="$TTY",rawer EXEC:"sh $TMP/qemu.sh" 2>socat.err &
 SOCAT=$!
-trap 'kill $SOCAT 2>/dev/null; wait $SOCAT 2>/dev/null; rm -rf "$TMP"' EXIT
+on_exit 'kill $SOCAT 2>/dev/null; wait $SOCAT 2>/dev/null'
 for _ in $(seq 200); do [ -e "$TTY" ] && break; sleep 0.05; done
 [ -e "$TTY" ] || die "socat made no pty: $(cat socat.err)"
 
@@ -54,17 +54,16 @@ expect_in "$(cat run.out)" "main v2 100" "run after an incremental deploy"
 # watch: the initial deploy and run, then an edit picked up.
 "$ROMFS" watch --debounce 100 -d "$TTY" --run main app >w.out 2>w.err &
 W=$!
-wait_for() { for _ in $(seq 1200); do grep -qF -- "$2" "$1" && return 0; sleep 0.1; done; return 1; }
-wait_for w.out "main v2 100" || bad "watch: no first run: $(tail -n 5 w.err)"
+wait_for w.out "main v2 100" 120 quiet || bad "watch: no first run: $(tail -n 5 w.err)"
 printf 'import helper\nprint("main v3", helper.twice(7))\n' >app/main.py
-wait_for w.out "main v3 14" || bad "watch: the edit did not run: $(tail -n 5 w.err)"
+wait_for w.out "main v3 14" 120 quiet || bad "watch: the edit did not run: $(tail -n 5 w.err)"
 # A syntax error: the real compiler's message names the user's path and
 # line (not the staged copy), and the watch goes on.
 printf 'def twice(x):\n    return (2 * x\n' >app/lib/helper.py
-wait_for w.err 'File "app/lib/helper.py", line 3' || bad "watch: no traceback naming the user's path: $(tail -n 8 w.err)"
+wait_for w.err 'File "app/lib/helper.py", line 3' 120 quiet || bad "watch: no traceback naming the user's path: $(tail -n 8 w.err)"
 grep -q 'romfs-mpy-' w.err && bad "watch showed the staged temporary path: $(grep romfs-mpy- w.err)"
 printf 'def twice(x):\n    return 3 * x\n' >app/lib/helper.py
-wait_for w.out "main v3 21" || bad "watch: the fix did not run: $(tail -n 5 w.err)"
+wait_for w.out "main v3 21" 120 quiet || bad "watch: the fix did not run: $(tail -n 5 w.err)"
 kill -INT $W
 wait $W || bad "watch did not stop cleanly on SIGINT (status $?): $(tail -n 5 w.err)"
 kill $SOCAT

@@ -4,37 +4,26 @@
 # a scratch directory, and helpers. A piece that is missing is a failure:
 # CMake builds them all before the tests run.
 set -u
+. "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 : "${ROMFS:?ROMFS must name the romfs binary}" "${SRC:?}" "${MP_BIN:?}" "${MP_SRC:?}"
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/romfs-mp.XXXXXX")
-trap 'rm -rf "$TMP"' EXIT
+scratch TMP romfs-mp
 export TMPDIR=$TMP XDG_CACHE_HOME=$TMP/cache
 unset MPY_CROSS ROMFS_DEVICE
 # Emulated boards start slowly on a loaded machine (QEMU under -j2 builds).
 export ROMFS_TIMEOUT_MS=60000
-FAILS=0
-NAME=$(basename "$0" .sh)
-bad() { echo "FAIL $NAME: $*" >&2; FAILS=$((FAILS + 1)); }
-die() { echo "FAIL $NAME: $*" >&2; exit 1; }
-finish() {
-    # No board process may outlive the commands that started it.
+# Run by finish: no board process may outlive the commands that started it.
+finish_check() {
     sleep 0.5
     left=$(pgrep -f -- "$TMP/" || true)
     if [ -n "$left" ]; then
         bad "processes left running: $(ps -o pid=,args= -p "$(echo $left | tr ' ' ,)" | head -n 3)"
         kill $left 2>/dev/null
     fi
-    [ "$FAILS" -eq 0 ] || { echo "$NAME: $FAILS check(s) failed" >&2; exit 1; }
-    echo "ok $NAME"
-    exit 0
 }
 need() {
     for p in "$@"; do
         [ -x "$MP_BIN/$p" ] || die "$MP_BIN/$p missing (built by the romfs_micropython target)"
     done
-}
-# expect_in TEXT NEEDLE WHAT
-expect_in() {
-    case "$1" in *"$2"*) ;; *) bad "$3: expected '$2' in: $1" ;; esac
 }
 MPY_CROSS_REAL=$MP_BIN/mpy-cross
 # The unix port (port/micropython's VfsRom; upstream's is upstream_vfsrom.VfsRom).

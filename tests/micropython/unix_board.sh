@@ -64,15 +64,8 @@ expect_in "$(cat run.out)" "app v2 100" "run after an incremental deploy"
 expect_in "$(cat run.err)" "soft reset ended the session" "run with a reset"
 expect_in "$(cat run.err)" "--no-reset" "run with a reset suggests --no-reset"
 
-# wait_for FILE TEXT: until FILE holds TEXT (60 s at most).
-wait_for() {
-    for _ in $(seq 600); do
-        grep -qF -- "$2" "$1" 2>/dev/null && return 0
-        sleep 0.1
-    done
-    bad "timed out waiting for '$2' in $1: $(tail -n 5 "$1")"
-    return 1
-}
+# wait_for FILE TEXT: tests/lib.sh's, 60 s at most here.
+WAIT_FOR_SECONDS=60
 # watch_stop PID: SIGINT, then its exit status must be 0.
 watch_stop() {
     kill -INT "$1" 2>/dev/null

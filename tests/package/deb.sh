@@ -10,10 +10,11 @@
 # pkg-config).
 set -euo pipefail
 src=$1 work=$2 cc=$3
-die() { echo "FAIL package.deb: $*" >&2; exit 1; }
+TEST_NAME=package.deb
+. "$(dirname "$0")/../lib.sh"
 step() { echo "package.deb: $*"; }
 for t in dpkg-deb cpack node; do
-    command -v $t >/dev/null || { echo "package.deb: $t not found (scripts/setup.sh test)"; [ -n "${CI:-}" ] && exit 1; exit 77; }
+    command -v $t >/dev/null || prereq "$t not found (scripts/setup.sh test)"
 done
 rm -rf "$work"
 mkdir -p "$work"

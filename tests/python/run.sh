@@ -8,11 +8,12 @@
 # then runs the pytest tests (test_*.py here) with the venv's Python.
 set -euo pipefail
 src=$1 work=$2
-die() { echo "FAIL python: $*" >&2; exit 1; }
+TEST_NAME=python
+. "$(dirname "$0")/../lib.sh"
 py=/usr/bin/python3
 [ -x "$py" ] || py=$(command -v python3)
 for m in venv pytest setuptools wheel; do
-    "$py" -c "import $m" 2>/dev/null || { echo "python: $py lacks $m (scripts/setup.sh test)"; [ -n "${CI:-}" ] && exit 1; exit 77; }
+    "$py" -c "import $m" 2>/dev/null || prereq "$py lacks $m (scripts/setup.sh test)"
 done
 rm -rf "$work"
 mkdir -p "$work"

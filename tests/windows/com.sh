@@ -23,7 +23,7 @@ cleanup() {
     rm -f "$WINEPREFIX/dosdevices/$com"
     rm -rf "$tmp"
 }
-trap cleanup EXIT
+on_exit cleanup
 
 emu="node $SRC/board/emulator.mjs"
 socat PTY,link="$tmp/pty",raw,echo=0 EXEC:"$emu --partition $tmp/wpart.bin",pty,raw,echo=0 2> "$tmp/socat.err" &
@@ -88,15 +88,11 @@ XDG_CACHE_HOME="$wcache" "$WINE" "$ROMFS_WIN" watch --no-mpy -d "$COM" -r hello 
     > "$tmp/watch.out" 2> "$tmp/watch.err" &
 watch_pid=$!
 cd - > /dev/null || exit 1
-wait_for() { # file text seconds
-    for _ in $(seq $(($3 * 10))); do grep -qF "$2" "$1" && return 0; sleep 0.1; done
-    return 1
-}
-wait_for "$tmp/watch.err" "hello finished; watching" 60 || bad "watch: no first deploy and run: $(cat "$tmp/watch.err")"
+wait_for "$tmp/watch.err" "hello finished; watching" 60 quiet || bad "watch: no first deploy and run: $(cat "$tmp/watch.err")"
 grep -q "hello from main 703" "$tmp/watch.out" || bad "watch: the first run printed: $(cat "$tmp/watch.out")"
 t_edit=$(date +%s.%N)
 printf 'print("hello again")\n' > "$tmp/W/app/hello.py"
-if wait_for "$tmp/watch.out" "hello again" 30; then
+if wait_for "$tmp/watch.out" "hello again" 30 quiet; then
     echo "win.com: watch: edit to output in $(awk -v a="$t_edit" -v b="$(date +%s.%N)" 'BEGIN { printf "%.2f", b - a }') s"
 else
     bad "watch: the edit was not deployed and run: $(cat "$tmp/watch.err")"

@@ -5,31 +5,19 @@
 # inside the build directory), next to the Linux build ($ROMFS) on the same
 # inputs. A missing prerequisite skips (77), or fails when CI is set.
 set -u
+. "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 : "${ROMFS:?} ${ROMFS_WIN:?} ${WINEPREFIX:?}"
+me=$TEST_NAME
 export WINEPREFIX WINEDEBUG=-all WINEDLLOVERRIDES="mscoree,mshtml="
 WINE=${WINE:-}
 for w in "$WINE" /usr/lib/wine/wine64 "$(command -v wine64 2>/dev/null)" "$(command -v wine 2>/dev/null)"; do
     [ -n "$w" ] && [ -x "$w" ] && { WINE=$w; break; }
 done
-me=$(basename "$0" .sh)
-prereq() {
-    echo "$me: $*" >&2
-    [ -n "${CI:-}" ] && exit 1
-    exit 77
-}
 [ -x "$WINE" ] || prereq "wine is not installed (Debian: wine64)"
 [ -f "$ROMFS_WIN" ] || prereq "no Windows build at $ROMFS_WIN (Debian: gcc-mingw-w64-x86-64)"
 [ -f "$WINEPREFIX/system.reg" ] || prereq "the wine prefix $WINEPREFIX is not initialised (test win.prefix)"
 
-fails=0
-bad() { echo "FAIL $me: $*" >&2; fails=$((fails + 1)); }
-finish() {
-    [ "$fails" = 0 ] || { echo "$me: $fails failure(s)" >&2; exit 1; }
-    exit 0
-}
-
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+scratch tmp
 mkdir -p "$tmp/L" "$tmp/W"
 
 # romfs.exe ARGS in the current directory; its exit status.

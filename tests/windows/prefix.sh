@@ -4,21 +4,21 @@
 # inside the build directory and kept there (console only, no display; the
 # Mono and Gecko installers are skipped). About 30 s the first time.
 set -u
+. "$(dirname "$0")/../lib.sh"
 : "${WINEPREFIX:?}"
 export WINEPREFIX WINEDEBUG=-all WINEDLLOVERRIDES="mscoree,mshtml="
-fail() { echo "win.prefix: $*" >&2; [ -n "${CI:-}" ] && exit 1; exit 77; }
 wine=""
 for w in /usr/lib/wine/wine64 "$(command -v wine64 2>/dev/null)" "$(command -v wine 2>/dev/null)"; do
     [ -n "$w" ] && [ -x "$w" ] && { wine=$w; break; }
 done
-[ -n "$wine" ] || fail "wine is not installed (Debian: wine64)"
+[ -n "$wine" ] || prereq "wine is not installed (Debian: wine64)"
 if [ ! -f "$WINEPREFIX/system.reg" ]; then
     mkdir -p "$(dirname "$WINEPREFIX")"
-    DISPLAY= "$wine" wineboot -i >/dev/null 2>&1 || fail "wineboot -i failed"
+    DISPLAY= "$wine" wineboot -i >/dev/null 2>&1 || prereq "wineboot -i failed"
     server=$(dirname "$wine")/wineserver
     [ -x "$server" ] || server=$(command -v wineserver)
     "$server" -w
-    [ -f "$WINEPREFIX/system.reg" ] || fail "wineboot made no prefix at $WINEPREFIX"
+    [ -f "$WINEPREFIX/system.reg" ] || prereq "wineboot made no prefix at $WINEPREFIX"
 fi
 # One wine process kept until win.stop: the prefix's wineserver and its
 # system processes (services, winedevice, explorer) then stay up between
@@ -29,7 +29,7 @@ fi
 keep=$WINEPREFIX.keep
 if ! { [ -f "$keep.pid" ] && kill -0 "$(cat "$keep.pid")" 2>/dev/null; }; then
     rm -f "$keep.fifo"
-    mkfifo "$keep.fifo" || fail "mkfifo $keep.fifo failed"
+    mkfifo "$keep.fifo" || prereq "mkfifo $keep.fifo failed"
     setsid "$wine" cmd.exe /k < "$keep.fifo" > /dev/null 2>&1 &
     setsid timeout 1800 sleep 1800 > "$keep.fifo" 2> /dev/null < /dev/null &
     echo $! > "$keep.pid"

@@ -2,6 +2,7 @@
 # SPDX-License-Identifier: MIT
 # win.stop (fixture cleanup): end the wineserver the Windows tests started,
 # so nothing is left running after the suite.
+. "$(dirname "$0")/../lib.sh"
 : "${WINEPREFIX:?}"
 export WINEPREFIX
 # The process win.prefix keeps: its FIFO's writer ends, then cmd.exe.

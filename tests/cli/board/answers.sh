@@ -15,10 +15,10 @@ check() {
     "$@" >"$T/out" 2>"$T/err"
     rc=$?
     local ms=$((($(date +%s%N) - start) / 1000000))
-    [ "$rc" = 1 ] || fail "$name: exit status $rc, expected 1 ($(cat "$T/err"))"
+    [ "$rc" = 1 ] || bad "$name: exit status $rc, expected 1 ($(cat "$T/err"))"
     expect_in "$(cat "$T/err")" "$needle" "$name"
-    [ "$(wc -l <"$T/err")" = 1 ] || fail "$name: expected one line on stderr, got: $(cat "$T/err")"
-    [ "$ms" -le 5000 ] || fail "$name: took $ms ms (a timeout, not the answer, ended it)"
+    [ "$(wc -l <"$T/err")" = 1 ] || bad "$name: expected one line on stderr, got: $(cat "$T/err")"
+    [ "$ms" -le 5000 ] || bad "$name: took $ms ms (a timeout, not the answer, ended it)"
 }
 
 # query: a P line with a size past a signed long (UBSan caught the
@@ -43,7 +43,7 @@ FAKE__romfs_q="N 1\nP 0 0 262144 0 0 4096 $HEAD 33 1 - 1\nextra" \
     check "query: trailing lines" "more lines than partitions" "$ROMFS" query -d "$FAKE"
 # --verify of an image it cannot read back: exit 1, the reason on stdout.
 FAKE__romfs_q="N 1\nP 0 0 262144 0 0 4096 $HEAD 33 1 - 1" "$ROMFS" query --verify -d "$FAKE" >"$T/out" 2>"$T/err"
-[ $? = 1 ] || fail "query --verify that cannot read the image: expected exit 1"
+[ $? = 1 ] || bad "query --verify that cannot read the image: expected exit 1"
 expect_in "$(cat "$T/out")" "Image check: could not read the image from the board" "verify unread"
 
 # deploy: probe answers. A flipped feature flag ('v' -> 'w': the board

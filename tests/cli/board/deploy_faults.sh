@@ -114,8 +114,8 @@ elif [ -n "$erase_known" ]; then
     bad "after a random erase cut a header mounts:$erase_known"
 fi
 
-if [ "$fails" -gt 0 ]; then
-    echo "$fails check(s) failed${known:+; also needs verify-then-commit:$known}"
+if [ "$FAILS" -gt 0 ]; then
+    echo "$FAILS check(s) failed${known:+; also needs verify-then-commit:$known}"
     exit 1
 fi
 if [ -n "$known" ]; then

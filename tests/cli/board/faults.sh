@@ -17,18 +17,18 @@ out=$(board_session "--partition $P --size 8192 --flaky-program 2 --seed 7" \
     "import vfs; print('r', vfs.rom_ioctl(4,0,0,b'abcdefgh'), vfs.rom_ioctl(4,0,8,b'ABCDEFGH'))" \
     "m = vfs.rom_ioctl(2,0); print('mem', bytes(m[0:16]))" 2>&1)
 expect_in "$out" "OKr 0 0" "flaky program reports success"
-[ "$(head -c 8 "$P")" = abcdefgh ] || fail "the first program was not exact"
-[ "$(dd if="$P" bs=1 skip=8 count=8 status=none)" != ABCDEFGH ] || fail "--flaky-program 2 wrote the right bits"
-case "$out" in *"mem b'abcdefghABCDEFGH'"*) fail "mapped memory shows the bits asked for, not the flash's" ;; esac
+[ "$(head -c 8 "$P")" = abcdefgh ] || bad "the first program was not exact"
+[ "$(dd if="$P" bs=1 skip=8 count=8 status=none)" != ABCDEFGH ] || bad "--flaky-program 2 wrote the right bits"
+case "$out" in *"mem b'abcdefghABCDEFGH'"*) bad "mapped memory shows the bits asked for, not the flash's" ;; esac
 # The same flags and seed give the same fault; without the flag, exact.
 P2="$T/flaky2.bin"
 board_session "--partition $P2 --size 8192 --flaky-program 2 --seed 7" \
     "import vfs; vfs.rom_ioctl(4,0,0,b'abcdefgh'); vfs.rom_ioctl(4,0,8,b'ABCDEFGH')" >/dev/null 2>&1
-cmp -s "$P" "$P2" || fail "--flaky-program with one seed is not reproducible"
+cmp -s "$P" "$P2" || bad "--flaky-program with one seed is not reproducible"
 P3="$T/exact.bin"
 board_session "--partition $P3 --size 8192" \
     "import vfs; vfs.rom_ioctl(4,0,0,b'abcdefgh'); vfs.rom_ioctl(4,0,8,b'ABCDEFGH')" >/dev/null 2>&1
-[ "$(head -c 16 "$P3")" = abcdefghABCDEFGH ] || fail "a program without faults is not exact"
+[ "$(head -c 16 "$P3")" = abcdefghABCDEFGH ] || bad "a program without faults is not exact"
 # ...and a host checking CRCs sees it.
 crc_out=$(board_session "--partition $P --size 8192" \
     "import binascii, vfs; print('crc', binascii.crc32(bytes(vfs.rom_ioctl(2,0)[8:16])) == binascii.crc32(b'ABCDEFGH'))" 2>&1)
@@ -37,8 +37,8 @@ expect_in "$crc_out" "OKcrc False" "the flaky block's CRC differs"
 # A corrupting link: byte N of the host's traffic arrives flipped. Bytes:
 # 1 = Ctrl-A, then "print(12345678)": byte 10 is the digit '3'.
 out=$(board_session "--partition $T/l.bin --size 8192 --flip-rx 10 --seed 3" "print(12345678)" 2>&1)
-case "$out" in *"OK12345678"*) fail "--flip-rx 10: the board still got 12345678" ;; esac
-grep -q "OK12345678\|OK12[0-9]45678\|SyntaxError" <<<"$out" || fail "--flip-rx 10: neither another number nor a syntax error: $out"
+case "$out" in *"OK12345678"*) bad "--flip-rx 10: the board still got 12345678" ;; esac
+grep -q "OK12345678\|OK12[0-9]45678\|SyntaxError" <<<"$out" || bad "--flip-rx 10: neither another number nor a syntax error: $out"
 out=$(board_session "--partition $T/l.bin --size 8192" "print(12345678)" 2>&1)
 expect_in "$out" "OK12345678" "clean link"
 
@@ -55,7 +55,7 @@ expect_in "$out" "OKp 0" "first program of a unit"
 expect_in "$out" "OSError: [Errno 5] EIO" "second program of a unit (only clearing bits) is refused"
 expect_in "$out" "OSError: [Errno 22] EINVAL" "a write smaller than the unit"
 expect_in "$out" "OKe 16 0" "after an erase the unit programs again"
-[ -f "$P.ecc" ] || fail "--ecc keeps no unit states beside the partition"
+[ -f "$P.ecc" ] || bad "--ecc keeps no unit states beside the partition"
 # The states survive the board: a unit programmed in one session stays
 # unprogrammable in the next.
 out=$(board_session "--partition $P --ecc 16 --block-size 1024" "import vfs; vfs.rom_ioctl(4,0,0,b'\\x00'*16)" 2>&1)
@@ -73,14 +73,14 @@ cut_erase "$T/r1" random 5
 cut_erase "$T/r2" random 5
 cut_erase "$T/r3" random 6
 cut_erase "$T/pf" prefix 5
-cmp -s "$T/r1" "$T/r2" || fail "--model random with one seed is not reproducible"
-cmp -s "$T/r1" "$T/r3" && fail "--model random ignores the seed"
+cmp -s "$T/r1" "$T/r2" || bad "--model random with one seed is not reproducible"
+cmp -s "$T/r1" "$T/r3" && bad "--model random ignores the seed"
 ff=$(od -An -v -tx1 "$T/r1" | tr -s ' ' '\n' | grep -c '^ff$')
 zero=$(od -An -v -tx1 "$T/r1" | tr -s ' ' '\n' | grep -c '^00$')
 [ "$ff" -gt 1500 ] && [ "$zero" -gt 1500 ] && [ $((ff + zero)) = 4096 ] ||
-    fail "random cut erase: $ff erased and $zero old bytes of 4096"
-[ "$(od -An -v -tx1 -N2048 "$T/pf" | tr -s ' ' '\n' | grep -c '^ff$')" = 2048 ] || fail "prefix cut erase: the first half is not erased"
-[ "$(od -An -v -tx1 -j2048 "$T/pf" | tr -s ' ' '\n' | grep -c '^00$')" = 2048 ] || fail "prefix cut erase touched the second half"
+    bad "random cut erase: $ff erased and $zero old bytes of 4096"
+[ "$(od -An -v -tx1 -N2048 "$T/pf" | tr -s ' ' '\n' | grep -c '^ff$')" = 2048 ] || bad "prefix cut erase: the first half is not erased"
+[ "$(od -An -v -tx1 -j2048 "$T/pf" | tr -s ' ' '\n' | grep -c '^00$')" = 2048 ] || bad "prefix cut erase touched the second half"
 
 # --heap --fixed-heap: a board with 64 KiB of heap that cannot grow, even
 # with a 4 MiB partition mapped.
@@ -112,7 +112,7 @@ line="#$(head -c 598 /dev/zero | tr '\0' x)"
 t0=$(date +%s%N)
 out=$({ printf '\x01%s\n\x04' "$line"; } | $EMU --partition "$T/b.bin" --size 8192 --baud 4800 2>&1)
 ms=$((($(date +%s%N) - t0) / 1000000))
-[ "$ms" -ge 1200 ] || fail "--baud 4800 received 600 bytes in $ms ms"
+[ "$ms" -ge 1200 ] || bad "--baud 4800 received 600 bytes in $ms ms"
 expect_in "$out" "OK" "throttled input still runs"
 
 # --partition-from: raw, UF2 (payloads at flash addresses, out of order,
@@ -150,39 +150,39 @@ for f in img img.uf2 img.hex; do
     P="$T/from-$f.bin"
     out=$(board_session "--partition $P --size 8192 --partition-from $T/$f" "import main" 2>&1)
     expect_in "$out" "OKhi from rom" "--partition-from $f boots the image"
-    cmp -s -n 38 "$T/img" "$P" || fail "--partition-from $f: the partition does not start with the image"
-    [ "$(stat -c %s "$P")" = 8192 ] || fail "--partition-from $f: partition is not 8192 bytes"
-    [ "$(od -An -tx1 -j40 -N1 "$P" | tr -d ' ')" = ff ] || fail "--partition-from $f: the rest is not erased"
+    cmp -s -n 38 "$T/img" "$P" || bad "--partition-from $f: the partition does not start with the image"
+    [ "$(stat -c %s "$P")" = 8192 ] || bad "--partition-from $f: partition is not 8192 bytes"
+    [ "$(od -An -tx1 -j40 -N1 "$P" | tr -d ' ')" = ff ] || bad "--partition-from $f: the rest is not erased"
 done
 # What `romfs build --format uf2|ihex` writes flashes the board too.
 mkdir -p "$T/usrc"
 printf 'print("from uf2")\n' >"$T/usrc/main.py"
-"$ROMFS" build --no-mpy -q --format uf2 --address 0x10180000 --family RP2040 -o "$T/u.uf2" "$T/usrc" 2>/dev/null || fail "romfs build --format uf2"
-"$ROMFS" build --no-mpy -q --format ihex --address 0x08100000 -o "$T/u.hex" "$T/usrc" 2>/dev/null || fail "romfs build --format ihex"
+"$ROMFS" build --no-mpy -q --format uf2 --address 0x10180000 --family RP2040 -o "$T/u.uf2" "$T/usrc" 2>/dev/null || bad "romfs build --format uf2"
+"$ROMFS" build --no-mpy -q --format ihex --address 0x08100000 -o "$T/u.hex" "$T/usrc" 2>/dev/null || bad "romfs build --format ihex"
 for f in u.uf2 u.hex; do
     out=$(board_session "--partition $T/b-$f.bin --size 8192 --partition-from $T/$f" "import main" 2>&1)
     expect_in "$out" "OKfrom uf2" "the board flashed from romfs build's $f mounts it"
 done
-$EMU --partition "$T/x.bin" --partition-from "$T/bad.uf2" </dev/null >/dev/null 2>"$T/err" && fail "a broken UF2 was accepted"
+$EMU --partition "$T/x.bin" --partition-from "$T/bad.uf2" </dev/null >/dev/null 2>"$T/err" && bad "a broken UF2 was accepted"
 expect_in "$(cat "$T/err")" "bad.uf2: bad UF2 magic in block at offset 512" "broken UF2 message"
-$EMU --partition "$T/x.bin" --partition-from "$T/img.uf2" --base 0x10200000 </dev/null >/dev/null 2>"$T/err" && fail "UF2 data below --base accepted"
+$EMU --partition "$T/x.bin" --partition-from "$T/img.uf2" --base 0x10200000 </dev/null >/dev/null 2>"$T/err" && bad "UF2 data below --base accepted"
 expect_in "$(cat "$T/err")" "is below the base address 0x10200000" "UF2 below the base"
-$EMU --partition "$T/x.bin" --partition-from "$T/nosuch" </dev/null >/dev/null 2>"$T/err" && fail "a missing image accepted"
+$EMU --partition "$T/x.bin" --partition-from "$T/nosuch" </dev/null >/dev/null 2>"$T/err" && bad "a missing image accepted"
 expect_in "$(cat "$T/err")" "nosuch: no such file" "missing --partition-from file"
 
 # Two boards at once, each on its own partition: nothing shared.
 write_main_image "$T/img"
 cp "$T/img" "$T/a.bin"
 printf 'print("board b")\n' >"$T/main.py"
-mkdir -p "$T/bsrc" && cp "$T/main.py" "$T/bsrc/" && "$ROMFS" build --no-mpy -q -o "$T/b.romfs" "$T/bsrc" 2>/dev/null || fail "build b"
+mkdir -p "$T/bsrc" && cp "$T/main.py" "$T/bsrc/" && "$ROMFS" build --no-mpy -q -o "$T/b.romfs" "$T/bsrc" 2>/dev/null || bad "build b"
 $EMU --partition "$T/a.bin" --size 8192 --partition-from "$T/img" </dev/null >/dev/null
 $EMU --partition "$T/b.bin" --size 8192 --partition-from "$T/b.romfs" </dev/null >/dev/null
 "$ROMFS" run -d "exec:$EMU --partition $T/a.bin" >"$T/ra" 2>&1 &
 pa=$!
 "$ROMFS" run -d "exec:$EMU --partition $T/b.bin" >"$T/rb" 2>&1 &
 pb=$!
-wait $pa || fail "board a: $(cat "$T/ra")"
-wait $pb || fail "board b: $(cat "$T/rb")"
-[ "$(cat "$T/ra")" = "hi from rom" ] || fail "board a printed $(cat "$T/ra")"
-[ "$(cat "$T/rb")" = "board b" ] || fail "board b printed $(cat "$T/rb")"
+wait $pa || bad "board a: $(cat "$T/ra")"
+wait $pb || bad "board b: $(cat "$T/rb")"
+[ "$(cat "$T/ra")" = "hi from rom" ] || bad "board a printed $(cat "$T/ra")"
+[ "$(cat "$T/rb")" = "board b" ] || bad "board b printed $(cat "$T/rb")"
 finish

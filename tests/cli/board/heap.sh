@@ -24,8 +24,8 @@ S="$T/stats.json"
 heap_ok() {
     local grew
     grew=$(sed -n 's/.*"heapGrowths":\([0-9]*\).*/\1/p' "$S" 2>/dev/null)
-    [ -n "$grew" ] || { fail "$1: no heap report from the board"; return; }
-    [ "$grew" -eq 0 ] || fail "$1: the board's heap had to grow past 64 KiB ($grew times)"
+    [ -n "$grew" ] || { bad "$1: no heap report from the board"; return; }
+    [ "$grew" -eq 0 ] || bad "$1: the board's heap had to grow past 64 KiB ($grew times)"
     rm -f "$S"
 }
 
@@ -39,21 +39,21 @@ for size in 4194304 16777216; do
     [ $mode = fixed ] && extra=--fixed-heap
     DEV="exec:node $(dirname "$0")/../../../board/emulator.mjs --partition $P --size $size --heap 65536 $extra --stats $S"
     what="$mode $size"
-    "$ROMFS" deploy --no-mpy -q -d "$DEV" "$T/app" 2>"$T/err" || fail "$what: deploy: $(cat "$T/err")"
+    "$ROMFS" deploy --no-mpy -q -d "$DEV" "$T/app" 2>"$T/err" || bad "$what: deploy: $(cat "$T/err")"
     heap_ok "$what: deploy"
     echo 'print("hello again")' >"$T/app/lib/greet.py"
-    out=$("$ROMFS" deploy --no-mpy -d "$DEV" "$T/app" 2>&1) || fail "$what: second deploy: $out"
+    out=$("$ROMFS" deploy --no-mpy -d "$DEV" "$T/app" 2>&1) || bad "$what: second deploy: $out"
     expect_in "$out" "skipped" "$what: incremental deploy"
     heap_ok "$what: incremental deploy"
-    out=$("$ROMFS" query --verify -d "$DEV" 2>&1) || fail "$what: query --verify: $out"
+    out=$("$ROMFS" query --verify -d "$DEV" 2>&1) || bad "$what: query --verify: $out"
     expect_in "$out" "ROMFS0 partition has size $size bytes" "$what: query"
     expect_in "$out" "Image check: valid (3 files, 1 directories" "$what: query --verify"
     heap_ok "$what: query --verify"
-    "$ROMFS" cat -d "$DEV" blob.bin >"$T/blob.out" 2>"$T/err" || fail "$what: cat -d: $(cat "$T/err")"
-    cmp -s "$T/blob.out" "$T/app/blob.bin" || fail "$what: cat -d gave other bytes"
+    "$ROMFS" cat -d "$DEV" blob.bin >"$T/blob.out" 2>"$T/err" || bad "$what: cat -d: $(cat "$T/err")"
+    cmp -s "$T/blob.out" "$T/app/blob.bin" || bad "$what: cat -d gave other bytes"
     heap_ok "$what: cat -d (the whole image read back)"
-    "$ROMFS" ls -d "$DEV" lib >"$T/ls.out" 2>"$T/err" || fail "$what: ls -d: $(cat "$T/err")"
-    grep -qx greet.py "$T/ls.out" || fail "$what: ls -d lib: $(cat "$T/ls.out")"
+    "$ROMFS" ls -d "$DEV" lib >"$T/ls.out" 2>"$T/err" || bad "$what: ls -d: $(cat "$T/err")"
+    grep -qx greet.py "$T/ls.out" || bad "$what: ls -d lib: $(cat "$T/ls.out")"
     heap_ok "$what: ls -d"
     echo 'print("hello from a big partition")' >"$T/app/lib/greet.py"
     rm -rf "$XDG_CACHE_HOME"

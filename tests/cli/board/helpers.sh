@@ -15,13 +15,13 @@ board() {
     local d="exec:sh -c '{ printf \"_f=\\\"user\\\"\\r_d=42\\rio=7\\r\"; cat;
         printf \"\\001print(\\\"G\\\",_f,_d,io,sorted(globals()))\\004\"; } |
         $EMU --partition $T/p.bin | tee -p -a $T/out'"
-    "$ROMFS" "$@" -d "$d" >"$T/cmd.out" 2>&1 || fail "romfs $*: $(cat "$T/cmd.out")"
+    "$ROMFS" "$@" -d "$d" >"$T/cmd.out" 2>&1 || bad "romfs $*: $(cat "$T/cmd.out")"
     for _ in $(seq 50); do grep -aq "G " "$T/out" 2>/dev/null && break; sleep 0.1; done
     grep -a "G " "$T/out" | sed 's/.*G /G /; s/\x04.*//' >"$T/g"
 }
 want="G user 42 7 ['__file__', '__name__', '_d', '_f', 'gc', 'io']"  # gc: the emulator's boot imports it
 board deploy --no-mpy -q "$T/app"
-[ "$(cat "$T/g")" = "$want" ] || fail "after deploy: $(cat "$T/g")"
+[ "$(cat "$T/g")" = "$want" ] || bad "after deploy: $(cat "$T/g")"
 board ls
-[ "$(cat "$T/g")" = "$want" ] || fail "after ls -d: $(cat "$T/g")"
+[ "$(cat "$T/g")" = "$want" ] || bad "after ls -d: $(cat "$T/g")"
 finish

@@ -13,17 +13,17 @@ $EMU --partition "$P" <"$T/host" >/dev/null 2>&1 &
 holder=$!
 exec 3>"$T/host"
 for _ in $(seq 100); do locked && break; sleep 0.1; done
-locked || fail "the running board does not lock its partition file"
+locked || bad "the running board does not lock its partition file"
 cp "$P" "$T/before.bin"
 $EMU --partition "$P" --lock-wait 1 </dev/null >"$T/out" 2>"$T/err"
 st=$?
-[ "$st" = 1 ] || fail "a second board on a locked partition: exit $st"
+[ "$st" = 1 ] || bad "a second board on a locked partition: exit $st"
 expect_in "$(cat "$T/err")" "the partition is in use by another emulated board (pid " "second board"
 mkdir -p "$T/a" && echo 'A = 1' >"$T/a/a.py"
 "$ROMFS" deploy --no-mpy -q -d "exec:$EMU --partition $P --lock-wait 1" "$T/a" >"$T/out" 2>"$T/err"
 st=$?
-[ "$st" = 1 ] || fail "a deploy to a partition in use: exit $st"
-cmp -s "$P" "$T/before.bin" || fail "a deploy to a partition in use changed it"
+[ "$st" = 1 ] || bad "a deploy to a partition in use: exit $st"
+cmp -s "$P" "$T/before.bin" || bad "a deploy to a partition in use changed it"
 exec 3>&-
 wait "$holder"
 
@@ -40,9 +40,9 @@ pa=$!
 pb=$!
 wait "$pa"; sa=$?
 wait "$pb"; sb=$?
-[ "$sa" = 0 ] || [ "$sb" = 0 ] || fail "neither concurrent deploy succeeded: $(cat "$T/oa" "$T/ob")"
+[ "$sa" = 0 ] || [ "$sb" = 0 ] || bad "neither concurrent deploy succeeded: $(cat "$T/oa" "$T/ob")"
 rm -rf "$T/x"
-"$ROMFS" extract "$P" "$T/x" >/dev/null 2>&1 || fail "after two deploys at once the partition does not extract"
+"$ROMFS" extract "$P" "$T/x" >/dev/null 2>&1 || bad "after two deploys at once the partition does not extract"
 diff -r "$T/x" "$T/a" >/dev/null 2>&1 || diff -r "$T/x" "$T/b" >/dev/null 2>&1 ||
-    fail "after two deploys at once the partition holds neither tree (exits $sa, $sb)"
+    bad "after two deploys at once the partition holds neither tree (exits $sa, $sb)"
 finish
