@@ -39,4 +39,4 @@ expect 0 "$ROMFS" deploy --json -d "$D" "$TMP/b.romfs"
 w=$(json "$OUT" blocks_written)
 [ "$w" -le 2 ] && [ "$w" -ge 1 ] || bad "edit rewrote $w of $total blocks"
 cmp -n "$(stat -c %s "$TMP/b.romfs")" "$P" "$TMP/b.romfs" >/dev/null || bad "partition differs from the edited image"
-exit $((fails > 0))
+exit $((FAILS > 0))

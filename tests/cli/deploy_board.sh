@@ -49,4 +49,4 @@ boot "$P" 'import hello; print(hello.greet("nor"))' | grep -qx 'hello nor' || ba
 # --full rewrites every block of the image.
 expect 0 "$ROMFS" deploy --full --json -d "$D" "$TMP/r.romfs"
 [ "$(json "$OUT" blocks_written)" = "$(json "$OUT" blocks_total)" ] || bad "--full skipped blocks"
-exit $((fails > 0))
+exit $((FAILS > 0))

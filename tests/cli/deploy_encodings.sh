@@ -28,4 +28,4 @@ done
 
 expect 1 env ROMFS_DEPLOY_ENCODING=morse "$ROMFS" deploy -d "$(dev "$TMP/x.bin")" "$TMP/app.romfs"
 err_has "ROMFS_DEPLOY_ENCODING=morse"
-exit $((fails > 0))
+exit $((FAILS > 0))

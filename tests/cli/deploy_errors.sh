@@ -69,4 +69,4 @@ one_line "dying board"
 err_has "romfs: "
 s=$(state "$P" "$TMP/p.orig" "$TMP/p.orig")
 [ "$s" = none ] || bad "board died mid-deploy but the partition shows '$s'"
-exit $((fails > 0))
+exit $((FAILS > 0))

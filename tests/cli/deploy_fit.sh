@@ -20,4 +20,4 @@ cmp -s -n "$ref" "$P" "$TMP/ref.romfs" || bad "partition does not hold the packe
 expect 0 "$ROMFS" deploy --no-mpy --json -d "$D" "$A"
 [ "$(json "$OUT" layout)" = packed ] || bad "json layout is $(json "$OUT" layout)"
 [ "$(json "$OUT" blocks_written)" = 0 ] || bad "the same packed image was rewritten"
-exit $((fails > 0))
+exit $((FAILS > 0))

@@ -62,4 +62,4 @@ expect 0 env XDG_CACHE_HOME="$TMP/cache2" "$ROMFS" deploy -q -d "$D" "$TMP/other
 expect 0 "$ROMFS" deploy --no-mpy --json -d "$D" "$A"
 [ "$(json "$OUT" base)" = trusted ] && bad "cache trusted after another image was deployed"
 partition_matches after-other
-exit $((fails > 0))
+exit $((FAILS > 0))

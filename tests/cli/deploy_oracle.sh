@@ -66,4 +66,4 @@ cmp -s "$TMP/ref.txt" "$TMP/ref2.txt" && bad "the edit did not change the image"
 expect 0 "$ROMFS" check "$TMP/s.romfs"
 expect 0 "$ROMFS" cat "$TMP/s.romfs" /pkg/sub/deep.py
 out_is "$A/pkg/sub/deep.py"
-exit $((fails > 0))
+exit $((FAILS > 0))

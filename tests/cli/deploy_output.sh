@@ -55,4 +55,4 @@ err_has "larger than 256 MiB, the most romfs reads"
 [ -e "$TMP/big.romfs" ] && bad "deploy -o wrote an image the readers refuse"
 rm -rf "$TMP/big"
 
-exit $((fails > 0))
+exit $((FAILS > 0))

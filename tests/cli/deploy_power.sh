@@ -121,4 +121,4 @@ done
 restore
 expect 0 "$ROMFS" deploy --no-mpy -q -d "$(dev "$P" $GEOM)" "$A"
 [ "$(state "$P" "$old" "$new")" = new ] || bad "ECC: deploy after the cuts did not give the new image"
-exit $((fails > 0))
+exit $((FAILS > 0))

@@ -108,4 +108,4 @@ for sig in INT TERM HUP; do
         echo "$sig at cache file $n: partition $s"
     done
 done
-exit $((fails > 0))
+exit $((FAILS > 0))

@@ -73,4 +73,4 @@ expect 0 "$ROMFS" deploy --no-mpy --json -d "$D" "$A"
 grep -q "corrupt" "$OUT" || bad "no 'corrupt' reason: $(cat "$OUT")"
 [ "$(json "$OUT" verified)" = true ] || bad "rewrite over a corrupt image not verified"
 extracts_to "$P" "$A" after-corrupt
-exit $((fails > 0))
+exit $((FAILS > 0))

@@ -114,7 +114,7 @@ const rec = (kind, payload) => [...uint(kind), ...uint(payload.length), ...paylo
 let node = rec(5, [1, 0x78, ...rec(2, [...Buffer.from("deep")])]);
 for (let i = 0; i < 1500; i++) node = rec(4, [1, 0x64, ...node]);
 process.stdout.write(Buffer.from([0xd2, 0xcd, 0x31, ...uint(node.length), ...node]));' >"$TMP/deep.romfs"
-(fails=0; ulimit -n 200 && expect 0 "$ROMFS" extract "$TMP/deep.romfs" "$TMP/deep" && [ $fails = 0 ]) || bad "deep extract"
+(FAILS=0; ulimit -n 200 && expect 0 "$ROMFS" extract "$TMP/deep.romfs" "$TMP/deep" && [ $FAILS = 0 ]) || bad "deep extract"
 # (Its path is longer than PATH_MAX: let find report it rather than read it.)
 [ "$(find "$TMP/deep" -type f -name x -size 4c | wc -l)" = 1 ] || bad "deep extract: the file at the bottom"
 [ "$(find "$TMP/deep" -type d | wc -l)" = 1501 ] || bad "deep extract: wrong number of directories"
