@@ -21,32 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "romfs/romfs_board.h"
-
-#define FAKES ROMFS_SOURCE_DIR "/tests/cli/board"
-
-static int have_node(void)
-{
-    if (system("command -v node >/dev/null 2>&1") == 0)
-        return 1;
-    if (getenv("CI"))
-        fail_msg("node not found (CI is set: a missing prerequisite fails)");
-    return 0;
-}
-
-/* "exec:ENV... node fake-answer.mjs": the answers go on the command line,
- * so that each board has its own. */
-static romfs_board_t *open_fake(const char *env, int timeout_ms)
-{
-    char spec[2048];
-    snprintf(spec, sizeof spec, "exec:%s exec node '%s/fake-answer.mjs'", env, FAKES);
-    romfs_board_opts_t o = {.timeout_ms = timeout_ms};
-    romfs_board_t *b = NULL;
-    int r = romfs_board_open(&b, spec, &o);
-    if (r != 0)
-        fail_msg("open %s: %s", spec, romfs_board_errmsg(b));
-    return b;
-}
+#include "emuboard.h"
 
 static void test_open_errors(void **state)
 {
