@@ -244,6 +244,21 @@ int romfs_builder_close_dir(romfs_builder_t *b)
     return 0;
 }
 
+/* A file node of kind src and size; owned (the node's copy of its data or
+ * path, may be NULL) is freed when the node cannot be added. */
+static int add_leaf(romfs_builder_t *b, const char *name, size_t name_len, int src, uint64_t size, void *owned,
+                    struct romfs_build_file **out)
+{
+    int r = add_node(b, name, name_len, 0, out);
+    if (r != 0) {
+        free(owned);
+        return r;
+    }
+    (*out)->src = src;
+    (*out)->size = size;
+    return 0;
+}
+
 int romfs_builder_add_file_mem(romfs_builder_t *b, const char *name, size_t name_len,
                                const void *data, size_t len)
 {
@@ -255,15 +270,10 @@ int romfs_builder_add_file_mem(romfs_builder_t *b, const char *name, size_t name
     if (len)
         memcpy(copy, data, len);
     struct romfs_build_file *n;
-    int r = add_node(b, name, name_len, 0, &n);
-    if (r != 0) {
-        free(copy);
-        return r;
-    }
-    n->src = SRC_MEM;
-    n->mem = copy;
-    n->size = len;
-    return 0;
+    int r = add_leaf(b, name, name_len, SRC_MEM, len, copy, &n);
+    if (r == 0)
+        n->mem = copy;
+    return r;
 }
 
 int romfs_builder_add_file_cb(romfs_builder_t *b, const char *name, size_t name_len,
@@ -274,14 +284,12 @@ int romfs_builder_add_file_cb(romfs_builder_t *b, const char *name, size_t name_
         seterr(b, "add_file_cb without a read function");
         return ROMFS_ERR_INVAL;
     }
-    int r = add_node(b, name, name_len, 0, &n);
-    if (r != 0)
-        return r;
-    n->src = SRC_CB;
-    n->fn = fn;
-    n->ctx = ctx;
-    n->size = size;
-    return 0;
+    int r = add_leaf(b, name, name_len, SRC_CB, size, NULL, &n);
+    if (r == 0) {
+        n->fn = fn;
+        n->ctx = ctx;
+    }
+    return r;
 }
 
 int romfs_builder_add_file_host(romfs_builder_t *b, const char *name, size_t name_len,
@@ -293,16 +301,12 @@ int romfs_builder_add_file_host(romfs_builder_t *b, const char *name, size_t nam
         return host_path ? ROMFS_ERR_NOMEM : ROMFS_ERR_INVAL;
     }
     struct romfs_build_file *n;
-    int r = add_node(b, name, name_len, 0, &n);
-    if (r != 0) {
-        free(copy);
-        return r;
+    int r = add_leaf(b, name, name_len, SRC_HOST, size, copy, &n);
+    if (r == 0) {
+        n->host_path = copy;
+        n->mtime_ns = mtime_ns;
     }
-    n->src = SRC_HOST;
-    n->host_path = copy;
-    n->size = size;
-    n->mtime_ns = mtime_ns;
-    return 0;
+    return r;
 }
 
 int romfs_builder_add_file_later(romfs_builder_t *b, const char *name, size_t name_len,
