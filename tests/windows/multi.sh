@@ -19,7 +19,7 @@ cleanup() {
     rm -f "$WINEPREFIX/dosdevices/com11" "$WINEPREFIX/dosdevices/com12"
     rm -rf "$tmp"
 }
-trap cleanup EXIT
+on_exit cleanup
 
 emu="node $SRC/board/emulator.mjs"
 for n in 11 12; do
