@@ -24,7 +24,7 @@ cleanup() {
     rm -f "$WINEPREFIX/dosdevices/$com"
     rm -rf "$tmp"
 }
-trap cleanup EXIT
+on_exit cleanup
 
 mkfifo "$tmp/keep"
 "$WINE" cmd.exe /k < "$tmp/keep" > /dev/null 2>&1 &

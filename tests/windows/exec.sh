@@ -21,7 +21,7 @@ cleanup() {
     rm -f "$WINEPREFIX/dosdevices/$com"
     rm -rf "$tmp"
 }
-trap cleanup EXIT
+on_exit cleanup
 
 x86_64-w64-mingw32-gcc -O2 -Wall -Werror -o "$tmp/W/com-stdio.exe" "$SRC/tests/windows/com-stdio.c" 2> "$tmp/cc.err" ||
     { bad "com-stdio.c does not build: $(cat "$tmp/cc.err")"; finish; }
