@@ -11,8 +11,13 @@
 set -u
 . "$(dirname "$0")/../lib.sh"
 cd "$SRC" || exit 1
+# Sources still without their test file, each named; to be emptied.
+# src/fuse/ops.c arrived as this check landed (covered by cli.mount and
+# cli.mount_fuse only).
+PENDING="src/fuse/ops.c"
 n=0
 for f in src/*/*.c; do
+    case " $PENDING " in *" $f "*) echo "pending: $f has no unit test file yet"; continue ;; esac
     lib=$(basename "$(dirname "$f")")
     m=$(basename "$f" .c)
     case $m in
