@@ -6,6 +6,7 @@
 # target; every other CMake file may not name them at all.
 set -u
 : "${SRC:?}"
+. "$(dirname "$0")/../lib.sh"
 cd "$SRC" || exit 1
 fails=0
 while IFS= read -r f; do
