@@ -14,6 +14,7 @@
 #include "imgwalk.h"
 #include "opts.h"
 #include "romfs/romfs_board.h"
+#include "romfs/romfs_board_deploy.h"
 
 /* No options: every line says NO_BOARDS. */
 #define NO_BOARD_CMD(n) const cli_cmd_t cli_cmd_##n = {#n, "", (const cli_opt_t[]){CLI_O_END}, 0, "", 0, 0, -1, NULL}
@@ -117,49 +118,6 @@ void romfs_board_close(romfs_board_t *b)
     (void)b;
 }
 
-const char *romfs_board_errmsg(const romfs_board_t *b)
-{
-    (void)b;
-    return NO_BOARDS;
-}
-
-const char *romfs_board_describe(const romfs_board_t *b)
-{
-    (void)b;
-    return "";
-}
-
-uint64_t romfs_board_bytes_sent(const romfs_board_t *b)
-{
-    (void)b;
-    return 0;
-}
-
-int romfs_board_probe(romfs_board_t *b, int part, romfs_board_info_t *info)
-{
-    (void)b;
-    (void)part;
-    memset(info, 0, sizeof *info);
-    return ROMFS_ERR_NODEV;
-}
-
-romfs_deploy_ops_t romfs_board_deploy_ops(romfs_board_t *b)
-{
-    (void)b;
-    romfs_deploy_ops_t ops;
-    memset(&ops, 0, sizeof ops);
-    return ops;
-}
-
-romfs_session_board_t romfs_board_session_board(const romfs_board_info_t *info, const char *fallback_key)
-{
-    (void)info;
-    (void)fallback_key;
-    romfs_session_board_t sb;
-    memset(&sb, 0, sizeof sb);
-    return sb;
-}
-
 int romfs_board_build(romfs_board_t *b, const char *src, const romfs_dirbuild_opts_t *opts, romfs_board_target_t *t,
                       romfs_dirbuild_t **d, uint8_t **img, size_t *len)
 {
@@ -168,24 +126,28 @@ int romfs_board_build(romfs_board_t *b, const char *src, const romfs_dirbuild_op
     return ROMFS_ERR_NODEV;
 }
 
-int romfs_board_holds(romfs_board_t *b, int part, const char *fallback_key, const uint8_t *img, size_t len)
+static int no_deploy(romfs_board_deploy_result_t *r)
 {
-    (void)b;
-    (void)part;
-    (void)fallback_key;
-    (void)img;
-    (void)len;
+    memset(r, 0, sizeof *r);
+    snprintf(r->error, sizeof r->error, "%s", NO_BOARDS);
     return ROMFS_ERR_NODEV;
 }
 
-int romfs_board_restore(romfs_board_t *b)
+int romfs_board_deploy_dir(romfs_board_t **b, const char *dir, const romfs_board_deploy_opts_t *opts,
+                           romfs_board_deploy_result_t *r)
 {
-    (void)b;
-    return ROMFS_ERR_NODEV;
+    (void)b, (void)dir, (void)opts;
+    return no_deploy(r);
 }
 
-int romfs_board_remount(romfs_board_t *b)
+int romfs_board_deploy_image(romfs_board_t **b, const uint8_t *img, size_t len, int tree,
+                             const romfs_board_deploy_opts_t *opts, romfs_board_deploy_result_t *r)
 {
-    (void)b;
-    return ROMFS_ERR_NODEV;
+    (void)b, (void)img, (void)len, (void)tree, (void)opts;
+    return no_deploy(r);
+}
+
+void romfs_board_deploy_result_free(romfs_board_deploy_result_t *r)
+{
+    (void)r;
 }

@@ -21,6 +21,7 @@
 
 #include "imgwalk.h"
 #include "romfs/romfs.h"
+#include "romfs/romfs_board_deploy.h"
 #include "romfs/romfs_deploy.h"
 #include "romfs/romfs_layout.h"
 #include "romfs/romfs_session.h"
@@ -349,83 +350,20 @@ static void json_summary(const char *desc, const romfs_board_info_t *info, uint3
     cli_printf("}\n");
 }
 
-/* Open the board and probe partition N; one error line on failure (none
- * when quiet). */
-static int open_board(deploy_t *d, romfs_board_t **b, romfs_board_info_t *info, const romfs_board_opts_t *bo,
-                      int quiet)
-{
-    char msg[700];
-    cli_board_cfg_t cfg;
-    cli_board_config(&cfg);
-    if (bo)
-        cfg.opts = *bo;
-    int r = cli_board_open(b, d->o.dev, &cfg, msg, sizeof msg);
-    if (r < 0) {
-        if (!quiet)
-            cli_error("cannot open %s: %s", d->o.dev ? d->o.dev : "a board", msg);
-        return -1;
-    }
-    r = romfs_board_probe(*b, d->o.part, info);
-    if (r < 0 && !quiet) {
-        if (r == ROMFS_ERR_INVAL && cfg.opts.encoding)
-            cli_error("ROMFS_DEPLOY_ENCODING=%s: expected deflate, base64, hex or literal", cfg.opts.encoding);
-        else if (r == ROMFS_ERR_NOROMFS || r == ROMFS_ERR_NOPART)
-            cli_error("%s", romfs_board_errmsg(*b));
-        else if (r == ROMFS_ERR_ROFS)
-            cli_error("%s: nothing was changed", romfs_board_errmsg(*b));
-        else
-            cli_error("probing the board: %s", romfs_board_errmsg(*b));
-    }
-    if (r < 0) {
-        romfs_board_close(*b);
-        *b = NULL;
-    }
-    return r < 0 ? -1 : 0;
-}
-
 typedef struct sizectx {
     deploy_t *d;
-    const romfs_board_info_t *info;
-    const romfs_session_board_t *sb;
+    const romfs_board_deploy_result_t *r;
 } sizectx_t;
 
 /* mpremote's two lines, before the transfer as mpremote prints them. */
 static void say_sizes(void *ctx, size_t image_len)
 {
     sizectx_t *e = ctx;
-    uint64_t part = e->info->part_size;
-    uint64_t bs = e->sb->block_size ? e->sb->block_size : (part ? part : 1);
+    uint64_t part = e->r->info.part_size;
+    uint64_t bs = e->r->block_size ? e->r->block_size : (part ? part : 1);
     say(e->d, "Image size is %zu bytes", image_len);
     say(e->d, "ROMFS%d partition has size %llu bytes (%u blocks of %u bytes each)", e->d->o.part,
         (unsigned long long)part, (unsigned)((part + bs - 1) / bs), (unsigned)bs);
-}
-
-/* The device spec as the cache's fallback key. */
-static const char *fallback_key(const deploy_t *d)
-{
-    return d->o.dev ? d->o.dev : "auto";
-}
-
-/* A deploy failed once the commit was sent: reconnect and say what the
- * partition holds instead of guessing; *holds is 1 when every block of the
- * new image was checked there (its CRCs, as the deploy's own check does). */
-static const char *holds_after_reconnect(deploy_t *d, const romfs_session_t *failed, int *holds)
-{
-    size_t len;
-    const uint8_t *img = romfs_session_image(failed, &len);
-    romfs_board_t *b = NULL;
-    const char *what = "the partition may hold the new image (its commit was sent; the board could not be checked)";
-    char msg[700];
-    if (img && cli_board_open(&b, d->o.dev, NULL, msg, sizeof msg) == 0) {
-        int h = romfs_board_holds(b, d->o.part, fallback_key(d), img, len);
-        *holds = h == 1;
-        if (h == 1)
-            what = "checked on reconnect: the partition holds the complete new image";
-        else if (h == 0)
-            what = "checked on reconnect: the partition does not hold the new image; deploy again";
-    }
-    romfs_board_close(b);
-    return what;
 }
 
 static void report(deploy_t *d, const romfs_session_result_t *res, uint64_t wire)
@@ -445,13 +383,6 @@ static void report(deploy_t *d, const romfs_session_result_t *res, uint64_t wire
         say(d, "stable layout: fresh (%zu files%s)", res->lst.files, res->lst.compacted ? ", compacted" : "");
 }
 
-/* Build directory SRC for board b (cli_build_for_board). */
-static int build_for_board(deploy_t *d, romfs_board_t *b)
-{
-    d->is_dir = 1;
-    return cli_build_for_board(d->o.src, &d->o.mpy, b, NULL, &d->src, &d->src_len);
-}
-
 /* Directories compiled with mpy-cross are built after the board is opened
  * (the compiler must match it); images and --no-mpy builds before, so a
  * bad source never reaches the board. */
@@ -461,35 +392,69 @@ static int compile_for_board(const deploy_t *d)
     return d->o.mpy.want_mpy && rp_stat(d->o.src, &st) == 0 && st.type == RP_DIR;
 }
 
-/* The deploy failed (res->error). After the commit was sent, reconnect
- * (closing *b first: the link is gone) and check what the partition holds:
- * 0 when it holds the whole new image (the deploy did its job, the link
- * failed after it), else -1 after one error line. */
-static int failed(deploy_t *d, romfs_board_t **b, const romfs_session_t *s, romfs_session_result_t *res)
+/// Callbacks of the library's deploy (romfs_board_deploy.h) ///
+
+static void on_message(void *ctx, int level, const char *line)
 {
-    if (res->state != ROMFS_DEPLOY_COMMITTED) {
-        cli_error("%s", res->error);
-        return -1;
+    (void)ctx;
+    if (level == ROMFS_BOARD_MSG_WARN)
+        cli_warn("%s", line);
+    else
+        cli_error("%s", line);
+}
+
+/* Killed while writing, the partition is as a power cut leaves it: the
+ * deploy's order makes that the old image, the new one, or nothing that
+ * mounts. Say so on the way out. */
+static void on_writing(void *ctx, const char *board, int started)
+{
+    static char what[300];
+    (void)ctx;
+    snprintf(what, sizeof what, "deploy to %s interrupted", started ? board : "");
+    cli_cleanup_note(started ? what : NULL, started ? ": the partition holds the old image, the new one, or "
+                                                      "nothing that mounts, as after a power cut; deploy again to "
+                                                      "finish"
+                                                    : NULL);
+}
+
+/* The re-check after a link failed past the commit: a new connection. */
+static int on_reopen(void *ctx, romfs_board_t **b)
+{
+    char msg[700];
+    return cli_board_open(b, ((deploy_t *)ctx)->o.dev, NULL, msg, sizeof msg);
+}
+
+/* The deploy failed: one error line, the CLI's own words where it has them. */
+static void say_failure(const deploy_t *d, const cli_board_cfg_t *cfg, cli_build_t *c, int e,
+                        const romfs_board_deploy_result_t *r)
+{
+    if (r->stage == ROMFS_BOARD_STAGE_BUILD) {
+        c->d = r->build;
+        cli_build_report(c, e);
+        c->d = NULL;
+    } else if (r->stage == ROMFS_BOARD_STAGE_PROBE && e == ROMFS_ERR_INVAL && cfg->opts.encoding)
+        cli_error("ROMFS_DEPLOY_ENCODING=%s: expected deflate, base64, hex or literal", cfg->opts.encoding);
+    else if (r->stage == ROMFS_BOARD_STAGE_CHECK && e == ROMFS_ERR_OPNOTSUPP && !r->info.has_view)
+        cli_error("%s; --unverified deploys anyway", r->error);
+    else
+        cli_error("%s", r->error);
+    (void)d;
+}
+
+static void deployed(deploy_t *d, const romfs_board_deploy_result_t *r)
+{
+    report(d, &r->res, r->wire_bytes);
+    if (d->o.json)
+        json_summary(r->board, &r->info, r->block_size, &r->res, r->wire_bytes);
+    if (d->res) {
+        *d->res = (cli_board_result_t){.written = r->res.blocks_written, .total = r->res.blocks_total,
+                                       .wire = (long long)r->wire_bytes};
+        snprintf(d->res->uid, sizeof d->res->uid, "%s", r->info.uid);
     }
-    romfs_board_close(*b);
-    *b = NULL;
-    int holds = 0;
-    const char *holds_what = holds_after_reconnect(d, s, &holds);
-    int n = (int)strcspn(res->error, ";");
-    if (!holds) {
-        cli_error("%.*s; %s", n, res->error, holds_what);
-        return -1;
-    }
-    cli_warn("%.*s; %s", n, res->error, holds_what);
-    res->verified = 1;
-    snprintf(res->note, sizeof res->note, "verified after reconnecting (the link failed after the commit)");
-    return 0;
 }
 
 static int deploy_to_board(deploy_t *d)
 {
-    romfs_board_t *b = NULL;
-    romfs_board_info_t info;
     int late = compile_for_board(d);
     if (!late && load_source(d, &d->o.mpy) < 0)
         return CLI_FAIL;
@@ -498,68 +463,33 @@ static int deploy_to_board(deploy_t *d)
     progress_t pg = {.tty = !d->o.quiet && rp_isatty(2), .t0 = now_s()};
     cfg.opts.progress = on_progress;
     cfg.opts.progress_ctx = &pg;
-    if (open_board(d, &b, &info, &cfg.opts, 0) < 0)
-        return CLI_FAIL;
-    if (late && build_for_board(d, b) < 0) {
-        romfs_board_close(b);
+    romfs_board_t *b = NULL;
+    char msg[700];
+    if (cli_board_open(&b, d->o.dev, &cfg, msg, sizeof msg) < 0) {
+        cli_error("cannot open %s: %s", d->o.dev ? d->o.dev : "a board", msg);
         return CLI_FAIL;
     }
-    uint64_t wire0 = romfs_board_bytes_sent(b);
-    romfs_session_board_t sb = romfs_board_session_board(&info, fallback_key(d));
-    int rc = CLI_FAIL;
+    cli_build_t c;
+    cli_build_init(&c, &d->o.mpy, NULL, NULL);
+    romfs_board_deploy_result_t r;
+    sizectx_t ec = {d, &r};
     char *cdir = cli_cache_dir();
-    sizectx_t ec = {d, &info, &sb};
-    romfs_deploy_ops_t ops = romfs_board_deploy_ops(b);   /* no block_crcs: no way to read back */
-    romfs_session_opts_t so = {.cache_dir = cdir, .full = d->o.full, .nor = d->o.nor,
-                               .allow_unverified = d->o.unverified, .align = d->o.align, .compact = d->o.compact,
-                               .sized = say_sizes, .sized_ctx = &ec};
-    romfs_session_t *s = NULL;
-    if (!info.has_view && !d->o.unverified) {
-        cli_error("the board cannot read its partition back (no memoryview or readblocks): refusing an "
-                  "unverified deploy; --unverified deploys anyway");
-        goto out;
-    }
-    if (info.part_size > UINT32_MAX || romfs_session_open(&s, &ops, &sb, &so) < 0) {
-        cli_error("ROMFS%d partition size %llu is not supported", d->o.part, (unsigned long long)info.part_size);
-        goto out;
-    }
-    if (!info.has_view && d->o.unverified)
-        cli_warn("the board cannot read its partition back: rewriting everything, unverified (--unverified)");
-    else if (info.has_view && !info.has_crc)
-        cli_warn("the board has no binascii.crc32: rewriting everything, verifying by reading back");
-    romfs_session_result_t res;
-    /* Killed while writing, the partition is as a power cut leaves it:
-     * the deploy's order makes that the old image, the new one, or nothing
-     * that mounts. Say so on the way out. */
-    char what[200];
-    snprintf(what, sizeof what, "deploy to %s interrupted", romfs_board_describe(b));
-    cli_cleanup_note(what, ": the partition holds the old image, the new one, or nothing that mounts, as after "
-                           "a power cut; deploy again to finish");
-    int r = romfs_session_deploy(s, d->src, d->src_len, d->is_dir, &res);
-    cli_cleanup_note(NULL, NULL);
-    char desc[256];
-    snprintf(desc, sizeof desc, "%s", romfs_board_describe(b));
-    uint64_t wire = romfs_board_bytes_sent(b) - wire0;
-    if (r < 0 && failed(d, &b, s, &res) < 0)
-        goto out;
-    report(d, &res, wire);
-    if (res.verified)
-        romfs_board_remount(b);   /* the new image at /rom, importable without a reset */
-    if (d->o.json)
-        json_summary(desc, &info, sb.block_size, &res, wire);
-    if (d->res) {
-        *d->res = (cli_board_result_t){.written = res.blocks_written, .total = res.blocks_total,
-                                       .wire = (long long)wire};
-        snprintf(d->res->uid, sizeof d->res->uid, "%s", info.uid);
-    }
-    rc = CLI_OK;
-    if (romfs_board_restore(b) < 0)   /* none after a reconnect (b is NULL then) */
-        cli_warn("%s: could not remove the deploy's helpers from the board", desc);
-out:
-    romfs_session_close(s);
+    romfs_board_deploy_opts_t o = {
+        .part = d->o.part, .fallback_key = d->o.dev, .build = &c.o, .reopen = on_reopen, .writing = on_writing,
+        .message = on_message, .ctx = d,
+        .session = {.cache_dir = cdir, .full = d->o.full, .nor = d->o.nor, .allow_unverified = d->o.unverified,
+                    .align = d->o.align, .compact = d->o.compact, .sized = say_sizes, .sized_ctx = &ec}};
+    int e = late ? romfs_board_deploy_dir(&b, d->o.src, &o, &r)
+                 : romfs_board_deploy_image(&b, d->src, d->src_len, d->is_dir, &o, &r);
+    if (e < 0)
+        say_failure(d, &cfg, &c, e, &r);
+    else
+        deployed(d, &r);
+    romfs_board_deploy_result_free(&r);
+    cli_build_done(&c);
     free(cdir);
     romfs_board_close(b);
-    return rc;
+    return e < 0 ? CLI_FAIL : CLI_OK;
 }
 
 static int deploy_run(deploy_t *d)

@@ -6,22 +6,21 @@
  * The source tree is watched through the platform layer (rp_watch:
  * inotify, ReadDirectoryChangesW, or the polling watcher; what the build
  * leaves out is filtered there); events are debounced so an editor saving
- * several files makes one deploy. Each cycle: build (cli_deploy_build, as `romfs deploy`),
- * incremental deploy (watch_deploy.c, which keeps what this session wrote),
- * soft reset (MicroPython's boot mounts /rom again), then `import MODULE`
- * in a child process that streams the output; the parent keeps watching,
+ * several files makes one deploy. Each change drives one cycle of the
+ * library's watch core (src/board/watch.c: the build for the board, the
+ * incremental deploy over the session kept with the connection, the soft
+ * reset, a board that went away reopened); then `import MODULE` runs in a
+ * child process that streams the output while the parent keeps watching,
  * and a change or Ctrl-C kills the child and interrupts the board (Ctrl-C
  * on its REPL). Windows has no fork: there the module runs in the
- * foreground, and a change made while it runs is deployed when it ends. Errors are printed and the watch goes on; a board that goes
- * away is reopened.
+ * foreground, and a change made while it runs is deployed when it ends.
+ * Errors are printed and the watch goes on.
  */
 #include "cli.h"
-#include "watch.h"
 #include "build_dir.h"
 
 #include <errno.h>
 #include <getopt.h>
-#include <limits.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,9 +32,7 @@
 #endif
 
 #include "platform.h"
-
-#define REOPEN_MS 500
-#define ATTEMPTS 3
+#include "romfs/romfs_board_deploy.h"
 
 typedef struct wopts {
     const char *src, *module;
@@ -46,16 +43,17 @@ typedef struct wopts {
 
 typedef struct watcher {
     wopts_t o;
-    wsession_t s;
+    struct {
+        const char *dev;    /* device spec as given (NULL: default) */
+        int part;           /* ROM partition index */
+        uint32_t align;     /* --align, 0 for none */
+        int quiet;
+    } s;
+    romfs_board_watch_t *core; /* build, deploy, reset, run (romfs_board_deploy.h) */
+    cli_build_t build;      /* the compile options, the environment mapped to them */
     rp_watch_t *rw;         /* the source tree's watcher */
-    uint8_t *last;          /* packed image of the last deploy that succeeded */
-    size_t last_len;
     long child;             /* the running module's process, or 0 */
-    int reopens;            /* boards lost by the module since the last change */
     int reopen;             /* the module lost the board: reopen and deploy */
-    /* What the board loads (sys.implementation._mpy), asked once per
-     * connection before a build that compiles (romfs_board_target). */
-    romfs_board_target_t target;
     romfs_ignore_t *ignore; /* what the build leaves out: changes there are not changes */
     int fatal;              /* the board can never take a deploy (read-only partition): stop, exit 1 */
 } watcher_t;
@@ -236,35 +234,36 @@ static int wait_change(watcher_t *w, int timeout_ms)
     return stop_sig ? -1 : 1;
 }
 
-/// The board ///
+/// The core's callbacks ///
 
-static void drop_board(watcher_t *w)
+static void on_message(void *ctx, int level, const char *line)
 {
-    romfs_board_close(w->s.b);
-    w->s.b = NULL;
-    w->target.known = 0;   /* another board may answer next */
-    watch_forget(&w->s);
+    const watcher_t *w = ctx;
+    if (level == ROMFS_BOARD_MSG_ERROR)
+        cli_error("%s", line);
+    else if (level == ROMFS_BOARD_MSG_WARN)
+        cli_warn("%s", line);
+    else
+        status(w, "%s", line);
 }
 
-/* Open the board, retrying until it answers or a stop is asked for. */
-static int ensure_board(watcher_t *w)
+static int on_open(void *ctx, romfs_board_t **b, char *msg, size_t size)
 {
-    int told = 0;
-    while (!w->s.b) {
-        char msg[700];
-        if (cli_board_open(&w->s.b, w->s.dev, NULL, msg, sizeof msg) == 0) {
-            if (romfs_board_interrupt(w->s.b) == 0)
-                return 0;
-            snprintf(msg, sizeof msg, "%s", romfs_board_errmsg(w->s.b));
-        }
-        if (!told++)
-            cli_error("%s; retrying until it answers (Ctrl-C stops)", msg);
-        romfs_board_close(w->s.b);
-        w->s.b = NULL;
-        if (wait_change(w, REOPEN_MS) < 0 && stop_sig)
-            return -1;
-    }
-    return 0;
+    return cli_board_open(b, ((watcher_t *)ctx)->s.dev, NULL, msg, size);
+}
+
+/* Retrying to open the board: wait for a change, negative on a stop. */
+static int on_wait(void *ctx, int ms)
+{
+    return wait_change(ctx, ms) < 0 && stop_sig ? -1 : 0;
+}
+
+static void on_built(void *ctx, romfs_dirbuild_t *d, int r)
+{
+    watcher_t *w = ctx;
+    w->build.d = d;
+    cli_build_report(&w->build, r);
+    w->build.d = NULL;
 }
 
 static void to_stdout(const char *data, size_t len, void *ctx)
@@ -274,41 +273,30 @@ static void to_stdout(const char *data, size_t len, void *ctx)
     fflush(stdout);
 }
 
-/* Import the module and stream its output: 0 when it ran, 1 when it
- * raised (traceback on stderr), 3 on a board error. */
+static void to_stderr(const char *data, size_t len, void *ctx)
+{
+    (void)ctx;
+    cli_put_escaped(stderr, data, len, 0);
+}
+
+/// The module ///
+
 static int run_module(watcher_t *w)
 {
-    char *err = NULL;
-    int e = romfs_board_run(w->s.b, w->o.module, 0, to_stdout, NULL, &err, INT_MAX);
-    int status = 0;
-    if (e == ROMFS_ERR_RAISED) {
-        cli_put_escaped(stderr, err ? err : "", err ? strlen(err) : 0, 0);
-        status = 1;
-    } else if (e == ROMFS_ERR_CANCELED) {   /* stopped by a change (Windows: kill_module) */
-        status = 3;
-    } else if (e) {
-        cli_error("%s: %s", romfs_board_describe(w->s.b), romfs_board_errmsg(w->s.b));
-        status = 3;
-    }
-    romfs_board_free(err);
+    int status = romfs_board_watch_run(w->core, to_stdout, to_stderr, w);
     fflush(NULL);
     return status;
 }
 
 static void stop_child(watcher_t *w, int interrupt);
 
-/* The module ended with code: say how; resync the board when the run lost
- * track of it. */
+/* The module ended with code: say how; reopen the board when the run
+ * lost it. */
 static void module_ended(watcher_t *w, int code)
 {
-    if (code == 0)
-        status(w, "%s finished; watching %s", w->o.module, w->o.src);
-    else if (code == 1)
-        status(w, "%s raised; watching %s", w->o.module, w->o.src);
-    else
+    if (code != 0 && code != 1)
         stop_child(w, 1);
-    /* A board that dies under every run is not reopened for ever. */
-    w->reopen = !w->s.b && w->reopens++ < ATTEMPTS;
+    w->reopen = romfs_board_watch_ended(w->core, code);
 }
 
 #ifndef _WIN32
@@ -369,10 +357,10 @@ static void start_module(watcher_t *w)
 
 static void kill_module(watcher_t *w)
 {
-    romfs_board_cancel(w->s.b, 1);
+    romfs_board_cancel(romfs_board_watch_board(w->core), 1);
     rp_thread_join(module_thread);
     module_thread = NULL;
-    romfs_board_cancel(w->s.b, 0);
+    romfs_board_cancel(romfs_board_watch_board(w->core), 0);
 }
 
 /* The module's thread ended by itself: say how. */
@@ -396,81 +384,21 @@ static void stop_child(watcher_t *w, int interrupt)
         w->child = 0;
         interrupt = 1;
     }
-    if (interrupt && w->s.b && romfs_board_interrupt(w->s.b) != 0)
-        drop_board(w);
+    romfs_board_watch_interrupt(w->core, interrupt);
 }
 
-/// One cycle: build, deploy, reset, run ///
-
-static int deploy_image(watcher_t *w, const uint8_t *img, size_t len)
-{
-    for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
-        if (ensure_board(w) < 0)
-            return -1;
-        int r = watch_deploy_once(&w->s, img, len);
-        if (r == 0)
-            return 0;
-        w->fatal = r == ROMFS_ERR_ROFS;
-        if (!watch_lost(r))
-            return -1;
-        drop_board(w);   /* lost: reopen and deploy again from what the board says */
-        status(w, "reopening the board");
-    }
-    return -1;
-}
-
-/* Compiling for the board, as `romfs deploy DIR` does (one
- * cli_build_for_board): learn what it loads once per connection, before
- * the first build that compiles, even when the user gave a -march (the
- * output is checked against the board either way). */
-static int build_for_board(watcher_t *w, uint8_t **img, size_t *len)
-{
-    romfs_board_t *b = !w->target.known && w->o.mpy.want_mpy && ensure_board(w) == 0 ? w->s.b : NULL;
-    return cli_build_for_board(w->o.src, &w->o.mpy, b, &w->target, img, len);
-}
+/// One cycle: build, deploy, reset (the core), then run ///
 
 static void cycle(watcher_t *w)
 {
-    uint8_t *img = NULL;
-    size_t len = 0;
-    int64_t t0 = now_ms(), t1 = 0, t2 = 0;
-    if (build_for_board(w, &img, &len) < 0) {
-        status(w, "build failed; the board keeps its image; watching %s", w->o.src);
+    int r = romfs_board_watch_cycle(w->core);
+    w->fatal = r == ROMFS_BOARD_WATCH_FATAL;
+    if (r != ROMFS_BOARD_WATCH_DEPLOYED)
         return;
-    }
-    if (w->last && w->s.sess && len == w->last_len && memcmp(img, w->last, len) == 0) {
-        free(img);
-        status(w, "image unchanged; watching %s", w->o.src);
-        return;
-    }
-    t1 = now_ms();
-    if (deploy_image(w, img, len) < 0) {
-        free(img);
-        if (!w->fatal)
-            status(w, "deploy failed; watching %s", w->o.src);
-        return;
-    }
-    free(w->last);
-    w->last = img;
-    w->last_len = len;
-    char *boot = NULL;
-    t2 = now_ms();
-    int e = w->o.no_reset ? 0 : romfs_board_soft_reset(w->s.b, &boot, NULL);
-    if (e) {
-        if (e == ROMFS_ERR_CLOSED)   /* the unix port: the reset ended the process */
-            cli_error("%s: %s: use --no-reset", romfs_board_describe(w->s.b), romfs_board_errmsg(w->s.b));
-        else
-            cli_error("%s: soft reset: %s", romfs_board_describe(w->s.b), romfs_board_errmsg(w->s.b));
-        drop_board(w);
-        free(boot);
-        return;
-    }
-    fputs(boot ? boot : "", stdout);
-    fflush(stdout);
-    romfs_board_free(boot);
+    const romfs_board_watch_stats_t *st = romfs_board_watch_stats(w->core);
     if (w->o.verbose)
-        fprintf(stderr, "romfs: build %.3fs, deploy %.3fs, soft reset %.3fs\n", (t1 - t0) / 1e3, (t2 - t1) / 1e3,
-                (now_ms() - t2) / 1e3);
+        fprintf(stderr, "romfs: build %.3fs, deploy %.3fs, soft reset %.3fs\n", st->build_s, st->deploy_s,
+                st->reset_s);
     if (w->o.module)
         start_module(w);
     else
@@ -494,10 +422,24 @@ static void run_loop(watcher_t *w)
             continue;
         }
         stop_child(w, 0);
-        w->reopens = 0;
+        romfs_board_watch_changed(w->core);
         status(w, "change detected: deploying %s", w->o.src);
         cycle(w);
     }
+}
+
+/* The core over the options: 0, or -1 out of memory. */
+static int start_core(watcher_t *w, char *cache_dir)
+{
+    cli_build_init(&w->build, &w->o.mpy, NULL, NULL);
+    romfs_board_watch_opts_t o = {.src = w->o.src, .build = &w->build.o, .part = w->s.part, .align = w->s.align,
+                                  .cache_dir = cache_dir, .fallback_key = w->s.dev, .module = w->o.module,
+                                  .no_reset = w->o.no_reset, .open = on_open, .wait = on_wait, .built = on_built,
+                                  .message = on_message, .output = to_stdout, .ctx = w};
+    if (romfs_board_watch_new(&w->core, &o) == 0)
+        return 0;
+    cli_error("out of memory");
+    return -1;
 }
 
 /* SIGINT, SIGTERM, SIGHUP (the terminal closed: stop as cleanly) and
@@ -538,16 +480,18 @@ int cmd_watch(int argc, char **argv)
     }
     if (w.o.verbose)
         fprintf(stderr, "romfs: file watcher: %s\n", rp_watch_backend(w.rw));
-    w.s.cache_dir = cli_cache_dir();
-    stop_sig = 0;
-    catch_stops();
-    run_loop(&w);
-    stop_child(&w, 1);   /* interrupt whatever runs; board_close then leaves the raw REPL */
-    romfs_board_close(w.s.b);
-    status(&w, "stopped");
-    watch_forget(&w.s);
-    free(w.s.cache_dir);
-    free(w.last);
+    char *cdir = cli_cache_dir();
+    if (start_core(&w, cdir) == 0) {
+        stop_sig = 0;
+        catch_stops();
+        run_loop(&w);
+        stop_child(&w, 1);   /* interrupt whatever runs; closing then leaves the raw REPL */
+        romfs_board_watch_free(w.core);
+        status(&w, "stopped");
+    } else
+        w.fatal = 1;
+    cli_build_done(&w.build);
+    free(cdir);
     rp_watch_close(w.rw);
     romfs_ignore_free(w.ignore);
     cli_mpy_cfg_free(&w.o.mpy);

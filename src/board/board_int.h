@@ -58,4 +58,9 @@ int boardimg_take_chunks(const char *out, uint8_t *dst, size_t n);
 int boardimg_parse_probe(const char *out, uint64_t *size, long long *addr, uint8_t head[30], size_t *hlen,
                          long long *heap);
 
+/* One formatted line to a front end's message callback (fn may be NULL):
+ * the deploy's and the watch core's messages (romfs_board_deploy.h). */
+void board_say(void (*fn)(void *ctx, int level, const char *line), void *ctx, int level, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
 #endif

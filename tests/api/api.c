@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Proof that the libraries are enough: what `romfs query`, `deploy DIR`,
- * `diff`, `ls`, `cat`, `extract` and `run` do to a board, done with the
+ * `diff`, `ls`, `cat`, `extract`, `run` and one cycle of `watch` do to a
+ * board (romfs_board_deploy.h: the deploy and watch cores), done with the
  * installed public headers and libraries only (no cli/ source), against
  * the emulated board.
  *
@@ -17,6 +18,7 @@
 
 #include <romfs/romfs.h>
 #include <romfs/romfs_board.h>
+#include <romfs/romfs_board_deploy.h>
 #include <romfs/romfs_build.h>
 #include <romfs/romfs_diff.h>
 #include <romfs/romfs_dirbuild.h>
@@ -59,6 +61,7 @@ static int to_mem(void *ctx, const void *data, size_t len)
     memcpy(n + m->len, data, len);
     m->data = n;
     m->len += len;
+    m->data[m->len] = 0;
     return 0;
 }
 
@@ -245,6 +248,90 @@ static void step_run(romfs_board_t *b)
     free(out.data);
 }
 
+/* The library's whole deploy (romfs_board_deploy_dir: probe, build for the
+ * board, session, verify, /rom mounted again) of a second tree. */
+static void step_deploy_dir(romfs_board_t *b, const char *work)
+{
+    char dir[4096], path[4200];
+    snprintf(dir, sizeof dir, "%s/app2", work);
+    mkdir(dir, 0755);
+    snprintf(path, sizeof path, "%s/main.py", dir);
+    write_text(path, "print('app2 v1')\n");
+    snprintf(path, sizeof path, "%s/big.txt", dir);   /* first in name order: an edit of main.py is a later block */
+    char *big = calloc(1, 20001);
+    if (big)
+        write_text(path, memset(big, 'y', 20000));
+    free(big);
+    romfs_dirbuild_opts_t bo = {.mpy = 0};
+    romfs_board_deploy_opts_t o = {.fallback_key = "api-test", .build = &bo};
+    romfs_board_deploy_result_t r;
+    int e = romfs_board_deploy_dir(&b, dir, &o, &r);
+    check(e == 0 && r.stage == ROMFS_BOARD_STAGE_DONE && r.res.verified && r.res.blocks_written >= 1 &&
+              r.build && r.res.lst.files == 2,
+          "deploy a directory in one call: wrote %u of %u blocks, verified %d%s%s", r.res.blocks_written,
+          r.res.blocks_total, r.res.verified, e ? ": " : "", e ? r.error : "");
+    romfs_board_deploy_result_free(&r);
+    mem_t out = {0};
+    char *err = NULL;
+    e = romfs_board_run(b, "main", 0, collect, &out, &err, 30000);   /* /rom mounted again: no reset */
+    check(e == 0 && out.data && strstr((char *)out.data, "app2 v1"), "the deployed directory runs: %s",
+          out.data ? (char *)out.data : err ? err : "");
+    romfs_board_free(err);
+    free(out.data);
+}
+
+typedef struct watch_ctx {
+    const char *emu, *part;
+    mem_t out;
+    int errors;
+} watch_ctx_t;
+
+static int watch_open(void *ctx, romfs_board_t **b, char *msg, size_t size)
+{
+    watch_ctx_t *c = ctx;
+    romfs_board_opts_t o = {.timeout_ms = 20000, .emulator = c->emu, .emulator_partition = c->part};
+    int r = romfs_board_open(b, "emulated", &o);
+    if (r)
+        snprintf(msg, size, "%s", romfs_board_errmsg(*b));
+    return r;
+}
+
+static void watch_message(void *ctx, int level, const char *line)
+{
+    watch_ctx_t *c = ctx;
+    c->errors += level == ROMFS_BOARD_MSG_ERROR;
+    printf("  watch: %s\n", line);
+}
+
+/* One cycle of the watch core after an edit: deployed over its own
+ * connection, the module run with the edit's output. */
+static void step_watch(const char *emu, const char *part, const char *work)
+{
+    char dir[4096], path[4200];
+    snprintf(dir, sizeof dir, "%s/app2", work);
+    snprintf(path, sizeof path, "%s/main.py", dir);
+    write_text(path, "print('app2 v2')\n");
+    romfs_dirbuild_opts_t bo = {.mpy = 0};
+    watch_ctx_t c = {.emu = emu, .part = part};
+    romfs_board_watch_opts_t o = {.src = dir, .build = &bo, .fallback_key = "api-test", .module = "main",
+                                  .open = watch_open, .message = watch_message, .ctx = &c};
+    romfs_board_watch_t *w = NULL;
+    int r = romfs_board_watch_new(&w, &o);
+    int cyc = r == 0 ? romfs_board_watch_cycle(w) : -1;
+    const romfs_board_watch_stats_t *st = w ? romfs_board_watch_stats(w) : NULL;
+    check(cyc == ROMFS_BOARD_WATCH_DEPLOYED && st->last.res.verified && st->last.res.blocks_written >= 1 &&
+              st->last.res.blocks_written < st->last.res.blocks_total,
+          "watch cycle after an edit: deployed, wrote %u of %u blocks", st ? st->last.res.blocks_written : 0,
+          st ? st->last.res.blocks_total : 0);
+    int ran = cyc == ROMFS_BOARD_WATCH_DEPLOYED ? romfs_board_watch_run(w, collect, collect, &c.out) : -1;
+    check(ran == 0 && c.out.data && strstr((char *)c.out.data, "app2 v2") && c.errors == 0,
+          "watch runs the module: %s", c.out.data ? (char *)c.out.data : "no output");
+    check(cyc == ROMFS_BOARD_WATCH_DEPLOYED && romfs_board_watch_cycle(w) == ROMFS_BOARD_WATCH_IDLE,
+          "watch cycle without a change: nothing deployed");
+    romfs_board_watch_free(w);
+    free(c.out.data);
+}
+
 int main(int argc, char **argv)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
@@ -264,7 +351,9 @@ int main(int argc, char **argv)
     step_deploys(b, argv[3]);
     step_image(b, argv[3]);
     step_run(b);
+    step_deploy_dir(b, argv[3]);
     romfs_board_close(b);
+    step_watch(argv[1], argv[2], argv[3]);
     printf("%s\n", fails ? "FAILED" : "all passed");
     return fails ? 1 : 0;
 }
