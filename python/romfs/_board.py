@@ -227,48 +227,34 @@ class Board:
             with open(source, "rb") as f:
                 data = f.read()
         host, lib = _native.host(), self._lib
-        info = _native.romfs_board_info_t()
-        res = _native.romfs_session_result_t()
-        session = ctypes.c_void_p()
-        with self._lock:
-            h = self._h()
-            r = lib.romfs_board_probe(h, self.partition, ctypes.byref(info))
-            if r < 0:
-                _raise(lib, h, r)
-            ops = lib.romfs_board_deploy_ops(h)
-            if not info.has_view:
-                raise BoardError(f"{self.device}: the board cannot read its partition back (no memoryview or "
-                                 "readblocks): refusing an unverified deploy")
-            key = self.device.encode()
-            sb = lib.romfs_board_session_board(ctypes.byref(info), key)
-            home = _native.cache_home() if cache else None
-            cdir = host.romfs_session_cache_dir(os.fsencode(home)) if home else None
-            try:
-                so = _native.romfs_session_opts_t(cache_dir=cdir, full=int(full), align=align or 0)
-                if host.romfs_session_open(ctypes.byref(session), ctypes.byref(ops), ctypes.byref(sb),
-                                           ctypes.byref(so)) < 0:
-                    raise BoardError(f"ROMFS{self.partition} partition size {info.part_size} is not supported")
-                try:
-                    buf = ctypes.create_string_buffer(data, len(data))
-                    r = host.romfs_session_deploy(session, buf, len(data), tree, ctypes.byref(res))
-                finally:
-                    host.romfs_session_close(session)
-            finally:
-                if cdir:
-                    _native.libc_free(cdir)
-            if r < 0:
-                msg = res.error.decode("utf-8", "replace") or lib.romfs_board_errmsg(h).decode("utf-8", "replace")
-                cls = BoardTimeout if r == _native.board_err("TIMEOUT") else BoardError
-                raise cls(f"deploy to {self.device}: {msg}", r)
-            # As `romfs deploy`: the new image at /rom again (the first
-            # erase unmounted it), importable without a reset, then the
-            # board's __main__ as the probe found it (the helpers gone).
-            if res.verified:
-                lib.romfs_board_remount(h)
-            if lib.romfs_board_restore(h) < 0:
-                import warnings
-                warnings.warn(f"{self.device}: could not remove the deploy's helpers from the board", RuntimeWarning,
-                              stacklevel=2)
+        warned: List[str] = []
+        on_message = _native.BOARD_MSG_FN(lambda _ctx, level, line: warned.append(line.decode("utf-8", "replace"))
+                                          if level == _native.BOARD_MSG_WARN else None)
+        home = _native.cache_home() if cache else None
+        cdir = host.romfs_session_cache_dir(os.fsencode(home)) if home else None
+        so = _native.romfs_session_opts_t(cache_dir=cdir, full=int(full), align=align or 0)
+        opts = _native.romfs_board_deploy_opts_t(part=self.partition, fallback_key=self.device.encode(), session=so,
+                                                 message=on_message)
+        out = _native.romfs_board_deploy_result_t()
+        buf = ctypes.create_string_buffer(data, len(data))
+        try:
+            with self._lock:   # the library's deploy: probe, checks, session, /rom again, globals restored
+                h = ctypes.c_void_p(self._h().value)
+                r = lib.romfs_board_deploy_image(ctypes.byref(h), buf, len(data), tree, ctypes.byref(opts),
+                                                 ctypes.byref(out))
+                if r < 0 and out.stage == _native.BOARD_STAGE_PROBE:
+                    _raise(lib, h, r)
+        finally:
+            lib.romfs_board_deploy_result_free(ctypes.byref(out))
+            if cdir:
+                _native.libc_free(cdir)
+        if r < 0:
+            cls = BoardTimeout if r == _native.board_err("TIMEOUT") else BoardError
+            raise cls(f"deploy to {self.device}: {out.error.decode('utf-8', 'replace')}", r)
+        for w in warned:
+            import warnings
+            warnings.warn(f"{self.device}: {w}", RuntimeWarning, stacklevel=2)
+        res = out.res
         return DeployResult(res.blocks_written, res.blocks_total, res.bytes_programmed, res.image_len,
                             bool(res.verified), host.romfs_session_layout_name(res.layout).decode(),
                             host.romfs_session_base_name(res.base).decode())

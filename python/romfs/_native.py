@@ -184,16 +184,6 @@ def board_err(name):
 
 
 # Sessions (romfs_session.h) and boards (romfs_board.h).
-class romfs_deploy_ops_t(Structure):
-    _fields_ = [("ctx", c_void_p), ("erase", c_void_p), ("write", c_void_p), ("block_crcs", c_void_p),
-                ("finalise", c_void_p), ("read", c_void_p), ("progress", c_void_p), ("errmsg", c_void_p)]
-
-
-class romfs_session_board_t(Structure):
-    _fields_ = [("part", c_int), ("part_size", c_uint64), ("block_size", c_uint32), ("unique_id", c_char_p),
-                ("fallback_key", c_char_p), ("slow_crcs", c_int)]
-
-
 class romfs_session_opts_t(Structure):
     _fields_ = [("cache_dir", c_void_p), ("full", c_int), ("nor", c_int), ("allow_unverified", c_int),
                 ("align", c_uint32), ("compact", c_uint32),
@@ -249,6 +239,24 @@ class romfs_board_query_t(Structure):
 
 
 BOARD_OUTPUT_FN = CFUNCTYPE(None, c_void_p, c_size_t, c_void_p)
+BOARD_MSG_FN = CFUNCTYPE(None, c_void_p, c_int, c_char_p)
+BOARD_MSG_WARN = 1
+
+
+# The deploy as one call (romfs_board_deploy.h).
+class romfs_board_deploy_opts_t(Structure):
+    _fields_ = [("part", c_int), ("fallback_key", c_char_p), ("session", romfs_session_opts_t),
+                ("build", c_void_p), ("target", c_void_p), ("keep", c_void_p), ("reopen", c_void_p),
+                ("writing", c_void_p), ("message", BOARD_MSG_FN), ("ctx", c_void_p)]
+
+
+class romfs_board_deploy_result_t(Structure):
+    _fields_ = [("stage", c_int), ("res", romfs_session_result_t), ("info", romfs_board_info_t),
+                ("block_size", c_uint32), ("wire_bytes", c_uint64), ("board", ctypes.c_char * 256),
+                ("reconnected", c_int), ("build", c_void_p), ("error", ctypes.c_char * 800)]
+
+
+BOARD_STAGE_PROBE = 1
 BOARD_PORT_FN = CFUNCTYPE(None, c_char_p, c_char_p, c_void_p)
 
 
@@ -274,11 +282,9 @@ def board():
             _sig(lib, "romfs_board_list_ports", c_int, c_int, BOARD_PORT_FN, vp)
             _sig(lib, "romfs_board_free", None, vp)
             _sig(lib, "romfs_board_exec", c_int, vp, c_char_p, c_size_t, POINTER(c_void_p), POINTER(c_size_t), c_int)
-            _sig(lib, "romfs_board_probe", c_int, vp, c_int, POINTER(romfs_board_info_t))
-            _sig(lib, "romfs_board_deploy_ops", romfs_deploy_ops_t, vp)
-            _sig(lib, "romfs_board_remount", c_int, vp)
-            _sig(lib, "romfs_board_restore", c_int, vp)
-            _sig(lib, "romfs_board_session_board", romfs_session_board_t, POINTER(romfs_board_info_t), c_char_p)
+            _sig(lib, "romfs_board_deploy_image", c_int, POINTER(c_void_p), c_void_p, c_size_t, c_int,
+                 POINTER(romfs_board_deploy_opts_t), POINTER(romfs_board_deploy_result_t))
+            _sig(lib, "romfs_board_deploy_result_free", None, POINTER(romfs_board_deploy_result_t))
             _sig(lib, "romfs_board_build", c_int, vp, c_char_p, POINTER(romfs_dirbuild_opts_t), vp, POINTER(vp),
                  POINTER(vp), POINTER(c_size_t))
             _sig(lib, "romfs_board_read_image", c_int, vp, c_int, POINTER(romfs_board_image_t))
@@ -289,9 +295,5 @@ def board():
             _sig(h, "romfs_session_cache_dir", c_void_p, c_char_p)
             _sig(h, "romfs_session_layout_name", c_char_p, c_int)
             _sig(h, "romfs_session_base_name", c_char_p, c_int)
-            _sig(h, "romfs_session_open", c_int, POINTER(c_void_p), POINTER(romfs_deploy_ops_t),
-                 POINTER(romfs_session_board_t), POINTER(romfs_session_opts_t))
-            _sig(h, "romfs_session_deploy", c_int, vp, c_void_p, c_size_t, c_int, POINTER(romfs_session_result_t))
-            _sig(h, "romfs_session_close", None, vp)
             _libs["board"] = lib
         return _libs["board"]
