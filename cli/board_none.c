@@ -118,14 +118,6 @@ void romfs_board_close(romfs_board_t *b)
     (void)b;
 }
 
-int romfs_board_build(romfs_board_t *b, const char *src, const romfs_dirbuild_opts_t *opts, romfs_board_target_t *t,
-                      romfs_dirbuild_t **d, uint8_t **img, size_t *len)
-{
-    (void)b, (void)src, (void)t, (void)img, (void)len;
-    *d = romfs_dirbuild_new(opts);
-    return ROMFS_ERR_NODEV;
-}
-
 static int no_deploy(romfs_board_deploy_result_t *r)
 {
     memset(r, 0, sizeof *r);

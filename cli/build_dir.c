@@ -9,7 +9,6 @@
 #include <string.h>
 
 #include "platform.h"
-#include "romfs/romfs_board.h"
 
 #include "cli.h"
 
@@ -206,17 +205,6 @@ int cli_deploy_build(const char *src, const cli_mpy_cfg_t *cfg, uint8_t **img, s
     cli_build_t c;
     cli_build_init(&c, cfg, NULL, NULL);
     int r = (c.d = romfs_dirbuild_new(&c.o)) ? romfs_dirbuild_image(c.d, src, NULL, img, len) : ROMFS_ERR_NOMEM;
-    cli_build_report(&c, r);
-    cli_build_done(&c);
-    return r < 0 ? -1 : 0;
-}
-
-int cli_build_for_board(const char *src, const cli_mpy_cfg_t *cfg, romfs_board_t *b, romfs_board_target_t *t,
-                        uint8_t **img, size_t *len)
-{
-    cli_build_t c;
-    cli_build_init(&c, cfg, NULL, NULL);
-    int r = romfs_board_build(b, src, &c.o, t, &c.d, img, len);
     cli_build_report(&c, r);
     cli_build_done(&c);
     return r < 0 ? -1 : 0;

@@ -124,13 +124,4 @@ romfs_ignore_t *cli_build_ignore(const cli_mpy_cfg_t *cfg, const char *src);
  * after one error line. *img is malloc'd. */
 int cli_deploy_build(const char *src, const cli_mpy_cfg_t *cfg, uint8_t **img, size_t *len);
 
-struct romfs_board;
-/* The one build for a board, used by `deploy DIR` and `watch`
- * (romfs_board_build): b (may be NULL) is asked what it loads unless t
- * says already; the output is refused (one error line, -1) when the board
- * could not load it, before anything is written to the board. */
-typedef struct romfs_board_target romfs_board_target_t;
-int cli_build_for_board(const char *src, const cli_mpy_cfg_t *cfg, struct romfs_board *b, romfs_board_target_t *t,
-                        uint8_t **img, size_t *len);
-
 #endif
