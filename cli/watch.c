@@ -241,7 +241,7 @@ static void on_message(void *ctx, int level, const char *line)
     const watcher_t *w = ctx;
     if (level == ROMFS_BOARD_MSG_ERROR)
         cli_error("%s", line);
-    else if (level == ROMFS_BOARD_MSG_WARN)
+    else if (level == ROMFS_BOARD_MSG_WARN && !w->o.quiet)   /* the deploy's (no crc32 on the board) */
         cli_warn("%s", line);
     else
         status(w, "%s", line);
