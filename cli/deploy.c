@@ -408,13 +408,15 @@ static void on_message(void *ctx, int level, const char *line)
  * mounts. Say so on the way out. */
 static void on_writing(void *ctx, const char *board, int started)
 {
-    static char what[300];
+    char what[300];
     (void)ctx;
-    snprintf(what, sizeof what, "deploy to %s interrupted", started ? board : "");
-    cli_cleanup_note(started ? what : NULL, started ? ": the partition holds the old image, the new one, or "
-                                                      "nothing that mounts, as after a power cut; deploy again to "
-                                                      "finish"
-                                                    : NULL);
+    if (!started) {
+        cli_cleanup_note(NULL, NULL);
+        return;
+    }
+    snprintf(what, sizeof what, "deploy to %s interrupted", board);
+    cli_cleanup_note(what, ": the partition holds the old image, the new one, or nothing that mounts, as after "
+                           "a power cut; deploy again to finish");
 }
 
 /* The re-check after a link failed past the commit: a new connection. */
