@@ -194,100 +194,12 @@ static void test_recheck_after_commit(void **state)
     assert_true(rechecked);
 }
 
-typedef struct wctx {
-    log_t l;
-    char out[4096];
-    int opens;
-} wctx_t;
-
-static void w_message(void *ctx, int level, const char *line)
-{
-    on_message(&((wctx_t *)ctx)->l, level, line);
-}
-
-static void w_output(const char *data, size_t len, void *ctx)
-{
-    wctx_t *c = ctx;
-    size_t n = strlen(c->out);
-    snprintf(c->out + n, sizeof c->out - n, "%.*s", (int)len, data);
-}
-
-static int w_open(void *ctx, romfs_board_t **b, char *msg, size_t size)
-{
-    (void)msg, (void)size;
-    ((wctx_t *)ctx)->opens++;
-    *b = open_emu("w.bin", "");
-    return 0;
-}
-
-static void test_watch_cycle(void **state)
-{
-    (void)state;
-    if (!have_node())
-        skip();
-    char dir[512];
-    snprintf(dir, sizeof dir, "%s/app", tmp);
-    romfs_dirbuild_opts_t bo = {.mpy = 0};
-    wctx_t c = {0};
-    romfs_board_watch_opts_t o = {.src = dir, .build = &bo, .module = "main", .open = w_open,
-                                  .message = w_message, .output = w_output, .ctx = &c};
-    romfs_board_watch_t *w;
-    assert_int_equal(romfs_board_watch_new(&w, &o), 0);
-    assert_int_equal(romfs_board_watch_cycle(w), ROMFS_BOARD_WATCH_DEPLOYED);
-    assert_int_equal(c.opens, 1);
-    assert_non_null(strstr(c.l.text, "deployed: wrote"));
-    assert_int_equal(romfs_board_watch_run(w, w_output, w_output, &c), 0);
-    assert_non_null(strstr(c.out, "v1"));
-    assert_int_equal(romfs_board_watch_ended(w, 0), 0);
-    assert_non_null(strstr(c.l.text, "main finished; watching"));
-    /* Nothing changed: no deploy. */
-    assert_int_equal(romfs_board_watch_cycle(w), ROMFS_BOARD_WATCH_IDLE);
-    assert_non_null(strstr(c.l.text, "image unchanged"));
-    /* An edit: deployed over the kept session, which asks no block CRCs. */
-    put("app/main.py", "print('v2')\n");
-    romfs_board_watch_changed(w);
-    assert_int_equal(romfs_board_watch_cycle(w), ROMFS_BOARD_WATCH_DEPLOYED);
-    const romfs_board_watch_stats_t *st = romfs_board_watch_stats(w);
-    assert_int_equal(st->last.res.crcs_asked, 0);
-    assert_int_equal(st->last.res.base, ROMFS_SESSION_BASE_SESSION);
-    assert_true(st->last.res.blocks_written >= 1 && st->last.res.verified);
-    c.out[0] = 0;
-    assert_int_equal(romfs_board_watch_run(w, w_output, w_output, &c), 0);
-    assert_non_null(strstr(c.out, "v2"));
-    assert_int_equal(c.opens, 1);   /* one connection throughout */
-    /* A module that raises: 1, its traceback to the error callback. */
-    put("app/main.py", "raise ValueError('boom')\n");
-    assert_int_equal(romfs_board_watch_cycle(w), ROMFS_BOARD_WATCH_DEPLOYED);
-    c.out[0] = 0;
-    assert_int_equal(romfs_board_watch_run(w, w_output, w_output, &c), 1);
-    assert_non_null(strstr(c.out, "ValueError: boom"));
-    romfs_board_watch_free(w);
-    assert_int_equal(c.l.errors, 0);
-}
-
-static void test_watch_build_fails(void **state)
-{
-    (void)state;
-    char dir[512];
-    snprintf(dir, sizeof dir, "%s/missing", tmp);
-    romfs_dirbuild_opts_t bo = {.mpy = 0};
-    wctx_t c = {0};
-    romfs_board_watch_opts_t o = {.src = dir, .build = &bo, .open = w_open, .message = w_message, .ctx = &c};
-    romfs_board_watch_t *w;
-    assert_int_equal(romfs_board_watch_new(&w, &o), 0);
-    assert_int_equal(romfs_board_watch_cycle(w), ROMFS_BOARD_WATCH_IDLE);
-    assert_non_null(strstr(c.l.text, "build failed; the board keeps its image"));
-    assert_int_equal(c.opens, 0);   /* no board needed to find that out (no compiling) */
-    assert_null(romfs_board_watch_board(w));
-    romfs_board_watch_free(w);
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_deploy_dir),        cmocka_unit_test(test_read_only),
-        cmocka_unit_test(test_recheck_after_commit), cmocka_unit_test(test_watch_cycle),
-        cmocka_unit_test(test_watch_build_fails),
+        cmocka_unit_test(test_deploy_dir),
+        cmocka_unit_test(test_read_only),
+        cmocka_unit_test(test_recheck_after_commit),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
