@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* libFuzzer target: the FUSE daemon of `romfs mount` (src/fuse/ops.c), its
+/* libFuzzer target: the FUSE daemon of `romfs mount` (src/fuse/fuse_ops.c), its
  * operations called directly as the kernel would call them: readdir of
  * every directory reached, getattr, open and read of every entry listed
  * (bounded), statfs, and lookups of paths the input spells. Besides not

@@ -10,7 +10,7 @@ set(ROMFS_FUZZ_LIBS_board romfs_board)
 set(ROMFS_FUZZ_LIBS_boardimg romfs_board)
 # The FUSE daemon's operations, without a kernel (needs libfuse3, as the
 # command's `mount` does: without it there is no daemon to fuzz).
-set(ROMFS_FUZZ_SRCS_mount src/fuse/ops.c)
+set(ROMFS_FUZZ_SRCS_mount src/fuse/fuse_ops.c)
 set(ROMFS_FUZZ_LIBS_mount PkgConfig::FUSE3)
 set(ROMFS_FUZZ_DEFS_mount ROMFS_HAVE_FUSE=1)
 if(NOT FUSE3_FOUND)

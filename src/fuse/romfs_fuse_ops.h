@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* The FUSE operations of `romfs mount` (src/fuse/ops.c) over a mounted image,
+/* The FUSE operations of `romfs mount` (src/fuse/fuse_ops.c) over a mounted image,
  * callable without a kernel: fuzz/fuzz_mount.c drives them directly. */
 #ifndef ROMFS_FUSE_OPS_H
 #define ROMFS_FUSE_OPS_H
