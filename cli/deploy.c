@@ -13,6 +13,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -20,6 +21,7 @@
 #include "platform.h"
 
 #include "imgwalk.h"
+#include "opts.h"
 #include "romfs/romfs.h"
 #include "romfs/romfs_board_deploy.h"
 #include "romfs/romfs_deploy.h"
@@ -28,8 +30,7 @@
 
 typedef struct opts {
     const char *dev;
-    const char *devs[CLI_MAX_BOARDS];   /* every -d, each once; several (or "all"): cli/multi.c */
-    int ndevs, nd_given;
+    cli_devs_t devs;      /* every -d; several (or "all"): cli/multi.c */
     int part;
     int full;
     int json;
@@ -45,38 +46,48 @@ typedef struct opts {
     const char *src;
 } opts_t;
 
-static void usage(FILE *fp)
-{
-    fprintf(fp,
-            "usage: romfs deploy [-d DEV] [-p N] [--full] [--json] [--align N] [--mpy | --no-mpy] [-j N]\n"
-            "                    [--no-cache] [--mpy-cross-arg ARG] [--compact PCT] [--nor] [--unverified] [-q] SRC\n"
-            "       romfs deploy -o FILE [--base IMAGE] [--block-size N] [--align N] [--mpy | --no-mpy] SRC\n"
-            "Write SRC (a .romfs/.img image, deployed as it is, or a directory, built in\n"
-            "the stable layout) into ROM partition N of the board. Only erase blocks that\n"
-            "differ are rewritten; the header block goes last, so a power cut leaves the\n"
-            "old image, the new one, or nothing that mounts; all of it is read back and\n"
-            "checked before the header commits.\n"
-            "  -d, --device DEV   serial port, 'auto', 'exec:COMMAND' or 'emulated'\n"
-            "                     (default: $ROMFS_DEVICE, else the first board found)\n"
-            "  -p, --partition N  ROM partition index (default 0)\n"
-            "      --full         rewrite every block (and lay a directory out afresh)\n"
-            "      --json         print a summary as JSON on stdout\n"
-            "      --align N      start file data on N-byte boundaries (power of two)\n"
-            "%s"
-            "      --compact PCT  lay out afresh once holes pass PCT%% of the data (default 25)\n"
-            "      --unverified   deploy even to a board that cannot read its partition back\n"
-            "      --nor          the partition is NOR flash that may program a write unit\n"
-            "                     twice (SPI flash); commit by writing the magic alone, safe\n"
-            "                     even if that write is cut part-way. Not for ECC flash\n"
-            "  -o, --output FILE  write the stable-layout image to FILE instead of a board\n"
-            "      --base IMAGE   with -o: lay out relative to IMAGE, as a deploy over it would\n"
-            "      --block-size N erase block size assumed by -o (default 4096)\n"
-            "  -q, --quiet        print errors only\n"
-            "Compiling a directory for a board, the compiler gets the -march of the\n"
-            "board's sys.implementation._mpy (unless --mpy-cross-arg gives one), and a\n"
-            "compiler whose .mpy version the board cannot load is refused.\n",
-            cli_mpy_help);
-}
+const cli_cmd_t cli_cmd_deploy = {
+    "deploy",
+    "usage: romfs deploy [-d DEV] [-p N] [--full] [--json] [--align N] [--mpy | --no-mpy] [-j N]\n"
+    "                    [--no-cache] [--mpy-cross-arg ARG] [--compact PCT] [--nor] [--unverified] [-q] SRC\n"
+    "       romfs deploy -o FILE [--base IMAGE] [--block-size N] [--align N] [--mpy | --no-mpy] SRC\n"
+    "Write SRC (a .romfs/.img image, deployed as it is, or a directory, built in\n"
+    "the stable layout) into ROM partition N of the board. Only erase blocks that\n"
+    "differ are rewritten; the header block goes last, so a power cut leaves the\n"
+    "old image, the new one, or nothing that mounts; all of it is read back and\n"
+    "checked before the header commits.\n",
+    (const cli_opt_t[]){
+        {CLI_OPT_DEVS, 'd', "device", "DEV", CLI_FIELD(opts_t, devs), 0, 0, 0, NULL, NULL,
+         "serial port, 'auto', 'exec:COMMAND' or 'emulated'\n"
+         "(default: $ROMFS_DEVICE, else the first board found)"},
+        CLI_O_NUM('p', "partition", "N", opts_t, part, 0, 255, 0, "bad partition index '%s'",
+                  "ROM partition index (default 0)"),
+        CLI_O_FLAG(0, "full", opts_t, full, "rewrite every block (and lay a directory out afresh)"),
+        CLI_O_FLAG(0, "json", opts_t, json, "print a summary as JSON on stdout"),
+        CLI_O_NUM(0, "align", "N", opts_t, align, 1, 1LL << 30, 1, "--align wants a power of two, not '%s'",
+                  "start file data on N-byte boundaries (power of two)"),
+        CLI_O_MPY(opts_t, mpy),
+        CLI_O_NUM(0, "compact", "PCT", opts_t, compact, 1, 100, 0, "--compact wants a percentage 1..100, not '%s'",
+                  "lay out afresh once holes pass PCT% of the data (default 25)"),
+        CLI_O_FLAG(0, "unverified", opts_t, unverified, "deploy even to a board that cannot read its partition back"),
+        CLI_O_FLAG(0, "nor", opts_t, nor,
+                   "the partition is NOR flash that may program a write unit\n"
+                   "twice (SPI flash); commit by writing the magic alone, safe\n"
+                   "even if that write is cut part-way. Not for ECC flash"),
+        CLI_O_STR('o', "output", "FILE", opts_t, output, "write the stable-layout image to FILE instead of a board"),
+        CLI_O_STR(0, "base", "IMAGE", opts_t, base, "with -o: lay out relative to IMAGE, as a deploy over it would"),
+        CLI_O_NUM(0, "block-size", "N", opts_t, out_block, 1, 1LL << 30, 1,
+                  "--block-size wants a power of two, not '%s'", "erase block size assumed by -o (default 4096)"),
+        CLI_O_FLAG('q', "quiet", opts_t, quiet, "print errors only"),
+        CLI_O_HELP(NULL),
+        CLI_O_END,
+    },
+    21,
+    "Compiling a directory for a board, the compiler gets the -march of the\n"
+    "board's sys.implementation._mpy (unless --mpy-cross-arg gives one), and a\n"
+    "compiler whose .mpy version the board cannot load is refused.\n",
+    0, 0, -1, NULL,
+};
 
 static double now_s(void)
 {
@@ -143,92 +154,22 @@ static void on_progress(void *ctx, uint64_t done, uint64_t total)
 
 /// The command ///
 
-static int parse_pow2(const char *s, uint32_t *out)
-{
-    long long v = cli_parse_size(s);
-    if (v < 1 || v > (1LL << 30) || (v & (v - 1)))
-        return -1;
-    *out = (uint32_t)v;
-    return 0;
-}
-
 static int parse_opts(int argc, char **argv, opts_t *o)
 {
-    static const struct option longopts[] = {
-        {"device", required_argument, NULL, 'd'}, {"partition", required_argument, NULL, 'p'},
-        {"full", no_argument, NULL, 'F'},         {"json", no_argument, NULL, 'J'},
-        {"align", required_argument, NULL, 'a'},  CLI_MPY_LONGOPTS,
-        {"compact", required_argument, NULL, 'c'},
-        {"output", required_argument, NULL, 'o'}, {"block-size", required_argument, NULL, 'b'},
-        {"base", required_argument, NULL, 'B'},
-        {"quiet", no_argument, NULL, 'q'},        {"help", no_argument, NULL, 'h'},
-        {"nor", no_argument, NULL, 'N'},         {"unverified", no_argument, NULL, 'U'},
-        {NULL, 0, NULL, 0},
-    };
     memset(o, 0, sizeof *o);
     cli_mpy_cfg_init(&o->mpy);
     o->out_block = 4096;
-    int c;
-    long long v;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "d:p:o:j:mqh", longopts, NULL)) != -1) {
-        int m = cli_mpy_option(&o->mpy, c, optarg, "deploy");
-        if (m < 0)
-            return CLI_USAGE;
-        if (m > 0)
-            continue;
-        switch (c) {
-        case 'd':
-            if (cli_add_device(o->devs, &o->ndevs, &o->nd_given, optarg, "deploy") < 0)
-                return CLI_FAIL;
-            o->dev = optarg;
-            break;
-        case 'p':
-            if ((v = cli_parse_size(optarg)) < 0 || v > 255) {
-                cli_error("deploy: bad partition index '%s'", optarg);
-                return CLI_USAGE;
-            }
-            o->part = (int)v;
-            break;
-        case 'F': o->full = 1; break;
-        case 'J': o->json = 1; break;
-        case 'a':
-            if (parse_pow2(optarg, &o->align) < 0) {
-                cli_error("deploy: --align wants a power of two, not '%s'", optarg);
-                return CLI_USAGE;
-            }
-            break;
-        case 'b':
-            if (parse_pow2(optarg, &o->out_block) < 0) {
-                cli_error("deploy: --block-size wants a power of two, not '%s'", optarg);
-                return CLI_USAGE;
-            }
-            break;
-        case 'c':
-            if ((v = cli_parse_size(optarg)) < 1 || v > 100) {
-                cli_error("deploy: --compact wants a percentage 1..100, not '%s'", optarg);
-                return CLI_USAGE;
-            }
-            o->compact = (uint32_t)v;
-            break;
-        case 'o': o->output = optarg; break;
-        case 'B': o->base = optarg; break;
-        case 'q': o->quiet = 1; break;
-        case 'N': o->nor = 1; break;
-        case 'U': o->unverified = 1; break;
-        case 'h': usage(stdout); return CLI_OK;
-        default: usage(stderr); return CLI_USAGE;
-        }
-    }
+    int r = cli_parse(&cli_cmd_deploy, argc, argv, o);
+    if (r >= 0)
+        return r;
+    o->dev = o->devs.dev;
     if (o->base && !o->output) {
         cli_error("deploy: --base goes with -o");
         return CLI_USAGE;
     }
-    if (argc - optind != 1) {
-        cli_error("deploy: %s", argc - optind ? "one SRC expected" : "SRC (an image or a directory) not given");
-        usage(stderr);
-        return CLI_USAGE;
-    }
+    if (argc - optind != 1)
+        return cli_usage_error(&cli_cmd_deploy, "%s",
+                               argc - optind ? "one SRC expected" : "SRC (an image or a directory) not given");
     o->src = argv[optind];
     return -1;
 }
@@ -525,8 +466,8 @@ int cmd_deploy(int argc, char **argv)
         cli_mpy_cfg_free(&d.o.mpy);
         return r;
     }
-    int rc = multi_wanted(d.o.devs, d.o.ndevs, d.o.nd_given)
-                 ? multi_run("deploy", d.o.devs, d.o.ndevs, d.o.json, d.o.quiet, deploy_one, &d)
+    int rc = multi_wanted(d.o.devs.v, d.o.devs.n, d.o.devs.given)
+                 ? multi_run("deploy", d.o.devs.v, d.o.devs.n, d.o.json, d.o.quiet, deploy_one, &d)
                  : deploy_run(&d);
     cli_mpy_cfg_free(&d.o.mpy);
     free(d.src);
