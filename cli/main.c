@@ -34,9 +34,9 @@ static const struct command commands[] = {
     {"mount", cmd_mount, "mount an image read-only on a directory (FUSE)", &cli_cmd_mount},
     {"devs", cmd_devs, "list serial ports that look like MicroPython boards", &cli_cmd_devs},
     {"query", cmd_query, "show a board's ROM partitions", &cli_cmd_query},
-    {"deploy", cmd_deploy, "write an image or a directory to a board", NULL},
+    {"deploy", cmd_deploy, "write an image or a directory to a board", &cli_cmd_deploy},
     {"run", cmd_run, "soft-reset a board and run a module from /rom", &cli_cmd_run},
-    {"watch", cmd_watch, "deploy a directory on every change and run a module", NULL},
+    {"watch", cmd_watch, "deploy a directory on every change and run a module", &cli_cmd_watch},
     {"diff", cmd_diff, "compare two images, directories or board images", &cli_cmd_diff},
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
@@ -133,15 +133,10 @@ static int unknown_command(const char *a)
  * ("-o X"; "-oX" and "--output=X" hold theirs). */
 static int takes_value(const char *opt)
 {
-    /* Until deploy and watch have their tables. */
-    static const char *const more[] = {"--base", "--compact", "--debounce", "--run", "-r"};
     if (strchr(opt, '=') || (opt[1] != '-' && strlen(opt) != 2))
         return 0;
     for (size_t i = 0; i < NCOMMANDS; i++)
-        if (commands[i].line && cli_opt_takes_value(commands[i].line, opt))
-            return 1;
-    for (size_t i = 0; i < sizeof more / sizeof more[0]; i++)
-        if (strcmp(opt, more[i]) == 0)
+        if (cli_opt_takes_value(commands[i].line, opt))
             return 1;
     return 0;
 }

@@ -12,15 +12,18 @@
  * reset, a board that went away reopened); then `import MODULE` runs in a
  * child process that streams the output while the parent keeps watching,
  * and a change or Ctrl-C kills the child and interrupts the board (Ctrl-C
- * on its REPL). Windows has no fork: there the module runs in the
- * foreground, and a change made while it runs is deployed when it ends.
+ * on its REPL). Windows has no fork: there the module streams on a
+ * thread, and a change cancels its board call (romfs_board_cancel).
  * Errors are printed and the watch goes on.
  */
 #include "cli.h"
 #include "build_dir.h"
+#include "opts.h"
 
 #include <errno.h>
 #include <getopt.h>
+#include <stddef.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,101 +68,70 @@ static void on_stop(int sig)
     stop_sig = sig;
 }
 
-static void usage(FILE *fp)
+/* -r MODULE: a module name, or bad usage. */
+static int module_opt(void *field, int id, const char *arg, const char *cmd)
 {
-    fprintf(fp,
-            "usage: romfs watch [-d DEV] [-p N] [--run MODULE] [--mpy | --no-mpy] [-j N]\n"
-            "                   [--no-cache] [--mpy-cross-arg ARG] [--debounce MS] [--align N]\n"
-            "                   [--no-reset] [-q] SRC\n"
-            "Deploy directory SRC to the board, then watch it: on every change (new\n"
-            "files and directories included) rebuild, deploy incrementally over the\n"
-            "connection that stays open, soft-reset the board so /rom is mounted\n"
-            "afresh, and import MODULE, streaming its output. A change while MODULE\n"
-            "runs interrupts it (Ctrl-C to the board) and deploys again. Build and\n"
-            "deploy errors are printed and the watch goes on; a deploy never leaves\n"
-            "a half image. Ctrl-C stops the watch and leaves the board in its REPL.\n"
-            "  -d, --device DEV   serial port, 'auto', 'exec:COMMAND' or 'emulated'\n"
-            "  -p, --partition N  ROM partition index (default 0)\n"
-            "  -r, --run MODULE   import MODULE from /rom after each deploy\n"
-            "%s"
-            "      --debounce MS  wait until the tree is quiet this long (default 50)\n"
-            "      --no-reset     no soft reset after a deploy, for boards where a reset\n"
-            "                     ends the session (the unix port, exec: boards like it):\n"
-            "                     /rom is mounted again and MODULE imported afresh\n"
-            "      --align N      start file data on N-byte boundaries (power of two)\n"
-            "  -q, --quiet        print errors and the module's output only\n"
-            "  -v, --verbose      say which file watcher runs and how long each step took\n"
-            "  -h, --help         this help\n"
-            "Status lines go to stderr; the board's output to stdout.\n"
-            "Exit status: 0 stopped by Ctrl-C (SIGINT), SIGTERM or SIGHUP, 1 SRC\n"
-            "cannot be watched or the board's partition is read-only, 2 bad usage.\n",
-            cli_mpy_help);
+    (void)id;
+    if (!romfs_board_module_name_ok(arg)) {
+        cli_error("%s: '%s' is not a module name", cmd, arg);
+        return -1;
+    }
+    *(const char **)field = arg;
+    return 0;
 }
+
+const cli_cmd_t cli_cmd_watch = {
+    "watch",
+    "usage: romfs watch [-d DEV] [-p N] [--run MODULE] [--mpy | --no-mpy] [-j N]\n"
+    "                   [--no-cache] [--mpy-cross-arg ARG] [--debounce MS] [--align N]\n"
+    "                   [--no-reset] [-q] SRC\n"
+    "Deploy directory SRC to the board, then watch it: on every change (new\n"
+    "files and directories included) rebuild, deploy incrementally over the\n"
+    "connection that stays open, soft-reset the board so /rom is mounted\n"
+    "afresh, and import MODULE, streaming its output. A change while MODULE\n"
+    "runs interrupts it (Ctrl-C to the board) and deploys again. Build and\n"
+    "deploy errors are printed and the watch goes on; a deploy never leaves\n"
+    "a half image. Ctrl-C stops the watch and leaves the board in its REPL.\n",
+    (const cli_opt_t[]){
+        CLI_O_STR('d', "device", "DEV", watcher_t, s.dev, "serial port, 'auto', 'exec:COMMAND' or 'emulated'"),
+        CLI_O_NUM('p', "partition", "N", watcher_t, s.part, 0, 255, 0, "bad partition index '%s'",
+                  "ROM partition index (default 0)"),
+        CLI_O_FN('r', "run", "MODULE", watcher_t, o.module, module_opt, 0, "import MODULE from /rom after each deploy"),
+        CLI_O_MPY(watcher_t, o.mpy),
+        CLI_O_NUM(0, "debounce", "MS", watcher_t, o.debounce_ms, 0, 60000, 0,
+                  "--debounce wants milliseconds 0..60000, not '%s'",
+                  "wait until the tree is quiet this long (default 50)"),
+        CLI_O_FLAG(0, "no-reset", watcher_t, o.no_reset,
+                   "no soft reset after a deploy, for boards where a reset\n"
+                   "ends the session (the unix port, exec: boards like it):\n"
+                   "/rom is mounted again and MODULE imported afresh"),
+        CLI_O_NUM(0, "align", "N", watcher_t, s.align, 1, 1LL << 30, 1, "--align wants a power of two, not '%s'",
+                  "start file data on N-byte boundaries (power of two)"),
+        CLI_O_FLAG('q', "quiet", watcher_t, o.quiet, "print errors and the module's output only"),
+        CLI_O_FLAG('v', "verbose", watcher_t, o.verbose, "say which file watcher runs and how long each step took"),
+        CLI_O_HELP("this help"),
+        CLI_O_END,
+    },
+    21,
+    "Status lines go to stderr; the board's output to stdout.\n"
+    "Exit status: 0 stopped by Ctrl-C (SIGINT), SIGTERM or SIGHUP, 1 SRC\n"
+    "cannot be watched or the board's partition is read-only, 2 bad usage.\n",
+    0, 0, -1, NULL,
+};
 
 static int parse_opts(int argc, char **argv, watcher_t *w)
 {
-    static const struct option longopts[] = {
-        {"device", required_argument, NULL, 'd'}, {"partition", required_argument, NULL, 'p'},
-        {"run", required_argument, NULL, 'r'},    CLI_MPY_LONGOPTS,
-        {"debounce", required_argument, NULL, 'D'}, {"align", required_argument, NULL, 'a'},
-        {"quiet", no_argument, NULL, 'q'},        {"help", no_argument, NULL, 'h'},
-        {"verbose", no_argument, NULL, 'v'},      {"no-reset", no_argument, NULL, 'N'},
-        {NULL, 0, NULL, 0},
-    };
-    wopts_t *o = &w->o;
-    cli_mpy_cfg_init(&o->mpy);
-    o->debounce_ms = 50;
-    long long v;
-    int c;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "d:p:r:j:mqvh", longopts, NULL)) != -1) {
-        int m = cli_mpy_option(&o->mpy, c, optarg, "watch");
-        if (m < 0)
-            return CLI_USAGE;
-        if (m > 0)
-            continue;
-        switch (c) {
-        case 'd': w->s.dev = optarg; break;
-        case 'p':
-            if ((v = cli_parse_size(optarg)) < 0 || v > 255) {
-                cli_error("watch: bad partition index '%s'", optarg);
-                return CLI_USAGE;
-            }
-            w->s.part = (int)v;
-            break;
-        case 'r':
-            if (!romfs_board_module_name_ok(optarg)) {
-                cli_error("watch: '%s' is not a module name", optarg);
-                return CLI_USAGE;
-            }
-            o->module = optarg;
-            break;
-        case 'D':
-            if ((v = cli_parse_size(optarg)) < 0 || v > 60000) {
-                cli_error("watch: --debounce wants milliseconds 0..60000, not '%s'", optarg);
-                return CLI_USAGE;
-            }
-            o->debounce_ms = (int)v;
-            break;
-        case 'a':
-            if ((v = cli_parse_size(optarg)) < 1 || v > (1 << 30) || (v & (v - 1))) {
-                cli_error("watch: --align wants a power of two, not '%s'", optarg);
-                return CLI_USAGE;
-            }
-            w->s.align = (uint32_t)v;
-            break;
-        case 'q': o->quiet = w->s.quiet = 1; break;
-        case 'v': o->verbose = 1; break;
-        case 'N': o->no_reset = 1; break;
-        case 'h': usage(stdout); return CLI_OK;
-        default: usage(stderr); return CLI_USAGE;
-        }
-    }
+    cli_mpy_cfg_init(&w->o.mpy);
+    w->o.debounce_ms = 50;
+    int r = cli_parse(&cli_cmd_watch, argc, argv, w);
+    if (r >= 0)
+        return r;
+    w->s.quiet = w->o.quiet;
     if (argc - optind != 1) {
         cli_error("watch: exactly one source directory expected");
         return CLI_USAGE;
     }
-    o->src = argv[optind];
+    w->o.src = argv[optind];
     return -1;
 }
 
