@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "romfs/romfs_board.h"
+#include "romfs/romfs_board_deploy.h"
 
 /* main.py printing "hi from rom" (38 bytes, as mpremote makes it). */
 #define MAIN_IMG_STR "\xd2\xcd\x31\x80\x21\x05\x1f\x07main.py\x02\x15print('hi from rom')\n"
@@ -71,6 +72,42 @@ static inline romfs_board_t *emu_open_spec(const char *spec, int timeout_ms)
     if (romfs_board_open(&b, spec, &o) != 0)
         fail_msg("open %s: %s", spec, romfs_board_errmsg(b));
     return b;
+}
+
+/* The emulated board over the partition file DIR/PART, with extra emulator
+ * flags (exec'd, so closing the board ends node itself). */
+static inline romfs_board_t *emu_open_in(const char *dir, const char *part, const char *flags, int timeout_ms)
+{
+    char spec[1024];
+    snprintf(spec, sizeof spec, "exec:exec node '%s/board/emulator.mjs' --partition '%s/%s' %s", ROMFS_SOURCE_DIR,
+             dir, part, flags);
+    return emu_open_spec(spec, timeout_ms);
+}
+
+/* DIR/REL holds TEXT. */
+static inline void emu_put(const char *dir, const char *rel, const char *text)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", dir, rel);
+    FILE *fp = fopen(path, "w");
+    assert_non_null(fp);
+    fputs(text, fp);
+    assert_int_equal(fclose(fp), 0);
+}
+
+/* What a deploy or watch call said through its message callback. */
+typedef struct emu_log {
+    char text[4096];
+    int warns, errors;
+} emu_log_t;
+
+static inline void emu_on_message(void *ctx, int level, const char *line)
+{
+    emu_log_t *l = ctx;
+    l->warns += level == ROMFS_BOARD_MSG_WARN;
+    l->errors += level == ROMFS_BOARD_MSG_ERROR;
+    size_t n = strlen(l->text);
+    snprintf(l->text + n, sizeof l->text - n, "%s\n", line);
 }
 
 /* "exec:ENV... node fake-answer.mjs": the answers go on the command line,

@@ -18,56 +18,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "romfs/romfs_board_deploy.h"
-
-#define EMULATOR ROMFS_SOURCE_DIR "/board/emulator.mjs"
+#include "emuboard.h"
 
 static char tmp[256];
 
-static int have_node(void)
-{
-    if (system("command -v node >/dev/null 2>&1") == 0)
-        return 1;
-    if (getenv("CI"))
-        fail_msg("node not found (CI is set: a missing prerequisite fails)");
-    return 0;
-}
-
-static void put(const char *rel, const char *text)
-{
-    char path[512];
-    snprintf(path, sizeof path, "%s/%s", tmp, rel);
-    FILE *fp = fopen(path, "w");
-    assert_non_null(fp);
-    fputs(text, fp);
-    assert_int_equal(fclose(fp), 0);
-}
-
-/* The emulated board over partition file part (under tmp) with flags. */
-static romfs_board_t *open_emu(const char *part, const char *flags)
-{
-    char spec[1024];
-    snprintf(spec, sizeof spec, "exec:exec node '%s' --partition '%s/%s' %s", EMULATOR, tmp, part, flags);
-    romfs_board_opts_t o = {.timeout_ms = 20000};
-    romfs_board_t *b = NULL;
-    if (romfs_board_open(&b, spec, &o) != 0)
-        fail_msg("open %s: %s", spec, romfs_board_errmsg(b));
-    return b;
-}
-
-typedef struct log {
-    char text[4096];
-    int warns, errors;
-} log_t;
-
-static void on_message(void *ctx, int level, const char *line)
-{
-    log_t *l = ctx;
-    l->warns += level == ROMFS_BOARD_MSG_WARN;
-    l->errors += level == ROMFS_BOARD_MSG_ERROR;
-    size_t n = strlen(l->text);
-    snprintf(l->text + n, sizeof l->text - n, "%s\n", line);
-}
+#define put(rel, text) emu_put(tmp, rel, text)
+#define open_emu(part, flags) emu_open_in(tmp, part, flags, 20000)
+#define on_message emu_on_message
+typedef emu_log_t log_t;
 
 static int setup(void **state)
 {
@@ -119,7 +77,7 @@ static int w_open(void *ctx, romfs_board_t **b, char *msg, size_t size)
 static void test_watch_cycle(void **state)
 {
     (void)state;
-    if (!have_node())
+    if (!have_node_mp(1))
         skip();
     char dir[512];
     snprintf(dir, sizeof dir, "%s/app", tmp);
