@@ -12,17 +12,13 @@
 . "$(dirname "$0")/lib-wine.sh"
 need_board
 
-com=com14
 usbkey='HKLM\SYSTEM\CurrentControlSet\Enum\USB\VID_2E8A&PID_0005&MI_00'
-socat_pid=""
+serve_com 14 "$tmp/part.bin"   # before fd 9 opens: socat must not hold the keeper's fifo
 keeper=""
 cleanup() {
-    [ -n "$socat_pid" ] && kill "$socat_pid" 2>/dev/null && wait "$socat_pid" 2>/dev/null
     "$WINE" reg delete "$usbkey" /f > /dev/null 2>&1
     "$WINE" reg delete 'HKLM\HARDWARE\DEVICEMAP\SERIALCOMM' /v '\Device\USBSER014' /f > /dev/null 2>&1
     if [ -n "$keeper" ]; then exec 9>&-; wait "$keeper" 2>/dev/null; fi
-    rm -f "$WINEPREFIX/dosdevices/$com"
-    rm -rf "$tmp"
 }
 on_exit cleanup
 
@@ -30,18 +26,12 @@ mkfifo "$tmp/keep"
 "$WINE" cmd.exe /k < "$tmp/keep" > /dev/null 2>&1 &
 keeper=$!
 exec 9> "$tmp/keep"
-socat PTY,link="$tmp/pty",raw,echo=0 EXEC:"node $SRC/board/emulator.mjs --partition $tmp/part.bin",pty,raw,echo=0 2> "$tmp/socat.err" &
-socat_pid=$!
-for _ in $(seq 100); do [ -e "$tmp/pty" ] && break; sleep 0.1; done
-[ -e "$tmp/pty" ] || { bad "socat made no pty: $(cat "$tmp/socat.err")"; finish; }
-ln -sfn "$(readlink -f "$tmp/pty")" "$WINEPREFIX/dosdevices/$com"
 
 reg() { "$WINE" reg add "$@" /f > /dev/null 2> "$tmp/reg.err" || bad "reg add $*: $(cat "$tmp/reg.err")"; }
 reg 'HKLM\HARDWARE\DEVICEMAP\SERIALCOMM' /v '\Device\USBSER014' /t REG_SZ /d COM14
 reg "$usbkey\\E660583883\\Device Parameters" /v PortName /t REG_SZ /d COM14
 reg "$usbkey\\E660583883" /v FriendlyName /t REG_SZ /d 'USB Serial Device (COM14)'
 
-win() { (cd "$tmp/W" && timeout 120 "$WINE" "$ROMFS_WIN" "$@"); }
 win devs > "$tmp/devs.out" 2> "$tmp/devs.err" || bad "devs: $(cat "$tmp/devs.err")"
 grep -q "^COM14 .*2e8a:0005 USB Serial Device (COM14)$" "$tmp/devs.out" || bad "devs did not list COM14 by its USB ids: $(cat "$tmp/devs.out")"
 win devs --all > "$tmp/all.out" 2>&1

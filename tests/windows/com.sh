@@ -16,28 +16,9 @@
 need_board
 
 t_start=$(date +%s.%N)
-com=com7
-socat_pid=""
-cleanup() {
-    [ -n "$socat_pid" ] && kill "$socat_pid" 2>/dev/null && wait "$socat_pid" 2>/dev/null
-    rm -f "$WINEPREFIX/dosdevices/$com"
-    rm -rf "$tmp"
-}
-on_exit cleanup
-
+COM=COM7
+serve_com 7 "$tmp/wpart.bin"
 emu="node $SRC/board/emulator.mjs"
-socat PTY,link="$tmp/pty",raw,echo=0 EXEC:"$emu --partition $tmp/wpart.bin",pty,raw,echo=0 2> "$tmp/socat.err" &
-socat_pid=$!
-for _ in $(seq 100); do [ -e "$tmp/pty" ] && break; sleep 0.1; done
-[ -e "$tmp/pty" ] || { bad "socat made no pty: $(cat "$tmp/socat.err")"; finish; }
-ln -sfn "$(readlink -f "$tmp/pty")" "$WINEPREFIX/dosdevices/$com"
-COM=$(echo "$com" | tr a-z A-Z)
-
-# Caches apart from the user's (the Windows one as a Windows path).
-export XDG_CACHE_HOME="$tmp/lcache"
-wcache="Z:$(printf '%s' "$tmp/wcache" | tr / '\\')"
-lin() { (cd "$tmp/L" && "$ROMFS" "$@"); }
-win() { (cd "$tmp/W" && XDG_CACHE_HOME="$wcache" timeout 120 "$WINE" "$ROMFS_WIN" "$@"); }
 LDEV="exec:$emu --partition $tmp/lpart.bin"
 
 # query

@@ -14,28 +14,10 @@
 need_board
 command -v x86_64-w64-mingw32-gcc >/dev/null || prereq "x86_64-w64-mingw32-gcc is not installed (gcc-mingw-w64-x86-64)"
 
-com=com9
-socat_pid=""
-cleanup() {
-    [ -n "$socat_pid" ] && kill "$socat_pid" 2>/dev/null && wait "$socat_pid" 2>/dev/null
-    rm -f "$WINEPREFIX/dosdevices/$com"
-    rm -rf "$tmp"
-}
-on_exit cleanup
-
 x86_64-w64-mingw32-gcc -O2 -Wall -Werror -o "$tmp/W/com-stdio.exe" "$SRC/tests/windows/com-stdio.c" 2> "$tmp/cc.err" ||
     { bad "com-stdio.c does not build: $(cat "$tmp/cc.err")"; finish; }
 emu="node $SRC/board/emulator.mjs"
-socat PTY,link="$tmp/pty",raw,echo=0 EXEC:"$emu --partition $tmp/wpart.bin",pty,raw,echo=0 2> "$tmp/socat.err" &
-socat_pid=$!
-for _ in $(seq 100); do [ -e "$tmp/pty" ] && break; sleep 0.1; done
-[ -e "$tmp/pty" ] || { bad "socat made no pty: $(cat "$tmp/socat.err")"; finish; }
-ln -sfn "$(readlink -f "$tmp/pty")" "$WINEPREFIX/dosdevices/$com"
-
-export XDG_CACHE_HOME="$tmp/lcache"
-wcache="Z:$(printf '%s' "$tmp/wcache" | tr / '\\')"
-lin() { (cd "$tmp/L" && "$ROMFS" "$@"); }
-win() { (cd "$tmp/W" && XDG_CACHE_HOME="$wcache" timeout 120 "$WINE" "$ROMFS_WIN" "$@"); }
+serve_com 9 "$tmp/wpart.bin"
 WDEV="exec:com-stdio.exe COM9"
 LDEV="exec:$emu --partition $tmp/lpart.bin"
 

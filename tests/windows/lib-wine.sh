@@ -63,3 +63,22 @@ need_board() {
     command -v node >/dev/null || prereq "node is not installed (the emulated board)"
     [ -d "${NODE_MODULES:-$SRC/node_modules}/@micropython" ] || prereq "npm packages missing: run npm ci"
 }
+
+# serve_com N PARTFILE: the emulated board on PARTFILE, served on a pty by
+# socat and mapped to wine's COMN ($WINEPREFIX/dosdevices/comN -> the pty);
+# stopped and unmapped at exit.
+serve_com() {
+    local pty=$tmp/pty$1 pid
+    socat PTY,link="$pty",raw,echo=0 EXEC:"node $SRC/board/emulator.mjs --partition $2",pty,raw,echo=0 2> "$tmp/socat$1.err" &
+    pid=$!
+    on_exit "kill $pid 2>/dev/null && wait $pid 2>/dev/null; rm -f '$WINEPREFIX/dosdevices/com$1'"
+    for _ in $(seq 100); do [ -e "$pty" ] && break; sleep 0.1; done
+    [ -e "$pty" ] || { bad "socat made no pty: $(cat "$tmp/socat$1.err")"; finish; }
+    ln -sfn "$(readlink -f "$pty")" "$WINEPREFIX/dosdevices/com$1"
+}
+
+# lin ARGS / win ARGS: romfs in $tmp/L, romfs.exe in $tmp/W (bounded), each
+# with a cache of its own apart from the user's (Windows': a Windows path).
+wcache="Z:$(printf '%s' "$tmp/wcache" | tr / '\\')"
+lin() { (cd "$tmp/L" && XDG_CACHE_HOME="$tmp/lcache" "$ROMFS" "$@"); }
+win() { (cd "$tmp/W" && XDG_CACHE_HOME="$wcache" timeout 120 "$WINE" "$ROMFS_WIN" "$@"); }

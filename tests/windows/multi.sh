@@ -13,30 +13,10 @@
 need_board
 
 t_start=$(date +%s.%N)
-pids=""
-cleanup() {
-    for p in $pids; do kill "$p" 2>/dev/null && wait "$p" 2>/dev/null; done
-    rm -f "$WINEPREFIX/dosdevices/com11" "$WINEPREFIX/dosdevices/com12"
-    rm -rf "$tmp"
-}
-on_exit cleanup
-
 emu="node $SRC/board/emulator.mjs"
-for n in 11 12; do
-    socat PTY,link="$tmp/pty$n",raw,echo=0 EXEC:"$emu --partition $tmp/part$n.bin",pty,raw,echo=0 2> "$tmp/socat$n.err" &
-    pids="$pids $!"
-done
-for n in 11 12; do
-    for _ in $(seq 100); do [ -e "$tmp/pty$n" ] && break; sleep 0.1; done
-    [ -e "$tmp/pty$n" ] || { bad "socat made no pty: $(cat "$tmp/socat$n.err")"; finish; }
-    ln -sfn "$(readlink -f "$tmp/pty$n")" "$WINEPREFIX/dosdevices/com$n"
-done
+serve_com 11 "$tmp/part11.bin"
+serve_com 12 "$tmp/part12.bin"
 rm -f "$WINEPREFIX/dosdevices/com13"
-
-export XDG_CACHE_HOME="$tmp/lcache"
-wcache="Z:$(printf '%s' "$tmp/wcache" | tr / '\\')"
-lin() { (cd "$tmp/L" && "$ROMFS" "$@"); }
-win() { (cd "$tmp/W" && XDG_CACHE_HOME="$wcache" timeout 120 "$WINE" "$ROMFS_WIN" "$@"); }
 LDEV="exec:$emu --partition $tmp/lpart.bin"
 
 for d in L W; do board_app "$tmp/$d" 12; done
