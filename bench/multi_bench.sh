@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: MIT
 # Many boards: wall time to deploy one image (a generated 100-module app,
 # --no-mpy) to 1, 2, 4 and 8 emulated boards at once (`romfs deploy -d A
-# -d B ...`, one process per board) against one after another. Every run
+# -d B ...`, one thread per board) against one after another. Every run
 # starts from erased partitions and an empty cache, so each is a full deploy.
 # A second table throttles what the host sends to 11 520 bytes/s (115 200
 # baud, bench/throttle.mjs in front of each board) with a smaller app: the
