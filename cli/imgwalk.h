@@ -62,7 +62,7 @@ void iw_image_close(iw_image_t *img);
  * file need does nothing. 0, or -1 after one error line. */
 int iw_image_open_lazy(iw_image_t *img, const char *image, const iw_source_t *s);
 int iw_image_need(iw_image_t *img, const char *path, int what);
-/* The board side of those (board_open.c; board_none.c without boards). */
+/* The board side of those (board_open.c). */
 int iw_board_open_lazy(iw_image_t *img, const iw_source_t *s);
 int iw_board_need(iw_image_t *img, const char *path, int what);
 void iw_board_close_lazy(iw_image_t *img);

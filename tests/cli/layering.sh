@@ -15,9 +15,8 @@ while IFS= read -r f; do
         fails=$((fails + 1))
     fi
 done < <(git ls-files '*.cmake' '*CMakeLists.txt' | grep -v '^CMakeLists.txt$')
-# In the top file: cli/*.c only between add_executable(romfs_cli and the
-# board-less stand-in, i.e. in the lines that build the command.
-outside=$(awk '/^  set\(ROMFS_CLI_BOARD_SOURCES/ {inside=1} /^  include\(.*RomfsDocs/ {inside=0}
+# In the top file: cli/*.c only in the lines that build the command.
+outside=$(awk '/^  add_executable\(romfs_cli/ {inside=1} /^  include\(.*RomfsDocs/ {inside=0}
     !inside && /cli\/[A-Za-z0-9_]+\.c/ {print NR": "$0}' CMakeLists.txt)
 if [ -n "$outside" ]; then
     echo "$outside"
