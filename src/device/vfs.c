@@ -238,13 +238,22 @@ static int stat_resolved(romfs_vfs_t *vfs, size_t plen, romfs_info_t *info,
     return 0;
 }
 
-int romfs_vfs_stat(romfs_vfs_t *vfs, const char *path, romfs_info_t *info)
+/* path resolved into vfs->scratch, then looked up (what stat, open and
+ * opendir share): the resolved length, or a negative error. */
+static int stat_path(romfs_vfs_t *vfs, const char *path, romfs_info_t *info, const romfs_vfs_mount_t **mount)
 {
-    const romfs_vfs_mount_t *m;
     int plen = path_resolve(vfs, path);
     if (plen < 0)
         return plen;
-    return stat_resolved(vfs, (size_t)plen, info, &m);
+    int err = stat_resolved(vfs, (size_t)plen, info, mount);
+    return err < 0 ? err : plen;
+}
+
+int romfs_vfs_stat(romfs_vfs_t *vfs, const char *path, romfs_info_t *info)
+{
+    const romfs_vfs_mount_t *m;
+    int r = stat_path(vfs, path, info, &m);
+    return r < 0 ? r : 0;
 }
 
 int romfs_vfs_open(romfs_vfs_t *vfs, romfs_vfs_file_t *file, const char *path, const char *mode)
@@ -261,11 +270,8 @@ int romfs_vfs_open(romfs_vfs_t *vfs, romfs_vfs_file_t *file, const char *path, c
     }
     romfs_info_t info;
     const romfs_vfs_mount_t *m;
-    int plen = path_resolve(vfs, path);
-    if (plen < 0)
-        return plen;
-    int err = stat_resolved(vfs, (size_t)plen, &info, &m);
-    if (err)
+    int err = stat_path(vfs, path, &info, &m);
+    if (err < 0)
         return err;
     if ((err = romfs_file_open_info(&file->file, &info)) != 0)
         return err;
@@ -294,12 +300,10 @@ int romfs_vfs_dir_open(romfs_vfs_t *vfs, romfs_vfs_dir_t *dir, const char *path)
 {
     romfs_info_t info;
     const romfs_vfs_mount_t *m;
-    int plen = path_resolve(vfs, path);
+    int plen = stat_path(vfs, path, &info, &m);
     if (plen < 0)
         return plen;
-    int err = stat_resolved(vfs, (size_t)plen, &info, &m);
-    if (err)
-        return err;
+    int err;
     if (info.type != ROMFS_TYPE_DIR)
         return ROMFS_ERR_NOENT;
     memset(dir, 0, sizeof *dir);
