@@ -39,6 +39,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "romfs/romfs.h"
 #include "romfs/romfs_check.h"
@@ -316,6 +317,65 @@ int romfs_board_module_name_ok(const char *m);
  * for a bad module name, or a board error. */
 int romfs_board_run(romfs_board_t *b, const char *module, int reset, romfs_board_output_fn fn, void *ctx,
                     char **err, int timeout_ms);
+
+/// Many boards at once ///
+
+/* One board of a romfs_board_many run. */
+typedef struct romfs_board_job {
+    const char *dev;              /* its spec, as given (or as "all" listed it) */
+    int index;                    /* its place in the list */
+    FILE *out, *err;              /* while fn runs: its own output, captured */
+    int status;                   /* fn's return; before it ran: ROMFS_ERR_CANCELED (not
+                                   * started), or the error that kept it from starting */
+    double seconds;               /* from its start to its end */
+    char *output, *errors;        /* afterwards: what it wrote to out and err
+                                   * (NUL-terminated, at most 4 MiB each; NULL: nothing) */
+    size_t output_len, errors_len;
+    char msg[160];                /* "" or why it did not run ("cannot start a thread: ...") */
+    void *result;                 /* result_size zeroed bytes for fn's result struct */
+} romfs_board_job_t;
+
+enum { ROMFS_BOARD_STARTED, ROMFS_BOARD_FINISHED };
+
+typedef struct romfs_board_many_opts {
+    /* The work on one board, on a thread of its own (ctx is shared: fn
+     * copies what it changes); its return value is the job's status (0:
+     * success). Writes to job->out and job->err, never the process's own
+     * streams, and its result into job->result. */
+    int (*fn)(void *ctx, romfs_board_job_t *job);
+    /* On the calling thread, as each board starts and finishes (done of
+     * total finished, this one included); may be NULL. */
+    void (*progress)(void *ctx, const romfs_board_job_t *job, int event, int done, int total);
+    void *ctx;
+    int max_running;              /* boards at once (0, or above 32: 32) */
+    size_t result_size;           /* bytes of job->result (0: NULL) */
+} romfs_board_many_opts_t;
+
+typedef struct romfs_board_many romfs_board_many_t;
+
+/* The boards of devs[0..n): "all" is every port romfs_board_list_ports(0)
+ * lists, a spec given twice is one board (it would race with itself), at
+ * most ROMFS_BOARD_MANY_MAX. opts is copied. 0 with *out set, or
+ * ROMFS_ERR_INVAL ("at most 256 boards at once"), ROMFS_ERR_NOBOARD (none:
+ * "no MicroPython board found on any serial port (see 'romfs devs')") or
+ * ROMFS_ERR_NOMEM, *out NULL and msg the line. */
+#define ROMFS_BOARD_MANY_MAX 256
+int romfs_board_many_open(romfs_board_many_t **out, const char *const *devs, int n,
+                          const romfs_board_many_opts_t *opts, char *msg, size_t size);
+int romfs_board_many_count(const romfs_board_many_t *m);
+romfs_board_job_t *romfs_board_many_job(romfs_board_many_t *m, int i);
+
+/* Run opts.fn on every board, at most max_running at once (the platform's
+ * threads), each with its own captured output; returns when all have
+ * finished: how many failed (status non-zero). Once only. */
+int romfs_board_many_run(romfs_board_many_t *m);
+
+/* From any thread: start no more boards (the rest end with status
+ * ROMFS_ERR_CANCELED and msg "canceled"); running ones finish as fn
+ * decides (romfs_board_cancel on their handles stops them). */
+void romfs_board_many_cancel(romfs_board_many_t *m);
+
+void romfs_board_many_free(romfs_board_many_t *m);
 
 ROMFS_API_END
 
