@@ -8,7 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "platform.h"
 
@@ -18,76 +17,6 @@
 #ifndef ROMFS_DATADIR_REL
 #define ROMFS_DATADIR_REL "share/romfs"
 #endif
-
-/* emulator.mjs of an installed binary (BINDIR/../share/romfs/board/, found
- * from /proc/self/exe), else, for the binary in the build tree only, of the
- * source tree it was built from: an installed or moved binary never reaches
- * back into a source tree (its install must be complete). */
-static void emulator_path(char *buf, size_t size)
-{
-    char exe[4096];
-    char *self = rp_exe_path();
-    snprintf(exe, sizeof exe, "%s", self ? self : "");
-    free(self);
-    char *slash = (char *)rp_last_sep(exe);
-    if (slash) {
-        *slash = '\0';
-        snprintf(buf, size, "%s/../%s/board/emulator.mjs", exe, ROMFS_DATADIR_REL);
-        if (access(buf, R_OK) == 0)
-            return;
-#ifdef ROMFS_BINARY_DIR
-        char *built = rp_realpath(ROMFS_BINARY_DIR);
-        int ours = built && strcmp(built, exe) == 0;
-        free(built);
-        if (!ours)
-            return; /* not the build tree's binary: buf names the missing file */
-#endif
-    }
-    snprintf(buf, size, "%s", ROMFS_SOURCE_DIR "/board/emulator.mjs");
-}
-
-/* 1 when prog is an executable file in a directory of $PATH. */
-static int on_path(const char *prog)
-{
-    const char *p = getenv("PATH");
-    char file[4200];
-    while (p && *p) {
-        const char *colon = strchr(p, ':');
-        size_t n = colon ? (size_t)(colon - p) : strlen(p);
-        snprintf(file, sizeof file, "%.*s/%s", (int)n, n ? p : ".", prog);
-        if (access(file, X_OK) == 0)
-            return 1;
-        p = colon ? colon + 1 : NULL;
-    }
-    return 0;
-}
-
-/* Why the emulated board cannot start here, as one line, or NULL. */
-static const char *emulated_missing(const cli_board_cfg_t *c)
-{
-    if (c->opts.emulator_cmd && *c->opts.emulator_cmd)
-        return NULL;
-    if (!on_path("node"))
-        return "needs Node.js >= 18, not found on PATH "
-               "(Debian/Ubuntu: apt-get install nodejs; elsewhere: https://nodejs.org)";
-    if (access(c->emulator, R_OK) != 0)
-        return "not installed (no share/romfs/board/emulator.mjs beside this romfs)";
-    return NULL;
-}
-
-/* The emulated board keeps its partition where emulator.mjs looks. */
-static void emulated_partition(char *buf, size_t size)
-{
-    const char *dir = getenv("ROMFS_BOARD_DIR");
-    const char *xdg = getenv("XDG_CACHE_HOME");
-    const char *home = getenv("HOME");
-    if (dir && *dir)
-        snprintf(buf, size, "%s/partition.bin", dir);
-    else if (xdg && *xdg)
-        snprintf(buf, size, "%s/romfs/board/partition.bin", xdg);
-    else
-        snprintf(buf, size, "%s/.cache/romfs/board/partition.bin", home && *home ? home : ".");
-}
 
 void cli_board_config(cli_board_cfg_t *c)
 {
@@ -101,8 +30,19 @@ void cli_board_config(cli_board_cfg_t *c)
     }
     c->opts.encoding = getenv("ROMFS_DEPLOY_ENCODING");
     c->opts.emulator_cmd = getenv("ROMFS_BOARD_CMD");
-    emulator_path(c->emulator, sizeof c->emulator);
-    emulated_partition(c->partition, sizeof c->partition);
+    /* emulator.mjs of an installed binary, else, for the binary in the
+     * build tree only, of the source tree it was built from. */
+    char *self = rp_exe_path();
+#ifdef ROMFS_BINARY_DIR
+    const char *built = ROMFS_BINARY_DIR;
+#else
+    const char *built = NULL;
+#endif
+    romfs_board_emulator_find(self, ROMFS_DATADIR_REL, built, ROMFS_SOURCE_DIR, c->emulator, sizeof c->emulator);
+    free(self);
+    /* The emulated board keeps its partition where emulator.mjs looks. */
+    romfs_board_emulator_partition(getenv("ROMFS_BOARD_DIR"), getenv("XDG_CACHE_HOME"), getenv("HOME"), c->partition,
+                                   sizeof c->partition);
     c->opts.emulator = c->emulator;
     c->opts.emulator_partition = c->partition;
 }
@@ -121,7 +61,9 @@ int cli_board_open(romfs_board_t **out, const char *spec, const cli_board_cfg_t 
         cfg = &own;
     }
     const char *s = cli_board_spec(spec);
-    const char *missing = s && strcmp(s, "emulated") == 0 ? emulated_missing(cfg) : NULL;
+    const char *missing = NULL;
+    if (s && strcmp(s, "emulated") == 0)
+        missing = romfs_board_emulated_missing(&cfg->opts, getenv("PATH"));
     if (missing) {
         *out = NULL;
         snprintf(msg, size, "emulated board: %s", missing);

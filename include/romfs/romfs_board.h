@@ -318,6 +318,33 @@ int romfs_board_module_name_ok(const char *m);
 int romfs_board_run(romfs_board_t *b, const char *module, int reset, romfs_board_output_fn fn, void *ctx,
                     char **err, int timeout_ms);
 
+/// The emulated board ///
+
+/* Where "emulated" finds board/emulator.mjs for a program at exe (its
+ * absolute path; NULL or without a separator: not known):
+ * EXEDIR/../datadir_rel/board/emulator.mjs when readable (an installed
+ * program); else, when build_dir is NULL or is EXEDIR (a program in its
+ * build tree), source_dir/board/emulator.mjs; else the first path, naming
+ * the missing file: an installed or moved program never reaches back into
+ * a source tree. For romfs_board_opts_t.emulator. */
+void romfs_board_emulator_find(const char *exe, const char *datadir_rel, const char *build_dir,
+                               const char *source_dir, char *buf, size_t size);
+
+/* The file the emulated board keeps its partition in, where emulator.mjs
+ * looks: board_dir/partition.bin (its $ROMFS_BOARD_DIR), else
+ * cache_home/romfs/board/partition.bin ($XDG_CACHE_HOME), else
+ * home/.cache/romfs/board/partition.bin (home NULL or "": "."); NULL and
+ * "" are unset. For romfs_board_opts_t.emulator_partition. */
+void romfs_board_emulator_partition(const char *board_dir, const char *cache_home, const char *home, char *buf,
+                                    size_t size);
+
+/* Why "emulated" cannot start with o, as one line ("needs Node.js >= 18,
+ * not found on PATH (...)", "not installed (...)"), or NULL when it can:
+ * o->emulator_cmd is given, or node is an executable file in a directory
+ * of search_path (a PATH: ':'-separated, "" the current directory; NULL:
+ * none) and o->emulator (NULL: the installed one) is readable. */
+const char *romfs_board_emulated_missing(const romfs_board_opts_t *o, const char *search_path);
+
 /// Many boards at once ///
 
 /* One board of a romfs_board_many run. */
