@@ -7,17 +7,14 @@
 #ifndef ROMFS_CLI_H
 #define ROMFS_CLI_H
 
-#include <signal.h> /* sig_atomic_t */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 
 #include "romfs/romfs_board.h"
+#include "romfs/romfs_cleanup.h"
 #include "romfs/romfs_io.h"
-
-/* What cli_cleanup_hold saved (the platform layer's signal mask). */
-typedef union rp_sigmask cli_sigmask_t;
 
 /* Exit statuses: success, failure of the operation, bad usage. */
 #define CLI_OK 0
@@ -129,7 +126,7 @@ int cli_refuse_unreadable(const char *out, const char *what, uint64_t bytes);
 void cli_file_free(cli_file_t *f);
 
 /* Atomic output (romfs_out_* of romfs_io.h) whose temporary file is removed
- * when a signal ends the command (the hooks of cli_cleanup_hook_outputs).
+ * when a signal ends the command (romfs_cleanup.h, tracked from main()).
  * fp is a stdio stream on it for cli_out_open; cli_out_openat outputs use
  * cli_out_write. */
 typedef struct cli_out {
@@ -156,31 +153,6 @@ int cli_out_write(void *ctx, const void *data, size_t len);
 int cli_out_finish(cli_out_t *o);
 int cli_out_commit(cli_out_t *o);
 void cli_out_abort(cli_out_t *o);
-
-/* Cleanup on signals. Registered files (the host library's temporary files,
- * through cli_cleanup_hook_outputs) are removed when SIGINT, SIGTERM or
- * SIGHUP arrives; the command then dies of that signal (exit status 128+N).
- * Bracket "create + register" with hold/release so no signal falls between.
- * ROMFS_TEST_STOP_AT=N stops the process (SIGSTOP) right after the Nth
- * registration, for tests that signal it while debris exists. */
-void cli_cleanup_remove(int slot);
-void cli_cleanup_hold(cli_sigmask_t *old);
-void cli_cleanup_release(const cli_sigmask_t *old);
-/* What a signal interrupts, said on its way out: "romfs: BEFORE (SIGNAME)
- * AFTER" on stderr (installs the handlers if need be). Copied (truncated to
- * a line); NULL clears it. */
-void cli_cleanup_note(const char *before, const char *after);
-/* Register every temporary file the host library creates (romfs_io.h's
- * hooks): main() calls it once. The registrations take effect once the
- * handlers are installed (cli_cleanup_install, cli_cleanup_note,
- * cli_out_open*): until then a command's own handlers
- * are in charge. */
-void cli_cleanup_hook_outputs(void);
-void cli_cleanup_install(void);
-/* A board process group (board_process_group) to kill (SIGKILL) when a
- * signal ends the command, so no board process outlives it; 0 forgets it.
- * Installs the handlers. watch stops its own way and closes the board. */
-void cli_cleanup_board_group(int pgid);
 
 /* Write s as a JSON string literal (with quotes); bytes that are not valid
  * UTF-8 are escaped as \u00XX of the byte value, so a program cannot tell

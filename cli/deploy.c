@@ -352,11 +352,11 @@ static void on_writing(void *ctx, const char *board, int started)
     char what[300];
     (void)ctx;
     if (!started) {
-        cli_cleanup_note(NULL, NULL);
+        romfs_cleanup_note(NULL, NULL);
         return;
     }
     snprintf(what, sizeof what, "deploy to %s interrupted", board);
-    cli_cleanup_note(what, ": the partition holds the old image, the new one, or nothing that mounts, as after "
+    romfs_cleanup_note(what, ": the partition holds the old image, the new one, or nothing that mounts, as after "
                            "a power cut; deploy again to finish");
 }
 

@@ -81,8 +81,8 @@ int cmd_extract(int argc, char **argv)
     if (iw_image_open(&img, e.src.image, &e.src) != 0)
         return CLI_FAIL;
     /* Temporary files are registered for signal cleanup by the hooks
-     * (cli_cleanup_hook_outputs) from here. */
-    cli_cleanup_install();
+     * (romfs_cleanup_track) from here. */
+    romfs_cleanup_install();
     romfs_extract_opts_t o = {e.force, img.path, on_message, e.verbose ? on_written : NULL, (void *)dest};
     rc = iw_flush(romfs_extract(img.data, img.len, dest, &o) == 0 ? CLI_OK : CLI_FAIL);
     iw_image_close(&img);

@@ -171,7 +171,13 @@ static int help(int argc, char **argv)
 int main(int argc, char **argv)
 {
     rp_main_init(&argc, &argv);
-    cli_cleanup_hook_outputs();
+    /* Every temporary file is removed when a signal ends the command (once
+     * a command installs the handlers). ROMFS_TEST_STOP_AT=N stops the
+     * process (SIGSTOP) right after the Nth registration, for tests that
+     * signal it while debris exists. */
+    const char *stop = getenv("ROMFS_TEST_STOP_AT");
+    romfs_cleanup_opts_t co = {2, "romfs: ", stop && *stop ? strtol(stop, NULL, 10) : 0};
+    romfs_cleanup_track(&co);
     if (argc < 2) {
         cli_error("no command given");
         usage(stderr);

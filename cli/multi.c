@@ -173,7 +173,7 @@ int multi_run(const char *cmd, const char *const *devs, int ndevs, int json, int
 #ifdef SIGPIPE
     signal(SIGPIPE, SIG_IGN);   /* a board's link that goes away is that board's error */
 #endif
-    cli_cleanup_install();   /* before any thread: a signal's cleanup covers every board */
+    romfs_cleanup_install();   /* before any thread: a signal's cleanup covers every board */
     if (!m.quiet)
         fprintf(m.json ? stderr : stdout, "%s on %d boards in parallel\n", m.cmd, n);
     int failed = romfs_board_many_run(mb), usage = 0;

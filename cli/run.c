@@ -79,7 +79,7 @@ int cmd_run(int argc, char **argv)
         cli_error("%s", msg);
         return CLI_FAIL;
     }
-    cli_cleanup_board_group(romfs_board_process_group(b));   /* a signal ends the board process too */
+    romfs_cleanup_kill_group(romfs_board_process_group(b));   /* a signal ends the board process too */
     char *err = NULL, *boot = NULL;
     size_t blen = 0;
     /* The reset here, not in romfs_board_run: a link it closes is the
@@ -104,6 +104,6 @@ int cmd_run(int argc, char **argv)
     }
     romfs_board_free(err);
     romfs_board_close(b);
-    cli_cleanup_board_group(0);
+    romfs_cleanup_kill_group(0);
     return status;
 }

@@ -137,8 +137,8 @@ int cli_out_openat(cli_out_t *o, int dirfd, const char *name, unsigned flags, co
     memset(o, 0, sizeof *o);
     o->path = path;
     /* The temporary file is registered for signals by the hooks
-     * (cli_cleanup_hook_outputs); a command's output is covered from here. */
-    cli_cleanup_install();
+     * (romfs_cleanup_track); a command's output is covered from here. */
+    romfs_cleanup_install();
     return romfs_out_openat(&o->o, dirfd, name, flags);
 }
 
@@ -146,7 +146,7 @@ int cli_out_open(cli_out_t *o, const char *path)
 {
     memset(o, 0, sizeof *o);
     o->path = strcmp(path, "-") == 0 ? "<stdout>" : path;
-    cli_cleanup_install();
+    romfs_cleanup_install();
     int r = romfs_out_open(&o->o, path);
     if (r < 0) {
         cli_error("%s: cannot write: %s", o->path, strerror(-r));
