@@ -43,15 +43,6 @@ void cli_mpy_cfg_free(cli_mpy_cfg_t *cfg)
     cfg->nexcludes = 0;
 }
 
-romfs_ignore_t *cli_build_ignore(const cli_mpy_cfg_t *cfg, const char *src)
-{
-    romfs_ignore_t *ig;
-    char msg[512];
-    if (romfs_dirbuild_rules(&ig, src, cfg->excludes, cfg->nexcludes, cfg->no_default_excludes, msg, sizeof msg) < 0)
-        cli_error("%s", msg);
-    return ig;
-}
-
 volatile sig_atomic_t cli_build_signal;
 
 static void on_signal(int sig)

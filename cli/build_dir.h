@@ -90,10 +90,6 @@ void cli_build_done(cli_build_t *c);
  * cli_build_signal stopped it; -v's compiler line after a compile. */
 void cli_build_report(const cli_build_t *c, int r);
 
-/* What a build of src leaves out (romfs_dirbuild_rules). NULL after
- * printing one error. */
-romfs_ignore_t *cli_build_ignore(const cli_mpy_cfg_t *cfg, const char *src);
-
 /* Build directory src into memory as `romfs deploy DIR` does. 0, or -1
  * after one error line. *img is malloc'd. */
 int cli_deploy_build(const char *src, const cli_mpy_cfg_t *cfg, uint8_t **img, size_t *len);

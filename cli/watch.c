@@ -3,18 +3,15 @@
  * romfs watch: deploy a directory, then redeploy it on every change and run
  * a module after each deploy, over one board connection kept open.
  *
- * The source tree is watched through the platform layer (rp_watch:
- * inotify, ReadDirectoryChangesW, or the polling watcher; what the build
- * leaves out is filtered there); events are debounced so an editor saving
- * several files makes one deploy. Each change drives one cycle of the
- * library's watch core (src/board/watch.c: the build for the board, the
- * incremental deploy over the session kept with the connection, the soft
- * reset, a board that went away reopened); then `import MODULE` runs in a
- * child process that streams the output while the parent keeps watching,
- * and a change or Ctrl-C kills the child and interrupts the board (Ctrl-C
- * on its REPL). Windows has no fork: there the module streams on a
- * thread, and a change cancels its board call (romfs_board_cancel).
- * Errors are printed and the watch goes on.
+ * The source tree is watched by the host library (romfs_dirwatch.h: the
+ * platform's watcher, what the build leaves out filtered, debounced so an
+ * editor saving several files makes one deploy). Each change drives one
+ * cycle of the library's watch core (src/board/watch.c: the build for the
+ * board, the incremental deploy over the session kept with the connection,
+ * the soft reset, a board that went away reopened); then `import MODULE`
+ * streams its output from a thread of the core while this one keeps
+ * watching, and a change or Ctrl-C cancels it and interrupts the board
+ * (Ctrl-C on its REPL). Errors are printed and the watch goes on.
  */
 #include "cli.h"
 #include "build_dir.h"
@@ -23,19 +20,13 @@
 #include <errno.h>
 #include <getopt.h>
 #include <stddef.h>
-#include <limits.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#ifndef _WIN32
-#include <sys/wait.h>
-#include <unistd.h>
-#else
-#include <stdatomic.h>
-#endif
 
 #include "platform.h"
 #include "romfs/romfs_board_deploy.h"
+#include "romfs/romfs_dirwatch.h"
 
 typedef struct wopts {
     const char *src, *module;
@@ -54,10 +45,7 @@ typedef struct watcher {
     } s;
     romfs_board_watch_t *core; /* build, deploy, reset, run (romfs_board_deploy.h) */
     cli_build_t build;      /* the compile options, the environment mapped to them */
-    rp_watch_t *rw;         /* the source tree's watcher */
-    long child;             /* the running module's process, or 0 */
-    int reopen;             /* the module lost the board: reopen and deploy */
-    romfs_ignore_t *ignore; /* what the build leaves out: changes there are not changes */
+    romfs_dirwatch_t *files; /* the source tree's watcher */
     int fatal;              /* the board can never take a deploy (read-only partition): stop, exit 1 */
 } watcher_t;
 
@@ -148,64 +136,6 @@ static void status(const watcher_t *w, const char *fmt, ...)
     fputc('\n', stderr);
 }
 
-/// Watching the tree ///
-
-/* The watcher's filter: 1 when rel (relative to the source) is left out
- * of the build (editor swap files, .git/ and the like), so its changes are
- * no changes. .romfsignore itself always counts: it changes the rules. */
-static int leave_out(void *ctx, const char *rel, int is_dir)
-{
-    const watcher_t *w = ctx;
-    if (!w->ignore || strcmp(rel, ".romfsignore") == 0)
-        return 0;
-    return romfs_ignore_path(w->ignore, rel, strlen(rel), is_dir > 0);
-}
-
-/* After a wait that saw changes: new rules when .romfsignore changed (or
- * the watcher lost names). */
-static void note_changes(watcher_t *w)
-{
-    size_t n;
-    int overflow;
-    const char *const *names = rp_watch_changes(w->rw, &n, &overflow);
-    int reload = overflow;
-    for (size_t i = 0; i < n && !reload; i++)
-        reload = strcmp(names[i], ".romfsignore") == 0;
-    if (reload) {
-        romfs_ignore_t *ig = cli_build_ignore(&w->o.mpy, w->o.src);   /* the rules changed */
-        if (ig) {
-            romfs_ignore_free(w->ignore);
-            w->ignore = ig;
-        }
-    }
-}
-
-static int64_t now_ms(void)
-{
-    return rp_monotonic_ns() / 1000000;
-}
-
-/* Wait up to timeout_ms (-1: for ever) for the tree to change, then until
- * it has been quiet for the debounce time. 1: changed; 0: timeout; -1:
- * stop requested or the watcher failed. */
-static int wait_change(watcher_t *w, int timeout_ms)
-{
-    int r = rp_watch_wait(w->rw, timeout_ms);
-    if (stop_sig)
-        return -1;
-    if (r < 0 && errno != EINTR)
-        return -1;
-    if (r <= 0)
-        return 0;
-    note_changes(w);
-    int64_t cap = now_ms() + 2000;
-    while (!stop_sig && now_ms() < cap && (r = rp_watch_wait(w->rw, w->o.debounce_ms)) > 0)
-        note_changes(w);
-    if (r < 0 && errno != EINTR)
-        return -1;
-    return stop_sig ? -1 : 1;
-}
-
 /// The core's callbacks ///
 
 static void on_message(void *ctx, int level, const char *line)
@@ -227,7 +157,14 @@ static int on_open(void *ctx, romfs_board_t **b, char *msg, size_t size)
 /* Retrying to open the board: wait for a change, negative on a stop. */
 static int on_wait(void *ctx, int ms)
 {
-    return wait_change(ctx, ms) < 0 && stop_sig ? -1 : 0;
+    return romfs_dirwatch_wait(((watcher_t *)ctx)->files, ms) < 0 && stop_sig ? -1 : 0;
+}
+
+/* .romfsignore changed but cannot be read (the old rules stay). */
+static void on_rules_error(void *ctx, const char *line)
+{
+    (void)ctx;
+    cli_error("%s", line);
 }
 
 static void on_built(void *ctx, romfs_dirbuild_t *d, int r)
@@ -251,114 +188,6 @@ static void to_stderr(const char *data, size_t len, void *ctx)
     cli_put_escaped(stderr, data, len, 0);
 }
 
-/// The module ///
-
-static int run_module(watcher_t *w)
-{
-    int status = romfs_board_watch_run(w->core, to_stdout, to_stderr, w);
-    fflush(NULL);
-    return status;
-}
-
-static void stop_child(watcher_t *w, int interrupt);
-
-/* The module ended with code: say how; reopen the board when the run
- * lost it. */
-static void module_ended(watcher_t *w, int code)
-{
-    if (code != 0 && code != 1)
-        stop_child(w, 1);
-    w->reopen = romfs_board_watch_ended(w->core, code);
-}
-
-#ifndef _WIN32
-/* A child process shares the board's connection and streams the module's
- * output while the parent keeps watching. */
-static void start_module(watcher_t *w)
-{
-    fflush(NULL);
-    pid_t pid = fork();
-    if (pid == 0) {
-        signal(SIGINT, SIG_DFL);
-        signal(SIGTERM, SIG_DFL);
-        _exit(run_module(w));
-    }
-    if (pid < 0)
-        cli_error("cannot start a process to run %s: %s", w->o.module, strerror(errno));
-    w->child = pid > 0 ? pid : 0;
-}
-
-static void kill_module(watcher_t *w)
-{
-    kill((pid_t)w->child, SIGKILL);
-    waitpid((pid_t)w->child, NULL, 0);
-}
-
-/* The module's child ended by itself: say how. */
-static void reap_child(watcher_t *w)
-{
-    int st;
-    if (w->child <= 0 || waitpid((pid_t)w->child, &st, WNOHANG) != (pid_t)w->child)
-        return;
-    w->child = 0;
-    module_ended(w, WIFEXITED(st) ? WEXITSTATUS(st) : -1);
-}
-#else
-/* No fork: the module streams on a thread of its own while this one keeps
- * watching; w->child is 1 while it runs. A change cancels the board call
- * it waits in (romfs_board_cancel), then stop_child interrupts the board,
- * as after killing the child elsewhere. */
-static rp_thread_t *module_thread;
-static atomic_int module_done;
-
-static int module_main(void *arg)
-{
-    int rc = run_module(arg);
-    atomic_store(&module_done, 1);
-    return rc;
-}
-
-static void start_module(watcher_t *w)
-{
-    atomic_store(&module_done, 0);
-    int e = rp_thread_start(&module_thread, module_main, w);
-    if (e)
-        cli_error("cannot start a thread to run %s: %s", w->o.module, strerror(e));
-    w->child = e ? 0 : 1;
-}
-
-static void kill_module(watcher_t *w)
-{
-    romfs_board_cancel(romfs_board_watch_board(w->core), 1);
-    rp_thread_join(module_thread);
-    module_thread = NULL;
-    romfs_board_cancel(romfs_board_watch_board(w->core), 0);
-}
-
-/* The module's thread ended by itself: say how. */
-static void reap_child(watcher_t *w)
-{
-    if (w->child <= 0 || !atomic_load(&module_done))
-        return;
-    int rc = rp_thread_join(module_thread);
-    module_thread = NULL;
-    w->child = 0;
-    module_ended(w, rc);
-}
-#endif
-
-/* Stop the module: kill the child that streams its output, then Ctrl-C
- * the board back to the raw REPL prompt (reopened when it does not come). */
-static void stop_child(watcher_t *w, int interrupt)
-{
-    if (w->child > 0) {
-        kill_module(w);
-        w->child = 0;
-        interrupt = 1;
-    }
-    romfs_board_watch_interrupt(w->core, interrupt);
-}
-
 /// One cycle: build, deploy, reset (the core), then run ///
 
 static void cycle(watcher_t *w)
@@ -372,7 +201,7 @@ static void cycle(watcher_t *w)
         fprintf(stderr, "romfs: build %.3fs, deploy %.3fs, soft reset %.3fs\n", st->build_s, st->deploy_s,
                 st->reset_s);
     if (w->o.module)
-        start_module(w);
+        romfs_board_watch_start(w->core, to_stdout, to_stderr, w);
     else
         status(w, "watching %s", w->o.src);
 }
@@ -381,19 +210,17 @@ static void run_loop(watcher_t *w)
 {
     cycle(w);
     while (!stop_sig && !w->fatal) {
-        int r = wait_change(w, w->child ? 50 : 1000);
+        int r = romfs_dirwatch_wait(w->files, romfs_board_watch_running(w->core) ? 50 : 1000);
         if (r < 0)
             break;
         if (r == 0) {
-            reap_child(w);
-            if (w->reopen) {   /* lost while the module ran: reopen, bring it up to date */
-                w->reopen = 0;
+            if (romfs_board_watch_reap(w->core)) {   /* lost while the module ran: reopen, bring it up to date */
                 status(w, "the board went away; reopening it");
                 cycle(w);
             }
             continue;
         }
-        stop_child(w, 0);
+        romfs_board_watch_interrupt(w->core, 0);
         romfs_board_watch_changed(w->core);
         status(w, "change detected: deploying %s", w->o.src);
         cycle(w);
@@ -403,7 +230,6 @@ static void run_loop(watcher_t *w)
 /* The core over the options: 0, or -1 out of memory. */
 static int start_core(watcher_t *w, char *cache_dir)
 {
-    cli_build_init(&w->build, &w->o.mpy, NULL, NULL);
     romfs_board_watch_opts_t o = {.src = w->o.src, .build = &w->build.o, .part = w->s.part, .align = w->s.align,
                                   .cache_dir = cache_dir, .fallback_key = w->s.dev, .module = w->o.module,
                                   .no_reset = w->o.no_reset, .open = on_open, .wait = on_wait, .built = on_built,
@@ -437,35 +263,34 @@ int cmd_watch(int argc, char **argv)
         cli_error("%s: not a directory (romfs watch watches a source directory)", w.o.src);
         return CLI_FAIL;
     }
-    if (!(w.ignore = cli_build_ignore(&w.o.mpy, w.o.src))) {
-        cli_mpy_cfg_free(&w.o.mpy);
-        return CLI_FAIL;
-    }
+    cli_build_init(&w.build, &w.o.mpy, NULL, NULL);
     /* ROMFS_WATCH_POLL=1: the polling watcher even where the OS has its
      * own (the tests run both). */
     const char *force = getenv("ROMFS_WATCH_POLL");
-    if (!(w.rw = rp_watch_open_filtered(w.o.src, force && *force && strcmp(force, "0") != 0, leave_out, &w))) {
-        cli_error("%s: cannot watch: %s", w.o.src, strerror(errno));
-        romfs_ignore_free(w.ignore);
+    romfs_dirwatch_opts_t fo = {.src = w.o.src, .build = &w.build.o, .debounce_ms = w.o.debounce_ms,
+                                .force_poll = force && *force && strcmp(force, "0") != 0, .stop = &stop_sig,
+                                .on_error = on_rules_error};
+    char msg[600];
+    if (romfs_dirwatch_open(&w.files, &fo, msg, sizeof msg) < 0) {
+        cli_error("%s", msg);
         cli_mpy_cfg_free(&w.o.mpy);
         return CLI_FAIL;
     }
     if (w.o.verbose)
-        fprintf(stderr, "romfs: file watcher: %s\n", rp_watch_backend(w.rw));
+        fprintf(stderr, "romfs: file watcher: %s\n", romfs_dirwatch_backend(w.files));
     char *cdir = cli_cache_dir();
     if (start_core(&w, cdir) == 0) {
         stop_sig = 0;
         catch_stops();
         run_loop(&w);
-        stop_child(&w, 1);   /* interrupt whatever runs; closing then leaves the raw REPL */
+        romfs_board_watch_interrupt(w.core, 1);   /* interrupt whatever runs; closing then leaves the raw REPL */
         romfs_board_watch_free(w.core);
         status(&w, "stopped");
     } else
         w.fatal = 1;
     cli_build_done(&w.build);
     free(cdir);
-    rp_watch_close(w.rw);
-    romfs_ignore_free(w.ignore);
+    romfs_dirwatch_close(w.files);
     cli_mpy_cfg_free(&w.o.mpy);
     return w.fatal ? CLI_FAIL : CLI_OK;
 }

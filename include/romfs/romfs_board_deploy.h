@@ -3,8 +3,8 @@
  * libromfs boards: the deploy and the watch cycle as library calls, so a
  * front end (the `romfs` command, the Python binding, an IDE plugin, a
  * production rig) deploys and watches the way `romfs deploy` and `romfs
- * watch` do and brings only its own printing (and, for the watch, its own
- * file watcher and a way to run the module beside it).
+ * watch` do and brings only its own printing (and, for the watch, a file
+ * watcher: romfs_dirwatch.h is one).
  *
  * romfs_board_deploy_dir / _image: one deploy over an open board: probe
  * the partition, build a directory for what the board loads (the one
@@ -21,9 +21,11 @@
  *     romfs_board_deploy_result_free(&r);
  *
  * romfs_board_watch_*: the watch cycle's core. The front end watches the
- * files, and says "something changed" by calling romfs_board_watch_cycle;
- * the core builds, deploys over the connection it keeps (reopening a board
- * that went away), soft-resets, and says what happened through callbacks.
+ * files (romfs_dirwatch.h), and says "something changed" by calling
+ * romfs_board_watch_cycle; the core builds, deploys over the connection it
+ * keeps (reopening a board that went away), soft-resets, runs the module
+ * beside the front end (romfs_board_watch_start) and stops it on the next
+ * change, and says what happened through callbacks.
  *
  * Nothing here prints, reads the environment or keeps global state.
  */
@@ -172,18 +174,35 @@ int romfs_board_watch_cycle(romfs_board_watch_t *w);
 
 /* The module (opts.module) imported afresh from /rom, its output to fn as
  * it arrives: 0 when it ran, 1 when it raised (the traceback to err, as
- * fn), 3 on a board error (a message). Blocks until it ends; a front end
- * runs it beside its watcher (a child process, a thread). */
+ * fn), 3 on a board error (a message) or when cancelled. Blocks until it
+ * ends. */
 int romfs_board_watch_run(romfs_board_watch_t *w, romfs_board_output_fn fn, romfs_board_output_fn err, void *ctx);
+
+/* romfs_board_watch_run on a thread of its own, so the front end keeps
+ * watching its files meanwhile (fn and err are called on that thread).
+ * 0, or an error code after a message. While it runs, the front end calls
+ * only romfs_board_watch_running, _reap and _interrupt. */
+int romfs_board_watch_start(romfs_board_watch_t *w, romfs_board_output_fn fn, romfs_board_output_fn err, void *ctx);
+
+/* 1 while a module started by romfs_board_watch_start has not been reaped
+ * or stopped. */
+int romfs_board_watch_running(const romfs_board_watch_t *w);
+
+/* Poll: when the started module's run ended by itself, collect it and
+ * return romfs_board_watch_ended's answer (1: run a cycle to reopen the
+ * board). 0 while it runs, or when none was started. */
+int romfs_board_watch_reap(romfs_board_watch_t *w);
 
 /* The module's run ended with code (romfs_board_watch_run's; anything
  * else: it was killed). Says so; 1 when the board went away meanwhile and
  * a cycle should reopen it (not more than three times between changes). */
 int romfs_board_watch_ended(romfs_board_watch_t *w, int code);
 
-/* A change arrived (or a stop): interrupt is 1 when a module ran and its
- * runner was stopped; Ctrl-C the board back to its prompt (a board that
- * does not come back is reopened by the next cycle). */
+/* A change arrived (or a stop): stop the module started by
+ * romfs_board_watch_start (cancel the board call it waits in) and Ctrl-C
+ * the board back to its prompt; with no module running, only when
+ * interrupt is 1 (a front end that ran it its own way and stopped it). A
+ * board that does not come back is reopened by the next cycle. */
 void romfs_board_watch_interrupt(romfs_board_watch_t *w, int interrupt);
 
 /* A change arrived: the next cycle may reopen the board afresh. */

@@ -4,13 +4,16 @@
  * board, deploy it over the connection kept open (the session remembers
  * what it wrote, so later deploys plan against those bytes without asking
  * the board), reopen a board that went away, soft-reset, and run the
- * module. The front end brings the file watcher, a way to run the module
- * beside it, and the printing (callbacks).
+ * module, on a thread beside the front end's file watcher: a change
+ * cancels the board call it waits in (romfs_board_cancel) and Ctrl-Cs the
+ * board. The front end brings the file watcher and the printing
+ * (callbacks).
  */
 #include "romfs/romfs_board_deploy.h"
 
 #include <limits.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,6 +39,12 @@ struct romfs_board_watch {
     size_t last_len;
     int reopens;              /* boards lost by the module since the last change */
     romfs_board_watch_stats_t st;
+    /* The module's run (romfs_board_watch_start): its thread while it runs,
+     * done set as it ends, and where its output goes. */
+    rp_thread_t *runner;
+    atomic_int done;
+    romfs_board_output_fn fn, err;
+    void *fn_ctx;
 };
 
 #define say(w, level, ...) board_say((w)->o.message, (w)->o.ctx, level, __VA_ARGS__)
@@ -237,8 +246,53 @@ int romfs_board_watch_run(romfs_board_watch_t *w, romfs_board_output_fn fn, romf
     return status;
 }
 
+static int runner_main(void *arg)
+{
+    romfs_board_watch_t *w = arg;
+    int rc = romfs_board_watch_run(w, w->fn, w->err, w->fn_ctx);
+    atomic_store(&w->done, 1);
+    return rc;
+}
+
+int romfs_board_watch_start(romfs_board_watch_t *w, romfs_board_output_fn fn, romfs_board_output_fn err, void *ctx)
+{
+    w->fn = fn;
+    w->err = err;
+    w->fn_ctx = ctx;
+    atomic_store(&w->done, 0);
+    int e = rp_thread_start(&w->runner, runner_main, w);
+    if (!e)
+        return 0;
+    w->runner = NULL;
+    say(w, ROMFS_BOARD_MSG_ERROR, "cannot start a thread to run %s: %s", w->o.module, strerror(e));
+    return ROMFS_ERR_NOMEM;
+}
+
+int romfs_board_watch_running(const romfs_board_watch_t *w)
+{
+    return w->runner != NULL;
+}
+
+int romfs_board_watch_reap(romfs_board_watch_t *w)
+{
+    if (!w->runner || !atomic_load(&w->done))
+        return 0;
+    int rc = rp_thread_join(w->runner);
+    w->runner = NULL;
+    if (rc != 0 && rc != 1)   /* a board error: Ctrl-C it back to its prompt */
+        romfs_board_watch_interrupt(w, 1);
+    return romfs_board_watch_ended(w, rc);
+}
+
 void romfs_board_watch_interrupt(romfs_board_watch_t *w, int interrupt)
 {
+    if (w->runner) {   /* cancel the board call the module's run waits in */
+        romfs_board_cancel(w->b, 1);
+        rp_thread_join(w->runner);
+        w->runner = NULL;
+        romfs_board_cancel(w->b, 0);
+        interrupt = 1;
+    }
     if (interrupt && w->b && romfs_board_interrupt(w->b) != 0)
         drop_board(w);
 }
@@ -275,6 +329,7 @@ void romfs_board_watch_free(romfs_board_watch_t *w)
 {
     if (!w)
         return;
+    romfs_board_watch_interrupt(w, 0);   /* a module still running */
     romfs_session_close(w->sess);
     romfs_board_close(w->b);
     romfs_board_deploy_result_free(&w->st.last);

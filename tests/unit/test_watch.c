@@ -3,7 +3,9 @@
  * The watch core (src/board/watch.c, romfs_board_deploy.h) against the
  * emulated board run as an exec: board: deploy, unchanged, an edit written
  * incrementally over the kept session, the module run and its traceback,
- * a build failure. Messages come back through the callback, never printed.
+ * a build failure, the module run on the core's own thread
+ * (romfs_board_watch_start: reaped when it ends, stopped by a change).
+ * Messages come back through the callback, never printed.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -16,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "emuboard.h"
@@ -74,19 +77,26 @@ static int w_open(void *ctx, romfs_board_t **b, char *msg, size_t size)
     return 0;
 }
 
+/* The core over tmp/app, running main, messages and output into c. */
+static romfs_board_watch_t *watch_app(wctx_t *c)
+{
+    static char dir[512];
+    static const romfs_dirbuild_opts_t bo = {.mpy = 0};
+    snprintf(dir, sizeof dir, "%s/app", tmp);
+    romfs_board_watch_opts_t o = {.src = dir, .build = &bo, .module = "main", .open = w_open,
+                                  .message = w_message, .output = w_output, .ctx = c};
+    romfs_board_watch_t *w;
+    assert_int_equal(romfs_board_watch_new(&w, &o), 0);
+    return w;
+}
+
 static void test_watch_cycle(void **state)
 {
     (void)state;
     if (!have_node_mp(1))
         skip();
-    char dir[512];
-    snprintf(dir, sizeof dir, "%s/app", tmp);
-    romfs_dirbuild_opts_t bo = {.mpy = 0};
     wctx_t c = {0};
-    romfs_board_watch_opts_t o = {.src = dir, .build = &bo, .module = "main", .open = w_open,
-                                  .message = w_message, .output = w_output, .ctx = &c};
-    romfs_board_watch_t *w;
-    assert_int_equal(romfs_board_watch_new(&w, &o), 0);
+    romfs_board_watch_t *w = watch_app(&c);
     assert_int_equal(romfs_board_watch_cycle(w), ROMFS_BOARD_WATCH_DEPLOYED);
     assert_int_equal(c.opens, 1);
     assert_non_null(strstr(c.l.text, "deployed: wrote"));
@@ -119,6 +129,66 @@ static void test_watch_cycle(void **state)
     assert_int_equal(c.l.errors, 0);
 }
 
+/* Poll romfs_board_watch_reap until the started module is collected (at
+ * most about 20 s): its answer. */
+static int reap_wait(romfs_board_watch_t *w)
+{
+    for (int i = 0; i < 2000 && romfs_board_watch_running(w); i++) {
+        int r = romfs_board_watch_reap(w);
+        if (!romfs_board_watch_running(w))
+            return r;
+        nanosleep(&(struct timespec){.tv_nsec = 10000000}, NULL);
+    }
+    return -1;
+}
+
+/* The module on the core's thread: a module that ends is reaped (said
+ * finished), one that never ends is stopped by the change (the board call
+ * cancelled, the board Ctrl-C'd back to its prompt) and the next deploy
+ * and run go over the same connection. */
+static void test_watch_start(void **state)
+{
+    (void)state;
+    if (!have_node_mp(1))
+        skip();
+    wctx_t c = {0};
+    put("app/main.py", "print('v1')\n");
+    romfs_board_watch_t *w = watch_app(&c);
+    assert_int_equal(romfs_board_watch_running(w), 0);
+    assert_int_equal(romfs_board_watch_reap(w), 0);   /* none started */
+    assert_int_equal(romfs_board_watch_cycle(w), ROMFS_BOARD_WATCH_DEPLOYED);
+    assert_int_equal(romfs_board_watch_start(w, w_output, w_output, &c), 0);
+    assert_int_equal(reap_wait(w), 0);
+    assert_non_null(strstr(c.out, "v1"));
+    assert_non_null(strstr(c.l.text, "main finished; watching"));
+
+    /* Busy for 2 s (the emulator takes a Ctrl-C between bytecodes). */
+    put("app/main.py", "import time\nprint('up')\nt = time.ticks_ms()\n"
+                       "while time.ticks_diff(time.ticks_ms(), t) < 2000:\n    pass\nprint('end')\n");
+    romfs_board_watch_changed(w);
+    assert_int_equal(romfs_board_watch_cycle(w), ROMFS_BOARD_WATCH_DEPLOYED);
+    c.out[0] = 0;
+    assert_int_equal(romfs_board_watch_start(w, w_output, w_output, &c), 0);
+    for (int i = 0; i < 2000 && !strstr(c.out, "up"); i++)
+        nanosleep(&(struct timespec){.tv_nsec = 10000000}, NULL);
+    assert_non_null(strstr(c.out, "up"));
+    assert_int_equal(romfs_board_watch_reap(w), 0);   /* still running */
+    assert_int_equal(romfs_board_watch_running(w), 1);
+    romfs_board_watch_interrupt(w, 0);   /* a change: stop it */
+    assert_int_equal(romfs_board_watch_running(w), 0);
+    assert_null(strstr(c.out, "end"));   /* its output stopped there */
+
+    put("app/main.py", "print('v3')\n");
+    romfs_board_watch_changed(w);
+    assert_int_equal(romfs_board_watch_cycle(w), ROMFS_BOARD_WATCH_DEPLOYED);
+    c.out[0] = 0;
+    assert_int_equal(romfs_board_watch_run(w, w_output, w_output, &c), 0);
+    assert_non_null(strstr(c.out, "v3"));
+    assert_int_equal(c.opens, 1);   /* the board came back to its prompt: no reopen */
+    romfs_board_watch_free(w);
+    assert_int_equal(c.l.errors, 0);
+}
+
 static void test_watch_build_fails(void **state)
 {
     (void)state;
@@ -140,6 +210,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_watch_cycle),
+        cmocka_unit_test(test_watch_start),
         cmocka_unit_test(test_watch_build_fails),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
