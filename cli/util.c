@@ -11,6 +11,7 @@
 #include "romfs/romfs_session.h"
 
 #include "romfs/romfs_check.h"
+#include "romfs/romfs_json.h"
 
 /* One board's output buffers on its thread (cli/multi.c), else NULL. */
 static _Thread_local FILE *out_sink, *err_sink;
@@ -223,71 +224,19 @@ void cli_out_abort(cli_out_t *o)
     romfs_out_abort(&o->o);
 }
 
-static size_t utf8_len(const uint8_t *s, size_t n)
+static int put(void *fp, const void *data, size_t len)
 {
-    /* Length of a valid UTF-8 sequence at s, 0 if invalid. */
-    uint8_t c = s[0];
-    size_t len;
-    uint32_t cp;
-    if (c < 0x80)
-        return 1;
-    else if ((c & 0xe0) == 0xc0) { len = 2; cp = c & 0x1f; }
-    else if ((c & 0xf0) == 0xe0) { len = 3; cp = c & 0x0f; }
-    else if ((c & 0xf8) == 0xf0) { len = 4; cp = c & 0x07; }
-    else
-        return 0;
-    if (len > n)
-        return 0;
-    for (size_t i = 1; i < len; i++) {
-        if ((s[i] & 0xc0) != 0x80)
-            return 0;
-        cp = (cp << 6) | (s[i] & 0x3f);
-    }
-    if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
-        cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-        return 0;
-    return len;
+    return fwrite(data, 1, len, fp) == len ? 0 : -1;
 }
 
 void cli_json_string(FILE *fp, const uint8_t *s, size_t len)
 {
-    fputc('"', fp);
-    for (size_t i = 0; i < len;) {
-        uint8_t c = s[i];
-        if (c == '"' || c == '\\') {
-            fputc('\\', fp);
-            fputc(c, fp);
-            i++;
-        } else if (c < 0x20 || c == 0x7f) {
-            fprintf(fp, "\\u%04x", c);
-            i++;
-        } else {
-            size_t n = utf8_len(s + i, len - i);
-            if (n == 0) {
-                fprintf(fp, "\\u%04x", c);
-                i++;
-            } else {
-                fwrite(s + i, 1, n, fp);
-                i += n;
-            }
-        }
-    }
-    fputc('"', fp);
+    (void)romfs_json_string(s, len, put, fp);   /* write errors: the stream's, seen when it is flushed */
 }
 
 void cli_json_name(FILE *fp, const char *key, const uint8_t *s, size_t len)
 {
-    size_t i = 0, n;
-    fprintf(fp, "\"%s\": ", key);
-    cli_json_string(fp, s, len);
-    while (i < len && (n = utf8_len(s + i, len - i)) != 0)
-        i += n;
-    if (i == len)
-        return;
-    fprintf(fp, ", \"%s_hex\": \"", key);
-    for (i = 0; i < len; i++)
-        fprintf(fp, "%02x", s[i]);
-    fputc('"', fp);
+    (void)romfs_json_name(key, s, len, put, fp);
 }
 
 long long cli_parse_size(const char *s)

@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * libromfs JSON strings: bytes from an image, a board or the host written
+ * as JSON string literals that a program can trust (docs/JSON.md).
+ *
+ * Names in an image and text from a board are bytes, not necessarily
+ * UTF-8. A string literal escapes '"', '\\', C0 controls and DEL, passes
+ * valid UTF-8 through, and writes each byte that is not part of a valid
+ * UTF-8 sequence as \u00XX of its value: a program cannot tell that from
+ * the real character, so a name also gets its bytes in hex when it is not
+ * valid UTF-8 (romfs_json_name). Output goes through a write callback;
+ * nothing here prints. Host library.
+ */
+#ifndef ROMFS_JSON_H
+#define ROMFS_JSON_H
+
+#include <stddef.h>
+
+#include "romfs/romfs_export.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+ROMFS_API_BEGIN
+
+/* Output sink: return 0, or a negative error that stops the writer. */
+typedef int (*romfs_json_write_fn)(void *ctx, const void *data, size_t len);
+
+/* s[0..len) as a JSON string literal, quotes included. Returns 0 or the
+ * first error of write. */
+int romfs_json_string(const void *s, size_t len, romfs_json_write_fn write, void *ctx);
+
+/* `"KEY": "string"`, followed by `, "KEY_hex": "6869e9"` (every byte of s
+ * in lower-case hex) when s is not valid UTF-8. key is written as it is. */
+int romfs_json_name(const char *key, const void *s, size_t len, romfs_json_write_fn write, void *ctx);
+
+ROMFS_API_END
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

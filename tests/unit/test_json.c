@@ -1,0 +1,107 @@
+/* SPDX-License-Identifier: MIT */
+/* JSON string literals of arbitrary bytes (src/host/json.c). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "romfs/romfs_json.h"
+
+/* A sink collecting into buf; fails (-5) once more than `room` bytes. */
+struct sink {
+    char buf[512];
+    size_t len, room, calls;
+};
+
+static int put(void *ctx, const void *data, size_t len)
+{
+    struct sink *k = ctx;
+    k->calls++;
+    if (k->len + len > k->room)
+        return -5;
+    memcpy(k->buf + k->len, data, len);
+    k->len += len;
+    k->buf[k->len] = '\0';
+    return 0;
+}
+
+static const char *str(const char *s, size_t len)
+{
+    static struct sink k;
+    memset(&k, 0, sizeof k);
+    k.room = sizeof k.buf - 1;
+    assert_int_equal(romfs_json_string(s, len, put, &k), 0);
+    return k.buf;
+}
+
+static const char *name(const char *key, const char *s, size_t len)
+{
+    static struct sink k;
+    memset(&k, 0, sizeof k);
+    k.room = sizeof k.buf - 1;
+    assert_int_equal(romfs_json_name(key, s, len, put, &k), 0);
+    return k.buf;
+}
+
+static void test_escapes(void **state)
+{
+    (void)state;
+    assert_string_equal(str("", 0), "\"\"");
+    assert_string_equal(str("main.py", 7), "\"main.py\"");
+    assert_string_equal(str("a\"b\\c", 5), "\"a\\\"b\\\\c\"");
+    assert_string_equal(str("\n\t\x1f\x7f", 4), "\"\\u000a\\u0009\\u001f\\u007f\"");
+    assert_string_equal(str("a\0b", 3), "\"a\\u0000b\"");
+}
+
+/* Valid UTF-8 (C1 as UTF-8 too) passes; every byte of an invalid
+ * sequence becomes \u00XX: a stray continuation, a truncated sequence,
+ * an overlong form, a surrogate, a code point past U+10FFFF. */
+static void test_utf8(void **state)
+{
+    (void)state;
+    assert_string_equal(str("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80 \xc2\x85", 17),
+                        "\"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80 \xc2\x85\"");
+    assert_string_equal(str("\x80", 1), "\"\\u0080\"");
+    assert_string_equal(str("a\xc3", 2), "\"a\\u00c3\"");
+    assert_string_equal(str("\xc0\xaf", 2), "\"\\u00c0\\u00af\"");
+    assert_string_equal(str("\xed\xa0\x80", 3), "\"\\u00ed\\u00a0\\u0080\"");
+    assert_string_equal(str("\xf4\x90\x80\x80", 4), "\"\\u00f4\\u0090\\u0080\\u0080\"");
+    assert_string_equal(str("\xe9t\xc3\xa9", 4), "\"\\u00e9t\xc3\xa9\"");
+}
+
+static void test_name_hex(void **state)
+{
+    (void)state;
+    assert_string_equal(name("path", "/a/b\xc3\xa9", 6), "\"path\": \"/a/b\xc3\xa9\"");
+    assert_string_equal(name("name", "hi\xe9", 3), "\"name\": \"hi\\u00e9\", \"name_hex\": \"6869e9\"");
+    /* A control character alone is valid UTF-8: escaped, no hex. */
+    assert_string_equal(name("n", "\x01", 1), "\"n\": \"\\u0001\"");
+}
+
+/* The first error of the sink ends the writer and is returned. */
+static void test_write_error(void **state)
+{
+    (void)state;
+    for (size_t room = 0; room < 45; room++) {
+        struct sink k;
+        memset(&k, 0, sizeof k);
+        k.room = room;
+        int r = romfs_json_name("name", "hi\xe9", 3, put, &k);
+        assert_int_equal(r, room < 40 ? -5 : 0);
+        assert_true(k.len <= room);
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_escapes),
+        cmocka_unit_test(test_utf8),
+        cmocka_unit_test(test_name_hex),
+        cmocka_unit_test(test_write_error),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
