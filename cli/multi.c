@@ -49,28 +49,6 @@ static int status_of(const romfs_board_job_t *c)
     return c->status < 0 ? CLI_FAIL : c->status;
 }
 
-/* The last line a board wrote to its stderr, without our "romfs: " prefix
- * (or why it never ran). */
-static void last_error(const romfs_board_job_t *c, char *buf, size_t size)
-{
-    const char *e = c->msg[0] ? c->msg : c->errors ? c->errors : "";
-    size_t n = c->msg[0] ? strlen(c->msg) : c->errors_len;
-    while (n && (e[n - 1] == '\n' || e[n - 1] == '\r'))
-        n--;
-    size_t s = n;
-    while (s && e[s - 1] != '\n')
-        s--;
-    if (n - s > 7 && strncmp(e + s, "romfs: ", 7) == 0)
-        s += 7;
-    if (n == s)
-        snprintf(buf, size, "%s", "failed with no message");
-    else
-        snprintf(buf, size, "%.*s", (int)(n - s), e + s);
-    for (char *p = buf; *p; p++)
-        if ((unsigned char)*p < 0x20)
-            *p = '?';
-}
-
 /* As each board finishes: its status line. */
 static void status_line(void *ctx, const romfs_board_job_t *c, int event, int done, int total)
 {
@@ -82,7 +60,7 @@ static void status_line(void *ctx, const romfs_board_job_t *c, int event, int do
     const cli_board_result_t *r = c->result;
     char err[300];
     if (c->status != 0) {
-        last_error(c, err, sizeof err);
+        romfs_board_job_error(c, "romfs: ", err, sizeof err);
         fprintf(fp, "FAILED: %s\n", err);
     } else if (strcmp(m->cmd, "deploy") == 0) {
         fprintf(fp, "ok: wrote %lld of %lld blocks, %lld bytes on the wire, %.2fs\n", r->written, r->total,
@@ -102,7 +80,7 @@ static void print_json(const mopts_t *m, const romfs_board_job_t *c)
     printf(",\"command\":\"%s\",\"ok\":%s,\"exit\":%d,\"seconds\":%.3f,\"error\":", m->cmd,
            c->status == 0 ? "true" : "false", status_of(c), c->seconds);
     if (c->status != 0) {
-        last_error(c, err, sizeof err);
+        romfs_board_job_error(c, "romfs: ", err, sizeof err);
         cli_json_string(stdout, (const uint8_t *)err, strlen(err));
     } else {
         printf("null");
@@ -185,7 +163,7 @@ int multi_run(const char *cmd, const char *const *devs, int ndevs, int json, int
     int rc = failed ? CLI_FAIL : CLI_OK;
     if (usage == n) {
         char err[300];
-        last_error(romfs_board_many_job(mb, 0), err, sizeof err);
+        romfs_board_job_error(romfs_board_many_job(mb, 0), "romfs: ", err, sizeof err);
         cli_error("%s", err);
         rc = CLI_USAGE;
     } else if (!m.json && !m.quiet) {

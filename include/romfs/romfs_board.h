@@ -402,6 +402,11 @@ int romfs_board_many_run(romfs_board_many_t *m);
  * decides (romfs_board_cancel on their handles stops them). */
 void romfs_board_many_cancel(romfs_board_many_t *m);
 
+/* Why job failed, as one printable line in buf (control characters as
+ * '?'): its msg when it never ran, else the last line fn wrote to err
+ * without prefix (NULL or "": none), else "failed with no message". */
+void romfs_board_job_error(const romfs_board_job_t *j, const char *prefix, char *buf, size_t size);
+
 void romfs_board_many_free(romfs_board_many_t *m);
 
 ROMFS_API_END

@@ -229,6 +229,27 @@ int romfs_board_many_run(romfs_board_many_t *m)
     return failed;
 }
 
+void romfs_board_job_error(const romfs_board_job_t *j, const char *prefix, char *buf, size_t size)
+{
+    const char *e = j->msg[0] ? j->msg : j->errors ? j->errors : "";
+    size_t n = j->msg[0] ? strlen(j->msg) : j->errors_len;
+    size_t pn = prefix ? strlen(prefix) : 0;
+    while (n && (e[n - 1] == '\n' || e[n - 1] == '\r'))
+        n--;
+    size_t s = n;
+    while (s && e[s - 1] != '\n')
+        s--;
+    if (pn && n - s > pn && strncmp(e + s, prefix, pn) == 0)
+        s += pn;
+    if (n == s)
+        snprintf(buf, size, "%s", "failed with no message");
+    else
+        snprintf(buf, size, "%.*s", (int)(n - s), e + s);
+    for (char *p = buf; *p; p++)
+        if ((unsigned char)*p < 0x20)
+            *p = '?';
+}
+
 void romfs_board_many_free(romfs_board_many_t *m)
 {
     if (!m)

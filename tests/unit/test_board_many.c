@@ -102,6 +102,10 @@ static void test_each_board_once(void **state)
         assert_null(j->out);   /* closed once read back */
         assert_true(j->seconds >= 0 && j->seconds < 60);
         assert_string_equal(j->msg, "");
+        char why[80];
+        romfs_board_job_error(j, "romfs: ", why, sizeof why);
+        snprintf(err, sizeof err, "last of %s", want[i]);
+        assert_string_equal(why, err);
     }
     romfs_board_many_free(m);
 }
@@ -174,6 +178,49 @@ static void test_list_errors(void **state)
     assert_null(m);
     assert_string_equal(msg, "no MicroPython board found on any serial port (see 'romfs devs')");
     romfs_board_many_free(NULL);
+}
+
+/* Why a board failed, as one line: the last one it wrote to err. */
+static void test_job_error(void **state)
+{
+    (void)state;
+    romfs_board_job_t j;
+    memset(&j, 0, sizeof j);
+    char buf[32];
+    romfs_board_job_error(&j, "romfs: ", buf, sizeof buf);
+    assert_string_equal(buf, "failed with no message");
+    char e1[] = "romfs: first\nromfs: last of x\r\n\n";
+    j.errors = e1;
+    j.errors_len = strlen(e1);
+    romfs_board_job_error(&j, "romfs: ", buf, sizeof buf);
+    assert_string_equal(buf, "last of x");
+    romfs_board_job_error(&j, NULL, buf, sizeof buf);
+    assert_string_equal(buf, "romfs: last of x");
+    romfs_board_job_error(&j, "", buf, sizeof buf);
+    assert_string_equal(buf, "romfs: last of x");
+    char e2[] = "one\nromfs: ";   /* only the prefix: kept */
+    j.errors = e2;
+    j.errors_len = strlen(e2);
+    romfs_board_job_error(&j, "romfs: ", buf, sizeof buf);
+    assert_string_equal(buf, "romfs: ");
+    char e3[] = "\x1b[31mred\tend\n";   /* a board's bytes: printable */
+    j.errors = e3;
+    j.errors_len = strlen(e3);
+    romfs_board_job_error(&j, "romfs: ", buf, sizeof buf);
+    assert_string_equal(buf, "?[31mred?end");
+    char e4[] = "\n\r\n";
+    j.errors = e4;
+    j.errors_len = strlen(e4);
+    romfs_board_job_error(&j, "romfs: ", buf, sizeof buf);
+    assert_string_equal(buf, "failed with no message");
+    char e5[] = "romfs: a line longer than the buffer it goes to\n";
+    j.errors = e5;
+    j.errors_len = strlen(e5);
+    romfs_board_job_error(&j, "romfs: ", buf, 10);
+    assert_string_equal(buf, "a line lo");
+    snprintf(j.msg, sizeof j.msg, "cannot start a thread: x");   /* never ran: its msg */
+    romfs_board_job_error(&j, "romfs: ", buf, sizeof buf);
+    assert_string_equal(buf, "cannot start a thread: x");
 }
 
 static void count_port(const char *port, const char *desc, void *ctx)
@@ -251,7 +298,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_each_board_once), cmocka_unit_test(test_max_running),
         cmocka_unit_test(test_cancel),          cmocka_unit_test(test_list_errors),
-        cmocka_unit_test(test_all),
+        cmocka_unit_test(test_all),             cmocka_unit_test(test_job_error),
         cmocka_unit_test(test_real_boards),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
