@@ -85,12 +85,9 @@ static void print_json_part(const romfs_board_part_t *p, int first)
         return;
     }
     cli_printf(", \"size\": %lld, \"block_device\": %s", p->size, p->block_device ? "true" : "false");
-    /* One name for the erase unit (docs/JSON.md): a block device's block,
-     * else rom_ioctl(6)'s erase block. */
-    if (p->block_device)
-        cli_printf(", \"block_count\": %lld, \"block_size\": %lld", p->block_count, p->block_size);
-    else if (p->erase > 0)
-        cli_printf(", \"block_count\": %lld, \"block_size\": %lld", p->size / p->erase, p->erase);
+    long long usize, ucount;   /* one name for the erase unit (docs/JSON.md) */
+    if (romfs_board_part_unit(p, &usize, &ucount))
+        cli_printf(", \"block_count\": %lld, \"block_size\": %lld", ucount, usize);
     cli_printf(", \"raw\": \"");
     print_raw(p);
     cli_printf("\", \"valid_header\": %s", p->isize >= 0 ? "true" : "false");
@@ -124,11 +121,10 @@ static int show(romfs_board_t *b, const romfs_board_query_t *q, int json, int ch
         }
         return CLI_FAIL;
     }
-    for (int i = 0; check && i < q->n; i++) {
-        const romfs_board_part_t *p = &q->parts[i];
-        if (!p->missing && p->isize >= 0 && (p->verified <= 0 || p->check.problems[ROMFS_CHECK_FAIL]))
-            status = CLI_FAIL;
-    }
+    romfs_board_query_sum_t sum;
+    romfs_board_query_sum(q, &sum);
+    if (check && sum.unverified)
+        status = CLI_FAIL;
     if (json)
         print_json_head(b, 1);
     for (int i = 0; i < q->n; i++) {
@@ -152,15 +148,11 @@ struct qopts {
 /* What a board's query gives the many-boards summary. */
 static void result(const romfs_board_query_t *q, cli_board_result_t *res)
 {
-    res->part_size = res->image_size = -1;
+    romfs_board_query_sum_t sum;
+    romfs_board_query_sum(q, &sum);
+    res->part_size = sum.part_size;
+    res->image_size = sum.image_size;   /* the whole image, as its JSON's image_size */
     res->parts = q->n;
-    for (int i = 0; i < q->n; i++) {
-        const romfs_board_part_t *p = &q->parts[i];
-        if (!p->missing && res->part_size < 0)
-            res->part_size = p->size;
-        if (!p->missing && p->isize >= 0 && res->image_size < 0)
-            res->image_size = p->image_len;   /* the whole image, as its JSON's image_size */
-    }
 }
 
 static int query_run(const struct qopts *o)

@@ -302,6 +302,21 @@ void romfs_board_image_close(romfs_board_lazy_t *lz, romfs_board_image_t *im);
  * error. */
 int romfs_board_query(romfs_board_t *b, int verify, romfs_board_query_t *q);
 
+/* p's erase unit in the names of `romfs query --json` (docs/JSON.md): a
+ * block device's blocks (block_size, block_count), else vfs.rom_ioctl(6)'s
+ * erase blocks (erase, size / erase). 1 when it has one, else 0 with *size
+ * and *count 0 (a missing partition, or none reported). */
+int romfs_board_part_unit(const romfs_board_part_t *p, long long *size, long long *count);
+
+/* A query at a glance: the first partition present and the first image. */
+typedef struct romfs_board_query_sum {
+    long long part_size;          /* the first partition present: its size, -1 none */
+    long long image_size;         /* the first image: bytes with its header, -1 none */
+    int unverified;               /* images not read back and checked clean
+                                   * (after a verify: those that failed it) */
+} romfs_board_query_sum_t;
+void romfs_board_query_sum(const romfs_board_query_t *q, romfs_board_query_sum_t *s);
+
 /// Running code ///
 
 /* 1 when m is a dotted Python module name safe to put in board code. */

@@ -134,12 +134,12 @@ class Board:
             if r < 0:
                 _raise(self._lib, self._handle, r)
         out = []
+        bsize, bcount = ctypes.c_longlong(), ctypes.c_longlong()
         for p in q.parts[:q.n]:
             mountable = None if p.mountable == 2 else bool(p.mountable)
-            bsize = p.block_size if p.block_device else max(p.erase, 0)
-            bcount = p.block_count if p.block_device else (p.size // bsize if bsize > 0 and p.size > 0 else 0)
-            out.append(Partition(p.id, -1 if p.missing else p.size, bsize, bcount, p.image_len, p.isize, mountable,
-                                 p.sha256.decode(), bytes(p.head[:p.head_len])))
+            self._lib.romfs_board_part_unit(ctypes.byref(p), ctypes.byref(bsize), ctypes.byref(bcount))
+            out.append(Partition(p.id, -1 if p.missing else p.size, bsize.value, bcount.value, p.image_len, p.isize,
+                                 mountable, p.sha256.decode(), bytes(p.head[:p.head_len])))
         return out
 
     def exec(self, code: str, timeout: Optional[float] = None) -> str:

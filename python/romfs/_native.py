@@ -290,6 +290,8 @@ def board():
             _sig(lib, "romfs_board_read_image", c_int, vp, c_int, POINTER(romfs_board_image_t))
             _sig(lib, "romfs_board_image_free", None, POINTER(romfs_board_image_t))
             _sig(lib, "romfs_board_query", c_int, vp, c_int, POINTER(romfs_board_query_t))
+            _sig(lib, "romfs_board_part_unit", c_int, POINTER(romfs_board_part_t), POINTER(ctypes.c_longlong),
+                 POINTER(ctypes.c_longlong))
             _sig(lib, "romfs_board_run", c_int, vp, c_char_p, c_int, BOARD_OUTPUT_FN, vp, POINTER(c_void_p), c_int)
             h = _libs["host"]
             _sig(h, "romfs_session_cache_dir", c_void_p, c_char_p)

@@ -144,3 +144,35 @@ int romfs_board_query(romfs_board_t *b, int check, romfs_board_query_t *q)
             verify(b, &q->parts[i]);
     return e;
 }
+
+int romfs_board_part_unit(const romfs_board_part_t *p, long long *size, long long *count)
+{
+    *size = *count = 0;
+    if (p->missing)
+        return 0;
+    if (p->block_device) {
+        *size = p->block_size;
+        *count = p->block_count;
+    } else if (p->erase > 0) {
+        *size = p->erase;
+        *count = p->size > 0 ? p->size / p->erase : 0;
+    }
+    return p->block_device || p->erase > 0;
+}
+
+void romfs_board_query_sum(const romfs_board_query_t *q, romfs_board_query_sum_t *s)
+{
+    s->part_size = s->image_size = -1;
+    s->unverified = 0;
+    for (int i = 0; i < q->n; i++) {
+        const romfs_board_part_t *p = &q->parts[i];
+        if (p->missing)
+            continue;
+        if (s->part_size < 0)
+            s->part_size = p->size;
+        if (p->isize >= 0 && s->image_size < 0)
+            s->image_size = p->image_len;
+        if (p->isize >= 0 && (p->verified <= 0 || p->check.problems[ROMFS_CHECK_FAIL]))
+            s->unverified++;
+    }
+}

@@ -36,6 +36,11 @@ static void test_query_emulated(void **state)
     }
     assert_int_equal(p->verified, 1);
     assert_string_equal(p->first_problem, "");
+    romfs_board_query_sum_t sum;
+    romfs_board_query_sum(q, &sum);
+    assert_int_equal(sum.part_size, EMU_PART_SIZE);
+    assert_int_equal(sum.image_size, MAIN_IMG_LEN);
+    assert_int_equal(sum.unverified, 0);
     emu_done(b, part);
 
     /* a header that claims more than the partition: reported, not fatal */
@@ -50,12 +55,66 @@ static void test_query_emulated(void **state)
     assert_true(p->image_len > EMU_PART_SIZE);
     assert_false(p->fits);
     assert_int_not_equal(p->verified, 1);
+    romfs_board_query_sum(q, &sum);
+    assert_int_equal(sum.unverified, 1);
     emu_done(b, part);
+    free(q);
+}
+
+/* The erase unit: a block device's blocks, else rom_ioctl(6)'s, else none. */
+static void test_part_unit(void **state)
+{
+    (void)state;
+    romfs_board_part_t p;
+    memset(&p, 0, sizeof p);
+    long long size = 7, count = 7;
+    p.size = 131072;
+    assert_int_equal(romfs_board_part_unit(&p, &size, &count), 0);
+    assert_true(size == 0 && count == 0);
+    p.erase = 4096;
+    assert_int_equal(romfs_board_part_unit(&p, &size, &count), 1);
+    assert_true(size == 4096 && count == 32);
+    p.block_device = 1;
+    p.block_size = 512;
+    p.block_count = 200;
+    assert_int_equal(romfs_board_part_unit(&p, &size, &count), 1);
+    assert_true(size == 512 && count == 200);
+    p.block_device = 0;
+    p.size = 0;
+    assert_int_equal(romfs_board_part_unit(&p, &size, &count), 1);
+    assert_true(size == 4096 && count == 0);
+    p.missing = 1;
+    p.size = -22;
+    assert_int_equal(romfs_board_part_unit(&p, &size, &count), 0);
+    assert_true(size == 0 && count == 0);
+}
+
+/* The first partition present, the first image, the images not checked clean. */
+static void test_query_sum(void **state)
+{
+    (void)state;
+    romfs_board_query_t *q = calloc(1, sizeof *q);
+    romfs_board_query_sum_t sum;
+    romfs_board_query_sum(q, &sum);
+    assert_true(sum.part_size == -1 && sum.image_size == -1 && sum.unverified == 0);
+    q->n = 4;
+    q->parts[0] = (romfs_board_part_t){.id = 0, .missing = 1, .size = -19, .isize = -1};
+    q->parts[1] = (romfs_board_part_t){.id = 1, .size = 8192, .isize = -1, .image_len = -1};
+    q->parts[2] = (romfs_board_part_t){.id = 2, .size = 65536, .isize = 100, .image_len = 104, .verified = 1};
+    q->parts[3] = (romfs_board_part_t){.id = 3, .size = 4096, .isize = 10, .image_len = 13, .verified = -1};
+    romfs_board_query_sum(q, &sum);
+    assert_int_equal(sum.part_size, 8192);
+    assert_int_equal(sum.image_size, 104);
+    assert_int_equal(sum.unverified, 1);
+    q->parts[2].check.problems[ROMFS_CHECK_FAIL] = 2;
+    romfs_board_query_sum(q, &sum);
+    assert_int_equal(sum.unverified, 2);
     free(q);
 }
 
 int main(void)
 {
-    const struct CMUnitTest tests[] = {cmocka_unit_test(test_query_emulated)};
+    const struct CMUnitTest tests[] = {cmocka_unit_test(test_query_emulated), cmocka_unit_test(test_part_unit),
+                                       cmocka_unit_test(test_query_sum)};
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
