@@ -42,8 +42,8 @@ static void print_json(const char *out_path, uint64_t size, const romfs_dirbuild
 
 struct build_args {
     const char *out_path, *src;
-    int quiet, json;
-    cli_mpy_cfg_t mpy;
+    int quiet, json, verbose;
+    romfs_dirbuild_opts_t mpy;
     romfs_build_opts_t bopts;
     cli_flash_t flash;
 };
@@ -77,7 +77,7 @@ const cli_cmd_t cli_cmd_build = {
                  "UF2 family: RP2040, RP2350_ARM_S, RP2350_RISCV, ESP32S2,\n"
                  "ESP32S3, NRF52840, STM32F4, ... ('list': all) or a number"),
         CLI_O_FLAG('q', "quiet", struct build_args, quiet, "do not print the tree"),
-        CLI_O_FLAG('v', "verbose", struct build_args, mpy.verbose, "say which mpy-cross was used and what it compiled"),
+        CLI_O_FLAG('v', "verbose", struct build_args, verbose, "say which mpy-cross was used and what it compiled"),
         CLI_O_FLAG(0, "json", struct build_args, json,
                    "print one JSON object (image, image_size, compiler)\n"
                    "instead of the tree"),
@@ -139,11 +139,10 @@ int cmd_build(int argc, char **argv)
 {
     /* Source order: the scanner adds entries sorted by their source names,
      * as mpremote does, even when x.py is stored as x.mpy. */
-    struct build_args a = {.bopts = {.keep_order = 1}};
-    cli_mpy_cfg_init(&a.mpy);
+    struct build_args a = {.bopts = {.keep_order = 1}, .mpy = {.mpy = 1}};
     int rc = parse_args(argc, argv, &a);
     if (rc >= 0) {
-        cli_mpy_cfg_free(&a.mpy);
+        romfs_dirbuild_opts_release(&a.mpy);
         return rc;
     }
     cli_build_signal = 0;
@@ -164,7 +163,7 @@ int cmd_build(int argc, char **argv)
     const char *out_path = a.out_path ? a.out_path : def_out;
     int to_stdout = strcmp(out_path, "-") == 0;
     FILE *info = a.quiet || a.json ? NULL : to_stdout ? stderr : stdout;
-    cli_build_init(&c, &a.mpy, to_stdout ? NULL : out_path, info);
+    cli_build_init(&c, &a.mpy, a.verbose, to_stdout ? NULL : out_path, info);
     if (cli_build_run(&c, b, a.src) != 0 ||
         cli_build_signal || write_image(b, &a.flash, out_path, info) != 0)
         goto done;
@@ -176,7 +175,7 @@ done:
         rc = 128 + cli_build_signal;
     romfs_builder_free(b);
     cli_build_done(&c);
-    cli_mpy_cfg_free(&a.mpy);
+    romfs_dirbuild_opts_release(&a.mpy);
     free(def_out);
     return rc;
 }

@@ -12,35 +12,12 @@
 
 #include "cli.h"
 
-void cli_mpy_cfg_init(cli_mpy_cfg_t *cfg)
+int cli_mpy_opt(void *opts, int id, const char *arg, const char *cmd)
 {
-    memset(cfg, 0, sizeof *cfg);
-    cfg->want_mpy = 1;
-}
-
-int cli_mpy_opt(void *field, int id, const char *arg, const char *cmd)
-{
-    cli_mpy_cfg_t *cfg = field;
-    const char ***v = id == CLI_MPY_OPT_ARG ? &cfg->args : &cfg->excludes;
-    size_t *n = id == CLI_MPY_OPT_ARG ? &cfg->nargs : &cfg->nexcludes;
-    const char **grown = realloc(*v, (*n + 1) * sizeof *grown);
-    if (!grown) {
-        cli_error("%s: out of memory", cmd);
-        return -1;
-    }
-    *v = grown;
-    grown[(*n)++] = arg;
-    return 0;
-}
-
-void cli_mpy_cfg_free(cli_mpy_cfg_t *cfg)
-{
-    free(cfg->args);
-    cfg->args = NULL;
-    cfg->nargs = 0;
-    free(cfg->excludes);
-    cfg->excludes = NULL;
-    cfg->nexcludes = 0;
+    if (romfs_dirbuild_opts_add(opts, id, arg) == 0)
+        return 0;
+    cli_error("%s: out of memory", cmd);
+    return -1;
 }
 
 volatile sig_atomic_t cli_build_signal;
@@ -77,30 +54,24 @@ static void on_excluded(void *ctx, const char *rel, const char *rule, const char
     fprintf(cli_stderr(), "romfs: excluded %s (%s, %s)\n", rel, rule ? rule : "?", origin ? origin : "?");
 }
 
-void cli_build_init(cli_build_t *c, const cli_mpy_cfg_t *cfg, const char *output_path, FILE *info)
+void cli_build_init(cli_build_t *c, const romfs_dirbuild_opts_t *cfg, int verbose, const char *output_path,
+                    FILE *info)
 {
     memset(c, 0, sizeof *c);
     c->info = info;
-    c->verbose = cfg->verbose;
+    c->verbose = verbose;
+    c->o = *cfg;
     /* The environment, mapped to options: the library reads none. */
     char home[4096];
-    const char *max = getenv("ROMFS_MPY_CACHE_MAX");
-    long long bound = max && *max ? romfs_mpy_parse_bytes(max) : 0;
-    const char *ch = cli_cache_home(home, sizeof home);
-    snprintf(c->cdir, sizeof c->cdir, "%s/romfs/mpy", ch ? ch : "");
-    romfs_mpy_opts_t mo = {NULL, cfg->args, cfg->nargs, cfg->jobs, cfg->no_cache, ch ? c->cdir : NULL,
-                           bound > 0 ? (uint64_t)bound : 0, &cli_build_signal, getenv("MPY_CROSS"), getenv("PATH"),
-                           getenv("TMPDIR")};
-    romfs_dirbuild_opts_t o = {.mpy = cfg->want_mpy, .compile = mo, .excludes = cfg->excludes,
-                               .nexcludes = cfg->nexcludes, .no_default_excludes = cfg->no_default_excludes,
-                               .output_path = output_path, .on_line = info ? on_line : NULL,
-                               .on_warning = on_warning, .on_excluded = cfg->verbose ? on_excluded : NULL, .ctx = c};
-    if (!cfg->no_cache && bound < 0)
-        snprintf(c->why, sizeof c->why, "ROMFS_MPY_CACHE_MAX: not a byte count: '%.100s'", max);
-    else if (!cfg->no_cache && !ch)
-        snprintf(c->why, sizeof c->why, "no cache directory: neither $XDG_CACHE_HOME nor $HOME is set");
-    o.no_cache_reason = *c->why ? c->why : NULL;
-    c->o = o;
+    romfs_dirbuild_env_t env = {cli_cache_home(home, sizeof home), getenv("ROMFS_MPY_CACHE_MAX"), getenv("MPY_CROSS"),
+                                getenv("PATH"), getenv("TMPDIR")};
+    romfs_dirbuild_opts_env(&c->o, &env, c->cdir, sizeof c->cdir, c->why, sizeof c->why);
+    c->o.compile.cancel = &cli_build_signal;
+    c->o.output_path = output_path;
+    c->o.on_line = info ? on_line : NULL;
+    c->o.on_warning = on_warning;
+    c->o.on_excluded = verbose ? on_excluded : NULL;
+    c->o.ctx = c;
 }
 
 void cli_build_report(const cli_build_t *c, int r)
@@ -132,10 +103,10 @@ void cli_build_done(cli_build_t *c)
     c->d = NULL;
 }
 
-int cli_deploy_build(const char *src, const cli_mpy_cfg_t *cfg, uint8_t **img, size_t *len)
+int cli_deploy_build(const char *src, const romfs_dirbuild_opts_t *cfg, uint8_t **img, size_t *len)
 {
     cli_build_t c;
-    cli_build_init(&c, cfg, NULL, NULL);
+    cli_build_init(&c, cfg, 0, NULL, NULL);
     int r = (c.d = romfs_dirbuild_new(&c.o)) ? romfs_dirbuild_image(c.d, src, NULL, img, len) : ROMFS_ERR_NOMEM;
     cli_build_report(&c, r);
     cli_build_done(&c);

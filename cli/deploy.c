@@ -35,7 +35,7 @@ typedef struct opts {
     int full;
     int json;
     int quiet;
-    cli_mpy_cfg_t mpy;    /* --mpy/--no-mpy, -j, --no-cache, --mpy-cross-arg */
+    romfs_dirbuild_opts_t mpy; /* --mpy/--no-mpy, -j, --no-cache, --mpy-cross-arg */
     int nor;              /* --nor: commit by programming the magic alone */
     int unverified;       /* --unverified: allow a deploy that cannot be read back */
     uint32_t align;
@@ -157,7 +157,7 @@ static void on_progress(void *ctx, uint64_t done, uint64_t total)
 static int parse_opts(int argc, char **argv, opts_t *o)
 {
     memset(o, 0, sizeof *o);
-    cli_mpy_cfg_init(&o->mpy);
+    o->mpy.mpy = 1;
     o->out_block = 4096;
     int r = cli_parse(&cli_cmd_deploy, argc, argv, o);
     if (r >= 0)
@@ -200,7 +200,7 @@ static void say(deploy_t *d, const char *fmt, ...)
     fflush(d->info);
 }
 
-static int load_source(deploy_t *d, const cli_mpy_cfg_t *cfg)
+static int load_source(deploy_t *d, const romfs_dirbuild_opts_t *cfg)
 {
     rp_stat_t st;
     if (rp_stat(d->o.src, &st) != 0) {
@@ -330,7 +330,7 @@ static void report(deploy_t *d, const romfs_session_result_t *res, uint64_t wire
 static int compile_for_board(const deploy_t *d)
 {
     rp_stat_t st;
-    return d->o.mpy.want_mpy && rp_stat(d->o.src, &st) == 0 && st.type == RP_DIR;
+    return d->o.mpy.mpy && rp_stat(d->o.src, &st) == 0 && st.type == RP_DIR;
 }
 
 /// Callbacks of the library's deploy (romfs_board_deploy.h) ///
@@ -413,7 +413,7 @@ static int deploy_to_board(deploy_t *d)
         return CLI_FAIL;
     }
     cli_build_t c;
-    cli_build_init(&c, &d->o.mpy, NULL, NULL);
+    cli_build_init(&c, &d->o.mpy, 0, NULL, NULL);
     romfs_board_deploy_result_t r;
     sizectx_t ec = {d, &r};
     char *cdir = cli_cache_dir();
@@ -463,13 +463,13 @@ int cmd_deploy(int argc, char **argv)
     memset(&d, 0, sizeof d);
     int r = parse_opts(argc, argv, &d.o);
     if (r >= 0) {
-        cli_mpy_cfg_free(&d.o.mpy);
+        romfs_dirbuild_opts_release(&d.o.mpy);
         return r;
     }
     int rc = multi_wanted(d.o.devs.v, d.o.devs.n, d.o.devs.given)
                  ? multi_run("deploy", d.o.devs.v, d.o.devs.n, d.o.json, d.o.quiet, deploy_one, &d)
                  : deploy_run(&d);
-    cli_mpy_cfg_free(&d.o.mpy);
+    romfs_dirbuild_opts_release(&d.o.mpy);
     free(d.src);
     free(d.lay);
     return rc;

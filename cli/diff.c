@@ -54,9 +54,7 @@ static int load_side(side_t *s, int part, int mpy)
             return -1;
         }
         if ((s->dir = st.type == RP_DIR)) {
-            cli_mpy_cfg_t cfg;
-            cli_mpy_cfg_init(&cfg);
-            cfg.want_mpy = mpy;
+            romfs_dirbuild_opts_t cfg = {.mpy = mpy};
             if (cli_deploy_build(s->arg, &cfg, &s->img, &s->len) < 0)
                 return -1;
         } else {

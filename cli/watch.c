@@ -30,7 +30,7 @@
 
 typedef struct wopts {
     const char *src, *module;
-    cli_mpy_cfg_t mpy;      /* --mpy/--no-mpy, -j, --no-cache, --mpy-cross-arg */
+    romfs_dirbuild_opts_t mpy; /* --mpy/--no-mpy, -j, --no-cache, --mpy-cross-arg */
     int debounce_ms, quiet, verbose;
     int no_reset;           /* --no-reset: no soft reset; /rom re-mounted, modules dropped */
 } wopts_t;
@@ -109,7 +109,7 @@ const cli_cmd_t cli_cmd_watch = {
 
 static int parse_opts(int argc, char **argv, watcher_t *w)
 {
-    cli_mpy_cfg_init(&w->o.mpy);
+    w->o.mpy.mpy = 1;
     w->o.debounce_ms = 50;
     int r = cli_parse(&cli_cmd_watch, argc, argv, w);
     if (r >= 0)
@@ -263,7 +263,7 @@ int cmd_watch(int argc, char **argv)
         cli_error("%s: not a directory (romfs watch watches a source directory)", w.o.src);
         return CLI_FAIL;
     }
-    cli_build_init(&w.build, &w.o.mpy, NULL, NULL);
+    cli_build_init(&w.build, &w.o.mpy, 0, NULL, NULL);
     /* ROMFS_WATCH_POLL=1: the polling watcher even where the OS has its
      * own (the tests run both). */
     const char *force = getenv("ROMFS_WATCH_POLL");
@@ -273,7 +273,7 @@ int cmd_watch(int argc, char **argv)
     char msg[600];
     if (romfs_dirwatch_open(&w.files, &fo, msg, sizeof msg) < 0) {
         cli_error("%s", msg);
-        cli_mpy_cfg_free(&w.o.mpy);
+        romfs_dirbuild_opts_release(&w.o.mpy);
         return CLI_FAIL;
     }
     if (w.o.verbose)
@@ -291,6 +291,6 @@ int cmd_watch(int argc, char **argv)
     cli_build_done(&w.build);
     free(cdir);
     romfs_dirwatch_close(w.files);
-    cli_mpy_cfg_free(&w.o.mpy);
+    romfs_dirbuild_opts_release(&w.o.mpy);
     return w.fatal ? CLI_FAIL : CLI_OK;
 }

@@ -101,6 +101,34 @@ romfs_mpy_t *romfs_dirbuild_compiler(const romfs_dirbuild_t *d);
 const char *romfs_dirbuild_errmsg(const romfs_dirbuild_t *d);
 void romfs_dirbuild_free(romfs_dirbuild_t *d);
 
+/* What a front end read from its environment for a build (the library
+ * reads none). Any may be NULL. */
+typedef struct romfs_dirbuild_env {
+    const char *cache_home;   /* the user's cache home ($XDG_CACHE_HOME, else $HOME/.cache) */
+    const char *cache_max;    /* $ROMFS_MPY_CACHE_MAX: romfs_mpy_parse_bytes's form; NULL or "": the default */
+    const char *mpy_cross;    /* $MPY_CROSS */
+    const char *path;         /* $PATH */
+    const char *tmpdir;       /* $TMPDIR */
+} romfs_dirbuild_env_t;
+
+/* Fill o->compile's cache and compiler lookup from env, as `romfs build`
+ * does: the cache CACHE_HOME/romfs/mpy (its path written into
+ * cache_dir[cap]) bounded by cache_max; unless o->compile.no_cache, a
+ * cache_max that is no byte count or a missing cache home leaves the
+ * cache off with o->no_cache_reason saying why (written into why[wcap]). */
+void romfs_dirbuild_opts_env(romfs_dirbuild_opts_t *o, const romfs_dirbuild_env_t *env, char *cache_dir,
+                             size_t cap, char *why, size_t wcap);
+
+/* For a front end that gathers repeated options one at a time: append
+ * arg to o->compile.args (ROMFS_DIRBUILD_ARG) or o->excludes
+ * (ROMFS_DIRBUILD_EXCLUDE). The array is then malloc'd and owned by o
+ * (never mix with an array of the caller's); the strings are not copied.
+ * 0, or ROMFS_ERR_NOMEM. */
+enum { ROMFS_DIRBUILD_ARG = 1, ROMFS_DIRBUILD_EXCLUDE };
+int romfs_dirbuild_opts_add(romfs_dirbuild_opts_t *o, int which, const char *arg);
+/* Release the arrays romfs_dirbuild_opts_add made (both emptied). */
+void romfs_dirbuild_opts_release(romfs_dirbuild_opts_t *o);
+
 /* What a build of src leaves out (the first rule above), into *out. 0,
  * or a negative error with one line in msg (an unreadable .romfsignore,
  * out of memory). */

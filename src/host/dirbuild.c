@@ -459,3 +459,46 @@ void romfs_dirbuild_free(romfs_dirbuild_t *d)
     free(d->args);
     free(d);
 }
+
+/// The options from a front end ///
+
+void romfs_dirbuild_opts_env(romfs_dirbuild_opts_t *o, const romfs_dirbuild_env_t *env, char *cache_dir,
+                             size_t cap, char *why, size_t wcap)
+{
+    const char *max = env->cache_max;
+    long long bound = max && *max ? romfs_mpy_parse_bytes(max) : 0;
+    snprintf(cache_dir, cap, "%s/romfs/mpy", env->cache_home ? env->cache_home : "");
+    o->compile.cache_dir = env->cache_home ? cache_dir : NULL;
+    o->compile.cache_max = bound > 0 ? (uint64_t)bound : 0;
+    o->compile.mpy_cross = env->mpy_cross;
+    o->compile.path = env->path;
+    o->compile.tmpdir = env->tmpdir;
+    why[0] = 0;
+    if (!o->compile.no_cache && bound < 0)
+        snprintf(why, wcap, "ROMFS_MPY_CACHE_MAX: not a byte count: '%.100s'", max);
+    else if (!o->compile.no_cache && !env->cache_home)
+        snprintf(why, wcap, "no cache directory: neither $XDG_CACHE_HOME nor $HOME is set");
+    o->no_cache_reason = *why ? why : NULL;
+}
+
+int romfs_dirbuild_opts_add(romfs_dirbuild_opts_t *o, int which, const char *arg)
+{
+    const char *const **v = which == ROMFS_DIRBUILD_ARG ? &o->compile.args : &o->excludes;
+    size_t *n = which == ROMFS_DIRBUILD_ARG ? &o->compile.nargs : &o->nexcludes;
+    const char **grown = realloc((void *)*v, (*n + 1) * sizeof *grown);
+    if (!grown)
+        return ROMFS_ERR_NOMEM;
+    grown[(*n)++] = arg;
+    *v = grown;
+    return 0;
+}
+
+void romfs_dirbuild_opts_release(romfs_dirbuild_opts_t *o)
+{
+    free((void *)o->compile.args);
+    o->compile.args = NULL;
+    o->compile.nargs = 0;
+    free((void *)o->excludes);
+    o->excludes = NULL;
+    o->nexcludes = 0;
+}

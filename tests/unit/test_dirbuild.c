@@ -6,7 +6,8 @@
  * sibling is left out), the excludes (defaults, .romfsignore, patterns),
  * the warnings and mpremote's lines, no compiler, compiling for a board
  * (its -march added unless the user's wins, the output refused when the
- * board cannot load it), and failures as one message.
+ * board cannot load it), failures as one message, and the options a
+ * front end fills from its environment and repeated flags.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -288,6 +289,58 @@ static void test_failures(void **state)
     calls();
 }
 
+/* The environment a front end read, mapped to options: the cache under
+ * CACHE_HOME/romfs/mpy with its bound, the compiler lookup, and why the
+ * cache is off (a bad bound, no cache home; nothing said with no_cache). */
+static void test_opts_env(void **state)
+{
+    (void)state;
+    char cdir[256], why[160];
+    romfs_dirbuild_opts_t o = {.mpy = 1};
+    romfs_dirbuild_env_t env = {"/home/u/.cache", "64M", "/opt/mpy-cross", "/bin:/usr/bin", "/var/tmp"};
+    romfs_dirbuild_opts_env(&o, &env, cdir, sizeof cdir, why, sizeof why);
+    assert_string_equal(o.compile.cache_dir, "/home/u/.cache/romfs/mpy");
+    assert_ptr_equal(o.compile.cache_dir, cdir);
+    assert_int_equal(o.compile.cache_max, 64u << 20);
+    assert_string_equal(o.compile.mpy_cross, "/opt/mpy-cross");
+    assert_string_equal(o.compile.path, "/bin:/usr/bin");
+    assert_string_equal(o.compile.tmpdir, "/var/tmp");
+    assert_null(o.no_cache_reason);
+
+    env.cache_max = "lots";
+    romfs_dirbuild_opts_env(&o, &env, cdir, sizeof cdir, why, sizeof why);
+    assert_string_equal(o.no_cache_reason, "ROMFS_MPY_CACHE_MAX: not a byte count: 'lots'");
+    assert_int_equal(o.compile.cache_max, 0);
+
+    env = (romfs_dirbuild_env_t){0};
+    romfs_dirbuild_opts_env(&o, &env, cdir, sizeof cdir, why, sizeof why);
+    assert_null(o.compile.cache_dir);
+    assert_string_equal(o.no_cache_reason, "no cache directory: neither $XDG_CACHE_HOME nor $HOME is set");
+    o.compile.no_cache = 1;   /* turned off by the user: no reason to give */
+    romfs_dirbuild_opts_env(&o, &env, cdir, sizeof cdir, why, sizeof why);
+    assert_null(o.no_cache_reason);
+}
+
+/* Repeated flags gathered one at a time, in order, then released. */
+static void test_opts_add(void **state)
+{
+    (void)state;
+    romfs_dirbuild_opts_t o = {0};
+    assert_int_equal(romfs_dirbuild_opts_add(&o, ROMFS_DIRBUILD_ARG, "-O2"), 0);
+    assert_int_equal(romfs_dirbuild_opts_add(&o, ROMFS_DIRBUILD_EXCLUDE, "*.log"), 0);
+    assert_int_equal(romfs_dirbuild_opts_add(&o, ROMFS_DIRBUILD_ARG, "-march=armv6m"), 0);
+    assert_int_equal(o.compile.nargs, 2);
+    assert_string_equal(o.compile.args[0], "-O2");
+    assert_string_equal(o.compile.args[1], "-march=armv6m");
+    assert_int_equal(o.nexcludes, 1);
+    assert_string_equal(o.excludes[0], "*.log");
+    romfs_dirbuild_opts_release(&o);
+    assert_null(o.compile.args);
+    assert_null(o.excludes);
+    assert_int_equal(o.compile.nargs + o.nexcludes, 0);
+    romfs_dirbuild_opts_release(&o);   /* twice is harmless */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -295,6 +348,8 @@ int main(void)
         cmocka_unit_test(test_no_compiler_and_top_level_warnings),
         cmocka_unit_test(test_for_a_board),
         cmocka_unit_test(test_failures),
+        cmocka_unit_test(test_opts_env),
+        cmocka_unit_test(test_opts_add),
     };
     return cmocka_run_group_tests(tests, setup, teardown_tmp);
 }
