@@ -5,13 +5,13 @@
  *
  * The source tree is watched by the host library (romfs_dirwatch.h: the
  * platform's watcher, what the build leaves out filtered, debounced so an
- * editor saving several files makes one deploy). Each change drives one
- * cycle of the library's watch core (src/board/watch.c: the build for the
+ * editor saving several files makes one deploy). The library's watch loop
+ * (src/board/watch.c) runs a cycle on each change: the build for the
  * board, the incremental deploy over the session kept with the connection,
- * the soft reset, a board that went away reopened); then `import MODULE`
- * streams its output from a thread of the core while this one keeps
+ * the soft reset, a board that went away reopened; then `import MODULE`
+ * streams its output from a thread of the core while the loop keeps
  * watching, and a change or Ctrl-C cancels it and interrupts the board
- * (Ctrl-C on its REPL). Errors are printed and the watch goes on.
+ * (Ctrl-C on its REPL). This file brings the options and the printing.
  */
 #include "cli.h"
 #include "build_dir.h"
@@ -188,43 +188,12 @@ static void to_stderr(const char *data, size_t len, void *ctx)
     cli_put_escaped(stderr, data, len, 0);
 }
 
-/// One cycle: build, deploy, reset (the core), then run ///
-
-static void cycle(watcher_t *w)
+/* -v: how long each step of a deploy took. */
+static void on_deployed(void *ctx, const romfs_board_watch_stats_t *st)
 {
-    int r = romfs_board_watch_cycle(w->core);
-    w->fatal = r == ROMFS_BOARD_WATCH_FATAL;
-    if (r != ROMFS_BOARD_WATCH_DEPLOYED)
-        return;
-    const romfs_board_watch_stats_t *st = romfs_board_watch_stats(w->core);
-    if (w->o.verbose)
+    if (((const watcher_t *)ctx)->o.verbose)
         fprintf(stderr, "romfs: build %.3fs, deploy %.3fs, soft reset %.3fs\n", st->build_s, st->deploy_s,
                 st->reset_s);
-    if (w->o.module)
-        romfs_board_watch_start(w->core, to_stdout, to_stderr, w);
-    else
-        status(w, "watching %s", w->o.src);
-}
-
-static void run_loop(watcher_t *w)
-{
-    cycle(w);
-    while (!stop_sig && !w->fatal) {
-        int r = romfs_dirwatch_wait(w->files, romfs_board_watch_running(w->core) ? 50 : 1000);
-        if (r < 0)
-            break;
-        if (r == 0) {
-            if (romfs_board_watch_reap(w->core)) {   /* lost while the module ran: reopen, bring it up to date */
-                status(w, "the board went away; reopening it");
-                cycle(w);
-            }
-            continue;
-        }
-        romfs_board_watch_interrupt(w->core, 0);
-        romfs_board_watch_changed(w->core);
-        status(w, "change detected: deploying %s", w->o.src);
-        cycle(w);
-    }
 }
 
 /* The core over the options: 0, or -1 out of memory. */
@@ -233,7 +202,7 @@ static int start_core(watcher_t *w, char *cache_dir)
     romfs_board_watch_opts_t o = {.src = w->o.src, .build = &w->build.o, .part = w->s.part, .align = w->s.align,
                                   .cache_dir = cache_dir, .fallback_key = w->s.dev, .module = w->o.module,
                                   .no_reset = w->o.no_reset, .open = on_open, .wait = on_wait, .built = on_built,
-                                  .message = on_message, .output = to_stdout, .ctx = w};
+                                  .message = on_message, .output = to_stdout, .ctx = w, .deployed = on_deployed};
     if (romfs_board_watch_new(&w->core, &o) == 0)
         return 0;
     cli_error("out of memory");
@@ -282,8 +251,7 @@ int cmd_watch(int argc, char **argv)
     if (start_core(&w, cdir) == 0) {
         stop_sig = 0;
         catch_stops();
-        run_loop(&w);
-        romfs_board_watch_interrupt(w.core, 1);   /* interrupt whatever runs; closing then leaves the raw REPL */
+        w.fatal = romfs_board_watch_loop(w.core, w.files, &stop_sig, to_stdout, to_stderr, &w) != 0;
         romfs_board_watch_free(w.core);
         status(&w, "stopped");
     } else

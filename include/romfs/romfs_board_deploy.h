@@ -37,6 +37,7 @@
 
 #include "romfs/romfs_board.h"
 #include "romfs/romfs_dirbuild.h"
+#include "romfs/romfs_dirwatch.h"
 #include "romfs/romfs_export.h"
 #include "romfs/romfs_session.h"
 
@@ -128,6 +129,7 @@ int romfs_board_lost(int code);
 /// The watch cycle ///
 
 typedef struct romfs_board_watch romfs_board_watch_t;
+struct romfs_board_watch_stats;   /* below */
 
 typedef struct romfs_board_watch_opts {
     const char *src;                /* the source directory */
@@ -149,6 +151,9 @@ typedef struct romfs_board_watch_opts {
     romfs_board_msg_fn message;     /* status lines (INFO), warnings, errors */
     romfs_board_output_fn output;   /* the board's boot output */
     void *ctx;
+    /* romfs_board_watch_loop deployed (the cycle's figures, before the
+     * module starts). May be NULL. */
+    void (*deployed)(void *ctx, const struct romfs_board_watch_stats *st);
 } romfs_board_watch_opts_t;
 
 /* What a cycle did. */
@@ -207,6 +212,18 @@ void romfs_board_watch_interrupt(romfs_board_watch_t *w, int interrupt);
 
 /* A change arrived: the next cycle may reopen the board afresh. */
 void romfs_board_watch_changed(romfs_board_watch_t *w);
+
+/* The whole watch as `romfs watch` runs it, over files (romfs_dirwatch.h):
+ * a cycle now and one after every change. After each deploy the module
+ * (opts.module) runs on the core's thread, its output to fn and err, and
+ * a change stops it; a board the module lost is reopened ("the board went
+ * away; reopening it"). Status lines through opts.message (INFO):
+ * "watching SRC" after a deploy without a module, "change detected:
+ * deploying SRC". Returns when *stop is set or files fail (0), or when
+ * the board can never take a deploy (ROMFS_BOARD_WATCH_FATAL); a module
+ * still running is stopped and the board Ctrl-C'd back to its prompt. */
+int romfs_board_watch_loop(romfs_board_watch_t *w, romfs_dirwatch_t *files, volatile sig_atomic_t *stop,
+                           romfs_board_output_fn fn, romfs_board_output_fn err, void *ctx);
 
 romfs_board_t *romfs_board_watch_board(const romfs_board_watch_t *w);
 const romfs_board_watch_stats_t *romfs_board_watch_stats(const romfs_board_watch_t *w);

@@ -315,6 +315,56 @@ void romfs_board_watch_changed(romfs_board_watch_t *w)
     w->reopens = 0;
 }
 
+/// The whole watch ///
+
+typedef struct loop {
+    romfs_board_watch_t *w;
+    romfs_board_output_fn fn, err;
+    void *ctx;
+    int fatal;
+} loop_t;
+
+/* One cycle, then the module on the core's thread (or "watching"). */
+static void loop_cycle(loop_t *l)
+{
+    romfs_board_watch_t *w = l->w;
+    int r = romfs_board_watch_cycle(w);
+    l->fatal = r == ROMFS_BOARD_WATCH_FATAL;
+    if (r != ROMFS_BOARD_WATCH_DEPLOYED)
+        return;
+    if (w->o.deployed)
+        w->o.deployed(w->o.ctx, &w->st);
+    if (w->o.module)
+        romfs_board_watch_start(w, l->fn, l->err, l->ctx);
+    else
+        say(w, ROMFS_BOARD_MSG_INFO, "watching %s", w->o.src);
+}
+
+int romfs_board_watch_loop(romfs_board_watch_t *w, romfs_dirwatch_t *files, volatile sig_atomic_t *stop,
+                           romfs_board_output_fn fn, romfs_board_output_fn err, void *ctx)
+{
+    loop_t l = {w, fn, err, ctx, 0};
+    loop_cycle(&l);
+    while (!*stop && !l.fatal) {
+        int r = romfs_dirwatch_wait(files, romfs_board_watch_running(w) ? 50 : 1000);
+        if (r < 0)
+            break;
+        if (r == 0) {
+            if (romfs_board_watch_reap(w)) {   /* lost while the module ran: reopen, bring it up to date */
+                say(w, ROMFS_BOARD_MSG_INFO, "the board went away; reopening it");
+                loop_cycle(&l);
+            }
+            continue;
+        }
+        romfs_board_watch_interrupt(w, 0);
+        romfs_board_watch_changed(w);
+        say(w, ROMFS_BOARD_MSG_INFO, "change detected: deploying %s", w->o.src);
+        loop_cycle(&l);
+    }
+    romfs_board_watch_interrupt(w, 1);   /* interrupt whatever runs; closing then leaves the raw REPL */
+    return l.fatal ? ROMFS_BOARD_WATCH_FATAL : 0;
+}
+
 romfs_board_t *romfs_board_watch_board(const romfs_board_watch_t *w)
 {
     return w->b;

@@ -4,7 +4,8 @@
  * emulated board run as an exec: board: deploy, unchanged, an edit written
  * incrementally over the kept session, the module run and its traceback,
  * a build failure, the module run on the core's own thread
- * (romfs_board_watch_start: reaped when it ends, stopped by a change).
+ * (romfs_board_watch_start: reaped when it ends, stopped by a change),
+ * and the whole loop over a file watcher (romfs_board_watch_loop).
  * Messages come back through the callback, never printed.
  */
 #include <setjmp.h>
@@ -14,6 +15,7 @@
 
 #include <cmocka.h>
 
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -189,6 +191,57 @@ static void test_watch_start(void **state)
     assert_int_equal(c.l.errors, 0);
 }
 
+typedef struct lctx {
+    wctx_t c;
+    int deploys;
+    volatile sig_atomic_t stop;
+} lctx_t;
+
+static void l_message(void *ctx, int level, const char *line)
+{
+    on_message(&((lctx_t *)ctx)->c.l, level, line);
+}
+
+/* The first deploy: an edit (the loop's next change); the second: stop. */
+static void l_deployed(void *ctx, const romfs_board_watch_stats_t *st)
+{
+    lctx_t *l = ctx;
+    assert_true(st->last.res.blocks_total > 0);
+    if (++l->deploys == 1)
+        put("app/main.py", "print('v9')\n");
+    else
+        l->stop = 1;
+}
+
+/* The loop: a deploy now ("watching"), the edit seen by the file watcher
+ * and deployed ("change detected"), then the stop flag ends it (0). */
+static void test_watch_loop(void **state)
+{
+    (void)state;
+    if (!have_node_mp(1))
+        skip();
+    static char dir[512];
+    snprintf(dir, sizeof dir, "%s/app", tmp);
+    romfs_dirbuild_opts_t bo = {.mpy = 0};
+    lctx_t l = {0};
+    romfs_board_watch_opts_t o = {.src = dir, .build = &bo, .open = w_open, .message = l_message,
+                                  .output = w_output, .ctx = &l, .deployed = l_deployed};
+    romfs_dirwatch_opts_t fo = {.src = dir, .build = &bo, .debounce_ms = 50, .stop = &l.stop};
+    romfs_board_watch_t *w;
+    romfs_dirwatch_t *files;
+    char msg[512];
+    assert_int_equal(romfs_board_watch_new(&w, &o), 0);
+    assert_int_equal(romfs_dirwatch_open(&files, &fo, msg, sizeof msg), 0);
+    assert_int_equal(romfs_board_watch_loop(w, files, &l.stop, w_output, w_output, &l.c), 0);
+    assert_int_equal(l.deploys, 2);
+    assert_non_null(strstr(l.c.l.text, "watching"));
+    assert_non_null(strstr(l.c.l.text, "change detected: deploying"));
+    assert_int_equal(l.c.opens, 1);   /* one connection throughout (w_open counts into l.c, the first member) */
+    romfs_dirwatch_close(files);
+    romfs_board_watch_free(w);
+    assert_int_equal(l.c.l.errors, 0);
+}
+
 static void test_watch_build_fails(void **state)
 {
     (void)state;
@@ -211,6 +264,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_watch_cycle),
         cmocka_unit_test(test_watch_start),
+        cmocka_unit_test(test_watch_loop),
         cmocka_unit_test(test_watch_build_fails),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
