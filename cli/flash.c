@@ -92,23 +92,12 @@ static int builder_error(romfs_builder_t *b, const cli_out_t *out, int r)
     return -1;
 }
 
-static int count_bytes(void *ctx, const void *data, size_t len)
-{
-    (void)data;
-    *(uint64_t *)ctx += len;
-    return 0;
-}
-
 /* The bytes of the output file: every command that reads an image file
  * takes at most ROMFS_LOAD_MAX, so build writes nothing larger. */
 static int refuse_unreadable(const cli_flash_t *fo, uint64_t total, const char *out_path)
 {
-    uint64_t bytes = total;
-    if (fo->format == ROMFS_FLASHFMT_UF2)
-        bytes = (total + ROMFS_UF2_PAYLOAD - 1) / ROMFS_UF2_PAYLOAD * 512;
-    else if (fo->format == ROMFS_FLASHFMT_IHEX)
-        bytes = total / 16 * 44; /* at least its data records; counted exactly below */
-    return cli_refuse_unreadable(out_path, fo->format == ROMFS_FLASHFMT_RAW ? "image" : "output file", bytes);
+    return cli_refuse_unreadable(out_path, fo->format == ROMFS_FLASHFMT_RAW ? "image" : "output file",
+                                 romfs_flash_encoded_size(fo->format, total, fo->address));
 }
 
 int cli_flash_write(const cli_flash_t *fo, romfs_builder_t *b, cli_out_t *out, const char *out_path)
@@ -137,19 +126,7 @@ int cli_flash_write(const cli_flash_t *fo, romfs_builder_t *b, cli_out_t *out, c
     }
     if (r < 0)
         return builder_error(b, out, r);
-    uint64_t hex_bytes = 0;
-    if (fo->format == ROMFS_FLASHFMT_IHEX && romfs_ihex_write(m.p, (size_t)total, fo->address, count_bytes,
-                                                              &hex_bytes) == 0 &&
-        cli_refuse_unreadable(out_path, "output file", hex_bytes) < 0) {
-        free(m.p);
-        return -1;
-    }
-    if (fo->format == ROMFS_FLASHFMT_UF2)
-        r = romfs_uf2_write(m.p, (size_t)total, fo->address, fo->family, cli_out_write, out);
-    else if (fo->format == ROMFS_FLASHFMT_IHEX)
-        r = romfs_ihex_write(m.p, (size_t)total, fo->address, cli_out_write, out);
-    else
-        r = cli_out_write(out, m.p, (size_t)total);
+    r = romfs_flash_encode(fo->format, m.p, (size_t)total, fo->address, fo->family, cli_out_write, out);
     free(m.p);
     if (r == ROMFS_ERR_INVAL)
         cli_error("%s: %llu bytes at 0x%x run past the 4 GiB address space", out_path,

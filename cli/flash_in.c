@@ -11,22 +11,14 @@
 
 int cli_flash_unwrap(const char *path, cli_file_t *f)
 {
-    int fmt = romfs_flashfmt_detect(f->data, f->len);
-    if (fmt == ROMFS_FLASHFMT_RAW)
-        return 0;
-    uint8_t *out;
     romfs_flash_info_t info;
-    int r = romfs_flash_decode(f->data, f->len, fmt, &out, &info);
-    if (r < 0) {
-        if (r == ROMFS_ERR_NOMEM)
-            cli_error("%s: out of memory", path);
-        else
-            cli_error("%s: offset %zu: %s", path, info.err_offset, info.err);
-        cli_file_free(f);
-        return -1;
-    }
+    int r = romfs_flash_unwrap(&f->data, &f->len, &info);
+    if (r == 0)
+        return 0;
+    if (r == ROMFS_ERR_NOMEM)
+        cli_error("%s: out of memory", path);
+    else
+        cli_error("%s: offset %zu: %s", path, info.err_offset, info.err);
     cli_file_free(f);
-    f->data = out;
-    f->len = info.size;
-    return 0;
+    return -1;
 }

@@ -87,6 +87,18 @@ int romfs_uf2_write(const uint8_t *data, size_t len, uint32_t addr, uint32_t fam
 int romfs_ihex_write(const uint8_t *data, size_t len, uint32_t addr,
                      romfs_flash_write_fn write, void *ctx);
 
+/* Bytes of the file romfs_flash_encode writes for len bytes at addr (raw:
+ * len; UF2: 512 per started 256 bytes; Intel HEX: every record's line),
+ * without encoding anything, so a caller can refuse an output too large
+ * before writing it. */
+uint64_t romfs_flash_encoded_size(int format, uint64_t len, uint32_t addr);
+
+/* data[0..len) as a file of format at addr through write: raw as it is,
+ * else romfs_uf2_write (with family) or romfs_ihex_write, and their
+ * returns. */
+int romfs_flash_encode(int format, const uint8_t *data, size_t len, uint32_t addr, uint32_t family,
+                       romfs_flash_write_fn write, void *ctx);
+
 /// Decoding ///
 
 /* The format of in[0..len) judged by content: UF2 magic, a leading ':' and
@@ -100,6 +112,13 @@ int romfs_flashfmt_detect(const uint8_t *in, size_t len);
  * with info->err and info->err_offset set, or ROMFS_ERR_NOMEM. */
 int romfs_flash_decode(const uint8_t *in, size_t len, int format, uint8_t **out,
                        romfs_flash_info_t *info);
+
+/* An input file as the flash bytes it describes: when *data (malloc'd)
+ * holds a UF2 or Intel HEX file (romfs_flashfmt_detect), it is freed and
+ * replaced by the decoded bytes, *len by their count. Returns 0 (a raw
+ * file is left as it is, info->format ROMFS_FLASHFMT_RAW), or
+ * romfs_flash_decode's error with info set and *data untouched. */
+int romfs_flash_unwrap(uint8_t **data, size_t *len, romfs_flash_info_t *info);
 
 ROMFS_API_END
 

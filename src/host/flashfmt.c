@@ -258,6 +258,38 @@ int romfs_ihex_write(const uint8_t *data, size_t len, uint32_t addr,
     return r < 0 ? r : ihex_record(1, 0, NULL, 0, write, ctx);
 }
 
+/* romfs_ihex_write's output: per 64 KiB segment touched a type 04 record
+ * (16 bytes) and data records of up to 16 bytes (12 + 2 per byte), then
+ * the EOF record (12). */
+static uint64_t ihex_size(uint64_t len, uint32_t addr)
+{
+    uint64_t bytes = 12;
+    for (uint64_t a = addr, end = addr + len; a < end;) {
+        uint64_t seg_end = (a | 0xffff) + 1;
+        uint64_t n = (seg_end < end ? seg_end : end) - a;
+        bytes += 16 + (n + 15) / 16 * 12 + 2 * n;
+        a += n;
+    }
+    return bytes;
+}
+
+uint64_t romfs_flash_encoded_size(int format, uint64_t len, uint32_t addr)
+{
+    if (format == ROMFS_FLASHFMT_UF2)
+        return (len + ROMFS_UF2_PAYLOAD - 1) / ROMFS_UF2_PAYLOAD * ROMFS_UF2_BLOCK;
+    return format == ROMFS_FLASHFMT_IHEX ? ihex_size(len, addr) : len;
+}
+
+int romfs_flash_encode(int format, const uint8_t *data, size_t len, uint32_t addr, uint32_t family,
+                       romfs_flash_write_fn write, void *ctx)
+{
+    if (format == ROMFS_FLASHFMT_UF2)
+        return romfs_uf2_write(data, len, addr, family, write, ctx);
+    if (format == ROMFS_FLASHFMT_IHEX)
+        return romfs_ihex_write(data, len, addr, write, ctx);
+    return len ? write(ctx, data, len) : 0;
+}
+
 static int hexval(int c)
 {
     return c >= '0' && c <= '9' ? c - '0' : c >= 'A' && c <= 'F' ? c - 'A' + 10 : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
@@ -388,4 +420,22 @@ int romfs_flash_decode(const uint8_t *in, size_t len, int format, uint8_t **out,
         return ihex_decode(in, len, out, info);
     fail(info, 0, "not a UF2 or Intel HEX file");
     return ROMFS_ERR_INVAL;
+}
+
+int romfs_flash_unwrap(uint8_t **data, size_t *len, romfs_flash_info_t *info)
+{
+    int fmt = romfs_flashfmt_detect(*data, *len);
+    uint8_t *out;
+    if (fmt == ROMFS_FLASHFMT_RAW) {
+        memset(info, 0, sizeof *info);
+        info->size = *len;
+        return 0;
+    }
+    int r = romfs_flash_decode(*data, *len, fmt, &out, info);
+    if (r < 0)
+        return r;
+    free(*data);
+    *data = out;
+    *len = info->size;
+    return 0;
 }

@@ -84,6 +84,11 @@ no_temps
 rm big/huge.bin && truncate -s 150M big/half.bin
 run -q --no-mpy --format uf2 --address 0 --family RP2040 -o big.uf2 big; expect 1 'larger than 256 MiB'
 [ ! -e big.uf2 ] || die "a UF2 file too big to read was written"
+# Intel HEX: the size refused is the file's exact size (16 bytes a 64 KiB
+# segment, 12 a record, 2 a byte, 12 the end), not an estimate.
+rm big/half.bin && truncate -s 100M big/h.bin
+run -q --no-mpy --format ihex --pad-to 104923136 -o big.hex big; expect 1 'the output file would be 288564252 bytes'
+[ ! -e big.hex ] || die "a HEX file too big to read was written"
 rm -rf big
 
 # A failed build leaves an existing output untouched.

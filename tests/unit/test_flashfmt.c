@@ -255,11 +255,77 @@ static void test_ihex_corrupt(void **state)
     free(out);
 }
 
+/* romfs_flash_encoded_size is what romfs_flash_encode writes, byte for
+ * byte: lengths around block and record sizes, addresses crossing 64 KiB
+ * segments (one or several), unaligned HEX addresses. */
+static void test_encoded_size(void **state)
+{
+    (void)state;
+    static const size_t lens[] = {0, 1, 15, 16, 17, 255, 256, 257, 4096, 65536, 65537, 200000};
+    static const uint32_t addrs[] = {0, 0x100, 0x0807ff00, 0x1000ff00};
+    static const int fmts[] = {ROMFS_FLASHFMT_RAW, ROMFS_FLASHFMT_UF2, ROMFS_FLASHFMT_IHEX};
+    uint8_t *data = calloc(1, 200000);
+    assert_non_null(data);
+    for (size_t f = 0; f < 3; f++)
+        for (size_t l = 0; l < sizeof lens / sizeof *lens; l++)
+            for (size_t a = 0; a < sizeof addrs / sizeof *addrs; a++) {
+                struct sink s = {0};
+                uint32_t at = addrs[a] + (fmts[f] == ROMFS_FLASHFMT_IHEX ? 3 : 0);
+                assert_int_equal(romfs_flash_encode(fmts[f], data, lens[l], at, 0xe48bff56, put, &s), 0);
+                if (romfs_flash_encoded_size(fmts[f], lens[l], at) != s.len)
+                    fail_msg("format %d, %zu bytes at 0x%x: %zu written", fmts[f], lens[l], at, s.len);
+                free(s.p);
+            }
+    free(data);
+    /* Sizes past memory too: 100 full 64 KiB segments of HEX. */
+    assert_int_equal(romfs_flash_encoded_size(ROMFS_FLASHFMT_IHEX, 100 * 65536ull, 0),
+                     100 * (16 + 4096 * 12 + 131072ull) + 12);
+}
+
+/* romfs_flash_unwrap: a raw file stays, a UF2 file becomes its bytes, a
+ * corrupt one is refused with its offset and left as it was. */
+static void test_unwrap(void **state)
+{
+    (void)state;
+    size_t len;
+    uint8_t *img = golden(3, &len);
+    assert_true(len > ROMFS_UF2_PAYLOAD);   /* two blocks at least */
+    struct sink s = {0};
+    assert_int_equal(romfs_uf2_write(img, len, 0x10000000, 0xe48bff56, put, &s), 0);
+    romfs_flash_info_t info;
+    uint8_t *raw = malloc(len);
+    assert_non_null(raw);
+    memcpy(raw, img, len);
+    size_t raw_len = len;
+    assert_int_equal(romfs_flash_unwrap(&raw, &raw_len, &info), 0);
+    assert_int_equal(info.format, ROMFS_FLASHFMT_RAW);
+    assert_int_equal(raw_len, len);
+    assert_memory_equal(raw, img, len);
+    free(raw);
+    uint8_t *bad = malloc(s.len);
+    assert_non_null(bad);
+    memcpy(bad, s.p, s.len);
+    bad[512] ^= 1;   /* the second block's magic */
+    size_t bad_len = s.len;
+    assert_int_equal(romfs_flash_unwrap(&bad, &bad_len, &info), ROMFS_ERR_IO);
+    assert_int_equal(bad_len, s.len);
+    assert_true(info.err_offset >= 512 && info.err_offset < 1024);
+    free(bad);
+    size_t ulen = s.len;
+    assert_int_equal(romfs_flash_unwrap(&s.p, &ulen, &info), 0);
+    assert_int_equal(info.format, ROMFS_FLASHFMT_UF2);
+    assert_int_equal(ulen, (len + 255) / 256 * 256);   /* the last block's erased padding too */
+    assert_memory_equal(s.p, img, len);
+    free(s.p);
+    free(img);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_family_ids),  cmocka_unit_test(test_uf2_golden), cmocka_unit_test(test_uf2_corrupt),
-        cmocka_unit_test(test_ihex_golden), cmocka_unit_test(test_ihex_corrupt),
+        cmocka_unit_test(test_ihex_golden), cmocka_unit_test(test_ihex_corrupt), cmocka_unit_test(test_encoded_size),
+        cmocka_unit_test(test_unwrap),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
