@@ -302,7 +302,7 @@ void romfs_board_image_close(romfs_board_lazy_t *lz, romfs_board_image_t *im);
  * error. */
 int romfs_board_query(romfs_board_t *b, int verify, romfs_board_query_t *q);
 
-/* p's erase unit in the names of `romfs query --json` (docs/JSON.md): a
+/* p's erase unit in the names of `romfs query --json`: a
  * block device's blocks (block_size, block_count), else vfs.rom_ioctl(6)'s
  * erase blocks (erase, size / erase). 1 when it has one, else 0 with *size
  * and *count 0 (a missing partition, or none reported). */

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * libromfs JSON strings: bytes from an image, a board or the host written
- * as JSON string literals that a program can trust (docs/JSON.md).
+ * as JSON string literals that a program can trust.
  *
  * Names in an image and text from a board are bytes, not necessarily
  * UTF-8. A string literal escapes '"', '\\', C0 controls and DEL, passes
