@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* romfs check: walk every record of an image and report every problem with
- * its byte offset. The walk itself is romfs_check() in imgwalk.c. */
+ * its byte offset. The walk and the sorting are the host library's
+ * (romfs_check_collect in romfs_check.h). */
 #include "cli.h"
 
 #include <errno.h>
@@ -11,7 +12,6 @@
 #include "imgwalk.h"
 #include "opts.h"
 #include "romfs/romfs_check.h"
-#include "grow.h"
 
 struct check_opts {
     iw_source_t src;
@@ -48,55 +48,9 @@ const cli_cmd_t cli_cmd_check = {
     offsetof(struct check_opts, src) + 1, 0, 0, "IMAGE",
 };
 
-struct finding {
-    int severity;
-    size_t offset;
-    size_t seq;
-    char *msg;
-};
-
-struct findings {
-    struct finding *v;
-    size_t n, cap;
-    int nomem;
-};
-
-static void collect(void *ctx, int severity, size_t offset, const char *msg)
+static void print_json(const char *name, size_t size, const romfs_check_report_t *f)
 {
-    struct findings *f = ctx;
-    if (f->nomem)
-        return;
-    struct finding *v = romfs_grow(f->v, &f->cap, f->n + 1, sizeof *v, 16);
-    if (!v) {
-        f->nomem = 1;
-        return;
-    }
-    f->v = v;
-    char *m = strdup(msg);
-    if (!m) {
-        f->nomem = 1;
-        return;
-    }
-    f->v[f->n] = (struct finding){severity, offset, f->n, m};
-    f->n++;
-}
-
-/* Report in image order; findings at one offset keep the walk's order. */
-static int by_offset(const void *a, const void *b)
-{
-    const struct finding *x = a, *y = b;
-    if (x->offset != y->offset)
-        return x->offset < y->offset ? -1 : 1;
-    return x->seq < y->seq ? -1 : x->seq > y->seq;
-}
-
-static const char *severity_name(int s)
-{
-    return s == ROMFS_CHECK_FAIL ? "fail" : s == ROMFS_CHECK_WARN ? "warn" : "info";
-}
-
-static void print_json(const char *name, size_t size, const romfs_check_stats_t *st, const struct findings *f)
-{
+    const romfs_check_stats_t *st = &f->stats;
     printf("{\"image\": ");
     cli_json_string(stdout, (const uint8_t *)name, strlen(name));
     printf(", \"ok\": %s, \"image_size\": %zu, \"payload_size\": %zu, \"dirs\": %zu, \"files\": %zu, \"bytes\": %zu, "
@@ -104,19 +58,19 @@ static void print_json(const char *name, size_t size, const romfs_check_stats_t 
            st->problems[ROMFS_CHECK_FAIL] ? "false" : "true", size, st->fs_size, st->dirs, st->files, st->bytes);
     for (size_t i = 0; i < f->n; i++) {
         printf("%s\n  {\"severity\": \"%s\", \"offset\": %zu, \"message\": ", i ? "," : "",
-               severity_name(f->v[i].severity), f->v[i].offset);
+               romfs_check_severity_name(f->v[i].severity), f->v[i].offset);
         cli_json_string(stdout, (const uint8_t *)f->v[i].msg, strlen(f->v[i].msg));
         printf("}");
     }
     printf("%s]}\n", f->n ? "\n" : "");
 }
 
-static void print_text(const char *name, int verbose, int quiet, const romfs_check_stats_t *st,
-                       const struct findings *f)
+static void print_text(const char *name, int verbose, int quiet, const romfs_check_report_t *f)
 {
+    const romfs_check_stats_t *st = &f->stats;
     size_t fails = st->problems[ROMFS_CHECK_FAIL], warns = st->problems[ROMFS_CHECK_WARN];
     for (size_t i = 0; i < f->n; i++) {
-        const struct finding *x = &f->v[i];
+        const romfs_check_finding_t *x = &f->v[i];
         if (x->severity == ROMFS_CHECK_FAIL)
             cli_error("%s: offset 0x%zx: %s", name, x->offset, x->msg);
         else if (x->severity == ROMFS_CHECK_WARN)
@@ -135,48 +89,30 @@ static void print_text(const char *name, int verbose, int quiet, const romfs_che
     printf("\n");
 }
 
-static void findings_free(struct findings *f)
-{
-    for (size_t i = 0; i < f->n; i++)
-        free(f->v[i].msg);
-    free(f->v);
-}
-
 int cmd_check(int argc, char **argv)
 {
     struct check_opts o = {{0}, 0, 0, 0};
     int pr = cli_parse(&cli_cmd_check, argc, argv, &o);
     if (pr >= 0)
         return pr;
-    const char *path = o.src.image;
     /* Read as it is, never mounted: a corrupt image is what is checked. */
-    romfs_board_image_t bim;
-    cli_file_t file;
-    const char *name = !path ? bim.name : strcmp(path, "-") == 0 ? "<stdin>" : path;
-    if (!path) {
-        if (iw_board_fetch(o.src.dev, o.src.part, &bim) != 0)
-            return CLI_FAIL;
-        file.data = bim.data;
-        file.len = bim.len;
-    } else if (cli_file_load(path, &file) != 0 || cli_flash_unwrap(name, &file) != 0) {
+    iw_image_t file;
+    if (iw_image_load(&file, &o.src) != 0)
         return CLI_FAIL;
-    }
-    struct findings f = {0};
-    romfs_check_stats_t st;
+    const char *name = file.path;
+    romfs_check_report_t f;
     int rc = CLI_FAIL;
-    if (romfs_check(file.data, file.len, collect, &f, &st) != 0 || f.nomem) {
+    if (romfs_check_collect(file.data, file.len, &f) != 0) {
         cli_error("%s: out of memory", name);
         goto out;
     }
-    if (f.n > 1)
-        qsort(f.v, f.n, sizeof *f.v, by_offset);
     if (o.json)
-        print_json(name, file.len, &st, &f);
+        print_json(name, file.len, &f);
     else
-        print_text(name, o.verbose, o.quiet, &st, &f);
-    rc = iw_flush(st.problems[ROMFS_CHECK_FAIL] ? CLI_FAIL : CLI_OK);
+        print_text(name, o.verbose, o.quiet, &f);
+    rc = iw_flush(f.stats.problems[ROMFS_CHECK_FAIL] ? CLI_FAIL : CLI_OK);
 out:
-    findings_free(&f);
-    cli_file_free(&file);
+    romfs_check_report_free(&f);
+    iw_image_close(&file);
     return rc;
 }

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * romfs diff A B: what differs between two images, each given as an image
- * file, a directory (built in memory as `romfs deploy` builds it) or -d DEV
- * (the image in a board's partition, cli/boardimg.c). Prints the entries
+ * file (UF2 / Intel HEX too), a directory (built in memory as `romfs deploy`
+ * builds it) or -d DEV (the image in a board's partition). Prints the entries
  * added, removed and changed with their sizes, then how many erase blocks
  * a deploy of B over A would write (B laid out in the stable layout
  * relative to A, as `romfs deploy` lays it out).
@@ -26,12 +26,7 @@ typedef struct side {
     const char *arg;        /* as given: a path, or the device after -d */
     int board;
     int dir;                /* built from a directory */
-    char name[160];         /* for messages */
-    uint8_t *img;           /* malloc'd (board, directory) or file.data */
-    size_t len;
-    cli_file_t file;        /* an image file, loaded (mapped) as it is */
-    const uint8_t *bytes;   /* the image: img or file.data */
-    romfs_t fs;
+    iw_image_t im;          /* the image, loaded (file, board) or built (directory), mounted */
     uint32_t bs;            /* (side A) --block-size */
 } side_t;
 
@@ -39,33 +34,22 @@ typedef struct side {
 
 static int load_side(side_t *s, int part, int mpy)
 {
-    if (s->board) {
-        romfs_board_image_t im;
-        if (iw_board_fetch(s->arg, part, &im) < 0)
-            return -1;
-        s->img = im.data;
-        s->len = im.len;
-        snprintf(s->name, sizeof s->name, "%s", im.name);
-    } else {
-        rp_stat_t st;
-        snprintf(s->name, sizeof s->name, "%s", s->arg);
-        if (rp_stat(s->arg, &st) != 0) {
-            cli_error("%s: %s", s->arg, strerror(errno));
-            return -1;
-        }
-        if ((s->dir = st.type == RP_DIR)) {
-            romfs_dirbuild_opts_t cfg = {.mpy = mpy};
-            if (cli_deploy_build(s->arg, &cfg, &s->img, &s->len) < 0)
-                return -1;
-        } else {
-            if (cli_file_load(s->arg, &s->file) < 0)
-                return -1;
-            s->len = s->file.len;
-        }
+    iw_source_t src = {s->board ? s->arg : NULL, part, s->board ? NULL : s->arg};
+    rp_stat_t st;
+    if (!s->board && rp_stat(s->arg, &st) != 0) {
+        cli_error("%s: %s", s->arg, strerror(errno));
+        return -1;
     }
-    s->bytes = s->img ? s->img : s->file.data;
-    if (romfs_mount(&s->fs, s->bytes, s->len) < 0) {
-        cli_error("%s: Invalid ROMFS image", s->name);
+    if (!s->board && (s->dir = st.type == RP_DIR)) {
+        romfs_dirbuild_opts_t cfg = {.mpy = mpy};
+        s->im.path = s->arg;
+        if (cli_deploy_build(s->arg, &cfg, &s->im.data, &s->im.len) < 0)
+            return -1;
+    } else if (iw_image_load(&s->im, &src) != 0) {
+        return -1;
+    }
+    if (romfs_mount(&s->im.fs, s->im.data, s->im.len) < 0) {
+        cli_error("%s: Invalid ROMFS image", s->im.path);
         return -1;
     }
     return 0;
@@ -122,17 +106,18 @@ static int compare(const side_t *s)
     romfs_diff_deploy_t d;
     char msg[200];
     int side = -1;
-    if (romfs_diff(&s[0].fs, &s[1].fs, line, NULL, &c, &side, msg, sizeof msg) < 0) {
-        cli_error("%s%s%s", side >= 0 ? s[side].name : "", side >= 0 ? ": " : "", msg);
+    if (romfs_diff(&s[0].im.fs, &s[1].im.fs, line, NULL, &c, &side, msg, sizeof msg) < 0) {
+        cli_error("%s%s%s", side >= 0 ? s[side].im.path : "", side >= 0 ? ": " : "", msg);
         return -1;
     }
     printf("%zu added, %zu removed, %zu changed, %zu unchanged\n", c.added, c.removed, c.changed, c.same);
-    if (romfs_diff_deploy(s[0].bytes, s[0].len, form(&s[0]), s[1].bytes, s[1].len, form(&s[1]), s->bs, &d, &side,
-                          msg, sizeof msg) < 0) {
+    const iw_image_t *a = &s[0].im, *b = &s[1].im;
+    if (romfs_diff_deploy(a->data, a->len, form(&s[0]), b->data, b->len, form(&s[1]), s->bs, &d, &side, msg,
+                          sizeof msg) < 0) {
         if (side < 0)
-            cli_error("%s of %s", msg, s[1].name);
+            cli_error("%s of %s", msg, s[1].im.path);
         else
-            cli_error("%s: %s", s[side].name, msg);
+            cli_error("%s: %s", s[side].im.path, msg);
         return -1;
     }
     printf("deploying B over A: %u of %u blocks of %u bytes written (%llu bytes; %s)\n", d.nwrite, d.nblocks, s->bs,
@@ -206,13 +191,10 @@ int cmd_diff(int argc, char **argv)
     s[0].bs = o.bs;
     rc = CLI_FAIL;
     if (load_side(&s[0], o.part, o.mpy) == 0 && load_side(&s[1], o.part, o.mpy) == 0) {
-        printf("A: %s (%zu bytes)\nB: %s (%zu bytes)\n", s[0].name, s[0].len, s[1].name, s[1].len);
+        printf("A: %s (%zu bytes)\nB: %s (%zu bytes)\n", s[0].im.path, s[0].im.len, s[1].im.path, s[1].im.len);
         rc = compare(s) == 0 ? CLI_OK : CLI_FAIL;
     }
-    for (int i = 0; i < 2; i++) {
-        free(s[i].img);
-        if (s[i].file.data)
-            cli_file_free(&s[i].file);
-    }
+    iw_image_close(&s[0].im);
+    iw_image_close(&s[1].im);
     return rc;
 }

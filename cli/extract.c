@@ -20,16 +20,6 @@
 #include "romfs/romfs_extract.h"
 
 
-static void on_message(void *ctx, int error, const char *line)
-{
-    (void)ctx;
-    fflush(stdout);
-    if (error)
-        cli_error("%s", line);
-    else
-        cli_warn("%s", line);
-}
-
 static void on_written(void *ctx, const char *path, size_t len, int is_dir)
 {
     printf("%s/", (const char *)ctx);
@@ -78,12 +68,12 @@ int cmd_extract(int argc, char **argv)
         return rc;
     const char *dest = argv[optind];
     iw_image_t img;
-    if (iw_image_open(&img, e.src.image, &e.src) != 0)
+    if (iw_image_open(&img, &e.src) != 0)
         return CLI_FAIL;
     /* Temporary files are registered for signal cleanup by the hooks
      * (romfs_cleanup_track) from here. */
     romfs_cleanup_install();
-    romfs_extract_opts_t o = {e.force, img.path, on_message, e.verbose ? on_written : NULL, (void *)dest};
+    romfs_extract_opts_t o = {e.force, img.path, iw_message, e.verbose ? on_written : NULL, (void *)dest};
     rc = iw_flush(romfs_extract(img.data, img.len, dest, &o) == 0 ? CLI_OK : CLI_FAIL);
     iw_image_close(&img);
     return rc;

@@ -12,10 +12,19 @@
 
 /// Loading ///
 
-/* The image in a board's partition, into img (data owned by img). */
-static int load_board(iw_image_t *img, const iw_source_t *s)
+int iw_image_load(iw_image_t *img, const iw_source_t *s)
 {
+    char msg[1300];
     romfs_board_image_t im;
+    memset(img, 0, sizeof *img);
+    if (s->image && romfs_image_load(s->image, &img->data, &img->len, msg, sizeof msg) != 0) {
+        cli_error("%s", msg);
+        return -1;
+    }
+    if (s->image) {
+        img->path = romfs_image_name(s->image);
+        return 0;
+    }
     if (iw_board_fetch(s->dev, s->part, &im) < 0)
         return -1;
     snprintf(img->name, sizeof img->name, "%s", im.name);
@@ -26,45 +35,32 @@ static int load_board(iw_image_t *img, const iw_source_t *s)
     return 0;
 }
 
-static int image_open(iw_image_t *img, const char *path, const iw_source_t *s, int lazy)
+static int image_open(iw_image_t *img, const iw_source_t *s, int lazy)
 {
-    memset(img, 0, sizeof *img);
-    if (!path && lazy) {
+    char msg[1300];
+    if (!s->image && lazy) {
+        memset(img, 0, sizeof *img);
         if (iw_board_open_lazy(img, s) < 0)
             return -1;
-    } else if (!path) {
-        if (load_board(img, s) < 0)
-            return -1;
-    } else {
-        cli_file_t f;
-        if (cli_file_load(path, &f) != 0 || cli_flash_unwrap(path, &f) != 0)
-            return -1;
-        img->path = strcmp(path, "-") == 0 ? "<stdin>" : path;
-        img->data = f.data;
-        img->len = f.len;
+    } else if (iw_image_load(img, s) != 0) {
+        return -1;
     }
-    int err = romfs_mount(&img->fs, img->data, img->len);
-    if (err) {
-        char msg[1024];
-        size_t off = 0;
-        if (romfs_check_first(img->data, img->len, &off, msg, sizeof msg) == 1)
-            cli_error("%s: %s: offset 0x%zx: %s", img->path, romfs_strerror(err), off, msg);
-        else
-            cli_error("%s: %s (%zu bytes)", img->path, romfs_strerror(err), img->len);
+    if (romfs_image_mount(&img->fs, img->data, img->len, img->path, msg, sizeof msg) != 0) {
+        cli_error("%s", msg);
         iw_image_close(img);
         return -1;
     }
     return 0;
 }
 
-int iw_image_open(iw_image_t *img, const char *path, const iw_source_t *s)
+int iw_image_open(iw_image_t *img, const iw_source_t *s)
 {
-    return image_open(img, path, s, 0);
+    return image_open(img, s, 0);
 }
 
-int iw_image_open_lazy(iw_image_t *img, const char *path, const iw_source_t *s)
+int iw_image_open_lazy(iw_image_t *img, const iw_source_t *s)
 {
-    return image_open(img, path, s, 1);
+    return image_open(img, s, 1);
 }
 
 int iw_command(const cli_cmd_t *c, int argc, char **argv, void *o, iw_source_t *src, iw_image_t *img)
@@ -72,7 +68,7 @@ int iw_command(const cli_cmd_t *c, int argc, char **argv, void *o, iw_source_t *
     int rc = cli_parse(c, argc, argv, o);
     if (rc >= 0)
         return rc;
-    return iw_image_open_lazy(img, src->image, src) != 0 ? CLI_FAIL : -1;
+    return iw_image_open_lazy(img, src) != 0 ? CLI_FAIL : -1;
 }
 
 int iw_image_need(iw_image_t *img, const char *path, int what)
@@ -91,15 +87,15 @@ void iw_image_close(iw_image_t *img)
 
 int iw_lookup(iw_image_t *img, const char *arg, int need, char **path, romfs_info_t *info)
 {
-    int err;
-    if (!(*path = iw_path_normalise(arg))) {
+    char msg[700];
+    if (!(*path = romfs_image_path(arg))) {
         cli_error("out of memory");
         return -2;
     }
     if (iw_image_need(img, *path, need) != 0)
         return -2;
-    if ((err = romfs_stat(&img->fs, *path, info)) != 0) {
-        cli_error("%s: %s: %s", img->path, **path ? *path : "/", romfs_strerror(err));
+    if (romfs_image_stat(&img->fs, img->path, *path, info, msg, sizeof msg) != 0) {
+        cli_error("%s", msg);
         return -1;
     }
     return 0;
@@ -108,26 +104,8 @@ int iw_lookup(iw_image_t *img, const char *arg, int need, char **path, romfs_inf
 int iw_walk(const iw_image_t *img, const romfs_info_t *info, const char *path, void (*fn)(void *ctx, romfs_walk_t *w),
             void *ctx)
 {
-    romfs_walk_t w;
-    int r, rc = 0;
-    if (romfs_walk_begin(&w, &img->fs, info, path, strlen(path)) != 0) {
-        cli_error("out of memory");
-        return -1;
-    }
-    while ((r = romfs_walk_next(&w)) != ROMFS_WALK_END) {
-        if (r == ROMFS_WALK_ENTRY) {
-            fn(ctx, &w);
-        } else if (r == ROMFS_WALK_ERROR) {
-            iw_walk_error(&w, img->path);
-            rc = -1;
-        } else {
-            cli_error("out of memory");
-            rc = -1;
-            break;
-        }
-    }
-    romfs_walk_end(&w);
-    return rc;
+    romfs_image_walk_cb_t cb = {fn, iw_message, ctx};
+    return romfs_image_walk(&img->fs, img->path, info, path, &cb) != 0 ? -1 : 0;
 }
 
 int iw_flush(int rc)
@@ -138,39 +116,21 @@ int iw_flush(int rc)
     return CLI_FAIL;
 }
 
-char *iw_path_normalise(const char *path)
-{
-    size_t n = strlen(path);
-    char *out = malloc(n + 2);
-    if (!out)
-        return NULL;
-    size_t o = 0;
-    for (size_t i = 0; i < n;) {
-        while (i < n && path[i] == '/')
-            i++;
-        if (i == n)
-            break;
-        out[o++] = '/';
-        while (i < n && path[i] != '/')
-            out[o++] = path[i++];
-    }
-    out[o] = '\0';
-    return out;
-}
-
 /// Output helpers ///
+
+void iw_message(void *ctx, int error, const char *line)
+{
+    (void)ctx;
+    fflush(stdout);
+    if (error)
+        cli_error("%s", line);
+    else
+        cli_warn("%s", line);
+}
 
 void iw_print_name(FILE *fp, const void *name, size_t len)
 {
     cli_put_escaped(fp, name, len, 1);
-}
-
-void iw_walk_error(const romfs_walk_t *w, const char *image)
-{
-    char dir[ROMFS_CHECK_NAME_CAP];
-    romfs_check_name(dir, sizeof dir, w->path_len ? w->path : "/", w->path_len ? w->path_len : 1);
-    fflush(stdout);
-    cli_error("%s: offset 0x%zx: directory '%s': %s", image, w->err_offset, dir, romfs_strerror(w->err));
 }
 
 size_t iw_align(size_t offset)

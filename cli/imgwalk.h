@@ -14,6 +14,7 @@
 #include "romfs/romfs.h"
 #include "romfs/romfs_board.h"
 #include "romfs/romfs_check.h"
+#include "romfs/romfs_imgopen.h"
 
 
 /// Loading ///
@@ -51,16 +52,19 @@ int iw_command(const struct cli_cmd *c, int argc, char **argv, void *o, iw_sourc
  * 0, or -1 after one error line (no image, damaged transfer, board errors). */
 int iw_board_fetch(const char *dev, int part, romfs_board_image_t *im);
 
-/* Load and mount (image NULL: from the board of s); on failure prints one
- * line naming the file or board (for an image the reader refuses, the
- * checker's first problem and its offset) and returns -1. */
-int iw_image_open(iw_image_t *img, const char *image, const iw_source_t *s);
+/* Load the image of s (a file, "-" stdin, UF2 / HEX unwrapped; image NULL:
+ * from the board) as it is, never mounted: 0, or -1 after one error line. */
+int iw_image_load(iw_image_t *img, const iw_source_t *s);
+/* Load and mount; on failure prints one line naming the file or board
+ * (for an image the reader refuses, the checker's first problem and its
+ * offset) and returns -1. */
+int iw_image_open(iw_image_t *img, const iw_source_t *s);
 void iw_image_close(iw_image_t *img);
 /* As iw_image_open, but a board's image is read on demand: only its header
  * here, then before each lookup iw_image_need(img, PATH, ROMFS_NEED_*) for
- * what the command reads at PATH (iw_path_normalise's form). For an image
+ * what the command reads at PATH (romfs_image_path's form). For an image
  * file need does nothing. 0, or -1 after one error line. */
-int iw_image_open_lazy(iw_image_t *img, const char *image, const iw_source_t *s);
+int iw_image_open_lazy(iw_image_t *img, const iw_source_t *s);
 int iw_image_need(iw_image_t *img, const char *path, int what);
 /* The board side of those (board_open.c). */
 int iw_board_open_lazy(iw_image_t *img, const iw_source_t *s);
@@ -81,11 +85,11 @@ int iw_walk(const iw_image_t *img, const romfs_info_t *info, const char *path, v
 /* rc, or CLI_FAIL after one error line when stdout cannot be flushed. */
 int iw_flush(int rc);
 
-/* Normalise a user path into "/a/b" (empty components dropped; root is "").
- * Returns a malloc'd string or NULL when out of memory. */
-char *iw_path_normalise(const char *path);
-
 /// Output helpers ///
+
+/* A library's message line (romfs_image_walk, romfs_extract) after what
+ * stdout holds: error 1 "romfs: LINE", else "romfs: warning: LINE". */
+void iw_message(void *ctx, int error, const char *line);
 
 /* Write a name for people: printable bytes as they are, control bytes, DEL
  * and backslash as \xNN so a hostile name cannot drive the terminal. */
@@ -96,10 +100,6 @@ void iw_print_name(FILE *fp, const void *name, size_t len);
  * with the entries, not with the square of the depth. */
 #define IW_DEEP_FULL 40
 #define IW_DEEP_KEEP 8
-
-/* "romfs: IMAGE: offset 0x..: directory 'PATH': <error>" on stderr for a
- * ROMFS_WALK_ERROR of the walk, the path escaped and truncated. */
-void iw_walk_error(const romfs_walk_t *w, const char *image);
 
 /* Largest power of two dividing offset, capped at 4096 (0 is 4096). */
 size_t iw_align(size_t offset);

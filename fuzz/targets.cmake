@@ -5,7 +5,7 @@
 # sources named here; never a cli/ source (the command is only its front end). Included by
 # fuzz/CMakeLists.txt (libFuzzer builds) and fuzz/replay.cmake (the corpus
 # replayed in the normal test build), so both always build the same targets.
-set(ROMFS_FUZZ_TARGETS reader check extract flashfmt session board vfs layout build boardimg mount ignore)
+set(ROMFS_FUZZ_TARGETS reader check extract flashfmt session board vfs layout build boardimg mount ignore imgopen)
 set(ROMFS_FUZZ_LIBS_board romfs_board)
 set(ROMFS_FUZZ_LIBS_boardimg romfs_board)
 # The FUSE daemon's operations, without a kernel (needs libfuse3, as the

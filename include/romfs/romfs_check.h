@@ -56,6 +56,31 @@ int romfs_check(const uint8_t *image, size_t len, romfs_check_fn report, void *c
  * cap bytes) filled when it has, or ROMFS_ERR_NOMEM. */
 int romfs_check_first(const uint8_t *image, size_t len, size_t *offset, char *msg, size_t cap);
 
+/// Findings collected ///
+
+/* One finding as romfs_check reported it; seq: its place in the walk. */
+typedef struct romfs_check_finding {
+    int severity;
+    size_t offset;
+    size_t seq;
+    char *msg;
+} romfs_check_finding_t;
+
+/* Every finding of an image, in image order (findings at one offset in
+ * the walk's order), and the counts. */
+typedef struct romfs_check_report {
+    romfs_check_finding_t *v;
+    size_t n, cap;
+    romfs_check_stats_t stats;
+} romfs_check_report_t;
+
+/* romfs_check into *r, the findings sorted. 0, or ROMFS_ERR_NOMEM; free *r
+ * with romfs_check_report_free either way. */
+int romfs_check_collect(const uint8_t *image, size_t len, romfs_check_report_t *r);
+void romfs_check_report_free(romfs_check_report_t *r);
+/* "fail", "warn" or "info" (as `romfs check --json` names them). */
+const char *romfs_check_severity_name(int severity);
+
 /// Names in messages ///
 
 /* Room romfs_check_name needs: 200 shown bytes, an escape and "...". */

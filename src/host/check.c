@@ -456,3 +456,61 @@ int romfs_check_first(const uint8_t *image, size_t len, size_t *offset, char *ms
     *offset = f.offset;
     return 1;
 }
+
+/// Findings collected ///
+
+struct collect {
+    romfs_check_report_t *r;
+    int nomem;
+};
+
+static void collect(void *ctx, int severity, size_t offset, const char *msg)
+{
+    struct collect *c = ctx;
+    romfs_check_report_t *r = c->r;
+    if (c->nomem)
+        return;
+    romfs_check_finding_t *v = romfs_grow(r->v, &r->cap, r->n + 1, sizeof *v, 16);
+    char *m = v ? strdup(msg) : NULL;
+    if (v)
+        r->v = v;
+    if (!m) {
+        c->nomem = 1;
+        return;
+    }
+    r->v[r->n] = (romfs_check_finding_t){severity, offset, r->n, m};
+    r->n++;
+}
+
+/* Image order; findings at one offset keep the walk's order. */
+static int by_offset(const void *a, const void *b)
+{
+    const romfs_check_finding_t *x = a, *y = b;
+    if (x->offset != y->offset)
+        return x->offset < y->offset ? -1 : 1;
+    return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+int romfs_check_collect(const uint8_t *image, size_t len, romfs_check_report_t *r)
+{
+    struct collect c = {r, 0};
+    memset(r, 0, sizeof *r);
+    if (romfs_check(image, len, collect, &c, &r->stats) != 0 || c.nomem)
+        return ROMFS_ERR_NOMEM;
+    if (r->n > 1)
+        qsort(r->v, r->n, sizeof *r->v, by_offset);
+    return 0;
+}
+
+void romfs_check_report_free(romfs_check_report_t *r)
+{
+    for (size_t i = 0; i < r->n; i++)
+        free(r->v[i].msg);
+    free(r->v);
+    memset(r, 0, sizeof *r);
+}
+
+const char *romfs_check_severity_name(int s)
+{
+    return s == ROMFS_CHECK_FAIL ? "fail" : s == ROMFS_CHECK_WARN ? "warn" : "info";
+}

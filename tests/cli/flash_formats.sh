@@ -61,6 +61,10 @@ cp app.uf2 bad.uf2
 printf '\x07' | dd of=bad.uf2 bs=1 seek=$((512 + 20)) conv=notrunc status=none
 expect 1 "$ROMFS" check bad.uf2
 grep -q "bad.uf2: offset 512: UF2 block 1: numbered 7" "$ERR" || bad "corrupt UF2: $(cat "$ERR")"
+# From standard input it is named <stdin>, as every other refusal of "-" is
+# (it was "-: offset 512" before the image loading moved to the library).
+expect 1 "$ROMFS" cat - /main.py < bad.uf2
+err_has "romfs: <stdin>: offset 512: UF2 block 1: numbered 7"
 
 # Without -o the output is named after the format.
 rm -f app.uf2 app.hex

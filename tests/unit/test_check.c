@@ -102,6 +102,42 @@ static void test_first_and_counts(void **state)
     assert_non_null(strstr(msg, "not a ROMFS image"));
 }
 
+/* romfs_check_collect: every finding kept and sorted into image order.
+ * The duplicate's warning (offset 11) is reported when its directory is
+ * done, after the kind-0 record's failure (offset 18). Every truncation
+ * of the image is collected too, its findings matching the counts. */
+static void test_collect_sorted(void **state)
+{
+    (void)state;
+    static const uint8_t img[] = {0xd2, 0xcd, 0x31, 0x10, 0x05, 0x05, 0x01, 'a', 0x02, 0x01, 'x',
+                                  0x05, 0x05, 0x01, 'a',  0x02, 0x01, 'y',  0x00, 0x00};
+    struct seen s = {0};
+    romfs_check_stats_t st;
+    assert_int_equal(romfs_check(img, sizeof img, record, &s, &st), 0);
+    assert_int_equal(s.n, 2);
+    assert_int_equal(s.offset[0], 18);   /* the walk's order */
+    romfs_check_report_t r;
+    assert_int_equal(romfs_check_collect(img, sizeof img, &r), 0);
+    assert_int_equal(r.n, 2);
+    assert_int_equal(r.v[0].offset, 11);
+    assert_int_equal(r.v[0].severity, ROMFS_CHECK_WARN);
+    assert_string_equal(r.v[0].msg, s.msg[1]);
+    assert_int_equal(r.v[1].offset, 18);
+    assert_string_equal(romfs_check_severity_name(r.v[1].severity), "fail");
+    assert_string_equal(romfs_check_severity_name(ROMFS_CHECK_INFO), "info");
+    assert_int_equal(r.stats.problems[ROMFS_CHECK_FAIL], 1);
+    romfs_check_report_free(&r);
+    assert_null(r.v);
+    for (size_t len = 0; len < sizeof img; len++) {
+        assert_int_equal(romfs_check_collect(img, len, &r), 0);
+        assert_int_equal(r.n, r.stats.problems[0] + r.stats.problems[1] + r.stats.problems[2]);
+        assert_true(r.stats.problems[ROMFS_CHECK_FAIL] > 0);
+        for (size_t i = 1; i < r.n; i++)
+            assert_true(r.v[i - 1].offset <= r.v[i].offset);
+        romfs_check_report_free(&r);
+    }
+}
+
 /* Mount img and start a walk at its root. */
 static void walk_root(const uint8_t *img, size_t len, romfs_t *fs, romfs_walk_t *w)
 {
@@ -201,6 +237,7 @@ int main(void)
         cmocka_unit_test(test_broken_record_after_data),
         cmocka_unit_test(test_duplicate_is_warning),
         cmocka_unit_test(test_first_and_counts),
+        cmocka_unit_test(test_collect_sorted),
         cmocka_unit_test(test_golden_clean_and_walk_agrees),
         cmocka_unit_test(test_walk_skip_children),
         cmocka_unit_test(test_name_shown_truncated),

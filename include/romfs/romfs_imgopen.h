@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * libromfs: an image opened as the `romfs` image commands open it (host
+ * library). A file (or "-", standard input) is loaded with a bound, a UF2
+ * or Intel HEX file of an image replaced by the bytes it flashes, and the
+ * image mounted; a user's path is looked up in it; a subtree is walked.
+ * Every failure comes back as a ROMFS_ERR_* code with one line in the
+ * caller's buffer, naming the file (as the caller names it), the path and,
+ * for a corrupt image, the offset of the problem. Nothing is printed.
+ */
+#ifndef ROMFS_IMGOPEN_H
+#define ROMFS_IMGOPEN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "romfs/romfs.h"
+#include "romfs/romfs_check.h"
+#include "romfs/romfs_export.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+ROMFS_API_BEGIN
+
+/* The name of path in messages: "<stdin>" for "-", else path. */
+const char *romfs_image_name(const char *path);
+
+/* Load path ("-" is standard input) as an image: at most ROMFS_LOAD_MAX
+ * bytes (romfs_io.h), a UF2 or Intel HEX file decoded. 0 with *data
+ * (malloc'd, never NULL) and *len; else ROMFS_ERR_ISDIR (a directory),
+ * ROMFS_ERR_OVERFLOW (too large), ROMFS_ERR_NOMEM or ROMFS_ERR_IO, with
+ * msg "NAME: why" (for a bad UF2 / HEX file: its offset in the file). */
+int romfs_image_load(const char *path, uint8_t **data, size_t *len, char *msg, size_t size);
+
+/* Mount [data, data+len) into fs. 0, or the reader's error with msg
+ * "NAME: <error>: offset 0x..: <the checker's first problem>" (or
+ * "NAME: <error> (N bytes)" when the checker finds none). */
+int romfs_image_mount(romfs_t *fs, const uint8_t *data, size_t len, const char *name, char *msg, size_t size);
+
+/* A user's path as the reader looks it up: "/a/b", empty components
+ * dropped, the root "". malloc'd; NULL when out of memory. */
+char *romfs_image_path(const char *path);
+
+/* romfs_stat of path (romfs_image_path's form) with msg
+ * "NAME: PATH: <error>" (the root shown as "/") on failure. */
+int romfs_image_stat(const romfs_t *fs, const char *name, const char *path, romfs_info_t *info, char *msg,
+                     size_t size);
+
+/* Receives each entry of romfs_image_walk (it may skip its children with
+ * romfs_walk_skip_children), and each corrupt directory as an error line
+ * (error 1, as romfs_extract_opts_t's on_message) "NAME: offset 0x..:
+ * directory 'PATH': <error>" (the path escaped and cut by
+ * romfs_check_name); the walk goes on after it. */
+typedef struct romfs_image_walk_cb {
+    void (*entry)(void *ctx, romfs_walk_t *w);
+    void (*on_message)(void *ctx, int error, const char *line);
+    void *ctx;
+} romfs_image_walk_cb_t;
+
+/* Walk the directory info at path (romfs_image_path's form) of fs, named
+ * name in messages. 0; 1 when a corrupt directory was reported; or
+ * ROMFS_ERR_NOMEM (reported as "out of memory" through on_message). */
+int romfs_image_walk(const romfs_t *fs, const char *name, const romfs_info_t *info, const char *path,
+                     const romfs_image_walk_cb_t *cb);
+
+ROMFS_API_END
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
