@@ -2,15 +2,19 @@
 /*
  * The FUSE operations of `romfs mount` over a mounted image: every lookup,
  * listing and read through the reader, pointing into the image (nothing
- * extracted or cached); a corrupt entry answers EIO for itself only. Kept
- * apart from the command (cli/mount.c: options, loading, the FUSE loop) so
- * that fuzz/fuzz_mount.c drives them without a kernel and without cli/.
+ * extracted or cached); a corrupt entry answers EIO for itself only, and
+ * the FUSE loop serving them. The command (cli/mount.c) keeps its options
+ * and the loading, so fuzz/fuzz_mount.c drives the operations without a
+ * kernel and without cli/.
  */
 #include "romfs_fuse_ops.h"
 
 #include <errno.h>
+#include <fuse_lowlevel.h>
 #include <limits.h>
+#include <signal.h>
 #include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
 
 static struct {
@@ -153,4 +157,58 @@ const struct fuse_operations *mount_operations(const romfs_t *fs, const struct s
     M.fs = *fs;
     M.img = *img;
     return &ops;
+}
+
+/* fuse_main without its multi-threaded loop (libfuse 3.14 warns "Ignoring
+ * invalid max threads value 4294967295" there): one thread serves the
+ * reader well. A SIGINT, SIGTERM or SIGHUP unmounts and ends it cleanly:
+ * 0, as an unmount does. */
+static int serve(int argc, char **argv, const struct fuse_operations *fops)
+{
+    struct fuse_args args = FUSE_ARGS_INIT(argc, argv);
+    struct fuse_cmdline_opts co;
+    memset(&co, 0, sizeof co);
+    int r = -1;
+    if (fuse_parse_cmdline(&args, &co) != 0 || !co.mountpoint) {
+        fuse_opt_free_args(&args);
+        free(co.mountpoint);
+        return -1;
+    }
+    struct fuse *fu = fuse_new(&args, fops, sizeof *fops, NULL);
+    if (fu && fuse_mount(fu, co.mountpoint) == 0) {
+        struct fuse_session *se = fuse_get_session(fu);
+        if (fuse_daemonize(co.foreground) == 0 && fuse_set_signal_handlers(se) == 0) {
+            r = fuse_loop(fu);
+            /* libfuse reports the signal that ended the loop as its result. */
+            if (r == SIGINT || r == SIGTERM || r == SIGHUP)
+                r = 0;
+            fuse_remove_signal_handlers(se);
+        }
+        fuse_unmount(fu);
+    }
+    if (fu)
+        fuse_destroy(fu);
+    free(co.mountpoint);
+    fuse_opt_free_args(&args);
+    return r;
+}
+
+int mount_serve(const romfs_t *fs, const char *image, const char *dir, const char *options, int foreground)
+{
+    struct stat img;
+    if (stat(image, &img) != 0)
+        memset(&img, 0, sizeof img);
+    char *fargv[8];
+    int fargc = 0;
+    fargv[fargc++] = "romfs";
+    fargv[fargc++] = (char *)dir;
+    fargv[fargc++] = "-oro,default_permissions,fsname=romfs,subtype=romfs";
+    if (options) {
+        fargv[fargc++] = "-o";
+        fargv[fargc++] = (char *)options;
+    }
+    if (foreground)
+        fargv[fargc++] = "-f";
+    fargv[fargc] = NULL;
+    return serve(fargc, fargv, mount_operations(fs, &img));
 }

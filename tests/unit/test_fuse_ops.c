@@ -2,7 +2,8 @@
 /* src/fuse/fuse_ops.c: `romfs mount`'s FUSE operations called as the
  * kernel calls them, over images made by imgmk.h: attributes, listings
  * (names a path cannot reach left out), reads at every edge, read-only
- * opens, statfs, and the errno of each failure. */
+ * opens, statfs, and the errno of each failure; mount_serve's refusals,
+ * which need no kernel either. */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -138,6 +139,21 @@ static void test_statfs(void **state)
     assert_true(sv.f_flag & ST_RDONLY);
 }
 
+/* mount_serve returns -1, never mounting or going to the background,
+ * when libfuse refuses an option passed through or the mount point. */
+static void test_serve_refused(void **state)
+{
+    (void)state;
+    assert_int_equal(mount_serve(&fs, "/nonexistent/image", "/", "no_such_fuse_option", 1), -1);
+    assert_int_equal(mount_serve(&fs, "/nonexistent/image", "/nonexistent/romfs-mount-dir", NULL, 0), -1);
+    assert_int_equal(mount_serve(&fs, "/nonexistent/image", "", NULL, 1), -1);
+    struct stat st;   /* the operations serve the image, unowned: no image file */
+    assert_int_equal(ops->getattr("/main.py", &st, NULL), 0);
+    assert_int_equal(st.st_uid, 0);
+    assert_int_equal(st.st_mtim.tv_sec, 0);
+    mount_operations(&fs, &owner);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -145,6 +161,7 @@ int main(void)
         cmocka_unit_test(test_readdir),
         cmocka_unit_test(test_open_read),
         cmocka_unit_test(test_statfs),
+        cmocka_unit_test(test_serve_refused),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
