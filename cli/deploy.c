@@ -27,6 +27,7 @@
 #include "romfs/romfs_deploy.h"
 #include "romfs/romfs_layout.h"
 #include "romfs/romfs_session.h"
+#include "romfs/romfs_source.h"
 
 typedef struct opts {
     const char *dev;
@@ -94,25 +95,6 @@ static double now_s(void)
     return (double)rp_monotonic_ns() / 1e9;
 }
 
-/// Source ///
-
-/* Mount it and walk every record: a deploy must never start with an image
- * the board would reject or misread. One error line naming the first
- * problem and its offset, as `romfs check` prints it. */
-static int image_valid(const char *path, const uint8_t *img, size_t len)
-{
-    size_t off = 0;
-    char msg[256];
-    int r = romfs_check_first(img, len, &off, msg, sizeof msg);
-    if (r == 0)
-        return 1;
-    if (r < 0)
-        cli_error("%s: out of memory checking the image", path);
-    else
-        cli_error("%s: Invalid ROMFS image: offset 0x%zx: %s", path, off, msg);
-    return 0;
-}
-
 /// Progress ///
 
 typedef struct progress {
@@ -177,9 +159,7 @@ static int parse_opts(int argc, char **argv, opts_t *o)
 /* Everything one deploy carries around. */
 typedef struct deploy {
     opts_t o;
-    uint8_t *src;           /* the image as given or as built */
-    size_t src_len;
-    int is_dir;
+    romfs_source_t src;     /* the image as given or as built */
     uint8_t *lay;           /* stable layout of src (directories) */
     size_t lay_len;
     romfs_layout_stats_t lst;
@@ -200,55 +180,33 @@ static void say(deploy_t *d, const char *fmt, ...)
     fflush(d->info);
 }
 
-static int load_source(deploy_t *d, const romfs_dirbuild_opts_t *cfg)
+/* The source (romfs_source_load): the build's messages as `romfs build`
+ * prints them. */
+static int load_source(deploy_t *d)
 {
-    rp_stat_t st;
-    if (rp_stat(d->o.src, &st) != 0) {
-        cli_error("%s: %s", d->o.src, strerror(errno));
-        return -1;
-    }
-    d->is_dir = st.type == RP_DIR;
-    if (d->is_dir)
-        return cli_deploy_build(d->o.src, cfg, &d->src, &d->src_len);
-    cli_file_t f;
-    if (cli_file_load(d->o.src, &f) < 0 || cli_flash_unwrap(d->o.src, &f) < 0)
-        return -1;
-    d->src = malloc(f.len ? f.len : 1);
-    if (d->src)
-        memcpy(d->src, f.data, f.len);
-    d->src_len = f.len;
-    cli_file_free(&f);
-    if (!d->src) {
-        cli_error("out of memory");
-        return -1;
-    }
-    if (!image_valid(d->o.src, d->src, d->src_len))
-        return -1;
-    return 0;
-}
-
-static int layout(deploy_t *d, const uint8_t *base, size_t blen, uint32_t block, int fresh)
-{
-    romfs_layout_opts_t lo = {.block_size = block, .align = d->o.align, .compact_percent = d->o.compact,
-                              .fresh = fresh};
-    int r = romfs_layout_stable(d->src, d->src_len, base, blen, &lo, &d->lay, &d->lay_len, &d->lst);
-    if (r < 0)
-        cli_error("%s: cannot lay the image out: %s", d->o.src, romfs_strerror(r));
-    return r;
+    cli_build_t c;
+    cli_build_init(&c, &d->o.mpy, 0, NULL, NULL);
+    char msg[1100];
+    int r = romfs_source_load(&d->src, d->o.src, &c.o, &c.d, msg, sizeof msg);
+    if (r < 0 && c.d)
+        cli_build_report(&c, r);
+    else if (r < 0)
+        cli_error("%s", msg);
+    cli_build_done(&c);
+    return r < 0 ? -1 : 0;
 }
 
 static int write_output(deploy_t *d)
 {
-    if (cli_refuse_unreadable(d->o.output, "image", d->src_len) < 0)   /* the stable layout is never smaller */
+    if (cli_refuse_unreadable(d->o.output, "image", d->src.len) < 0)   /* the stable layout is never smaller */
         return CLI_FAIL;
-    cli_file_t base;
-    memset(&base, 0, sizeof base);
-    if (d->o.base && cli_file_load(d->o.base, &base) < 0)
+    romfs_layout_opts_t lo = {.block_size = d->o.out_block, .align = d->o.align, .compact_percent = d->o.compact,
+                              .fresh = d->o.full || !d->o.base};
+    char msg[1100];
+    if (romfs_source_layout(&d->src, d->o.src, d->o.base, &lo, &d->lay, &d->lay_len, &d->lst, msg, sizeof msg) < 0) {
+        cli_error("%s", msg);
         return CLI_FAIL;
-    int r = layout(d, base.data, base.len, d->o.out_block, d->o.full || !d->o.base);
-    cli_file_free(&base);
-    if (r < 0)
-        return CLI_FAIL;
+    }
     const uint8_t *img = d->lay;
     size_t len = d->lay_len;
     if (cli_refuse_unreadable(d->o.output, "image", len) < 0)
@@ -399,7 +357,7 @@ static void deployed(deploy_t *d, const romfs_board_deploy_result_t *r)
 static int deploy_to_board(deploy_t *d)
 {
     int late = compile_for_board(d);
-    if (!late && load_source(d, &d->o.mpy) < 0)
+    if (!late && load_source(d) < 0)
         return CLI_FAIL;
     cli_board_cfg_t cfg;
     cli_board_config(&cfg);
@@ -423,7 +381,7 @@ static int deploy_to_board(deploy_t *d)
         .session = {.cache_dir = cdir, .full = d->o.full, .nor = d->o.nor, .allow_unverified = d->o.unverified,
                     .align = d->o.align, .compact = d->o.compact, .sized = say_sizes, .sized_ctx = &ec}};
     int e = late ? romfs_board_deploy_dir(&b, d->o.src, &o, &r)
-                 : romfs_board_deploy_image(&b, d->src, d->src_len, d->is_dir, &o, &r);
+                 : romfs_board_deploy_image(&b, d->src.img, d->src.len, d->src.is_dir, &o, &r);
     if (e < 0)
         say_failure(d, &cfg, &c, e, &r);
     else
@@ -440,7 +398,7 @@ static int deploy_run(deploy_t *d)
     int out_stdout = d->o.output && strcmp(d->o.output, "-") == 0;
     d->info = d->o.quiet ? NULL : d->o.json || out_stdout ? cli_stderr() : cli_stdout();
     if (d->o.output)
-        return load_source(d, &d->o.mpy) == 0 ? write_output(d) : CLI_FAIL;
+        return load_source(d) == 0 ? write_output(d) : CLI_FAIL;
     return deploy_to_board(d);
 }
 
@@ -452,7 +410,7 @@ static int deploy_one(void *ctx, const char *dev, cli_board_result_t *res)
     d.o.json = d.o.quiet = 1;
     d.res = res;
     int rc = deploy_run(&d);
-    free(d.src);
+    romfs_source_free(&d.src);
     free(d.lay);
     return rc;
 }
@@ -470,7 +428,7 @@ int cmd_deploy(int argc, char **argv)
                  ? multi_run("deploy", d.o.devs.v, d.o.devs.n, d.o.json, d.o.quiet, deploy_one, &d)
                  : deploy_run(&d);
     romfs_dirbuild_opts_release(&d.o.mpy);
-    free(d.src);
+    romfs_source_free(&d.src);
     free(d.lay);
     return rc;
 }
