@@ -60,82 +60,29 @@ static void print_text(const romfs_board_part_t *p)
         cli_printf("  Image check: could not read the image from the board\n");
 }
 
-static void print_json_check(const romfs_board_part_t *c)
+/* JSON to the command's stdout (write errors: the stream's, seen when it
+ * is flushed). */
+static int to_stdout(void *ctx, const void *data, size_t len)
 {
-    if (c->verified > 0) {
-        cli_printf(", \"check\": {\"valid\": %s, \"problems\": %zu, \"files\": %zu, \"dirs\": %zu",
-               c->check.problems[ROMFS_CHECK_FAIL] ? "false" : "true", c->check.problems[ROMFS_CHECK_FAIL], c->check.files,
-               c->check.dirs);
-        if (c->first_problem[0]) {
-            cli_printf(", \"first_problem\": ");
-            cli_json_string(cli_stdout(), (const uint8_t *)c->first_problem, strlen(c->first_problem));
-        }
-        cli_printf("}");
-    } else if (c->verified < 0) {
-        cli_printf(", \"check\": null");
-    }
-}
-
-static void print_json_part(const romfs_board_part_t *p, int first)
-{
-    static const char *const mountable[] = {"false", "true", "null"};
-    cli_printf("%s\n  {\"id\": %lld", first ? "" : ",", p->id);
-    if (p->missing) {
-        cli_printf(", \"error\": %lld}", p->size);
-        return;
-    }
-    cli_printf(", \"size\": %lld, \"block_device\": %s", p->size, p->block_device ? "true" : "false");
-    long long usize, ucount;   /* one name for the erase unit (docs/JSON.md) */
-    if (romfs_board_part_unit(p, &usize, &ucount))
-        cli_printf(", \"block_count\": %lld, \"block_size\": %lld", ucount, usize);
-    cli_printf(", \"raw\": \"");
-    print_raw(p);
-    cli_printf("\", \"valid_header\": %s", p->isize >= 0 ? "true" : "false");
-    if (p->isize >= 0) {
-        cli_printf(", \"payload_size\": %lld, \"image_size\": %lld, \"fits\": %s, \"mountable\": %s", p->isize,
-               p->image_len, p->fits ? "true" : "false", mountable[p->mountable]);
-        if (p->sha256[0])
-            cli_printf(", \"sha256\": \"%s\"", p->sha256);
-    }
-    print_json_check(p);
-    cli_printf("}");
-}
-
-static void print_json_head(const romfs_board_t *b, int romfs)
-{
-    cli_printf("{\"device\": ");
-    cli_json_string(cli_stdout(), (const uint8_t *)romfs_board_describe(b), strlen(romfs_board_describe(b)));
-    cli_printf(", \"romfs\": %s, \"partitions\": [", romfs ? "true" : "false");
+    (void)ctx;
+    return fwrite(data, 1, len, cli_stdout()) == len ? 0 : -1;
 }
 
 /* Print what the board answered (and --verify found). */
 static int show(romfs_board_t *b, const romfs_board_query_t *q, int json, int check)
 {
-    int status = CLI_OK;
+    if (json)
+        romfs_board_query_json(q, romfs_board_describe(b), to_stdout, NULL);
     if (!q->romfs || q->n == 0) {
-        if (json) {
-            print_json_head(b, q->romfs);
-            cli_printf("]}\n");
-        } else {
+        if (!json)
             cli_printf(q->romfs ? "No ROMFS partitions available\n" : "ROMFS is not enabled on this device\n");
-        }
         return CLI_FAIL;
     }
     romfs_board_query_sum_t sum;
     romfs_board_query_sum(q, &sum);
-    if (check && sum.unverified)
-        status = CLI_FAIL;
-    if (json)
-        print_json_head(b, 1);
-    for (int i = 0; i < q->n; i++) {
-        if (json)
-            print_json_part(&q->parts[i], i == 0);
-        else
-            print_text(&q->parts[i]);
-    }
-    if (json)
-        cli_printf("\n]}\n");
-    return status;
+    for (int i = 0; !json && i < q->n; i++)
+        print_text(&q->parts[i]);
+    return check && sum.unverified ? CLI_FAIL : CLI_OK;
 }
 
 struct qopts {

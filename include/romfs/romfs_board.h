@@ -43,6 +43,7 @@
 
 #include "romfs/romfs.h"
 #include "romfs/romfs_check.h"
+#include "romfs/romfs_json.h"
 #include "romfs/romfs_deploy.h"
 #include "romfs/romfs_dirbuild.h"
 #include "romfs/romfs_export.h"
@@ -316,6 +317,12 @@ typedef struct romfs_board_query_sum {
                                    * (after a verify: those that failed it) */
 } romfs_board_query_sum_t;
 void romfs_board_query_sum(const romfs_board_query_t *q, romfs_board_query_sum_t *s);
+
+/* q as `romfs query --json` writes it: one object,
+ * {"device": device, "romfs": ..., "partitions": [...]}, and a newline,
+ * through write (romfs_json.h's sink). 0, or write's first error (nothing
+ * more is written after it). */
+int romfs_board_query_json(const romfs_board_query_t *q, const char *device, romfs_json_write_fn write, void *ctx);
 
 /// Running code ///
 

@@ -2,7 +2,9 @@
 /* romfs_board_query (src/board/query.c) on the emulated board: partition 0
  * with the image's header, length, the board's SHA-256 of it, mountable;
  * with verify the image read back passes romfs_check; a corrupt image in
- * the partition is reported, not fatal. */
+ * the partition is reported, not fatal. Without a board: the erase unit,
+ * the summary and `romfs query --json`'s object of every kind of
+ * partition, byte for byte. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,6 +14,24 @@
 
 #include "emuboard.h"
 #include "sha256.h"
+
+typedef struct sink {
+    char buf[4096];
+    size_t len;
+    int calls, fail_at;
+} sink_t;
+
+static int to_sink(void *ctx, const void *data, size_t len)
+{
+    sink_t *k = ctx;
+    if (++k->calls == k->fail_at)
+        return -5;
+    assert_true(k->len + len < sizeof k->buf);
+    memcpy(k->buf + k->len, data, len);
+    k->len += len;
+    k->buf[k->len] = '\0';
+    return 0;
+}
 
 static void test_query_emulated(void **state)
 {
@@ -41,6 +61,11 @@ static void test_query_emulated(void **state)
     assert_int_equal(sum.part_size, EMU_PART_SIZE);
     assert_int_equal(sum.image_size, MAIN_IMG_LEN);
     assert_int_equal(sum.unverified, 0);
+    sink_t *k = calloc(1, sizeof *k);
+    assert_int_equal(romfs_board_query_json(q, romfs_board_describe(b), to_sink, k), 0);
+    assert_non_null(strstr(k->buf, "\"romfs\": true, \"partitions\": [\n  {\"id\": 0, \"size\": "));
+    assert_non_null(strstr(k->buf, "\"check\": {\"valid\": true, \"problems\": 0, "));
+    free(k);
     emu_done(b, part);
 
     /* a header that claims more than the partition: reported, not fatal */
@@ -112,9 +137,62 @@ static void test_query_sum(void **state)
     free(q);
 }
 
+/* `romfs query --json`'s object: every kind of partition, byte for byte. */
+static void test_query_json(void **state)
+{
+    (void)state;
+    romfs_board_query_t *q = calloc(1, sizeof *q);
+    sink_t *k = calloc(1, sizeof *k);
+    assert_int_equal(romfs_board_query_json(q, "dev", to_sink, k), 0);
+    assert_string_equal(k->buf, "{\"device\": \"dev\", \"romfs\": false, \"partitions\": []}\n");
+    q->romfs = 1;
+    q->n = 4;
+    q->parts[0] = (romfs_board_part_t){.id = 0, .missing = 1, .size = -19};
+    q->parts[1] = (romfs_board_part_t){.id = 1, .size = 8192, .block_device = 1, .block_size = 512,
+                                       .block_count = 16, .head = {0xff, 0xff}, .head_len = 2, .isize = -1,
+                                       .image_len = -1};
+    q->parts[2] = (romfs_board_part_t){.id = 2, .size = 65536, .erase = 4096, .head = {0xd2, 0xcd, 0x31},
+                                       .head_len = 3, .isize = 100, .image_len = 104, .fits = 1, .mountable = 1,
+                                       .sha256 = "ab01", .verified = 1};
+    q->parts[2].check.files = 3;
+    q->parts[2].check.dirs = 1;
+    q->parts[3] = (romfs_board_part_t){.id = 3, .size = 4096, .isize = 9000, .image_len = 9004, .mountable = 2,
+                                       .verified = 1, .first_problem = "offset 0x4: \"bad\""};
+    q->parts[3].check.problems[ROMFS_CHECK_FAIL] = 2;
+    memset(k, 0, sizeof *k);
+    assert_int_equal(romfs_board_query_json(q, "a\"b", to_sink, k), 0);
+    assert_string_equal(k->buf,
+        "{\"device\": \"a\\\"b\", \"romfs\": true, \"partitions\": [\n"
+        "  {\"id\": 0, \"error\": -19},\n"
+        "  {\"id\": 1, \"size\": 8192, \"block_device\": true, \"block_count\": 16, \"block_size\": 512, "
+        "\"raw\": \"ff:ff\", \"valid_header\": false},\n"
+        "  {\"id\": 2, \"size\": 65536, \"block_device\": false, \"block_count\": 16, \"block_size\": 4096, "
+        "\"raw\": \"d2:cd:31\", \"valid_header\": true, \"payload_size\": 100, \"image_size\": 104, \"fits\": true, "
+        "\"mountable\": true, \"sha256\": \"ab01\", \"check\": {\"valid\": true, \"problems\": 0, \"files\": 3, "
+        "\"dirs\": 1}},\n"
+        "  {\"id\": 3, \"size\": 4096, \"block_device\": false, \"raw\": \"\", \"valid_header\": true, "
+        "\"payload_size\": 9000, \"image_size\": 9004, \"fits\": false, \"mountable\": null, \"check\": {\"valid\": "
+        "false, \"problems\": 2, \"files\": 0, \"dirs\": 0, \"first_problem\": \"offset 0x4: \\\"bad\\\"\"}}\n"
+        "]}\n");
+    /* could not be read back; a mountable out of range is not claimed */
+    q->parts[3].verified = -1;
+    q->parts[3].mountable = 7;
+    q->n = 4;
+    memset(k, 0, sizeof *k);
+    assert_int_equal(romfs_board_query_json(q, "d", to_sink, k), 0);
+    assert_non_null(strstr(k->buf, "\"mountable\": null, \"check\": null}\n]}\n"));
+    /* the sink's error ends the writing */
+    memset(k, 0, sizeof *k);
+    k->fail_at = 3;
+    assert_int_equal(romfs_board_query_json(q, "d", to_sink, k), -5);
+    assert_int_equal(k->calls, 3);
+    free(k);
+    free(q);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {cmocka_unit_test(test_query_emulated), cmocka_unit_test(test_part_unit),
-                                       cmocka_unit_test(test_query_sum)};
+                                       cmocka_unit_test(test_query_sum), cmocka_unit_test(test_query_json)};
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
