@@ -46,18 +46,6 @@ const cli_cmd_t cli_cmd_ls = {
     offsetof(struct ls_opts, src) + 1, 0, 1, "IMAGE [PATH]",
 };
 
-/* An entry no path reaches: flagged on stderr (and in JSON), since a
- * listing shows it among names that do work. */
-static void warn_unsafe(const char *image, const romfs_info_t *info, const char *path, size_t path_len)
-{
-    char name[ROMFS_CHECK_NAME_CAP], dir[ROMFS_CHECK_NAME_CAP];
-    size_t dir_len = path_len > info->name_len ? path_len - info->name_len - 1 : 0;
-    romfs_check_name(name, sizeof name, info->name, info->name_len);
-    romfs_check_name(dir, sizeof dir, dir_len ? path : "/", dir_len ? dir_len : 1);
-    fflush(stdout);
-    cli_warn("%s: offset 0x%zx: unsafe name '%s' in '%s': no path reaches it", image, info->record_offset, name, dir);
-}
-
 static void print_json(struct ls_opts *o, const romfs_info_t *info, size_t offset, const char *path, size_t path_len)
 {
     int dir = info->type == ROMFS_TYPE_DIR;
@@ -83,8 +71,13 @@ static void print_entry(struct ls_opts *o, const iw_image_t *img, const romfs_in
 {
     int dir = info->type == ROMFS_TYPE_DIR;
     size_t offset = (size_t)(info->data - img->fs.image);
-    if (info->flags & ROMFS_INFO_UNSAFE_NAME)
-        warn_unsafe(img->path, info, path, path_len);
+    char msg[2 * ROMFS_CHECK_NAME_CAP + 1100];
+    /* An entry no path reaches: flagged on stderr (and in JSON), since a
+     * listing shows it among names that do work. */
+    if (info->flags & ROMFS_INFO_UNSAFE_NAME) {
+        romfs_image_unsafe_msg(img->path, info, path, path_len, msg, sizeof msg);
+        iw_message(NULL, 0, msg);
+    }
     if (o->json) {
         print_json(o, info, offset, path, path_len);
     } else {

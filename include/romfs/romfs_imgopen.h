@@ -48,6 +48,13 @@ char *romfs_image_path(const char *path);
 int romfs_image_stat(const romfs_t *fs, const char *name, const char *path, romfs_info_t *info, char *msg,
                      size_t size);
 
+/* The warning for an entry no path reaches (info's ROMFS_INFO_UNSAFE_NAME)
+ * met at path[0..path_len) (its own name last) in the image named name:
+ * "NAME: offset 0x..: unsafe name 'N' in 'DIR': no path reaches it", the
+ * name and its directory escaped and cut by romfs_check_name, into msg. */
+void romfs_image_unsafe_msg(const char *name, const romfs_info_t *info, const char *path, size_t path_len, char *msg,
+                            size_t size);
+
 /* Receives each entry of romfs_image_walk (it may skip its children with
  * romfs_walk_skip_children), and each corrupt directory as an error line
  * (error 1, as romfs_extract_opts_t's on_message) "NAME: offset 0x..:

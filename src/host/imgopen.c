@@ -96,6 +96,17 @@ int romfs_image_stat(const romfs_t *fs, const char *name, const char *path, romf
     return err;
 }
 
+void romfs_image_unsafe_msg(const char *name, const romfs_info_t *info, const char *path, size_t path_len, char *msg,
+                            size_t size)
+{
+    char shown[ROMFS_CHECK_NAME_CAP], dir[ROMFS_CHECK_NAME_CAP];
+    size_t dir_len = path_len > info->name_len ? path_len - info->name_len - 1 : 0;
+    romfs_check_name(shown, sizeof shown, info->name, info->name_len);
+    romfs_check_name(dir, sizeof dir, dir_len ? path : "/", dir_len ? dir_len : 1);
+    snprintf(msg, size, "%s: offset 0x%zx: unsafe name '%s' in '%s': no path reaches it", name, info->record_offset,
+             shown, dir);
+}
+
 /* A corrupt directory met by the walk, as one line. */
 static void walk_error(const romfs_walk_t *w, const char *name, const romfs_image_walk_cb_t *cb)
 {

@@ -234,6 +234,51 @@ static void test_walk(void **state)
     assert_true(s.entries >= 1);
 }
 
+struct unsafe {
+    char msg[400];
+    size_t offset;   /* the record the walk met */
+};
+
+static void find_unsafe(void *ctx, romfs_walk_t *w)
+{
+    struct unsafe *u = ctx;
+    if (!(w->info.flags & ROMFS_INFO_UNSAFE_NAME))
+        return;
+    romfs_image_unsafe_msg("t.img", &w->info, w->path, w->path_len, u->msg, sizeof u->msg);
+    u->offset = w->info.record_offset;
+}
+
+/* A name no path reaches, in a subdirectory and at the root: its record's
+ * offset, the name and its directory named, bad bytes escaped. */
+static void test_unsafe_msg(void **state)
+{
+    (void)state;
+    mk_ent_t e[] = {
+        {"lib\x01/", NULL, 0}, {".", (const uint8_t *)"x", 1}, {"..", NULL, 0}, {".", (const uint8_t *)"y", 1},
+    };
+    size_t len;
+    uint8_t *img = mk_image(e, sizeof e / sizeof *e, &len);
+    assert_non_null(img);
+    romfs_t fs;
+    romfs_info_t info;
+    struct unsafe u = {"", 0};
+    char want[400];
+    assert_int_equal(romfs_mount(&fs, img, len), 0);
+    assert_int_equal(romfs_stat(&fs, "/lib\x01", &info), 0);
+    romfs_image_walk_cb_t cb = {find_unsafe, on_error, &u};
+    assert_int_equal(romfs_image_walk(&fs, "t.img", &info, "/lib\x01", &cb), 0);
+    assert_true(u.offset > 4 && u.offset < len);
+    snprintf(want, sizeof want, "t.img: offset 0x%zx: unsafe name '.' in '/lib\\x01': no path reaches it", u.offset);
+    assert_string_equal(u.msg, want);
+    size_t inner = u.offset;
+    assert_int_equal(romfs_stat(&fs, "", &info), 0);
+    assert_int_equal(romfs_image_walk(&fs, "t.img", &info, "", &cb), 0);
+    assert_true(u.offset > inner);   /* the root's own, after the directory */
+    snprintf(want, sizeof want, "t.img: offset 0x%zx: unsafe name '.' in '/': no path reaches it", u.offset);
+    assert_string_equal(u.msg, want);
+    free(img);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -242,6 +287,7 @@ int main(void)
         cmocka_unit_test(test_path),
         cmocka_unit_test(test_stat),
         cmocka_unit_test(test_walk),
+        cmocka_unit_test(test_unsafe_msg),
     };
     return cmocka_run_group_tests(tests, setup, teardown_tmp);
 }
