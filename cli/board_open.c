@@ -3,7 +3,6 @@
  * library's options (romfs_board_opts_t), the default device, and the
  * emulated board found beside the installed binary or in the source tree. */
 #include "cli.h"
-#include "imgwalk.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -80,62 +79,4 @@ int cli_board_open(romfs_board_t **out, const char *spec, const cli_board_cfg_t 
     romfs_board_close(*out);
     *out = NULL;
     return e;
-}
-
-int iw_board_open_lazy(iw_image_t *img, const iw_source_t *s)
-{
-    char msg[700];
-    if (cli_board_open(&img->board, s->dev, NULL, msg, sizeof msg) != 0) {
-        cli_error("cannot open %s: %s", s->dev ? s->dev : "a board", msg);
-        return -1;
-    }
-    if (romfs_board_image_open(img->board, s->part, &img->bim, &img->lazy) < 0) {
-        cli_error("%s", romfs_board_errmsg(img->board));
-        romfs_board_close(img->board);
-        img->board = NULL;
-        return -1;
-    }
-    snprintf(img->name, sizeof img->name, "%s", img->bim.name);
-    img->path = img->name;
-    img->data = img->bim.data;
-    img->len = img->bim.len;
-    img->addr = img->bim.addr;
-    return 0;
-}
-
-int iw_board_need(iw_image_t *img, const char *path, int what)
-{
-    if (romfs_board_image_need(img->lazy, path, strlen(path), what) == 0)
-        return 0;
-    cli_error("%s", romfs_board_errmsg(img->board));
-    return -1;
-}
-
-void iw_board_close_lazy(iw_image_t *img)
-{
-    romfs_board_image_close(img->lazy, &img->bim);
-    if (img->bim.warning[0])
-        cli_warn("%s", img->bim.warning);
-    romfs_board_close(img->board);
-    img->lazy = NULL;
-    img->board = NULL;
-    img->data = NULL;
-}
-
-int iw_board_fetch(const char *dev, int part, romfs_board_image_t *im)
-{
-    memset(im, 0, sizeof im[0]);
-    romfs_board_t *b = NULL;
-    char msg[700];
-    if (cli_board_open(&b, dev, NULL, msg, sizeof msg) != 0) {
-        cli_error("cannot open %s: %s", dev ? dev : "a board", msg);
-        return -1;
-    }
-    int rc = romfs_board_read_image(b, part, im);
-    if (rc < 0)
-        cli_error("%s", romfs_board_errmsg(b));
-    else if (im->warning[0])
-        cli_warn("%s", im->warning);
-    romfs_board_close(b);
-    return rc < 0 ? -1 : 0;
 }

@@ -12,11 +12,34 @@
 
 /// Loading ///
 
+/* The board of s opened, or NULL after one error line. */
+static romfs_board_t *open_board(const iw_source_t *s)
+{
+    romfs_board_t *b = NULL;
+    char msg[700];
+    if (cli_board_open(&b, s->dev, NULL, msg, sizeof msg) == 0)
+        return b;
+    cli_error("cannot open %s: %s", s->dev ? s->dev : "a board", msg);
+    return NULL;
+}
+
+/* img names and holds a board's image (im->data owned by img, or by the
+ * lazy reader). */
+static void take_board(iw_image_t *img, const romfs_board_image_t *im)
+{
+    snprintf(img->name, sizeof img->name, "%s", im->name);
+    img->path = img->name;
+    img->data = im->data;
+    img->len = im->len;
+    img->addr = im->addr;
+}
+
 int iw_image_load(iw_image_t *img, const iw_source_t *s)
 {
     char msg[1300];
     romfs_board_image_t im;
     memset(img, 0, sizeof *img);
+    memset(&im, 0, sizeof im);
     if (s->image && romfs_image_load(s->image, &img->data, &img->len, msg, sizeof msg) != 0) {
         cli_error("%s", msg);
         return -1;
@@ -25,13 +48,33 @@ int iw_image_load(iw_image_t *img, const iw_source_t *s)
         img->path = romfs_image_name(s->image);
         return 0;
     }
-    if (iw_board_fetch(s->dev, s->part, &im) < 0)
+    romfs_board_t *b = open_board(s);
+    if (!b)
         return -1;
-    snprintf(img->name, sizeof img->name, "%s", im.name);
-    img->path = img->name;
-    img->data = im.data;
-    img->len = im.len;
-    img->addr = im.addr;
+    int rc = romfs_board_read_image(b, s->part, &im);
+    if (rc < 0)
+        cli_error("%s", romfs_board_errmsg(b));
+    else if (im.warning[0])
+        cli_warn("%s", im.warning);
+    if (rc >= 0)
+        take_board(img, &im);
+    romfs_board_close(b);
+    return rc < 0 ? -1 : 0;
+}
+
+/* A board's image read on demand: only its header here. */
+static int open_lazy(iw_image_t *img, const iw_source_t *s)
+{
+    memset(img, 0, sizeof *img);
+    if (!(img->board = open_board(s)))
+        return -1;
+    if (romfs_board_image_open(img->board, s->part, &img->bim, &img->lazy) < 0) {
+        cli_error("%s", romfs_board_errmsg(img->board));
+        romfs_board_close(img->board);
+        img->board = NULL;
+        return -1;
+    }
+    take_board(img, &img->bim);
     return 0;
 }
 
@@ -39,8 +82,7 @@ static int image_open(iw_image_t *img, const iw_source_t *s, int lazy)
 {
     char msg[1300];
     if (!s->image && lazy) {
-        memset(img, 0, sizeof *img);
-        if (iw_board_open_lazy(img, s) < 0)
+        if (open_lazy(img, s) < 0)
             return -1;
     } else if (iw_image_load(img, s) != 0) {
         return -1;
@@ -73,15 +115,22 @@ int iw_command(const cli_cmd_t *c, int argc, char **argv, void *o, iw_source_t *
 
 int iw_image_need(iw_image_t *img, const char *path, int what)
 {
-    return img->lazy ? iw_board_need(img, path, what) : 0;
+    if (!img->lazy || romfs_board_image_need(img->lazy, path, strlen(path), what) == 0)
+        return 0;
+    cli_error("%s", romfs_board_errmsg(img->board));
+    return -1;
 }
 
 void iw_image_close(iw_image_t *img)
 {
-    if (img->lazy)
-        iw_board_close_lazy(img);
-    else
+    if (img->lazy) {
+        romfs_board_image_close(img->lazy, &img->bim);
+        if (img->bim.warning[0])
+            cli_warn("%s", img->bim.warning);
+        romfs_board_close(img->board);
+    } else {
         free(img->data);
+    }
     memset(img, 0, sizeof *img);
 }
 

@@ -48,12 +48,10 @@ struct cli_cmd;
  * operands after IMAGE at argv[optind..]), else the exit status. */
 int iw_command(const struct cli_cmd *c, int argc, char **argv, void *o, iw_source_t *src, iw_image_t *img);
 
-/* Read partition part's image from board dev (NULL: the default board).
- * 0, or -1 after one error line (no image, damaged transfer, board errors). */
-int iw_board_fetch(const char *dev, int part, romfs_board_image_t *im);
-
 /* Load the image of s (a file, "-" stdin, UF2 / HEX unwrapped; image NULL:
- * from the board) as it is, never mounted: 0, or -1 after one error line. */
+ * partition part's image read from board dev, NULL the default board) as
+ * it is, never mounted: 0, or -1 after one error line (no image, damaged
+ * transfer, board errors). */
 int iw_image_load(iw_image_t *img, const iw_source_t *s);
 /* Load and mount; on failure prints one line naming the file or board
  * (for an image the reader refuses, the checker's first problem and its
@@ -66,10 +64,6 @@ void iw_image_close(iw_image_t *img);
  * file need does nothing. 0, or -1 after one error line. */
 int iw_image_open_lazy(iw_image_t *img, const iw_source_t *s);
 int iw_image_need(iw_image_t *img, const char *path, int what);
-/* The board side of those (board_open.c). */
-int iw_board_open_lazy(iw_image_t *img, const iw_source_t *s);
-int iw_board_need(iw_image_t *img, const char *path, int what);
-void iw_board_close_lazy(iw_image_t *img);
 
 /* The entry at the user's path arg in img, read as need (ROMFS_NEED_*)
  * says: *path its normalised form (malloc'd, the caller frees it, also
