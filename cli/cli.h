@@ -125,32 +125,23 @@ int cli_file_load(const char *path, cli_file_t *f);
 int cli_refuse_unreadable(const char *out, const char *what, uint64_t bytes);
 void cli_file_free(cli_file_t *f);
 
-/* Atomic output (romfs_out_* of romfs_io.h) whose temporary file is removed
- * when a signal ends the command (romfs_cleanup.h, tracked from main()).
- * fp is a stdio stream on it for cli_out_open; cli_out_openat outputs use
- * cli_out_write. */
+/* Atomic output (romfs_out_* of romfs_io.h, buffered) whose temporary file
+ * is removed when a signal ends the command (romfs_cleanup.h, tracked from
+ * main()). */
 typedef struct cli_out {
-    FILE *fp;
     romfs_out_t o;
     const char *path;       /* for messages; "<stdout>" for "-" */
-    int err;                /* first write error (negative errno), or 0 */
-    uint64_t written;
 } cli_out_t;
 
 /* Open path for writing ('-' is stdout). On failure prints one error line
  * naming it and returns -1. */
 int cli_out_open(cli_out_t *o, const char *path);
-/* romfs_out_openat, registered for cleanup, without fp. Prints nothing;
- * returns 0 or a negative errno. path names the output in messages. */
-int cli_out_openat(cli_out_t *o, int dirfd, const char *name, unsigned flags, const char *path);
 /* Append bytes (a romfs_builder_write callback: ctx is the cli_out_t). The
  * first failure prints "PATH: write failed at offset N: <strerror>" and
  * is returned as a negative errno, and so are all later calls. */
 int cli_out_write(void *ctx, const void *data, size_t len);
-/* Flush, fsync, rename into place. cli_out_finish returns 0 or a negative
- * errno and prints nothing; cli_out_commit prints "PATH: write failed: .."
- * and returns -1. Either way the temporary file is gone afterwards. */
-int cli_out_finish(cli_out_t *o);
+/* Flush, fsync, rename into place; "PATH: write failed: .." and -1 when
+ * that fails. Either way the temporary file is gone afterwards. */
 int cli_out_commit(cli_out_t *o);
 void cli_out_abort(cli_out_t *o);
 

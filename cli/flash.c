@@ -87,7 +87,7 @@ int cli_flash_check(const cli_flash_t *fo)
 static int builder_error(romfs_builder_t *b, const cli_out_t *out, int r)
 {
     const char *m = romfs_builder_errmsg(b);
-    if (!out->err)
+    if (!out->o.err)
         cli_error("%s", m && *m ? m : romfs_strerror(r));
     return -1;
 }
@@ -131,7 +131,7 @@ int cli_flash_write(const cli_flash_t *fo, romfs_builder_t *b, cli_out_t *out, c
     if (r == ROMFS_ERR_INVAL)
         cli_error("%s: %llu bytes at 0x%x run past the 4 GiB address space", out_path,
                   (unsigned long long)total, (unsigned)fo->address);
-    else if (r < 0 && !out->err)
+    else if (r < 0 && !out->o.err)
         cli_error("%s: %s", out_path, strerror(-r));
     return r < 0 ? -1 : 0;
 }

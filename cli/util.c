@@ -133,37 +133,19 @@ void cli_file_free(cli_file_t *f)
     memset(f, 0, sizeof *f);
 }
 
-int cli_out_openat(cli_out_t *o, int dirfd, const char *name, unsigned flags, const char *path)
-{
-    memset(o, 0, sizeof *o);
-    o->path = path;
-    /* The temporary file is registered for signals by the hooks
-     * (romfs_cleanup_track); a command's output is covered from here. */
-    romfs_cleanup_install();
-    return romfs_out_openat(&o->o, dirfd, name, flags);
-}
-
 int cli_out_open(cli_out_t *o, const char *path)
 {
     memset(o, 0, sizeof *o);
     o->path = strcmp(path, "-") == 0 ? "<stdout>" : path;
+    /* The temporary file is registered for signals by the hooks
+     * (romfs_cleanup_track); a command's output is covered from here. */
     romfs_cleanup_install();
+    fflush(stdout);   /* "-": what stdio holds goes first */
     int r = romfs_out_open(&o->o, path);
+    if (r == 0 && (r = romfs_out_buffer(&o->o, 1 << 16)) < 0)
+        romfs_out_abort(&o->o);
     if (r < 0) {
         cli_error("%s: cannot write: %s", o->path, strerror(-r));
-        return -1;
-    }
-    if (o->o.fd == 1 && !o->o.own_fd) {
-        o->fp = stdout;
-        return 0;
-    }
-    int fd = rp_dup(o->o.fd);
-    o->fp = fd < 0 ? NULL : fdopen(fd, "wb");
-    if (!o->fp) {
-        cli_error("%s: %s", o->path, strerror(errno));
-        if (fd >= 0)
-            rp_close(fd);
-        cli_out_abort(o);
         return -1;
     }
     return 0;
@@ -172,45 +154,18 @@ int cli_out_open(cli_out_t *o, const char *path)
 int cli_out_write(void *ctx, const void *data, size_t len)
 {
     cli_out_t *o = ctx;
-    if (o->err)
-        return o->err;
-    int r = 0;
-    errno = 0;
-    if (o->fp && fwrite(data, 1, len, o->fp) != len)
-        r = errno ? -errno : -EIO;
-    else if (!o->fp)
-        r = romfs_out_write(&o->o, data, len);
-    if (r < 0) {
-        o->err = r;
-        cli_error("%s: write failed at offset %llu: %s", o->path, (unsigned long long)o->written, strerror(-r));
-        return r;
-    }
-    o->written += len;
-    return 0;
-}
-
-int cli_out_finish(cli_out_t *o)
-{
-    int err = o->err;
-    if (o->fp) {
-        errno = 0;
-        if ((fflush(o->fp) != 0 || ferror(o->fp)) && !err)
-            err = errno ? -errno : -EIO;
-        if (o->fp != stdout && fclose(o->fp) != 0 && !err)
-            err = -errno;
-        o->fp = NULL;
-    }
-    if (err)
-        romfs_out_abort(&o->o);
-    else
-        err = romfs_out_commit(&o->o);
-    return err;
+    if (o->o.err)
+        return o->o.err;
+    int r = romfs_out_write(&o->o, data, len);
+    if (r < 0)
+        cli_error("%s: write failed at offset %llu: %s", o->path, (unsigned long long)o->o.written, strerror(-r));
+    return r;
 }
 
 int cli_out_commit(cli_out_t *o)
 {
-    int had = o->err;
-    int r = cli_out_finish(o);
+    int had = o->o.err;
+    int r = romfs_out_commit(&o->o);
     if (r < 0 && !had)
         cli_error("%s: write failed: %s", o->path, strerror(-r));
     return r < 0 ? -1 : 0;
@@ -218,9 +173,6 @@ int cli_out_commit(cli_out_t *o)
 
 void cli_out_abort(cli_out_t *o)
 {
-    if (o->fp && o->fp != stdout)
-        fclose(o->fp);
-    o->fp = NULL;
     romfs_out_abort(&o->o);
 }
 

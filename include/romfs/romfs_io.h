@@ -62,6 +62,10 @@ typedef struct romfs_out {
     char *tmp;              /* the temporary file's name in dirfd, or NULL */
     unsigned flags;
     int own_fd;             /* fd is ours to close (not stdout) */
+    uint8_t *buf;           /* romfs_out_buffer's, or NULL: writes go straight to fd */
+    size_t buf_len, buf_size;
+    uint64_t written;       /* bytes romfs_out_write accepted: where a failure is */
+    int err;                /* its first error (negative errno), or 0 */
 } romfs_out_t;
 
 /* Start writing path. "-" is standard output; a device, FIFO or socket is
@@ -77,13 +81,20 @@ int romfs_out_open(romfs_out_t *o, const char *path);
  * and no flags, exactly romfs_out_open. */
 int romfs_out_openat(romfs_out_t *o, int dirfd, const char *name, unsigned flags);
 
+/* Collect writes in a buffer of size bytes, written out when full and at
+ * commit: for an output written in many small pieces (a builder's, a HEX
+ * encoder's). 0, or -ENOMEM with writes left unbuffered. */
+int romfs_out_buffer(romfs_out_t *o, size_t size);
+
 /* Write all of [data, data+len), retrying short writes and EINTR. Returns 0
- * or a negative errno. */
+ * or a negative errno; the first error stays (o->err) and every later call
+ * returns it. o->written counts the bytes accepted before. */
 int romfs_out_write(romfs_out_t *o, const void *data, size_t len);
 
-/* Finish: fsync, close, rename into place, fsync the directory. Returns 0,
- * or a negative errno after removing the temporary file (the old file is
- * untouched). Written-in-place outputs are only closed. */
+/* Finish: write out the buffer, fsync, close, rename into place, fsync the
+ * directory. Returns 0, or a negative errno (a write's error first) after
+ * removing the temporary file (the old file is untouched). Written-in-place
+ * outputs are only closed. */
 int romfs_out_commit(romfs_out_t *o);
 
 /* Give up: close and remove the temporary file. Safe after commit. */

@@ -262,9 +262,40 @@ int romfs_out_openat(romfs_out_t *o, int dirfd, const char *name, unsigned flags
     return r;
 }
 
+int romfs_out_buffer(romfs_out_t *o, size_t size)
+{
+    free(o->buf);
+    o->buf_len = 0;
+    o->buf_size = size;
+    o->buf = malloc(size);
+    return o->buf ? 0 : -ENOMEM;
+}
+
+/* Write out the buffer (errors: romfs_out_write's). */
+static int out_flush(romfs_out_t *o)
+{
+    int r = o->buf_len && rp_write_all(o->fd, o->buf, o->buf_len) != 0 ? -errno : 0;
+    o->buf_len = 0;
+    return r;
+}
+
 int romfs_out_write(romfs_out_t *o, const void *data, size_t len)
 {
-    return rp_write_all(o->fd, data, len) == 0 ? 0 : -errno;
+    if (o->err)
+        return o->err;
+    int r = 0;
+    if (o->buf && len > o->buf_size - o->buf_len)
+        r = out_flush(o);
+    if (r == 0 && o->buf && len <= o->buf_size - o->buf_len) {
+        memcpy(o->buf + o->buf_len, data, len);
+        o->buf_len += len;
+    } else if (r == 0 && rp_write_all(o->fd, data, len) != 0) {
+        r = -errno;
+    }
+    if (r < 0)
+        return o->err = r;
+    o->written += len;
+    return 0;
 }
 
 static int do_rename(romfs_out_t *o)
@@ -274,8 +305,8 @@ static int do_rename(romfs_out_t *o)
 
 int romfs_out_commit(romfs_out_t *o)
 {
-    int err = 0;
-    if (o->tmp && !(o->flags & ROMFS_OUT_NOSYNC) && rp_fsync(o->fd) != 0)
+    int err = o->err ? o->err : out_flush(o);
+    if (!err && o->tmp && !(o->flags & ROMFS_OUT_NOSYNC) && rp_fsync(o->fd) != 0)
         err = -errno;
     if (o->own_fd && rp_close(o->fd) != 0 && !err)
         err = -errno;
@@ -306,6 +337,7 @@ void romfs_out_abort(romfs_out_t *o)
         rp_dir_close(o->dirfd);
     free(o->tmp);
     free(o->name);
+    free(o->buf);
     memset(o, 0, sizeof *o);
     o->fd = o->dirfd = -1;
 }

@@ -244,6 +244,55 @@ static void test_out_tmp_hooks(void **state)
     assert_int_equal(l.created, 2);
 }
 
+/* A buffered output holds small writes and writes large ones through,
+ * in order; the file appears whole at commit. */
+static void test_out_buffer(void **state)
+{
+    (void)state;
+    romfs_out_t o;
+    char want[300], *got;
+    size_t n = 0, len;
+    assert_int_equal(romfs_out_open(&o, at("b")), 0);
+    assert_int_equal(romfs_out_buffer(&o, 16), 0);
+    static const size_t sizes[] = {3, 13, 0, 1, 40, 16, 15, 2, 100};
+    for (size_t i = 0; i < sizeof sizes / sizeof *sizes; i++) {
+        for (size_t k = 0; k < sizes[i]; k++)
+            want[n + k] = (char)('a' + (n + k) % 26);
+        assert_int_equal(romfs_out_write(&o, want + n, sizes[i]), 0);
+        n += sizes[i];
+        assert_int_equal(o.written, n);
+    }
+    assert_int_equal(romfs_out_commit(&o), 0);
+    assert_int_equal(romfs_load_file(at("b"), 1000, (uint8_t **)&got, &len), 0);
+    assert_int_equal(len, n);
+    assert_memory_equal(got, want, n);
+    free(got);
+}
+
+/* The first write error stays: later writes and the commit return it,
+ * o->written says how far it got, and a buffered one surfaces when the
+ * buffer is written out (/dev/full: ENOSPC). */
+static void test_out_error_stays(void **state)
+{
+    (void)state;
+    romfs_out_t o;
+    assert_int_equal(romfs_out_open(&o, "/dev/full"), 0);
+    assert_int_equal(romfs_out_buffer(&o, 16), 0);
+    assert_int_equal(romfs_out_write(&o, "0123456789", 10), 0);
+    assert_int_equal(romfs_out_write(&o, "0123456789", 10), -ENOSPC);
+    assert_int_equal(o.written, 10);
+    assert_int_equal(romfs_out_write(&o, "x", 1), -ENOSPC);
+    assert_int_equal(romfs_out_commit(&o), -ENOSPC);
+    assert_int_equal(romfs_out_open(&o, "/dev/full"), 0);
+    assert_int_equal(romfs_out_write(&o, "x", 1), -ENOSPC);
+    assert_int_equal(romfs_out_commit(&o), -ENOSPC);
+    /* Buffered and never full: the error comes at commit. */
+    assert_int_equal(romfs_out_open(&o, "/dev/full"), 0);
+    assert_int_equal(romfs_out_buffer(&o, 16), 0);
+    assert_int_equal(romfs_out_write(&o, "x", 1), 0);
+    assert_int_equal(romfs_out_commit(&o), -ENOSPC);
+}
+
 static void test_mkdir_p(void **state)
 {
     (void)state;
@@ -266,6 +315,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_out_symlink, setup, teardown),
         cmocka_unit_test_setup_teardown(test_out_device, setup, teardown),
         cmocka_unit_test_setup_teardown(test_out_tmp_hooks, setup, teardown_hooks),
+        cmocka_unit_test_setup_teardown(test_out_buffer, setup, teardown),
+        cmocka_unit_test(test_out_error_stays),
         cmocka_unit_test_setup_teardown(test_mkdir_p, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
