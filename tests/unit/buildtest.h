@@ -83,6 +83,17 @@ static const char *tpath(const char *rel)
     return buf[k];
 }
 
+/* data written to tpath(name). */
+static inline const char *write_file(const char *name, const void *data, size_t len)
+{
+    const char *path = tpath(name);
+    FILE *fp = fopen(path, "wb");
+    assert_non_null(fp);
+    assert_int_equal(fwrite(data, 1, len, fp), len);
+    assert_int_equal(fclose(fp), 0);
+    return path;
+}
+
 static inline void put_file(const char *rel, const char *content)
 {
     FILE *fp = fopen(tpath(rel), "wb");

@@ -36,17 +36,6 @@ static uint8_t *tree(size_t *len)
     return img;
 }
 
-/* data written to tpath(name) (buildtest.h's temporary tree). */
-static const char *write_file(const char *name, const void *data, size_t len)
-{
-    const char *path = tpath(name);
-    FILE *fp = fopen(path, "wb");
-    assert_non_null(fp);
-    assert_int_equal(fwrite(data, 1, len, fp), len);
-    assert_int_equal(fclose(fp), 0);
-    return path;
-}
-
 static int setup(void **state)
 {
     (void)state;

@@ -21,16 +21,6 @@
 #include "romfs/romfs_flashfmt.h"
 #include "romfs/romfs_source.h"
 
-static const char *write_file(const char *name, const void *data, size_t len)
-{
-    const char *path = tpath(name);
-    FILE *fp = fopen(path, "wb");
-    assert_non_null(fp);
-    assert_int_equal(fwrite(data, 1, len, fp), len);
-    assert_int_equal(fclose(fp), 0);
-    return path;
-}
-
 static uint8_t *tree(size_t *len, const char *text)
 {
     mk_ent_t e[] = {
