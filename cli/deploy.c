@@ -223,30 +223,9 @@ static int write_output(deploy_t *d)
     return cli_out_commit(&out) < 0 ? CLI_FAIL : CLI_OK;
 }
 
-static void json_summary(const char *desc, const romfs_board_info_t *info, uint32_t bs,
-                         const romfs_session_result_t *res, uint64_t wire)
+static int put(void *fp, const void *data, size_t len)
 {
-    cli_printf("{\"device\":");
-    cli_json_string(cli_stdout(), (const uint8_t *)desc, strlen(desc));
-    cli_printf(",\"partition\":%d,\"partition_size\":%llu,\"block_size\":%u,\"image_size\":%zu,"
-           "\"layout\":\"%s\",\"base\":\"%s\",\"blocks_total\":%u,\"blocks_written\":%u,"
-           "\"blocks_skipped\":%u,\"bytes_programmed\":%llu,\"wire_bytes\":%llu,\"erase_ops\":%u,"
-           "\"write_ops\":%u,\"board_bytes_read\":%llu,\"crcs_asked\":%u,\"verified\":%s,\"seconds\":%.3f",
-           info->part, (unsigned long long)info->part_size, bs, res->image_len,
-           romfs_session_layout_name(res->layout), romfs_session_base_name(res->base),
-           res->blocks_total, res->blocks_written, res->blocks_skipped, (unsigned long long)res->bytes_programmed,
-           (unsigned long long)wire, res->erase_ops, res->write_ops, (unsigned long long)res->bytes_read,
-           res->crcs_asked, res->verified ? "true" : "false", res->seconds);
-    cli_printf(",\"unique_id\":");   /* for the many-boards summary (cli/multi.c) */
-    cli_json_string(cli_stdout(), (const uint8_t *)info->uid, strlen(info->uid));
-    if (res->layout == ROMFS_SESSION_LAYOUT_STABLE)
-        cli_printf(",\"files\":%zu,\"files_kept\":%zu,\"files_in_place\":%zu,\"files_moved\":%zu,"
-               "\"files_added\":%zu,\"compacted\":%s,\"waste\":%zu",
-               res->lst.files, res->lst.kept, res->lst.in_place, res->lst.moved, res->lst.added,
-               res->lst.compacted ? "true" : "false", res->lst.waste);
-    cli_printf(",\"note\":");
-    cli_json_string(cli_stdout(), (const uint8_t *)res->note, strlen(res->note));
-    cli_printf("}\n");
+    return fwrite(data, 1, len, fp) == len ? 0 : -1;
 }
 
 typedef struct sizectx {
@@ -346,7 +325,7 @@ static void deployed(deploy_t *d, const romfs_board_deploy_result_t *r)
 {
     report(d, &r->res, r->wire_bytes);
     if (d->o.json)
-        json_summary(r->board, &r->info, r->block_size, &r->res, r->wire_bytes);
+        (void)romfs_board_deploy_json(r, put, cli_stdout());   /* write errors: the stream's, at exit */
     if (d->res) {
         *d->res = (cli_board_result_t){.written = r->res.blocks_written, .total = r->res.blocks_total,
                                        .wire = (long long)r->wire_bytes};

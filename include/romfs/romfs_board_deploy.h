@@ -39,6 +39,7 @@
 #include "romfs/romfs_dirbuild.h"
 #include "romfs/romfs_dirwatch.h"
 #include "romfs/romfs_export.h"
+#include "romfs/romfs_json.h"
 #include "romfs/romfs_session.h"
 
 #ifdef __cplusplus
@@ -121,6 +122,12 @@ int romfs_board_deploy_image(romfs_board_t **b, const uint8_t *img, size_t len, 
                              const romfs_board_deploy_opts_t *opts, romfs_board_deploy_result_t *r);
 
 void romfs_board_deploy_result_free(romfs_board_deploy_result_t *r);
+
+/* r as `romfs deploy --json` prints it: one JSON object and a newline
+ * (device, partition, sizes, blocks, wire and board bytes, verified,
+ * seconds, unique_id, the stable layout's file counts, note), through
+ * write (romfs_json.h). 0, or write's first error. */
+int romfs_board_deploy_json(const romfs_board_deploy_result_t *r, romfs_json_write_fn write, void *ctx);
 
 /* 1 when a deploy's code says the connection is gone (closed, silent, or
  * answering nonsense): reopen the board and deploy again. */

@@ -6,7 +6,8 @@
  * written, the re-check over a new connection when the board dies after
  * the commit, and the watch core's cycle (deploy, unchanged, an edit
  * written incrementally over the kept session, the module run, a build
- * failure). Messages come back through the callback, never printed.
+ * failure), and a result as `romfs deploy --json` writes it.
+ * Messages come back through the callback, never printed.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -152,10 +153,60 @@ static void test_recheck_after_commit(void **state)
     assert_true(rechecked);
 }
 
+typedef struct jbuf {
+    char text[2048];
+    size_t len;
+    int fail_after;   /* > 0: the write after this many fails */
+} jbuf_t;
+
+static int jwrite(void *ctx, const void *data, size_t len)
+{
+    jbuf_t *j = ctx;
+    if (j->fail_after && --j->fail_after == 0)
+        return -5;
+    assert_true(j->len + len < sizeof j->text);
+    memcpy(j->text + j->len, data, len);
+    j->len += len;
+    j->text[j->len] = 0;
+    return 0;
+}
+
+/* The JSON of a stable-layout deploy, every figure in its place and the
+ * board's own strings escaped; a write error stops it and is returned. */
+static void test_deploy_json(void **state)
+{
+    (void)state;
+    romfs_board_deploy_result_t r = {.block_size = 4096, .wire_bytes = 777};
+    snprintf(r.board, sizeof r.board, "exec:b\"1");
+    r.info.part = 1;
+    r.info.part_size = 65536;
+    snprintf(r.info.uid, sizeof r.info.uid, "e66138");
+    r.res = (romfs_session_result_t){.image_len = 9000, .layout = ROMFS_SESSION_LAYOUT_STABLE,
+                                     .base = ROMFS_SESSION_BASE_SESSION, .blocks_total = 3, .blocks_written = 1,
+                                     .blocks_skipped = 2, .bytes_programmed = 4096, .erase_ops = 1, .write_ops = 2,
+                                     .bytes_read = 12, .crcs_asked = 0, .verified = 1, .seconds = 0.25};
+    r.res.lst = (romfs_layout_stats_t){.files = 4, .kept = 3, .added = 1, .waste = 10};
+    snprintf(r.res.note, sizeof r.res.note, "tab\there");
+    jbuf_t j = {0};
+    assert_int_equal(romfs_board_deploy_json(&r, jwrite, &j), 0);
+    assert_string_equal(j.text,
+                        "{\"device\":\"exec:b\\\"1\",\"partition\":1,\"partition_size\":65536,\"block_size\":4096,"
+                        "\"image_size\":9000,\"layout\":\"stable\",\"base\":\"session\",\"blocks_total\":3,"
+                        "\"blocks_written\":1,\"blocks_skipped\":2,\"bytes_programmed\":4096,\"wire_bytes\":777,"
+                        "\"erase_ops\":1,\"write_ops\":2,\"board_bytes_read\":12,\"crcs_asked\":0,\"verified\":true,"
+                        "\"seconds\":0.250,\"unique_id\":\"e66138\",\"files\":4,\"files_kept\":3,"
+                        "\"files_in_place\":0,\"files_moved\":0,\"files_added\":1,\"compacted\":false,\"waste\":10,"
+                        "\"note\":\"tab\\u0009here\"}\n");
+    jbuf_t k = {.fail_after = 2};
+    assert_int_equal(romfs_board_deploy_json(&r, jwrite, &k), -5);
+    assert_int_equal(k.len, strlen("{\"device\":"));   /* nothing after the failed write */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_deploy_dir),
+        cmocka_unit_test(test_deploy_json),
         cmocka_unit_test(test_read_only),
         cmocka_unit_test(test_recheck_after_commit),
     };
