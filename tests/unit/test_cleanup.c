@@ -19,31 +19,25 @@
 
 #include "romfs/romfs_cleanup.h"
 #include "romfs/romfs_io.h"
+#include "testutil.h"
 
 static char dir[64];
 
 static int setup(void **state)
 {
     (void)state;
-    snprintf(dir, sizeof dir, "/tmp/test_cleanup-XXXXXX");
-    return mkdtemp(dir) ? 0 : -1;
+    return tu_tmpdir(dir, sizeof dir, "test_cleanup");
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    return system(cmd) == 0 ? 0 : -1;
+    return tu_rmtree(dir);
 }
 
 static const char *at(const char *name)
 {
-    static char buf[4][128];
-    static int k;
-    k = (k + 1) % 4;
-    snprintf(buf[k], sizeof buf[k], "%s/%s", dir, name);
-    return buf[k];
+    return tu_path(dir, name);
 }
 
 /* Entries in dir. */
@@ -70,6 +64,25 @@ static int wait_status(pid_t pid)
     return st;
 }
 
+/* Run body in a child process (which then exits 0) and return how it
+ * ended. */
+static int in_child(void (*body)(void))
+{
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        body();
+        _exit(0);
+    }
+    return wait_status(pid);
+}
+
+static void assert_killed_by(int st, int sig)
+{
+    assert_true(WIFSIGNALED(st));
+    assert_int_equal(WTERMSIG(st), sig);
+}
+
 /* Everything the child wrote on fd (closed here), NUL-terminated. */
 static void read_all(int fd, char *buf, size_t size)
 {
@@ -81,24 +94,29 @@ static void read_all(int fd, char *buf, size_t size)
     close(fd);
 }
 
+static void removes_outputs(void)
+{
+    romfs_cleanup_track(NULL);
+    romfs_cleanup_install();
+    romfs_out_t a, b;
+    child_open(&a, "a");
+    child_open(&b, "b");
+    raise(SIGTERM);
+}
+
 static void test_signal_removes_outputs(void **state)
 {
     (void)state;
-    pid_t pid = fork();
-    assert_true(pid >= 0);
-    if (pid == 0) {
-        romfs_cleanup_track(NULL);
-        romfs_cleanup_install();
-        romfs_out_t a, b;
-        child_open(&a, "a");
-        child_open(&b, "b");
-        raise(SIGTERM);
-        _exit(0);
-    }
-    int st = wait_status(pid);
-    assert_true(WIFSIGNALED(st));
-    assert_int_equal(WTERMSIG(st), SIGTERM);
+    assert_killed_by(in_child(removes_outputs), SIGTERM);
     assert_int_equal(entries(), 0);   /* both temporary files gone, nothing renamed */
+}
+
+static void track_only(void)
+{
+    romfs_cleanup_track(NULL);
+    romfs_out_t a;
+    child_open(&a, "a");
+    raise(SIGINT);
 }
 
 /* Tracking alone installs nothing: the signal's default action kills the
@@ -107,19 +125,25 @@ static void test_signal_removes_outputs(void **state)
 static void test_track_installs_nothing(void **state)
 {
     (void)state;
-    pid_t pid = fork();
-    assert_true(pid >= 0);
-    if (pid == 0) {
-        romfs_cleanup_track(NULL);
-        romfs_out_t a;
-        child_open(&a, "a");
-        raise(SIGINT);
-        _exit(0);
-    }
-    int st = wait_status(pid);
-    assert_true(WIFSIGNALED(st));
-    assert_int_equal(WTERMSIG(st), SIGINT);
+    assert_killed_by(in_child(track_only), SIGINT);
     assert_int_equal(entries(), 1);
+}
+
+static void commit_many(void)
+{
+    romfs_cleanup_track(NULL);
+    romfs_cleanup_install();
+    for (int i = 0; i < 100; i++) {
+        char name[16];
+        snprintf(name, sizeof name, "f%d", i);
+        romfs_out_t o;
+        child_open(&o, name);
+        if (romfs_out_commit(&o) != 0)
+            _exit(98);
+    }
+    romfs_out_t last;
+    child_open(&last, "last");
+    raise(SIGHUP);
 }
 
 /* Committed outputs leave the registry: far more than its 64 slots are
@@ -127,31 +151,23 @@ static void test_track_installs_nothing(void **state)
 static void test_committed_are_forgotten(void **state)
 {
     (void)state;
-    pid_t pid = fork();
-    assert_true(pid >= 0);
-    if (pid == 0) {
-        romfs_cleanup_track(NULL);
-        romfs_cleanup_install();
-        for (int i = 0; i < 100; i++) {
-            char name[16];
-            snprintf(name, sizeof name, "f%d", i);
-            romfs_out_t o;
-            child_open(&o, name);
-            if (romfs_out_commit(&o) != 0)
-                _exit(98);
-        }
-        romfs_out_t last;
-        child_open(&last, "last");
-        raise(SIGHUP);
-        _exit(0);
-    }
-    int st = wait_status(pid);
-    assert_true(WIFSIGNALED(st));
-    assert_int_equal(WTERMSIG(st), SIGHUP);
+    assert_killed_by(in_child(commit_many), SIGHUP);
     assert_int_equal(entries(), 100);
     struct stat sb;
     assert_int_equal(stat(at("f99"), &sb), 0);
     assert_int_equal(sb.st_size, 4);
+}
+
+static int pipe_w;   /* the write end a child body uses */
+
+static void notes(void)
+{
+    romfs_cleanup_opts_t o = {pipe_w, "tool: ", 0};
+    romfs_cleanup_track(&o);
+    romfs_cleanup_note("gone", "");
+    romfs_cleanup_note(NULL, NULL);
+    romfs_cleanup_note("deploy to B interrupted\nsecond line", ": deploy again");
+    raise(SIGTERM);
 }
 
 /* Each thread's note is said on the way out, with the prefix and the
@@ -161,23 +177,12 @@ static void test_notes(void **state)
     (void)state;
     int p[2];
     assert_int_equal(pipe(p), 0);
-    pid_t pid = fork();
-    assert_true(pid >= 0);
-    if (pid == 0) {
-        close(p[0]);
-        romfs_cleanup_opts_t o = {p[1], "tool: ", 0};
-        romfs_cleanup_track(&o);
-        romfs_cleanup_note("gone", "");
-        romfs_cleanup_note(NULL, NULL);
-        romfs_cleanup_note("deploy to B interrupted\nsecond line", ": deploy again");
-        raise(SIGTERM);
-        _exit(0);
-    }
+    pipe_w = p[1];
+    int st = in_child(notes);   /* a pipe's worth of note: no blocking before the wait */
     close(p[1]);
     char buf[512];
     read_all(p[0], buf, sizeof buf);
-    int st = wait_status(pid);
-    assert_true(WIFSIGNALED(st));
+    assert_killed_by(st, SIGTERM);
     assert_string_equal(buf, "tool: deploy to B interrupted (SIGTERM): deploy again\n");
 }
 
@@ -209,9 +214,7 @@ static void test_kill_group(void **state)
     char buf[16];
     read_all(p[0], buf, sizeof buf);   /* returns: the group member is dead */
     assert_string_equal(buf, "");
-    int st = wait_status(pid);
-    assert_true(WIFSIGNALED(st));
-    assert_int_equal(WTERMSIG(st), SIGTERM);
+    assert_killed_by(wait_status(pid), SIGTERM);
 }
 
 /* stop_after stops the process right after that registration (once the
@@ -237,9 +240,7 @@ static void test_stop_after(void **state)
     assert_int_equal(entries(), 2);
     kill(pid, SIGTERM);
     kill(pid, SIGCONT);
-    st = wait_status(pid);
-    assert_true(WIFSIGNALED(st));
-    assert_int_equal(WTERMSIG(st), SIGTERM);
+    assert_killed_by(wait_status(pid), SIGTERM);
     assert_int_equal(entries(), 0);
 }
 

@@ -15,31 +15,25 @@
 #include <cmocka.h>
 
 #include "romfs/romfs_io.h"
+#include "testutil.h"
 
 static char dir[64];
 
 static int setup(void **state)
 {
     (void)state;
-    snprintf(dir, sizeof dir, "/tmp/test_io-XXXXXX");
-    return mkdtemp(dir) ? 0 : -1;
+    return tu_tmpdir(dir, sizeof dir, "test_io");
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    return system(cmd) == 0 ? 0 : -1;
+    return tu_rmtree(dir);
 }
 
 static const char *at(const char *name)
 {
-    static char buf[4][128];
-    static int k;
-    k = (k + 1) % 4;
-    snprintf(buf[k], sizeof buf[k], "%s/%s", dir, name);
-    return buf[k];
+    return tu_path(dir, name);
 }
 
 /* Entries of dir other than the ones named: temporary files left behind. */
