@@ -80,19 +80,10 @@ int cmd_run(int argc, char **argv)
         return CLI_FAIL;
     }
     romfs_cleanup_kill_group(romfs_board_process_group(b));   /* a signal ends the board process too */
-    char *err = NULL, *boot = NULL;
-    size_t blen = 0;
-    /* The reset here, not in romfs_board_run: a link it closes is the
-     * board's way of resetting (the unix port), not a failure of MODULE. */
-    int e = o.reset ? romfs_board_soft_reset(b, &boot, &blen) : 0;
-    if (boot)
-        to_stdout(boot, blen, NULL);
-    romfs_board_free(boot);
-    int reset_ended = e == ROMFS_ERR_CLOSED;
-    if (!e)
-        e = romfs_board_run(b, module, 0, to_stdout, NULL, &err, timeout_ms);
+    char *err = NULL;
+    int e = romfs_board_run(b, module, o.reset, to_stdout, NULL, &err, timeout_ms);
     int status = CLI_OK;
-    if (reset_ended) {
+    if (romfs_board_reset_ended(b)) {   /* the board's way of resetting (the unix port): not MODULE's failure */
         cli_error("%s: %s: use --no-reset", romfs_board_describe(b), romfs_board_errmsg(b));
         status = CLI_FAIL;
     } else if (e == ROMFS_ERR_RAISED && err) {

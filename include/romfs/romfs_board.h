@@ -185,6 +185,11 @@ int romfs_board_exec_stream(romfs_board_t *b, const char *code, size_t len, romf
  * reset there. */
 int romfs_board_soft_reset(romfs_board_t *b, char **out, size_t *out_len);
 
+/* 1 when the latest soft reset on b (romfs_board_soft_reset, or
+ * romfs_board_run's) ended the session, as above: a front end can tell
+ * its user to run without the reset; 0 otherwise (b NULL too). */
+int romfs_board_reset_ended(const romfs_board_t *b);
+
 /* Interrupt whatever runs (Ctrl-C) and wait for the raw REPL prompt, in
  * whatever state this host believed the board. */
 int romfs_board_interrupt(romfs_board_t *b);

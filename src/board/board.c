@@ -267,18 +267,25 @@ int romfs_board_soft_reset(romfs_board_t *b, char **out, size_t *out_len)
         *out = NULL;
     if (out_len)
         *out_len = 0;
+    b->reset_ended = 0;
     int e = ensure_raw(b);
     if (e)
         return e;
     rr_buf_t boot = {0};
     e = keep(b, rr_soft_reset(&b->rr, &boot));
-    if (e == ROMFS_ERR_CLOSED)   /* the unix port, exec: boards like it */
+    b->reset_ended = e == ROMFS_ERR_CLOSED;
+    if (b->reset_ended)   /* the unix port, exec: boards like it */
         board_fail(b, e, "soft reset ended the session (%s)", b->rr.err);
     if (e) {
         rr_buf_free(&boot);
         return e;
     }
     return give(&boot, out, out_len) ? board_fail(b, ROMFS_ERR_NOMEM, "out of memory") : 0;
+}
+
+int romfs_board_reset_ended(const romfs_board_t *b)
+{
+    return b && b->reset_ended;
 }
 
 void romfs_board_cancel(romfs_board_t *b, int on)

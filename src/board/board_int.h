@@ -31,6 +31,7 @@ struct romfs_board {
     struct dboard *db;        /* the latest deploy probe, NULL before */
     char desc[600];
     char msg[320];            /* why the last call failed */
+    int reset_ended;          /* the last soft reset ended the session */
 };
 
 /* Set b->msg (printf-style); returns code. */

@@ -5,7 +5,8 @@
  * REPL that answers what it is told): errors come back as ROMFS_ERR_* codes
  * with one line in the handle, never printed; options, not the
  * environment, configure a handle; two boards work from two threads; a
- * call on one is canceled from another.
+ * call on one is canceled from another; a soft reset that ends the
+ * session is told apart.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -73,6 +74,37 @@ static void test_board_dies(void **state)
     assert_non_null(strstr(romfs_board_errmsg(b), "exited with status 4"));
     assert_string_equal(romfs_strerror(ROMFS_ERR_CLOSED), "connection to the board was lost");
     romfs_board_close(b);
+}
+
+/* A board whose soft reset ends its process (the unix port): the reset
+ * says so, alone or as romfs_board_run's; other losses do not. */
+static void test_reset_ends_session(void **state)
+{
+    (void)state;
+    char spec[512];
+    snprintf(spec, sizeof spec, "exec:sh '%s/fake-board.sh' reset-exits", FAKES);
+    romfs_board_t *b = NULL;
+    assert_int_equal(romfs_board_open(&b, spec, NULL), 0);
+    assert_false(romfs_board_reset_ended(b));
+    char *boot = (char *)"x";
+    assert_int_equal(romfs_board_soft_reset(b, &boot, NULL), ROMFS_ERR_CLOSED);
+    assert_null(boot);
+    assert_true(romfs_board_reset_ended(b));
+    assert_non_null(strstr(romfs_board_errmsg(b), "soft reset ended the session ("));
+    romfs_board_close(b);
+    assert_int_equal(romfs_board_open(&b, spec, NULL), 0);
+    char *err = NULL;
+    assert_int_equal(romfs_board_run(b, "main", 1, NULL, NULL, &err, 5000), ROMFS_ERR_CLOSED);
+    assert_true(romfs_board_reset_ended(b));
+    assert_null(err);
+    romfs_board_close(b);
+    snprintf(spec, sizeof spec, "exec:sh '%s/fake-board.sh' dies", FAKES);
+    assert_int_equal(romfs_board_open(&b, spec, NULL), 0);
+    assert_int_equal(romfs_board_run(b, "main", 0, NULL, NULL, &err, 5000), ROMFS_ERR_CLOSED);
+    assert_false(romfs_board_reset_ended(b));
+    romfs_board_free(err);
+    romfs_board_close(b);
+    assert_false(romfs_board_reset_ended(NULL));
 }
 
 static void test_probe_answers(void **state)
@@ -285,7 +317,7 @@ int main(void)
         cmocka_unit_test(test_board_dies),       cmocka_unit_test(test_probe_answers),
         cmocka_unit_test(test_mpy_and_raise),    cmocka_unit_test(test_query),
         cmocka_unit_test(test_run_module_names), cmocka_unit_test(test_two_threads),
-        cmocka_unit_test(test_cancel),
+        cmocka_unit_test(test_cancel),           cmocka_unit_test(test_reset_ends_session),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
