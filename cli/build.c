@@ -17,27 +17,9 @@
 #include "opts.h"
 #include "romfs/romfs_build.h"
 
-static void print_json(const char *out_path, uint64_t size, const romfs_dirbuild_t *d)
+static int put(void *fp, const void *data, size_t len)
 {
-    printf("{\"image\": ");
-    cli_json_string(stdout, (const uint8_t *)out_path, strlen(out_path));
-    printf(", \"image_size\": %llu, \"mpy_cross\": ", (unsigned long long)size);
-    romfs_mpy_t *m = romfs_dirbuild_compiler(d);
-    if (!m) {
-        printf("null");
-    } else {
-        romfs_mpy_stats_t st;
-        romfs_mpy_stats(m, &st);
-        const char *p = romfs_mpy_compiler(m), *v = romfs_mpy_version(m);
-        printf("{\"path\": ");
-        cli_json_string(stdout, (const uint8_t *)p, strlen(p));
-        printf(", \"version\": ");
-        cli_json_string(stdout, (const uint8_t *)v, strlen(v));
-        printf(", \"sources\": %u, \"compiled\": %u, \"cached\": %u, \"corrupt_cache_entries\": %u, "
-               "\"jobs\": %u}",
-               st.sources, st.compiled, st.cached, st.corrupt, st.jobs);
-    }
-    printf(", \"stored_as_source\": %u}\n", romfs_dirbuild_result(d)->missed);
+    return fwrite(data, 1, len, fp) == len ? 0 : -1;
 }
 
 struct build_args {
@@ -168,7 +150,7 @@ int cmd_build(int argc, char **argv)
         cli_build_signal || write_image(b, &a.flash, out_path, info) != 0)
         goto done;
     if (a.json)
-        print_json(out_path, romfs_builder_image_size(b), c.d);
+        (void)romfs_dirbuild_json(c.d, out_path, romfs_builder_image_size(b), put, stdout);   /* errors: at exit */
     rc = CLI_OK;
 done:
     if (cli_build_signal && rc != CLI_OK)

@@ -34,6 +34,7 @@
 #include "romfs/romfs_build.h"
 #include "romfs/romfs_export.h"
 #include "romfs/romfs_ignore.h"
+#include "romfs/romfs_json.h"
 #include "romfs/romfs_mpy.h"
 
 #ifdef __cplusplus
@@ -99,6 +100,13 @@ const romfs_dirbuild_result_t *romfs_dirbuild_result(const romfs_dirbuild_t *d);
  * after a failed compile), or NULL when not compiling or none was found. */
 romfs_mpy_t *romfs_dirbuild_compiler(const romfs_dirbuild_t *d);
 const char *romfs_dirbuild_errmsg(const romfs_dirbuild_t *d);
+/* A finished build as `romfs build --json` prints it, one object and a
+ * newline: the image's path and size, the compiler (path, version,
+ * sources, compiled, cached, corrupt cache entries, jobs; null when none
+ * ran) and the sources stored for lack of one, through write
+ * (romfs_json.h). 0, or write's first error. */
+int romfs_dirbuild_json(const romfs_dirbuild_t *d, const char *image, uint64_t image_size, romfs_json_write_fn write,
+                        void *ctx);
 void romfs_dirbuild_free(romfs_dirbuild_t *d);
 
 /* What a front end read from its environment for a build (the library

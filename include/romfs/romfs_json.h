@@ -35,6 +35,23 @@ int romfs_json_string(const void *s, size_t len, romfs_json_write_fn write, void
  * in lower-case hex) when s is not valid UTF-8. key is written as it is. */
 int romfs_json_name(const char *key, const void *s, size_t len, romfs_json_write_fn write, void *ctx);
 
+/* A writer of a whole object that keeps write's first error: after one,
+ * nothing more is written (the caller returns err). */
+typedef struct romfs_json_out {
+    romfs_json_write_fn write;
+    void *ctx;
+    int err;
+} romfs_json_out_t;
+
+/* printf-formatted text (at most 1023 bytes) as it is. */
+void romfs_json_printf(romfs_json_out_t *o, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+/* The NUL-terminated s as a string literal (romfs_json_string). */
+void romfs_json_str(romfs_json_out_t *o, const char *s);
+
 ROMFS_API_END
 
 #ifdef __cplusplus

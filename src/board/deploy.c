@@ -235,55 +235,33 @@ void romfs_board_deploy_result_free(romfs_board_deploy_result_t *r)
 
 /// The result as JSON ///
 
-/* A JSON writer that stops at the first error of its sink. */
-typedef struct jsink {
-    romfs_json_write_fn write;
-    void *ctx;
-    int err;
-} jsink_t;
-
-static void jf(jsink_t *j, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void jf(jsink_t *j, const char *fmt, ...)
-{
-    char buf[1024];
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(buf, sizeof buf, fmt, ap);
-    va_end(ap);
-    if (!j->err)
-        j->err = j->write(j->ctx, buf, n < (int)sizeof buf ? (size_t)n : sizeof buf - 1);
-}
-
-static void jstr(jsink_t *j, const char *s)
-{
-    if (!j->err)
-        j->err = romfs_json_string(s, strlen(s), j->write, j->ctx);
-}
-
 int romfs_board_deploy_json(const romfs_board_deploy_result_t *r, romfs_json_write_fn write, void *ctx)
 {
-    jsink_t j = {write, ctx, 0};
+    romfs_json_out_t j = {write, ctx, 0};
     const romfs_session_result_t *res = &r->res;
-    jf(&j, "{\"device\":");
-    jstr(&j, r->board);
-    jf(&j, ",\"partition\":%d,\"partition_size\":%llu,\"block_size\":%u,\"image_size\":%zu,"
-       "\"layout\":\"%s\",\"base\":\"%s\",\"blocks_total\":%u,\"blocks_written\":%u,"
-       "\"blocks_skipped\":%u,\"bytes_programmed\":%llu,\"wire_bytes\":%llu,\"erase_ops\":%u,"
-       "\"write_ops\":%u,\"board_bytes_read\":%llu,\"crcs_asked\":%u,\"verified\":%s,\"seconds\":%.3f",
-       r->info.part, (unsigned long long)r->info.part_size, r->block_size, res->image_len,
-       romfs_session_layout_name(res->layout), romfs_session_base_name(res->base), res->blocks_total,
-       res->blocks_written, res->blocks_skipped, (unsigned long long)res->bytes_programmed,
-       (unsigned long long)r->wire_bytes, res->erase_ops, res->write_ops, (unsigned long long)res->bytes_read,
-       res->crcs_asked, res->verified ? "true" : "false", res->seconds);
-    jf(&j, ",\"unique_id\":");   /* for the many-boards summary */
-    jstr(&j, r->info.uid);
+    romfs_json_printf(&j, "{\"device\":");
+    romfs_json_str(&j, r->board);
+    romfs_json_printf(&j,
+                      ",\"partition\":%d,\"partition_size\":%llu,\"block_size\":%u,\"image_size\":%zu,"
+                      "\"layout\":\"%s\",\"base\":\"%s\",\"blocks_total\":%u,\"blocks_written\":%u,"
+                      "\"blocks_skipped\":%u,\"bytes_programmed\":%llu,\"wire_bytes\":%llu,\"erase_ops\":%u,"
+                      "\"write_ops\":%u,\"board_bytes_read\":%llu,\"crcs_asked\":%u,\"verified\":%s,\"seconds\":%.3f",
+                      r->info.part, (unsigned long long)r->info.part_size, r->block_size, res->image_len,
+                      romfs_session_layout_name(res->layout), romfs_session_base_name(res->base),
+                      res->blocks_total, res->blocks_written, res->blocks_skipped,
+                      (unsigned long long)res->bytes_programmed, (unsigned long long)r->wire_bytes, res->erase_ops,
+                      res->write_ops, (unsigned long long)res->bytes_read, res->crcs_asked,
+                      res->verified ? "true" : "false", res->seconds);
+    romfs_json_printf(&j, ",\"unique_id\":");   /* for the many-boards summary */
+    romfs_json_str(&j, r->info.uid);
     if (res->layout == ROMFS_SESSION_LAYOUT_STABLE)
-        jf(&j, ",\"files\":%zu,\"files_kept\":%zu,\"files_in_place\":%zu,\"files_moved\":%zu,"
-           "\"files_added\":%zu,\"compacted\":%s,\"waste\":%zu",
-           res->lst.files, res->lst.kept, res->lst.in_place, res->lst.moved, res->lst.added,
-           res->lst.compacted ? "true" : "false", res->lst.waste);
-    jf(&j, ",\"note\":");
-    jstr(&j, res->note);
-    jf(&j, "}\n");
+        romfs_json_printf(&j,
+                          ",\"files\":%zu,\"files_kept\":%zu,\"files_in_place\":%zu,\"files_moved\":%zu,"
+                          "\"files_added\":%zu,\"compacted\":%s,\"waste\":%zu",
+                          res->lst.files, res->lst.kept, res->lst.in_place, res->lst.moved, res->lst.added,
+                          res->lst.compacted ? "true" : "false", res->lst.waste);
+    romfs_json_printf(&j, ",\"note\":");
+    romfs_json_str(&j, res->note);
+    romfs_json_printf(&j, "}\n");
     return j.err;
 }

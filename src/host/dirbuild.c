@@ -502,3 +502,27 @@ void romfs_dirbuild_opts_release(romfs_dirbuild_opts_t *o)
     o->excludes = NULL;
     o->nexcludes = 0;
 }
+
+int romfs_dirbuild_json(const romfs_dirbuild_t *d, const char *image, uint64_t image_size, romfs_json_write_fn write,
+                        void *ctx)
+{
+    romfs_json_out_t j = {write, ctx, 0};
+    romfs_json_printf(&j, "{\"image\": ");
+    romfs_json_str(&j, image);
+    romfs_json_printf(&j, ", \"image_size\": %llu, \"mpy_cross\": ", (unsigned long long)image_size);
+    if (!d->mpy) {
+        romfs_json_printf(&j, "null");
+    } else {
+        romfs_mpy_stats_t st;
+        romfs_mpy_stats(d->mpy, &st);
+        romfs_json_printf(&j, "{\"path\": ");
+        romfs_json_str(&j, romfs_mpy_compiler(d->mpy));
+        romfs_json_printf(&j, ", \"version\": ");
+        romfs_json_str(&j, romfs_mpy_version(d->mpy));
+        romfs_json_printf(&j, ", \"sources\": %u, \"compiled\": %u, \"cached\": %u, \"corrupt_cache_entries\": %u, "
+                              "\"jobs\": %u}",
+                          st.sources, st.compiled, st.cached, st.corrupt, st.jobs);
+    }
+    romfs_json_printf(&j, ", \"stored_as_source\": %u}\n", d->res.missed);
+    return j.err;
+}

@@ -3,6 +3,7 @@
  * judged by romfs_name_unit (romfs_check.h), the one decoder of names. */
 #include "romfs/romfs_json.h"
 
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -73,4 +74,21 @@ int romfs_json_name(const char *key, const void *str, size_t len, romfs_json_wri
         r = write(ctx, hex, 2);
     }
     return r ? r : write(ctx, "\"", 1);
+}
+
+void romfs_json_printf(romfs_json_out_t *o, const char *fmt, ...)
+{
+    char buf[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    if (!o->err && n > 0)
+        o->err = o->write(o->ctx, buf, (size_t)n < sizeof buf ? (size_t)n : sizeof buf - 1);
+}
+
+void romfs_json_str(romfs_json_out_t *o, const char *s)
+{
+    if (!o->err)
+        o->err = romfs_json_string(s, strlen(s), o->write, o->ctx);
 }

@@ -341,6 +341,50 @@ static void test_opts_add(void **state)
     romfs_dirbuild_opts_release(&o);   /* twice is harmless */
 }
 
+static int jput(void *ctx, const void *data, size_t len)
+{
+    char *buf = ctx;
+    size_t n = strlen(buf);
+    assert_true(n + len < 1024);
+    memcpy(buf + n, data, len);
+    buf[n + len] = 0;
+    return 0;
+}
+
+/* `romfs build --json`'s object: compiled with the scripted compiler
+ * (its path, version, figures), and null with no compiler. */
+static void test_json(void **state)
+{
+    (void)state;
+    assert_int_equal(mkdir(tpath("j"), 0755), 0);
+    put_file("j/a.py", "x = 1\n");
+    heard_t h;
+    romfs_dirbuild_opts_t o = opts(&h, NULL, 0);
+    romfs_dirbuild_t *d = romfs_dirbuild_new(&o);
+    uint8_t *img;
+    size_t len;
+    assert_int_equal(romfs_dirbuild_image(d, tpath("j"), NULL, &img, &len), 0);
+    char buf[1024] = "", want[1024];
+    assert_int_equal(romfs_dirbuild_json(d, "o\"ut.romfs", 123, jput, buf), 0);
+    snprintf(want, sizeof want,
+             "{\"image\": \"o\\\"ut.romfs\", \"image_size\": 123, \"mpy_cross\": {\"path\": \"%s\", "
+             "\"version\": \"%s\", \"sources\": 1, \"compiled\": 1, \"cached\": 0, \"corrupt_cache_entries\": 0, "
+             "\"jobs\": 1}, \"stored_as_source\": 0}\n",
+             romfs_mpy_compiler(romfs_dirbuild_compiler(d)), romfs_mpy_version(romfs_dirbuild_compiler(d)));
+    assert_string_equal(buf, want);
+    free(img);
+    romfs_dirbuild_free(d);
+
+    o.mpy = 0;
+    d = romfs_dirbuild_new(&o);
+    assert_int_equal(romfs_dirbuild_image(d, tpath("j"), NULL, &img, &len), 0);
+    buf[0] = 0;
+    assert_int_equal(romfs_dirbuild_json(d, "x", 9, jput, buf), 0);
+    assert_string_equal(buf, "{\"image\": \"x\", \"image_size\": 9, \"mpy_cross\": null, \"stored_as_source\": 0}\n");
+    free(img);
+    romfs_dirbuild_free(d);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -350,6 +394,7 @@ int main(void)
         cmocka_unit_test(test_failures),
         cmocka_unit_test(test_opts_env),
         cmocka_unit_test(test_opts_add),
+        cmocka_unit_test(test_json),
     };
     return cmocka_run_group_tests(tests, setup, teardown_tmp);
 }

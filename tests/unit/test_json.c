@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* JSON string literals of arbitrary bytes (src/host/json.c). */
+/* JSON string literals of arbitrary bytes (src/host/json.c), and the
+ * object writer that keeps its sink's first error. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -95,6 +96,29 @@ static void test_write_error(void **state)
     }
 }
 
+/* romfs_json_out_t: text and strings in order; after the sink's first
+ * error nothing more is written and err keeps it. */
+static void test_out(void **state)
+{
+    (void)state;
+    struct sink k = {.room = 100};
+    romfs_json_out_t o = {put, &k, 0};
+    romfs_json_printf(&o, "{\"n\": %d, \"s\": ", 42);
+    romfs_json_str(&o, "a\"b");
+    romfs_json_printf(&o, "}");
+    assert_int_equal(o.err, 0);
+    assert_string_equal(k.buf, "{\"n\": 42, \"s\": \"a\\\"b\"}");
+    struct sink f = {.room = 5};
+    romfs_json_out_t e = {put, &f, 0};
+    romfs_json_printf(&e, "{\"n\": 1");   /* 8 bytes: refused */
+    size_t calls = f.calls;
+    romfs_json_str(&e, "x");
+    romfs_json_printf(&e, "}");
+    assert_int_equal(e.err, -5);
+    assert_int_equal(f.calls, calls);   /* nothing tried after it */
+    assert_int_equal(f.len, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -102,6 +126,7 @@ int main(void)
         cmocka_unit_test(test_utf8),
         cmocka_unit_test(test_name_hex),
         cmocka_unit_test(test_write_error),
+        cmocka_unit_test(test_out),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
