@@ -108,12 +108,9 @@ typedef struct cli_file {
     size_t len;
 } cli_file_t;
 
-/* Write s[0..len) for people (the one escaping of untrusted text). name:
- * bytes from an image (names), with every control character (C0, DEL, C1
- * as UTF-8 or raw; romfs_name_unit) and backslash as \xNN, always. Not
- * name: text from a board or the host (a traceback, host file names), with
- * control characters but line breaks and tabs as \xNN when fp is a
- * terminal, as it is otherwise. */
+/* Write s[0..len) for people (romfs_text_escape): name is bytes from an
+ * image, else text from a board or the host, escaped when fp is a
+ * terminal. */
 void cli_put_escaped(FILE *fp, const void *s, size_t len, int name);
 
 /* Load path ("-" is stdin) into *f, at most ROMFS_LOAD_MAX bytes. On failure

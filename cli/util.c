@@ -82,27 +82,6 @@ void cli_warn(const char *fmt, ...)
     va_end(ap);
 }
 
-void cli_put_escaped(FILE *fp, const void *s, size_t len, int name)
-{
-    const uint8_t *b = s;
-    if (!name && !rp_isatty(fileno(fp))) {
-        fwrite(b, 1, len, fp);
-        return;
-    }
-    for (size_t i = 0; i < len;) {
-        int ctrl;
-        size_t u = romfs_name_unit(b, len, i, &ctrl);
-        if (!name && (b[i] == '\n' || b[i] == '\t' || (b[i] == '\r' && i + 1 < len && b[i + 1] == '\n')))
-            ctrl = 0;
-        for (size_t k = 0; k < u; k++, i++) {
-            if (ctrl || (name && b[i] == '\\'))
-                fprintf(fp, "\\x%02x", b[i]);
-            else
-                fputc(b[i], fp);
-        }
-    }
-}
-
 int cli_file_load(const char *path, cli_file_t *f)
 {
     memset(f, 0, sizeof *f);
@@ -179,6 +158,12 @@ void cli_out_abort(cli_out_t *o)
 static int put(void *fp, const void *data, size_t len)
 {
     return fwrite(data, 1, len, fp) == len ? 0 : -1;
+}
+
+void cli_put_escaped(FILE *fp, const void *s, size_t len, int name)
+{
+    unsigned tty = rp_isatty(fileno(fp)) ? ROMFS_ESCAPE_TTY : 0;
+    (void)romfs_text_escape(s, len, (name ? ROMFS_ESCAPE_NAME : 0) | tty, put, fp);
 }
 
 void cli_json_string(FILE *fp, const uint8_t *s, size_t len)

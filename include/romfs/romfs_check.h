@@ -100,6 +100,19 @@ size_t romfs_name_unit(const void *s, size_t len, size_t i, int *ctrl);
  * Returns buf. */
 char *romfs_check_name(char *buf, size_t cap, const void *name, size_t len);
 
+/* Flags of romfs_text_escape. */
+#define ROMFS_ESCAPE_NAME 0x1  /* s is a name from an image: escape always, backslash too */
+#define ROMFS_ESCAPE_TTY 0x2   /* the output is a terminal */
+
+/* Write s[0..len) for people through write (the one escaping of untrusted
+ * text): each control byte of a unit (romfs_name_unit) as \xNN. A name
+ * (ROMFS_ESCAPE_NAME) is escaped always, and its backslashes too; other
+ * text (a traceback, a host file name) only for a terminal, keeping its
+ * line breaks (LF, CR LF) and tabs, and otherwise goes out as it is.
+ * Returns 0 or the first error of write. */
+int romfs_text_escape(const void *s, size_t len, unsigned flags, int (*write)(void *ctx, const void *data, size_t len),
+                      void *ctx);
+
 /// Walking a tree ///
 
 /* One directory on the walk's stack, with a lookahead of its next event. */

@@ -92,6 +92,29 @@ char *romfs_check_name(char *buf, size_t cap, const void *name, size_t n)
     return buf;
 }
 
+int romfs_text_escape(const void *str, size_t len, unsigned flags, int (*write)(void *ctx, const void *data, size_t len),
+                      void *ctx)
+{
+    const uint8_t *b = str;
+    int name = (flags & ROMFS_ESCAPE_NAME) != 0, r = 0;
+    if (!name && !(flags & ROMFS_ESCAPE_TTY))
+        return len ? write(ctx, b, len) : 0;
+    for (size_t i = 0; i < len && r == 0;) {
+        int ctrl;
+        size_t u = romfs_name_unit(b, len, i, &ctrl);
+        if (!name && (b[i] == '\n' || b[i] == '\t' || (b[i] == '\r' && i + 1 < len && b[i + 1] == '\n')))
+            ctrl = 0;
+        for (size_t k = 0; k < u && r == 0; k++, i++) {
+            char esc[8];
+            if (ctrl || (name && b[i] == '\\'))
+                r = write(ctx, esc, (size_t)snprintf(esc, sizeof esc, "\\x%02x", b[i]));
+            else
+                r = write(ctx, b + i, 1);
+        }
+    }
+    return r;
+}
+
 /* A directory path for messages: the root is "/". */
 static char *shown_dir(char *buf, size_t cap, const char *path, size_t n)
 {

@@ -231,6 +231,33 @@ static void test_name_shown_truncated(void **state)
     free(name);
 }
 
+static int collect(void *ctx, const void *data, size_t len)
+{
+    strncat(ctx, data, len);
+    return 0;
+}
+
+static const char *escaped(const char *s, size_t len, unsigned flags)
+{
+    static char buf[256];
+    buf[0] = '\0';
+    assert_int_equal(romfs_text_escape(s, len, flags, collect, buf), 0);
+    return buf;
+}
+
+/* A name is escaped always (controls, C1 as UTF-8 or raw, backslash);
+ * other text only for a terminal, keeping LF, CR LF and tabs. */
+static void test_text_escape(void **state)
+{
+    (void)state;
+    const char t[] = "a\tb\r\nc\rd\x1b[2J\\ \xc2\x85 \x85 \xc3\xa9\n";
+    size_t n = sizeof t - 1;
+    assert_string_equal(escaped(t, n, ROMFS_ESCAPE_NAME), "a\\x09b\\x0d\\x0ac\\x0dd\\x1b[2J\\x5c \\xc2\\x85 \\x85 \xc3\xa9\\x0a");
+    assert_string_equal(escaped(t, n, ROMFS_ESCAPE_NAME | ROMFS_ESCAPE_TTY), escaped(t, n, ROMFS_ESCAPE_NAME));
+    assert_string_equal(escaped(t, n, ROMFS_ESCAPE_TTY), "a\tb\r\nc\\x0dd\\x1b[2J\\ \\xc2\\x85 \\x85 \xc3\xa9\n");
+    assert_string_equal(escaped(t, n, 0), t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -241,6 +268,7 @@ int main(void)
         cmocka_unit_test(test_golden_clean_and_walk_agrees),
         cmocka_unit_test(test_walk_skip_children),
         cmocka_unit_test(test_name_shown_truncated),
+        cmocka_unit_test(test_text_escape),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
