@@ -181,84 +181,60 @@ void romfs_board_query_sum(const romfs_board_query_t *q, romfs_board_query_sum_t
 
 /// `romfs query --json` ///
 
-typedef struct jw {
-    romfs_json_write_fn write;
-    void *ctx;
-    int err;                      /* write's first error: nothing more is written */
-} jw_t;
-
-static void put(jw_t *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void put(jw_t *w, const char *fmt, ...)
-{
-    char buf[400];
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(buf, sizeof buf, fmt, ap);
-    va_end(ap);
-    if (!w->err && n > 0)
-        w->err = w->write(w->ctx, buf, (size_t)n < sizeof buf ? (size_t)n : sizeof buf - 1);
-}
-
-static void put_str(jw_t *w, const char *s)
-{
-    if (!w->err)
-        w->err = romfs_json_string(s, strlen(s), w->write, w->ctx);
-}
-
-static void json_check(jw_t *w, const romfs_board_part_t *c)
+static void json_check(romfs_json_out_t *w, const romfs_board_part_t *c)
 {
     if (c->verified > 0) {
-        put(w, ", \"check\": {\"valid\": %s, \"problems\": %zu, \"files\": %zu, \"dirs\": %zu",
+        romfs_json_printf(w, ", \"check\": {\"valid\": %s, \"problems\": %zu, \"files\": %zu, \"dirs\": %zu",
             c->check.problems[ROMFS_CHECK_FAIL] ? "false" : "true", c->check.problems[ROMFS_CHECK_FAIL],
             c->check.files, c->check.dirs);
         if (c->first_problem[0]) {
-            put(w, ", \"first_problem\": ");
-            put_str(w, c->first_problem);
+            romfs_json_printf(w, ", \"first_problem\": ");
+            romfs_json_str(w, c->first_problem);
         }
-        put(w, "}");
+        romfs_json_printf(w, "}");
     } else if (c->verified < 0) {
-        put(w, ", \"check\": null");
+        romfs_json_printf(w, ", \"check\": null");
     }
 }
 
-static void json_part(jw_t *w, const romfs_board_part_t *p, int first)
+static void json_part(romfs_json_out_t *w, const romfs_board_part_t *p, int first)
 {
     static const char *const mountable[] = {"false", "true", "null"};
     int m = p->mountable == 0 || p->mountable == 1 ? p->mountable : 2;
-    put(w, "%s\n  {\"id\": %lld", first ? "" : ",", p->id);
+    romfs_json_printf(w, "%s\n  {\"id\": %lld", first ? "" : ",", p->id);
     if (p->missing) {
-        put(w, ", \"error\": %lld}", p->size);
+        romfs_json_printf(w, ", \"error\": %lld}", p->size);
         return;
     }
-    put(w, ", \"size\": %lld, \"block_device\": %s", p->size, p->block_device ? "true" : "false");
+    romfs_json_printf(w, ", \"size\": %lld, \"block_device\": %s", p->size, p->block_device ? "true" : "false");
     long long usize, ucount;   /* one name for the erase unit (docs/JSON.md) */
     if (romfs_board_part_unit(p, &usize, &ucount))
-        put(w, ", \"block_count\": %lld, \"block_size\": %lld", ucount, usize);
-    put(w, ", \"raw\": \"");
+        romfs_json_printf(w, ", \"block_count\": %lld, \"block_size\": %lld", ucount, usize);
+    romfs_json_printf(w, ", \"raw\": \"");
     for (int i = 0; i < p->head_len && i < (int)sizeof p->head; i++)
-        put(w, "%s%02x", i ? ":" : "", p->head[i]);
-    put(w, "\", \"valid_header\": %s", p->isize >= 0 ? "true" : "false");
+        romfs_json_printf(w, "%s%02x", i ? ":" : "", p->head[i]);
+    romfs_json_printf(w, "\", \"valid_header\": %s", p->isize >= 0 ? "true" : "false");
     if (p->isize >= 0) {
-        put(w, ", \"payload_size\": %lld, \"image_size\": %lld, \"fits\": %s, \"mountable\": %s", p->isize,
-            p->image_len, p->fits ? "true" : "false", mountable[m]);
+        romfs_json_printf(w, ", \"payload_size\": %lld, \"image_size\": %lld, \"fits\": %s, \"mountable\": %s",
+                          p->isize, p->image_len, p->fits ? "true" : "false", mountable[m]);
         if (p->sha256[0]) {
-            put(w, ", \"sha256\": ");
-            put_str(w, p->sha256);
+            romfs_json_printf(w, ", \"sha256\": ");
+            romfs_json_str(w, p->sha256);
         }
     }
     json_check(w, p);
-    put(w, "}");
+    romfs_json_printf(w, "}");
 }
 
 int romfs_board_query_json(const romfs_board_query_t *q, const char *device, romfs_json_write_fn write, void *ctx)
 {
-    jw_t w = {write, ctx, 0};
-    put(&w, "{\"device\": ");
-    put_str(&w, device ? device : "");
-    put(&w, ", \"romfs\": %s, \"partitions\": [", q->romfs ? "true" : "false");
+    romfs_json_out_t w = {write, ctx, 0};
+    romfs_json_printf(&w, "{\"device\": ");
+    romfs_json_str(&w, device ? device : "");
+    romfs_json_printf(&w, ", \"romfs\": %s, \"partitions\": [", q->romfs ? "true" : "false");
     int n = q->romfs ? q->n : 0;
     for (int i = 0; i < n; i++)
         json_part(&w, &q->parts[i], i == 0);
-    put(&w, n ? "\n]}\n" : "]}\n");
+    romfs_json_printf(&w, n ? "\n]}\n" : "]}\n");
     return w.err;
 }
