@@ -113,11 +113,8 @@ typedef struct cli_file {
  * terminal. */
 void cli_put_escaped(FILE *fp, const void *s, size_t len, int name);
 
-/* Load path ("-" is stdin) into *f, at most ROMFS_LOAD_MAX bytes. On failure
- * prints one error line naming the file and returns -1. */
-int cli_file_load(const char *path, cli_file_t *f);
 /* The one size limit for what the command writes: an output of BYTES that
- * cli_file_load would refuse is refused before anything is written (one
+ * romfs_image_load would refuse is refused before anything is written (one
  * line naming OUT and WHAT it is, -1); 0 when it fits. */
 int cli_refuse_unreadable(const char *out, const char *what, uint64_t bytes);
 void cli_file_free(cli_file_t *f);
@@ -174,8 +171,5 @@ const char *cli_flash_ext(const cli_flash_t *fo);
 int cli_flash_check(const cli_flash_t *fo);
 /* Write b's image through out in fo's format; -1 after one error line. */
 int cli_flash_write(const cli_flash_t *fo, struct romfs_builder *b, cli_out_t *out, const char *out_path);
-/* If f holds a UF2 or Intel HEX file, replace it by the bytes it flashes;
- * -1 (f freed) after one error line naming path and the input offset. */
-int cli_flash_unwrap(const char *path, cli_file_t *f);
 
 #endif

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Flashable outputs and inputs for the subcommands: `romfs build --format
- * raw|uf2|ihex --address --pad-to --family`, and UF2 / Intel HEX files
- * accepted wherever an image file is read (detected by content). The
- * formats themselves are in the host library (romfs_flashfmt.h).
+ * Flashable outputs of the subcommands: `romfs build --format
+ * raw|uf2|ihex --address --pad-to --family`. The formats, and UF2 / Intel
+ * HEX inputs read wherever an image file is (romfs_image_load), are the
+ * host library's (romfs_flashfmt.h).
  */
 #include "cli.h"
 

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Utilities shared by the subcommands: errors, file loading and atomic
+/* Utilities shared by the subcommands: errors, the size limit and atomic
  * output over romfs_io.h, JSON strings, option values. */
 #include "cli.h"
 
@@ -80,21 +80,6 @@ void cli_warn(const char *fmt, ...)
     va_start(ap, fmt);
     vmsg("warning: ", fmt, ap);
     va_end(ap);
-}
-
-int cli_file_load(const char *path, cli_file_t *f)
-{
-    memset(f, 0, sizeof *f);
-    const char *name = strcmp(path, "-") == 0 ? "<stdin>" : path;
-    int r = romfs_load_file(path, ROMFS_LOAD_MAX, &f->data, &f->len);
-    if (r == -EISDIR)
-        cli_error("%s: is a directory, not an image file", name);
-    else if (r == -EFBIG)
-        cli_error("%s: larger than %zu MiB, the most romfs reads (an image must fit a flash partition)", name,
-                  ROMFS_LOAD_MAX >> 20);
-    else if (r < 0)
-        cli_error("%s: %s", name, strerror(-r));
-    return r < 0 ? -1 : 0;
 }
 
 int cli_refuse_unreadable(const char *out, const char *what, uint64_t bytes)
