@@ -17,11 +17,6 @@
 #include "opts.h"
 #include "romfs/romfs_build.h"
 
-static int put(void *fp, const void *data, size_t len)
-{
-    return fwrite(data, 1, len, fp) == len ? 0 : -1;
-}
-
 struct build_args {
     const char *out_path, *src;
     int quiet, json, verbose;
@@ -150,7 +145,7 @@ int cmd_build(int argc, char **argv)
         cli_build_signal || write_image(b, &a.flash, out_path, info) != 0)
         goto done;
     if (a.json)
-        (void)romfs_dirbuild_json(c.d, out_path, romfs_builder_image_size(b), put, stdout);   /* errors: at exit */
+        (void)romfs_dirbuild_json(c.d, out_path, romfs_builder_image_size(b), cli_put, stdout);   /* errors: at exit */
     rc = CLI_OK;
 done:
     if (cli_build_signal && rc != CLI_OK)

@@ -139,6 +139,8 @@ int cli_out_write(void *ctx, const void *data, size_t len);
 int cli_out_commit(cli_out_t *o);
 void cli_out_abort(cli_out_t *o);
 
+/* A romfs_json_write_fn (and romfs_text_escape's) on the FILE *fp. */
+int cli_put(void *fp, const void *data, size_t len);
 /* Write s as a JSON string literal (with quotes); bytes that are not valid
  * UTF-8 are escaped as \u00XX of the byte value, so a program cannot tell
  * them from real characters: cli_json_name adds the bytes in hex then. */

@@ -223,11 +223,6 @@ static int write_output(deploy_t *d)
     return cli_out_commit(&out) < 0 ? CLI_FAIL : CLI_OK;
 }
 
-static int put(void *fp, const void *data, size_t len)
-{
-    return fwrite(data, 1, len, fp) == len ? 0 : -1;
-}
-
 typedef struct sizectx {
     deploy_t *d;
     const romfs_board_deploy_result_t *r;
@@ -325,7 +320,7 @@ static void deployed(deploy_t *d, const romfs_board_deploy_result_t *r)
 {
     report(d, &r->res, r->wire_bytes);
     if (d->o.json)
-        (void)romfs_board_deploy_json(r, put, cli_stdout());   /* write errors: the stream's, at exit */
+        (void)romfs_board_deploy_json(r, cli_put, cli_stdout());   /* write errors: the stream's, at exit */
     if (d->res) {
         *d->res = (cli_board_result_t){.written = r->res.blocks_written, .total = r->res.blocks_total,
                                        .wire = (long long)r->wire_bytes};

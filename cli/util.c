@@ -140,7 +140,7 @@ void cli_out_abort(cli_out_t *o)
     romfs_out_abort(&o->o);
 }
 
-static int put(void *fp, const void *data, size_t len)
+int cli_put(void *fp, const void *data, size_t len)
 {
     return fwrite(data, 1, len, fp) == len ? 0 : -1;
 }
@@ -148,17 +148,17 @@ static int put(void *fp, const void *data, size_t len)
 void cli_put_escaped(FILE *fp, const void *s, size_t len, int name)
 {
     unsigned tty = rp_isatty(fileno(fp)) ? ROMFS_ESCAPE_TTY : 0;
-    (void)romfs_text_escape(s, len, (name ? ROMFS_ESCAPE_NAME : 0) | tty, put, fp);
+    (void)romfs_text_escape(s, len, (name ? ROMFS_ESCAPE_NAME : 0) | tty, cli_put, fp);
 }
 
 void cli_json_string(FILE *fp, const uint8_t *s, size_t len)
 {
-    (void)romfs_json_string(s, len, put, fp);   /* write errors: the stream's, seen when it is flushed */
+    (void)romfs_json_string(s, len, cli_put, fp);   /* write errors: the stream's, seen when it is flushed */
 }
 
 void cli_json_name(FILE *fp, const char *key, const uint8_t *s, size_t len)
 {
-    (void)romfs_json_name(key, s, len, put, fp);
+    (void)romfs_json_name(key, s, len, cli_put, fp);
 }
 
 long long cli_parse_size(const char *s)
