@@ -48,23 +48,6 @@ const cli_cmd_t cli_cmd_check = {
     offsetof(struct check_opts, src) + 1, 0, 0, "IMAGE",
 };
 
-static void print_json(const char *name, size_t size, const romfs_check_report_t *f)
-{
-    const romfs_check_stats_t *st = &f->stats;
-    printf("{\"image\": ");
-    cli_json_string(stdout, (const uint8_t *)name, strlen(name));
-    printf(", \"ok\": %s, \"image_size\": %zu, \"payload_size\": %zu, \"dirs\": %zu, \"files\": %zu, \"bytes\": %zu, "
-           "\"problems\": [",
-           st->problems[ROMFS_CHECK_FAIL] ? "false" : "true", size, st->fs_size, st->dirs, st->files, st->bytes);
-    for (size_t i = 0; i < f->n; i++) {
-        printf("%s\n  {\"severity\": \"%s\", \"offset\": %zu, \"message\": ", i ? "," : "",
-               romfs_check_severity_name(f->v[i].severity), f->v[i].offset);
-        cli_json_string(stdout, (const uint8_t *)f->v[i].msg, strlen(f->v[i].msg));
-        printf("}");
-    }
-    printf("%s]}\n", f->n ? "\n" : "");
-}
-
 static void print_text(const char *name, int verbose, int quiet, const romfs_check_report_t *f)
 {
     const romfs_check_stats_t *st = &f->stats;
@@ -107,7 +90,7 @@ int cmd_check(int argc, char **argv)
         goto out;
     }
     if (o.json)
-        print_json(name, file.len, &f);
+        (void)romfs_check_json(&f, name, file.len, cli_put, stdout);   /* write errors: iw_flush's */
     else
         print_text(name, o.verbose, o.quiet, &f);
     rc = iw_flush(f.stats.problems[ROMFS_CHECK_FAIL] ? CLI_FAIL : CLI_OK);

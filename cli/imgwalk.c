@@ -181,11 +181,3 @@ void iw_print_name(FILE *fp, const void *name, size_t len)
 {
     cli_put_escaped(fp, name, len, 1);
 }
-
-size_t iw_align(size_t offset)
-{
-    size_t a = 1;
-    while (a < 4096 && (offset & a) == 0)
-        a <<= 1;
-    return a;
-}

@@ -95,7 +95,4 @@ void iw_print_name(FILE *fp, const void *name, size_t len);
 #define IW_DEEP_FULL 40
 #define IW_DEEP_KEEP 8
 
-/* Largest power of two dividing offset, capped at 4096 (0 is 4096). */
-size_t iw_align(size_t offset);
-
 #endif

@@ -46,24 +46,6 @@ const cli_cmd_t cli_cmd_ls = {
     offsetof(struct ls_opts, src) + 1, 0, 1, "IMAGE [PATH]",
 };
 
-static void print_json(struct ls_opts *o, const romfs_info_t *info, size_t offset, const char *path, size_t path_len)
-{
-    int dir = info->type == ROMFS_TYPE_DIR;
-    printf("%s\n {", o->count ? "," : "");
-    cli_json_name(stdout, "path", (const uint8_t *)path, path_len);
-    printf(", ");
-    cli_json_name(stdout, "name", info->name, info->name_len);
-    printf(", \"type\": \"%s\", \"size\": %zu, \"offset\": %zu, \"record_offset\": %zu", dir ? "dir" : "file",
-           info->size, offset, info->record_offset);
-    if (!dir)
-        printf(", \"align\": %zu", iw_align(offset));
-    if (!dir && o->addr)   /* -d DEV: where the data is mapped on the board */
-        printf(", \"address\": %llu", (unsigned long long)(o->addr + offset));
-    if (info->flags & ROMFS_INFO_UNSAFE_NAME)
-        printf(", \"unsafe\": true");
-    printf("}");
-}
-
 /* offset: where the entry's contents start (a file's first data byte, a
  * directory's first child record), as `romfs stat` says it. */
 static void print_entry(struct ls_opts *o, const iw_image_t *img, const romfs_info_t *info, const char *path,
@@ -79,16 +61,17 @@ static void print_entry(struct ls_opts *o, const iw_image_t *img, const romfs_in
         iw_message(NULL, 0, msg);
     }
     if (o->json) {
-        print_json(o, info, offset, path, path_len);
+        printf("%s\n ", o->count ? "," : "");
+        (void)romfs_image_entry_json(info, offset, path, path_len, o->addr, cli_put, stdout);   /* errors: iw_flush */
     } else {
         if (o->lng) {
             if (dir)
                 printf("dir  %10zu %10zu     -  ", info->size, offset);
             else if (o->addr)   /* -d DEV: the data's address on the board */
                 printf("file %10zu 0x%08llx %5zu  ", info->size, (unsigned long long)(o->addr + offset),
-                       iw_align(offset));
+                       romfs_image_align(offset));
             else
-                printf("file %10zu %10zu %5zu  ", info->size, offset, iw_align(offset));
+                printf("file %10zu %10zu %5zu  ", info->size, offset, romfs_image_align(offset));
         }
         if (o->recursive)
             iw_print_name(stdout, path, path_len);

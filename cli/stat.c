@@ -68,7 +68,7 @@ int cmd_stat(int argc, char **argv)
         printf("size:          %zu\n", info.size);
         printf("%s 0x%zx (%zu)\n", dir ? "children at:  " : "data offset:  ", data_offset, data_offset);
         if (!dir)
-            printf("alignment:     %zu\n", iw_align(data_offset));
+            printf("alignment:     %zu\n", romfs_image_align(data_offset));
         printf("record offset: 0x%zx (%zu)\n", info.record_offset, info.record_offset);
         printf("os.stat():     (%u, 0, 0, 0, 0, 0, %zu, 0, 0, 0)  # st_mode 0x%x\n", mode, info.size, mode);
     }

@@ -17,6 +17,7 @@
 #include "romfs/romfs.h"
 #include "romfs/romfs_check.h"
 #include "romfs/romfs_export.h"
+#include "romfs/romfs_json.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -47,6 +48,19 @@ char *romfs_image_path(const char *path);
  * "NAME: PATH: <error>" (the root shown as "/") on failure. */
 int romfs_image_stat(const romfs_t *fs, const char *name, const char *path, romfs_info_t *info, char *msg,
                      size_t size);
+
+/* The alignment `romfs ls -l` and `romfs stat` show for an image offset:
+ * the largest power of two dividing it, at most 4096 (0 is 4096). */
+size_t romfs_image_align(size_t offset);
+
+/* One entry of `romfs ls --json` (docs/JSON.md) for info met at
+ * path[0..path_len): {path, name, type, size, offset, record_offset} and
+ * for a file align; "address" (addr + offset) when addr, where the image
+ * is mapped on a board, is not 0; "unsafe": true for a name no path
+ * reaches. offset: where the entry's contents start in the image. 0, or
+ * write's first error (nothing written after it). */
+int romfs_image_entry_json(const romfs_info_t *info, size_t offset, const char *path, size_t path_len, uint64_t addr,
+                           romfs_json_write_fn write, void *ctx);
 
 /* The warning for an entry no path reaches (info's ROMFS_INFO_UNSAFE_NAME)
  * met at path[0..path_len) (its own name last) in the image named name:

@@ -537,3 +537,24 @@ const char *romfs_check_severity_name(int s)
 {
     return s == ROMFS_CHECK_FAIL ? "fail" : s == ROMFS_CHECK_WARN ? "warn" : "info";
 }
+
+int romfs_check_json(const romfs_check_report_t *r, const char *image, size_t image_size, romfs_json_write_fn write,
+                     void *ctx)
+{
+    const romfs_check_stats_t *st = &r->stats;
+    romfs_json_out_t o = {write, ctx, 0};
+    romfs_json_printf(&o, "{\"image\": ");
+    romfs_json_str(&o, image);
+    romfs_json_printf(&o, ", \"ok\": %s, \"image_size\": %zu, \"payload_size\": %zu, \"dirs\": %zu, \"files\": %zu, "
+                      "\"bytes\": %zu, \"problems\": [",
+                      st->problems[ROMFS_CHECK_FAIL] ? "false" : "true", image_size, st->fs_size, st->dirs, st->files,
+                      st->bytes);
+    for (size_t i = 0; i < r->n; i++) {
+        romfs_json_printf(&o, "%s\n  {\"severity\": \"%s\", \"offset\": %zu, \"message\": ", i ? "," : "",
+                          romfs_check_severity_name(r->v[i].severity), r->v[i].offset);
+        romfs_json_str(&o, r->v[i].msg);
+        romfs_json_printf(&o, "}");
+    }
+    romfs_json_printf(&o, "%s]}\n", r->n ? "\n" : "");
+    return o.err;
+}

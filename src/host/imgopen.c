@@ -96,6 +96,37 @@ int romfs_image_stat(const romfs_t *fs, const char *name, const char *path, romf
     return err;
 }
 
+size_t romfs_image_align(size_t offset)
+{
+    size_t a = 1;
+    while (a < 4096 && (offset & a) == 0)
+        a <<= 1;
+    return a;
+}
+
+int romfs_image_entry_json(const romfs_info_t *info, size_t offset, const char *path, size_t path_len, uint64_t addr,
+                           romfs_json_write_fn write, void *ctx)
+{
+    int dir = info->type == ROMFS_TYPE_DIR;
+    romfs_json_out_t o = {write, ctx, 0};
+    romfs_json_printf(&o, "{");
+    if (!o.err)
+        o.err = romfs_json_name("path", path, path_len, write, ctx);
+    romfs_json_printf(&o, ", ");
+    if (!o.err)
+        o.err = romfs_json_name("name", info->name, info->name_len, write, ctx);
+    romfs_json_printf(&o, ", \"type\": \"%s\", \"size\": %zu, \"offset\": %zu, \"record_offset\": %zu",
+                      dir ? "dir" : "file", info->size, offset, info->record_offset);
+    if (!dir)
+        romfs_json_printf(&o, ", \"align\": %zu", romfs_image_align(offset));
+    if (!dir && addr)
+        romfs_json_printf(&o, ", \"address\": %llu", (unsigned long long)(addr + offset));
+    if (info->flags & ROMFS_INFO_UNSAFE_NAME)
+        romfs_json_printf(&o, ", \"unsafe\": true");
+    romfs_json_printf(&o, "}");
+    return o.err;
+}
+
 void romfs_image_unsafe_msg(const char *name, const romfs_info_t *info, const char *path, size_t path_len, char *msg,
                             size_t size)
 {

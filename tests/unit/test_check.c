@@ -10,6 +10,7 @@
 
 #include <cmocka.h>
 
+#include "buildtest.h"
 #include "romfs/romfs_check.h"
 #include "testutil.h"
 
@@ -258,6 +259,46 @@ static void test_text_escape(void **state)
     assert_string_equal(escaped(t, n, 0), t);
 }
 
+/* `romfs check --json`'s object from the library, byte for byte: the
+ * image's name escaped, the counts, the findings in image order; a sink
+ * that fails stops the writer with its error. */
+static void test_check_json(void **state)
+{
+    (void)state;
+    static const uint8_t img[] = {0xd2, 0xcd, 0x31, 0x10, 0x05, 0x05, 0x01, 'a', 0x02, 0x01, 'x',
+                                  0x05, 0x05, 0x01, 'a',  0x02, 0x01, 'y',  0x00, 0x00};
+    romfs_check_report_t r;
+    assert_int_equal(romfs_check_collect(img, sizeof img, &r), 0);
+    char want[1024];
+    snprintf(want, sizeof want,
+             "{\"image\": \"a\\\"b.img\", \"ok\": false, \"image_size\": 20, \"payload_size\": %zu, \"dirs\": %zu, "
+             "\"files\": %zu, \"bytes\": %zu, \"problems\": [\n"
+             "  {\"severity\": \"warn\", \"offset\": 11, \"message\": \"%s\"},\n"
+             "  {\"severity\": \"fail\", \"offset\": 18, \"message\": \"%s\"}\n]}\n",
+             r.stats.fs_size, r.stats.dirs, r.stats.files, r.stats.bytes, r.v[0].msg, r.v[1].msg);
+    struct membuf m = {0};
+    assert_int_equal(romfs_check_json(&r, "a\"b.img", sizeof img, mem_write, &m), 0);
+    assert_int_equal(m.len, strlen(want));
+    assert_memory_equal(m.p, want, m.len);
+    struct membuf short_sink = {0, 0, 0, 30};
+    assert_int_equal(romfs_check_json(&r, "a\"b.img", sizeof img, mem_write, &short_sink), -ENOSPC);
+    assert_true(short_sink.len <= 30);
+    romfs_check_report_free(&r);
+    free(m.p);
+    free(short_sink.p);
+    /* A clean image: ok true, an empty problem list. */
+    static const uint8_t empty[] = {0xd2, 0xcd, 0x31, 0x00};
+    assert_int_equal(romfs_check_collect(empty, sizeof empty, &r), 0);
+    struct membuf e = {0};
+    assert_int_equal(romfs_check_json(&r, "e", sizeof empty, mem_write, &e), 0);
+    const char *ok = "{\"image\": \"e\", \"ok\": true, \"image_size\": 4, \"payload_size\": 4, \"dirs\": 0, \"files\": 0, "
+                     "\"bytes\": 0, \"problems\": []}\n";
+    assert_int_equal(e.len, strlen(ok));
+    assert_memory_equal(e.p, ok, e.len);
+    romfs_check_report_free(&r);
+    free(e.p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -265,6 +306,7 @@ int main(void)
         cmocka_unit_test(test_duplicate_is_warning),
         cmocka_unit_test(test_first_and_counts),
         cmocka_unit_test(test_collect_sorted),
+        cmocka_unit_test(test_check_json),
         cmocka_unit_test(test_golden_clean_and_walk_agrees),
         cmocka_unit_test(test_walk_skip_children),
         cmocka_unit_test(test_name_shown_truncated),

@@ -268,6 +268,57 @@ static void test_unsafe_msg(void **state)
     free(img);
 }
 
+struct jentry {
+    struct membuf m;
+    uint64_t addr;
+};
+
+static void entry_json(void *ctx, romfs_walk_t *w)
+{
+    struct jentry *j = ctx;
+    size_t offset = w->info.type == ROMFS_TYPE_FILE ? 100 : 7;   /* as the caller says */
+    assert_int_equal(romfs_image_entry_json(&w->info, offset, w->path, w->path_len, j->addr, mem_write, &j->m), 0);
+    assert_int_equal(mem_write(&j->m, "\n", 1), 0);
+}
+
+/* `romfs ls --json`'s entries from the library: a directory, a file with
+ * its alignment and (on a board) address, a name that is not UTF-8 with
+ * its bytes in hex, an unsafe name marked; the alignment rule itself. */
+static void test_entry_json(void **state)
+{
+    (void)state;
+    assert_int_equal(romfs_image_align(0), 4096);
+    assert_int_equal(romfs_image_align(1), 1);
+    assert_int_equal(romfs_image_align(96), 32);
+    assert_int_equal(romfs_image_align(8192), 4096);
+    mk_ent_t e[] = {{"d/", NULL, 0}, {"\xff", (const uint8_t *)"x", 1}, {"..", NULL, 0}, {".", (const uint8_t *)"y", 1}};
+    size_t len;
+    uint8_t *img = mk_image(e, sizeof e / sizeof *e, &len);
+    assert_non_null(img);
+    romfs_t fs;
+    romfs_info_t info;
+    assert_int_equal(romfs_mount(&fs, img, len), 0);
+    assert_int_equal(romfs_stat(&fs, "", &info), 0);
+    struct jentry j = {{0}, 0x8000000};
+    romfs_image_walk_cb_t cb = {entry_json, on_error, &j};
+    assert_int_equal(romfs_image_walk(&fs, "t.img", &info, "", &cb), 0);
+    assert_int_equal(mem_write(&j.m, "", 1), 0);
+    assert_string_equal((const char *)j.m.p,
+                        "{\"path\": \"/d\", \"name\": \"d\", \"type\": \"dir\", \"size\": 7, \"offset\": 7, "
+                        "\"record_offset\": 4}\n"
+                        "{\"path\": \"/d/\\u00ff\", \"path_hex\": \"2f642fff\", \"name\": \"\\u00ff\", \"name_hex\": \"ff\", "
+                        "\"type\": \"file\", \"size\": 1, \"offset\": 100, \"record_offset\": 8, \"align\": 4, "
+                        "\"address\": 134217828}\n"
+                        "{\"path\": \"/.\", \"name\": \".\", \"type\": \"file\", \"size\": 1, \"offset\": 100, "
+                        "\"record_offset\": 15, \"align\": 4, \"address\": 134217828, \"unsafe\": true}\n");
+    struct membuf short_sink = {0, 0, 0, 12};   /* fails inside the name: nothing after */
+    assert_int_equal(romfs_image_entry_json(&info, 0, "/", 1, 0, mem_write, &short_sink), -ENOSPC);
+    assert_true(short_sink.len <= 12);
+    free(short_sink.p);
+    free(j.m.p);
+    free(img);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -277,6 +328,7 @@ int main(void)
         cmocka_unit_test(test_stat),
         cmocka_unit_test(test_walk),
         cmocka_unit_test(test_unsafe_msg),
+        cmocka_unit_test(test_entry_json),
     };
     return cmocka_run_group_tests(tests, setup, teardown_tmp);
 }
