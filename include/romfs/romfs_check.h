@@ -81,7 +81,7 @@ int romfs_check_collect(const uint8_t *image, size_t len, romfs_check_report_t *
 void romfs_check_report_free(romfs_check_report_t *r);
 /* "fail", "warn" or "info" (as `romfs check --json` names them). */
 const char *romfs_check_severity_name(int severity);
-/* `romfs check --json`'s object for r (docs/JSON.md): image (the name the
+/* `romfs check --json`'s object for r: image (the name the
  * user gave), ok, image_size, payload_size, the counts and every finding,
  * then a newline. 0, or write's first error (nothing written after it). */
 int romfs_check_json(const romfs_check_report_t *r, const char *image, size_t image_size, romfs_json_write_fn write,

@@ -53,7 +53,7 @@ int romfs_image_stat(const romfs_t *fs, const char *name, const char *path, romf
  * the largest power of two dividing it, at most 4096 (0 is 4096). */
 size_t romfs_image_align(size_t offset);
 
-/* One entry of `romfs ls --json` (docs/JSON.md) for info met at
+/* One entry of `romfs ls --json` for info met at
  * path[0..path_len): {path, name, type, size, offset, record_offset} and
  * for a file align; "address" (addr + offset) when addr, where the image
  * is mapped on a board, is not 0; "unsafe": true for a name no path
