@@ -43,7 +43,8 @@ typedef struct romfs_json_out {
     int err;
 } romfs_json_out_t;
 
-/* printf-formatted text (at most 1023 bytes) as it is. */
+/* printf-formatted text as it is: at most 1023 bytes, more sets err to
+ * ROMFS_ERR_OVERFLOW and writes nothing. */
 void romfs_json_printf(romfs_json_out_t *o, const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 2, 3)))

@@ -83,8 +83,12 @@ void romfs_json_printf(romfs_json_out_t *o, const char *fmt, ...)
     va_start(ap, fmt);
     int n = vsnprintf(buf, sizeof buf, fmt, ap);
     va_end(ap);
-    if (!o->err && n > 0)
-        o->err = o->write(o->ctx, buf, (size_t)n < sizeof buf ? (size_t)n : sizeof buf - 1);
+    if (o->err || n == 0)
+        return;
+    if (n < 0 || (size_t)n >= sizeof buf)
+        o->err = ROMFS_ERR_OVERFLOW;   /* never JSON cut short without a word */
+    else
+        o->err = o->write(o->ctx, buf, (size_t)n);
 }
 
 void romfs_json_str(romfs_json_out_t *o, const char *s)

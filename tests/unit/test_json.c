@@ -9,11 +9,12 @@
 
 #include <cmocka.h>
 
+#include "romfs/romfs.h"
 #include "romfs/romfs_json.h"
 
 /* A sink collecting into buf; fails (-5) once more than `room` bytes. */
 struct sink {
-    char buf[512];
+    char buf[2048];
     size_t len, room, calls;
 };
 
@@ -117,6 +118,13 @@ static void test_out(void **state)
     assert_int_equal(e.err, -5);
     assert_int_equal(f.calls, calls);   /* nothing tried after it */
     assert_int_equal(f.len, 0);
+    /* Text past the writer's 1023 bytes is an error, never cut short
+     * silently into JSON that does not parse. */
+    struct sink big = {.room = 2000};
+    romfs_json_out_t b = {put, &big, 0};
+    romfs_json_printf(&b, "[%01100d]", 7);
+    assert_int_equal(b.err, ROMFS_ERR_OVERFLOW);
+    assert_int_equal(big.len, 0);
 }
 
 int main(void)
