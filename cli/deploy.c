@@ -99,39 +99,17 @@ static double now_s(void)
 
 typedef struct progress {
     int tty;
-    double t0, last;
+    romfs_board_progress_t bar;
 } progress_t;
-
-static void human(double v, char *buf, size_t n)
-{
-    if (v >= 1048576)
-        snprintf(buf, n, "%.1f MiB", v / 1048576);
-    else if (v >= 1024)
-        snprintf(buf, n, "%.1f KiB", v / 1024);
-    else
-        snprintf(buf, n, "%.0f B", v);
-}
 
 static void on_progress(void *ctx, uint64_t done, uint64_t total)
 {
     progress_t *p = ctx;
-    if (!p->tty)
-        return;
-    double t = now_s();
-    if (done < total && t - p->last < 0.1)
-        return;
-    p->last = t;
-    double el = t - p->t0, rate = el > 0 ? done / el : 0;
-    char a[32], b[32], r[32];
-    human((double)done, a, sizeof a);
-    human((double)total, b, sizeof b);
-    human(rate, r, sizeof r);
-    int width = 24, fill = total ? (int)(width * done / total) : width;
-    fprintf(stderr, "\r[%.*s%*s] %s / %s  %s/s  ETA %.0fs ", fill, "########################", width - fill, "", a,
-            b, r, rate > 0 ? (double)(total - done) / rate : 0.0);
-    if (done >= total)
-        fputs("\r\033[K", stderr);
-    fflush(stderr);
+    char line[160];
+    if (p->tty && romfs_board_progress_text(&p->bar, done, total, now_s(), line, sizeof line)) {
+        fputs(line, stderr);
+        fflush(stderr);
+    }
 }
 
 /// The command ///
@@ -232,28 +210,10 @@ typedef struct sizectx {
 static void say_sizes(void *ctx, size_t image_len)
 {
     sizectx_t *e = ctx;
-    uint64_t part = e->r->info.part_size;
-    uint64_t bs = e->r->block_size ? e->r->block_size : (part ? part : 1);
-    say(e->d, "Image size is %zu bytes", image_len);
-    say(e->d, "ROMFS%d partition has size %llu bytes (%u blocks of %u bytes each)", e->d->o.part,
-        (unsigned long long)part, (unsigned)((part + bs - 1) / bs), (unsigned)bs);
-}
-
-static void report(deploy_t *d, const romfs_session_result_t *res, uint64_t wire)
-{
-    if (res->note[0])
-        say(d, "note: %s", res->note);
-    if (res->blocks_written == 0)
-        say(d, "image already on the board: wrote 0 of %u blocks, skipped %u unchanged", res->blocks_total,
-            res->blocks_skipped);
-    else
-        say(d, "wrote %u of %u blocks, skipped %u unchanged (%llu bytes on the wire, %.1fs)", res->blocks_written,
-            res->blocks_total, res->blocks_skipped, (unsigned long long)wire, res->seconds);
-    if (res->layout == ROMFS_SESSION_LAYOUT_STABLE && res->lst.used_base)
-        say(d, "stable layout: %zu files kept, %zu rewritten in place, %zu moved, %zu added (base: %s)",
-            res->lst.kept, res->lst.in_place, res->lst.moved, res->lst.added, romfs_session_base_name(res->base));
-    else if (res->layout == ROMFS_SESSION_LAYOUT_STABLE)
-        say(d, "stable layout: fresh (%zu files%s)", res->lst.files, res->lst.compacted ? ", compacted" : "");
+    if (e->d->info) {
+        (void)romfs_board_deploy_sizes_text(e->r, image_len, cli_put, e->d->info);
+        fflush(e->d->info);
+    }
 }
 
 /* Directories compiled with mpy-cross are built after the board is opened
@@ -318,7 +278,10 @@ static void say_failure(const deploy_t *d, const cli_board_cfg_t *cfg, cli_build
 
 static void deployed(deploy_t *d, const romfs_board_deploy_result_t *r)
 {
-    report(d, &r->res, r->wire_bytes);
+    if (d->info) {
+        (void)romfs_board_deploy_text(r, cli_put, d->info);   /* write errors: the stream's, at exit */
+        fflush(d->info);
+    }
     if (d->o.json)
         (void)romfs_board_deploy_json(r, cli_put, cli_stdout());   /* write errors: the stream's, at exit */
     if (d->res) {
@@ -335,7 +298,7 @@ static int deploy_to_board(deploy_t *d)
         return CLI_FAIL;
     cli_board_cfg_t cfg;
     cli_board_config(&cfg);
-    progress_t pg = {.tty = !d->o.quiet && rp_isatty(2), .t0 = now_s()};
+    progress_t pg = {.tty = !d->o.quiet && rp_isatty(2), .bar.t0 = now_s()};
     cfg.opts.progress = on_progress;
     cfg.opts.progress_ctx = &pg;
     romfs_board_t *b = NULL;

@@ -129,6 +129,30 @@ void romfs_board_deploy_result_free(romfs_board_deploy_result_t *r);
  * write (romfs_json.h). 0, or write's first error. */
 int romfs_board_deploy_json(const romfs_board_deploy_result_t *r, romfs_json_write_fn write, void *ctx);
 
+/* r for people, as `romfs deploy` prints it after the transfer: the
+ * session's note, the blocks written and skipped (wire bytes, seconds),
+ * the stable layout's file counts; one line each, through write.
+ * romfs_board_deploy_sizes_text: mpremote's two lines before the transfer
+ * (the image's size, the partition's size and blocks), for the session's
+ * sized callback. 0, or write's first error. */
+int romfs_board_deploy_text(const romfs_board_deploy_result_t *r, romfs_json_write_fn write, void *ctx);
+int romfs_board_deploy_sizes_text(const romfs_board_deploy_result_t *r, size_t image_len, romfs_json_write_fn write,
+                                  void *ctx);
+
+/* The progress bar `romfs deploy` draws on a terminal, for the board's
+ * progress callback: set t0 (seconds, any monotonic clock) before the
+ * transfer, then on each call pass the bytes done of total and the time.
+ * Fills buf (NUL-terminated, cut to size) with "\r[####    ] done / total
+ * rate/s  ETA Ns " and returns 1, or returns 0 when less than 0.1 s passed
+ * since the last bar and the transfer is not over (nothing to draw). The
+ * last bar (done >= total) ends with "\r\033[K", erasing itself. */
+typedef struct romfs_board_progress {
+    double t0, last;
+    int drawn;
+} romfs_board_progress_t;
+int romfs_board_progress_text(romfs_board_progress_t *p, uint64_t done, uint64_t total, double now, char *buf,
+                              size_t size);
+
 /* 1 when a deploy's code says the connection is gone (closed, silent, or
  * answering nonsense): reopen the board and deploy again. */
 int romfs_board_lost(int code);
