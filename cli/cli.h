@@ -102,12 +102,6 @@ extern _Thread_local int cli_json_errors;
 /* "romfs: warning: <message>\n" on stderr (cli_stderr). */
 void cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/* A whole file in memory (a snapshot: read, never mapped). */
-typedef struct cli_file {
-    uint8_t *data;
-    size_t len;
-} cli_file_t;
-
 /* Write s[0..len) for people (romfs_text_escape): name is bytes from an
  * image, else text from a board or the host, escaped when fp is a
  * terminal. */
@@ -117,7 +111,6 @@ void cli_put_escaped(FILE *fp, const void *s, size_t len, int name);
  * romfs_image_load would refuse is refused before anything is written (one
  * line naming OUT and WHAT it is, -1); 0 when it fits. */
 int cli_refuse_unreadable(const char *out, const char *what, uint64_t bytes);
-void cli_file_free(cli_file_t *f);
 
 /* Atomic output (romfs_out_* of romfs_io.h, buffered) whose temporary file
  * is removed when a signal ends the command (romfs_cleanup.h, tracked from

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * romfs mount: an image as a read-only filesystem through FUSE (libfuse3).
- * The image file is mapped read-only (UF2 / HEX files are decoded once) and
+ * The image file is read into memory once (UF2 / HEX files decoded) and
  * every lookup, listing and read goes through the library's reader, which
- * points into the mapping: nothing is extracted or cached. A corrupt entry
+ * points into that copy: nothing is extracted or cached. A corrupt entry
  * answers EIO for itself only. Unmount with `fusermount3 -u DIR`.
  */
 #include "cli.h"
@@ -69,21 +69,20 @@ int cmd_mount(int argc, char **argv)
         cli_error("mount: %s: %s", dir, errno ? strerror(errno) : "not a directory");
         return CLI_FAIL;
     }
-    cli_file_t f;
+    uint8_t *data;
+    size_t len;
+    romfs_t fs;
     char msg[1300];
-    if (romfs_image_load(image, &f.data, &f.len, msg, sizeof msg) != 0) {
+    if (romfs_image_load(image, &data, &len, msg, sizeof msg) != 0) {
         cli_error("%s", msg);
         return CLI_FAIL;
     }
-    romfs_t fs;
-    int err = romfs_mount(&fs, f.data, f.len);
-    if (err) {
-        cli_error("%s: %s (see 'romfs check')", image, romfs_strerror(err));
-        cli_file_free(&f);
-        return CLI_FAIL;
-    }
-    r = mount_serve(&fs, image, dir, o.fuse_opts, o.foreground);
-    cli_file_free(&f);
-    return r == 0 ? CLI_OK : CLI_FAIL;
+    r = CLI_FAIL;
+    if (romfs_image_mount(&fs, data, len, image, msg, sizeof msg) != 0)
+        cli_error("%s", msg);   /* names the file, the offset and the checker's first problem */
+    else if (mount_serve(&fs, image, dir, o.fuse_opts, o.foreground) == 0)
+        r = CLI_OK;
+    free(data);
+    return r;
 #endif
 }

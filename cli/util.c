@@ -91,12 +91,6 @@ int cli_refuse_unreadable(const char *out, const char *what, uint64_t bytes)
     return -1;
 }
 
-void cli_file_free(cli_file_t *f)
-{
-    free(f->data);
-    memset(f, 0, sizeof *f);
-}
-
 int cli_out_open(cli_out_t *o, const char *path)
 {
     memset(o, 0, sizeof *o);

@@ -82,7 +82,9 @@ wait "$lpid" || bad "long names: the daemon exited $?: $(head -5 long.err)"
 
 # Not an image; not a directory: one error line, nothing mounted.
 expect 1 "$ROMFS" mount "$H/bad_magic.romfs" "$MNT"
-[ "$(grep -c . "$ERR")" = 1 ] && err_has "bad_magic.romfs" || bad "bad image: $(cat "$ERR")"
+# One line naming the file and the offset, as the other image commands say it.
+[ "$(grep -c . "$ERR")" = 1 ] && err_has "bad_magic.romfs: not a ROMFS image: offset 0x0:" ||
+    bad "bad image: $(cat "$ERR")"
 mounted && bad "a bad image got mounted"
 expect 1 "$ROMFS" mount "$G/single.romfs" "$TMP/nodir"
 err_has "nodir"
