@@ -65,7 +65,7 @@ static void print_path(const char *path, size_t len)
     for (size_t i = 0; i < len; i++)
         levels += path[i] == '/';
     if (levels <= IW_DEEP_FULL) {
-        iw_print_name(stdout, path, len);   /* control bytes and backslashes escaped */
+        cli_put_escaped(stdout, path, len, 1);   /* control bytes and backslashes escaped */
         return;
     }
     size_t head = 0, tail = len, seen = 0;
@@ -73,9 +73,9 @@ static void print_path(const char *path, size_t len)
         head++;                 /* the '/' that opens level IW_DEEP_KEEP + 1 */
     for (seen = 0; tail > 0 && !(path[tail - 1] == '/' && ++seen == IW_DEEP_KEEP); )
         tail--;                 /* just past the '/' that opens the last IW_DEEP_KEEP levels */
-    iw_print_name(stdout, path, head);
+    cli_put_escaped(stdout, path, head, 1);
     printf("/[+%zu]/", levels - 2 * IW_DEEP_KEEP);
-    iw_print_name(stdout, path + tail, len - tail);
+    cli_put_escaped(stdout, path + tail, len - tail, 1);
 }
 
 static int line(void *ctx, romfs_diff_kind_t kind, const char *path, size_t len, const romfs_info_t *e,

@@ -23,7 +23,7 @@
 static void on_written(void *ctx, const char *path, size_t len, int is_dir)
 {
     printf("%s/", (const char *)ctx);
-    iw_print_name(stdout, path + 1, len - 1);
+    cli_put_escaped(stdout, path + 1, len - 1, 1);
     printf("%s\n", is_dir ? "/" : "");
 }
 

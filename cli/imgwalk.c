@@ -176,8 +176,3 @@ void iw_message(void *ctx, int error, const char *line)
     else
         cli_warn("%s", line);
 }
-
-void iw_print_name(FILE *fp, const void *name, size_t len)
-{
-    cli_put_escaped(fp, name, len, 1);
-}

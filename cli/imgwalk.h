@@ -85,10 +85,6 @@ int iw_flush(int rc);
  * stdout holds: error 1 "romfs: LINE", else "romfs: warning: LINE". */
 void iw_message(void *ctx, int error, const char *line);
 
-/* Write a name for people: printable bytes as they are, control bytes, DEL
- * and backslash as \xNN so a hostile name cannot drive the terminal. */
-void iw_print_name(FILE *fp, const void *name, size_t len);
-
 /* tree and diff: entries more than IW_DEEP_FULL levels deep show their first
  * and last IW_DEEP_KEEP levels and how many are between, so output grows
  * with the entries, not with the square of the depth. */

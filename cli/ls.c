@@ -74,9 +74,9 @@ static void print_entry(struct ls_opts *o, const iw_image_t *img, const romfs_in
                 printf("file %10zu %10zu %5zu  ", info->size, offset, romfs_image_align(offset));
         }
         if (o->recursive)
-            iw_print_name(stdout, path, path_len);
+            cli_put_escaped(stdout, path, path_len, 1);
         else
-            iw_print_name(stdout, info->name, info->name_len);
+            cli_put_escaped(stdout, info->name, info->name_len, 1);
         printf("%s\n", dir ? "/" : "");
     }
     o->count++;

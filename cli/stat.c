@@ -63,7 +63,7 @@ int cmd_stat(int argc, char **argv)
                dir ? "dir" : "file", info.size, data_offset, info.record_offset, mode, mode, info.size);
     } else {
         printf("path:          ");
-        iw_print_name(stdout, shown, strlen(shown));
+        cli_put_escaped(stdout, shown, strlen(shown), 1);
         printf("\ntype:          %s\n", dir ? "directory" : "file");
         printf("size:          %zu\n", info.size);
         printf("%s 0x%zx (%zu)\n", dir ? "children at:  " : "data offset:  ", data_offset, data_offset);

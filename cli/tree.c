@@ -46,7 +46,7 @@ static void draw(void *ctx, romfs_walk_t *w)
         fputs(romfs_walk_ancestor_last(w, level) ? "    " : "|   ", stdout);
     }
     fputs(w->entry_last ? "\\-- " : "|-- ", stdout);
-    iw_print_name(stdout, w->info.name, w->info.name_len);
+    cli_put_escaped(stdout, w->info.name, w->info.name_len, 1);
     printf("%s\n", w->info.type == ROMFS_TYPE_DIR ? "/" : "");
 }
 
@@ -65,7 +65,7 @@ int cmd_tree(int argc, char **argv)
     } else if (info.type != ROMFS_TYPE_DIR) {
         cli_error("%s: %s: %s", img.path, path, romfs_strerror(ROMFS_ERR_NOTDIR));
     } else {
-        iw_print_name(stdout, *path ? path : "/", *path ? strlen(path) : 1);
+        cli_put_escaped(stdout, *path ? path : "/", *path ? strlen(path) : 1, 1);
         printf("%s\n", *path ? "/" : "");
         rc = iw_flush(iw_walk(&img, &info, path, draw, NULL) == 0 ? CLI_OK : CLI_FAIL);
     }
