@@ -10,58 +10,8 @@
 #include <string.h>
 
 
-static void print_raw(const romfs_board_part_t *p)
-{
-    for (int i = 0; i < p->head_len; i++)
-        cli_printf("%s%02x", i ? ":" : "", p->head[i]);
-}
-
-static const char *const accepts[] = {"no", "yes", "not checked (the image does not fit the board's free memory)"};
-
-static void print_text(const romfs_board_part_t *p)
-{
-    if (p->missing) {
-        cli_printf("ROMFS%lld partition not found on device (rom_ioctl returned %lld)\n", p->id, p->size);
-        return;
-    }
-    /* mpremote's line; without a block device its "blocks" are erase blocks
-     * (rom_ioctl 6), or the whole partition when the board reports none. */
-    long long bsize = p->block_device ? p->block_size : (p->erase > 0 ? p->erase : p->size);
-    cli_printf("ROMFS%lld partition has size %lld bytes (%lld blocks of %lld bytes each)\n", p->id, p->size,
-           bsize > 0 ? p->size / bsize : 0, bsize);
-    cli_printf("  Raw contents: ");
-    print_raw(p);
-    cli_printf(" ...\n");
-    long long whole = p->image_len;
-    if (p->isize < 0) {
-        cli_printf("  Not a valid ROMFS\n");
-    } else {
-        /* mpremote prints the payload length under this name; say what the
-         * whole image takes too, as `romfs deploy` and `build` count it. */
-        cli_printf("  ROMFS image size: %lld\n", p->isize);
-        if (whole >= 0)
-            cli_printf("  Image with its header: %lld bytes\n", whole);
-    }
-    if (p->erase > 0)
-        cli_printf("  Erase block size: %lld bytes (%lld blocks)\n", p->erase, p->size / p->erase);
-    if (p->isize >= 0) {
-        cli_printf("  Image fits the partition: %s\n", p->fits ? "yes" : "no");
-        cli_printf("  Board's VfsRom accepts it: %s\n", accepts[p->mountable]);
-        if (p->sha256[0])
-            cli_printf("  Image SHA-256: %s\n", p->sha256);
-    }
-    const romfs_board_part_t *c = p;
-    if (c->verified > 0 && c->check.problems[ROMFS_CHECK_FAIL] == 0)
-        cli_printf("  Image check: valid (%zu files, %zu directories, %zu data bytes)\n", c->check.files,
-               c->check.dirs, c->check.bytes);
-    else if (c->verified > 0)
-        cli_printf("  Image check: %zu problem(s), first at %s\n", c->check.problems[ROMFS_CHECK_FAIL], c->first_problem);
-    else if (c->verified < 0)
-        cli_printf("  Image check: could not read the image from the board\n");
-}
-
-/* JSON to the command's stdout (write errors: the stream's, seen when it
- * is flushed). */
+/* Text or JSON to the command's stdout (write errors: the stream's, seen
+ * when it is flushed). */
 static int to_stdout(void *ctx, const void *data, size_t len)
 {
     (void)ctx;
@@ -73,15 +23,12 @@ static int show(romfs_board_t *b, const romfs_board_query_t *q, int json, int ch
 {
     if (json)
         romfs_board_query_json(q, romfs_board_describe(b), to_stdout, NULL);
-    if (!q->romfs || q->n == 0) {
-        if (!json)
-            cli_printf(q->romfs ? "No ROMFS partitions available\n" : "ROMFS is not enabled on this device\n");
+    else
+        romfs_board_query_text(q, to_stdout, NULL);
+    if (!q->romfs || q->n == 0)
         return CLI_FAIL;
-    }
     romfs_board_query_sum_t sum;
     romfs_board_query_sum(q, &sum);
-    for (int i = 0; !json && i < q->n; i++)
-        print_text(&q->parts[i]);
     return check && sum.unverified ? CLI_FAIL : CLI_OK;
 }
 

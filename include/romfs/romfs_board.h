@@ -329,6 +329,18 @@ void romfs_board_query_sum(const romfs_board_query_t *q, romfs_board_query_sum_t
  * more is written after it). */
 int romfs_board_query_json(const romfs_board_query_t *q, const char *device, romfs_json_write_fn write, void *ctx);
 
+/* q as `romfs query` prints it, mpremote's lines first: per partition
+ * "ROMFS0 partition has size ... bytes (N blocks of M bytes each)" (a
+ * block device's blocks, else erase blocks, else the whole partition),
+ * "  Raw contents: d2:cd:31:... ...", then "  Not a valid ROMFS" or the
+ * image's sizes, fit, the board's VfsRom verdict, SHA-256 and the verify's
+ * result, one indented line each; a missing partition gets one line. A
+ * board without ROMFS or without partitions: one line saying so
+ * ("ROMFS is not enabled on this device", "No ROMFS partitions
+ * available"). Through write (romfs_json.h's sink); 0, or write's first
+ * error (nothing more is written after it). */
+int romfs_board_query_text(const romfs_board_query_t *q, romfs_json_write_fn write, void *ctx);
+
 /// Running code ///
 
 /* 1 when m is a dotted Python module name safe to put in board code. */

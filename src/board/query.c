@@ -238,3 +238,68 @@ int romfs_board_query_json(const romfs_board_query_t *q, const char *device, rom
     romfs_json_printf(&w, n ? "\n]}\n" : "]}\n");
     return w.err;
 }
+
+/// `romfs query`'s text ///
+
+/* What the image in p is: its sizes, fit, the board's verdict, the check. */
+static void text_image(romfs_json_out_t *w, const romfs_board_part_t *p)
+{
+    static const char *const accepts[] = {"no", "yes",
+                                          "not checked (the image does not fit the board's free memory)"};
+    long long whole = p->image_len;
+    if (p->isize < 0) {
+        romfs_json_printf(w, "  Not a valid ROMFS\n");
+    } else {
+        /* mpremote prints the payload length under this name; say what the
+         * whole image takes too, as `romfs deploy` and `build` count it. */
+        romfs_json_printf(w, "  ROMFS image size: %lld\n", p->isize);
+        if (whole >= 0)
+            romfs_json_printf(w, "  Image with its header: %lld bytes\n", whole);
+    }
+    if (p->erase > 0)
+        romfs_json_printf(w, "  Erase block size: %lld bytes (%lld blocks)\n", p->erase, p->size / p->erase);
+    if (p->isize >= 0) {
+        romfs_json_printf(w, "  Image fits the partition: %s\n", p->fits ? "yes" : "no");
+        romfs_json_printf(w, "  Board's VfsRom accepts it: %s\n",
+                          accepts[p->mountable == 0 || p->mountable == 1 ? p->mountable : 2]);
+        if (p->sha256[0])
+            romfs_json_printf(w, "  Image SHA-256: %s\n", p->sha256);
+    }
+    const romfs_board_part_t *c = p;
+    if (c->verified > 0 && c->check.problems[ROMFS_CHECK_FAIL] == 0)
+        romfs_json_printf(w, "  Image check: valid (%zu files, %zu directories, %zu data bytes)\n", c->check.files,
+                          c->check.dirs, c->check.bytes);
+    else if (c->verified > 0)
+        romfs_json_printf(w, "  Image check: %zu problem(s), first at %s\n", c->check.problems[ROMFS_CHECK_FAIL],
+                          c->first_problem);
+    else if (c->verified < 0)
+        romfs_json_printf(w, "  Image check: could not read the image from the board\n");
+}
+
+static void text_part(romfs_json_out_t *w, const romfs_board_part_t *p)
+{
+    if (p->missing) {
+        romfs_json_printf(w, "ROMFS%lld partition not found on device (rom_ioctl returned %lld)\n", p->id, p->size);
+        return;
+    }
+    /* mpremote's line; without a block device its "blocks" are erase blocks
+     * (rom_ioctl 6), or the whole partition when the board reports none. */
+    long long bsize = p->block_device ? p->block_size : (p->erase > 0 ? p->erase : p->size);
+    romfs_json_printf(w, "ROMFS%lld partition has size %lld bytes (%lld blocks of %lld bytes each)\n", p->id,
+                      p->size, bsize > 0 ? p->size / bsize : 0, bsize);
+    romfs_json_printf(w, "  Raw contents: ");
+    for (int i = 0; i < p->head_len && i < (int)sizeof p->head; i++)
+        romfs_json_printf(w, "%s%02x", i ? ":" : "", p->head[i]);
+    romfs_json_printf(w, " ...\n");
+    text_image(w, p);
+}
+
+int romfs_board_query_text(const romfs_board_query_t *q, romfs_json_write_fn write, void *ctx)
+{
+    romfs_json_out_t w = {write, ctx, 0};
+    if (!q->romfs || q->n == 0)
+        romfs_json_printf(&w, q->romfs ? "No ROMFS partitions available\n" : "ROMFS is not enabled on this device\n");
+    for (int i = 0; q->romfs && i < q->n; i++)
+        text_part(&w, &q->parts[i]);
+    return w.err;
+}

@@ -3,8 +3,8 @@
  * with the image's header, length, the board's SHA-256 of it, mountable;
  * with verify the image read back passes romfs_check; a corrupt image in
  * the partition is reported, not fatal. Without a board: the erase unit,
- * the summary and `romfs query --json`'s object of every kind of
- * partition, byte for byte. */
+ * the summary, and `romfs query`'s text and `--json` object of every
+ * kind of partition, byte for byte. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -137,6 +137,29 @@ static void test_query_sum(void **state)
     free(q);
 }
 
+/* Four partitions, one of each kind: missing; erased, on a block device
+ * (with an erase block too: the block device's blocks are its unit); a
+ * valid image, verified; an image too big for its partition, no block
+ * device and no erase block, verified with problems. */
+static void four_parts(romfs_board_query_t *q)
+{
+    q->romfs = 1;
+    q->n = 4;
+    q->parts[0] = (romfs_board_part_t){.id = 0, .missing = 1, .size = -19};
+    q->parts[1] = (romfs_board_part_t){.id = 1, .size = 8192, .block_device = 1, .block_size = 512,
+                                       .block_count = 16, .erase = 4096, .head = {0xff, 0xff}, .head_len = 2,
+                                       .isize = -1, .image_len = -1};
+    q->parts[2] = (romfs_board_part_t){.id = 2, .size = 65536, .erase = 4096, .head = {0xd2, 0xcd, 0x31},
+                                       .head_len = 3, .isize = 100, .image_len = 104, .fits = 1, .mountable = 1,
+                                       .sha256 = "ab01", .verified = 1};
+    q->parts[2].check.files = 3;
+    q->parts[2].check.dirs = 1;
+    q->parts[2].check.bytes = 77;
+    q->parts[3] = (romfs_board_part_t){.id = 3, .size = 4096, .isize = 9000, .image_len = 9004, .mountable = 2,
+                                       .verified = 1, .first_problem = "offset 0x4: \"bad\""};
+    q->parts[3].check.problems[ROMFS_CHECK_FAIL] = 2;
+}
+
 /* `romfs query --json`'s object: every kind of partition, byte for byte. */
 static void test_query_json(void **state)
 {
@@ -145,20 +168,7 @@ static void test_query_json(void **state)
     sink_t *k = calloc(1, sizeof *k);
     assert_int_equal(romfs_board_query_json(q, "dev", to_sink, k), 0);
     assert_string_equal(k->buf, "{\"device\": \"dev\", \"romfs\": false, \"partitions\": []}\n");
-    q->romfs = 1;
-    q->n = 4;
-    q->parts[0] = (romfs_board_part_t){.id = 0, .missing = 1, .size = -19};
-    q->parts[1] = (romfs_board_part_t){.id = 1, .size = 8192, .block_device = 1, .block_size = 512,
-                                       .block_count = 16, .head = {0xff, 0xff}, .head_len = 2, .isize = -1,
-                                       .image_len = -1};
-    q->parts[2] = (romfs_board_part_t){.id = 2, .size = 65536, .erase = 4096, .head = {0xd2, 0xcd, 0x31},
-                                       .head_len = 3, .isize = 100, .image_len = 104, .fits = 1, .mountable = 1,
-                                       .sha256 = "ab01", .verified = 1};
-    q->parts[2].check.files = 3;
-    q->parts[2].check.dirs = 1;
-    q->parts[3] = (romfs_board_part_t){.id = 3, .size = 4096, .isize = 9000, .image_len = 9004, .mountable = 2,
-                                       .verified = 1, .first_problem = "offset 0x4: \"bad\""};
-    q->parts[3].check.problems[ROMFS_CHECK_FAIL] = 2;
+    four_parts(q);
     memset(k, 0, sizeof *k);
     assert_int_equal(romfs_board_query_json(q, "a\"b", to_sink, k), 0);
     assert_string_equal(k->buf,
@@ -190,9 +200,84 @@ static void test_query_json(void **state)
     free(q);
 }
 
+/* `romfs query`'s text: mpremote's lines and ours, for every kind of
+ * partition, byte for byte. */
+static void test_query_text(void **state)
+{
+    (void)state;
+    romfs_board_query_t *q = calloc(1, sizeof *q);
+    sink_t *k = calloc(1, sizeof *k);
+    assert_int_equal(romfs_board_query_text(q, to_sink, k), 0);
+    assert_string_equal(k->buf, "ROMFS is not enabled on this device\n");
+    q->romfs = 1;
+    memset(k, 0, sizeof *k);
+    assert_int_equal(romfs_board_query_text(q, to_sink, k), 0);
+    assert_string_equal(k->buf, "No ROMFS partitions available\n");
+    four_parts(q);
+    memset(k, 0, sizeof *k);
+    assert_int_equal(romfs_board_query_text(q, to_sink, k), 0);
+    assert_string_equal(k->buf,
+        "ROMFS0 partition not found on device (rom_ioctl returned -19)\n"
+        "ROMFS1 partition has size 8192 bytes (16 blocks of 512 bytes each)\n"
+        "  Raw contents: ff:ff ...\n"
+        "  Not a valid ROMFS\n"
+        "  Erase block size: 4096 bytes (2 blocks)\n"
+        "ROMFS2 partition has size 65536 bytes (16 blocks of 4096 bytes each)\n"
+        "  Raw contents: d2:cd:31 ...\n"
+        "  ROMFS image size: 100\n"
+        "  Image with its header: 104 bytes\n"
+        "  Erase block size: 4096 bytes (16 blocks)\n"
+        "  Image fits the partition: yes\n"
+        "  Board's VfsRom accepts it: yes\n"
+        "  Image SHA-256: ab01\n"
+        "  Image check: valid (3 files, 1 directories, 77 data bytes)\n"
+        "ROMFS3 partition has size 4096 bytes (1 blocks of 4096 bytes each)\n"
+        "  Raw contents:  ...\n"
+        "  ROMFS image size: 9000\n"
+        "  Image with its header: 9004 bytes\n"
+        "  Image fits the partition: no\n"
+        "  Board's VfsRom accepts it: not checked (the image does not fit the board's free memory)\n"
+        "  Image check: 2 problem(s), first at offset 0x4: \"bad\"\n");
+    /* not read back, refused by the board, its length unknown; a size
+     * without any block: 0 blocks; a mountable out of range not claimed */
+    q->n = 3;
+    q->parts[2] = (romfs_board_part_t){.id = 2, .size = 0, .isize = 5, .image_len = -1, .verified = -1};
+    memset(k, 0, sizeof *k);
+    assert_int_equal(romfs_board_query_text(q, to_sink, k), 0);
+    assert_non_null(strstr(k->buf, "ROMFS2"));
+    assert_string_equal(strstr(k->buf, "ROMFS2"),
+        "ROMFS2 partition has size 0 bytes (0 blocks of 0 bytes each)\n"
+        "  Raw contents:  ...\n"
+        "  ROMFS image size: 5\n"
+        "  Image fits the partition: no\n"
+        "  Board's VfsRom accepts it: no\n"
+        "  Image check: could not read the image from the board\n");
+    q->parts[2].mountable = 7;
+    q->parts[2].verified = 0;
+    memset(k, 0, sizeof *k);
+    assert_int_equal(romfs_board_query_text(q, to_sink, k), 0);
+    assert_non_null(strstr(k->buf, "  Board's VfsRom accepts it: not checked (the image does not fit the board's "
+                                   "free memory)\n"));
+    assert_null(strstr(k->buf, "Image check"));
+    /* a board without ROMFS: its partitions (none should be) not shown */
+    q->romfs = 0;
+    memset(k, 0, sizeof *k);
+    assert_int_equal(romfs_board_query_text(q, to_sink, k), 0);
+    assert_string_equal(k->buf, "ROMFS is not enabled on this device\n");
+    /* the sink's error ends the writing */
+    q->romfs = 1;
+    memset(k, 0, sizeof *k);
+    k->fail_at = 3;
+    assert_int_equal(romfs_board_query_text(q, to_sink, k), -5);
+    assert_int_equal(k->calls, 3);
+    free(k);
+    free(q);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {cmocka_unit_test(test_query_emulated), cmocka_unit_test(test_part_unit),
-                                       cmocka_unit_test(test_query_sum), cmocka_unit_test(test_query_json)};
+                                       cmocka_unit_test(test_query_sum), cmocka_unit_test(test_query_json),
+                                       cmocka_unit_test(test_query_text)};
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
