@@ -16,14 +16,32 @@
 #include "build_dir.h"
 #include "opts.h"
 #include "romfs/romfs_build.h"
+#include "romfs/romfs_flashfmt.h"
 
 struct build_args {
     const char *out_path, *src;
     int quiet, json, verbose;
     romfs_dirbuild_opts_t mpy;
     romfs_build_opts_t bopts;
-    cli_flash_t flash;
+    romfs_flash_opts_t flash;
 };
+
+/* --format, --address, --pad-to, --family: the flashable outputs, whose
+ * formats and rules are the host library's (romfs_flashfmt.h). A
+ * cli_opt_fn on the romfs_flash_opts_t. */
+static int flash_option(void *fo, int opt, const char *arg, const char *cmd)
+{
+    char msg[4608];
+    if (opt == ROMFS_FLASH_OPT_FAMILY && strcmp(arg, "list") == 0) { /* for people and shell completion */
+        for (size_t i = 0; romfs_uf2_family_at(i); i++)
+            printf("%s\n", romfs_uf2_family_at(i));
+        return 1;
+    }
+    if (romfs_flash_opts_set(fo, opt, arg, msg, sizeof msg) == 0)
+        return 0;
+    cli_error("%s: %s", cmd, msg);
+    return -1;
+}
 
 const cli_cmd_t cli_cmd_build = {
     "build",
@@ -44,13 +62,13 @@ const cli_cmd_t cli_cmd_build = {
                   "--align wants 0 or a power of two up to 2^30, not '%s'",
                   "place file data at image offsets that are multiples of\n"
                   "N (a power of two), for zero-copy access to aligned data"),
-        CLI_O_FN(0, "format", "F", struct build_args, flash, cli_flash_option, CLI_FLASH_OPT_FORMAT,
+        CLI_O_FN(0, "format", "F", struct build_args, flash, flash_option, ROMFS_FLASH_OPT_FORMAT,
                  "write F: raw (default), uf2 or ihex (Intel HEX)"),
-        CLI_O_FN(0, "address", "A", struct build_args, flash, cli_flash_option, CLI_FLASH_OPT_ADDRESS,
+        CLI_O_FN(0, "address", "A", struct build_args, flash, flash_option, ROMFS_FLASH_OPT_ADDRESS,
                  "flash address of the partition (uf2: required; ihex: 0)"),
-        CLI_O_FN(0, "pad-to", "N", struct build_args, flash, cli_flash_option, CLI_FLASH_OPT_PAD_TO,
+        CLI_O_FN(0, "pad-to", "N", struct build_args, flash, flash_option, ROMFS_FLASH_OPT_PAD_TO,
                  "pad the image with 0xFF to N bytes (the partition size)"),
-        CLI_O_FN(0, "family", "F", struct build_args, flash, cli_flash_option, CLI_FLASH_OPT_FAMILY,
+        CLI_O_FN(0, "family", "F", struct build_args, flash, flash_option, ROMFS_FLASH_OPT_FAMILY,
                  "UF2 family: RP2040, RP2350_ARM_S, RP2350_RISCV, ESP32S2,\n"
                  "ESP32S3, NRF52840, STM32F4, ... ('list': all) or a number"),
         CLI_O_FLAG('q', "quiet", struct build_args, quiet, "do not print the tree"),
@@ -74,8 +92,11 @@ static int parse_args(int argc, char **argv, struct build_args *a)
     int r = cli_parse(&cli_cmd_build, argc, argv, a);
     if (r >= 0)
         return r;
-    if (cli_flash_check(&a->flash) != 0)
+    char msg[160];
+    if (romfs_flash_opts_check(&a->flash, msg, sizeof msg) != 0) {
+        cli_error("build: %s", msg);
         return CLI_USAGE;
+    }
     if (argc - optind != 1) {
         cli_error("build: %s; see 'romfs build --help'",
                   argc - optind ? "exactly one source directory expected" : "source directory not given");
@@ -94,18 +115,26 @@ static int parse_args(int argc, char **argv, struct build_args *a)
 }
 
 /* Write the built image atomically to out_path, in the chosen format. A
- * signal during the write discards it. */
-static int write_image(romfs_builder_t *b, const cli_flash_t *flash, const char *out_path, FILE *info)
+ * signal during the write discards it. Every command that reads an image
+ * file takes at most ROMFS_LOAD_MAX bytes, so build writes nothing larger. */
+static int write_image(romfs_builder_t *b, const romfs_flash_opts_t *flash, const char *out_path, FILE *info)
 {
     cli_out_t out;
+    char msg[4608] = "";
+    uint64_t size = romfs_builder_image_size(b);
     if (cli_out_open(&out, out_path) != 0)
         return -1;
     if (info) {
-        fprintf(info, "Writing %llu bytes to output file %s\n",
-                (unsigned long long)romfs_builder_image_size(b), out_path);
+        fprintf(info, "Writing %llu bytes to output file %s\n", (unsigned long long)size, out_path);
         fflush(info);
     }
-    if (cli_flash_write(flash, b, &out, out_path) != 0 || cli_build_signal) {
+    int r = cli_refuse_unreadable(out_path, flash->format == ROMFS_FLASHFMT_RAW ? "image" : "output file",
+                                  romfs_flash_opts_out_size(flash, size));
+    if (r == 0)
+        r = romfs_flash_write_image(flash, b, out_path, cli_out_write, &out, msg, sizeof msg);
+    if (r < 0 && *msg)   /* empty: cli_out_write's own error, printed already */
+        cli_error("%s", msg);
+    if (r != 0 || cli_build_signal) {
         cli_out_abort(&out);
         return -1;
     }
@@ -136,7 +165,7 @@ int cmd_build(int argc, char **argv)
         cli_error("build: out of memory");
         goto done;
     }
-    snprintf(def_out, sl + sizeof ".romfs", "%.*s%s", (int)sl, a.src, cli_flash_ext(&a.flash));
+    snprintf(def_out, sl + sizeof ".romfs", "%.*s%s", (int)sl, a.src, romfs_flash_opts_ext(&a.flash));
     const char *out_path = a.out_path ? a.out_path : def_out;
     int to_stdout = strcmp(out_path, "-") == 0;
     FILE *info = a.quiet || a.json ? NULL : to_stdout ? stderr : stdout;

@@ -145,26 +145,4 @@ void cli_json_name(FILE *fp, const char *key, const uint8_t *s, size_t len);
 /* Parse a non-negative integer option value; -1 on error. */
 long long cli_parse_size(const char *s);
 
-/* Flash formats (cli/flash.c): build's --format/--address/--pad-to/--family,
- * and UF2 / Intel HEX image files read wherever images are read. */
-enum { CLI_FLASH_OPT_FORMAT = 0x1001, CLI_FLASH_OPT_ADDRESS, CLI_FLASH_OPT_PAD_TO, CLI_FLASH_OPT_FAMILY };
-typedef struct cli_flash {
-    int format;        /* enum romfs_flashfmt, default raw */
-    int have_address;
-    uint32_t address;  /* flash address of the image's first byte */
-    uint64_t pad_to;   /* pad with 0xFF to this size (0: no padding) */
-    uint32_t family;   /* UF2 family ID */
-} cli_flash_t;
-struct romfs_builder;
-/* Parse one of the options above into the cli_flash_t (a cli_opt_fn);
- * one error line and -1 if bad; 1 when it printed what was asked (--family
- * list) and the command is done. */
-int cli_flash_option(void *fo, int opt, const char *arg, const char *cmd);
-/* The default output name's extension: ".romfs", ".uf2" or ".hex". */
-const char *cli_flash_ext(const cli_flash_t *fo);
-/* After option parsing: -1 with one error line if the options conflict. */
-int cli_flash_check(const cli_flash_t *fo);
-/* Write b's image through out in fo's format; -1 after one error line. */
-int cli_flash_write(const cli_flash_t *fo, struct romfs_builder *b, cli_out_t *out, const char *out_path);
-
 #endif

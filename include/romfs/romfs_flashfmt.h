@@ -120,6 +120,56 @@ int romfs_flash_decode(const uint8_t *in, size_t len, int format, uint8_t **out,
  * romfs_flash_decode's error with info set and *data untouched. */
 int romfs_flash_unwrap(uint8_t **data, size_t *len, romfs_flash_info_t *info);
 
+/// Output options ///
+
+/* How `romfs build --format F --address A --pad-to N --family F` writes a
+ * built image (src/host/flashout.c). Zeroed: the raw image, unpadded. */
+typedef struct romfs_flash_opts {
+    int format;         /* enum romfs_flashfmt, default raw */
+    int have_address;   /* address was given */
+    uint32_t address;   /* flash address of the image's first byte */
+    uint64_t pad_to;    /* pad with 0xFF to this size (0: no padding) */
+    uint32_t family;    /* UF2 family ID (0: none) */
+} romfs_flash_opts_t;
+
+/* The options romfs_flash_opts_set takes, named in its messages as
+ * --format, --address, --pad-to and --family. */
+enum romfs_flash_opt {
+    ROMFS_FLASH_OPT_FORMAT = 1,  /* romfs_flashfmt_parse's names */
+    ROMFS_FLASH_OPT_ADDRESS,     /* a number below 4 GiB (0x.. hex, 0.. octal) */
+    ROMFS_FLASH_OPT_PAD_TO,      /* a number up to 4 GiB */
+    ROMFS_FLASH_OPT_FAMILY,      /* romfs_uf2_family's names, or a non-zero number */
+};
+
+/* Set option opt of o from its text value. 0, or ROMFS_ERR_INVAL with one
+ * line in msg[0..cap) saying what the option wants ("--pad-to wants a size
+ * up to 4 GiB, not 'x'"). */
+int romfs_flash_opts_set(romfs_flash_opts_t *o, int opt, const char *value, char *msg, size_t cap);
+
+/* After the options are set: 0, or ROMFS_ERR_INVAL with one line in msg
+ * when they conflict (uf2 needs an address, a multiple of 256, and a
+ * family; a family is only for uf2). */
+int romfs_flash_opts_check(const romfs_flash_opts_t *o, char *msg, size_t cap);
+
+/* The output file's usual extension: ".romfs", ".uf2" or ".hex". */
+const char *romfs_flash_opts_ext(const romfs_flash_opts_t *o);
+
+/* Bytes of the file romfs_flash_write_image writes for an image of
+ * image_size bytes (padded to pad_to when that is larger), so a caller can
+ * refuse an output too large before building it into memory. */
+uint64_t romfs_flash_opts_out_size(const romfs_flash_opts_t *o, uint64_t image_size);
+
+struct romfs_builder;
+/* Write builder b's image through write as o asks: raw images stream,
+ * padded or encoded ones are built in memory (padded as erased flash)
+ * first. 0, or a negative error with one line in msg: the builder's
+ * message, or "NAME: ..." naming the output name for the image larger
+ * than pad_to, out of memory, or an address range past 4 GiB. An error
+ * returned by write itself is returned as it is with msg empty (the sink
+ * knows what it was writing). */
+int romfs_flash_write_image(const romfs_flash_opts_t *o, struct romfs_builder *b, const char *name,
+                            romfs_flash_write_fn write, void *ctx, char *msg, size_t cap);
+
 ROMFS_API_END
 
 #ifdef __cplusplus
