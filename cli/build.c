@@ -153,10 +153,7 @@ int cmd_build(int argc, char **argv)
     }
     cli_build_signal = 0;
     cli_build_signals_catch();
-    size_t sl = strlen(a.src);
-    while (sl > 1 && a.src[sl - 1] == '/')
-        sl--;
-    char *def_out = malloc(sl + sizeof ".romfs");
+    char *def_out = romfs_flash_opts_out_name(&a.flash, a.src);
     cli_build_t c;
     memset(&c, 0, sizeof c);
     romfs_builder_t *b = def_out ? romfs_builder_new(&a.bopts) : NULL;
@@ -165,7 +162,6 @@ int cmd_build(int argc, char **argv)
         cli_error("build: out of memory");
         goto done;
     }
-    snprintf(def_out, sl + sizeof ".romfs", "%.*s%s", (int)sl, a.src, romfs_flash_opts_ext(&a.flash));
     const char *out_path = a.out_path ? a.out_path : def_out;
     int to_stdout = strcmp(out_path, "-") == 0;
     FILE *info = a.quiet || a.json ? NULL : to_stdout ? stderr : stdout;

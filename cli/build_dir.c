@@ -76,13 +76,10 @@ void cli_build_init(cli_build_t *c, const romfs_dirbuild_opts_t *cfg, int verbos
 
 void cli_build_report(const cli_build_t *c, int r)
 {
+    char line[4400];
     romfs_mpy_t *m = c->d ? romfs_dirbuild_compiler(c->d) : NULL;
-    if (c->verbose && m && romfs_dirbuild_result(c->d)->compiled) {
-        romfs_mpy_stats_t st;
-        romfs_mpy_stats(m, &st);
-        fprintf(cli_stderr(), "mpy-cross: %s (%s): %u source%s, %u compiled, %u cached, -j%u\n", romfs_mpy_compiler(m),
-                romfs_mpy_version(m), st.sources, st.sources == 1 ? "" : "s", st.compiled, st.cached, st.jobs);
-    }
+    if (c->verbose && c->d && romfs_dirbuild_compiler_line(c->d, line, sizeof line) > 0)
+        fprintf(cli_stderr(), "%s\n", line);
     if (r >= 0 || r == -EINTR || cli_build_signal)
         return;
     cli_error("%s", c->d ? romfs_dirbuild_errmsg(c->d) : "out of memory");

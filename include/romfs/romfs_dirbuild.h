@@ -107,6 +107,11 @@ const char *romfs_dirbuild_errmsg(const romfs_dirbuild_t *d);
  * (romfs_json.h). 0, or write's first error. */
 int romfs_dirbuild_json(const romfs_dirbuild_t *d, const char *image, uint64_t image_size, romfs_json_write_fn write,
                         void *ctx);
+/* The compiler's line `romfs build -v` prints after a build that compiled
+ * ("mpy-cross: PATH (VERSION): N sources, C compiled, K cached, -jJ", no
+ * newline) in buf[0..cap); its length (snprintf's), or 0 and "" when
+ * nothing was compiled. */
+int romfs_dirbuild_compiler_line(const romfs_dirbuild_t *d, char *buf, size_t cap);
 void romfs_dirbuild_free(romfs_dirbuild_t *d);
 
 /* What a front end read from its environment for a build (the library

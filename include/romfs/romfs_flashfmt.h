@@ -154,6 +154,11 @@ int romfs_flash_opts_check(const romfs_flash_opts_t *o, char *msg, size_t cap);
 /* The output file's usual extension: ".romfs", ".uf2" or ".hex". */
 const char *romfs_flash_opts_ext(const romfs_flash_opts_t *o);
 
+/* The output name a build of directory src writes by default, as mpremote
+ * names it: src without its trailing '/'s, then the extension ("app/" ->
+ * "app.uf2"). malloc'd (the caller frees); NULL when out of memory. */
+char *romfs_flash_opts_out_name(const romfs_flash_opts_t *o, const char *src);
+
 /* Bytes of the file romfs_flash_write_image writes for an image of
  * image_size bytes (padded to pad_to when that is larger), so a caller can
  * refuse an output too large before building it into memory. */

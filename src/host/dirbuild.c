@@ -526,3 +526,15 @@ int romfs_dirbuild_json(const romfs_dirbuild_t *d, const char *image, uint64_t i
     romfs_json_printf(&j, ", \"stored_as_source\": %u}\n", d->res.missed);
     return j.err;
 }
+
+int romfs_dirbuild_compiler_line(const romfs_dirbuild_t *d, char *buf, size_t cap)
+{
+    romfs_mpy_stats_t st;
+    if (cap)
+        *buf = '\0';
+    if (!d->mpy || !d->res.compiled)
+        return 0;
+    romfs_mpy_stats(d->mpy, &st);
+    return snprintf(buf, cap, "mpy-cross: %s (%s): %u source%s, %u compiled, %u cached, -j%u", romfs_mpy_compiler(d->mpy),
+                    romfs_mpy_version(d->mpy), st.sources, st.sources == 1 ? "" : "s", st.compiled, st.cached, st.jobs);
+}

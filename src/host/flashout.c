@@ -86,6 +86,17 @@ const char *romfs_flash_opts_ext(const romfs_flash_opts_t *o)
     return o->format == ROMFS_FLASHFMT_UF2 ? ".uf2" : o->format == ROMFS_FLASHFMT_IHEX ? ".hex" : ".romfs";
 }
 
+char *romfs_flash_opts_out_name(const romfs_flash_opts_t *o, const char *src)
+{
+    size_t sl = strlen(src);
+    while (sl > 1 && src[sl - 1] == '/')
+        sl--;
+    char *out = malloc(sl + sizeof ".romfs");
+    if (out)
+        snprintf(out, sl + sizeof ".romfs", "%.*s%s", (int)sl, src, romfs_flash_opts_ext(o));
+    return out;
+}
+
 uint64_t romfs_flash_opts_out_size(const romfs_flash_opts_t *o, uint64_t image_size)
 {
     return romfs_flash_encoded_size(o->format, o->pad_to > image_size ? o->pad_to : image_size, o->address);

@@ -385,6 +385,40 @@ static void test_json(void **state)
     romfs_dirbuild_free(d);
 }
 
+/* `romfs build -v`'s compiler line: after a compile (plural names), and
+ * none when nothing was compiled; cut to the buffer, never past it. */
+static void test_compiler_line(void **state)
+{
+    (void)state;
+    heard_t h;
+    romfs_dirbuild_opts_t o = opts(&h, NULL, 0);
+    romfs_dirbuild_t *d = romfs_dirbuild_new(&o);
+    uint8_t *img;
+    size_t len;
+    char line[4400] = "stale", want[4400];
+    assert_int_equal(romfs_dirbuild_compiler_line(d, line, sizeof line), 0);   /* not built yet */
+    assert_string_equal(line, "");
+    assert_int_equal(romfs_dirbuild_image(d, tpath("src"), NULL, &img, &len), 0);
+    romfs_mpy_t *m = romfs_dirbuild_compiler(d);
+    int n = snprintf(want, sizeof want, "mpy-cross: %s (%s): 2 sources, 2 compiled, 0 cached, -j1", romfs_mpy_compiler(m),
+                     romfs_mpy_version(m));
+    assert_int_equal(romfs_dirbuild_compiler_line(d, line, sizeof line), n);
+    assert_string_equal(line, want);
+    assert_int_equal(romfs_dirbuild_compiler_line(d, line, 11), n);
+    assert_string_equal(line, "mpy-cross:");
+    free(img);
+    romfs_dirbuild_free(d);
+
+    o.mpy = 0;   /* stored as source: no compiler line */
+    d = romfs_dirbuild_new(&o);
+    assert_int_equal(romfs_dirbuild_image(d, tpath("src"), NULL, &img, &len), 0);
+    strcpy(line, "stale");
+    assert_int_equal(romfs_dirbuild_compiler_line(d, line, sizeof line), 0);
+    assert_string_equal(line, "");
+    free(img);
+    romfs_dirbuild_free(d);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -395,6 +429,7 @@ int main(void)
         cmocka_unit_test(test_opts_env),
         cmocka_unit_test(test_opts_add),
         cmocka_unit_test(test_json),
+        cmocka_unit_test(test_compiler_line),
     };
     return cmocka_run_group_tests(tests, setup, teardown_tmp);
 }

@@ -127,6 +127,18 @@ static void test_ext_and_size(void **state)
     assert_string_equal(romfs_flash_opts_ext(&(romfs_flash_opts_t){0}), ".romfs");
     assert_string_equal(romfs_flash_opts_ext(&(romfs_flash_opts_t){.format = ROMFS_FLASHFMT_UF2}), ".uf2");
     assert_string_equal(romfs_flash_opts_ext(&(romfs_flash_opts_t){.format = ROMFS_FLASHFMT_IHEX}), ".hex");
+    /* The default output name: trailing '/'s dropped, never the name itself. */
+    const struct { int format; const char *src, *want; } names[] = {
+        {ROMFS_FLASHFMT_RAW, "app", "app.romfs"}, {ROMFS_FLASHFMT_UF2, "app//", "app.uf2"},
+        {ROMFS_FLASHFMT_IHEX, "a/b/", "a/b.hex"}, {ROMFS_FLASHFMT_RAW, "/", "/.romfs"},
+        {ROMFS_FLASHFMT_RAW, "//", "/.romfs"},
+    };
+    for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
+        char *n = romfs_flash_opts_out_name(&(romfs_flash_opts_t){.format = names[i].format}, names[i].src);
+        assert_non_null(n);
+        assert_string_equal(n, names[i].want);
+        free(n);
+    }
     assert_int_equal(romfs_flash_opts_out_size(&(romfs_flash_opts_t){0}, 1000), 1000);
     assert_int_equal(romfs_flash_opts_out_size(&(romfs_flash_opts_t){.pad_to = 4096}, 1000), 4096);
     assert_int_equal(romfs_flash_opts_out_size(&(romfs_flash_opts_t){.pad_to = 512}, 1000), 1000);
