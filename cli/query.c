@@ -10,21 +10,13 @@
 #include <string.h>
 
 
-/* Text or JSON to the command's stdout (write errors: the stream's, seen
- * when it is flushed). */
-static int to_stdout(void *ctx, const void *data, size_t len)
-{
-    (void)ctx;
-    return fwrite(data, 1, len, cli_stdout()) == len ? 0 : -1;
-}
-
 /* Print what the board answered (and --verify found). */
 static int show(romfs_board_t *b, const romfs_board_query_t *q, int json, int check)
 {
     if (json)
-        romfs_board_query_json(q, romfs_board_describe(b), to_stdout, NULL);
+        romfs_board_query_json(q, romfs_board_describe(b), cli_put, cli_stdout());   /* write errors: at exit */
     else
-        romfs_board_query_text(q, to_stdout, NULL);
+        romfs_board_query_text(q, cli_put, cli_stdout());
     if (!q->romfs || q->n == 0)
         return CLI_FAIL;
     romfs_board_query_sum_t sum;
