@@ -43,12 +43,6 @@ static int board_main(void *ctx, romfs_board_job_t *j)
 
 /// What the boards said ///
 
-/* A board's exit status: a board that never ran failed. */
-static int status_of(const romfs_board_job_t *c)
-{
-    return c->status < 0 ? CLI_FAIL : c->status;
-}
-
 /* As each board finishes: its status line. */
 static void status_line(void *ctx, const romfs_board_job_t *c, int event, int done, int total)
 {
@@ -70,34 +64,6 @@ static void status_line(void *ctx, const romfs_board_job_t *c, int event, int do
                 c->seconds);
     }
     fflush(fp);
-}
-
-static void print_json(const mopts_t *m, const romfs_board_job_t *c)
-{
-    char err[300];
-    printf("{\"device\":");
-    cli_json_string(stdout, (const uint8_t *)c->dev, strlen(c->dev));
-    printf(",\"command\":\"%s\",\"ok\":%s,\"exit\":%d,\"seconds\":%.3f,\"error\":", m->cmd,
-           c->status == 0 ? "true" : "false", status_of(c), c->seconds);
-    if (c->status != 0) {
-        romfs_board_job_error(c, "romfs: ", err, sizeof err);
-        cli_json_string(stdout, (const uint8_t *)err, strlen(err));
-    } else {
-        printf("null");
-    }
-    /* The board's own object, on one line (raw newlines only sit between
-     * tokens: strings are escaped). */
-    const char *js = c->output;
-    size_t n = js ? strlen(js) : 0;
-    while (n && (js[n - 1] == '\n' || js[n - 1] == ' '))
-        n--;
-    printf(",\"report\":");
-    if (n && js[0] == '{' && js[n - 1] == '}')
-        for (size_t i = 0; i < n; i++)
-            putchar(js[i] == '\n' || js[i] == '\r' ? ' ' : js[i]);
-    else
-        printf("null");
-    printf("}\n");
 }
 
 /* The board column: long exec: specs keep their end, which tells them apart. */
@@ -157,8 +123,8 @@ int multi_run(const char *cmd, const char *const *devs, int ndevs, int json, int
     int failed = romfs_board_many_run(mb), usage = 0;
     for (int i = 0; i < n; i++) {
         usage += romfs_board_many_job(mb, i)->status == CLI_USAGE;
-        if (m.json)
-            print_json(&m, romfs_board_many_job(mb, i));
+        if (m.json)   /* write errors: the stream's, at exit */
+            (void)romfs_board_job_json(romfs_board_many_job(mb, i), m.cmd, "romfs: ", cli_put, stdout);
     }
     int rc = failed ? CLI_FAIL : CLI_OK;
     if (usage == n) {

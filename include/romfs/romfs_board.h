@@ -446,6 +446,16 @@ void romfs_board_many_cancel(romfs_board_many_t *m);
  * without prefix (NULL or "": none), else "failed with no message". */
 void romfs_board_job_error(const romfs_board_job_t *j, const char *prefix, char *buf, size_t size);
 
+/* job as one line of a many-boards run's JSON (docs/JSON.md):
+ * {"device", "command": command, "ok", "exit" (its status; a negative
+ * one, a board that never ran: 1), "seconds", "error" (null, or
+ * romfs_board_job_error's line with prefix), "report" (what fn wrote to
+ * out when that is one JSON object, put on one line; else null)}, and a
+ * newline. Through write (romfs_json.h's sink): 0, or write's first error
+ * (nothing more is written after it). */
+int romfs_board_job_json(const romfs_board_job_t *job, const char *command, const char *prefix,
+                         romfs_json_write_fn write, void *ctx);
+
 void romfs_board_many_free(romfs_board_many_t *m);
 
 ROMFS_API_END

@@ -250,6 +250,55 @@ void romfs_board_job_error(const romfs_board_job_t *j, const char *prefix, char 
             *p = '?';
 }
 
+/* s[0..n) with its line breaks as spaces. */
+static void one_line(romfs_json_out_t *w, const char *s, size_t n)
+{
+    while (n && !w->err) {
+        size_t k = 0;
+        while (k < n && s[k] != '\n' && s[k] != '\r')
+            k++;
+        if (k)
+            w->err = w->write(w->ctx, s, k);
+        if (k < n && !w->err)
+            w->err = w->write(w->ctx, " ", 1);
+        k += k < n;
+        s += k;
+        n -= k;
+    }
+}
+
+int romfs_board_job_json(const romfs_board_job_t *j, const char *command, const char *prefix,
+                         romfs_json_write_fn write, void *ctx)
+{
+    romfs_json_out_t w = {write, ctx, 0};
+    char err[300];
+    romfs_json_printf(&w, "{\"device\":");
+    romfs_json_str(&w, j->dev);
+    romfs_json_printf(&w, ",\"command\":");
+    romfs_json_str(&w, command);
+    romfs_json_printf(&w, ",\"ok\":%s,\"exit\":%d,\"seconds\":%.3f,\"error\":", j->status == 0 ? "true" : "false",
+                      j->status < 0 ? 1 : j->status, j->seconds);
+    if (j->status != 0) {
+        romfs_board_job_error(j, prefix, err, sizeof err);
+        romfs_json_str(&w, err);
+    } else {
+        romfs_json_printf(&w, "null");
+    }
+    /* The board's own object, on one line (raw newlines only sit between
+     * tokens: strings are escaped). */
+    const char *js = j->output;
+    size_t n = js ? strlen(js) : 0;
+    while (n && (js[n - 1] == '\n' || js[n - 1] == ' '))
+        n--;
+    romfs_json_printf(&w, ",\"report\":");
+    if (n && js[0] == '{' && js[n - 1] == '}')
+        one_line(&w, js, n);
+    else
+        romfs_json_printf(&w, "null");
+    romfs_json_printf(&w, "}\n");
+    return w.err;
+}
+
 void romfs_board_many_free(romfs_board_many_t *m)
 {
     if (!m)

@@ -4,7 +4,7 @@
  * list of boards (duplicates once, too many refused, none refused), one
  * thread per board within max_running, each board's own captured output,
  * status, time and result struct, progress on the calling thread, cancel;
- * and real boards: the emulated board, one that dies and one that is not
+ * a board's line of the many-boards JSON; and real boards: the emulated board, one that dies and one that is not
  * there.
  */
 #include <setjmp.h>
@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "emuboard.h"
+#include "sink.h"
 
 typedef struct seen {
     atomic_int calls, running, most;
@@ -223,6 +224,57 @@ static void test_job_error(void **state)
     assert_string_equal(buf, "cannot start a thread: x");
 }
 
+/* A board's line of the many-boards JSON: its own object on one line as
+ * its report, its error line, a board that never ran, output that is not
+ * one object. */
+static void test_job_json(void **state)
+{
+    (void)state;
+    romfs_board_job_t j;
+    memset(&j, 0, sizeof j);
+    sink_t *k = calloc(1, sizeof *k);
+    char out[] = "{\"device\": \"a\",\r\n  \"parts\": [\n]}\n \n";
+    j.dev = "exec:echo \"x\"";
+    j.seconds = 1.23456;
+    j.output = out;
+    assert_int_equal(romfs_board_job_json(&j, "query", "romfs: ", to_sink, k), 0);
+    assert_string_equal(k->buf, "{\"device\":\"exec:echo \\\"x\\\"\",\"command\":\"query\",\"ok\":true,\"exit\":0,"
+                                "\"seconds\":1.235,\"error\":null,\"report\":{\"device\": \"a\",    \"parts\": [ ]}}\n");
+    char errs[] = "romfs: first\nromfs: /dev/x: \"gone\"\n";
+    j.status = 1;
+    j.errors = errs;
+    j.errors_len = strlen(errs);
+    memset(k, 0, sizeof *k);
+    assert_int_equal(romfs_board_job_json(&j, "deploy", "romfs: ", to_sink, k), 0);
+    assert_non_null(
+        strstr(k->buf, "\"ok\":false,\"exit\":1,\"seconds\":1.235,\"error\":\"/dev/x: \\\"gone\\\"\",\"report\":{"));
+    j.status = 2;   /* its status is its exit status */
+    char text[] = "usage: ...\n";
+    j.output = text;
+    memset(k, 0, sizeof *k);
+    assert_int_equal(romfs_board_job_json(&j, "deploy", "romfs: ", to_sink, k), 0);
+    assert_non_null(strstr(k->buf, "\"exit\":2,"));
+    assert_non_null(strstr(k->buf, ",\"report\":null}\n"));
+    j.status = ROMFS_ERR_CANCELED;   /* never ran: failed, exit 1, its msg */
+    snprintf(j.msg, sizeof j.msg, "canceled");
+    j.output = NULL;
+    j.seconds = 0;
+    memset(k, 0, sizeof *k);
+    assert_int_equal(romfs_board_job_json(&j, "query", NULL, to_sink, k), 0);
+    assert_string_equal(k->buf, "{\"device\":\"exec:echo \\\"x\\\"\",\"command\":\"query\",\"ok\":false,\"exit\":1,"
+                                "\"seconds\":0.000,\"error\":\"canceled\",\"report\":null}\n");
+    /* the sink's error ends the writing, in the report too */
+    j.status = 0;
+    j.output = out;
+    for (int at = 1; at < 12; at++) {
+        memset(k, 0, sizeof *k);
+        k->fail_at = at;
+        assert_int_equal(romfs_board_job_json(&j, "query", NULL, to_sink, k), -5);
+        assert_int_equal(k->calls, at);
+    }
+    free(k);
+}
+
 static void count_port(const char *port, const char *desc, void *ctx)
 {
     (void)port;
@@ -299,7 +351,7 @@ int main(void)
         cmocka_unit_test(test_each_board_once), cmocka_unit_test(test_max_running),
         cmocka_unit_test(test_cancel),          cmocka_unit_test(test_list_errors),
         cmocka_unit_test(test_all),             cmocka_unit_test(test_job_error),
-        cmocka_unit_test(test_real_boards),
+        cmocka_unit_test(test_job_json),        cmocka_unit_test(test_real_boards),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -13,25 +13,8 @@
 #include <cmocka.h>
 
 #include "emuboard.h"
+#include "sink.h"
 #include "sha256.h"
-
-typedef struct sink {
-    char buf[4096];
-    size_t len;
-    int calls, fail_at;
-} sink_t;
-
-static int to_sink(void *ctx, const void *data, size_t len)
-{
-    sink_t *k = ctx;
-    if (++k->calls == k->fail_at)
-        return -5;
-    assert_true(k->len + len < sizeof k->buf);
-    memcpy(k->buf + k->len, data, len);
-    k->len += len;
-    k->buf[k->len] = '\0';
-    return 0;
-}
 
 static void test_query_emulated(void **state)
 {
