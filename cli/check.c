@@ -50,8 +50,6 @@ const cli_cmd_t cli_cmd_check = {
 
 static void print_text(const char *name, int verbose, int quiet, const romfs_check_report_t *f)
 {
-    const romfs_check_stats_t *st = &f->stats;
-    size_t fails = st->problems[ROMFS_CHECK_FAIL], warns = st->problems[ROMFS_CHECK_WARN];
     for (size_t i = 0; i < f->n; i++) {
         const romfs_check_finding_t *x = &f->v[i];
         if (x->severity == ROMFS_CHECK_FAIL)
@@ -61,15 +59,8 @@ static void print_text(const char *name, int verbose, int quiet, const romfs_che
         else if (verbose)
             fprintf(stderr, "romfs: info: %s: offset 0x%zx: %s\n", name, x->offset, x->msg);
     }
-    if (quiet)
-        return;
-    if (fails)
-        printf("%s: %zu problem%s", name, fails, fails == 1 ? "" : "s");
-    else
-        printf("%s: ok (%zu dirs, %zu files, %zu bytes)", name, st->dirs, st->files, st->bytes);
-    if (warns)
-        printf(", %zu warning%s", warns, warns == 1 ? "" : "s");
-    printf("\n");
+    if (!quiet)
+        (void)romfs_check_summary_text(f, name, cli_put, stdout);   /* write errors: iw_flush's */
 }
 
 int cmd_check(int argc, char **argv)

@@ -57,41 +57,12 @@ static int load_side(side_t *s, int part, int mpy)
 
 /// Comparing (romfs_diff.h) ///
 
-/* Paths deeper than IW_DEEP_FULL levels are cut as tree cuts them: a deep
- * tree against nothing prints lines of bounded width. */
-static void print_path(const char *path, size_t len)
-{
-    size_t levels = 0;
-    for (size_t i = 0; i < len; i++)
-        levels += path[i] == '/';
-    if (levels <= IW_DEEP_FULL) {
-        cli_put_escaped(stdout, path, len, 1);   /* control bytes and backslashes escaped */
-        return;
-    }
-    size_t head = 0, tail = len, seen = 0;
-    while (head < len && !(path[head] == '/' && seen++ == IW_DEEP_KEEP))
-        head++;                 /* the '/' that opens level IW_DEEP_KEEP + 1 */
-    for (seen = 0; tail > 0 && !(path[tail - 1] == '/' && ++seen == IW_DEEP_KEEP); )
-        tail--;                 /* just past the '/' that opens the last IW_DEEP_KEEP levels */
-    cli_put_escaped(stdout, path, head, 1);
-    printf("/[+%zu]/", levels - 2 * IW_DEEP_KEEP);
-    cli_put_escaped(stdout, path + tail, len - tail, 1);
-}
-
+/* One difference (paths cut as tree cuts them: ROMFS_IMAGE_DEEP_FULL). */
 static int line(void *ctx, romfs_diff_kind_t kind, const char *path, size_t len, const romfs_info_t *e,
                 const romfs_info_t *before)
 {
     (void)ctx;
-    int dir = e->type == ROMFS_TYPE_DIR;
-    printf("%c %-4s ", kind, dir ? "dir" : "file");
-    print_path(path, len);
-    fputs(dir ? "/" : "", stdout);
-    if (before)
-        printf("  %zu -> %zu bytes\n", before->size, e->size);
-    else if (!dir)
-        printf("  %zu bytes\n", e->size);
-    else
-        putchar('\n');
+    (void)romfs_image_diff_line(kind, path, len, e, before, cli_put, stdout);   /* write errors: the stream's */
     return 0;
 }
 

@@ -85,10 +85,4 @@ int iw_flush(int rc);
  * stdout holds: error 1 "romfs: LINE", else "romfs: warning: LINE". */
 void iw_message(void *ctx, int error, const char *line);
 
-/* tree and diff: entries more than IW_DEEP_FULL levels deep show their first
- * and last IW_DEEP_KEEP levels and how many are between, so output grows
- * with the entries, not with the square of the depth. */
-#define IW_DEEP_FULL 40
-#define IW_DEEP_KEEP 8
-
 #endif

@@ -51,7 +51,6 @@ const cli_cmd_t cli_cmd_ls = {
 static void print_entry(struct ls_opts *o, const iw_image_t *img, const romfs_info_t *info, const char *path,
                         size_t path_len)
 {
-    int dir = info->type == ROMFS_TYPE_DIR;
     size_t offset = (size_t)(info->data - img->fs.image);
     char msg[2 * ROMFS_CHECK_NAME_CAP + 1100];
     /* An entry no path reaches: flagged on stderr (and in JSON), since a
@@ -64,20 +63,8 @@ static void print_entry(struct ls_opts *o, const iw_image_t *img, const romfs_in
         printf("%s\n ", o->count ? "," : "");
         (void)romfs_image_entry_json(info, offset, path, path_len, o->addr, cli_put, stdout);   /* errors: iw_flush */
     } else {
-        if (o->lng) {
-            if (dir)
-                printf("dir  %10zu %10zu     -  ", info->size, offset);
-            else if (o->addr)   /* -d DEV: the data's address on the board */
-                printf("file %10zu 0x%08llx %5zu  ", info->size, (unsigned long long)(o->addr + offset),
-                       romfs_image_align(offset));
-            else
-                printf("file %10zu %10zu %5zu  ", info->size, offset, romfs_image_align(offset));
-        }
-        if (o->recursive)
-            cli_put_escaped(stdout, path, path_len, 1);
-        else
-            cli_put_escaped(stdout, info->name, info->name_len, 1);
-        printf("%s\n", dir ? "/" : "");
+        unsigned how = (o->lng ? ROMFS_IMAGE_TEXT_LONG : 0) | (o->recursive ? ROMFS_IMAGE_TEXT_PATH : 0);
+        (void)romfs_image_entry_text(info, offset, path, path_len, o->addr, how, cli_put, stdout);
     }
     o->count++;
 }

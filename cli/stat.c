@@ -51,27 +51,7 @@ int cmd_stat(int argc, char **argv)
     romfs_info_t info;
     if (iw_lookup(&img, argv[optind], ROMFS_NEED_STAT, &path, &info) != 0)
         goto out;
-    int dir = info.type == ROMFS_TYPE_DIR;
-    unsigned mode = dir ? ROMFS_S_IFDIR : ROMFS_S_IFREG;
-    size_t data_offset = (size_t)(info.data - img.fs.image);
-    const char *shown = *path ? path : "/";
-    if (o.json) {
-        printf("{");
-        cli_json_name(stdout, "path", (const uint8_t *)shown, strlen(shown));
-        printf(", \"type\": \"%s\", \"size\": %zu, \"offset\": %zu, \"record_offset\": %zu, \"mode\": %u, "
-               "\"stat\": [%u, 0, 0, 0, 0, 0, %zu, 0, 0, 0]}\n",
-               dir ? "dir" : "file", info.size, data_offset, info.record_offset, mode, mode, info.size);
-    } else {
-        printf("path:          ");
-        cli_put_escaped(stdout, shown, strlen(shown), 1);
-        printf("\ntype:          %s\n", dir ? "directory" : "file");
-        printf("size:          %zu\n", info.size);
-        printf("%s 0x%zx (%zu)\n", dir ? "children at:  " : "data offset:  ", data_offset, data_offset);
-        if (!dir)
-            printf("alignment:     %zu\n", romfs_image_align(data_offset));
-        printf("record offset: 0x%zx (%zu)\n", info.record_offset, info.record_offset);
-        printf("os.stat():     (%u, 0, 0, 0, 0, 0, %zu, 0, 0, 0)  # st_mode 0x%x\n", mode, info.size, mode);
-    }
+    (void)romfs_image_stat_text(&info, (size_t)(info.data - img.fs.image), path, o.json, cli_put, stdout);
     rc = iw_flush(CLI_OK);
 out:
     free(path);

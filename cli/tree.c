@@ -30,24 +30,11 @@ const cli_cmd_t cli_cmd_tree = {
     offsetof(struct tree_opts, src) + 1, 0, 1, "IMAGE [PATH]",
 };
 
-/* One line: the ancestors' bars, the branch, the name. Deep trees keep
- * their lines short: past IW_DEEP_FULL levels the first and last
- * IW_DEEP_KEEP are drawn, the rest counted. */
+/* One line (deep trees cut: ROMFS_IMAGE_DEEP_FULL). */
 static void draw(void *ctx, romfs_walk_t *w)
 {
     (void)ctx;
-    size_t levels = w->entry_depth - 1;
-    for (size_t level = 1; level <= levels; level++) {
-        if (levels > IW_DEEP_FULL && level == IW_DEEP_KEEP + 1) {
-            printf("[+%zu] ", levels - 2 * IW_DEEP_KEEP);
-            level = levels - IW_DEEP_KEEP;
-            continue;
-        }
-        fputs(romfs_walk_ancestor_last(w, level) ? "    " : "|   ", stdout);
-    }
-    fputs(w->entry_last ? "\\-- " : "|-- ", stdout);
-    cli_put_escaped(stdout, w->info.name, w->info.name_len, 1);
-    printf("%s\n", w->info.type == ROMFS_TYPE_DIR ? "/" : "");
+    (void)romfs_image_tree_line(w, cli_put, stdout);   /* write errors: iw_flush's */
 }
 
 int cmd_tree(int argc, char **argv)

@@ -87,6 +87,12 @@ const char *romfs_check_severity_name(int severity);
 int romfs_check_json(const romfs_check_report_t *r, const char *image, size_t image_size, romfs_json_write_fn write,
                      void *ctx);
 
+/* `romfs check`'s summary line for r: "IMAGE: ok (D dirs, F files, B
+ * bytes)" or "IMAGE: N problem(s)", then ", N warning(s)" when there are
+ * any, and a newline. image is the name the user gave, written as it is.
+ * 0, or write's first error (nothing written after it). */
+int romfs_check_summary_text(const romfs_check_report_t *r, const char *image, romfs_json_write_fn write, void *ctx);
+
 /// Names in messages ///
 
 /* Room romfs_check_name needs: 200 shown bytes, an escape and "...". */

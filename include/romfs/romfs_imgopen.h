@@ -86,6 +86,49 @@ typedef struct romfs_image_walk_cb {
 int romfs_image_walk(const romfs_t *fs, const char *name, const romfs_info_t *info, const char *path,
                      const romfs_image_walk_cb_t *cb);
 
+/// Lines for people (src/host/imgtext.c) ///
+
+/* Names and paths from the image are escaped (romfs_text_escape with
+ * ROMFS_ESCAPE_NAME). Each call returns 0, or write's first error, with
+ * nothing written after it. */
+
+/* `romfs ls`'s line for info met at path[0..path_len): the name (the
+ * path with ROMFS_IMAGE_TEXT_PATH), "/" after a directory, a newline;
+ * with ROMFS_IMAGE_TEXT_LONG first "dir SIZE OFFSET -" or "file SIZE
+ * OFFSET ALIGN" in columns, the file's OFFSET its address addr + offset
+ * when addr (where a board maps the image) is not 0. offset: where the
+ * entry's contents start in the image. */
+#define ROMFS_IMAGE_TEXT_LONG 0x1
+#define ROMFS_IMAGE_TEXT_PATH 0x2
+int romfs_image_entry_text(const romfs_info_t *info, size_t offset, const char *path, size_t path_len, uint64_t addr,
+                           unsigned how, romfs_json_write_fn write, void *ctx);
+
+/* `romfs stat` of info at path (romfs_image_path's form, "" the root):
+ * path, type, size, the contents' offset, a file's alignment, the record
+ * offset and what MicroPython's os.stat() says, one line each; json 1: one
+ * JSON object {path, type, size, offset, record_offset, mode, stat} and a
+ * newline. */
+int romfs_image_stat_text(const romfs_info_t *info, size_t offset, const char *path, int json,
+                          romfs_json_write_fn write, void *ctx);
+
+/* Deep trees keep their lines short: an entry more than
+ * ROMFS_IMAGE_DEEP_FULL levels deep shows its first and last
+ * ROMFS_IMAGE_DEEP_KEEP levels and "[+N]" for the N between, so output
+ * grows with the entries, not with the square of the depth. */
+#define ROMFS_IMAGE_DEEP_FULL 40
+#define ROMFS_IMAGE_DEEP_KEEP 8
+
+/* `romfs tree`'s line for the walk's entry: the ancestors' bars ("|   "
+ * or "    "), the branch ("|-- ", "\\-- " for the last), the name, "/"
+ * after a directory, a newline. */
+int romfs_image_tree_line(const romfs_walk_t *w, romfs_json_write_fn write, void *ctx);
+
+/* `romfs diff`'s line for one difference (romfs_diff_fn's arguments, kind
+ * its character): "K file PATH  N bytes", "K dir  PATH/", or for a changed
+ * file "~ file PATH  N -> M bytes"; newline. */
+int romfs_image_diff_line(int kind, const char *path, size_t path_len, const romfs_info_t *e,
+                          const romfs_info_t *before, romfs_json_write_fn write, void *ctx);
+
 ROMFS_API_END
 
 #ifdef __cplusplus

@@ -558,3 +558,18 @@ int romfs_check_json(const romfs_check_report_t *r, const char *image, size_t im
     romfs_json_printf(&o, "%s]}\n", r->n ? "\n" : "");
     return o.err;
 }
+
+int romfs_check_summary_text(const romfs_check_report_t *r, const char *image, romfs_json_write_fn write, void *ctx)
+{
+    const romfs_check_stats_t *st = &r->stats;
+    size_t fails = st->problems[ROMFS_CHECK_FAIL], warns = st->problems[ROMFS_CHECK_WARN];
+    romfs_json_out_t o = {write, ctx, write(ctx, image, strlen(image))};   /* a path may pass printf's bound */
+    if (fails)
+        romfs_json_printf(&o, ": %zu problem%s", fails, fails == 1 ? "" : "s");
+    else
+        romfs_json_printf(&o, ": ok (%zu dirs, %zu files, %zu bytes)", st->dirs, st->files, st->bytes);
+    if (warns)
+        romfs_json_printf(&o, ", %zu warning%s", warns, warns == 1 ? "" : "s");
+    romfs_json_printf(&o, "\n");
+    return o.err;
+}

@@ -283,6 +283,15 @@ static void test_check_json(void **state)
     struct membuf short_sink = {0, 0, 0, 30};
     assert_int_equal(romfs_check_json(&r, "a\"b.img", sizeof img, mem_write, &short_sink), -ENOSPC);
     assert_true(short_sink.len <= 30);
+    struct membuf sum = {0};   /* the summary line of `romfs check` */
+    assert_int_equal(romfs_check_summary_text(&r, "a\"b.img", mem_write, &sum), 0);
+    assert_int_equal(mem_write(&sum, "", 1), 0);
+    assert_string_equal((const char *)sum.p, "a\"b.img: 1 problem, 1 warning\n");
+    free(sum.p);
+    struct membuf cut = {0, 0, 0, 9};   /* the sink fails inside the line: its error, nothing after */
+    assert_int_equal(romfs_check_summary_text(&r, "a\"b.img", mem_write, &cut), -ENOSPC);
+    assert_int_equal(cut.len, 7);
+    free(cut.p);
     romfs_check_report_free(&r);
     free(m.p);
     free(short_sink.p);
@@ -295,6 +304,11 @@ static void test_check_json(void **state)
                      "\"bytes\": 0, \"problems\": []}\n";
     assert_int_equal(e.len, strlen(ok));
     assert_memory_equal(e.p, ok, e.len);
+    struct membuf okl = {0};
+    assert_int_equal(romfs_check_summary_text(&r, "e", mem_write, &okl), 0);
+    assert_int_equal(mem_write(&okl, "", 1), 0);
+    assert_string_equal((const char *)okl.p, "e: ok (0 dirs, 0 files, 0 bytes)\n");
+    free(okl.p);
     romfs_check_report_free(&r);
     free(e.p);
 }
