@@ -27,9 +27,9 @@ int romfs_source_image(const char *path, uint8_t **img, size_t *len, char *msg, 
     if (r == 0)
         return 0;
     if (r < 0)
-        snprintf(msg, cap, "%s: out of memory checking the image", path);
+        snprintf(msg, cap, "%s: out of memory checking the image", romfs_image_name(path));
     else
-        snprintf(msg, cap, "%s: Invalid ROMFS image: offset 0x%zx: %s", path, off, why);
+        snprintf(msg, cap, "%s: Invalid ROMFS image: offset 0x%zx: %s", romfs_image_name(path), off, why);
     free(*img);
     *img = NULL;
     *len = 0;

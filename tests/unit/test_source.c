@@ -78,6 +78,10 @@ static void test_image(void **state)
     char want[400];
     snprintf(want, sizeof want, "%s: Invalid ROMFS image: offset 0x", p);
     assert_memory_equal(msg, want, strlen(want));
+    /* The same from standard input ("-"): named "<stdin>", as everywhere. */
+    assert_non_null(freopen(p, "rb", stdin));
+    assert_int_equal(romfs_source_image("-", &out, &n, msg, sizeof msg), ROMFS_ERR_CORRUPT);
+    assert_memory_equal(msg, "<stdin>: Invalid ROMFS image: offset 0x", 39);
 
     const char *missing = tpath("missing");
     assert_int_equal(romfs_source_load(&s, missing, NULL, &d, msg, sizeof msg), ROMFS_ERR_NOENT);
