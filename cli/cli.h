@@ -45,11 +45,7 @@ int cmd_diff(int argc, char **argv);
  * the board's JSON object (cli_stdout) and fills *res; returns the board's
  * exit status. multi_run returns the command's. */
 #define CLI_MAX_BOARDS 256
-typedef struct cli_board_result {
-    long long written, total, wire;            /* deploy: blocks written, of, bytes on the wire */
-    long long part_size, image_size, parts;    /* query: partition 0's size, its image's, partitions */
-    char uid[80];                              /* the board's unique id, "" unknown */
-} cli_board_result_t;
+typedef romfs_board_many_result_t cli_board_result_t;   /* the board library's */
 typedef int (*cli_board_fn)(void *ctx, const char *dev, cli_board_result_t *res);
 int multi_wanted(const char *const *devs, int ndevs, int given);
 /* The -d options of such a command (CLI_OPT_DEVS): the last in dev,

@@ -7,7 +7,8 @@
  * per-board function as with --json, its --json object (cli_stdout) and
  * its last error line (cli_stderr) in that board's own output. Here: one
  * status line per board as it finishes, then a summary table (or, with
- * --json, one object per board). Exit status 1 when any board failed.
+ * --json, one object per board), in the board library's words. Exit
+ * status 1 when any board failed.
  */
 #include "cli.h"
 
@@ -50,53 +51,8 @@ static void status_line(void *ctx, const romfs_board_job_t *c, int event, int do
     if (event != ROMFS_BOARD_FINISHED || (m->quiet && c->status == 0))
         return;
     FILE *fp = m->json ? stderr : stdout;
-    fprintf(fp, "[%d/%d] %s: ", done, total, c->dev);
-    const cli_board_result_t *r = c->result;
-    char err[300];
-    if (c->status != 0) {
-        romfs_board_job_error(c, "romfs: ", err, sizeof err);
-        fprintf(fp, "FAILED: %s\n", err);
-    } else if (strcmp(m->cmd, "deploy") == 0) {
-        fprintf(fp, "ok: wrote %lld of %lld blocks, %lld bytes on the wire, %.2fs\n", r->written, r->total,
-                r->wire, c->seconds);
-    } else {
-        fprintf(fp, "ok: %lld bytes in partition 0, image %lld bytes, %.2fs\n", r->part_size, r->image_size,
-                c->seconds);
-    }
+    (void)romfs_board_job_text(c, m->cmd, "romfs: ", done, total, cli_put, fp);   /* errors: the stream's */
     fflush(fp);
-}
-
-/* The board column: long exec: specs keep their end, which tells them apart. */
-static void board_cell(const char *dev, char *buf, size_t size)
-{
-    size_t n = strlen(dev), w = 44;
-    if (n <= w)
-        snprintf(buf, size, "%s", dev);
-    else
-        snprintf(buf, size, "...%s", dev + n - (w - 3));
-}
-
-static void summary(const mopts_t *m, romfs_board_many_t *mb, int n)
-{
-    int deploy = strcmp(m->cmd, "deploy") == 0;
-    printf("\n%-44s  %-16s  %8s  %10s  %7s  %s\n", "board", "unique id", deploy ? "blocks" : "parts",
-           deploy ? "bytes" : "image", "seconds", "result");
-    for (int i = 0; i < n; i++) {
-        const romfs_board_job_t *c = romfs_board_many_job(mb, i);
-        const cli_board_result_t *r = c->result;
-        char bcell[64];
-        board_cell(c->dev, bcell, sizeof bcell);
-        const char *uid = c->status == 0 && r->uid[0] ? r->uid : "-";
-        long long a = c->status != 0 ? -1 : deploy ? r->written : r->parts;
-        long long b = c->status != 0 ? -1 : deploy ? r->wire : r->image_size;
-        char as[24] = "-", bs[24] = "-";
-        if (c->status == 0 && a >= 0)
-            snprintf(as, sizeof as, "%lld", a);
-        if (c->status == 0 && b >= 0)
-            snprintf(bs, sizeof bs, "%lld", b);
-        printf("%-44s  %-16.16s  %8s  %10s  %7.2f  %s\n", bcell, uid, as, bs, c->seconds,
-               c->status == 0 ? "ok" : "FAILED");
-    }
 }
 
 /// The command ///
@@ -133,7 +89,7 @@ int multi_run(const char *cmd, const char *const *devs, int ndevs, int json, int
         cli_error("%s", err);
         rc = CLI_USAGE;
     } else if (!m.json && !m.quiet) {
-        summary(&m, mb, n);
+        (void)romfs_board_many_table(mb, m.cmd, cli_put, stdout);   /* write errors: the stream's, at exit */
     }
     romfs_board_many_free(mb);
     return rc;

@@ -31,16 +31,6 @@ struct qopts {
     cli_board_result_t *res;            /* one of many boards: filled on success */
 };
 
-/* What a board's query gives the many-boards summary. */
-static void result(const romfs_board_query_t *q, cli_board_result_t *res)
-{
-    romfs_board_query_sum_t sum;
-    romfs_board_query_sum(q, &sum);
-    res->part_size = sum.part_size;
-    res->image_size = sum.image_size;   /* the whole image, as its JSON's image_size */
-    res->parts = q->n;
-}
-
 static int query_run(const struct qopts *o)
 {
     romfs_board_t *b;
@@ -57,7 +47,7 @@ static int query_run(const struct qopts *o)
     else
         status = show(b, q, o->json, o->check);
     if (status == CLI_OK && o->res)
-        result(q, o->res);
+        romfs_board_query_result(q, o->res);
     free(q);
     romfs_board_close(b);
     return status;

@@ -456,6 +456,37 @@ void romfs_board_job_error(const romfs_board_job_t *j, const char *prefix, char 
 int romfs_board_job_json(const romfs_board_job_t *job, const char *command, const char *prefix,
                          romfs_json_write_fn write, void *ctx);
 
+/* What one board's deploy or query gives a run's human lines
+ * (romfs_board_job_text, romfs_board_many_table): fn fills it as
+ * job->result (opts.result_size at least its size; a job without a result
+ * counts as all zero). */
+typedef struct romfs_board_many_result {
+    long long written, total, wire;            /* deploy: blocks written, of, bytes on the wire */
+    long long part_size, image_size, parts;    /* query: partition 0's size, its image's, partitions */
+    char uid[80];                              /* the board's unique id, "" unknown */
+} romfs_board_many_result_t;
+
+/* q's part of a run's lines: part_size and image_size of
+ * romfs_board_query_sum (the whole image, as the JSON's image_size),
+ * parts q->n; the rest of *r is left as it is. */
+void romfs_board_query_result(const romfs_board_query_t *q, romfs_board_many_result_t *r);
+
+/* job's line as it finishes, done of total boards, and a newline:
+ * "[2/3] DEV: ok: wrote W of T blocks, B bytes on the wire, 1.23s" (command
+ * "deploy"), "[2/3] DEV: ok: S bytes in partition 0, image I bytes, 1.23s"
+ * (any other command), "[2/3] DEV: FAILED: why" (romfs_board_job_error's
+ * line with prefix). Through write (romfs_json.h's sink): 0, or write's
+ * first error (nothing more is written after it). */
+int romfs_board_job_text(const romfs_board_job_t *job, const char *command, const char *prefix, int done,
+                         int total, romfs_json_write_fn write, void *ctx);
+
+/* The table after a run: a blank line, a header and one row per board
+ * (board, its end when long; unique id; blocks written and bytes on the
+ * wire for "deploy", else partitions and image bytes; seconds; ok or
+ * FAILED), "-" for what a board did not report. Through write: 0, or
+ * write's first error. */
+int romfs_board_many_table(romfs_board_many_t *m, const char *command, romfs_json_write_fn write, void *ctx);
+
 void romfs_board_many_free(romfs_board_many_t *m);
 
 ROMFS_API_END

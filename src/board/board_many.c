@@ -299,6 +299,73 @@ int romfs_board_job_json(const romfs_board_job_t *j, const char *command, const 
     return w.err;
 }
 
+/// A run's human lines ///
+
+/* s as it is, unless w has failed. */
+static void put_str(romfs_json_out_t *w, const char *s)
+{
+    if (!w->err && *s)
+        w->err = w->write(w->ctx, s, strlen(s));
+}
+
+int romfs_board_job_text(const romfs_board_job_t *job, const char *command, const char *prefix, int done,
+                         int total, romfs_json_write_fn write, void *ctx)
+{
+    static const romfs_board_many_result_t none;
+    const romfs_board_many_result_t *r = job->result ? job->result : &none;
+    romfs_json_out_t w = {write, ctx, 0};
+    char err[300];
+    romfs_json_printf(&w, "[%d/%d] ", done, total);
+    put_str(&w, job->dev);
+    if (job->status != 0) {
+        romfs_board_job_error(job, prefix, err, sizeof err);
+        romfs_json_printf(&w, ": FAILED: %s\n", err);
+    } else if (strcmp(command, "deploy") == 0) {
+        romfs_json_printf(&w, ": ok: wrote %lld of %lld blocks, %lld bytes on the wire, %.2fs\n", r->written,
+                          r->total, r->wire, job->seconds);
+    } else {
+        romfs_json_printf(&w, ": ok: %lld bytes in partition 0, image %lld bytes, %.2fs\n", r->part_size,
+                          r->image_size, job->seconds);
+    }
+    return w.err;
+}
+
+/* The board column: long exec: specs keep their end, which tells them apart. */
+static void board_cell(const char *dev, char *buf, size_t size)
+{
+    size_t n = strlen(dev), w = 44;
+    if (n <= w)
+        snprintf(buf, size, "%s", dev);
+    else
+        snprintf(buf, size, "...%s", dev + n - (w - 3));
+}
+
+int romfs_board_many_table(romfs_board_many_t *m, const char *command, romfs_json_write_fn write, void *ctx)
+{
+    static const romfs_board_many_result_t none;
+    romfs_json_out_t w = {write, ctx, 0};
+    int deploy = strcmp(command, "deploy") == 0;
+    romfs_json_printf(&w, "\n%-44s  %-16s  %8s  %10s  %7s  %s\n", "board", "unique id", deploy ? "blocks" : "parts",
+                      deploy ? "bytes" : "image", "seconds", "result");
+    for (int i = 0; i < m->n; i++) {
+        const romfs_board_job_t *c = &m->jobs[i].pub;
+        const romfs_board_many_result_t *r = c->result ? c->result : &none;
+        char bcell[64];
+        board_cell(c->dev, bcell, sizeof bcell);
+        const char *uid = c->status == 0 && r->uid[0] ? r->uid : "-";
+        long long a = c->status != 0 ? -1 : deploy ? r->written : r->parts;
+        long long b = c->status != 0 ? -1 : deploy ? r->wire : r->image_size;
+        char as[24] = "-", bs[24] = "-";
+        if (c->status == 0 && a >= 0)
+            snprintf(as, sizeof as, "%lld", a);
+        if (c->status == 0 && b >= 0)
+            snprintf(bs, sizeof bs, "%lld", b);
+        romfs_json_printf(&w, "%-44s  %-16.16s  %8s  %10s  %7.2f  %s\n", bcell, uid, as, bs, c->seconds,
+                          c->status == 0 ? "ok" : "FAILED");
+    }
+    return w.err;
+}
+
 void romfs_board_many_free(romfs_board_many_t *m)
 {
     if (!m)

@@ -179,6 +179,15 @@ void romfs_board_query_sum(const romfs_board_query_t *q, romfs_board_query_sum_t
     }
 }
 
+void romfs_board_query_result(const romfs_board_query_t *q, romfs_board_many_result_t *r)
+{
+    romfs_board_query_sum_t sum;
+    romfs_board_query_sum(q, &sum);
+    r->part_size = sum.part_size;
+    r->image_size = sum.image_size;   /* the whole image, as its JSON's image_size */
+    r->parts = q->n;
+}
+
 /// `romfs query --json` ///
 
 static void json_check(romfs_json_out_t *w, const romfs_board_part_t *c)

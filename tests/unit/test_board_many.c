@@ -4,7 +4,8 @@
  * list of boards (duplicates once, too many refused, none refused), one
  * thread per board within max_running, each board's own captured output,
  * status, time and result struct, progress on the calling thread, cancel;
- * a board's line of the many-boards JSON; and real boards: the emulated board, one that dies and one that is not
+ * a board's line of the many-boards JSON, its status line and the table;
+ * and real boards: the emulated board, one that dies and one that is not
  * there.
  */
 #include <setjmp.h>
@@ -28,6 +29,7 @@ typedef struct seen {
     int started, finished, last_done, cancel_after;
     romfs_board_many_t *m;
     int sleep_ms;
+    size_t result_size;   /* each job's result (0: an int) */
 } seen_t;
 
 /* Says who it is on both streams; "bad*" boards fail with status 1. */
@@ -66,7 +68,7 @@ static void progress(void *ctx, const romfs_board_job_t *j, int event, int done,
 
 static romfs_board_many_t *open_many(const char *const *devs, int n, seen_t *s, int max_running)
 {
-    romfs_board_many_opts_t o = {fake_fn, progress, s, max_running, sizeof(int)};
+    romfs_board_many_opts_t o = {fake_fn, progress, s, max_running, s->result_size ? s->result_size : sizeof(int)};
     char msg[200] = "";
     assert_int_equal(romfs_board_many_open(&s->m, devs, n, &o, msg, sizeof msg), 0);
     assert_string_equal(msg, "");
@@ -275,6 +277,63 @@ static void test_job_json(void **state)
     free(k);
 }
 
+/* A run's human lines: each board's as it finishes, the table after it
+ * (a long spec keeps its end, a long unique id is cut, "-" for what a
+ * board did not report). */
+static void test_many_text(void **state)
+{
+    (void)state;
+    static const char *const devs[] = {"one", "bad-two", "exec:a very long command line that does not fit its column"};
+    seen_t s;
+    memset(&s, 0, sizeof s);
+    s.result_size = sizeof(romfs_board_many_result_t);
+    open_many(devs, 3, &s, 0);
+    assert_int_equal(romfs_board_many_run(s.m), 1);
+    for (int i = 0; i < 3; i++)
+        romfs_board_many_job(s.m, i)->seconds = 1.5 + i;
+    romfs_board_many_result_t *r0 = romfs_board_many_job(s.m, 0)->result, *r2 = romfs_board_many_job(s.m, 2)->result;
+    *r0 = (romfs_board_many_result_t){.written = 3, .total = 16, .wire = 4100, .part_size = 65536, .image_size = 104,
+                                      .parts = 1, .uid = "e6614c311b7e8f2a99"};
+    *r2 = (romfs_board_many_result_t){.total = 16, .wire = 90, .part_size = 8192, .image_size = -1, .parts = 2};
+    sink_t *k = calloc(1, sizeof *k);
+    assert_int_equal(romfs_board_job_text(romfs_board_many_job(s.m, 0), "deploy", "romfs: ", 1, 3, to_sink, k), 0);
+    assert_string_equal(k->buf, "[1/3] one: ok: wrote 3 of 16 blocks, 4100 bytes on the wire, 1.50s\n");
+    memset(k, 0, sizeof *k);
+    assert_int_equal(romfs_board_job_text(romfs_board_many_job(s.m, 1), "deploy", "romfs: ", 2, 3, to_sink, k), 0);
+    assert_string_equal(k->buf, "[2/3] bad-two: FAILED: last of bad-two\n");
+    memset(k, 0, sizeof *k);
+    assert_int_equal(romfs_board_job_text(romfs_board_many_job(s.m, 2), "query", "romfs: ", 3, 3, to_sink, k), 0);
+    assert_string_equal(k->buf, "[3/3] exec:a very long command line that does not fit its column: ok: 8192 bytes "
+                                "in partition 0, image -1 bytes, 3.50s\n");
+    memset(k, 0, sizeof *k);
+    assert_int_equal(romfs_board_many_table(s.m, "deploy", to_sink, k), 0);
+    assert_string_equal(k->buf,
+        "\n"
+        "board                                         unique id           blocks       bytes  seconds  result\n"
+        "one                                           e6614c311b7e8f2a         3        4100     1.50  ok\n"
+        "bad-two                                       -                        -           -     2.50  FAILED\n"
+        "...command line that does not fit its column  -                        0          90     3.50  ok\n");
+    memset(k, 0, sizeof *k);
+    assert_int_equal(romfs_board_many_table(s.m, "query", to_sink, k), 0);
+    assert_string_equal(k->buf,
+        "\n"
+        "board                                         unique id            parts       image  seconds  result\n"
+        "one                                           e6614c311b7e8f2a         1         104     1.50  ok\n"
+        "bad-two                                       -                        -           -     2.50  FAILED\n"
+        "...command line that does not fit its column  -                        2           -     3.50  ok\n");
+    /* the sink's error ends the writing */
+    memset(k, 0, sizeof *k);
+    k->fail_at = 2;
+    assert_int_equal(romfs_board_many_table(s.m, "query", to_sink, k), -5);
+    assert_int_equal(k->calls, 2);
+    memset(k, 0, sizeof *k);
+    k->fail_at = 1;
+    assert_int_equal(romfs_board_job_text(romfs_board_many_job(s.m, 0), "query", NULL, 1, 3, to_sink, k), -5);
+    assert_int_equal(k->calls, 1);
+    free(k);
+    romfs_board_many_free(s.m);
+}
+
 static void count_port(const char *port, const char *desc, void *ctx)
 {
     (void)port;
@@ -351,7 +410,8 @@ int main(void)
         cmocka_unit_test(test_each_board_once), cmocka_unit_test(test_max_running),
         cmocka_unit_test(test_cancel),          cmocka_unit_test(test_list_errors),
         cmocka_unit_test(test_all),             cmocka_unit_test(test_job_error),
-        cmocka_unit_test(test_job_json),        cmocka_unit_test(test_real_boards),
+        cmocka_unit_test(test_job_json),        cmocka_unit_test(test_many_text),
+        cmocka_unit_test(test_real_boards),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -97,7 +97,8 @@ static void test_part_unit(void **state)
     assert_true(size == 0 && count == 0);
 }
 
-/* The first partition present, the first image, the images not checked clean. */
+/* The first partition present, the first image, the images not checked
+ * clean; a many-boards run's result. */
 static void test_query_sum(void **state)
 {
     (void)state;
@@ -117,6 +118,11 @@ static void test_query_sum(void **state)
     q->parts[2].check.problems[ROMFS_CHECK_FAIL] = 2;
     romfs_board_query_sum(q, &sum);
     assert_int_equal(sum.unverified, 2);
+    /* the same facts for a many-boards run's lines; the deploy's untouched */
+    romfs_board_many_result_t r = {.written = 7, .uid = "ab"};
+    romfs_board_query_result(q, &r);
+    assert_true(r.part_size == 8192 && r.image_size == 104 && r.parts == 4);
+    assert_true(r.written == 7 && r.total == 0 && strcmp(r.uid, "ab") == 0);
     free(q);
 }
 
