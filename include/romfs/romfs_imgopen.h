@@ -30,8 +30,9 @@ const char *romfs_image_name(const char *path);
 
 /* Load path ("-" is standard input) as an image: at most ROMFS_LOAD_MAX
  * bytes (romfs_io.h), a UF2 or Intel HEX file decoded. 0 with *data
- * (malloc'd, never NULL) and *len; else ROMFS_ERR_ISDIR (a directory),
- * ROMFS_ERR_OVERFLOW (too large), ROMFS_ERR_NOMEM or ROMFS_ERR_IO, with
+ * (malloc'd, never NULL) and *len; else ROMFS_ERR_NOENT (no such file),
+ * ROMFS_ERR_ISDIR (a directory), ROMFS_ERR_OVERFLOW (too large),
+ * ROMFS_ERR_NOMEM or ROMFS_ERR_IO (other failures, a damaged UF2 / HEX), with
  * msg "NAME: why" (for a bad UF2 / HEX file: its offset in the file). */
 int romfs_image_load(const char *path, uint8_t **data, size_t *len, char *msg, size_t size);
 

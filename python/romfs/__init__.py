@@ -139,16 +139,19 @@ class Image:
 
     data_or_path: bytes, bytearray, memoryview or any buffer (kept, not
     copied, when it is bytes or a writable buffer), or the path of an image
-    file (read once). Raises CorruptImage when it is not a ROMFS image.
+    file (read once, as `romfs` reads one: "-" is standard input, a UF2 or
+    Intel HEX file is decoded). Raises CorruptImage when it is not a ROMFS image.
     An Image is immutable and may be shared between threads."""
 
     def __init__(self, data_or_path: Union[bytes, bytearray, memoryview, PathLike]):
         import ctypes
         from . import _native
         if isinstance(data_or_path, (str, os.PathLike)):
-            self.name = os.fspath(data_or_path)
-            with open(data_or_path, "rb") as f:
-                data = f.read()
+            path = os.fspath(data_or_path)
+            self.name = "<stdin>" if path == "-" else path
+            r, data, msg = _native.image_load(path)   # as the command reads it: UF2 / HEX too
+            if r != 0:
+                raise (NotFound if r == _native.ERR_NOENT else Error)(msg, r)
         else:
             self.name = "<image>"
             data = data_or_path
@@ -174,8 +177,8 @@ class Image:
         self._lib = _native.reader()
         self._fs = _native.romfs_t()
         r = self._lib.romfs_mount(ctypes.byref(self._fs), self._addr, len(self._view))
-        if r != 0:
-            raise CorruptImage(f"{self.name}: {_native.strerror(r)}", r)
+        if r != 0:   # the line the command says: the error, the first problem and its offset
+            raise CorruptImage(_native.mount_error(self._addr, len(self._view), self.name), r)
 
     @property
     def buffer(self) -> memoryview:
@@ -370,17 +373,15 @@ def _build(source_dir, board, *, mpy=True, align=None, mpy_cross_args=(), exclud
     argv = (ctypes.c_char_p * max(1, len(args)))(*args)
     pats = [os.fsencode(p) for p in exclude]
     excl = (ctypes.c_char_p * max(1, len(pats)))(*pats)
-    home = _native.cache_home()
-    env = os.environ.get
-    mo = _native.romfs_mpy_opts_t(None, argv, len(args), 0, 0,
-                                  os.fsencode(os.path.join(home, "romfs", "mpy")) if home else None, 0, None,
-                                  (env("MPY_CROSS") or "").encode() or None, (env("PATH") or "").encode(),
-                                  (env("TMPDIR") or "").encode() or None)
     said: List[str] = []
     on_warning = _native.ON_WARNING(lambda _ctx, msg: said.append(_name(msg)))
-    o = _native.romfs_dirbuild_opts_t(mpy=int(mpy), compile=mo, excludes=excl, nexcludes=len(pats),
-                                      no_default_excludes=int(not default_excludes), on_line=_native.ON_LINE(),
-                                      on_warning=on_warning)
+    o = _native.romfs_dirbuild_opts_t(mpy=int(mpy), compile=_native.romfs_mpy_opts_t(args=argv, nargs=len(args)),
+                                      excludes=excl, nexcludes=len(pats), no_default_excludes=int(not default_excludes),
+                                      on_line=_native.ON_LINE(), on_warning=on_warning)
+    # The cache (bounded by $ROMFS_MPY_CACHE_MAX) and the compiler's lookup,
+    # mapped from the environment by the library as `romfs build` maps them.
+    env, cdir, why = _native.build_env(), ctypes.create_string_buffer(4200), ctypes.create_string_buffer(300)
+    lib.romfs_dirbuild_opts_env(ctypes.byref(o), ctypes.byref(env), cdir, len(cdir), why, len(why))
     d, img, n = ctypes.c_void_p(), ctypes.c_void_p(), ctypes.c_size_t()
     src = os.fsencode(os.fspath(source_dir))
     if board is None:

@@ -89,12 +89,26 @@ class romfs_dirbuild_result_t(Structure):
 
 
 def cache_home():
-    """The user's cache directory, as the command finds it."""
+    """The user's cache directory, as the command finds it ($XDG_CACHE_HOME
+    when absolute, else ~/.cache)."""
     xdg = os.environ.get("XDG_CACHE_HOME")
-    if xdg:
+    if xdg and os.path.isabs(xdg):
         return xdg
     home = os.environ.get("HOME")
     return os.path.join(home, ".cache") if home else None
+
+
+class romfs_dirbuild_env_t(Structure):
+    # What a front end read from its environment for a build (romfs_dirbuild.h).
+    _fields_ = [("cache_home", c_char_p), ("cache_max", c_char_p), ("mpy_cross", c_char_p), ("path", c_char_p),
+                ("tmpdir", c_char_p)]
+
+
+def build_env():
+    """romfs_dirbuild_env_t of this process's environment, as `romfs build` reads it."""
+    env = os.environ.get
+    vals = (cache_home(), env("ROMFS_MPY_CACHE_MAX"), env("MPY_CROSS"), env("PATH"), env("TMPDIR"))
+    return romfs_dirbuild_env_t(*(os.fsencode(v) if v else None for v in vals))
 
 
 class romfs_check_stats_t(Structure):
@@ -166,8 +180,35 @@ def host():
             _sig(lib, "romfs_dirbuild_errmsg", c_char_p, c_void_p)
             _sig(lib, "romfs_dirbuild_compiler", c_void_p, c_void_p)
             _sig(lib, "romfs_dirbuild_free", None, c_void_p)
+            _sig(lib, "romfs_dirbuild_opts_env", None, POINTER(romfs_dirbuild_opts_t), POINTER(romfs_dirbuild_env_t),
+                 c_void_p, c_size_t, c_void_p, c_size_t)
+            _sig(lib, "romfs_image_load", c_int, c_char_p, POINTER(c_void_p), POINTER(c_size_t), c_char_p, c_size_t)
+            _sig(lib, "romfs_image_mount", c_int, POINTER(romfs_t), c_void_p, c_size_t, c_char_p, c_char_p, c_size_t)
             _libs["host"] = lib
         return _libs["host"]
+
+
+def image_load(path):
+    """(code, bytes, message) of an image file read as the command reads it
+    (romfs_image_load: "-" is standard input, a UF2 or Intel HEX file is
+    replaced by the bytes it flashes, bounded); bytes None on failure."""
+    lib = host()
+    p, n, msg = c_void_p(), c_size_t(), ctypes.create_string_buffer(1300)
+    r = lib.romfs_image_load(os.fsencode(path), ctypes.byref(p), ctypes.byref(n), msg, len(msg))
+    if r != 0:
+        return r, None, msg.value.decode("utf-8", "surrogateescape")
+    try:
+        return 0, ctypes.string_at(p, n.value), ""
+    finally:
+        libc_free(p.value)
+
+
+def mount_error(addr, size, name):
+    """The line romfs_image_mount says for an image the reader refuses:
+    the name, the error, and the checker's first problem with its offset."""
+    fs, msg = romfs_t(), ctypes.create_string_buffer(1300)
+    host().romfs_image_mount(ctypes.byref(fs), addr, size, os.fsencode(name), msg, len(msg))
+    return msg.value.decode("utf-8", "surrogateescape")
 
 
 def strerror(code):

@@ -49,8 +49,11 @@ int romfs_image_load(const char *path, uint8_t **data, size_t *len, char *msg, s
                  name, ROMFS_LOAD_MAX >> 20);
     else
         snprintf(msg, size, "%s: %s", name, strerror(-r));
-    return r == -EISDIR ? ROMFS_ERR_ISDIR : r == -EFBIG ? ROMFS_ERR_OVERFLOW : r == -ENOMEM ? ROMFS_ERR_NOMEM
-                                                                                              : ROMFS_ERR_IO;
+    return r == -EISDIR   ? ROMFS_ERR_ISDIR
+           : r == -EFBIG  ? ROMFS_ERR_OVERFLOW
+           : r == -ENOMEM ? ROMFS_ERR_NOMEM
+           : r == -ENOENT ? ROMFS_ERR_NOENT
+                          : ROMFS_ERR_IO;
 }
 
 int romfs_image_mount(romfs_t *fs, const uint8_t *data, size_t len, const char *name, char *msg, size_t size)

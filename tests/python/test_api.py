@@ -118,6 +118,51 @@ def test_build_with_a_missing_mpy_cross_names_it(tmp_path, monkeypatch):
         romfs.build(src)
 
 
+def test_build_maps_the_environment_as_the_command_does(tmp_path, monkeypatch):
+    # The cache and its bound come from the library's mapping of the
+    # environment (romfs_dirbuild_opts_env), so a bad $ROMFS_MPY_CACHE_MAX
+    # is said, and the build goes on without the cache, as `romfs build` does.
+    src = extract("doc_example", tmp_path / "src")
+    fake = tmp_path / "mpy-cross"
+    fake.write_text(f'#!/bin/sh\nexec bash "{SRC}/tests/cli/fake-mpy-cross.sh" "$@"\n')
+    fake.chmod(0o755)
+    monkeypatch.setenv("MPY_CROSS", str(fake))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setenv("ROMFS_MPY_CACHE_MAX", "lots")
+    with pytest.warns(romfs.RomfsWarning, match="ROMFS_MPY_CACHE_MAX: not a byte count: 'lots'"):
+        data = romfs.build(src)
+    assert "main.mpy" in romfs.Image(data).listdir("/")
+    assert not (tmp_path / "cache" / "romfs" / "mpy").exists()
+    monkeypatch.setenv("ROMFS_MPY_CACHE_MAX", "1M")   # a bound: the cache is used
+    assert romfs.build(src) == data
+    assert any((tmp_path / "cache" / "romfs" / "mpy").iterdir())
+
+
+def test_image_files_are_read_as_the_command_reads_them(tmp_path):
+    # UF2 and Intel HEX files of an image open as the image itself.
+    src = extract("doc_example", tmp_path / "src")
+    raw = romfs.build(src, mpy=False)
+    for fmt, extra in (("uf2", ["--address", "0x10000000", "--family", "RP2040"]), ("ihex", [])):
+        out = tmp_path / f"app.{fmt}"
+        subprocess.run(["romfs", "build", "-q", "--no-mpy", "--format", fmt, *extra, "-o", str(out), str(src)],
+                       check=True)
+        img = romfs.Image(out)
+        assert bytes(img.buffer[:len(raw)]) == raw
+        assert img.listdir("/") == romfs.Image(raw).listdir("/")
+    # Refusals are the command's lines: a missing file, a damaged UF2 (its
+    # offset), an image the reader refuses (the offset of the first problem).
+    with pytest.raises(romfs.NotFound, match="missing.uf2: No such file") as e:
+        romfs.Image(tmp_path / "missing.uf2")
+    assert isinstance(e.value, FileNotFoundError)
+    bad = tmp_path / "bad.uf2"
+    good = (tmp_path / "app.uf2").read_bytes()
+    bad.write_bytes(good + good[:512])   # one block more than the blocks say
+    with pytest.raises(romfs.Error, match="bad.uf2: offset [0-9]+: UF2 block"):
+        romfs.Image(bad)
+    with pytest.raises(romfs.CorruptImage, match=r"bad_magic.romfs: not a ROMFS image: offset 0x0: "):
+        romfs.Image(os.path.join(HOSTILE, "bad_magic.romfs"))
+
+
 def test_build_errors_name_the_path(tmp_path):
     with pytest.raises(romfs.BuildError, match="not a directory"):
         romfs.build(tmp_path / "missing", mpy=False)
