@@ -1,42 +1,38 @@
 /* SPDX-License-Identifier: MIT */
 /* A deploy told to people (src/board/deploy_text.c): the lines before and
  * after the transfer, and the progress bar, byte for byte. */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
 
+#include "buildtest.h"
 #include "romfs/romfs_board_deploy.h"
 
-/* A sink collecting into buf; fails (-5) past `room` bytes. */
-struct sink {
-    char buf[2048];
-    size_t len, room;
-};
+static struct membuf m;
 
-static int put(void *ctx, const void *data, size_t len)
+/* What the sink holds, as a string; emptied for the next call. */
+static const char *got(void)
 {
-    struct sink *k = ctx;
-    if (k->len + len > k->room)
-        return -5;
-    memcpy(k->buf + k->len, data, len);
-    k->len += len;
-    k->buf[k->len] = '\0';
-    return 0;
+    static char s[2048];
+    assert_true(m.len < sizeof s);
+    memcpy(s, m.p ? (const char *)m.p : "", m.len);
+    s[m.len] = '\0';
+    free(m.p);
+    memset(&m, 0, sizeof m);
+    return s;
 }
-
-static struct sink k;
 
 static const char *text(const romfs_board_deploy_result_t *r)
 {
-    memset(&k, 0, sizeof k);
-    k.room = sizeof k.buf - 1;
-    assert_int_equal(romfs_board_deploy_text(r, put, &k), 0);
-    return k.buf;
+    assert_int_equal(romfs_board_deploy_text(r, mem_write, &m), 0);
+    return got();
 }
 
 static void test_written(void **state)
@@ -93,16 +89,12 @@ static void test_sizes(void **state)
     r.info.part = 1;
     r.info.part_size = 10000;
     r.block_size = 4096;
-    memset(&k, 0, sizeof k);
-    k.room = sizeof k.buf - 1;
-    assert_int_equal(romfs_board_deploy_sizes_text(&r, 777, put, &k), 0);
-    assert_string_equal(k.buf, "Image size is 777 bytes\n"
+    assert_int_equal(romfs_board_deploy_sizes_text(&r, 777, mem_write, &m), 0);
+    assert_string_equal(got(), "Image size is 777 bytes\n"
                                "ROMFS1 partition has size 10000 bytes (3 blocks of 4096 bytes each)\n");
     r.block_size = 0;   /* none known: the partition is one block */
-    memset(&k, 0, sizeof k);
-    k.room = sizeof k.buf - 1;
-    assert_int_equal(romfs_board_deploy_sizes_text(&r, 777, put, &k), 0);
-    assert_string_equal(k.buf, "Image size is 777 bytes\n"
+    assert_int_equal(romfs_board_deploy_sizes_text(&r, 777, mem_write, &m), 0);
+    assert_string_equal(got(), "Image size is 777 bytes\n"
                                "ROMFS1 partition has size 10000 bytes (1 blocks of 10000 bytes each)\n");
 }
 
@@ -112,10 +104,10 @@ static void test_sink_error(void **state)
     (void)state;
     romfs_board_deploy_result_t r;
     memset(&r, 0, sizeof r);
-    memset(&k, 0, sizeof k);
-    k.room = 10;
-    assert_int_equal(romfs_board_deploy_text(&r, put, &k), -5);
-    assert_int_equal(k.len, 0);
+    m.fail_after = 10;
+    assert_int_equal(romfs_board_deploy_text(&r, mem_write, &m), -ENOSPC);
+    assert_int_equal(m.len, 0);
+    got();
 }
 
 static void test_progress(void **state)
