@@ -5,11 +5,10 @@
 
 #include <getopt.h>
 #include <stddef.h>
-#include <string.h>
 
 
 struct devs_ctx {
-    int all, json, count;
+    int all, json;
 };
 
 const cli_cmd_t cli_cmd_devs = {
@@ -34,44 +33,21 @@ const cli_cmd_t cli_cmd_devs = {
     0, 0, -1, NULL,
 };
 
-static void show(const char *port, const char *desc, void *ctx)
-{
-    struct devs_ctx *d = ctx;
-    if (d->json) {
-        printf("%s\n {\"port\": ", d->count ? "," : "");
-        cli_json_string(stdout, (const uint8_t *)port, strlen(port));
-        printf(", \"description\": ");
-        cli_json_string(stdout, (const uint8_t *)desc, strlen(desc));
-        printf("}");
-    } else {
-        printf("%-20s %s\n", port, desc);
-    }
-    d->count++;
-}
-
 int cmd_devs(int argc, char **argv)
 {
-    struct devs_ctx d = {0, 0, 0};
+    struct devs_ctx d = {0, 0};
     int r = cli_parse(&cli_cmd_devs, argc, argv, &d);
     if (r >= 0)
         return r;
     if (optind != argc) {
         return cli_usage_error(&cli_cmd_devs, "unexpected argument '%s'", argv[optind]);
     }
-    if (d.json) {
-        printf("[");
-        cli_json_errors = 2;   /* the array has begun: errors go to stderr only */
-    }
-    int n = romfs_board_list_ports(d.all, show, &d);
-    if (n < 0) {
-        if (d.json)
-            printf("]\n");
+    if (d.json)
+        cli_json_errors = 2;   /* stdout holds the array: errors go to stderr only */
+    /* write errors: the stream's (ferror), seen when it is flushed */
+    if ((d.json ? romfs_board_ports_json : romfs_board_ports_text)(d.all, cli_put, stdout) < 0 && !ferror(stdout)) {
         cli_error("devs: cannot list serial ports");
         return CLI_FAIL;
     }
-    if (d.json)
-        printf("%s]\n", d.count ? "\n" : "");
-    else if (d.count == 0)
-        printf("no boards found\n");
     return CLI_OK;
 }

@@ -162,6 +162,15 @@ uint64_t romfs_board_bytes_sent(const romfs_board_t *b);
  * "VVVV:PPPP text" for USB ports. Returns the count or a negative code. */
 int romfs_board_list_ports(int all, void (*fn)(const char *port, const char *desc, void *ctx), void *ctx);
 
+/* The same list as `romfs devs` writes it, through write (romfs_json.h's
+ * sink): text, a line per port ("%-20s %s": port, description) or "no
+ * boards found"; or JSON, an array of {"port", "description"} and a
+ * newline ("[]" also when the ports cannot be listed). The count of
+ * ports, or a negative code: the listing's error, else write's first
+ * (nothing more is written after it). */
+int romfs_board_ports_text(int all, romfs_json_write_fn write, void *ctx);
+int romfs_board_ports_json(int all, romfs_json_write_fn write, void *ctx);
+
 /* Free text a call handed out (*out of romfs_board_exec etc.). */
 void romfs_board_free(void *p);
 

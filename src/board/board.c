@@ -332,6 +332,61 @@ int romfs_board_list_ports(int all, void (*fn)(const char *port, const char *des
     return count;
 }
 
+void board_put(romfs_json_out_t *w, const char *s)
+{
+    if (!w->err && *s)
+        w->err = w->write(w->ctx, s, strlen(s));
+}
+
+/// The port list as `romfs devs` writes it ///
+
+typedef struct ports_out {
+    romfs_json_out_t w;
+    int json, count;
+} ports_out_t;
+
+static void port_out(const char *port, const char *desc, void *ctx)
+{
+    ports_out_t *p = ctx;
+    if (p->json) {
+        romfs_json_printf(&p->w, "%s\n {\"port\": ", p->count ? "," : "");
+        romfs_json_str(&p->w, port);
+        romfs_json_printf(&p->w, ", \"description\": ");
+        romfs_json_str(&p->w, desc);
+        romfs_json_printf(&p->w, "}");
+    } else {
+        size_t n = strlen(port);   /* a column of 20, as "%-20s " */
+        board_put(&p->w, port);
+        romfs_json_printf(&p->w, "%*s ", n < 20 ? (int)(20 - n) : 0, "");
+        board_put(&p->w, desc);
+        board_put(&p->w, "\n");
+    }
+    p->count++;
+}
+
+static int ports_write(int all, int json, romfs_json_write_fn write, void *ctx)
+{
+    ports_out_t p = {{write, ctx, 0}, json, 0};
+    if (json)
+        romfs_json_printf(&p.w, "[");
+    int n = romfs_board_list_ports(all, port_out, &p);
+    if (json)
+        romfs_json_printf(&p.w, p.count ? "\n]\n" : "]\n");
+    else if (n == 0)
+        romfs_json_printf(&p.w, "no boards found\n");
+    return n < 0 ? n : p.w.err ? p.w.err : n;
+}
+
+int romfs_board_ports_text(int all, romfs_json_write_fn write, void *ctx)
+{
+    return ports_write(all, 0, write, ctx);
+}
+
+int romfs_board_ports_json(int all, romfs_json_write_fn write, void *ctx)
+{
+    return ports_write(all, 1, write, ctx);
+}
+
 int romfs_board_interrupt(romfs_board_t *b)
 {
     b->rr.in_raw = 0;   /* whatever the board is doing, start over: Ctrl-C, drain, Ctrl-A */

@@ -6,7 +6,7 @@
  * and its result struct; progress on the calling thread; cancel from any.
  * docs/DESIGN.md says why threads.
  */
-#include "romfs/romfs_board.h"
+#include "board_int.h"
 
 #include <errno.h>
 #include <stdatomic.h>
@@ -301,13 +301,6 @@ int romfs_board_job_json(const romfs_board_job_t *j, const char *command, const 
 
 /// A run's human lines ///
 
-/* s as it is, unless w has failed. */
-static void put_str(romfs_json_out_t *w, const char *s)
-{
-    if (!w->err && *s)
-        w->err = w->write(w->ctx, s, strlen(s));
-}
-
 int romfs_board_job_text(const romfs_board_job_t *job, const char *command, const char *prefix, int done,
                          int total, romfs_json_write_fn write, void *ctx)
 {
@@ -316,7 +309,7 @@ int romfs_board_job_text(const romfs_board_job_t *job, const char *command, cons
     romfs_json_out_t w = {write, ctx, 0};
     char err[300];
     romfs_json_printf(&w, "[%d/%d] ", done, total);
-    put_str(&w, job->dev);
+    board_put(&w, job->dev);
     if (job->status != 0) {
         romfs_board_job_error(job, prefix, err, sizeof err);
         romfs_json_printf(&w, ": FAILED: %s\n", err);

@@ -12,7 +12,7 @@
  * sp_blocking_write: the count written by the timeout). Open, read with a
  * timeout, write, a port that vanishes, a port that cannot be configured,
  * an unknown name left to termios, and the port list (VID/PID, likely
- * boards first).
+ * boards first), also as `romfs devs` writes it.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -31,6 +31,8 @@
 #include <libserialport.h>
 
 #include "chan.h"
+#include "romfs/romfs_board.h"
+#include "sink.h"
 
 /// The stand-in ///
 
@@ -198,10 +200,12 @@ static struct sp_port listed[3] = {
     {"/dev/ttyUSB3", -1, 0, SP_TRANSPORT_USB, 0x1234, 0x5678, "MicroPython on a bridge"},
 };
 
+static size_t n_listed = 3;   /* the first n_listed of them are there */
+
 enum sp_return sp_list_ports(struct sp_port ***list_ptr)
 {
     struct sp_port **v = calloc(4, sizeof *v);
-    for (size_t i = 0; v && i < 3; i++)
+    for (size_t i = 0; v && i < n_listed; i++)
         v[i] = &listed[i];
     *list_ptr = v;
     return v ? SP_OK : SP_ERR_MEM;
@@ -414,6 +418,54 @@ static void test_list_ports(void **state)
     chan_free_ports(p, n);
 }
 
+/* The list as `romfs devs` writes it (romfs_board_ports_text and _json
+ * in board.c, on this stand-in's ports): likely boards first, every port
+ * with all; a long name past its column; none. */
+static void test_ports_written(void **state)
+{
+    (void)state;
+    sink_t *k = calloc(1, sizeof *k);
+    assert_int_equal(romfs_board_ports_text(1, to_sink, k), 3);
+    assert_string_equal(k->buf, "/dev/ttyACM0         2e8a:0005 Board in FS mode\n"
+                                "/dev/ttyUSB3         1234:5678 MicroPython on a bridge\n"
+                                "/dev/ttyS0           -         ttyS0\n");
+    memset(k, 0, sizeof *k);
+    assert_int_equal(romfs_board_ports_json(0, to_sink, k), 2);
+    assert_string_equal(k->buf, "[\n {\"port\": \"/dev/ttyACM0\", \"description\": \"2e8a:0005 Board in FS mode\"},"
+                                "\n {\"port\": \"/dev/ttyUSB3\", \"description\": \"1234:5678 MicroPython on a "
+                                "bridge\"}\n]\n");
+    char name[64];
+    memcpy(name, listed[0].name, sizeof name);
+    snprintf(listed[0].name, sizeof listed[0].name, "/dev/serial/by-id/usb-\"q\"");
+    memset(k, 0, sizeof *k);
+    assert_int_equal(romfs_board_ports_text(1, to_sink, k), 3);
+    assert_non_null(strstr(k->buf, "\n/dev/serial/by-id/usb-\"q\" -         ttyS0\n"));
+    memset(k, 0, sizeof *k);
+    assert_int_equal(romfs_board_ports_json(1, to_sink, k), 3);
+    assert_non_null(strstr(k->buf, ",\n {\"port\": \"/dev/serial/by-id/usb-\\\"q\\\"\", "
+                                   "\"description\": \"-         ttyS0\"}\n]\n"));
+    memcpy(listed[0].name, name, sizeof name);
+    /* the sink's error ends the writing and is returned */
+    memset(k, 0, sizeof *k);
+    k->fail_at = 2;
+    assert_int_equal(romfs_board_ports_text(1, to_sink, k), -5);
+    assert_int_equal(k->calls, 2);
+    /* no port: a line that says so, an empty array */
+    n_listed = 0;
+    memset(k, 0, sizeof *k);
+    assert_int_equal(romfs_board_ports_text(1, to_sink, k), 0);
+    assert_string_equal(k->buf, "no boards found\n");
+    memset(k, 0, sizeof *k);
+    assert_int_equal(romfs_board_ports_json(1, to_sink, k), 0);
+    assert_string_equal(k->buf, "[]\n");
+    n_listed = 1;   /* only a port that is no board */
+    memset(k, 0, sizeof *k);
+    assert_int_equal(romfs_board_ports_json(0, to_sink, k), 0);
+    assert_string_equal(k->buf, "[]\n");
+    n_listed = 3;
+    free(k);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -423,6 +475,7 @@ int main(void)
         cmocka_unit_test(test_config_fails),
         cmocka_unit_test(test_unknown_name_uses_termios),
         cmocka_unit_test(test_list_ports),
+        cmocka_unit_test(test_ports_written),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
