@@ -455,7 +455,7 @@ void romfs_board_many_cancel(romfs_board_many_t *m);
  * without prefix (NULL or "": none), else "failed with no message". */
 void romfs_board_job_error(const romfs_board_job_t *j, const char *prefix, char *buf, size_t size);
 
-/* job as one line of a many-boards run's JSON (docs/JSON.md):
+/* job as one line of a many-boards run's JSON (`romfs query --json -d A -d B`):
  * {"device", "command": command, "ok", "exit" (its status; a negative
  * one, a board that never ran: 1), "seconds", "error" (null, or
  * romfs_board_job_error's line with prefix), "report" (what fn wrote to
