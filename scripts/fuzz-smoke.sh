@@ -4,14 +4,14 @@
 # fuzz/targets.cmake) and runs each for a bounded time from its seeds: the
 # golden and hostile vectors plus fuzz/corpus, or fuzz/corpus/<name>/ where a
 # target has seeds of its own. fuzz/run runs one target for as long as asked.
-# Environment: FUZZ_SECONDS (default 6 per target: about a minute for all), ROMFS_FUZZ_BUILD (build
+# Environment: FUZZ_SECONDS (default 4 per target: under a minute for all), ROMFS_FUZZ_BUILD (build
 # directory, default build/fuzz), ROMFS_VECTORS (default ../shared/vectors).
 # A crash leaves its input in $ROMFS_FUZZ_BUILD/artifacts and fails the run.
 # Inputs up to 64 KiB (-max_len): enough for a name past ROMFS_NAME_MAX
 # (32 767 bytes), the longest limit a parser has.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-seconds=${FUZZ_SECONDS:-6}
+seconds=${FUZZ_SECONDS:-4}
 build=${ROMFS_FUZZ_BUILD:-build/fuzz}
 vectors=${ROMFS_VECTORS:-$PWD/../shared/vectors}
 CC=${FUZZ_CC:-clang}
