@@ -36,6 +36,19 @@ static inline int mem_write(void *ctx, const void *data, size_t len)
     return 0;
 }
 
+/* What *m holds, as a string (at most 8 KiB; a buffer of the calling
+ * file, valid until its next call), and *m emptied for the next write. */
+static inline const char *mem_take(struct membuf *m)
+{
+    static char s[8192];
+    assert_true(m->len < sizeof s);
+    memcpy(s, m->p ? (const char *)m->p : "", m->len);
+    s[m->len] = '\0';
+    free(m->p);
+    memset(m, 0, sizeof *m);
+    return s;
+}
+
 static inline void build_to_mem(romfs_builder_t *b, struct membuf *m)
 {
     memset(m, 0, sizeof *m);

@@ -20,13 +20,7 @@ static struct membuf m;
 /* What the sink holds, as a string; emptied for the next call. */
 static const char *got(void)
 {
-    static char s[2048];
-    assert_true(m.len < sizeof s);
-    memcpy(s, m.p ? (const char *)m.p : "", m.len);
-    s[m.len] = '\0';
-    free(m.p);
-    memset(&m, 0, sizeof m);
-    return s;
+    return mem_take(&m);
 }
 
 static const char *text(const romfs_board_deploy_result_t *r)

@@ -22,13 +22,7 @@ static struct membuf m;
 /* What the sink holds, as a string; emptied for the next call. */
 static const char *got(void)
 {
-    static char s[8192];
-    assert_true(m.len < sizeof s);
-    memcpy(s, m.p ? (const char *)m.p : "", m.len);
-    s[m.len] = '\0';
-    free(m.p);
-    memset(&m, 0, sizeof m);
-    return s;
+    return mem_take(&m);
 }
 
 static romfs_info_t file(const char *name, size_t size, size_t record_offset)
