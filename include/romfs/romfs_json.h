@@ -52,6 +52,9 @@ void romfs_json_printf(romfs_json_out_t *o, const char *fmt, ...)
     ;
 /* The NUL-terminated s as a string literal (romfs_json_string). */
 void romfs_json_str(romfs_json_out_t *o, const char *s);
+/* s[0..len) as it is, however long (text that may pass printf's bound:
+ * a path, a device spec); nothing after an error. */
+void romfs_json_raw(romfs_json_out_t *o, const void *s, size_t len);
 
 ROMFS_API_END
 

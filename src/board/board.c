@@ -332,12 +332,6 @@ int romfs_board_list_ports(int all, void (*fn)(const char *port, const char *des
     return count;
 }
 
-void board_put(romfs_json_out_t *w, const char *s)
-{
-    if (!w->err && *s)
-        w->err = w->write(w->ctx, s, strlen(s));
-}
-
 /// The port list as `romfs devs` writes it ///
 
 typedef struct ports_out {
@@ -356,10 +350,10 @@ static void port_out(const char *port, const char *desc, void *ctx)
         romfs_json_printf(&p->w, "}");
     } else {
         size_t n = strlen(port);   /* a column of 20, as "%-20s " */
-        board_put(&p->w, port);
+        romfs_json_raw(&p->w, port, n);
         romfs_json_printf(&p->w, "%*s ", n < 20 ? (int)(20 - n) : 0, "");
-        board_put(&p->w, desc);
-        board_put(&p->w, "\n");
+        romfs_json_raw(&p->w, desc, strlen(desc));
+        romfs_json_raw(&p->w, "\n", 1);
     }
     p->count++;
 }

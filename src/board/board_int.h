@@ -37,9 +37,6 @@ struct romfs_board {
 /* Set b->msg (printf-style); returns code. */
 int board_fail(romfs_board_t *b, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
-/* s as it is through w (romfs_json.h's writer), unless w has failed. */
-void board_put(romfs_json_out_t *w, const char *s);
-
 /* The deploy probe's state (probe.c). */
 void dboard_free(struct dboard *d);
 

@@ -6,7 +6,7 @@
  * and its result struct; progress on the calling thread; cancel from any.
  * docs/DESIGN.md says why threads.
  */
-#include "board_int.h"
+#include "romfs/romfs_board.h"
 
 #include <errno.h>
 #include <stdatomic.h>
@@ -257,10 +257,9 @@ static void one_line(romfs_json_out_t *w, const char *s, size_t n)
         size_t k = 0;
         while (k < n && s[k] != '\n' && s[k] != '\r')
             k++;
-        if (k)
-            w->err = w->write(w->ctx, s, k);
-        if (k < n && !w->err)
-            w->err = w->write(w->ctx, " ", 1);
+        romfs_json_raw(w, s, k);
+        if (k < n)
+            romfs_json_raw(w, " ", 1);
         k += k < n;
         s += k;
         n -= k;
@@ -309,7 +308,7 @@ int romfs_board_job_text(const romfs_board_job_t *job, const char *command, cons
     romfs_json_out_t w = {write, ctx, 0};
     char err[300];
     romfs_json_printf(&w, "[%d/%d] ", done, total);
-    board_put(&w, job->dev);
+    romfs_json_raw(&w, job->dev, strlen(job->dev));
     if (job->status != 0) {
         romfs_board_job_error(job, prefix, err, sizeof err);
         romfs_json_printf(&w, ": FAILED: %s\n", err);

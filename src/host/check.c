@@ -563,7 +563,8 @@ int romfs_check_summary_text(const romfs_check_report_t *r, const char *image, r
 {
     const romfs_check_stats_t *st = &r->stats;
     size_t fails = st->problems[ROMFS_CHECK_FAIL], warns = st->problems[ROMFS_CHECK_WARN];
-    romfs_json_out_t o = {write, ctx, write(ctx, image, strlen(image))};   /* a path may pass printf's bound */
+    romfs_json_out_t o = {write, ctx, 0};
+    romfs_json_raw(&o, image, strlen(image));   /* a path may pass printf's bound */
     if (fails)
         romfs_json_printf(&o, ": %zu problem%s", fails, fails == 1 ? "" : "s");
     else

@@ -91,6 +91,12 @@ void romfs_json_printf(romfs_json_out_t *o, const char *fmt, ...)
         o->err = o->write(o->ctx, buf, (size_t)n);
 }
 
+void romfs_json_raw(romfs_json_out_t *o, const void *s, size_t len)
+{
+    if (!o->err && len)
+        o->err = o->write(o->ctx, s, len);
+}
+
 void romfs_json_str(romfs_json_out_t *o, const char *s)
 {
     if (!o->err)

@@ -125,6 +125,21 @@ static void test_out(void **state)
     romfs_json_printf(&b, "[%01100d]", 7);
     assert_int_equal(b.err, ROMFS_ERR_OVERFLOW);
     assert_int_equal(big.len, 0);
+    /* romfs_json_raw: text as it is, past printf's bound; nothing after an
+     * error (b has one). */
+    char long_path[1500];
+    memset(long_path, 'p', sizeof long_path);
+    struct sink r = {.room = 2000};
+    romfs_json_out_t ro = {put, &r, 0};
+    romfs_json_raw(&ro, long_path, sizeof long_path);
+    romfs_json_raw(&ro, "", 0);
+    assert_int_equal(ro.err, 0);
+    assert_int_equal(r.len, sizeof long_path);
+    assert_memory_equal(r.buf, long_path, sizeof long_path);
+    calls = big.calls;
+    romfs_json_raw(&b, "x", 1);
+    assert_int_equal(big.calls, calls);
+    assert_int_equal(big.len, 0);
 }
 
 int main(void)
